@@ -1,0 +1,60 @@
+"""One injectable clock for every rule that reads "now".
+
+Tests and the demo move time by handing a different clock to the unit of
+work; nothing in the domain calls ``datetime.now()`` directly.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Current time, timezone-aware (UTC)."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that only moves when told to (tests, demo time travel)."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs a timezone-aware datetime")
+        self._at = at.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs a timezone-aware datetime")
+        self._at = at.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        self._at += delta
+
+
+def to_local(at: datetime, tz: ZoneInfo = BUSINESS_TZ) -> datetime:
+    """Business-time view of a stored UTC instant."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetimes are not allowed; store UTC-aware values")
+    return at.astimezone(tz)
+
+
+def local_today(clock: Clock, tz: ZoneInfo = BUSINESS_TZ) -> date:
+    return clock.now().astimezone(tz).date()
+
+
+def format_local(at: datetime | None, tz: ZoneInfo = BUSINESS_TZ) -> str:
+    """ISO-8601 in business time, the way exports and cards show it."""
+    return "" if at is None else to_local(at, tz).isoformat(timespec="seconds")

@@ -1,0 +1,400 @@
+"""The sales core's records (SQLAlchemy 2 typed mappings).
+
+Every table the product keeps is declared here so that one Alembic history
+describes the whole schema. Times are ``UTCDateTime`` (UTC in the database,
+shown in Asia/Shanghai by the callers).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from domain.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(14, 2)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Role(StrEnum):
+    REP = "rep"
+    MANAGER = "manager"
+    DIRECTOR = "director"
+    LEGAL = "legal"
+    FINANCE = "finance"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.REP: "销售",
+    Role.MANAGER: "销售经理",
+    Role.DIRECTOR: "区域总监",
+    Role.LEGAL: "法务",
+    Role.FINANCE: "财务",
+    Role.ADMIN: "管理员",
+}
+
+
+class CustomerStatus(StrEnum):
+    ACTIVE = "active"
+    DORMANT = "dormant"
+
+
+CUSTOMER_STATUS_LABELS = {CustomerStatus.ACTIVE: "活跃", CustomerStatus.DORMANT: "休眠"}
+
+
+class Stage(StrEnum):
+    LEAD = "lead"
+    EVALUATION = "evaluation"
+    NEGOTIATION = "negotiation"
+    WON = "won"
+    LOST = "lost"
+
+
+STAGE_LABELS = {
+    Stage.LEAD: "潜在",
+    Stage.EVALUATION: "评估",
+    Stage.NEGOTIATION: "谈判",
+    Stage.WON: "成交",
+    Stage.LOST: "流失",
+}
+
+
+# --------------------------------------------------------------------- org
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    wecom_chat_id: Mapped[str | None] = mapped_column(String(128))
+    wecom_webhook_key: Mapped[str | None] = mapped_column(String(128))
+    dingtalk_conversation_id: Mapped[str | None] = mapped_column(String(128))
+    dingtalk_webhook_url: Mapped[str | None] = mapped_column(String(512))
+    dingtalk_webhook_secret: Mapped[str | None] = mapped_column(String(128))
+
+    members: Mapped[list[User]] = relationship(back_populates="team")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # stable id from the org file / platform
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16), default=Role.REP)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    wecom_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    dingtalk_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Which attributes came from the org file; platform sync never overwrites these.
+    managed_by_file: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    team: Mapped[Team | None] = relationship(back_populates="members")
+    manager: Mapped[User | None] = relationship(remote_side="User.id")
+
+
+# --------------------------------------------------------------- customers
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    normalized_name: Mapped[str] = mapped_column(String(200), index=True)
+    level: Mapped[str | None] = mapped_column(String(8))
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default=CustomerStatus.ACTIVE)
+    created_at: Mapped[datetime]
+    last_interaction_at: Mapped[datetime | None]
+
+    owner: Mapped[User | None] = relationship()
+    aliases: Mapped[list[CustomerAlias]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerAlias.id"
+    )
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="Contact.id"
+    )
+
+
+class CustomerAlias(Base):
+    __tablename__ = "customer_aliases"
+    __table_args__ = (UniqueConstraint("customer_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    alias: Mapped[str] = mapped_column(String(200))
+    normalized: Mapped[str] = mapped_column(String(200), index=True)
+
+    customer: Mapped[Customer] = relationship(back_populates="aliases")
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+# ----------------------------------------------------------- opportunities
+class Opportunity(Base):
+    __tablename__ = "opportunities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(16), default=Stage.LEAD)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    expected_close_date: Mapped[date | None] = mapped_column(Date)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_touched_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # Optimistic concurrency: every UPDATE checks and bumps the version, so two
+    # writers never silently overwrite each other (the loser gets Conflict).
+    __mapper_args__ = {"version_id_col": version}
+
+    customer: Mapped[Customer] = relationship()
+    owner: Mapped[User] = relationship()
+    history: Mapped[list[StageChange]] = relationship(
+        back_populates="opportunity", cascade="all, delete-orphan", order_by="StageChange.id"
+    )
+
+
+class StageChange(Base):
+    __tablename__ = "stage_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), index=True
+    )
+    from_stage: Mapped[str | None] = mapped_column(String(16))
+    to_stage: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime]
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    opportunity: Mapped[Opportunity] = relationship(back_populates="history")
+
+
+# ------------------------------------------------------------------ visits
+class Visit(Base):
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    visited_at: Mapped[datetime]
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    location_label: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(Text)
+    next_step: Mapped[str | None] = mapped_column(Text)
+    next_follow_up: Mapped[date | None] = mapped_column(Date)
+    source_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    customer: Mapped[Customer | None] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    rep: Mapped[User] = relationship()
+
+
+# ------------------------------------------------ quotes, contracts, approvals
+class Quote(Base):
+    __tablename__ = "quotes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(64), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunities.id"))
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft / confirmed / void
+    quote_date: Mapped[date | None] = mapped_column(Date)
+    total: Mapped[Decimal | None] = mapped_column(Money)
+    total_uppercase: Mapped[str | None] = mapped_column(String(100))
+    extracted: Mapped[dict[str, Any]] = mapped_column(default=dict)  # OCR output, per-field confidences
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+
+    customer: Mapped[Customer | None] = relationship()
+    lines: Mapped[list[QuoteLine]] = relationship(
+        back_populates="quote", cascade="all, delete-orphan", order_by="QuoteLine.position"
+    )
+
+
+class QuoteLine(Base):
+    __tablename__ = "quote_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(100))
+    quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    unit_price: Mapped[Decimal | None] = mapped_column(Money)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+
+    quote: Mapped[Quote] = relationship(back_populates="lines")
+
+
+class Contract(Base):
+    __tablename__ = "contracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id"))
+    opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunities.id"))
+    submitter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")  # submitted/approved/rejected
+    created_at: Mapped[datetime]
+
+    customer: Mapped[Customer] = relationship()
+    submitter: Mapped[User] = relationship()
+
+
+class ApprovalFlow(Base):
+    __tablename__ = "approval_flows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    rule_name: Mapped[str] = mapped_column(String(100))
+    rule_version: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/approved/rejected
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+    contract: Mapped[Contract] = relationship()
+    steps: Mapped[list[ApprovalStep]] = relationship(
+        back_populates="flow", cascade="all, delete-orphan", order_by="ApprovalStep.position"
+    )
+
+
+class ApprovalStep(Base):
+    __tablename__ = "approval_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_id: Mapped[int] = mapped_column(ForeignKey("approval_flows.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(50))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting/pending/approved/rejected
+    due_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    flow: Mapped[ApprovalFlow] = relationship(back_populates="steps")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+
+
+# ------------------------------------------------------------------- audit
+class AuditEntry(Base):
+    """Who did what to which record, when, before/after, and which inbound event caused it."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_label: Mapped[str] = mapped_column(String(100))  # user name, "system", "org-file", "scheduler"
+    action: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    cause_event: Mapped[str | None] = mapped_column(String(200), index=True)
+
+
+# -------------------------------------------------- inbox / outbox (chat I/O)
+class InboxEvent(Base):
+    """An inbound platform event, stored before the callback is acknowledged.
+
+    The unique (platform, dedupe_key) makes platform retries a no-op: one
+    atomic insert decides who processes the event.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "dedupe_key"),
+        Index("ix_inbox_pending", "status", "locked_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    dedupe_key: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(32))
+    sender_id: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/done/failed/ignored
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    processed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxMessage(Base):
+    """A message we owe someone, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    target_kind: Mapped[str] = mapped_column(String(16))  # user / chat / webhook
+    target: Mapped[str] = mapped_column(String(512))
+    msg_type: Mapped[str] = mapped_column(String(32))  # text/markdown/card/card_update/image
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    card_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/sending/sent/failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    platform_msgid: Mapped[str | None] = mapped_column(String(128))
+    last_errcode: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    cause_event: Mapped[str | None] = mapped_column(String(200))

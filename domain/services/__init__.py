@@ -1,0 +1,1 @@
+"""Use cases of the sales core. Each takes a UnitOfWork and leaves committing to the caller."""

@@ -1,0 +1,144 @@
+"""Customers, their aliases and contacts; finding a customer from what a rep typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from domain.errors import NotFound, ValidationFailed
+from domain.models import Contact, Customer, CustomerAlias, CustomerStatus, User
+from domain.names import normalize_name
+from domain.snapshot import snapshot
+from domain.uow import UnitOfWork
+
+CUSTOMER_FIELDS = ("name", "level", "tags", "owner_id", "status")
+
+
+@dataclass(frozen=True)
+class CustomerMatch:
+    """A candidate customer and how sure we are (1.0 = exact core or alias)."""
+
+    customer: Customer
+    score: float
+    reason: str
+
+
+def create_customer(
+    uow: UnitOfWork,
+    name: str,
+    owner: User | None = None,
+    level: str | None = None,
+    tags: list[str] | None = None,
+    aliases: list[str] | None = None,
+) -> Customer:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("客户名称不能为空")
+    s = uow.session
+    if s.scalar(select(Customer).where(Customer.name == name)) is not None:
+        raise ValidationFailed(f"客户「{name}」已存在")
+    customer = Customer(
+        name=name,
+        normalized_name=normalize_name(name),
+        level=level,
+        tags=list(tags or []),
+        owner_id=owner.id if owner else None,
+        status=CustomerStatus.ACTIVE,
+        created_at=uow.clock.now(),
+    )
+    s.add(customer)
+    for alias in aliases or []:
+        customer.aliases.append(CustomerAlias(alias=alias, normalized=normalize_name(alias)))
+    uow.flush()
+    uow.audit("customer.create", "customer", customer.id, None, snapshot(customer, CUSTOMER_FIELDS))
+    return customer
+
+
+def add_alias(uow: UnitOfWork, customer: Customer, alias: str) -> None:
+    if any(a.alias == alias for a in customer.aliases):
+        return
+    customer.aliases.append(CustomerAlias(alias=alias, normalized=normalize_name(alias)))
+    uow.flush()
+    uow.audit("customer.add_alias", "customer", customer.id, None, {"alias": alias})
+
+
+def get_customer(uow: UnitOfWork, customer_id: int) -> Customer:
+    customer = uow.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"找不到客户 #{customer_id}")
+    return customer
+
+
+def find_customers(uow: UnitOfWork, text: str, limit: int = 5) -> list[CustomerMatch]:
+    """Customers a rep may mean by ``text``, best first.
+
+    Exact full name or exact core/alias → 1.0; one core contained in the
+    other → 0.6–0.9 by how much of the name matched.
+    """
+    core = normalize_name(text)
+    if not core:
+        return []
+    s = uow.session
+    found: dict[int, CustomerMatch] = {}
+
+    def offer(customer: Customer, score: float, reason: str) -> None:
+        current = found.get(customer.id)
+        if current is None or current.score < score:
+            found[customer.id] = CustomerMatch(customer, score, reason)
+
+    for c in s.scalars(select(Customer).where(Customer.name == text.strip())):
+        offer(c, 1.0, "全称")
+    for c in s.scalars(select(Customer).where(Customer.normalized_name == core)):
+        offer(c, 1.0, "简称")
+    for a in s.scalars(select(CustomerAlias).where(CustomerAlias.normalized == core)):
+        offer(a.customer, 1.0, "别名")
+    like = f"%{core}%"
+    partial = s.scalars(
+        select(Customer).where(or_(Customer.normalized_name.like(like), Customer.name.like(like))).limit(50)
+    )
+    for c in partial:
+        offer(c, 0.6 + 0.3 * len(core) / max(len(c.normalized_name), len(core)), "部分匹配")
+    # The rep typed more than the stored core (e.g. "华为终端" vs core "华为").
+    for c in s.scalars(select(Customer)):
+        if c.id not in found and len(c.normalized_name) >= 2 and c.normalized_name in core:
+            offer(c, 0.6 + 0.3 * len(c.normalized_name) / len(core), "部分匹配")
+    ranked = sorted(found.values(), key=lambda m: (-m.score, m.customer.name))
+    return ranked[:limit]
+
+
+def add_contact(
+    uow: UnitOfWork, customer: Customer, name: str, title: str | None = None, phone: str | None = None
+) -> Contact:
+    for existing in customer.contacts:
+        if existing.name == name:
+            if title and not existing.title:
+                existing.title = title
+            return existing
+    contact = Contact(name=name, title=title, phone=phone, created_at=uow.clock.now())
+    customer.contacts.append(contact)
+    uow.flush()
+    uow.audit(
+        "contact.create",
+        "contact",
+        contact.id,
+        None,
+        {"customer": customer.name, "name": name, "title": title},
+    )
+    return contact
+
+
+def touch_customer(uow: UnitOfWork, customer: Customer) -> None:
+    """An interaction happened: remember when, and wake a dormant customer."""
+    customer.last_interaction_at = uow.clock.now()
+    if customer.status == CustomerStatus.DORMANT:
+        customer.status = CustomerStatus.ACTIVE
+        uow.audit("customer.wake", "customer", customer.id, {"status": "dormant"}, {"status": "active"})
+
+
+def mark_dormant(uow: UnitOfWork, customer: Customer) -> bool:
+    if customer.status == CustomerStatus.DORMANT:
+        return False
+    customer.status = CustomerStatus.DORMANT
+    uow.audit("customer.dormant", "customer", customer.id, {"status": "active"}, {"status": "dormant"})
+    return True
