@@ -1,0 +1,209 @@
+"""The ``salesbot`` command line: serve, migrate, org, export, demo."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from bot.settings import Settings, load_settings
+
+app = typer.Typer(help="salesbot — 企业微信 / 钉钉 销售助手", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+org_app = typer.Typer(help="Org chart: teams, users, roles, managers.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port."),
+    workers: int = typer.Option(
+        1, min=1, help="Worker processes (use PostgreSQL + Redis for more than one)."
+    ),
+) -> None:
+    """Run the HTTP service (callbacks, health, pages). Migrates the schema first."""
+    import uvicorn
+
+    from bot.logs import setup_logging
+    from bot.migrate import upgrade
+
+    settings = _settings()
+    setup_logging(settings.log_level)
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        typer.echo(
+            "提示 / note: several workers on SQLite serialise writes; use PostgreSQL for real load.", err=True
+        )
+    upgrade(settings.database_url)
+    uvicorn.run("bot.app:app_factory", factory=True, host=host, port=port, workers=workers, log_config=None)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Create or migrate the schema (SQLite or PostgreSQL)."""
+    from bot.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    typer.echo(f"数据库已是最新结构 / schema is at {revision}")
+
+
+@org_app.command("import")
+def org_import(file: Path = typer.Argument(..., help="Org YAML file, see examples/org.yaml.")) -> None:
+    """Import the org file: all-or-nothing, safe to repeat."""
+    from bot.orgfile import load_org_file
+    from domain.db import Database
+    from domain.errors import OrgImportError
+    from domain.services.org import import_org
+    from domain.uow import UnitOfWork
+
+    settings = _settings()
+    db = Database(settings.database_url)
+    try:
+        spec = load_org_file(file)
+        with UnitOfWork(db, actor_label="org-file", cause=f"org-file:{file.name}") as uow:
+            result = import_org(uow, spec)
+            uow.commit()
+    except OrgImportError as exc:
+        raise _fail(exc.message, 1) from None
+    finally:
+        db.dispose()
+    typer.echo(
+        f"导入完成 / imported: {result.created} 新建 created, {result.updated} 更新 updated, {result.unchanged} 未变 unchanged"
+    )
+
+
+@org_app.command("show")
+def org_show() -> None:
+    """Print the org tree (manager → reports) with roles, teams and platform ids."""
+    from domain.db import Database
+    from domain.models import ROLE_LABELS, Role
+    from domain.services.org import org_tree
+    from domain.uow import UnitOfWork
+
+    settings = _settings()
+    db = Database(settings.database_url)
+    try:
+        with UnitOfWork(db) as uow:
+            tree = org_tree(uow)
+            if not tree:
+                typer.echo("组织架构为空，请先运行 salesbot org import FILE / the org is empty")
+                return
+            for depth, user in tree:
+                ids = ", ".join(
+                    f"{p}:{v}"
+                    for p, v in (("wecom", user.wecom_userid), ("dingtalk", user.dingtalk_userid))
+                    if v
+                )
+                team = f" · {user.team.name}" if user.team else ""
+                inactive = " （已停用）" if not user.active else ""
+                typer.echo(
+                    f"{'    ' * depth}{'└─ ' if depth else ''}{user.name} [{ROLE_LABELS[Role(user.role)]}]{team}"
+                    f"{' (' + ids + ')' if ids else ''}{inactive}"
+                )
+    finally:
+        db.dispose()
+
+
+class ExportKind(StrEnum):
+    customers = "customers"
+    contacts = "contacts"
+    opportunities = "opportunities"
+    visits = "visits"
+    quotes = "quotes"
+    contracts = "contracts"
+    approvals = "approvals"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+@app.command("export")
+def export_cmd(
+    kind: ExportKind = typer.Argument(..., help="What to export."),
+    format: ExportFormat = typer.Option(
+        ExportFormat.csv, "--format", help="csv (Excel, UTF-8 with BOM) or json."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="File to write; standard output if omitted."),
+) -> None:
+    """Export records: CSV that Excel opens correctly, or JSON with Asia/Shanghai ISO-8601 times."""
+    from domain.db import Database
+    from domain.services.export import export
+
+    settings = _settings()
+    db = Database(settings.database_url)
+    try:
+        with db.sessions() as session:
+            data = export(session, kind.value)
+            rows = list(data.rows)
+    finally:
+        db.dispose()
+    if format == ExportFormat.csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow([header for _, header in data.columns])
+        for row in rows:
+            writer.writerow([row[key] for key, _ in data.columns])
+        payload = "\ufeff" + buf.getvalue()
+    else:
+        payload = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        sys.stdout.write(payload)
+    else:
+        out.write_text(payload, encoding="utf-8", newline="")
+        typer.echo(f"已导出 {len(rows)} 条 / exported {len(rows)} rows to {out}", err=True)
+
+
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+    database: str = typer.Option("sqlite:///./salesbot-demo.db", help="Database for the demo."),
+    seed_only: bool = typer.Option(
+        False, "--seed-only", help="Create and seed the demo database, then exit."
+    ),
+) -> None:
+    """Try salesbot on a laptop: SQLite, a seeded demo org and customers, the service on PORT."""
+    import os
+
+    from bot.demo import seed_demo
+    from bot.migrate import upgrade
+    from domain.db import Database
+
+    os.environ["SALESBOT_DATABASE_URL"] = database
+    upgrade(database)
+    db = Database(database)
+    try:
+        fresh = seed_demo(db)
+    finally:
+        db.dispose()
+    typer.echo("演示数据已就绪 / demo data ready" + ("" if fresh else " (already seeded)"))
+    if seed_only:
+        return
+    typer.echo(f"打开 / open http://{host}:{port}/healthz  —  Ctrl+C 退出")
+    serve(host=host, port=port, workers=1)
+
+
+def main() -> None:  # pragma: no cover - console entry point wrapper
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
