@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.orgfile import load_org_file
+from domain.clock import to_local
 from domain.db import Database
 from domain.models import Customer, Stage, User
 from domain.services.customers import add_contact, create_customer
@@ -59,7 +60,9 @@ def seed_demo(db: Database, org_file: Path = EXAMPLE_ORG) -> bool:
             return False
         import_org(uow, load_org_file(org_file))
         users = {u.key: u for u in uow.session.scalars(select(User))}
-        now = uow.clock.now()
+        # Demo visits three days ago at 10:00 business time, like a real morning round.
+        local = to_local(uow.clock.now())
+        visit_time = (local - timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
         for name, aliases, level, owner_key, contacts, opp in CUSTOMERS:
             owner = users[owner_key]
             customer = create_customer(uow, name, owner=owner, level=level, aliases=aliases)
@@ -74,7 +77,7 @@ def seed_demo(db: Database, org_file: Path = EXAMPLE_ORG) -> bool:
                 uow,
                 owner,
                 customer,
-                visited_at=now - timedelta(days=3),
+                visited_at=visit_time,
                 contact=customer.contacts[0] if customer.contacts else None,
                 summary="初次拜访，了解需求",
                 source_text="（演示数据）",
