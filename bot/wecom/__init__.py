@@ -1,0 +1,1 @@
+"""WeCom channel: crypto, callback parsing, API client."""
