@@ -398,3 +398,38 @@ class OutboxMessage(Base):
     last_errcode: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     cause_event: Mapped[str | None] = mapped_column(String(200))
+
+
+class CardRecord(Base):
+    """A card we sent: what it is about, and its current neutral content.
+
+    ``card_id`` is the platform card id (WeCom task_id, DingTalk outTrackId).
+    Updates re-render ``content`` and go out through the outbox.
+    """
+
+    __tablename__ = "cards"
+
+    card_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(40))  # help / visit / quote / approval …
+    entity_type: Mapped[str | None] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    recipients: Mapped[list[Any]] = mapped_column(default=list)  # platform user ids that got it
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)  # cards.serialize.card_to_dict
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open / decided / expired
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CardResponseCode(Base):
+    """The latest single-use WeCom response_code per card and user (send result or tap)."""
+
+    __tablename__ = "card_response_codes"
+    __table_args__ = (UniqueConstraint("card_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[str] = mapped_column(String(128), index=True)
+    user_id: Mapped[str] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(String(256))
+    received_at: Mapped[datetime]
+    used: Mapped[bool] = mapped_column(Boolean, default=False)

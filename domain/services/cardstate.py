@@ -1,0 +1,96 @@
+"""Cards we sent and the single-use codes that let us update them.
+
+WeCom hands out a fresh response_code with every send and every tap, each
+good once within 72 hours. We keep the latest per card and user; an update
+for everyone (atall) may use any of them, and then it is spent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain.models import CardRecord, CardResponseCode
+
+CODE_LIFETIME = timedelta(hours=72)
+
+
+def record_card(
+    session: Session,
+    *,
+    card_id: str,
+    platform: str,
+    purpose: str,
+    content: dict[str, Any],
+    recipients: list[str],
+    now: datetime,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+) -> CardRecord:
+    card = session.get(CardRecord, card_id)
+    if card is None:
+        card = CardRecord(
+            card_id=card_id,
+            platform=platform,
+            purpose=purpose,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            recipients=list(recipients),
+            content=content,
+            status="open",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(card)
+    else:
+        card.recipients = sorted(set(card.recipients) | set(recipients))
+        card.content = content
+        card.updated_at = now
+    return card
+
+
+def get_card(session: Session, card_id: str) -> CardRecord | None:
+    return session.get(CardRecord, card_id)
+
+
+def set_content(
+    session: Session, card: CardRecord, content: dict[str, Any], now: datetime, status: str
+) -> None:
+    card.content = content
+    card.status = status
+    card.updated_at = now
+
+
+def remember_code(session: Session, card_id: str, user_id: str, code: str, now: datetime) -> None:
+    row = session.scalar(
+        select(CardResponseCode).where(
+            CardResponseCode.card_id == card_id, CardResponseCode.user_id == user_id
+        )
+    )
+    if row is None:
+        session.add(
+            CardResponseCode(card_id=card_id, user_id=user_id, code=code, received_at=now, used=False)
+        )
+    else:
+        row.code, row.received_at, row.used = code, now, False
+
+
+def take_code(session: Session, card_id: str, now: datetime) -> str | None:
+    """The freshest unused, unexpired code for this card; marked used (it is single-use)."""
+    row = session.scalar(
+        select(CardResponseCode)
+        .where(
+            CardResponseCode.card_id == card_id,
+            CardResponseCode.used.is_(False),
+            CardResponseCode.received_at > now - CODE_LIFETIME,
+        )
+        .order_by(CardResponseCode.received_at.desc(), CardResponseCode.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        return None
+    row.used = True
+    return row.code

@@ -1,0 +1,142 @@
+"""Replies: what a handler or job wants said, written to the outbox.
+
+Handlers never call a platform. They address domain users (or a team chat);
+this module turns that into outbox rows for the right platform. Dedupe keys
+are derived from the cause (an inbound event, a job occurrence) and a
+running number, so processing the same cause again writes nothing new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from cards.model import Card
+from cards.serialize import card_to_dict
+from domain.clock import Clock
+from domain.models import Team, User
+from domain.services import cardstate, outbox
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a message goes on one platform: a user, an app group chat, or a robot webhook."""
+
+    platform: str
+    kind: str  # user / chat / webhook
+    address: str
+
+
+def user_target(user: User, platform: str | None = None) -> Target | None:
+    """A user's address, on ``platform`` if given, else on whichever platform they use."""
+    order = [platform] if platform else ["wecom", "dingtalk"]
+    for p in order:
+        address = user.wecom_userid if p == "wecom" else user.dingtalk_userid
+        if address:
+            return Target(p, "user", address)
+    return None
+
+
+def team_targets(team: Team) -> list[Target]:
+    """A team's group chats; the app chat is preferred to the robot webhook on each platform."""
+    out: list[Target] = []
+    if team.wecom_chat_id:
+        out.append(Target("wecom", "chat", team.wecom_chat_id))
+    elif team.wecom_webhook_key:
+        out.append(Target("wecom", "webhook", team.wecom_webhook_key))
+    if team.dingtalk_conversation_id:
+        out.append(Target("dingtalk", "chat", team.dingtalk_conversation_id))
+    elif team.dingtalk_webhook_url:
+        out.append(Target("dingtalk", "webhook", team.dingtalk_webhook_url))
+    return out
+
+
+class Replies:
+    """Writes replies for one cause into the outbox of the current transaction."""
+
+    def __init__(self, session: Session, clock: Clock, cause: str) -> None:
+        self.session = session
+        self.clock = clock
+        self.cause = cause
+        self._n = 0
+
+    def _key(self, suffix: str | None) -> str:
+        self._n += 1
+        return f"{self.cause}#{suffix or self._n}"
+
+    def text(self, to: Target, content: str, *, key: str | None = None) -> bool:
+        """Queue a text message. ``key`` overrides the dedupe key (e.g. one notice per day)."""
+        row = outbox.enqueue(
+            self.session,
+            dedupe_key=key or self._key(None),
+            platform=to.platform,
+            target_kind=to.kind,
+            target=to.address,
+            msg_type="text",
+            payload={"content": content},
+            now=self.clock.now(),
+            cause_event=self.cause,
+        )
+        return row is not None
+
+    def markdown(self, to: Target, content: str) -> None:
+        outbox.enqueue(
+            self.session,
+            dedupe_key=self._key(None),
+            platform=to.platform,
+            target_kind=to.kind,
+            target=to.address,
+            msg_type="markdown",
+            payload={"content": content},
+            now=self.clock.now(),
+            cause_event=self.cause,
+        )
+
+    def card(self, to: Target, card: Card, *, purpose: str, entity: tuple[str, str] | None = None) -> None:
+        """Send a new card and remember it, so a later tap can be recognised and the card updated."""
+        content = card_to_dict(card)
+        now = self.clock.now()
+        cardstate.record_card(
+            self.session,
+            card_id=card.card_id,
+            platform=to.platform,
+            purpose=purpose,
+            content=content,
+            recipients=[to.address],
+            now=now,
+            entity_type=entity[0] if entity else None,
+            entity_id=entity[1] if entity else None,
+        )
+        outbox.enqueue(
+            self.session,
+            dedupe_key=self._key(None),
+            platform=to.platform,
+            target_kind=to.kind,
+            target=to.address,
+            msg_type="card",
+            payload={"card": content},
+            now=now,
+            card_id=card.card_id,
+            cause_event=self.cause,
+        )
+
+    def update_card(self, card: Card, *, status: str = "decided") -> None:
+        """Change a sent card for everyone who received it (WeCom atall=1)."""
+        record = cardstate.get_card(self.session, card.card_id)
+        if record is None:
+            raise ValueError(f"unknown card {card.card_id}")
+        content = card_to_dict(card)
+        cardstate.set_content(self.session, record, content, self.clock.now(), status)
+        outbox.enqueue(
+            self.session,
+            dedupe_key=self._key(None),
+            platform=record.platform,
+            target_kind="card",
+            target=",".join(record.recipients),
+            msg_type="card_update",
+            payload={"card": content},
+            now=self.clock.now(),
+            card_id=card.card_id,
+            cause_event=self.cause,
+        )
