@@ -1,0 +1,1 @@
+"""Protocol-faithful fake platform servers, used by tests and the simulator."""
