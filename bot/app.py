@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.runtime import Runtime
 from bot.settings import Settings, load_settings
+from bot.wecom.callback import wecom_router
 
 log = logging.getLogger("salesbot.http")
 
@@ -83,13 +84,20 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
         runtime = Runtime.build(settings or load_settings())
     rt = runtime
 
+    worker = rt.make_worker()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if rt.settings.worker:
+            worker.start()
         yield
+        worker.stop()
         rt.close()
 
     app = FastAPI(title="salesbot", lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.state.runtime = rt
+    app.state.worker = worker
+    app.include_router(wecom_router(rt.db, rt.wecom_crypto(), rt.clock, worker.wake))
 
     @app.middleware("http")
     async def access_log(request: Request, call_next: Any) -> Any:

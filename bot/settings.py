@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     log_level: str = "INFO"
+    # The background worker (inbox processing and outbox delivery) inside each serve process.
+    worker: bool = True
+    inbox_lease_s: int = Field(default=60, gt=0)
 
     # WeCom self-built app
     wecom_corp_id: str | None = None

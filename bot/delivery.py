@@ -1,0 +1,78 @@
+"""The delivery worker: due outbox rows → the recipient's platform, paced and retried.
+
+Each row is leased before sending, so several processes can deliver
+side by side without sending anything twice. Per-recipient pacing keeps
+WeCom's 30-messages-per-minute rule (the excess is silently dropped by the
+platform, so we must never exceed it ourselves).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.channels import Channel, TryLater, Undeliverable
+from domain.clock import Clock
+from domain.db import Database
+from domain.services import outbox
+
+log = logging.getLogger("salesbot.delivery")
+
+PER_MINUTE = 29  # WeCom allows 30 per member per minute; keep one in hand
+BACKOFF_CAP = timedelta(minutes=10)
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=5 * 2 ** max(0, attempts - 1)), BACKOFF_CAP)
+
+
+class Deliverer:
+    def __init__(
+        self, db: Database, channels: dict[str, Channel], clock: Clock, per_minute: int = PER_MINUTE
+    ) -> None:
+        self.db = db
+        self.channels = channels
+        self.clock = clock
+        self.per_minute = per_minute
+
+    def run_once(self, limit: int = 50) -> int:
+        """Deliver what is due now; returns how many rows were handled."""
+        with self.db.sessions() as session:
+            ids = outbox.due_ids(session, self.clock.now(), limit)
+        handled = 0
+        for message_id in ids:
+            if self.deliver_one(message_id):
+                handled += 1
+        return handled
+
+    def deliver_one(self, message_id: int) -> bool:
+        with self.db.sessions() as session:
+            now = self.clock.now()
+            row = outbox.claim(session, message_id, now)
+            if row is None:
+                return False
+            channel = self.channels.get(row.platform)
+            if channel is None:
+                outbox.postpone(
+                    session, row, now + timedelta(minutes=1), None, f"no {row.platform} channel configured"
+                )
+                return True
+            if row.target_kind == "user" and self.per_minute:
+                recent = outbox.sent_to_since(session, row.platform, row.target, now - timedelta(seconds=60))
+                if recent >= self.per_minute:
+                    outbox.release(session, row, now + timedelta(seconds=3))
+                    return False
+            try:
+                msgid = channel.deliver(session, row, now)
+            except TryLater as exc:
+                log.warning("outbox retry later", extra={"outbox_id": row.id, "errcode": exc.errcode})
+                outbox.postpone(session, row, now + backoff(row.attempts), exc.errcode, exc.message)
+                return True
+            except Undeliverable as exc:
+                log.error(
+                    "outbox failed", extra={"outbox_id": row.id, "errcode": exc.errcode, "error": exc.message}
+                )
+                outbox.mark_failed(session, row, exc.errcode, exc.message)
+                return True
+            outbox.mark_sent(session, row, self.clock.now(), msgid)
+            return True

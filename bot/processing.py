@@ -1,0 +1,92 @@
+"""Inbox processing: one stored event → one handler run → one commit.
+
+The handler's domain changes, its outbox replies and the inbox row's
+"done" mark share one transaction, and "done" is only written while our
+lease holds. So a crash anywhere before the commit means the event is
+processed again later (by us or another worker), and never twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from domain.clock import Clock
+from domain.db import Database
+from domain.errors import DomainError
+from domain.services import inbox
+from domain.services.org import find_user_by_platform
+from domain.uow import UnitOfWork
+from handlers.context import HandlerContext
+from handlers.events import InboundEvent
+from handlers.replies import Replies
+from handlers.root import handle
+from handlers.router import Router
+
+log = logging.getLogger("salesbot.inbox")
+
+SORRY = "抱歉，处理你的消息时出错了，我们会尽快修复。请稍后再试。"
+
+
+class InboxProcessor:
+    def __init__(
+        self, db: Database, router: Router, clock: Clock, lease: timedelta = inbox.DEFAULT_LEASE
+    ) -> None:
+        self.db = db
+        self.router = router
+        self.clock = clock
+        self.lease = lease
+
+    def run_once(self, limit: int = 50) -> int:
+        with self.db.sessions() as session:
+            ids = inbox.due_ids(session, self.clock.now(), limit)
+        return sum(1 for event_id in ids if self.process(event_id))
+
+    def process(self, event_id: int) -> bool:
+        """Process one inbox row if we can lease it; True if it was handled now."""
+        with self.db.sessions() as session:
+            lease_until = inbox.claim(session, event_id, self.clock.now(), self.lease)
+            row = inbox.load(session, event_id) if lease_until else None
+            if row is None or lease_until is None:
+                return False
+            event = InboundEvent.from_dict(row.payload)
+            attempts = row.attempts
+        cause = f"{event.platform}:{event.dedupe_key}"
+        try:
+            return self._run(event_id, lease_until, event, cause)
+        except Exception as exc:  # noqa: BLE001 - any bug must not lose the event
+            log.exception("inbox event failed", extra={"inbox_id": event_id, "attempts": attempts})
+            retry_at = self.clock.now() + timedelta(seconds=30 * attempts)
+            give_up = attempts >= inbox.MAX_ATTEMPTS
+            with self.db.sessions() as session:
+                inbox.fail(session, event_id, lease_until, repr(exc), None if give_up else retry_at)
+            if give_up:
+                self._apologise(event_id, event, cause)
+            return True
+
+    def _run(self, event_id: int, lease_until: datetime, event: InboundEvent, cause: str) -> bool:
+        with UnitOfWork(self.db, self.clock, cause=cause) as uow:
+            sender = find_user_by_platform(uow, event.platform, event.sender_id)
+            uow.act_as(sender, sender.name if sender else f"{event.platform}:{event.sender_id}")
+            ctx = HandlerContext(
+                event=event, uow=uow, sender=sender, replies=Replies(uow.session, self.clock, cause)
+            )
+            try:
+                with uow.session.begin_nested():
+                    handle(self.router, ctx)
+            except DomainError as exc:
+                # The rule said no: undo the handler's changes, tell the user why, and finish.
+                ctx.replies = Replies(uow.session, self.clock, cause + ":error")
+                ctx.say(exc.message)
+            if not inbox.finish(uow.session, event_id, lease_until, self.clock.now()):
+                log.warning("inbox lease lost; another worker owns the event", extra={"inbox_id": event_id})
+                return False
+            uow.commit()
+        return True
+
+    def _apologise(self, event_id: int, event: InboundEvent, cause: str) -> None:
+        with UnitOfWork(self.db, self.clock, cause=cause) as uow:
+            sender = find_user_by_platform(uow, event.platform, event.sender_id)
+            ctx = HandlerContext(event, uow, sender, Replies(uow.session, self.clock, cause + ":failed"))
+            ctx.say(SORRY)
+            uow.commit()

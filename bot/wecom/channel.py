@@ -1,0 +1,121 @@
+"""WeCom behind the channel interface: outbox rows → WeCom API calls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.channels import TryLater, Undeliverable
+from bot.tokens import MemoryTokenStore, RedisTokenStore, TokenStore
+from bot.wecom.client import RetryLater, WeComAPIError, WeComClient, WeComError
+from cards.serialize import card_from_dict
+from cards.wecom import render_template_card, render_text
+from domain.clock import Clock
+from domain.models import OutboxMessage
+from domain.services import cardstate
+
+TEXT_LIMIT = 2048
+
+
+def fit_text(content: str, limit: int = TEXT_LIMIT) -> str:
+    """WeCom truncates silently past 2048 bytes; we cut at a character boundary with an ellipsis."""
+    data = content.encode("utf-8")
+    if len(data) <= limit:
+        return content
+    return data[: limit - 3].decode("utf-8", errors="ignore") + "…"
+
+
+class WeComChannel:
+    platform = "wecom"
+
+    def __init__(self, client: WeComClient, default_url: str) -> None:
+        self.client = client
+        self.default_url = default_url
+
+    def deliver(self, session: Session, row: OutboxMessage, now: datetime) -> str | None:
+        try:
+            return self._deliver(session, row, now)
+        except RetryLater as exc:
+            raise TryLater(exc.errcode, str(exc)) from exc
+        except WeComAPIError as exc:
+            raise Undeliverable(exc.errcode, str(exc)) from exc
+        except WeComError as exc:
+            raise Undeliverable(None, str(exc)) from exc
+
+    def _deliver(self, session: Session, row: OutboxMessage, now: datetime) -> str | None:
+        p = row.payload
+        if row.target_kind == "user":
+            if row.msg_type == "text":
+                return self.client.send_text(row.target, fit_text(p["content"])).msgid
+            if row.msg_type == "markdown":
+                return self.client.send_markdown(row.target, fit_text(p["content"])).msgid
+            if row.msg_type == "image":
+                return self.client.send_image(row.target, p["media_id"]).msgid
+            if row.msg_type == "card":
+                card = card_from_dict(p["card"])
+                result = self.client.send_template_card(
+                    row.target, render_template_card(card, default_url=self.default_url)
+                )
+                if result.response_code and row.card_id:
+                    cardstate.remember_code(session, row.card_id, row.target, result.response_code, now)
+                return result.msgid
+        if row.target_kind == "card" and row.msg_type == "card_update":
+            return self._update_card(session, row, now)
+        if row.target_kind == "chat":
+            return self._group(row, lambda msg: self.client.appchat_send(row.target, msg))
+        if row.target_kind == "webhook":
+            return self._group(row, lambda msg: self.client.webhook_send(row.target, msg))
+        raise Undeliverable(None, f"wecom cannot deliver {row.msg_type} to {row.target_kind}")
+
+    def _update_card(self, session: Session, row: OutboxMessage, now: datetime) -> str | None:
+        """Update everyone's copy (atall=1); with no usable code, say it in a plain message instead."""
+        card = card_from_dict(row.payload["card"])
+        code = cardstate.take_code(session, row.card_id or "", now)
+        if code is not None:
+            try:
+                self.client.update_template_card(
+                    code, render_template_card(card, default_url=self.default_url), atall=True
+                )
+                return None
+            except RetryLater:
+                raise
+            except WeComAPIError:
+                pass  # code spent or card too old: fall back below (PITFALLS: never leave a spinner)
+        recipients = [r for r in row.target.split(",") if r]
+        if recipients:
+            return self.client.send_text(recipients, fit_text(render_text(card))).msgid
+        return None
+
+    @staticmethod
+    def _group(row: OutboxMessage, send: object) -> str | None:
+        p = row.payload
+        if row.msg_type == "text":
+            msg = {"msgtype": "text", "text": {"content": fit_text(p["content"])}}
+        elif row.msg_type == "markdown":
+            msg = {"msgtype": "markdown", "markdown": {"content": p["content"]}}
+        elif row.msg_type == "image":
+            msg = {"msgtype": "image", "image": {"media_id": p["media_id"]}}
+        else:
+            raise Undeliverable(None, f"group chats take text, markdown or image, not {row.msg_type}")
+        assert callable(send)
+        send(msg)
+        return None
+
+
+def build_wecom_client(
+    *,
+    api_base: str,
+    corp_id: str,
+    secret: str,
+    agent_id: int,
+    clock: Clock,
+    redis_url: str | None,
+) -> WeComClient:
+    """Token cache in Redis when configured (shared by every worker), else in memory."""
+
+    def now() -> float:
+        return clock.now().timestamp()
+
+    store: TokenStore = RedisTokenStore(redis_url, clock=now) if redis_url else MemoryTokenStore()
+    return WeComClient(api_base, corp_id, secret, agent_id, store, clock=now)
