@@ -120,6 +120,79 @@ def org_show() -> None:
         db.dispose()
 
 
+@org_app.command("sync")
+def org_sync(platform: str = typer.Argument(..., help="wecom")) -> None:
+    """Pull departments and members from the platform; roles set by the org file are kept."""
+    from bot.runtime import Runtime
+    from bot.wecom.contacts import fetch_org
+    from domain.services.orgsync import sync_members
+    from domain.uow import UnitOfWork
+
+    if platform != "wecom":
+        raise _fail(f"暂不支持 / not supported yet: {platform} (use: wecom)", 2)
+    settings = _settings()
+    if not settings.wecom_enabled:
+        raise _fail(
+            "未配置企业微信 / WeCom is not configured: set SALESBOT_WECOM_CORP_ID, _SECRET, _TOKEN, _AES_KEY",
+            2,
+        )
+    rt = Runtime.build(settings)
+    try:
+        assert rt.wecom_client is not None
+        departments, members = fetch_org(rt.wecom_client)
+        with UnitOfWork(rt.db, rt.clock, actor_label="org-sync", cause="org-sync:wecom") as uow:
+            result = sync_members(uow, "wecom", departments, members)
+            uow.commit()
+    finally:
+        rt.close()
+    typer.echo(
+        f"同步完成 / synced: {len(result.created)} 新建 created, {len(result.updated)} 更新 updated, "
+        f"{result.unchanged} 未变 unchanged"
+    )
+    for name in result.created:
+        typer.echo(f"  + {name}")
+    for name in result.updated:
+        typer.echo(f"  ~ {name}")
+
+
+outbox_app = typer.Typer(help="Outgoing messages.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("list")
+def outbox_list(
+    failed: bool = typer.Option(False, "--failed", help="Only messages that could not be delivered."),
+    limit: int = typer.Option(50, help="How many, newest first."),
+) -> None:
+    """Show outgoing messages with their status, attempts and the platform's last error."""
+    from domain.clock import format_local
+    from domain.db import Database
+    from domain.services.outbox import listing
+
+    settings = _settings()
+    db = Database(settings.database_url)
+    try:
+        with db.sessions() as session:
+            rows = listing(session, failed_only=failed, limit=limit)
+            if not rows:
+                typer.echo(
+                    "没有失败的消息 / no failed messages" if failed else "发件箱为空 / the outbox is empty"
+                )
+                return
+            for r in rows:
+                error = (
+                    f"  errcode={r.last_errcode} {r.last_error or ''}".rstrip()
+                    if r.last_errcode or r.last_error
+                    else ""
+                )
+                typer.echo(
+                    f"#{r.id} {format_local(r.created_at)} {r.status:<7} {r.platform}:{r.target_kind}:{r.target} "
+                    f"{r.msg_type} attempts={r.attempts}{' msgid=' + r.platform_msgid if r.platform_msgid else ''}{error}"
+                )
+    finally:
+        db.dispose()
+
+
 class ExportKind(StrEnum):
     customers = "customers"
     contacts = "contacts"
