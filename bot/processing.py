@@ -72,10 +72,12 @@ class InboxProcessor:
                 event=event, uow=uow, sender=sender, replies=Replies(uow.session, self.clock, cause)
             )
             try:
-                with uow.session.begin_nested():
-                    handle(self.router, ctx)
+                handle(self.router, ctx)
             except DomainError as exc:
                 # The rule said no: undo the handler's changes, tell the user why, and finish.
+                # (A full rollback, not a SAVEPOINT: on SQLite a savepoint opens a read snapshot
+                # that cannot later be upgraded to a write while another process writes.)
+                uow.rollback()
                 ctx.replies = Replies(uow.session, self.clock, cause + ":error")
                 ctx.say(exc.message)
             if not inbox.finish(uow.session, event_id, lease_until, self.clock.now()):

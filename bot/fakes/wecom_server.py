@@ -260,7 +260,8 @@ class CardCopy:
 
     @property
     def greyed_out(self) -> bool:
-        return self.replace_name is not None
+        """Buttons replaced by one grey text: ``button.replace_name`` or a card carrying ``replace_text``."""
+        return self.replace_name is not None or bool(self.card.get("replace_text"))
 
     def snapshot(self) -> JSON:
         return {"card": copy.deepcopy(self.card), "replace_name": self.replace_name, "version": self.version}
@@ -758,9 +759,8 @@ class FakeWeCom:
                 raise CardNotClickable(f"{userid!r} has no copy of card {task_id!r}")
             card_copy = record.copies[userid]
             if card_copy.greyed_out:
-                raise CardNotClickable(
-                    f"card {task_id!r} is greyed out ({card_copy.replace_name!r}) for {userid!r}"
-                )
+                shown = card_copy.replace_name or card_copy.card.get("replace_text")
+                raise CardNotClickable(f"card {task_id!r} is greyed out ({shown!r}) for {userid!r}")
             keys = _clickable_keys(card_copy.card)
             if keys is None:
                 raise CardNotClickable(f"card {task_id!r} is not interactive")
