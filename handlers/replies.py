@@ -8,6 +8,7 @@ running number, so processing the same cause again writes nothing new.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -89,6 +90,20 @@ class Replies:
             target=to.address,
             msg_type="markdown",
             payload={"content": content},
+            now=self.clock.now(),
+            cause_event=self.cause,
+        )
+
+    def image(self, to: Target, data: bytes, filename: str = "image.png") -> None:
+        """Queue a picture (e.g. the leaderboard chart); the channel uploads it as the platform needs."""
+        outbox.enqueue(
+            self.session,
+            dedupe_key=self._key(None),
+            platform=to.platform,
+            target_kind=to.kind,
+            target=to.address,
+            msg_type="image",
+            payload={"data_b64": base64.b64encode(data).decode("ascii"), "filename": filename},
             now=self.clock.now(),
             cause_event=self.cause,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -51,7 +53,7 @@ class WeComChannel:
             if row.msg_type == "markdown":
                 return self.client.send_markdown(row.target, fit_text(p["content"])).msgid
             if row.msg_type == "image":
-                return self.client.send_image(row.target, p["media_id"]).msgid
+                return self.client.send_image(row.target, self._media_id(p)).msgid
             if row.msg_type == "card":
                 card = card_from_dict(p["card"])
                 result = self.client.send_template_card(
@@ -63,10 +65,27 @@ class WeComChannel:
         if row.target_kind == "card" and row.msg_type == "card_update":
             return self._update_card(session, row, now)
         if row.target_kind == "chat":
+            if row.msg_type == "image":
+                msg = {"msgtype": "image", "image": {"media_id": self._media_id(p)}}
+                self.client.appchat_send(row.target, msg)
+                return None
             return self._group(row, lambda msg: self.client.appchat_send(row.target, msg))
         if row.target_kind == "webhook":
+            if row.msg_type == "image":
+                # Group robots take the picture inline (base64 + md5 of the raw bytes), not a media_id.
+                raw = base64.b64decode(p["data_b64"])
+                image = {"base64": p["data_b64"], "md5": hashlib.md5(raw).hexdigest()}
+                self.client.webhook_send(row.target, {"msgtype": "image", "image": image})
+                return None
             return self._group(row, lambda msg: self.client.webhook_send(row.target, msg))
         raise Undeliverable(None, f"wecom cannot deliver {row.msg_type} to {row.target_kind}")
+
+    def _media_id(self, payload: dict[str, str]) -> str:
+        """Images travel in the outbox as bytes (base64); WeCom wants them uploaded first (3-day media)."""
+        if payload.get("media_id"):
+            return payload["media_id"]
+        raw = base64.b64decode(payload["data_b64"])
+        return self.client.upload_media("image", payload.get("filename", "image.png"), raw, "image/png")
 
     def _update_card(self, session: Session, row: OutboxMessage, now: datetime) -> str | None:
         """Update everyone's copy (atall=1); with no usable code, say it in a plain message instead."""
@@ -94,8 +113,6 @@ class WeComChannel:
             msg = {"msgtype": "text", "text": {"content": fit_text(p["content"])}}
         elif row.msg_type == "markdown":
             msg = {"msgtype": "markdown", "markdown": {"content": p["content"]}}
-        elif row.msg_type == "image":
-            msg = {"msgtype": "image", "image": {"media_id": p["media_id"]}}
         else:
             raise Undeliverable(None, f"group chats take text, markdown or image, not {row.msg_type}")
         assert callable(send)

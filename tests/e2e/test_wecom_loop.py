@@ -122,3 +122,26 @@ def test_busy_platform_is_retried_and_permanent_errors_are_recorded(stack: WeCom
         text=True,
     ).stdout
     assert "failed" in out and "wecom:user:LiuYang" in out and "errcode=60020" in out and "企业可信IP" in out
+
+
+def test_pictures_and_markdown_reach_people_chats_and_robots(stack: WeComStack) -> None:
+    from domain.uow import UnitOfWork
+    from handlers.replies import Replies, Target
+
+    png = b"\x89PNG\r\n\x1a\n" + b"chart-bytes" * 20
+    stack.fake.add_appchat("team-chat-1", ["LiNa", "ZhangWei"], owner="LiNa")
+    robot = stack.fake.add_webhook()
+    with UnitOfWork(stack.db, stack.clock) as uow:
+        replies = Replies(uow.session, stack.clock, "job:test")
+        replies.image(Target("wecom", "user", "LiNa"), png, "排行榜.png")
+        replies.markdown(Target("wecom", "chat", "team-chat-1"), "**上周排行榜**")
+        replies.image(Target("wecom", "chat", "team-chat-1"), png)
+        replies.image(Target("wecom", "webhook", robot), png)
+        uow.commit()
+    stack.runtime_worker_wake()
+    stack.wait_until(lambda: len(stack.fake.webhook_messages(robot)) == 1, what="robot picture")
+    stack.wait_until(lambda: len(stack.fake.appchat_messages("team-chat-1")) == 2, what="chat messages")
+    stack.wait_until(
+        lambda: [m for m in stack.seen_by("LiNa") if m.msgtype == "image"], what="picture to LiNa"
+    )
+    assert _count(stack, OutboxMessage, OutboxMessage.status == "sent") == 4
