@@ -18,6 +18,7 @@ from domain.services import inbox
 from domain.services.org import find_user_by_platform
 from domain.uow import UnitOfWork
 from handlers.context import HandlerContext
+from handlers.conversation import ConversationStore, DatabaseConversations
 from handlers.events import InboundEvent
 from handlers.replies import Replies
 from handlers.root import handle
@@ -30,12 +31,18 @@ SORRY = "抱歉，处理你的消息时出错了，我们会尽快修复。请�
 
 class InboxProcessor:
     def __init__(
-        self, db: Database, router: Router, clock: Clock, lease: timedelta = inbox.DEFAULT_LEASE
+        self,
+        db: Database,
+        router: Router,
+        clock: Clock,
+        lease: timedelta = inbox.DEFAULT_LEASE,
+        conversations: ConversationStore | None = None,
     ) -> None:
         self.db = db
         self.router = router
         self.clock = clock
         self.lease = lease
+        self.conversations: ConversationStore = conversations or DatabaseConversations()
 
     def run_once(self, limit: int = 50) -> int:
         with self.db.sessions() as session:

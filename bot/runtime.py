@@ -20,6 +20,7 @@ from bot.wecom.crypto import WeComCrypto
 from bot.worker import BackgroundWorker
 from domain.clock import Clock, SystemClock
 from domain.db import Database
+from handlers.conversation import DatabaseConversations, RedisConversations
 from handlers.root import build_router
 
 
@@ -68,7 +69,8 @@ class Runtime:
 
     def make_worker(self) -> BackgroundWorker:
         lease = timedelta(seconds=self.settings.inbox_lease_s)
-        processor = InboxProcessor(self.db, build_router(), self.clock, lease)
+        conversations = RedisConversations(self.redis) if self.redis is not None else DatabaseConversations()
+        processor = InboxProcessor(self.db, build_router(), self.clock, lease, conversations)
         return BackgroundWorker(processor, Deliverer(self.db, self.channels, self.clock))
 
     def close(self) -> None:

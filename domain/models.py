@@ -433,3 +433,15 @@ class CardResponseCode(Base):
     code: Mapped[str] = mapped_column(String(256))
     received_at: Mapped[datetime]
     used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Conversation(Base):
+    """A pending multi-turn exchange with one person (a question we asked, a draft being edited)."""
+
+    __tablename__ = "conversations"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expires_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

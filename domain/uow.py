@@ -8,6 +8,7 @@ and the outbox rows written in the same transaction carry both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -37,6 +38,7 @@ class UnitOfWork:
         self.actor_label = actor_label or (actor.name if actor is not None else "system")
         self.cause = cause
         self._committed = False
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.db.sessions()
@@ -70,9 +72,17 @@ class UnitOfWork:
             self.session.rollback()
             raise Conflict("该记录刚被其他人修改过，请刷新后重试") from exc
         self._committed = True
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once this transaction has committed (for side stores such as Redis)."""
+        self._after_commit.append(callback)
 
     def rollback(self) -> None:
         self.session.rollback()
+        self._after_commit.clear()
 
     def audit(
         self,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 from domain.models import User
 from domain.uow import UnitOfWork
+from handlers.conversation import DEFAULT_TIMEOUT, ConversationStore, DatabaseConversations
 from handlers.events import InboundEvent
 from handlers.replies import Replies, Target, user_target
 
@@ -16,6 +19,19 @@ class HandlerContext:
     uow: UnitOfWork
     sender: User | None
     replies: Replies
+    conversations: ConversationStore = field(default_factory=DatabaseConversations)
+    timeout: timedelta = DEFAULT_TIMEOUT
+
+    @property
+    def state(self) -> dict[str, Any] | None:
+        """The pending conversation with the sender, if any (expired ones read as None)."""
+        return self.conversations.get(self.uow, self.event.platform, self.event.sender_id)
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.conversations.set(self.uow, self.event.platform, self.event.sender_id, state, self.timeout)
+
+    def clear_state(self) -> None:
+        self.conversations.clear(self.uow, self.event.platform, self.event.sender_id)
 
     @property
     def me(self) -> Target:
