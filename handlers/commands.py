@@ -7,12 +7,17 @@ messages; those routers are included ahead of this one.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from cards.model import Button, Card, Field
+from cards.reports import customer_card, todo_card, week_card
 from cards.serialize import card_from_dict
 from domain.clock import local_today
 from domain.services import cardstate
+from domain.services.customers import find_customers
+from domain.services.reports import customer_overview, follow_ups, my_week
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.router import Router, card_action, kind
@@ -52,8 +57,8 @@ def help_card(card_id: str, name: str | None) -> Card:
 
 
 def send_help(ctx: HandlerContext) -> None:
-    card_id = "help-" + "".join(c if c.isalnum() or c in "-_@" else "-" for c in ctx.event.dedupe_key)[:100]
-    ctx.replies.card(ctx.me, help_card(card_id, ctx.sender.name if ctx.sender else None), purpose="help")
+    card = help_card(card_id_for(ctx, "help"), ctx.sender.name if ctx.sender else None)
+    ctx.replies.card(ctx.me, card, purpose="help")
 
 
 def reply_unknown_sender(ctx: HandlerContext) -> None:
@@ -63,7 +68,74 @@ def reply_unknown_sender(ctx: HandlerContext) -> None:
     ctx.replies.text(ctx.me, UNKNOWN_SENDER, key=key)
 
 
-@router.on(kind(EventKind.TEXT, EventKind.ENTER_AGENT))
+def command_text(text: str | None) -> str:
+    """What a command looks like without slashes, spaces and case ("/待办 " → "待办")."""
+    return (text or "").strip().lstrip("/／").strip().lower()
+
+
+HELP_WORDS = {"帮助", "help", "?", "？", "菜单", "功能", "你好", "您好", "hi", "hello", "在吗"}
+TODO_WORDS = {"我的待办", "待办", "我的任务", "任务", "todo", "待办事项", "今天干什么"}
+WEEK_WORDS = {"本周业绩", "业绩", "我的业绩", "本周数据", "周报", "本周"}
+CUSTOMER_RX = re.compile(r"^(?:查客户|查询客户|查一下|查)\s*[:：]?\s*(?P<name>.+)$")
+
+
+def _words(words: set[str]) -> Callable[[HandlerContext], bool]:
+    return lambda ctx: ctx.event.kind == EventKind.TEXT and command_text(ctx.event.text) in words
+
+
+def _customer_query(ctx: HandlerContext) -> bool:
+    return ctx.event.kind == EventKind.TEXT and CUSTOMER_RX.match(command_text(ctx.event.text)) is not None
+
+
+def card_id_for(ctx: HandlerContext, prefix: str) -> str:
+    """A task_id unique per inbound event (WeCom never accepts a task_id twice)."""
+    return prefix + "-" + "".join(c if c.isalnum() or c in "-_@" else "-" for c in ctx.event.dedupe_key)[:100]
+
+
+@router.on(kind(EventKind.ENTER_AGENT))
+def on_enter(ctx: HandlerContext) -> None:
+    send_help(ctx)
+
+
+@router.on(_words(HELP_WORDS))
+def on_help(ctx: HandlerContext) -> None:
+    send_help(ctx)
+
+
+@router.on(_words(TODO_WORDS))
+def on_todo(ctx: HandlerContext) -> None:
+    assert ctx.sender is not None
+    todo = follow_ups(ctx.uow, ctx.sender, local_today(ctx.uow.clock))
+    drafts = 1 if ctx.state else 0
+    ctx.replies.card(ctx.me, todo_card(card_id_for(ctx, "todo"), todo, drafts), purpose="todo")
+
+
+@router.on(_words(WEEK_WORDS))
+def on_week(ctx: HandlerContext) -> None:
+    assert ctx.sender is not None
+    this, last = my_week(ctx.uow, ctx.sender, local_today(ctx.uow.clock))
+    ctx.replies.card(ctx.me, week_card(card_id_for(ctx, "week"), this, last), purpose="week")
+
+
+@router.on(_customer_query)
+def on_customer(ctx: HandlerContext) -> None:
+    match = CUSTOMER_RX.match(command_text(ctx.event.text))
+    assert match is not None
+    name = match.group("name").strip()
+    found = find_customers(ctx.uow, name)
+    if not found:
+        ctx.say(f"没有找到客户「{name}」。请检查名称，例如：查客户 华为")
+        return
+    best = [m for m in found if m.score == found[0].score]
+    if len(best) > 1:
+        names = "、".join(m.customer.name for m in best[:5])
+        ctx.say(f"找到多个客户：{names}。请说得更具体一些，例如：查客户 {best[0].customer.name}")
+        return
+    view = customer_overview(ctx.uow, found[0].customer)
+    ctx.replies.card(ctx.me, customer_card(card_id_for(ctx, "cust"), view), purpose="customer")
+
+
+@router.on(kind(EventKind.TEXT))
 def on_text(ctx: HandlerContext) -> None:
     send_help(ctx)
 
