@@ -78,6 +78,43 @@ class _TooLarge(Exception):
     pass
 
 
+class AccessLog:
+    """One log line per request with its latency.
+
+    A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` cost about 15 % of the
+    callback's CPU in the benchmark.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+
+
 def create_app(runtime: Runtime | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the app. Tests pass a runtime; ``salesbot serve`` builds one from settings."""
     if runtime is None:
@@ -99,26 +136,8 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
     app.state.worker = worker
     app.include_router(wecom_router(rt.db, rt.wecom_crypto(), rt.clock, worker.wake))
 
-    @app.middleware("http")
-    async def access_log(request: Request, call_next: Any) -> Any:
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            log.info(
-                "request",
-                extra={
-                    "method": request.method,
-                    "path": request.url.path,
-                    "status": status,
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
-
     app.add_middleware(BodySizeLimit, max_bytes=rt.settings.max_body_bytes)
+    app.add_middleware(AccessLog)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

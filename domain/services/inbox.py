@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,24 +33,29 @@ def store(
     payload: dict[str, Any],
     now: datetime,
 ) -> int | None:
-    """Insert and commit an inbound event; None if it was already there (a platform retry)."""
-    row = InboxEvent(
-        platform=platform,
-        dedupe_key=dedupe_key,
-        kind=kind,
-        sender_id=sender_id,
-        payload=payload,
-        received_at=now,
-        status="pending",
-        attempts=0,
-    )
-    session.add(row)
+    """Insert and commit an inbound event; None if it was already there (a platform retry).
+
+    A core INSERT, not the ORM: this is the callback's hot path and nothing needs the object.
+    """
     try:
+        result = session.execute(
+            insert(InboxEvent).values(
+                platform=platform,
+                dedupe_key=dedupe_key,
+                kind=kind,
+                sender_id=sender_id,
+                payload=payload,
+                received_at=now,
+                status="pending",
+                attempts=0,
+            )
+        )
         session.commit()
     except IntegrityError:
         session.rollback()
         return None
-    return row.id
+    key = result.inserted_primary_key  # type: ignore[attr-defined]
+    return int(key[0]) if key else None
 
 
 def due_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:
