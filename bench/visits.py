@@ -1,0 +1,169 @@
+"""Field-level accuracy and speed of the visit-message parser on the evaluation set.
+
+Run: ``.venv/bin/python bench/visits.py [--misses]``
+
+Why a separate script (and not only the pytest gate): it prints the numbers a
+reviewer wants to see — accuracy per field, median/p99 parse time after import,
+and what the third-party libraries (cn2an, pypinyin) cost to import — and, with
+``--misses``, every message a field got wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DATA = ROOT / "tests" / "data" / "visit_messages.yaml"
+FIELDS = ("customer", "contact", "visit_date", "follow_up", "stage_hint")
+
+_IMPORT_PROBE = """
+import sys, time
+def rss():
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * 4096
+before = rss(); t = time.perf_counter()
+{stmt}
+print(f"{{(time.perf_counter() - t) * 1000:.1f}} {{(rss() - before) / 1e6:.1f}}")
+"""
+
+
+def import_cost(stmt: str) -> str:
+    """Import time and resident-memory growth of ``stmt`` in a fresh interpreter."""
+    runs = []
+    for _ in range(3):
+        out = subprocess.run(
+            [sys.executable, "-c", _IMPORT_PROBE.format(stmt=stmt)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout.split()
+        runs.append((float(out[0]), float(out[1])))
+    ms = statistics.median(r[0] for r in runs)
+    mb = statistics.median(r[1] for r in runs)
+    return f"{ms:6.1f} ms  {mb:5.1f} MB"
+
+
+def load() -> tuple[datetime, list[Any], list[dict[str, Any]]]:
+    from handlers.understand.visit_text import CustomerRef
+
+    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    now = datetime.fromisoformat(str(data["now"]))
+    customers = [CustomerRef(c["id"], c["name"], tuple(c.get("aliases", ()))) for c in data["customers"]]
+    return now, customers, data["messages"]
+
+
+def evaluate(show_misses: bool = False) -> dict[str, float]:
+    from handlers.understand.visit_text import parse_visit
+
+    now, customers, messages = load()
+    by_id = {c.id: c.name for c in customers}
+    parse_visit("预热 warm-up 华为张总", now, customers)  # first call builds the index and loads pinyin
+
+    keys = (*FIELDS, "is_visit")
+    correct = {part: dict.fromkeys(keys, 0) for part in ("dev", "holdout")}
+    total = {part: dict.fromkeys(keys, 0) for part in ("dev", "holdout")}
+    timings: list[float] = []
+    misses: list[str] = []
+    for msg in messages:
+        part = "holdout" if msg.get("holdout") else "dev"
+        tag = "[holdout] " if part == "holdout" else ""
+        t0 = time.perf_counter()
+        draft = parse_visit(msg["text"], now, customers)
+        timings.append(time.perf_counter() - t0)
+        expected_visit = msg.get("is_visit", True)
+        total[part]["is_visit"] += 1
+        if draft.is_visit == expected_visit:
+            correct[part]["is_visit"] += 1
+        else:
+            misses.append(f"{tag}is_visit   {msg['text']!r}: expected {expected_visit}, got {draft.is_visit}")
+        if not expected_visit:
+            continue
+        got: dict[str, Any] = {
+            "customer": by_id[draft.candidates[0][0]] if draft.candidates else None,
+            "contact": draft.contact_name,
+            "visit_date": draft.visited_at.date(),
+            "follow_up": draft.next_follow_up,
+            "stage_hint": draft.stage_hint.value if draft.stage_hint else None,
+        }
+        for name in FIELDS:
+            want = msg.get(name)
+            if isinstance(want, datetime):
+                want = want.date()
+            total[part][name] += 1
+            if got[name] == want:
+                correct[part][name] += 1
+            else:
+                misses.append(f"{tag}{name:<10} {msg['text']!r}: expected {want}, got {got[name]}")
+
+    n_dev = sum(1 for m in messages if not m.get("holdout"))
+    print(f"evaluation set: {len(messages)} messages ({n_dev} dev + {len(messages) - n_dev} holdout),")
+    print(f"{len(customers)} customers, now = {now.isoformat()}")
+    print("dev = the messages the rules were tuned against; holdout = written afterwards, never tuned on")
+    print()
+    print(f"{'field':<12} {'all':>24} {'dev':>9} {'holdout':>9}")
+    result = {}
+    for name in keys:
+        ok = correct["dev"][name] + correct["holdout"][name]
+        n = total["dev"][name] + total["holdout"][name]
+        acc = ok / n
+        result[name] = acc
+        parts = [correct[p][name] / total[p][name] * 100 for p in ("dev", "holdout")]
+        flag = "" if acc >= 0.95 else "   <-- below 95 %"
+        print(
+            f"{name:<12} {acc * 100:6.1f} % ({ok:>3}/{n:>3})     {parts[0]:6.1f} %  {parts[1]:6.1f} %{flag}"
+        )
+    timings.sort()
+    median = statistics.median(timings) * 1000
+    p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1000
+    print()
+    print(
+        f"parse time per message: median {median:.3f} ms, p99 {p99:.3f} ms, max {timings[-1] * 1000:.3f} ms"
+    )
+    if show_misses and misses:
+        print()
+        print("misses:")
+        for line in misses:
+            print("  " + line)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true", help="list every wrong field")
+    args = parser.parse_args()
+    print("import cost (fresh interpreter, median of 3: wall time, RSS growth)")
+    print(f"  cn2an                          {import_cost('import cn2an')}")
+    print(f"  pypinyin (no phrases, lazy)    {import_cost(_PINYIN_STMT)}")
+    print(f"  domain.models (SQLAlchemy)     {import_cost('import domain.models')}  <- paid by any handler")
+    print(f"  handlers.understand.visit_text {import_cost('import handlers.understand.visit_text')}")
+    print(f"  ... + first parse (pinyin)     {import_cost(_FIRST_PARSE_STMT)}")
+    print()
+    evaluate(show_misses=args.misses)
+
+
+_PINYIN_STMT = (
+    "import os; os.environ.setdefault('PYPINYIN_NO_PHRASES', 'true');"
+    " os.environ.setdefault('PYPINYIN_NO_DICT_COPY', 'true'); import pypinyin"
+)
+_FIRST_PARSE_STMT = (
+    "from datetime import datetime; from domain.clock import BUSINESS_TZ;"
+    " from handlers.understand.visit_text import parse_visit, CustomerRef;"
+    " parse_visit('华伟张总 hw', datetime(2026, 11, 25, tzinfo=BUSINESS_TZ), [CustomerRef(1, '华为技术有限公司')])"
+)
+
+
+if __name__ == "__main__":
+    main()

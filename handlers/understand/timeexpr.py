@@ -1,0 +1,571 @@
+"""Chinese date/time expressions ("下周三", "明天下午三点半", "3月5号", "两天后").
+
+Everything is resolved against a ``now`` the caller passes (message time) in
+business time (Asia/Shanghai); nothing here reads the clock, so the same
+message always gives the same answer.
+
+Rules worth knowing (each was a decision, not an accident):
+
+* Weeks start on Monday. "下周三" is the Wednesday of next week, "本周五/这周五"
+  the Friday of this week even if it has passed, "下周" alone is next Monday
+  and "周末" is the Saturday of the week.
+* A bare weekday ("周五", "星期一", "礼拜天") or a date without a year ("3月5日",
+  "11-20", "5号") is *ambiguous*. Each match therefore carries two readings:
+  ``future`` (the next occurrence on or after today — "周五再跟进" on a Wednesday
+  is this Friday) and ``past`` (the most recent occurrence on or before today —
+  "周一拜访了" is the Monday just gone). The caller picks by context; see
+  ``handlers.understand.visit_text``.
+* "下个月初" / "月初" is the first workday (Mon–Fri) among the 1st..3rd of the
+  month: a reminder that fires on a Sunday gets ignored. Public holidays are not
+  known here (Dec 1st and Jan 1st–3rd can differ from the official calendar).
+  "月底" is the last calendar day of the month, "月中" the 15th, "下个月" alone
+  the 1st of next month.
+* "过两天" is +2 days, "过几天"/"几天后" +3 days, "一周后" +7, "半个月后" +15,
+  "N个月后" the same day N months later (clamped to the month's end).
+* A clock time without a part of day uses business hours: 1–6 o'clock means
+  the afternoon (13–18h), 7–12 the morning/noon; "下午/晚上" add 12 hours,
+  "中午1点" is 13:00. A part of day without an hour ("下午") leaves ``value``
+  a ``date`` and sets ``period``; ``PERIOD_DEFAULT_TIME`` gives the usual hour.
+* The value is a ``date`` when no clock time was given and a timezone-aware
+  ``datetime`` (in ``now``'s business time zone) when it was.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import cn2an
+
+from domain.clock import BUSINESS_TZ
+
+# ---------------------------------------------------------------- numbers
+# Why a thin wrapper around cn2an: the regexes of this package decide *where* a
+# number is (cn2an's own ``transform`` is too eager — it turns "聊了一下" into
+# "聊了1下" and "下周三" into "下周3" — and can take milliseconds); cn2an only
+# converts the small token we hand it ("二十五", "三千万", "38.5万"). ASCII digits
+# and single characters skip the library and results are cached, so the
+# per-message cost stays in microseconds.
+_SIMPLE = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "廿": 20,
+    "半": 0.5,
+}
+
+
+@lru_cache(maxsize=4096)
+def to_decimal(token: str) -> Decimal | None:
+    """Value of a number token ("25", "二十五", "两", "3千万", "38.5万"), or None.
+
+    Mixed forms such as "3千万" and "1万5" are what reps type; cn2an's
+    "smart" mode understands them.
+    """
+    token = token.strip().replace(",", "")
+    if not token:
+        return None
+    if token.isascii():
+        try:
+            return Decimal(token)
+        except InvalidOperation:
+            pass
+    if token in _SIMPLE:
+        return Decimal(str(_SIMPLE[token]))
+    if token.startswith("廿"):
+        rest = to_decimal(token[1:])
+        return None if rest is None else 20 + rest
+    try:
+        value = cn2an.cn2an(token, "smart")
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    return Decimal(str(value))
+
+
+def to_int(token: str) -> int | None:
+    """Integer value of a number token, None when it is not a whole number."""
+    value = to_decimal(token)
+    if value is None or value != value.to_integral_value():
+        return None
+    return int(value)
+
+
+Prefer = Literal["past", "future"]
+Tense = Literal["past", "today", "future", "either"]
+
+# Part of day → (name, default time when no hour is given).
+PERIODS: dict[str, str] = {
+    "凌晨": "dawn",
+    "早上": "early",
+    "早晨": "early",
+    "今早": "early",
+    "上午": "morning",
+    "中午": "noon",
+    "午后": "afternoon",
+    "下午": "afternoon",
+    "傍晚": "evening",
+    "晚上": "evening",
+    "夜里": "evening",
+    "晚": "evening",
+}
+PERIOD_DEFAULT_TIME: dict[str, time] = {
+    "dawn": time(6, 0),
+    "early": time(9, 0),
+    "morning": time(10, 0),
+    "noon": time(12, 0),
+    "afternoon": time(15, 0),
+    "evening": time(19, 0),
+}
+
+_N = r"(?:\d{1,4}|[零〇一二两三四五六七八九十廿]{1,3})"
+_WEEK = r"(?:周|週|星期|礼拜|禮拜)"
+_PRE = r"(?:上上个?|下下个?|上个?|下个?|本|这个?)"
+
+_DATE_RX = re.compile(
+    rf"""
+    (?P<ymd>(?<!\d)(?P<ymd_y>20\d\d)\s*[-/.年]\s*(?P<ymd_m>\d{{1,2}})\s*[-/.月]\s*(?P<ymd_d>\d{{1,2}})(?!\d)\s*[日号]?)
+  | (?P<cmd>(?:(?P<cmd_y>20\d\d|[二〇零一两三四五六七八九]{{4}})\s*年\s*)?(?P<cmd_m>{_N})\s*月份?\s*(?P<cmd_d>{_N})\s*[日号]?)
+  | (?P<mpart>(?P<mpart_m>{_N})\s*月份?(?P<mpart_w>上旬|中旬|下旬|初|中|底|末)(?!心|央))
+  | (?P<nxm>下个?月(?:份)?(?P<nxm_w>初|底|末|中旬|中|(?P<nxm_d>{_N})\s*[号日])?)
+  | (?P<thm>(?:这个?|本)?月(?P<thm_w>初|底|末|中旬|中)(?!心|央))
+  | (?P<nmd>(?<![\d.\-/:：])(?P<nmd_m>\d{{1,2}})\s?(?P<nmd_s>[-/.])\s?(?P<nmd_d>\d{{1,2}})
+        (?![\d.\-/:：%]|\s*(?:万|w|W|k|K|千|百|亿|元|块|折|倍|个|吨|米|%|版|寸|kg|台|套|级|mm|cm|号)))
+  | (?P<rel>大前天|大后天|前天|昨天|昨日|昨儿|今天|今日|今儿|明天|明日|明儿|后天|今早|今晨|今晚|明早|明晨|明晚|昨晚|隔天|次日)
+  | (?P<wd>(?P<wd_p>{_PRE})?{_WEEK}(?P<wd_d>[一二三四五六日天1-7])(?![\d十]))
+  | (?P<wk>(?P<wk_p>{_PRE}){_WEEK}(?P<wk_e>末)?)
+  | (?P<wke>周末)
+  | (?P<off>(?P<off_n>{_N}|半|几)\s*(?P<off_u>个?工作日|天|日|周|个?星期|个?礼拜|个?月)\s*(?P<off_d>以?后|之后|过后|以?内|之内|内|以?前|之前))
+  | (?P<guo>过(?P<guo_n>{_N}|几)?(?P<guo_u>天|周|个?星期))
+  | (?P<day>(?<![\d月.\-/])(?P<day_d>{_N})\s*[号日](?![楼线门厅机库室栋车期]))
+    """,
+    re.VERBOSE,
+)
+
+_PERIOD_ALT = "|".join(sorted(PERIODS, key=len, reverse=True))
+_PERIOD2_ALT = "|".join(p for p in sorted(PERIODS, key=len, reverse=True) if len(p) == 2 and p != "今早")
+_TIME_RX = re.compile(
+    rf"""
+    (?P<t>(?P<t_p>{_PERIOD_ALT})?\s*
+        (?:(?P<t_hh>\d{{1,2}})\s*[:：]\s*(?P<t_mm>\d{{2}})
+          |(?P<t_h>{_N})\s*(?:点钟?|时)(?:(?P<t_half>半)|(?P<t_q>一刻|三刻)|(?P<t_mi>{_N})\s*分?)?)
+        (?![\d零一二两三四五六七八九十]*\s*[万亿千wWkK元块个%])
+    )
+  | (?P<p>{_PERIOD2_ALT})
+    """,
+    re.VERBOSE,
+)
+
+# Comparatives before "一点": "便宜一点", "快一点" mean "a bit", not 1 o'clock.
+_A_BIT_BEFORE = set("宜快慢多少早晚高低好差大小些点有再稍")
+_COUNTED_NOUNS = ("意见", "要求", "问题", "建议", "需求", "内容", "顾虑", "想法", "原因", "疑问", "共识")
+_GAP_RX = re.compile(r"[\s的,，]{0,2}")
+
+_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "7": 6}
+_WEEK_SHIFT = {"上上": -2, "下下": 2, "上": -1, "下": 1, "本": 0, "这": 0}
+_REL_DAYS = {
+    "大前天": -3,
+    "前天": -2,
+    "昨天": -1,
+    "昨日": -1,
+    "昨儿": -1,
+    "昨晚": -1,
+    "今天": 0,
+    "今日": 0,
+    "今儿": 0,
+    "今早": 0,
+    "今晨": 0,
+    "今晚": 0,
+    "明天": 1,
+    "明日": 1,
+    "明儿": 1,
+    "明早": 1,
+    "明晨": 1,
+    "明晚": 1,
+    "隔天": 1,
+    "次日": 1,
+    "后天": 2,
+    "大后天": 3,
+}
+_REL_PERIOD = {"今早": "early", "今晨": "early", "明早": "early", "明晨": "early", "今晚": "evening", "明晚": "evening", "昨晚": "evening"}
+
+
+@dataclass(frozen=True)
+class TimeMatch:
+    """One date/time expression found in a text, with both of its readings.
+
+    ``past``/``future`` differ only for ambiguous expressions (bare weekday,
+    date without year); ``period`` is set when a part of day was named without
+    a clock time.
+    """
+
+    start: int
+    end: int
+    text: str
+    past: date | datetime
+    future: date | datetime
+    period: str | None = None
+
+    def value(self, prefer: Prefer = "future") -> date | datetime:
+        return self.past if prefer == "past" else self.future
+
+    @property
+    def has_time(self) -> bool:
+        return isinstance(self.future, datetime)
+
+    def tense(self, today: date) -> Tense:
+        """Where the expression lies relative to ``today`` ("either" when ambiguous)."""
+        if self.past != self.future:
+            return "either"
+        day = _day_of(self.future)
+        if day < today:
+            return "past"
+        return "today" if day == today else "future"
+
+
+def _day_of(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def _first_workday(year: int, month: int) -> date:
+    """First Monday–Friday among the 1st..3rd (two weekend days can't cover three)."""
+    for d in (1, 2, 3):
+        candidate = date(year, month, d)
+        if candidate.weekday() < 5:
+            return candidate
+    return date(year, month, 1)  # pragma: no cover - unreachable
+
+
+def _add_workdays(day: date, n: int) -> date:
+    step = 1 if n >= 0 else -1
+    left = abs(n)
+    while left:
+        day += timedelta(days=step)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
+def _year_ambiguous(today: date, month: int, day: int) -> tuple[date, date] | None:
+    """(past, future) readings of a month/day without a year."""
+    this_year = _safe_date(today.year, month, day)
+    if this_year is None:
+        return None
+    if this_year == today:
+        return this_year, this_year
+    if this_year > today:
+        past = _safe_date(today.year - 1, month, day) or this_year
+        return past, this_year
+    future = _safe_date(today.year + 1, month, day) or this_year
+    return this_year, future
+
+
+def _month_ambiguous(today: date, day: int) -> tuple[date, date] | None:
+    """(past, future) readings of "5号": this month, or the neighbouring one."""
+    if not 1 <= day <= 31:
+        return None
+    this_month = _month_end(today.year, today.month)
+    candidate = this_month.replace(day=min(day, this_month.day))
+    if candidate == today:
+        return candidate, candidate
+    if candidate > today:
+        prev = _add_months(today.replace(day=1), -1)
+        prev_end = _month_end(prev.year, prev.month)
+        return prev_end.replace(day=min(day, prev_end.day)), candidate
+    nxt = _add_months(today.replace(day=1), 1)
+    nxt_end = _month_end(nxt.year, nxt.month)
+    return candidate, nxt_end.replace(day=min(day, nxt_end.day))
+
+
+def _weekday_index(token: str) -> int:
+    if token.isdigit():
+        return int(token) - 1 if token != "7" else 6
+    return _WEEKDAY[token]
+
+
+def _week_shift(prefix: str | None) -> int | None:
+    if not prefix:
+        return None
+    return _WEEK_SHIFT[prefix.rstrip("个")]
+
+
+def _count(token: str) -> float | None:
+    if token == "半":
+        return 0.5
+    if token == "几":
+        return 3
+    return to_int(token)
+
+
+def _resolve_date(m: re.Match[str], today: date) -> tuple[date, date, str | None] | None:
+    """(past, future, implied period) for one date match, None if it is not a real date."""
+    kind = m.lastgroup
+    g = m.group
+    monday = today - timedelta(days=today.weekday())
+    if kind == "ymd":
+        d = _safe_date(int(g("ymd_y")), int(g("ymd_m")), int(g("ymd_d")))
+        return None if d is None else (d, d, None)
+    if kind == "cmd":
+        month, day = to_int(g("cmd_m")), to_int(g("cmd_d"))
+        if month is None or day is None:
+            return None
+        if g("cmd_y"):
+            raw = g("cmd_y").replace("零", "〇").replace("两", "二")
+            year = int(raw) if raw.isdigit() else int("".join(str("〇一二三四五六七八九".index(c)) for c in raw))
+            d = _safe_date(year, month, day)
+            return None if d is None else (d, d, None)
+        pair = _year_ambiguous(today, month, day)
+        return None if pair is None else (pair[0], pair[1], None)
+    if kind == "nmd":
+        pair = _year_ambiguous(today, int(g("nmd_m")), int(g("nmd_d")))
+        return None if pair is None else (pair[0], pair[1], None)
+    if kind == "day":
+        n = to_int(g("day_d"))
+        pair = None if n is None else _month_ambiguous(today, n)
+        return None if pair is None else (pair[0], pair[1], None)
+    if kind == "mpart":
+        month = to_int(g("mpart_m"))
+        if month is None or not 1 <= month <= 12:
+            return None
+        what = g("mpart_w")
+        day = {"上旬": 5, "中旬": 15, "中": 15, "下旬": 25}.get(what, 1)
+        pair = _year_ambiguous(today, month, day)
+        if pair is None:
+            return None
+        past, future = pair
+        if what in ("底", "末"):
+            past, future = (_month_end(d.year, d.month) for d in (past, future))
+        elif what == "初":
+            past, future = (_first_workday(d.year, d.month) for d in (past, future))
+        return past, future, None
+    if kind in ("nxm", "thm"):
+        base = _add_months(today.replace(day=1), 1) if kind == "nxm" else today.replace(day=1)
+        what = g(f"{kind}_w") or ""
+        if kind == "nxm" and g("nxm_d"):
+            n = to_int(g("nxm_d"))
+            if n is None or not 1 <= n <= 31:
+                return None
+            end = _month_end(base.year, base.month)
+            d = end.replace(day=min(n, end.day))
+        elif what in ("底", "末"):
+            d = _month_end(base.year, base.month)
+        elif what.startswith("中"):
+            d = base.replace(day=15)
+        elif what == "初":
+            d = _first_workday(base.year, base.month)
+            if kind == "thm" and d < today:
+                nxt = _add_months(base, 1)
+                return d, _first_workday(nxt.year, nxt.month), None
+        else:
+            d = base
+        return d, d, None
+    if kind == "rel":
+        word = g("rel")
+        d = today + timedelta(days=_REL_DAYS[word])
+        return d, d, _REL_PERIOD.get(word)
+    if kind == "wd":
+        wd = _weekday_index(g("wd_d"))
+        shift = _week_shift(g("wd_p"))
+        if shift is not None:
+            d = monday + timedelta(weeks=shift, days=wd)
+            return d, d, None
+        ahead = (wd - today.weekday()) % 7
+        behind = (today.weekday() - wd) % 7
+        return today - timedelta(days=behind), today + timedelta(days=ahead), None
+    if kind == "wk":
+        shift = _week_shift(g("wk_p"))
+        if g("wk_e"):
+            d = monday + timedelta(weeks=shift or 0, days=5)
+            return d, d, None
+        if not shift:  # "这周"/"本周" name a span, not a day
+            return None
+        d = monday + timedelta(weeks=shift)
+        return d, d, None
+    if kind == "wke":
+        d = monday + timedelta(days=5)
+        return d, d, None
+    if kind == "off":
+        count = _count(g("off_n"))
+        if count is None:
+            return None
+        unit, direction = g("off_u").lstrip("个"), g("off_d")
+        sign = -1 if direction.endswith("前") else 1
+        if unit == "工作日":
+            d = _add_workdays(today, sign * int(count))
+        elif unit == "月":
+            d = today + timedelta(days=sign * 15) if count == 0.5 else _add_months(today, sign * int(count))
+        elif unit in ("周", "星期", "礼拜"):
+            d = today + timedelta(days=sign * round(7 * count))
+        else:
+            d = today + timedelta(days=sign * round(count))
+        return d, d, None
+    if kind == "guo":
+        span = _count(g("guo_n")) if g("guo_n") else 2
+        if span is None:
+            return None
+        days = round(span * 7) if g("guo_u") != "天" else round(span)
+        d = today + timedelta(days=days)
+        return d, d, None
+    return None  # pragma: no cover - every alternative is handled above
+
+
+def _resolve_clock(m: re.Match[str], period: str | None) -> time | None:
+    """Clock time of a time match, applying the part of day and business hours."""
+    if m.group("t_hh"):
+        hour, minute = int(m.group("t_hh")), int(m.group("t_mm"))
+    else:
+        h = to_int(m.group("t_h"))
+        if h is None:
+            return None
+        hour, minute = h, 0
+        if m.group("t_half"):
+            minute = 30
+        elif m.group("t_q"):
+            minute = 15 if m.group("t_q") == "一刻" else 45
+        elif m.group("t_mi"):
+            mi = to_int(m.group("t_mi"))
+            if mi is None:
+                return None
+            minute = mi
+    if not (0 <= hour <= 24 and 0 <= minute < 60):
+        return None
+    if period in ("afternoon", "evening") and hour < 12 or period == "noon" and hour <= 3:
+        hour += 12
+    elif period == "dawn" and hour == 12:
+        hour = 0
+    elif period is None and 1 <= hour <= 6 and not m.group("t_hh"):
+        hour += 12  # business hours: "3点" is 15:00
+    elif period is None and m.group("t_hh") and 1 <= hour <= 6:
+        hour += 12
+    if hour == 24:
+        hour = 0
+    return time(hour, minute)
+
+
+def find_times(text: str, now: datetime) -> list[TimeMatch]:
+    """Every date/time expression in ``text``, left to right.
+
+    ``text`` should already be NFKC-normalised (``resolve`` does it) so that
+    full-width digits and colons are seen; offsets refer to ``text`` as given.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    tz = now.tzinfo if isinstance(now.tzinfo, ZoneInfo) else BUSINESS_TZ
+    local_now = now.astimezone(tz)
+    today = local_now.date()
+
+    dates: list[tuple[int, int, date, date, str | None]] = []
+    for dm in _DATE_RX.finditer(text):
+        resolved = _resolve_date(dm, today)
+        if resolved is not None:
+            dates.append((dm.start(), dm.end(), *resolved))
+
+    results: list[TimeMatch] = []
+    used_dates: set[int] = set()
+    pos = 0
+    while (m := _TIME_RX.search(text, pos)) is not None:
+        start, end = m.span()
+        pos = end
+        inside = [de for ds, de, *_ in dates if ds <= start < de or ds < end <= de]
+        if inside:
+            # Overlaps a date ("今晚" is a date word with a part of day): look again after it.
+            pos = max(max(inside), start + 1)
+            continue
+        # Attach to a date that ends right before this time ("明天 下午3点").
+        owner = None
+        for i, (_ds, de, *_rest) in enumerate(dates):
+            if de <= start and _GAP_RX.fullmatch(text, de, start):
+                owner = i
+        if m.lastgroup == "p":
+            part = PERIODS[m.group("p")]
+            if owner is None:
+                results.append(TimeMatch(start, end, text[start:end], today, today, part))
+            else:
+                ds, _de, past, future, _ = dates[owner]
+                used_dates.add(owner)
+                results.append(TimeMatch(ds, end, text[ds:end], past, future, part))
+            continue
+        period_word = m.group("t_p")
+        period: str | None = PERIODS[period_word] if period_word else None
+        if owner is not None and period is None:
+            period = dates[owner][4]
+        if (
+            period is None
+            and owner is None
+            and not m.group("t_hh")
+            and m.group("t_h") in ("一", "两", "二")
+            and not (m.group("t_half") or m.group("t_mi") or m.group("t_q"))
+            and (start == 0 or text[start - 1] in _A_BIT_BEFORE or m.group("t_h") == "一")
+        ):
+            continue  # "便宜一点", "早一点": a bit, not a time
+        if period is None and owner is None and text.startswith(_COUNTED_NOUNS, end):
+            continue  # "提了三点要求": three points, not three o'clock
+        clock = _resolve_clock(m, period)
+        if clock is None:
+            continue
+        if owner is None:
+            at = datetime.combine(today, clock, tzinfo=tz)
+            results.append(TimeMatch(start, end, text[start:end], at, at))
+        else:
+            ds, _de, past, future, _ = dates[owner]
+            used_dates.add(owner)
+            results.append(
+                TimeMatch(
+                    ds,
+                    end,
+                    text[ds:end],
+                    datetime.combine(past, clock, tzinfo=tz),
+                    datetime.combine(future, clock, tzinfo=tz),
+                )
+            )
+    for i, (ds, de, past, future, implied) in enumerate(dates):
+        if i not in used_dates:
+            results.append(TimeMatch(ds, de, text[ds:de], past, future, implied))
+    results.sort(key=lambda r: r.start)
+    return results
+
+
+def resolve(text: str, now: datetime, prefer: Prefer = "future") -> date | datetime | None:
+    """The first date/time in ``text`` as a ``date`` or aware ``datetime``, or None.
+
+    ``prefer`` picks the reading of ambiguous expressions: "future" for plans
+    ("周五再跟进"), "past" for reports ("周一拜访了").
+    """
+    matches = find_times(unicodedata.normalize("NFKC", text), now)
+    return matches[0].value(prefer) if matches else None

@@ -1,0 +1,951 @@
+"""One free-text visit message → a structured visit draft.
+
+Reps log a visit by typing (or dictating) one message such as
+"今天拜访了华为的张总，聊了报价，下周三再跟进". This module turns it into a
+``VisitDraft`` the bot shows back for confirmation; nothing is stored here and
+nothing reads the clock (``now`` is the message time).
+
+The parser is rule based on purpose: it must be fast (well under 5 ms per
+message), deterministic, and explainable to a rep who asks "why did it pick
+华为终端?". Decisions worth knowing:
+
+* Customer matching (``CustomerIndex``): an exact hit on a registered name, an
+  alias or the normalised core (``domain.names.normalize_name``) scores 1.0.
+  When a longer hit contains a shorter one ("华为终端" contains "华为"), the
+  longer one is the mention and the shorter customer is kept as a weaker
+  candidate. Prefix hits ("华为" → 华为终端) score 0.5–0.9 by how much of the
+  name was typed, Latin input is matched against English aliases (1.0), full
+  pinyin ("huawei", 0.9) and pinyin initials ("hw", 0.75), and dictation
+  homophones ("华伟" → 华为, 0.8) are caught through pypinyin readings.
+* Time roles: an expression that lies in the past (or today) is the visit
+  time; one that lies in the future, or is followed by "再/跟进/回访/约…", is
+  the follow-up date. Ambiguous weekdays take their past reading for the
+  visit ("周一拜访了") and the future reading for the follow-up ("周五再约").
+  A future date that is plainly the visit ("明天去拜访华为") becomes the visit
+  time with ``future_visit`` set, so the caller can ask.
+* Visit time: an explicit clock time wins; a part of day alone uses
+  10:00 (上午), 15:00 (下午), 12:00 (中午), 19:00 (晚上), 09:00 (早上); "今天"
+  alone keeps the message time; another day without a time is 12:00 that day.
+* Stage hints follow keyword families (报价/方案 → evaluation, 谈判/议价 →
+  negotiation, 签约/下单/中标 → won, 丢单/黄了/没戏 → lost). A negated won word
+  ("还没签") or one said as an intention ("准备下周签约") is negotiation,
+  never won; "没中标" is lost. With several families the later stage of the
+  funnel wins (lost/won > negotiation > evaluation > lead).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from functools import cache, lru_cache
+from types import ModuleType
+from zoneinfo import ZoneInfo
+
+from domain.clock import BUSINESS_TZ
+from domain.models import Stage
+from domain.names import INDUSTRY_WORDS, PLACES, normalize_name
+from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
+
+__all__ = [
+    "CustomerIndex",
+    "CustomerRef",
+    "EditRequest",
+    "VisitDraft",
+    "parse_edit",
+    "parse_visit",
+]
+
+
+# ------------------------------------------------------------------ results
+@dataclass(frozen=True)
+class CustomerRef:
+    """A customer the rep may mean: id, registered name and known aliases."""
+
+    id: int
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VisitDraft:
+    """What one message says about a visit; every field may be corrected by the rep."""
+
+    text: str
+    customer_mention: str | None
+    candidates: tuple[tuple[int, float], ...]
+    contact_name: str | None
+    contact_title: str | None
+    visited_at: datetime
+    visited_at_explicit: bool
+    summary: str | None
+    next_step: str | None
+    next_follow_up: date | None
+    stage_hint: Stage | None
+    amount: Decimal | None
+    is_visit: bool
+    future_visit: bool
+
+    @property
+    def customer_id(self) -> int | None:
+        """The best candidate when it is a confident one (score ≥ 0.8), else None."""
+        if self.candidates and self.candidates[0][1] >= 0.8:
+            return self.candidates[0][0]
+        return None
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """A correction to the pending draft ("改成下周四跟进", "客户改成华为终端", "取消")."""
+
+    cancel: bool = False
+    customer_mention: str | None = None
+    contact_name: str | None = None
+    contact_title: str | None = None
+    visited_at: datetime | None = None
+    next_follow_up: date | None = None
+    stage_hint: Stage | None = None
+    amount: Decimal | None = None
+
+
+# ------------------------------------------------------------ normalisation
+_SPACES = re.compile(r"[ \t\u3000]+")
+
+
+# Traditional characters that reps on a Hong Kong/Taiwan input method type for
+# the words we look for; a full converter would be a large dependency for this.
+_TRADITIONAL = str.maketrans("週號點後禮個時約簽報價單談議標訂電話跟進與見這過兩", "周号点后礼个时约签报价单谈议标订电话跟进与见这过两")
+
+
+def _normalize(text: str) -> str:
+    """NFKC (full-width letters, digits, commas, colons → half-width), a few
+    traditional characters → simplified, one space for runs of blanks."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRADITIONAL)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+# ------------------------------------------------------------------ pinyin
+_pypinyin_module: ModuleType | None = None
+
+
+def _pypinyin() -> ModuleType:
+    """Import pypinyin on first use, without its phrase dictionary.
+
+    The phrase dictionary costs ~45 MB and ~100 ms; we match by per-character
+    readings with every heteronym instead (重 → zhong/chong), which needs
+    only the character table (~12 MB, ~35 ms).
+    """
+    global _pypinyin_module
+    if _pypinyin_module is None:
+        os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
+        os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
+        import pypinyin
+
+        _pypinyin_module = pypinyin
+    return _pypinyin_module
+
+
+@lru_cache(maxsize=65536)
+def _readings(ch: str) -> frozenset[str]:
+    """Toneless pinyin readings of one character (empty for non-CJK)."""
+    if not _is_cjk(ch):
+        return frozenset()
+    pp = _pypinyin()
+    result = pp.pinyin(ch, style=pp.Style.NORMAL, heteronym=True, errors="ignore")
+    return frozenset(result[0]) if result else frozenset()
+
+
+def _initials(reading: str) -> tuple[str, ...]:
+    if reading[:2] in ("zh", "ch", "sh"):
+        return (reading[:2], reading[0])
+    return (reading[0],)
+
+
+def _pinyin_score(token: str, chars: str) -> float | None:
+    """How ``token`` ("huawei", "hw", "huaw") spells ``chars`` in pinyin, or None.
+
+    Every character must be spelled, by a full reading or an initial.
+    """
+    readings = [_readings(c) for c in chars]
+    if not all(readings):
+        return None
+
+    @cache
+    def walk(i: int, j: int) -> tuple[int, int] | None:
+        # → (full syllables, initials) of the best way to spell chars[j:] with token[i:]
+        if j == len(chars):
+            return (0, 0) if i == len(token) else None
+        best: tuple[int, int] | None = None
+        for r in readings[j]:
+            if token.startswith(r, i):
+                rest = walk(i + len(r), j + 1)
+                if rest is not None and (best is None or rest[0] + 1 > best[0]):
+                    best = (rest[0] + 1, rest[1])
+            for ini in _initials(r):
+                if token.startswith(ini, i):
+                    rest = walk(i + len(ini), j + 1)
+                    if rest is not None and best is None:
+                        best = (rest[0], rest[1] + 1)
+        return best
+
+    found = walk(0, 0)
+    if found is None:
+        return None
+    full, _ = found
+    if full == len(chars):
+        return 0.9
+    if full == 0:
+        return 0.75
+    return 0.8
+
+
+# ---------------------------------------------------------------- customers
+# Latin words reps use that happen to be pinyin initials of some name.
+_LATIN_STOP = frozenset(
+    ["ok", "po", "pm", "am", "ppt", "pdf", "poc", "erp", "mes", "crm", "it", "bom", "ceo", "cto", "cfo", "vp", "hr", "qa", "qc", "rd", "kpi", "ai", "ar", "vr", "sop", "bd", "gm", "ka", "oem", "odm", "plc", "dcs", "scada", "mrp", "wms", "api", "sdk", "ui", "app", "pc", "wifi", "nda", "demo", "pk", "cc", "bug"]
+)
+_GENERIC_PREFIXES = frozenset(PLACES) | frozenset(INDUSTRY_WORDS) | {"中国", "公司", "集团", "有限", "股份"}
+_LATIN_TOKEN = re.compile(r"[a-z][a-z0-9&+\-]*")
+_AddFn = Callable[[int, int, int, float], None]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int
+    end: int
+    scores: dict[int, float] = field(hash=False)
+
+
+class CustomerIndex:
+    """Lookup structures over a company's customers, built once per customer list.
+
+    ``parse_visit`` builds (and caches) one from the ``CustomerRef`` sequence;
+    a caller with thousands of customers can build it once and pass it instead.
+    """
+
+    def __init__(self, customers: Iterable[CustomerRef]) -> None:
+        self.customers: dict[int, CustomerRef] = {}
+        self.keys: dict[str, set[int]] = {}  # Chinese (or mixed) keys, lower-case
+        self.latin: dict[str, set[int]] = {}  # pure Latin keys ("abb", "siemens")
+        self.by_first: dict[str, list[str]] = {}
+        for customer in customers:
+            self.customers[customer.id] = customer
+            for raw in (customer.name, *customer.aliases):
+                for key in {_normalize(raw).lower().replace(" ", ""), normalize_name(raw)}:
+                    self._add(key, customer.id)
+        for first, keys in self.by_first.items():
+            self.by_first[first] = sorted(set(keys), key=len, reverse=True)
+        self._by_reading: dict[str, list[str]] | None = None  # built on first pinyin need
+        self._by_letter: dict[str, list[str]] = {}
+
+    def _pinyin_tables(self) -> dict[str, list[str]]:
+        """Chinese keys by each reading of their first character (and by its first letter).
+
+        Built lazily: most messages never need pinyin, and then pypinyin is
+        never imported.
+        """
+        if self._by_reading is None:
+            by_reading: dict[str, list[str]] = {}
+            for key in self.keys:
+                if not all(_is_cjk(c) for c in key):
+                    continue
+                for ch in key:
+                    _readings(ch)  # warm the cache here, not inside some later message
+                for reading in _readings(key[0]):
+                    by_reading.setdefault(reading, []).append(key)
+                    letters = self._by_letter.setdefault(reading[0], [])
+                    if key not in letters:
+                        letters.append(key)
+            self._by_reading = by_reading
+        return self._by_reading
+
+    def _add(self, key: str, customer_id: int) -> None:
+        if len(key) < 2 or key in _GENERIC_PREFIXES:
+            return
+        if key.isascii():
+            if key.replace(" ", "").isalnum() or _LATIN_TOKEN.fullmatch(key):
+                self.latin.setdefault(key, set()).add(customer_id)
+            return
+        self.keys.setdefault(key, set()).add(customer_id)
+        self.by_first.setdefault(key[0], []).append(key)
+
+    def hits(self, lowered: str, blocked: Sequence[tuple[int, int]]) -> list[_Hit]:
+        """Every place in ``lowered`` that names a customer, exactly or partly."""
+        found: dict[tuple[int, int], dict[int, float]] = {}
+
+        def add(start: int, end: int, cid: int, score: float) -> None:
+            if any(s < end and start < e for s, e in blocked):
+                return
+            slot = found.setdefault((start, end), {})
+            slot[cid] = max(score, slot.get(cid, 0.0))
+
+        exact_seen = False
+        for i, ch in enumerate(lowered):
+            for key in self.by_first.get(ch, ()):
+                if lowered.startswith(key, i):
+                    for cid in self.keys[key]:
+                        add(i, i + len(key), cid, 1.0)
+                    exact_seen = True
+                    continue
+                if len(key) < 3:
+                    continue
+                common = 0
+                for a, b in zip(key, lowered[i:], strict=False):
+                    if a != b:
+                        break
+                    common += 1
+                if common >= 2 and common * 2 >= len(key) and lowered[i : i + common] not in _GENERIC_PREFIXES:
+                    for cid in self.keys[key]:
+                        add(i, i + common, cid, round(0.5 + 0.4 * common / len(key), 3))
+        for m in _LATIN_TOKEN.finditer(lowered):
+            token = m.group()
+            if token in self.latin:
+                for cid in self.latin[token]:
+                    add(m.start(), m.end(), cid, 1.0)
+                exact_seen = True
+                continue
+            if token in _LATIN_STOP or len(token) < 2:
+                continue
+            self._pinyin_tables()
+            for key in self._by_letter.get(token[0], ()):
+                if len(token) < len(key):
+                    continue
+                score = _pinyin_score(token, key)
+                if score is not None:
+                    for cid in self.keys[key]:
+                        add(m.start(), m.end(), cid, score)
+        if not exact_seen:
+            self._homophones(lowered, add)
+        return [_Hit(s, e, scores) for (s, e), scores in found.items()]
+
+    def _homophones(self, lowered: str, add: _AddFn) -> None:
+        """Dictation typos: same pinyin, at least one identical character ("华伟" → 华为)."""
+        by_reading = self._pinyin_tables()
+        for i, ch in enumerate(lowered):
+            keys = {k for r in _readings(ch) for k in by_reading.get(r, ())}
+            for key in keys:
+                n = len(key)
+                window = lowered[i : i + n]
+                if len(window) < n:
+                    continue
+                same = sum(a == b for a, b in zip(window, key, strict=True))
+                if same == 0 or same == n:
+                    continue
+                if all(a == b or (_readings(a) & _readings(b)) for a, b in zip(window, key, strict=True)):
+                    for cid in self.keys[key]:
+                        add(i, i + n, cid, 0.8)
+
+
+@lru_cache(maxsize=32)
+def _index_for(customers: tuple[CustomerRef, ...]) -> CustomerIndex:
+    return CustomerIndex(customers)
+
+
+def _match_customers(
+    text: str, index: CustomerIndex, blocked: Sequence[tuple[int, int]]
+) -> tuple[tuple[int, int] | None, tuple[tuple[int, float], ...]]:
+    """(mention span, candidates best first) for a normalised text."""
+    hits = index.hits(text.lower(), blocked)
+    if not hits:
+        return None, ()
+    # Hits that overlap form one cluster ("华为" inside "华为终端"). The mention is
+    # the longest hit of the first confident cluster: reps name the customer
+    # before competitors or a second stop ("先去的精工…然后去了苏州精密").
+    hits.sort(key=lambda h: (h.start, -h.end))
+    clusters: list[list[_Hit]] = []
+    for hit in hits:
+        if clusters and hit.start < max(h.end for h in clusters[-1]):
+            clusters[-1].append(hit)
+        else:
+            clusters.append([hit])
+    confident = [c for c in clusters if max(max(h.scores.values()) for h in c) >= 0.75]
+    chosen = confident[0] if confident else max(clusters, key=lambda c: max(max(h.scores.values()) for h in c))
+    mention = max(chosen, key=lambda h: (h.end - h.start, max(h.scores.values()), -h.start))
+    exact = [h for h in chosen if max(h.scores.values()) >= 0.95]
+    if exact:
+        # An exact name wins over an overlapping partial one ("苏州精工": 精工, not 苏州精密),
+        # unless the partial one contains it and is clearly longer ("汇川联合动力").
+        best_exact = max(exact, key=lambda h: (h.end - h.start, -h.start))
+        wider = [
+            h
+            for h in chosen
+            if h.start <= best_exact.start and best_exact.end <= h.end and (h.end - h.start) >= (best_exact.end - best_exact.start) + 2
+        ]
+        mention = max(wider, key=lambda h: (h.end - h.start, max(h.scores.values()))) if wider else best_exact
+    scores: dict[int, float] = {}
+    span_len = mention.end - mention.start
+    for hit in hits:
+        inside = mention.start <= hit.start and hit.end <= mention.end
+        for cid, score in hit.scores.items():
+            if hit is mention:
+                value = score
+            elif inside:
+                value = score * (hit.end - hit.start) / span_len  # "华为" inside "华为终端"
+            else:
+                value = score * 0.5  # named elsewhere in the message
+            scores[cid] = max(value, scores.get(cid, 0.0))
+    ranked = sorted(((cid, round(s, 3)) for cid, s in scores.items() if s >= 0.3), key=lambda x: (-x[1], x[0]))
+    return (mention.start, mention.end), tuple(ranked[:5])
+
+
+# ----------------------------------------------------------------- contacts
+_SURNAMES_2 = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|令狐|慕容|夏侯|长孙|公孙|端木|宇文|司徒"
+_SURNAMES_1 = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫"
+    "孔汤温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿兰焦俞左柳甘祝包尚符舒阮柯纪梅童凌毕季裴霍"
+    "涂苗谷盛曲翁冉骆蓝辛靳管柴蒙鲍喻祁蒲房滕屈饶牟艾尤穆卓吉缪褚娄窦戚岑党宫费卜冷晏卫柏宗瞿桂佟臧"
+    "闵苟邬边卞姬仇栾隋刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝于"
+)
+# Longest first: "总经理" before "总", "总工" before "总".
+_TITLES = (
+    "副总经理|总经理|副总裁|董事长|工程师|总裁|总监|总工|副总|经理|主任|主管|部长|科长|处长|厂长|院长|所长|局长"
+    "|书记|老板|老师|博士|教授|会计|秘书|助理|专员|总|工|姐|哥"
+)
+_TITLE_CANON = {"工": "工程师", "总工": "总工程师", "姐": None, "哥": None}
+_DEPARTMENTS = (
+    "采购|技术|研发|生产|设备|工程|质量|品质|财务|行政|信息|IT|设计|项目|销售|市场|运营|供应链|物流|仓储|基建"
+    "|动力|安全|总经办|人事|法务|商务|工艺|制造|质检|计划|综合|战略"
+)
+_CONTACT_RX = re.compile(
+    rf"""
+    (?:(?P<dept>(?:{_DEPARTMENTS})(?:部门|部|中心|科|处)?)(?:的)?)?
+    (?:
+        (?P<name>(?:{_SURNAMES_2}|[{_SURNAMES_1}])(?P<given>[\u4e00-\u9fff]{{0,2}}?))
+        (?P<title>{_TITLES})
+        (?!(?<=总)[结部体共额价之是算数量计包代裁监经工])
+        (?!(?<=工)[作程期厂艺资具业人地序位件单况装])
+      | (?P<nick>[老小](?:{_SURNAMES_2}|[{_SURNAMES_1}]))(?![\u4e00-\u9fff]{{0,1}}(?:{_TITLES}))
+    )
+    """,
+    re.VERBOSE,
+)
+# A given name only follows a clear boundary ("见了张建国总监"), never in mid-word.
+_NAME_BOUNDARY = set(" ,.;:!?，。；：！？、的了和跟与找约见访是位个(（\"'“")
+_NOT_GIVEN = set("的了和跟与是在去见到说把被给对向约等和总工经理部长主任老师司厂公们个位都也就还又再")
+
+
+@dataclass(frozen=True)
+class _Contact:
+    start: int
+    end: int
+    name: str
+    title: str | None
+
+
+_LATIN_NAME_RX = re.compile(r"(?:的|见了?|和|跟|与|找|约了?|联系人是?|对接人是?)\s?(?P<n>[A-Z][a-z]{2,11})(?![A-Za-z])")
+# People the rep did NOT meet: planned but absent, or the rep's own colleagues.
+_ABSENT = re.compile(r"不在|出差|请假|休假|没见到|没见着|没在|换人|本来约|原本约|原来约|本来要见|约的是")
+_COLLEAGUE = re.compile(r"(?:同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
+
+
+def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
+    """Every person named in the message, left to right."""
+    found: list[_Contact] = []
+    pos = 0
+    while (m := _CONTACT_RX.search(text, pos)) is not None:
+        pos = m.start() + 1
+        start, end = m.span()
+        core_start = m.start("name") if m.group("name") else m.start("nick")
+        if any(s < end and core_start < e for s, e in blocked) or any(c.start <= core_start < c.end for c in found):
+            continue
+        if m.group("nick"):
+            found.append(_Contact(core_start, end, m.group("nick"), None))
+            continue
+        given = m.group("given") or ""
+        if given:
+            before = text[core_start - 1] if core_start > 0 else " "
+            boundary = core_start == 0 or before in _NAME_BOUNDARY or any(e == core_start for _, e in blocked)
+            if not boundary or any(c in _NOT_GIVEN for c in given):
+                continue
+        title_word = m.group("title")
+        canon = _TITLE_CANON.get(title_word, title_word)
+        name = m.group("name") if given else m.group("name") + title_word
+        dept = m.group("dept")
+        dept_start = m.start("dept") if dept else core_start
+        if dept and any(s < m.end("dept") and dept_start < e for s, e in blocked):
+            dept = None  # "汇川联合动力李工": the "department" is the customer's name
+        if dept and canon:
+            canon = dept + canon
+        found.append(_Contact(dept_start if dept else core_start, end, name, canon))
+    for m in _LATIN_NAME_RX.finditer(text):
+        if not any(s < m.end("n") and m.start("n") < e for s, e in blocked):
+            found.append(_Contact(m.start("n"), m.end("n"), m.group("n"), None))
+    found.sort(key=lambda c: c.start)
+    return found
+
+
+def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | None:
+    """The customer-side person the rep met ("张总", "采购部的刘经理", "张建国总监", "老王").
+
+    The first one named wins, except people the text says were absent
+    ("张总临时出差了") or who are the rep's colleagues ("跟同事小王一起").
+    """
+    people = _contacts(text, blocked)
+    if not people:
+        return None
+
+    def demerit(c: _Contact) -> int:
+        clause = _clause_before(text, c.start) + text[c.start : c.end] + _clause_after(text, c.end)
+        return int(bool(_ABSENT.search(clause))) + int(bool(_COLLEAGUE.search(_clause_before(text, c.start))))
+
+    return min(people, key=lambda c: (demerit(c), c.start))
+
+
+# ---------------------------------------------------------------- stage hints
+_STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
+    (
+        Stage.LOST,
+        r"丢了|丢单|黄了|没戏|凉了|选了别家|选别家|用了别家|找了别家|定了别家|选了竞品|用了竞品|被抢了|被截胡|"
+        r"落标|没中标|未中标|输了|放弃了|不做了|不考虑了|不合作了|项目取消|取消了项目|砍掉了|"
+        r"(?:和|跟|与)(?:别家|别人|竞品|竞争对手)签|签了(?:别家|别人|竞品)",
+    ),
+    (
+        Stage.WON,
+        r"签约|签了|签下|签单|签合同|合同签|成交|下单|下了单|中标|拿下|订单下来|打款了|付了预付款|付预付款了|"
+        r"签(?=$|[,，。;；!！\s]|成)",
+    ),
+    (
+        Stage.NEGOTIATION,
+        r"谈判|议价|砍价|压价|还价|比价|商务条款|合同条款|付款方式|付款条件|账期|折扣|降价|让利|谈价|价格谈|"
+        r"嫌贵|太贵|审合同|合同评审|合同流程|走合同|合同细节|商务谈|谈合同|谈了?价格|价格(?:还要|还得|要)?再谈|"
+        r"价格问题|价格方面|价格.{0,4}谈妥|再降|降一点|(?:价格|报价|价钱).{0,6}(?:太高|偏高|高了)",
+    ),
+    (
+        Stage.EVALUATION,
+        r"报个?价|重新报|方案|询价|试用|测试|样品|样机|送样|打样|演示|选型|技术交流|技术参数|参数|规格书|demo|poc|招标|投标|"
+        r"需求调研|调研",
+    ),
+    (Stage.LEAD, r"初次拜访|第一次拜访|首次拜访|第一次见|初次见|初次接触|初步接触|陌拜|新客户|认识一下|破冰"),
+)
+_STAGE_RX = [(stage, re.compile(words, re.IGNORECASE)) for stage, words in _STAGE_WORDS]
+_STAGE_ORDER = {Stage.LOST: 5, Stage.WON: 5, Stage.NEGOTIATION: 3, Stage.EVALUATION: 2, Stage.LEAD: 1}
+_NEGATION = re.compile(r"(?:没|未|不|别|无|非|尚未|还没|没有|不能|不会|不一定|难以)[^,，。;；!！?？\s]{0,2}$")
+_INTENT = re.compile(
+    r"(?:准备|计划|预计|争取|等|待|要|希望|有望|打算|可能|应该|尽快|如果|能否|是否|约|安排|推进|催|走|年底|月底|下周|"
+    r"明天|后天|下个?月|周[一二三四五六日天]|号)[^,，。;；!！?？\s]{0,4}$"
+)
+_WON_FOLLOWERS = re.compile(r"^(?:前|之前|的事|流程|时间|事宜)")
+# "签了保密协议/NDA/意向书", "签到": signing something that is not the deal.
+_NOT_DEAL = re.compile(r"^了?(?:个|份)?(?:保密|nda|意向|到|字确认|收)", re.IGNORECASE)
+_CONDITIONAL = re.compile(r"如果|要是|假如|否则|不然|万一|的话")
+_NOT_LOST_BEFORE = re.compile(r"(?:不会|没有|不是|差点|险些|怕|担心|以免|避免)$")
+
+
+def _denied(stage: Stage, before: str) -> bool:
+    """Whether the words before a (non-won) stage keyword cancel it.
+
+    "不需要报价" is no evaluation; "不是丢单", "差点丢单", "如果…就没戏了" are no loss.
+    """
+    if stage is Stage.LOST:
+        return bool(_NOT_LOST_BEFORE.search(before) or _CONDITIONAL.search(before))
+    return bool(_NEGATION.search(before[-3:]))
+
+
+def _stage_hint(text: str) -> Stage | None:
+    best: Stage | None = None
+    for stage, rx in _STAGE_RX:
+        for m in rx.finditer(text):
+            clause_start = max(text.rfind(c, 0, m.start()) for c in ",，。;；!！?？ \n") + 1
+            before = text[clause_start : m.start()]
+            found = stage
+            if stage is Stage.WON:
+                after = text[m.end() : m.end() + 4]
+                if m.group().startswith("签") and _NOT_DEAL.match(text[m.start() + 1 : m.start() + 6]):
+                    continue
+                if _NEGATION.search(before):
+                    found = Stage.LOST if m.group() == "中标" else Stage.NEGOTIATION
+                elif _INTENT.search(before) or _WON_FOLLOWERS.search(after):
+                    found = Stage.NEGOTIATION
+            elif _denied(stage, before):
+                continue
+            if best is None or _STAGE_ORDER[found] > _STAGE_ORDER[best]:
+                best = found
+    return best
+
+
+# ------------------------------------------------------------------- amounts
+_AMOUNT_RX = re.compile(
+    r"(?P<num>\d[\d,]*(?:\.\d+)?|[零一二两三四五六七八九十百千]+(?:点[零一二三四五六七八九]+)?)\s*"
+    r"(?P<unit>亿|千万|百万|万|w|W|千|k|K)?(?![a-zA-Z])\s*(?P<cur>元|块钱|块|rmb|RMB|人民币)?"
+    r"(?![台套件个只吨米片颗箱批人天周月年号点%])"
+)
+_UNIT = {
+    "亿": Decimal(100_000_000),
+    "千万": Decimal(10_000_000),
+    "百万": Decimal(1_000_000),
+    "万": Decimal(10_000),
+    "w": Decimal(10_000),
+    "千": Decimal(1_000),
+    "k": Decimal(1_000),
+}
+_MONEY_WORDS = re.compile(r"(?:预算|报价|金额|合同|价格|总价|单子|订单|标的|项目|货款|采购额|额度|报了|价|费用|投资)[^,，。;；]{0,6}$")
+
+
+def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
+    """The deal amount: the first money figure after a money word, else the first money figure."""
+    first: Decimal | None = None
+    for m in _AMOUNT_RX.finditer(text):
+        if not (m.group("unit") or m.group("cur")):
+            continue
+        if any(s < m.end() and m.start() < e for s, e in blocked):
+            continue
+        number = to_decimal(m.group("num").replace("点", "."))
+        if number is None:
+            number = to_decimal(m.group("num"))
+        if number is None:
+            continue
+        value = number * _UNIT.get((m.group("unit") or "").lower(), Decimal(1))
+        if value == value.to_integral_value():
+            value = value.quantize(Decimal(1))
+        if _MONEY_WORDS.search(text[: m.start()]):
+            return value
+        if first is None:
+            first = value
+    return first
+
+
+# ------------------------------------------------------------- time roles
+_FOLLOW_AFTER = re.compile(
+    r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|回复|答复|给答复|回电|给回复|回个|约|联系|电话|打电话|碰|见面|开会|会议|"
+    r"过来|来访|来我司|来公司|到访|提交|发|送|出|确认|给|定|等|安排|内|前|之前|以前|左右|带|上门|看|签|下单|付|交|"
+    r"审|评审|测试|试用|安装|交付|复盘|汇报|演示|讲|沟通|拜访|去|见|到)"
+)
+_FOLLOW_BEFORE = re.compile(
+    r"(?:约了|约好|约在|约|定了|定在|安排|计划|准备|预计|打算|等|争取|需要|要求|让|请|说|答应|承诺|下次|下一步|跟进时间|"
+    r"回访时间|后续|然后|再|待|需|要|会|希望|最晚|最迟|截止|之后)[^,，。;；!！?？]{0,6}$"
+)
+_VISIT_AFTER = re.compile(r"^[^,，。;；!！?？]{0,4}?(?:拜访了|去了|见了|到了|跑了|走访了|上门了|过去了|在|拜访|走访|上门|去|见|到|跟|和|与|约见|面谈)")
+_PAST_MARK = re.compile(r"^[^,，。;；!！?？]{0,12}了")
+_VISIT_AFTER_PLAN = re.compile(r"^[^,，。;；!！?？]{0,2}?(?:去|拜访|走访|上门|见|到|约见)")
+_CLAUSE_END = ",，。;；!！?？\n"
+
+
+def _clause_after(text: str, end: int) -> str:
+    stop = min((i for c in _CLAUSE_END if (i := text.find(c, end)) != -1), default=len(text))
+    return text[end:stop]
+
+
+def _clause_before(text: str, start: int) -> str:
+    begin = max(text.rfind(c, 0, start) for c in _CLAUSE_END) + 1
+    return text[begin:start]
+
+
+def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeMatch | None, TimeMatch | None]:
+    """(visit time, follow-up time) among the message's time expressions."""
+    visit: TimeMatch | None = None
+    follow: TimeMatch | None = None
+    for tm in times:
+        tense = tm.tense(today)
+        if tense == "either":
+            # "11月20日拜访": the other reading is a year away, so it is not a choice.
+            past_gap = (today - _to_date(tm.past)).days
+            future_gap = (_to_date(tm.future) - today).days
+            if future_gap > 62 >= past_gap:
+                tense = "past"
+            elif past_gap > 62 >= future_gap:
+                tense = "future"
+        after = text[tm.end :]
+        before = _clause_before(text, tm.start)
+        plan_cue = bool(_FOLLOW_BEFORE.search(before)) or bool(
+            re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|回复|答复)", after)
+        )
+        if tense == "past":
+            role = "visit"
+        elif tense == "today":
+            role = "follow" if plan_cue else "visit"
+        elif tense == "either":
+            if plan_cue:
+                role = "follow"
+            elif _VISIT_AFTER.match(after) and (_PAST_MARK.match(after) or visit is None and follow is None):
+                role = "visit" if _PAST_MARK.match(after) else "follow"
+            else:
+                role = "follow"
+        else:  # future
+            role = "follow"
+            if (
+                visit is None
+                and not plan_cue
+                and _VISIT_AFTER_PLAN.match(after)
+                and not _has_past_visit(text, tm)
+            ):
+                role = "visit"  # "明天去拜访华为": a planned visit; the caller asks about it
+        if role == "visit" and visit is None:
+            visit = tm
+        elif role == "follow" and follow is None:
+            follow = tm
+    return visit, follow
+
+
+_PAST_VISIT_WORDS = re.compile(r"拜访了|去了|见了|聊了|谈了|沟通了|走访了|过去了|刚|今天|上午|下午|昨天|前天")
+
+
+def _has_past_visit(text: str, tm: TimeMatch) -> bool:
+    """Whether the message already reports a visit that happened (then a future date is a plan)."""
+    return bool(_PAST_VISIT_WORDS.search(text[: tm.start])) or bool(
+        re.search(r"拜访了|去了|见了|聊了|谈了|沟通了", text[tm.end :])
+        and not re.match(r"^[^,，。;；]{0,4}(?:去|拜访|见)", text[tm.end :])
+    )
+
+
+def _visited_at(tm: TimeMatch | None, local_now: datetime) -> tuple[datetime, bool]:
+    if tm is None:
+        return local_now, False
+    value = tm.value("past")
+    if isinstance(value, datetime):
+        return value, True
+    if tm.period is not None:
+        return datetime.combine(value, PERIOD_DEFAULT_TIME[tm.period], tzinfo=local_now.tzinfo), True
+    if value == local_now.date():
+        return local_now, True
+    return datetime.combine(value, time(12, 0), tzinfo=local_now.tzinfo), True
+
+
+# ---------------------------------------------------------- summary/next step
+_SPLIT_BEFORE = re.compile(
+    r"(?=聊了|聊的|谈了|谈到|沟通了|讨论了|介绍了|演示了|汇报了|交流了|确认了|了解了|反馈|提出|表示|说|他们|对方|客户说|"
+    r"主要|重点|下一步|下次|后续|约了|准备|需要|计划)"
+)
+_FRAME_WORDS = re.compile(
+    r"今天|刚刚|刚才|刚|拜访了|拜访|走访了|走访|去了|去|见了|见|到了|上门|和|跟|与|的|了|在|客户|公司|那边|一下|一趟|"
+    r"一次|过去|下午|上午|中午|晚上|早上|现场|陪|带|同事|领导|经理|我|我们|又|先|还|也|就|是|这边|接待|会面|面谈|约见|"
+    r"[\s,，。.:：;；!！、~～]"
+)
+_NEXT_CUE = re.compile(r"下一步|下次|后续|再|跟进|回访|复访|需要|准备|计划|等|待")
+
+
+def _clauses(text: str, cuts: Iterable[int]) -> list[tuple[int, int]]:
+    points = {0, len(text)}
+    for m in re.finditer(r"[,，。;；!！?？\n]|\s", text):
+        points.add(m.start())
+        points.add(m.end())
+    points.update(cuts)
+    for m in _SPLIT_BEFORE.finditer(text):
+        points.add(m.start())
+    ordered = sorted(points)
+    spans = []
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        piece = text[a:b].strip(" ,，。;；!！?？\n")
+        if piece:
+            offset = text.index(piece, a)
+            spans.append((offset, offset + len(piece)))
+    return spans
+
+
+def _summary_and_next(
+    text: str,
+    follow: TimeMatch | None,
+    visit: TimeMatch | None,
+    frame_spans: Sequence[tuple[int, int]],
+) -> tuple[str | None, str | None]:
+    cuts = [follow.start] if follow else []
+    if follow is not None:
+        before = _clause_before(text, follow.start)
+        cue = _FOLLOW_BEFORE.search(before)
+        if cue is not None:
+            cuts = [follow.start - len(before) + cue.start()]
+    pieces = _clauses(text, cuts)
+    summary: list[str] = []
+    nexts: list[str] = []
+    follow_piece_seen = False
+    for a, b in pieces:
+        piece = text[a:b]
+        is_follow_piece = follow is not None and (a <= follow.start < b or (bool(cuts) and a == cuts[0]))
+        if is_follow_piece or (follow_piece_seen and _NEXT_CUE.search(piece)) or (
+            follow is None and re.match(r"(?:下一步|下次|后续|需要|准备|计划)", piece)
+        ):
+            follow_piece_seen = follow_piece_seen or is_follow_piece
+            nexts.append(piece)
+            continue
+        # Remove what the frame already says (time, customer, contact, visit verbs).
+        residue = list(piece)
+        for s, e in frame_spans:
+            for i in range(max(s, a), min(e, b)):
+                residue[i - a] = " "
+        if visit is not None:
+            for i in range(max(visit.start, a), min(visit.end, b)):
+                residue[i - a] = " "
+        rest = _FRAME_WORDS.sub("", "".join(residue))
+        if len(rest) >= 2:
+            summary.append(piece)
+    return ("，".join(summary) or None), ("，".join(nexts) or None)
+
+
+# -------------------------------------------------------------- is it a visit
+_NOT_VISIT = re.compile(
+    r"^(?:你好|您好|hi|hello|hey|在吗|在不在|帮助|help|菜单|menu|我的待办|待办|待办事项|我的任务|我的客户|谢谢|多谢|收到|好的|"
+    r"ok|嗯|嗯嗯|好|行|\?|？|测试|test|取消|确认|是|否|对|不对)$",
+    re.IGNORECASE,
+)
+_QUERY = re.compile(r"^(?:查|查询|查一下|搜索|找一下|看看|看下|显示|列出|导出|统计|帮我查|怎么|如何|为什么|能不能)")
+_VISIT_WORDS = re.compile(
+    r"拜访|走访|拜会|上门|面谈|见了|去了|聊了|谈了|沟通|交流|洽谈|回访|复访|考察|参观|汇报|演示|电话|约了|见面|接待|陪同|"
+    r"报价|方案|跟进|签|丢|客户"
+)
+
+
+def _looks_like_visit(text: str, has_customer: bool, has_contact: bool) -> bool:
+    bare = re.sub(r"[\s,，。.!！?？~～]+", "", text)
+    if not bare or _NOT_VISIT.match(bare) or _QUERY.match(bare):
+        return False
+    return has_customer or has_contact or bool(_VISIT_WORDS.search(text))
+
+
+# ----------------------------------------------------------- unknown mention
+_UNKNOWN_MENTION = re.compile(
+    r"(?:拜访了?|走访了?|去了?|到|见了?|在)(?:一家|一个|新客户|客户)?[:：]?\s*"
+    r"(?P<c>[\u4e00-\u9fffA-Za-z0-9]{2,14}?)(?:公司|集团|厂)?(?=的|那边|[,，。\s]|$)"
+)
+
+
+def _unknown_mention(text: str, contact: _Contact | None, blocked: Sequence[tuple[int, int]]) -> str | None:
+    """Best guess at a company the index doesn't know, so the caller can offer to create it."""
+    if contact is not None and contact.start > 0:
+        head = text[: contact.start].rstrip("的 ")
+        m = re.search(r"(?:拜访了?|走访了?|去了?|见了?|到|和|跟|与|^)(?P<c>[\u4e00-\u9fffA-Za-z0-9]{2,14})$", head)
+        if m and not any(s < m.end("c") and m.start("c") < e for s, e in blocked):
+            return m.group("c")
+    m = _UNKNOWN_MENTION.search(text)
+    if m and not any(s < m.end("c") and m.start("c") < e for s, e in blocked):
+        return m.group("c")
+    return None
+
+
+# ------------------------------------------------------------------- parse
+def _local_now(now: datetime) -> datetime:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    tz = now.tzinfo if isinstance(now.tzinfo, ZoneInfo) else BUSINESS_TZ
+    return now.astimezone(tz)
+
+
+def parse_visit(text: str, now: datetime, customers: Sequence[CustomerRef] | CustomerIndex) -> VisitDraft:
+    """Understand one visit message; ``now`` is the (aware) time the message was sent."""
+    local_now = _local_now(now)
+    today = local_now.date()
+    norm = _normalize(text)
+    index = customers if isinstance(customers, CustomerIndex) else _index_for(tuple(customers))
+
+    times = find_times(norm, local_now)
+    time_spans = [(t.start, t.end) for t in times]
+    mention_span, candidates = _match_customers(norm, index, time_spans)
+    blocked = time_spans + ([mention_span] if mention_span else [])
+    contact = _find_contact(norm, blocked)
+    if mention_span is not None:
+        mention: str | None = norm[mention_span[0] : mention_span[1]]
+    else:
+        mention = _unknown_mention(norm, contact, blocked)
+
+    visit_tm, follow_tm = _assign_roles(norm, times, today)
+    visited_at, explicit = _visited_at(visit_tm, local_now)
+    follow_up = None if follow_tm is None else _to_date(follow_tm.value("future"))
+    if follow_up is not None and follow_up < today:
+        follow_up = None  # a follow-up in the past is a misreading, not a plan
+
+    frame = list(blocked)
+    if contact is not None:
+        frame.append((contact.start, contact.end))
+    mention_spans = [mention_span] if mention_span else []
+    if mention and not mention_span:
+        at = norm.find(mention)
+        mention_spans = [(at, at + len(mention))]
+    summary, next_step = _summary_and_next(norm, follow_tm, visit_tm, frame + mention_spans)
+
+    amount_blocked = time_spans
+    return VisitDraft(
+        text=text,
+        customer_mention=mention,
+        candidates=candidates,
+        contact_name=contact.name if contact else None,
+        contact_title=contact.title if contact else None,
+        visited_at=visited_at,
+        visited_at_explicit=explicit,
+        summary=summary,
+        next_step=next_step,
+        next_follow_up=follow_up,
+        stage_hint=_stage_hint(norm),
+        amount=_amount(norm, amount_blocked),
+        is_visit=_looks_like_visit(norm, bool(candidates), contact is not None),
+        future_visit=visited_at.date() > today,
+    )
+
+
+def _to_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+# -------------------------------------------------------------------- edits
+_CANCEL = re.compile(r"^(?:取消|算了|不记了|不要了|撤销|作废|删掉|删除|别记了|不用了|cancel)(?:吧|了|这条|记录)?$", re.I)
+_SET = r"(?:改成|改为|改到|换成|应该是|应是|是|为|:|：)"
+_EDIT_FOLLOW = re.compile(rf"(?:跟进|回访|下次)(?:时间|日期)?{_SET}\s*(?P<v>.+)|^(?:改成|改为|改到)\s*(?P<w>.+?)(?:再)?(?:跟进|回访)$")
+_EDIT_CUSTOMER = re.compile(rf"^(?:客户|公司|单位)(?:名称?)?{_SET}\s*(?P<v>.+)$|^不是.{{1,12}}?[,，\s]*是(?P<w>.+)$")
+_EDIT_CONTACT = re.compile(rf"^(?:联系人|对接人|见的人?|见的是)(?:姓名)?{_SET}\s*(?P<v>.+)$")
+_EDIT_TIME = re.compile(rf"^(?:拜访)?(?:时间|日期|拜访时间|拜访日期){_SET}\s*(?P<v>.+)$")
+_EDIT_STAGE = re.compile(rf"^(?:阶段|状态|商机阶段){_SET}\s*(?P<v>.+)$")
+_EDIT_AMOUNT = re.compile(rf"^(?:金额|预算|报价|合同金额|商机金额){_SET}\s*(?P<v>.+)$")
+_STAGE_BY_LABEL = {"潜在": Stage.LEAD, "评估": Stage.EVALUATION, "谈判": Stage.NEGOTIATION, "成交": Stage.WON, "流失": Stage.LOST}
+
+
+def parse_edit(text: str, now: datetime) -> EditRequest | None:
+    """A correction to a pending draft, or None when the message is not one.
+
+    Only explicit correction phrasing counts ("改成/是/为…"); a message that
+    merely contains a date is a new visit, not an edit.
+    """
+    local_now = _local_now(now)
+    norm = _normalize(text).rstrip("。.!！~～")
+    if _CANCEL.match(norm):
+        return EditRequest(cancel=True)
+    if m := _EDIT_FOLLOW.search(norm):
+        value = (m.group("v") or m.group("w") or "").strip()
+        times = find_times(value, local_now)
+        if times:
+            return EditRequest(next_follow_up=_to_date(times[0].value("future")))
+        return None
+    if m := _EDIT_TIME.match(norm):
+        times = find_times(m.group("v"), local_now)
+        if times:
+            at, _ = _visited_at(times[0], local_now)
+            return EditRequest(visited_at=at)
+        return None
+    if m := _EDIT_CUSTOMER.match(norm):
+        value = (m.group("v") or m.group("w") or "").strip(" 的")
+        return EditRequest(customer_mention=value) if value else None
+    if m := _EDIT_CONTACT.match(norm):
+        value = m.group("v").strip()
+        found = _find_contact(value, [])
+        if found is not None:
+            return EditRequest(contact_name=found.name, contact_title=found.title)
+        return EditRequest(contact_name=value) if value else None
+    if m := _EDIT_STAGE.match(norm):
+        value = m.group("v").strip()
+        stage = _STAGE_BY_LABEL.get(value) or _stage_hint(value)
+        return EditRequest(stage_hint=stage) if stage else None
+    if m := _EDIT_AMOUNT.match(norm):
+        amount = _amount(m.group("v"), [])
+        if amount is None:
+            number = to_decimal(m.group("v").strip())
+            amount = number
+        return EditRequest(amount=amount) if amount is not None else None
+    if m := re.match(r"^(?:改成|改为|改到)\s*(?P<v>.+)$", norm):
+        times = find_times(m.group("v"), local_now)
+        if times and re.search(r"跟进|回访|再", m.group("v")):
+            return EditRequest(next_follow_up=_to_date(times[0].value("future")))
+    # "下周四再跟进" on its own: nothing but a date and a follow-up word.
+    times = find_times(norm, local_now)
+    if len(times) == 1:
+        rest = norm[: times[0].start] + norm[times[0].end :]
+        if _BARE_FOLLOW.fullmatch(rest.strip(" ,，")):
+            return EditRequest(next_follow_up=_to_date(times[0].value("future")))
+    return None
+
+
+_BARE_FOLLOW = re.compile(r"(?:再|之前|前)?(?:跟进|回访|复访|再约|约|联系|再联系|再去|去)(?:吧|一下)?")
