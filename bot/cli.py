@@ -11,12 +11,14 @@ from pathlib import Path
 
 import typer
 
+from bot.cli_quote import quote_app
 from bot.settings import Settings, load_settings
 
 app = typer.Typer(help="salesbot — 企业微信 / 钉钉 销售助手", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 org_app = typer.Typer(help="Org chart: teams, users, roles, managers.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(quote_app, name="quote", help="Quote photos: OCR extraction (needs the ocr extra).")
 app.add_typer(org_app, name="org")
 
 
