@@ -94,3 +94,13 @@ def take_code(session: Session, card_id: str, now: datetime) -> str | None:
         return None
     row.used = True
     return row.code
+
+
+def card_for_entity(session: Session, entity_type: str, entity_id: str) -> CardRecord | None:
+    """The latest card we sent about a record (to update it when the record changes)."""
+    return session.scalar(
+        select(CardRecord)
+        .where(CardRecord.entity_type == entity_type, CardRecord.entity_id == entity_id)
+        .order_by(CardRecord.created_at.desc())
+        .limit(1)
+    )

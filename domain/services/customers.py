@@ -73,7 +73,8 @@ def get_customer(uow: UnitOfWork, customer_id: int) -> Customer:
 def find_customers(uow: UnitOfWork, text: str, limit: int = 5) -> list[CustomerMatch]:
     """Customers a rep may mean by ``text``, best first.
 
-    Exact full name or exact core/alias → 1.0; one core contained in the
+    Exact full name, alias, or a core match whose typed text appears in the full
+    name → 1.0 (the same core alone → 0.95); one core contained in the
     other → 0.6–0.9 by how much of the name matched.
     """
     core = normalize_name(text)
@@ -89,8 +90,10 @@ def find_customers(uow: UnitOfWork, text: str, limit: int = 5) -> list[CustomerM
 
     for c in s.scalars(select(Customer).where(Customer.name == text.strip())):
         offer(c, 1.0, "全称")
+    typed = text.strip()
     for c in s.scalars(select(Customer).where(Customer.normalized_name == core)):
-        offer(c, 1.0, "简称")
+        # "苏州精工机械" is in 苏州精工机械有限公司 but not in 无锡精工科技有限公司, though both cores are 精工.
+        offer(c, 1.0 if typed in c.name else 0.95, "简称")
     for a in s.scalars(select(CustomerAlias).where(CustomerAlias.normalized == core)):
         offer(a.customer, 1.0, "别名")
     like = f"%{core}%"
