@@ -23,6 +23,7 @@ from handlers.events import EventKind
 from handlers.router import Router, card_action, kind
 
 router = Router("commands")
+fallback = Router("fallback")  # last: what no feature router took
 
 UNKNOWN_SENDER = "你还没有开通销售助手，请联系管理员"
 CARD_EXPIRED = "这张卡片已失效"
@@ -106,7 +107,7 @@ def on_help(ctx: HandlerContext) -> None:
 def on_todo(ctx: HandlerContext) -> None:
     assert ctx.sender is not None
     todo = follow_ups(ctx.uow, ctx.sender, local_today(ctx.uow.clock))
-    drafts = 1 if ctx.state else 0
+    drafts = 1 if (ctx.state or {}).get("step") in ("ask_customer", "pick_customer") else 0
     ctx.replies.card(ctx.me, todo_card(card_id_for(ctx, "todo"), todo, drafts), purpose="todo")
 
 
@@ -135,11 +136,6 @@ def on_customer(ctx: HandlerContext) -> None:
     ctx.replies.card(ctx.me, customer_card(card_id_for(ctx, "cust"), view), purpose="customer")
 
 
-@router.on(kind(EventKind.TEXT))
-def on_text(ctx: HandlerContext) -> None:
-    send_help(ctx)
-
-
 @router.on(kind(EventKind.IMAGE))
 def on_image(ctx: HandlerContext) -> None:
     ctx.say(IMAGE_RECEIVED)
@@ -160,6 +156,18 @@ def on_help_tap(ctx: HandlerContext) -> None:
     ctx.say(choice[1])
 
 
-@router.on(kind(EventKind.CARD_ACTION))
+@fallback.on(kind(EventKind.CARD_ACTION))
 def on_unknown_card(ctx: HandlerContext) -> None:
     ctx.say(CARD_EXPIRED)
+
+
+HINT = (
+    "没看懂这条消息。记拜访可以这样说：\n今天拜访华为张总，谈了报价，下周三再跟进\n发送「帮助」查看全部功能。"
+)
+TOO_LONG = "消息太长了（超过 2000 字），请分几条发送，或只写拜访要点。"
+
+
+@fallback.on(kind(EventKind.TEXT))
+def on_other_text(ctx: HandlerContext) -> None:
+    """Empty, emoji-only, too long or nonsense: a short hint with an example; nothing stored."""
+    ctx.say(TOO_LONG if len(ctx.event.text or "") > 2000 else HINT)

@@ -1,0 +1,69 @@
+"""Cards of visit logging: what was recorded, and the questions we ask."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cards.model import Button, Card, Field
+from domain.clock import to_local
+from domain.models import STAGE_LABELS, Stage, Visit
+
+
+def day_label(day: date | None) -> str:
+    if day is None:
+        return "—"
+    return f"{day.month}月{day.day}日（周{'一二三四五六日'[day.weekday()]}）"
+
+
+def visit_card(
+    card_id: str,
+    visit: Visit,
+    *,
+    stage_suggestion: tuple[int, Stage] | None = None,
+    note: str | None = None,
+    status: str | None = None,
+) -> Card:
+    """The confirmation card: saved already, with 修改 / 撤销 and an optional stage button."""
+    when = to_local(visit.visited_at)
+    contact = visit.contact
+    fields = [
+        Field("客户", visit.customer.name if visit.customer else "—"),
+        Field(
+            "联系人",
+            f"{contact.name}{'（' + contact.title + '）' if contact and contact.title else ''}"
+            if contact
+            else "—",
+        ),
+        Field("时间", f"{when.month}月{when.day}日 {when:%H:%M}"),
+        Field("下次跟进", day_label(visit.next_follow_up)),
+    ]
+    if visit.location_label or visit.lat is not None:
+        fields.append(Field("地点", visit.location_label or f"{visit.lat:.5f}, {visit.lng:.5f}"))
+    buttons = [Button("修改", f"visit:edit:{visit.id}"), Button("撤销", f"visit:undo:{visit.id}", "danger")]
+    if stage_suggestion is not None:
+        opp_id, stage = stage_suggestion
+        buttons.insert(
+            0, Button(f"商机改为{STAGE_LABELS[stage]}", f"visit:stage:{opp_id}:{stage.value}", "primary")
+        )
+    return Card(
+        title="已记录拜访",
+        card_id=card_id,
+        subtitle=note or "已自动保存，无需再点确认",
+        fields=fields,
+        quote_text=visit.summary or None,
+        buttons=buttons,
+        status=status,
+    )
+
+
+def pick_customer_card(card_id: str, mention: str | None, candidates: list[tuple[int, str]]) -> Card:
+    """Several customers match: one button each, plus 新建客户."""
+    buttons = [Button(name[:16], f"visit:pick:{cid}") for cid, name in candidates[:5]]
+    if mention:
+        buttons.append(Button("新建客户", "visit:new"))
+    return Card(
+        title="拜访的是哪家客户？",
+        card_id=card_id,
+        subtitle=f"「{mention}」对应多个客户，请选择" if mention else "请选择客户",
+        buttons=buttons[:6],
+    )

@@ -1,0 +1,390 @@
+"""Visit logging by chat: a free Chinese message (or a shared location) becomes a visit.
+
+Clear messages are saved at once and confirmed on a card with 修改 / 撤销;
+unclear ones ask (which customer?) and keep a small draft in the
+conversation state until the next message or tap answers. Stage changes are
+only ever suggested as a button.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from cards.serialize import card_from_dict
+from cards.visits import pick_customer_card, visit_card
+from domain.clock import to_local
+from domain.models import STAGE_LABELS, Customer, Stage, Visit
+from domain.rules import can_transition, is_advance
+from domain.services import cardstate
+from domain.services.customers import add_contact, create_customer, find_customers
+from domain.services.opportunities import (
+    change_stage,
+    create_opportunity,
+    get_opportunity,
+    open_opportunity_of,
+    update_opportunity,
+)
+from domain.services.visits import Place, get_visit, log_visit, recent_visit, undo_visit, update_visit
+from handlers.commands import card_id_for
+from handlers.context import HandlerContext
+from handlers.events import EventKind
+from handlers.router import Router, card_action, kind
+from handlers.understand import CustomerRef, parse_edit, parse_visit
+
+router = Router("visits")
+
+CHECK_IN_WINDOW = timedelta(minutes=30)
+EDIT_HINT = "请直接回复要修改的内容，例如：\n改成下周四跟进\n客户改成华为终端\n联系人是李工\n时间改成昨天下午"
+
+
+# ----------------------------------------------------------------- helpers
+def message_time(ctx: HandlerContext) -> datetime:
+    """Relative dates resolve against when the rep sent the message, not when we process it."""
+    if ctx.event.created_at:
+        return datetime.fromtimestamp(ctx.event.created_at, UTC)
+    return ctx.uow.clock.now()
+
+
+def customer_refs(ctx: HandlerContext) -> list[CustomerRef]:
+    customers = ctx.uow.session.scalars(select(Customer))
+    return [CustomerRef(c.id, c.name, tuple(a.alias for a in c.aliases)) for c in customers]
+
+
+def _draft_state(text: str, now: datetime, **extra: Any) -> dict[str, Any]:
+    return {"text": text, "now": now.isoformat(), **extra}
+
+
+def _save(ctx: HandlerContext, draft: dict[str, Any], customer: Customer) -> Visit:
+    """Store the visit described by ``draft`` and send its card."""
+    assert ctx.sender is not None
+    now = datetime.fromisoformat(draft["now"])
+    parsed = (
+        parse_visit(draft["text"], now, [CustomerRef(customer.id, customer.name)]) if draft["text"] else None
+    )
+    contact = None
+    if parsed is not None and parsed.contact_name:
+        contact = add_contact(ctx.uow, customer, parsed.contact_name, parsed.contact_title)
+    place = Place(**draft["place"]) if draft.get("place") else None
+    visited_at = now
+    if parsed is not None and not draft.get("force_now"):
+        visited_at = parsed.visited_at
+    visit = log_visit(
+        ctx.uow,
+        ctx.sender,
+        customer,
+        visited_at=visited_at,
+        contact=contact,
+        place=place,
+        summary=parsed.summary if parsed else None,
+        next_step=parsed.next_step if parsed else None,
+        next_follow_up=parsed.next_follow_up if parsed else None,
+        source_text=draft["text"] or None,
+    )
+    opp = open_opportunity_of(ctx.uow, customer)
+    notes: list[str] = []
+    if parsed is not None and parsed.amount is not None:
+        if opp is None:
+            opp = create_opportunity(ctx.uow, customer, ctx.sender, amount=parsed.amount)
+            notes.append(f"已新建商机，金额 ¥{parsed.amount:,.0f}")
+        elif opp.amount is None:
+            update_opportunity(ctx.uow, opp, amount=parsed.amount)
+            notes.append(f"商机金额已填为 ¥{parsed.amount:,.0f}")
+    suggestion: tuple[int, Stage] | None = None
+    if parsed is not None and parsed.stage_hint is not None and opp is not None:
+        current = Stage(opp.stage)
+        target = parsed.stage_hint
+        if can_transition(current, target) and (is_advance(current, target) or target == Stage.LOST):
+            suggestion = (opp.id, target)
+    note = "已自动保存，无需再点确认" + ("；" + "；".join(notes) if notes else "")
+    card = visit_card(card_id_for(ctx, "visit"), visit, stage_suggestion=suggestion, note=note)
+    ctx.replies.card(ctx.me, card, purpose="visit", entity=("visit", str(visit.id)))
+    ctx.set_state({"step": "recorded", "visit_id": visit.id})
+    return visit
+
+
+def _ask_customer(
+    ctx: HandlerContext, draft: dict[str, Any], mention: str | None, candidates: list[Customer]
+) -> None:
+    if candidates:
+        card = pick_customer_card(card_id_for(ctx, "pick"), mention, [(c.id, c.name) for c in candidates])
+        ctx.replies.card(ctx.me, card, purpose="visit-pick")
+        ctx.set_state({"step": "pick_customer", "draft": draft, "mention": mention, "card_id": card.card_id})
+    else:
+        ctx.say("拜访的是哪家客户？请回复客户名称，例如：华为")
+        ctx.set_state({"step": "ask_customer", "draft": draft})
+
+
+def _refresh_visit_card(ctx: HandlerContext, visit: Visit, note: str, status: str | None = None) -> None:
+    record = (
+        cardstate.get_card(ctx.uow.session, card_id) if (card_id := _visit_card_id(ctx, visit.id)) else None
+    )
+    if record is None:
+        return
+    card = visit_card(record.card_id, visit, note=note, status=status)
+    ctx.replies.update_card(card, status="decided" if status else "open")
+
+
+def _visit_card_id(ctx: HandlerContext, visit_id: int) -> str | None:
+    record = cardstate.card_for_entity(ctx.uow.session, "visit", str(visit_id))
+    return record.card_id if record else None
+
+
+def _own_visit(ctx: HandlerContext, visit_id: int) -> Visit | None:
+    visit = get_visit(ctx.uow, visit_id)
+    if visit is None or ctx.sender is None or visit.rep_id != ctx.sender.id:
+        return None
+    return visit
+
+
+# ----------------------------------------------------------------- filters
+def _state_step(*steps: str) -> Any:
+    return lambda ctx: ctx.event.kind == EventKind.TEXT and (ctx.state or {}).get("step") in steps
+
+
+def _is_cancel(ctx: HandlerContext) -> bool:
+    return ctx.event.kind == EventKind.TEXT and (ctx.event.text or "").strip() in {
+        "取消",
+        "算了",
+        "不用了",
+        "/取消",
+    }
+
+
+def _looks_like_visit(ctx: HandlerContext) -> bool:
+    if ctx.event.kind != EventKind.TEXT or not ctx.event.text or len(ctx.event.text) > 2000:
+        return False
+    return parse_visit(ctx.event.text, message_time(ctx), customer_refs(ctx)).is_visit
+
+
+# ----------------------------------------------------------------- routes
+@router.on(_is_cancel)
+def on_cancel(ctx: HandlerContext) -> None:
+    had = ctx.state is not None
+    ctx.clear_state()
+    ctx.say("好的，已取消。" if had else "当前没有进行中的操作。")
+
+
+@router.on(
+    _state_step("recorded"), lambda ctx: parse_edit(ctx.event.text or "", message_time(ctx)) is not None
+)
+def on_edit(ctx: HandlerContext) -> None:
+    """ "改成下周四跟进" right after a visit was recorded."""
+    state = ctx.state or {}
+    visit = _own_visit(ctx, int(state["visit_id"]))
+    edit = parse_edit(ctx.event.text or "", message_time(ctx))
+    assert edit is not None
+    if visit is None:
+        ctx.clear_state()
+        ctx.say("这条拜访已撤销，无法修改。")
+        return
+    if edit.cancel:
+        ctx.clear_state()
+        ctx.say("好的，已取消。")
+        return
+    changes: list[str] = []
+    customer = None
+    if edit.customer_mention:
+        found = find_customers(ctx.uow, edit.customer_mention)
+        if not found:
+            ctx.say(f"没有找到客户「{edit.customer_mention}」，请换个说法，例如：客户改成华为终端")
+            return
+        customer = found[0].customer
+        changes.append(f"客户改为{customer.name}")
+    contact = None
+    target_customer = customer or visit.customer
+    if edit.contact_name and target_customer is not None:
+        contact = add_contact(ctx.uow, target_customer, edit.contact_name, edit.contact_title)
+        changes.append(f"联系人改为{contact.name}")
+    if edit.next_follow_up:
+        changes.append(f"下次跟进改为{edit.next_follow_up.month}月{edit.next_follow_up.day}日")
+    if edit.visited_at:
+        local = to_local(edit.visited_at)
+        changes.append(f"时间改为{local.month}月{local.day}日 {local:%H:%M}")
+    if not changes:
+        ctx.say(EDIT_HINT)
+        return
+    update_visit(
+        ctx.uow,
+        visit,
+        customer=customer,
+        contact=contact,
+        visited_at=edit.visited_at,
+        next_follow_up=edit.next_follow_up,
+    )
+    _refresh_visit_card(ctx, visit, "已修改：" + "，".join(changes))
+    ctx.say("已修改：" + "，".join(changes))
+
+
+def _clearly_new_visit(ctx: HandlerContext) -> bool:
+    """While we wait for a customer name, only a message that says more than a name is a new visit."""
+    if ctx.event.kind != EventKind.TEXT or not ctx.event.text or len(ctx.event.text) > 2000:
+        return False
+    d = parse_visit(ctx.event.text, message_time(ctx), customer_refs(ctx))
+    return d.is_visit and bool(d.contact_name or d.summary or d.visited_at_explicit or d.next_follow_up)
+
+
+@router.on(_state_step("ask_customer", "pick_customer"), lambda ctx: not _clearly_new_visit(ctx))
+def on_customer_answer(ctx: HandlerContext) -> None:
+    """The answer to "拜访的是哪家客户？"."""
+    state = ctx.state or {}
+    answer = (ctx.event.text or "").strip()
+    found = find_customers(ctx.uow, answer)
+    exact = [m.customer for m in found if m.score >= 1.0]
+    if len(exact) == 1:
+        ctx.clear_state()
+        _save(ctx, state["draft"], exact[0])
+        return
+    candidates = exact or [m.customer for m in found]
+    if candidates:
+        _ask_customer(ctx, state["draft"], answer, candidates)
+        return
+    card = pick_customer_card(card_id_for(ctx, "pick"), answer, [])
+    ctx.replies.card(
+        ctx.me, replace(card, subtitle=f"没有找到「{answer}」，要新建这个客户吗？"), purpose="visit-pick"
+    )
+    ctx.set_state(
+        {"step": "pick_customer", "draft": state["draft"], "mention": answer, "card_id": card.card_id}
+    )
+
+
+@router.on(_looks_like_visit)
+def on_visit_text(ctx: HandlerContext) -> None:
+    text = ctx.event.text or ""
+    now = message_time(ctx)
+    draft = parse_visit(text, now, customer_refs(ctx))
+    state = _draft_state(text, now)
+    if draft.future_visit:
+        # Not stored blindly: a visit cannot have happened in the future.
+        when = to_local(draft.visited_at)
+        ctx.say(
+            f"识别到的拜访时间是 {when.month}月{when.day}日 {when:%H:%M}，还没到。"
+            "拜访后再记录，或把时间说清楚重新发送，例如：今天上午拜访华为张总…"
+        )
+        return
+    by_id = {
+        c.id: c
+        for c in ctx.uow.session.scalars(
+            select(Customer).where(Customer.id.in_([i for i, _ in draft.candidates]))
+        )
+    }
+    best = [by_id[i] for i, score in draft.candidates if score >= 1.0 and i in by_id]
+    if not best and draft.customer_mention:
+        # The registered-name matcher knows "苏州精工机械" is 苏州精工机械有限公司 even when the
+        # message parser only half trusts it.
+        exact = [m.customer for m in find_customers(ctx.uow, draft.customer_mention) if m.score >= 1.0]
+        if len(exact) == 1:
+            _save(ctx, state, exact[0])
+            return
+    clear_lead = draft.customer_id is not None and (
+        len(draft.candidates) == 1 or draft.candidates[1][1] < 0.8
+    )
+    if len(best) == 1 or (not best and clear_lead):
+        _save(ctx, state, best[0] if best else by_id[draft.candidates[0][0]])
+        return
+    candidates = best or [by_id[i] for i, _ in draft.candidates if i in by_id]
+    _ask_customer(ctx, state, draft.customer_mention, candidates)
+
+
+@router.on(kind(EventKind.LOCATION))
+def on_location(ctx: HandlerContext) -> None:
+    """A check-in: attach to the visit of the last 30 minutes, or start one."""
+    assert ctx.sender is not None and ctx.event.location is not None
+    loc = ctx.event.location
+    place = Place(loc.lat, loc.lng, loc.label)
+    label = loc.label or f"{loc.lat:.5f}, {loc.lng:.5f}"
+    visit = recent_visit(ctx.uow, ctx.sender, ctx.uow.clock.now() - CHECK_IN_WINDOW)
+    if visit is not None:
+        update_visit(ctx.uow, visit, place=place)
+        _refresh_visit_card(ctx, visit, f"已在「{label}」签到")
+        ctx.say(
+            f"已在「{label}」签到，地点已记到刚才的拜访（{visit.customer.name if visit.customer else '未指定客户'}）。"
+        )
+        return
+    draft = _draft_state("", message_time(ctx), place={"lat": loc.lat, "lng": loc.lng, "label": loc.label})
+    ctx.set_state({"step": "ask_customer", "draft": draft})
+    ctx.say(f"已在「{label}」签到，拜访的是哪家客户？")
+
+
+@router.on(card_action("visit:pick:"))
+def on_pick(ctx: HandlerContext) -> None:
+    assert ctx.event.card_action is not None
+    state = ctx.state or {}
+    customer = ctx.uow.session.get(Customer, int(ctx.event.card_action.key.rsplit(":", 1)[1]))
+    if state.get("step") != "pick_customer" or customer is None:
+        ctx.say("这张卡片已失效，请重新发送拜访内容。")
+        return
+    _close_question(ctx, f"已选择：{customer.name}")
+    ctx.clear_state()
+    _save(ctx, state["draft"], customer)
+
+
+@router.on(card_action("visit:new"))
+def on_new_customer(ctx: HandlerContext) -> None:
+    state = ctx.state or {}
+    mention = state.get("mention")
+    if state.get("step") != "pick_customer" or not mention:
+        ctx.say("这张卡片已失效，请重新发送拜访内容。")
+        return
+    existing = ctx.uow.session.scalar(select(Customer).where(Customer.name == mention))
+    customer = existing or create_customer(ctx.uow, mention, owner=ctx.sender)
+    _close_question(ctx, f"已新建客户：{customer.name}")
+    ctx.clear_state()
+    _save(ctx, state["draft"], customer)
+
+
+def _close_question(ctx: HandlerContext, status: str) -> None:
+    assert ctx.event.card_action is not None
+    record = cardstate.get_card(ctx.uow.session, ctx.event.card_action.task_id)
+    if record is not None and record.status == "open":
+        ctx.replies.update_card(replace(card_from_dict(record.content), status=status))
+
+
+@router.on(card_action("visit:undo:"))
+def on_undo(ctx: HandlerContext) -> None:
+    assert ctx.event.card_action is not None
+    visit = _own_visit(ctx, int(ctx.event.card_action.key.rsplit(":", 1)[1]))
+    if visit is None:
+        ctx.say("这条拜访已经撤销了。")
+        return
+    record = cardstate.get_card(ctx.uow.session, ctx.event.card_action.task_id)
+    if record is not None:
+        ctx.replies.update_card(replace(card_from_dict(record.content), status="已撤销"))
+    undo_visit(ctx.uow, visit)
+    ctx.clear_state()
+    ctx.say("已撤销这条拜访记录。")
+
+
+@router.on(card_action("visit:edit:"))
+def on_edit_tap(ctx: HandlerContext) -> None:
+    assert ctx.event.card_action is not None
+    visit_id = int(ctx.event.card_action.key.rsplit(":", 1)[1])
+    if _own_visit(ctx, visit_id) is None:
+        ctx.say("这条拜访已撤销，无法修改。")
+        return
+    ctx.set_state({"step": "recorded", "visit_id": visit_id})
+    ctx.say(EDIT_HINT)
+
+
+@router.on(card_action("visit:stage:"))
+def on_stage(ctx: HandlerContext) -> None:
+    """The suggested stage change, only when the rep taps it."""
+    assert ctx.event.card_action is not None
+    _, _, opp_id, stage = ctx.event.card_action.key.split(":")
+    opp = get_opportunity(ctx.uow, int(opp_id))
+    target = Stage(stage)
+    if Stage(opp.stage) == target:
+        ctx.say(f"商机已经是「{STAGE_LABELS[target]}」阶段。")
+        return
+    change_stage(ctx.uow, opp, target)
+    ctx.say(f"已将{opp.customer.name}的商机改为「{STAGE_LABELS[target]}」。")
+    record = cardstate.get_card(ctx.uow.session, ctx.event.card_action.task_id)
+    if record is not None and record.entity_id is not None:
+        visit = get_visit(ctx.uow, int(record.entity_id))
+        if visit is not None:
+            ctx.replies.update_card(
+                visit_card(record.card_id, visit, note=f"商机已改为「{STAGE_LABELS[target]}」"), status="open"
+            )
