@@ -17,11 +17,15 @@ def yuan(amount: Decimal | None) -> str:
 def todo_card(card_id: str, todo: Todo, drafts: int) -> Card:
     fields: list[Field] = []
     for f in todo.due_today[:3]:
-        fields.append(Field("今天跟进", f"{f.customer_name}" + (f"：{f.visit.next_step}" if f.visit.next_step else "")))
+        fields.append(
+            Field("今天跟进", f"{f.customer_name}" + (f"：{f.visit.next_step}" if f.visit.next_step else ""))
+        )
     for f in todo.overdue[:2]:
         fields.append(Field("已逾期", f"{f.customer_name}（{f.due.month}月{f.due.day}日）"))
     for step in todo.approvals[:1]:
-        fields.append(Field("待我审批", f"{step.flow.contract.customer.name} {yuan(step.flow.contract.amount)}"))
+        fields.append(
+            Field("待我审批", f"{step.flow.contract.customer.name} {yuan(step.flow.contract.amount)}")
+        )
     summary = (
         f"今天 {len(todo.due_today)} 个跟进，逾期 {len(todo.overdue)} 个，"
         f"待审批 {len(todo.approvals)} 个" + (f"，{drafts} 条拜访待补充" if drafts else "")
@@ -40,7 +44,9 @@ def customer_card(card_id: str, view: CustomerOverview, url: str | None = None) 
     for o in view.opportunities[:2]:
         fields.append(Field("商机", f"{STAGE_LABELS[Stage(o.stage)]} {yuan(o.amount)}"))
     if view.latest_quote is not None:
-        fields.append(Field("最近报价", f"{view.latest_quote.number or ''} {yuan(view.latest_quote.total)}".strip()))
+        fields.append(
+            Field("最近报价", f"{view.latest_quote.number or ''} {yuan(view.latest_quote.total)}".strip())
+        )
     lines = []
     for v in view.visits:
         when = to_local(v.visited_at)
@@ -69,7 +75,10 @@ def week_card(card_id: str, this: WeekNumbers, last: WeekNumbers) -> Card:
         subtitle="本周一至今，与上周全周相比",
         fields=[
             Field("拜访", f"{this.visits} 次（{_change(this.visits, last.visits)}）"),
-            Field("新商机", f"{this.new_opportunities} 个（{_change(this.new_opportunities, last.new_opportunities)}）"),
+            Field(
+                "新商机",
+                f"{this.new_opportunities} 个（{_change(this.new_opportunities, last.new_opportunities)}）",
+            ),
             Field("成交金额", f"{yuan(this.won_amount)}（{_change(this.won_amount, last.won_amount)}）"),
         ],
     )

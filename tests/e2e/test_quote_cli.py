@@ -23,7 +23,16 @@ def test_quote_extract_prints_the_documented_json(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout.splitlines()[0])
-    for key in ("customer", "quote_no", "date", "lines", "total", "total_upper", "total_upper_value", "checks"):
+    for key in (
+        "customer",
+        "quote_no",
+        "date",
+        "lines",
+        "total",
+        "total_upper",
+        "total_upper_value",
+        "checks",
+    ):
         assert key in out
     assert out["customer"] == sample.truth.customer and out["total"] == sample.truth.total
     assert out["checks"]["upper_matches_total"] is True and out["engine"] == "onnx"
