@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -66,52 +67,44 @@ class Replies:
         self._n += 1
         return f"{self.cause}#{suffix or self._n}"
 
-    def text(self, to: Target, content: str, *, key: str | None = None) -> bool:
-        """Queue a text message. ``key`` overrides the dedupe key (e.g. one notice per day)."""
+    def _queue(
+        self,
+        to: Target,
+        msg_type: str,
+        payload: dict[str, Any],
+        *,
+        key: str | None = None,
+        card_id: str | None = None,
+    ) -> bool:
+        """One outbox row for this cause; False when its dedupe key was already written."""
         row = outbox.enqueue(
             self.session,
             dedupe_key=key or self._key(None),
             platform=to.platform,
             target_kind=to.kind,
             target=to.address,
-            msg_type="text",
-            payload={"content": content},
+            msg_type=msg_type,
+            payload=payload,
             now=self.clock.now(),
+            card_id=card_id,
             cause_event=self.cause,
         )
         return row is not None
 
+    def text(self, to: Target, content: str, *, key: str | None = None) -> bool:
+        """Queue a text message. ``key`` overrides the dedupe key (e.g. one notice per day)."""
+        return self._queue(to, "text", {"content": content}, key=key)
+
     def markdown(self, to: Target, content: str) -> None:
-        outbox.enqueue(
-            self.session,
-            dedupe_key=self._key(None),
-            platform=to.platform,
-            target_kind=to.kind,
-            target=to.address,
-            msg_type="markdown",
-            payload={"content": content},
-            now=self.clock.now(),
-            cause_event=self.cause,
-        )
+        self._queue(to, "markdown", {"content": content})
 
     def image(self, to: Target, data: bytes, filename: str = "image.png") -> None:
         """Queue a picture (e.g. the leaderboard chart); the channel uploads it as the platform needs."""
-        outbox.enqueue(
-            self.session,
-            dedupe_key=self._key(None),
-            platform=to.platform,
-            target_kind=to.kind,
-            target=to.address,
-            msg_type="image",
-            payload={"data_b64": base64.b64encode(data).decode("ascii"), "filename": filename},
-            now=self.clock.now(),
-            cause_event=self.cause,
-        )
+        self._queue(to, "image", {"data_b64": base64.b64encode(data).decode("ascii"), "filename": filename})
 
     def card(self, to: Target, card: Card, *, purpose: str, entity: tuple[str, str] | None = None) -> None:
         """Send a new card and remember it, so a later tap can be recognised and the card updated."""
         content = card_to_dict(card)
-        now = self.clock.now()
         cardstate.record_card(
             self.session,
             card_id=card.card_id,
@@ -119,22 +112,11 @@ class Replies:
             purpose=purpose,
             content=content,
             recipients=[to.address],
-            now=now,
+            now=self.clock.now(),
             entity_type=entity[0] if entity else None,
             entity_id=entity[1] if entity else None,
         )
-        outbox.enqueue(
-            self.session,
-            dedupe_key=self._key(None),
-            platform=to.platform,
-            target_kind=to.kind,
-            target=to.address,
-            msg_type="card",
-            payload={"card": content},
-            now=now,
-            card_id=card.card_id,
-            cause_event=self.cause,
-        )
+        self._queue(to, "card", {"card": content}, card_id=card.card_id)
 
     def update_card(self, card: Card, *, status: str = "decided") -> None:
         """Change a sent card for everyone who received it (WeCom atall=1)."""
@@ -143,15 +125,5 @@ class Replies:
             raise ValueError(f"unknown card {card.card_id}")
         content = card_to_dict(card)
         cardstate.set_content(self.session, record, content, self.clock.now(), status)
-        outbox.enqueue(
-            self.session,
-            dedupe_key=self._key(None),
-            platform=record.platform,
-            target_kind="card",
-            target=",".join(record.recipients),
-            msg_type="card_update",
-            payload={"card": content},
-            now=self.clock.now(),
-            card_id=card.card_id,
-            cause_event=self.cause,
-        )
+        target = Target(record.platform, "card", ",".join(record.recipients))
+        self._queue(target, "card_update", {"card": content}, card_id=card.card_id)

@@ -1,6 +1,5 @@
 """SIGKILL between ack and processing loses nothing: on restart the event is processed once."""
 
-import os
 import signal
 import socket
 import subprocess
@@ -16,7 +15,7 @@ from bot.fakes.wecom_server import AppConfig, FakeWeCom
 from bot.fakes.wecom_server import User as FakeUser
 from domain.db import Database
 from domain.models import InboxEvent
-from tests.e2e.wecom_stack import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN
+from tests.e2e.wecom_stack import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, wecom_env
 from tests.factories import load_example_org
 
 
@@ -27,18 +26,7 @@ def _free_port() -> int:
 
 
 def _serve(db_url: str, api_base: str, port: int, worker: bool, cwd: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "SALESBOT_DATABASE_URL": db_url,
-        "SALESBOT_WECOM_CORP_ID": CORP_ID,
-        "SALESBOT_WECOM_AGENT_ID": str(AGENT_ID),
-        "SALESBOT_WECOM_SECRET": SECRET,
-        "SALESBOT_WECOM_TOKEN": TOKEN,
-        "SALESBOT_WECOM_AES_KEY": AES_KEY,
-        "SALESBOT_WECOM_API_BASE": api_base,
-        "SALESBOT_WORKER": "true" if worker else "false",
-    }
-    env.pop("SALESBOT_REDIS_URL", None)
+    env = wecom_env(db_url, api_base, SALESBOT_WORKER="true" if worker else "false")
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
         env=env,

@@ -1,6 +1,5 @@
 """salesbot org sync wecom: platform contacts update the org; roles from the org file survive."""
 
-import os
 import subprocess
 import sys
 
@@ -10,21 +9,12 @@ from bot.fakes.wecom_server import AppConfig, Department, FakeWeCom
 from bot.fakes.wecom_server import User as FakeUser
 from domain.db import Database
 from domain.models import User
-from tests.e2e.wecom_stack import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN
+from tests.e2e.wecom_stack import AGENT_ID, CORP_ID, SECRET, wecom_env
 from tests.factories import load_example_org
 
 
 def _sync(db_url: str, api_base: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "SALESBOT_DATABASE_URL": db_url,
-        "SALESBOT_WECOM_CORP_ID": CORP_ID,
-        "SALESBOT_WECOM_AGENT_ID": str(AGENT_ID),
-        "SALESBOT_WECOM_SECRET": SECRET,
-        "SALESBOT_WECOM_TOKEN": TOKEN,
-        "SALESBOT_WECOM_AES_KEY": AES_KEY,
-        "SALESBOT_WECOM_API_BASE": api_base,
-    }
+    env = wecom_env(db_url, api_base)
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "org", "sync", "wecom"],
         env=env,

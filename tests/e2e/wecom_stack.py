@@ -7,6 +7,7 @@ One frozen-but-movable clock is shared by all three, so tests can move time.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,23 @@ CORP_ID = "ww0fake0corp00001"
 SECRET = "fake-corp-secret-0001"
 AGENT_ID = 1000002
 MEMBERS = ["WangFang", "LiNa", "ZhangWei", "LiuYang", "ChenJing", "ZhaoLei", "SunLi", "ZhouQiang", "Stranger"]
+
+
+def wecom_env(db_url: str, api_base: str, **extra: str) -> dict[str, str]:
+    """Environment for a `salesbot` subprocess talking to the fake WeCom at ``api_base``."""
+    env = {
+        **os.environ,
+        "SALESBOT_DATABASE_URL": db_url,
+        "SALESBOT_WECOM_CORP_ID": CORP_ID,
+        "SALESBOT_WECOM_AGENT_ID": str(AGENT_ID),
+        "SALESBOT_WECOM_SECRET": SECRET,
+        "SALESBOT_WECOM_TOKEN": TOKEN,
+        "SALESBOT_WECOM_AES_KEY": AES_KEY,
+        "SALESBOT_WECOM_API_BASE": api_base,
+        **extra,
+    }
+    env.pop("SALESBOT_REDIS_URL", None)
+    return env
 
 
 @dataclass
