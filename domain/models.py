@@ -253,6 +253,7 @@ class Quote(Base):
     total: Mapped[Decimal | None] = mapped_column(Money)
     total_uppercase: Mapped[str | None] = mapped_column(String(100))
     extracted: Mapped[dict[str, Any]] = mapped_column(default=dict)  # OCR output, per-field confidences
+    photo_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # same photo twice → one quote
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
 
@@ -445,3 +446,27 @@ class Conversation(Base):
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     expires_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class Job(Base):
+    """Slow work queued by a handler (OCR of a photo), run by a worker after the ack.
+
+    Leased like the inbox: a worker killed mid-job leaves the lease to run
+    out and the job runs again; ``dedupe_key`` keeps a redelivered photo from
+    queueing the same job twice.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "status", "locked_until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/done/failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    cause_event: Mapped[str | None] = mapped_column(String(200))
