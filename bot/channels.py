@@ -33,6 +33,10 @@ class Undeliverable(Exception):
 class Channel(Protocol):
     platform: str
 
+    def download(self, media_id: str) -> bytes:
+        """Bytes of a picture or file the user sent (raises on expired or unknown media)."""
+        ...
+
     def deliver(self, session: Session, row: OutboxMessage, now: datetime) -> str | None:
         """Send one outbox row; may write card state to ``session`` (the caller commits)."""
         ...

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.channels import Channel
 from bot.delivery import Deliverer
+from bot.jobs_runner import JobRunner
 from bot.processing import InboxProcessor
 from bot.settings import Settings
 from bot.wecom.channel import WeComChannel, build_wecom_client
@@ -71,7 +72,8 @@ class Runtime:
         lease = timedelta(seconds=self.settings.inbox_lease_s)
         conversations = RedisConversations(self.redis) if self.redis is not None else DatabaseConversations()
         processor = InboxProcessor(self.db, build_router(), self.clock, lease, conversations)
-        return BackgroundWorker(processor, Deliverer(self.db, self.channels, self.clock))
+        jobs = JobRunner(self.db, self.clock, self.channels, self.settings.ocr_engine, conversations)
+        return BackgroundWorker(processor, Deliverer(self.db, self.channels, self.clock), jobs)
 
     def close(self) -> None:
         self.db.dispose()

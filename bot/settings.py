@@ -7,6 +7,7 @@ in-process jobs, no Redis, no platform account.
 from __future__ import annotations
 
 import sys
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -25,6 +26,8 @@ class Settings(BaseSettings):
     # The background worker (inbox processing and outbox delivery) inside each serve process.
     worker: bool = True
     inbox_lease_s: int = Field(default=60, gt=0)
+    # OCR engine for quote photos: onnx (default; faster to load, a third of the memory) or paddle.
+    ocr_engine: Literal["onnx", "paddle"] = "onnx"
 
     # WeCom self-built app
     wecom_corp_id: str | None = None

@@ -12,32 +12,61 @@ import logging
 import threading
 
 from bot.delivery import Deliverer
+from bot.jobs_runner import JobRunner
 from bot.processing import InboxProcessor
 
 log = logging.getLogger("salesbot.worker")
 
 
 class BackgroundWorker:
-    def __init__(self, processor: InboxProcessor, deliverer: Deliverer, poll_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        processor: InboxProcessor,
+        deliverer: Deliverer,
+        jobs: JobRunner | None = None,
+        poll_s: float = 0.5,
+    ) -> None:
         self.processor = processor
         self.deliverer = deliverer
+        self.jobs = jobs
         self.poll_s = poll_s
         self._wake = threading.Event()
+        self._wake_jobs = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="salesbot-worker", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._loop, name="salesbot-worker", daemon=True)]
+        if self.jobs is not None:
+            # Slow jobs (OCR takes seconds) get their own thread so chat replies never wait behind them.
+            self._threads.append(threading.Thread(target=self._jobs_loop, name="salesbot-jobs", daemon=True))
+        for thread in self._threads:
+            thread.start()
 
     def stop(self, timeout: float = 10) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._wake_jobs.set()
+        for thread in self._threads:
+            thread.join(timeout)
 
     def wake(self) -> None:
         self._wake.set()
+        self._wake_jobs.set()
+
+    def _jobs_loop(self) -> None:
+        assert self.jobs is not None
+        while not self._stop.is_set():
+            self._wake_jobs.clear()
+            try:
+                busy = self.jobs.run_once()
+            except Exception:  # noqa: BLE001
+                log.exception("job pass failed")
+                busy = 0
+            if busy:
+                self._wake.set()  # a job wrote replies: deliver them now
+            else:
+                self._wake_jobs.wait(self.poll_s)
 
     def run_once(self) -> int:
         """One pass over both queues (tests and `salesbot worker --once` use this)."""

@@ -27,7 +27,6 @@ fallback = Router("fallback")  # last: what no feature router took
 
 UNKNOWN_SENDER = "你还没有开通销售助手，请联系管理员"
 CARD_EXPIRED = "这张卡片已失效"
-IMAGE_RECEIVED = "收到图片"
 
 HELP_ACTIONS = {
     "help:visit": (
@@ -134,11 +133,6 @@ def on_customer(ctx: HandlerContext) -> None:
         return
     view = customer_overview(ctx.uow, found[0].customer)
     ctx.replies.card(ctx.me, customer_card(card_id_for(ctx, "cust"), view), purpose="customer")
-
-
-@router.on(kind(EventKind.IMAGE))
-def on_image(ctx: HandlerContext) -> None:
-    ctx.say(IMAGE_RECEIVED)
 
 
 @router.on(card_action("help:"))

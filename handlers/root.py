@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import commands, visits
+from handlers import commands, quotes, visits
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.router import Router
@@ -11,6 +11,7 @@ from handlers.router import Router
 def build_router() -> Router:
     root = Router("root")
     root.include(commands.router)
+    root.include(quotes.router)
     root.include(visits.router)
     root.include(commands.fallback)
     return root

@@ -35,6 +35,11 @@ class WeComChannel:
         self.client = client
         self.default_url = default_url
 
+    def download(self, media_id: str) -> bytes:
+        """A photo the user sent (media/get; a JSON answer means expired or invalid)."""
+        data, _content_type = self.client.download_media(media_id)
+        return data
+
     def deliver(self, session: Session, row: OutboxMessage, now: datetime) -> str | None:
         try:
             return self._deliver(session, row, now)

@@ -1,0 +1,94 @@
+"""Runs queued jobs (OCR of quote photos) outside the callback, in the worker.
+
+Each job is leased; the handler-side result (draft quote, card, replies)
+and the job's "done" commit together, so a worker killed mid-job leaves
+the job to run again once its lease ends, and never twice to completion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+
+from bot.channels import Channel
+from domain.clock import Clock
+from domain.db import Database
+from domain.models import Job
+from domain.services import jobqueue
+from domain.uow import UnitOfWork
+from handlers.conversation import ConversationStore, DatabaseConversations
+from handlers.quotes import present_extraction
+
+log = logging.getLogger("salesbot.jobs")
+
+
+class JobRunner:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        channels: Mapping[str, Channel],
+        engine: str = "onnx",
+        conversations: ConversationStore | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.channels = channels
+        self.engine = engine
+        self.conversations: ConversationStore = conversations or DatabaseConversations()
+
+    def run_once(self, limit: int = 5) -> int:
+        with self.db.sessions() as session:
+            ids = jobqueue.due_ids(session, self.clock.now(), limit)
+        done = 0
+        for job_id in ids:
+            with self.db.sessions() as session:
+                job = jobqueue.claim(session, job_id, self.clock.now())
+            if job is not None:
+                self.run(job)
+                done += 1
+        return done
+
+    def run(self, job: Job) -> None:
+        if job.kind != "quote_ocr":
+            log.error("unknown job kind", extra={"job_id": job.id, "kind": job.kind})
+            self._finish(job, None, status="failed", error=f"unknown kind {job.kind}")
+            return
+        payload = job.payload
+        problem: str | None = None
+        extracted = None
+        photo_hash = None
+        channel = self.channels.get(payload["platform"])
+        try:
+            if channel is None:
+                raise RuntimeError(f"no {payload['platform']} channel")
+            data = channel.download(payload["media_id"])
+        except Exception:  # noqa: BLE001 - expired media, platform error: tell the rep, do not retry forever
+            log.warning("photo download failed", extra={"job_id": job.id}, exc_info=True)
+            problem = "download"
+        else:
+            from bot.ocr.engines import UnreadableImage, get_engine
+            from bot.ocr.extract import extract_quote
+
+            photo_hash = hashlib.sha256(data).hexdigest()
+            try:
+                boxes = get_engine(self.engine).recognize(data)
+                extracted = extract_quote(boxes).to_dict()
+            except UnreadableImage as exc:
+                problem = exc.reason
+        self._finish(
+            job,
+            lambda uow: present_extraction(
+                uow, self.conversations, payload, extracted=extracted, photo_hash=photo_hash, problem=problem
+            ),
+        )
+
+    def _finish(self, job: Job, work: object, status: str = "done", error: str | None = None) -> None:
+        with UnitOfWork(self.db, self.clock, actor_label="ocr", cause=job.cause_event) as uow:
+            if callable(work):
+                work(uow)
+            if not jobqueue.finish(uow.session, job, self.clock.now(), status=status, error=error):
+                log.warning("job lease lost", extra={"job_id": job.id})
+                return
+            uow.commit()

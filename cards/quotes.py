@@ -1,0 +1,52 @@
+"""The quote review card: what OCR read, whether the arithmetic agrees, and 确认 / 修改 / 作废."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from cards.model import Button, Card, Field
+from domain.models import Quote
+
+SHOWN_LINES = 3
+
+
+def _yuan(value: Decimal | None) -> str:
+    return "—" if value is None else f"¥{value:,.2f}"
+
+
+def _check(ok: bool | None) -> str:
+    return {True: "✓ 一致", False: "✗ 不一致，请核对", None: "? 无法核对"}[ok]
+
+
+def review_card(card_id: str, quote: Quote, *, status: str | None = None, note: str | None = None) -> Card:
+    ex: dict[str, Any] = quote.extracted or {}
+    checks = ex.get("checks") or {}
+    lines = quote.lines
+    fields = [
+        Field("客户", quote.customer.name if quote.customer else f"{ex.get('customer') or '未识别'}（请确认）"),
+        Field("单号 / 日期", f"{quote.number or '—'} / {quote.quote_date.isoformat() if quote.quote_date else '—'}"),
+        Field("合计", _yuan(quote.total)),
+        Field("大写", f"{quote.total_uppercase or '—'}  {_check(checks.get('upper_matches_total'))}"),
+        Field("明细合计", f"{len(lines)} 行  {_check(checks.get('lines_sum_matches_total'))}"),
+        Field("可信度", f"{round(float(ex.get('confidence') or 0) * 100)}%"),
+    ]
+    shown = [
+        f"{ln.name} {ln.model or ''} × {ln.quantity.normalize() if ln.quantity is not None else '?'} = {_yuan(ln.amount)}"
+        for ln in lines[:SHOWN_LINES]
+    ]
+    if len(lines) > SHOWN_LINES:
+        shown.append(f"……另有 {len(lines) - SHOWN_LINES} 行")
+    return Card(
+        title="报价单识别结果",
+        card_id=card_id,
+        subtitle=note or "请核对后点「确认」保存；有误请点「修改」",
+        fields=fields,
+        quote_text="\n".join(shown) or None,
+        buttons=[
+            Button("确认", f"quote:confirm:{quote.id}", "primary"),
+            Button("修改", f"quote:edit:{quote.id}"),
+            Button("作废", f"quote:void:{quote.id}", "danger"),
+        ],
+        status=status,
+    )
