@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from bot.fakes.wecom_server import CardNotClickable
 from domain.models import InboxEvent, OutboxMessage
-from handlers.commands import CARD_EXPIRED, IMAGE_RECEIVED, UNKNOWN_SENDER
+from handlers.commands import CARD_EXPIRED, UNKNOWN_SENDER
+from handlers.quotes import RECEIVED, UNREADABLE
 from tests.e2e.wecom_stack import WeComStack, wecom_stack
 
 
@@ -90,7 +91,10 @@ def test_unknown_sender_gets_one_polite_reply_per_day(stack: WeComStack) -> None
 def test_image_and_stale_card_replies(stack: WeComStack) -> None:
     media_id = stack.fake.add_media(b"\xff\xd8\xff\xe0fakejpeg", "image/jpeg")
     stack.driver.send_image("LiuYang", media_id)
-    stack.wait_until(lambda: IMAGE_RECEIVED in stack.texts_of("LiuYang"), what="image reply")
+    stack.wait_until(lambda: RECEIVED in stack.texts_of("LiuYang"), what="image acknowledged")
+    stack.wait_until(
+        lambda: UNREADABLE["corrupt"] in stack.texts_of("LiuYang"), what="broken photo explained"
+    )
     stack.driver.tap_card("LiuYang", "no-such-card", "approve", response_code="code-from-an-old-card")
     stack.wait_until(lambda: CARD_EXPIRED in stack.texts_of("LiuYang"), what="stale card reply")
 
