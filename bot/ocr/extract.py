@@ -379,18 +379,29 @@ def _cut_at_next_label(value: str) -> str:
     return value[:cut]
 
 
+def _value_or_neighbour(tok: _Tok, rest: str, rows: list[list[_Tok]]) -> tuple[str, float, _Tok | None] | None:
+    """A label's value: the text after it in the same box, else the box to its right.
+
+    Returns (value, score, the neighbour used or None); None when there is no value.
+    """
+    if rest:
+        return rest, tok.score, None
+    neighbour = _right_neighbour(tok, rows)
+    if neighbour is None:
+        return None
+    return neighbour.text, min(tok.score, neighbour.score), neighbour
+
+
 def _find_customer(toks: list[_Tok], rows: list[list[_Tok]]) -> tuple[str | None, float]:
     for tok in toks:
         hit = _strip_label(tok.text, CUSTOMER_LABELS)
         if not hit:
             continue
         label, rest = hit
-        score = tok.score
-        if not rest:
-            neighbour = _right_neighbour(tok, rows)
-            if neighbour is None:
-                continue
-            rest, score = neighbour.text, min(score, neighbour.score)
+        found = _value_or_neighbour(tok, rest, rows)
+        if found is None:
+            continue
+        rest, score, _ = found
         value = _cut_at_next_label(rest).strip(":：,，。.;；")
         if not value or len(value) < 2:
             continue
@@ -418,13 +429,10 @@ def _find_quote_no(toks: list[_Tok], rows: list[list[_Tok]]) -> tuple[str | None
         hit = _strip_label_anywhere(tok.text, QUOTE_NO_LABELS)
         if not hit:
             continue
-        _, rest = hit
-        score = tok.score
-        if not rest:
-            neighbour = _right_neighbour(tok, rows)
-            if neighbour is None:
-                continue
-            rest, score = neighbour.text, min(score, neighbour.score)
+        found = _value_or_neighbour(tok, hit[1], rows)
+        if found is None:
+            continue
+        rest, score, _ = found
         match = re.match(r"[A-Za-z0-9][A-Za-z0-9\-_/]{2,40}", rest)
         if match and re.search(r"\d", match.group(0)):
             return match.group(0).rstrip("-_/"), score
@@ -461,12 +469,11 @@ def _upper_candidates(toks: list[_Tok], rows: list[list[_Tok]]) -> list[tuple[st
             continue
         rest = tok.text.split(marker, 1)[1]
         rest = re.sub(r"^[\s:：.、()（）\]\[]*", "", rest)
-        score = tok.score
-        if not rest:
-            neighbour = _right_neighbour(tok, rows)
-            if neighbour is None:
-                continue
-            rest, score = neighbour.text, min(score, neighbour.score)
+        found = _value_or_neighbour(tok, rest, rows)
+        if found is None:
+            continue
+        rest, score, neighbour = found
+        if neighbour is not None:
             neighbour.used = True
         tok.used = True
         out.append((rest, parse_upper_amount(rest), score))
