@@ -13,11 +13,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.models import InboxEvent
+from domain.services import leases
 
 DEFAULT_LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
@@ -60,35 +61,14 @@ def store(
 
 def due_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:
     """Pending rows nobody holds (never claimed, or the lease ran out), oldest first."""
-    rows = session.scalars(
-        select(InboxEvent.id)
-        .where(
-            InboxEvent.status == "pending",
-            or_(InboxEvent.locked_until.is_(None), InboxEvent.locked_until < now),
-        )
-        .order_by(InboxEvent.id)
-        .limit(limit)
-    )
-    return list(rows)
+    return leases.free_ids(session, InboxEvent, now, limit)
 
 
 def claim(
     session: Session, event_id: int, now: datetime, lease: timedelta = DEFAULT_LEASE
 ) -> datetime | None:
     """Lease one row to the caller; returns the lease's end, or None if someone else holds it."""
-    until = now + lease
-    result = session.execute(
-        update(InboxEvent)
-        .where(
-            InboxEvent.id == event_id,
-            InboxEvent.status == "pending",
-            or_(InboxEvent.locked_until.is_(None), InboxEvent.locked_until < now),
-        )
-        .values(locked_until=until, attempts=InboxEvent.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return until if result.rowcount == 1 else None  # type: ignore[attr-defined]
+    return leases.take(session, InboxEvent, event_id, now, lease)
 
 
 def finish(

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from domain.models import Job
+from domain.services import leases
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 3
@@ -41,28 +42,11 @@ def enqueue(
 
 
 def due_ids(session: Session, now: datetime, limit: int = 10) -> list[int]:
-    return list(
-        session.scalars(
-            select(Job.id)
-            .where(Job.status == "pending", or_(Job.locked_until.is_(None), Job.locked_until < now))
-            .order_by(Job.id)
-            .limit(limit)
-        )
-    )
+    return leases.free_ids(session, Job, now, limit)
 
 
 def claim(session: Session, job_id: int, now: datetime, lease: timedelta = LEASE) -> Job | None:
-    until = now + lease
-    result = session.execute(
-        update(Job)
-        .where(
-            Job.id == job_id, Job.status == "pending", or_(Job.locked_until.is_(None), Job.locked_until < now)
-        )
-        .values(locked_until=until, attempts=Job.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if leases.take(session, Job, job_id, now, lease) is None:
         return None
     job = session.get(Job, job_id, populate_existing=True)
     if job is not None and job.attempts > MAX_ATTEMPTS:
