@@ -135,8 +135,11 @@ class Customer(Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(16), default=CustomerStatus.ACTIVE)
+    industry: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime]
     last_interaction_at: Mapped[datetime | None]
+    dormant_since: Mapped[datetime | None]
 
     owner: Mapped[User | None] = relationship()
     aliases: Mapped[list[CustomerAlias]] = relationship(
@@ -167,6 +170,7 @@ class Contact(Base):
     name: Mapped[str] = mapped_column(String(100))
     title: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
 
@@ -282,16 +286,20 @@ class Contract(Base):
     __tablename__ = "contracts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)  # HT-20261126-001
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id"))
     opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunities.id"))
     submitter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     amount: Mapped[Decimal] = mapped_column(Money)
-    status: Mapped[str] = mapped_column(String(16), default="submitted")  # submitted/approved/rejected
+    # submitted / approved / rejected / withdrawn
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
     created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
 
     customer: Mapped[Customer] = relationship()
     submitter: Mapped[User] = relationship()
+    quote: Mapped[Quote | None] = relationship()
 
 
 class ApprovalFlow(Base):
@@ -301,9 +309,10 @@ class ApprovalFlow(Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
     rule_name: Mapped[str] = mapped_column(String(100))
     rule_version: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/approved/rejected
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/approved/rejected/withdrawn
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+    last_nudged_at: Mapped[datetime | None]  # 催办: once per 4 hours
 
     contract: Mapped[Contract] = relationship()
     steps: Mapped[list[ApprovalStep]] = relationship(
@@ -319,14 +328,72 @@ class ApprovalStep(Base):
     position: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(50))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting/pending/approved/rejected
+    # waiting / pending / approved / rejected / skipped
+    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
+    started_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]  # the 24 h reminder went out
+    escalated_at: Mapped[datetime | None]  # the 48 h escalation went out
+    escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)
 
     flow: Mapped[ApprovalFlow] = relationship(back_populates="steps")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    escalated_to: Mapped[User | None] = relationship(foreign_keys=[escalated_to_id])
+
+
+class Delegation(Base):
+    """"委托 李四 至 12月5日": the delegate may decide the user's approval steps until ``ends_on``."""
+
+    __tablename__ = "delegations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    ends_on: Mapped[date] = mapped_column(Date)  # inclusive, business calendar day
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    delegate: Mapped[User] = relationship(foreign_keys=[delegate_id])
+
+
+class WebhookEndpoint(Base):
+    """An ERP (金蝶/用友) endpoint that receives signed JSON events; HTTP 410 disables it."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(512), unique=True)
+    secret: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+
+
+# --------------------------------------------------------------- scheduling
+class ScheduledRun(Base):
+    """One occurrence of a scheduled job (e.g. leaderboard @ Monday 09:00).
+
+    The unique (job, occurrence) is the cross-process lock: whichever
+    scheduler inserts the row runs the occurrence; everyone else skips it.
+    """
+
+    __tablename__ = "scheduled_runs"
+    __table_args__ = (UniqueConstraint("job", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    occurrence: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running/done/skipped/failed
+    runner: Mapped[str | None] = mapped_column(String(100))  # host:pid that took it
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 # ------------------------------------------------------------------- audit
