@@ -95,14 +95,23 @@ class Replies:
         """Queue a text message. ``key`` overrides the dedupe key (e.g. one notice per day)."""
         return self._queue(to, "text", {"content": content}, key=key)
 
-    def markdown(self, to: Target, content: str) -> None:
-        self._queue(to, "markdown", {"content": content})
+    def markdown(self, to: Target, content: str, *, key: str | None = None) -> bool:
+        return self._queue(to, "markdown", {"content": content}, key=key)
 
-    def image(self, to: Target, data: bytes, filename: str = "image.png") -> None:
+    def image(self, to: Target, data: bytes, filename: str = "image.png", *, key: str | None = None) -> bool:
         """Queue a picture (e.g. the leaderboard chart); the channel uploads it as the platform needs."""
-        self._queue(to, "image", {"data_b64": base64.b64encode(data).decode("ascii"), "filename": filename})
+        payload = {"data_b64": base64.b64encode(data).decode("ascii"), "filename": filename}
+        return self._queue(to, "image", payload, key=key)
 
-    def card(self, to: Target, card: Card, *, purpose: str, entity: tuple[str, str] | None = None) -> None:
+    def card(
+        self,
+        to: Target,
+        card: Card,
+        *,
+        purpose: str,
+        entity: tuple[str, str] | None = None,
+        key: str | None = None,
+    ) -> None:
         """Send a new card and remember it, so a later tap can be recognised and the card updated."""
         content = card_to_dict(card)
         cardstate.record_card(
@@ -116,7 +125,7 @@ class Replies:
             entity_type=entity[0] if entity else None,
             entity_id=entity[1] if entity else None,
         )
-        self._queue(to, "card", {"card": content}, card_id=card.card_id)
+        self._queue(to, "card", {"card": content}, card_id=card.card_id, key=key)
 
     def update_card(self, card: Card, *, status: str = "decided") -> None:
         """Change a sent card for everyone who received it (WeCom atall=1)."""
