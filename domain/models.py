@@ -345,6 +345,24 @@ class ApprovalStep(Base):
     escalated_to: Mapped[User | None] = relationship(foreign_keys=[escalated_to_id])
 
 
+class ApprovalRuleSet(Base):
+    """One version of the approval rules (which chain for which contract).
+
+    Versions are immutable: loading a changed rules file adds a new active
+    version, and each approval flow records the name and version that chose it.
+    """
+
+    __tablename__ = "approval_rule_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), unique=True)  # sha256 of the source, shortened
+    source: Mapped[str] = mapped_column(Text)  # the YAML as the admin wrote it
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)  # parsed and validated
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(100))
+
+
 class Delegation(Base):
     """"委托 李四 至 12月5日": the delegate may decide the user's approval steps until ``ends_on``."""
 

@@ -43,6 +43,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoints')),
     sa.UniqueConstraint('url', name=op.f('uq_webhook_endpoints_url'))
     )
+    op.create_table('approval_rule_sets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.String(length=40), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('rules', sa.JSON(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', domain.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_approval_rule_sets')),
+    sa.UniqueConstraint('version', name=op.f('uq_approval_rule_sets_version'))
+    )
     op.create_table('delegations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -114,6 +125,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_delegations_user_id'))
 
     op.drop_table('delegations')
+    op.drop_table('approval_rule_sets')
     op.drop_table('webhook_endpoints')
     op.drop_table('scheduled_runs')
     # ### end Alembic commands ###
