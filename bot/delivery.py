@@ -26,6 +26,31 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** max(0, attempts - 1)), BACKOFF_CAP)
 
 
+# Receivers that may be down for hours (an ERP's nightly maintenance) get a fixed, longer schedule:
+# the wait after each failed attempt. When it runs out the row fails (7 attempts, the last about
+# 24 h after the first) and shows up in `salesbot webhooks failures`.
+RETRY_SCHEDULES: dict[str, tuple[timedelta, ...]] = {
+    "erp": (
+        timedelta(minutes=1),
+        timedelta(minutes=5),
+        timedelta(minutes=30),
+        timedelta(hours=2),
+        timedelta(hours=6),
+        timedelta(hours=15),
+    ),
+}
+
+
+def retry_delay(platform: str, attempts: int) -> timedelta | None:
+    """The wait after failed attempt number ``attempts``; None means give up now."""
+    schedule = RETRY_SCHEDULES.get(platform)
+    if schedule is None:
+        return backoff(attempts)  # chat platforms: short exponential backoff (outbox caps attempts)
+    if attempts > len(schedule):
+        return None
+    return schedule[max(1, attempts) - 1]
+
+
 class Deliverer:
     def __init__(
         self, db: Database, channels: dict[str, Channel], clock: Clock, per_minute: int = PER_MINUTE
@@ -65,8 +90,15 @@ class Deliverer:
             try:
                 msgid = channel.deliver(session, row, now)
             except TryLater as exc:
+                delay = retry_delay(row.platform, row.attempts)
+                if delay is None:
+                    log.error("outbox gave up", extra={"outbox_id": row.id, "errcode": exc.errcode})
+                    outbox.mark_failed(
+                        session, row, exc.errcode, f"gave up after {row.attempts} attempts: {exc.message}"
+                    )
+                    return True
                 log.warning("outbox retry later", extra={"outbox_id": row.id, "errcode": exc.errcode})
-                outbox.postpone(session, row, now + backoff(row.attempts), exc.errcode, exc.message)
+                outbox.postpone(session, row, now + delay, exc.errcode, exc.message)
                 return True
             except Undeliverable as exc:
                 log.error(
