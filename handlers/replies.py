@@ -9,7 +9,7 @@ running number, so processing the same cause again writes nothing new.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -126,6 +126,48 @@ class Replies:
             entity_id=entity[1] if entity else None,
         )
         self._queue(to, "card", {"card": content}, card_id=card.card_id, key=key)
+
+    def card_many(
+        self,
+        targets: list[Target],
+        card: Card,
+        *,
+        purpose: str,
+        entity: tuple[str, str] | None = None,
+        key: str | None = None,
+    ) -> list[str]:
+        """One card to several people: one send per platform, so one task_id per platform.
+
+        WeCom refuses a task_id it has seen before, so the copies for everyone on one
+        platform go out in a single message (``touser`` "a|b"); an update later changes
+        every copy at once. Returns the card ids used (one per platform).
+        """
+        by_platform: dict[str, list[str]] = {}
+        for t in targets:
+            addresses = by_platform.setdefault(t.platform, [])
+            if t.address not in addresses:
+                addresses.append(t.address)
+        ids: list[str] = []
+        for n, (platform, addresses) in enumerate(sorted(by_platform.items())):
+            card_id = card.card_id if n == 0 else f"{card.card_id}-{platform[0]}"
+            platform_card = card if card_id == card.card_id else replace(card, card_id=card_id)
+            content = card_to_dict(platform_card)
+            cardstate.record_card(
+                self.session,
+                card_id=card_id,
+                platform=platform,
+                purpose=purpose,
+                content=content,
+                recipients=addresses,
+                now=self.clock.now(),
+                entity_type=entity[0] if entity else None,
+                entity_id=entity[1] if entity else None,
+            )
+            to = Target(platform, "user", "|".join(addresses))
+            row_key = f"{key}:{platform}" if key else None
+            self._queue(to, "card", {"card": content}, card_id=card_id, key=row_key)
+            ids.append(card_id)
+        return ids
 
     def update_card(self, card: Card, *, status: str = "decided") -> None:
         """Change a sent card for everyone who received it (WeCom atall=1)."""

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from domain.models import CardRecord, CardResponseCode
@@ -65,17 +67,16 @@ def set_content(
 
 
 def remember_code(session: Session, card_id: str, user_id: str, code: str, now: datetime) -> None:
-    row = session.scalar(
-        select(CardResponseCode).where(
-            CardResponseCode.card_id == card_id, CardResponseCode.user_id == user_id
-        )
+    """Keep the freshest code per card and user (one atomic upsert: taps arrive concurrently)."""
+    values = {"card_id": card_id, "user_id": user_id, "code": code, "received_at": now, "used": False}
+    dialect = session.get_bind().dialect.name
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert_fn(CardResponseCode).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["card_id", "user_id"],
+        set_={"code": code, "received_at": now, "used": False},
     )
-    if row is None:
-        session.add(
-            CardResponseCode(card_id=card_id, user_id=user_id, code=code, received_at=now, used=False)
-        )
-    else:
-        row.code, row.received_at, row.used = code, now, False
+    session.execute(stmt)
 
 
 def take_code(session: Session, card_id: str, now: datetime) -> str | None:
@@ -103,4 +104,15 @@ def card_for_entity(session: Session, entity_type: str, entity_id: str) -> CardR
         .where(CardRecord.entity_type == entity_type, CardRecord.entity_id == entity_id)
         .order_by(CardRecord.created_at.desc())
         .limit(1)
+    )
+
+
+def cards_for_entity(session: Session, entity_type: str, entity_id: str) -> list[CardRecord]:
+    """Every card we sent about a record (an approval step's card, its re-sends, the escalation copy)."""
+    return list(
+        session.scalars(
+            select(CardRecord)
+            .where(CardRecord.entity_type == entity_type, CardRecord.entity_id == entity_id)
+            .order_by(CardRecord.created_at, CardRecord.card_id)
+        )
     )

@@ -1,0 +1,73 @@
+"""``salesbot approvals …``: load and show the approval rules (which chain for which contract).
+
+Registered in ``bot.cli`` as ``app.add_typer(approvals_app, name="approvals")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+import yaml
+
+from domain.db import Database
+
+approvals_app = typer.Typer(help="合同审批规则 / Contract approval rules.", no_args_is_help=True, add_completion=False)
+
+
+@contextmanager
+def _database() -> Iterator[Database]:
+    from bot.settings import load_settings
+
+    db = Database(load_settings().database_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@approvals_app.command("load")
+def load(file: Path = typer.Argument(..., help="Rules YAML, see examples/approval_rules.yaml.")) -> None:
+    """Validate a rules file and make it the active version (same rules twice: no new version)."""
+    from domain.errors import DomainError
+    from domain.services.approvals import load_rules
+    from domain.uow import UnitOfWork
+
+    source = file.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        typer.echo(f"规则文件不是有效的 YAML / not valid YAML: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    with _database() as db, UnitOfWork(db, actor_label="admin", cause="cli:approvals-load") as uow:
+        try:
+            row, created = load_rules(uow, source, data)
+        except DomainError as exc:
+            typer.echo(f"规则有误 / invalid rules: {exc.message}", err=True)
+            raise typer.Exit(1) from exc
+        uow.commit()
+        typer.echo(f"{'loaded new' if created else 'activated existing'} version {row.version}")
+
+
+@approvals_app.command("show")
+def show() -> None:
+    """Print the active rules: each rule's condition and chain, and the version flows will record."""
+    from domain.services.approvals import active_ruleset
+
+    with _database() as db, db.sessions() as session:
+        ruleset = active_ruleset(session)
+    typer.echo(f"version {ruleset.version} · due {ruleset.due_hours} h · reminder {ruleset.remind_hours} h")
+    for rule in ruleset.rules:
+        cond = []
+        if rule.amount_over is not None:
+            cond.append(f"金额 > {rule.amount_over:,}")
+        if rule.amount_at_most is not None:
+            cond.append(f"金额 ≤ {rule.amount_at_most:,}")
+        if rule.customer_levels:
+            cond.append("客户级别 " + "/".join(sorted(rule.customer_levels)))
+        if rule.teams:
+            cond.append("团队 " + "/".join(sorted(rule.teams)))
+        chain = " → ".join(step.label for step in rule.steps)
+        typer.echo(f"- {rule.name}: {'，'.join(cond) or '其他所有合同'} ⇒ {chain}")

@@ -1,0 +1,388 @@
+"""Contract approvals in chat: submit, 同意 / 驳回 taps, reasons, 催办, 撤回, 委托, 我的审批, 审批进度.
+
+Every decision goes through ``domain.services.approvals.decide``, which lets
+exactly one tap per step win; this module only turns taps and words into
+those calls and says what happened.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from cards.approvals import REASON_TEXT, reject_reason_card
+from cards.quotes import review_card
+from cards.serialize import card_from_dict
+from domain.clock import local_today, to_local
+from domain.errors import DomainError
+from domain.models import ApprovalFlow, ApprovalStep, Contract, Customer, Quote, User
+from domain.money import format_yuan, to_upper_amount
+from domain.services import approvals, cardstate
+from domain.services.customers import find_customers
+from handlers.approval_notices import notify_outcome, notify_withdrawn, send_step_card
+from handlers.commands import card_id_for, command_text
+from handlers.context import HandlerContext
+from handlers.events import EventKind
+from handlers.replies import user_target
+from handlers.router import Router, card_action
+from handlers.understand.timeexpr import resolve, to_decimal
+
+router = Router("approvals")
+
+SUBMIT_RX = re.compile(r"^(?:提交合同|提交审批|合同审批|发起审批)\s*[:：]?\s*(?P<rest>.+)$")
+AMOUNT_RX = re.compile(
+    r"[¥￥]?\s*(?P<num>\d[\d,，]*(?:\.\d+)?|[零一二两三四五六七八九十百千]+)\s*(?P<unit>万|w|W|元)?\s*$"
+)
+NUMBER_RX = re.compile(r"HT-\d{8}-\d{3,}", re.IGNORECASE)
+PROGRESS_RX = re.compile(r"^(?:审批进度|合同进度|进度)\s*[:：]?\s*(?P<number>\S*)$")
+NUDGE_RX = re.compile(r"^(?:催办|催一下|催审批)\s*[:：]?\s*(?P<number>\S*)$")
+WITHDRAW_RX = re.compile(r"^(?:撤回|撤回合同|撤销合同)\s*[:：]?\s*(?P<number>\S*)$")
+DELEGATE_RX = re.compile(r"^委托\s*[:：]?\s*(?P<name>[^\s至到]+)\s*(?:至|到|直到)\s*(?P<until>.+)$")
+MINE_WORDS = {"我的审批", "待我审批", "待审批", "审批", "我的待审批"}
+SUBMIT_HINT = "提交合同可以这样说：\n提交合同 苏州精工 38万\n或在已确认的报价单卡片上点「提交审批」"
+
+
+def _step_from_key(ctx: HandlerContext) -> ApprovalStep | None:
+    assert ctx.event.card_action is not None
+    try:
+        step_id = int(ctx.event.card_action.key.rsplit(":", 1)[1])
+    except ValueError:
+        return None
+    return ctx.uow.session.get(ApprovalStep, step_id)
+
+
+# ----------------------------------------------------------------- submit
+def _submit(ctx: HandlerContext, customer: Customer, amount: Decimal, quote: Quote | None) -> ApprovalFlow | None:
+    assert ctx.sender is not None
+    try:
+        flow = approvals.submit_contract(ctx.uow, ctx.sender, customer, amount, quote)
+    except DomainError as exc:
+        ctx.say(exc.message)
+        return None
+    contract = flow.contract
+    first = flow.steps[0]
+    chain = " → ".join(f"{s.label}（{s.assignee.name if s.assignee else '—'}）" for s in flow.steps)
+    ctx.say(
+        f"已提交合同 {contract.number}：{customer.name} {format_yuan(amount)}（{to_upper_amount(amount)}）\n"
+        f"审批链：{chain}\n按规则「{flow.rule_name}」。可以发「审批进度 {contract.number}」查看，"
+        f"「催办 {contract.number}」提醒审批人，审批前可「撤回 {contract.number}」。"
+    )
+    send_step_card(ctx.replies, flow, first, f"appr-{first.id}-{flow.id}")
+    return flow
+
+
+def _parse_amount(text: str) -> tuple[str, Decimal | None]:
+    """"苏州精工 38万" → ("苏州精工", 380000)."""
+    m = AMOUNT_RX.search(text)
+    if m is None or not (m.group("unit") or re.search(r"\d{3,}", m.group("num"))):
+        return text, None
+    number = to_decimal(m.group("num").replace(",", "").replace("，", ""))
+    if number is None:
+        return text, None
+    unit = (m.group("unit") or "").lower()
+    value = number * (Decimal(10_000) if unit in ("万", "w") else Decimal(1))
+    return text[: m.start()].strip(" ，,"), value
+
+
+def _own_quote_by_number(ctx: HandlerContext, number: str) -> Quote | None:
+    assert ctx.sender is not None
+    return ctx.uow.session.scalar(
+        select(Quote)
+        .where(func.upper(Quote.number) == number.upper(), Quote.rep_id == ctx.sender.id)
+        .order_by(Quote.id.desc())
+        .limit(1)
+    )
+
+
+def _is_submit(ctx: HandlerContext) -> bool:
+    return ctx.event.kind == EventKind.TEXT and SUBMIT_RX.match(command_text(ctx.event.text)) is not None
+
+
+@router.on(_is_submit)
+def on_submit_text(ctx: HandlerContext) -> None:
+    m = SUBMIT_RX.match((ctx.event.text or "").strip())
+    rest = m.group("rest").strip() if m else ""
+    quote = _own_quote_by_number(ctx, rest)
+    if quote is not None:
+        if quote.customer is None or quote.total is None:
+            ctx.say("这张报价单缺少客户或合计金额，请先在报价单卡片上修改。")
+            return
+        _submit(ctx, quote.customer, quote.total, quote)
+        return
+    name, amount = _parse_amount(rest)
+    if amount is None or not name:
+        ctx.say(f"没看懂要提交的合同。{SUBMIT_HINT}")
+        return
+    found = find_customers(ctx.uow, name)
+    if not found:
+        ctx.say(f"没有找到客户「{name}」，请先记一次拜访或检查名称。")
+        return
+    best = [f for f in found if f.score == found[0].score]
+    if len(best) > 1:
+        ctx.say("找到多个客户：" + "、".join(f.customer.name for f in best[:5]) + "。请写全称再提交。")
+        return
+    _submit(ctx, found[0].customer, amount, None)
+
+
+@router.on(card_action("quote:submit:"))
+def on_submit_quote_tap(ctx: HandlerContext) -> None:
+    assert ctx.event.card_action is not None and ctx.sender is not None
+    quote = ctx.uow.session.get(Quote, int(ctx.event.card_action.key.rsplit(":", 1)[1]))
+    if quote is None or quote.rep_id != ctx.sender.id:
+        ctx.say("这张卡片已失效")
+        return
+    if quote.customer is None or quote.total is None:
+        ctx.say("这张报价单缺少客户或合计金额，无法提交审批。")
+        return
+    flow = _submit(ctx, quote.customer, quote.total, quote)
+    record = cardstate.get_card(ctx.uow.session, ctx.event.card_action.task_id)
+    if flow is not None and record is not None and record.status == "open":
+        ctx.replies.update_card(review_card(record.card_id, quote, status=f"已提交审批 · {flow.contract.number}"))
+
+
+# --------------------------------------------------------------- decisions
+def _decide(ctx: HandlerContext, step_id: int, approve: bool, reason: str | None = None) -> bool:
+    assert ctx.sender is not None
+    try:
+        outcome = approvals.decide(ctx.uow, step_id, ctx.sender, approve=approve, reason=reason)
+    except DomainError as exc:
+        ctx.say(exc.message)
+        return False
+    notify_outcome(ctx.replies, outcome, ctx.sender)
+    verdict = "已同意" if approve else "已驳回"
+    ctx.say(f"{verdict}合同 {outcome.flow.contract.number}。")
+    return True
+
+
+@router.on(card_action("approval:approve:"))
+def on_approve(ctx: HandlerContext) -> None:
+    step = _step_from_key(ctx)
+    if step is None:
+        ctx.say("这张卡片已失效")
+        return
+    _decide(ctx, step.id, True)
+
+
+@router.on(card_action("approval:reject:"))
+def on_reject_tap(ctx: HandlerContext) -> None:
+    """驳回 needs a reason: offer the common ones, or take the next message as the reason."""
+    assert ctx.sender is not None
+    step = _step_from_key(ctx)
+    if step is None:
+        ctx.say("这张卡片已失效")
+        return
+    try:
+        approvals.ensure_pending(step)
+    except DomainError as exc:
+        ctx.say(exc.message)
+        return
+    if not approvals.may_decide(ctx.uow.session, step, ctx.sender, local_today(ctx.uow.clock)):
+        name = step.assignee.name if step.assignee else "其他人"
+        ctx.say(f"你不是当前审批人（当前审批人：{name}）")
+        return
+    card = reject_reason_card(card_id_for(ctx, f"rej{step.id}"), step.flow, step)
+    ctx.replies.card(ctx.me, card, purpose="approval_reason", entity=("approval_reason", str(step.id)))
+    ctx.set_state({"step": "approval_reject", "step_id": step.id})
+
+
+def _close_reason_cards(ctx: HandlerContext, step_id: int, status: str) -> None:
+    for record in cardstate.cards_for_entity(ctx.uow.session, "approval_reason", str(step_id)):
+        if record.status == "open":
+            ctx.replies.update_card(replace(card_from_dict(record.content), status=status))
+
+
+@router.on(card_action("approval:reject_confirm:"))
+def on_reject_confirm(ctx: HandlerContext) -> None:
+    assert ctx.event.card_action is not None
+    step = _step_from_key(ctx)
+    if step is None:
+        ctx.say("这张卡片已失效")
+        return
+    chosen = next((i for i in ctx.event.card_action.selected if i.question_key == "reason"), None)
+    option = chosen.option_ids[0] if chosen and chosen.option_ids else None
+    reason = REASON_TEXT.get(option or "")
+    if reason is None:
+        ctx.say("请先选择驳回原因，或直接回复文字说明原因。")
+        return
+    if _decide(ctx, step.id, False, reason):
+        _close_reason_cards(ctx, step.id, f"已驳回：{reason}")
+        ctx.clear_state()
+
+
+@router.on(card_action("approval:reject_cancel:"))
+def on_reject_cancel(ctx: HandlerContext) -> None:
+    step = _step_from_key(ctx)
+    if step is not None:
+        _close_reason_cards(ctx, step.id, "已取消驳回")
+    ctx.clear_state()
+    ctx.say("已取消驳回，审批卡片仍然有效。")
+
+
+def _reason_reply(ctx: HandlerContext) -> bool:
+    return ctx.event.kind == EventKind.TEXT and (ctx.state or {}).get("step") == "approval_reject"
+
+
+@router.on(_reason_reply)
+def on_reason_text(ctx: HandlerContext) -> None:
+    step_id = int((ctx.state or {})["step_id"])
+    reason = (ctx.event.text or "").strip()
+    if len(reason) > 500:
+        ctx.say("原因太长了，请控制在 500 字以内。")
+        return
+    ctx.clear_state()
+    if _decide(ctx, step_id, False, reason):
+        _close_reason_cards(ctx, step_id, f"已驳回：{reason[:30]}")
+
+
+# ------------------------------------------------------------------ commands
+def _text_rx(rx: re.Pattern[str]) -> object:
+    return lambda ctx: ctx.event.kind == EventKind.TEXT and rx.match(command_text(ctx.event.text)) is not None
+
+
+def _contract_for(ctx: HandlerContext, number: str, *, pending_only: bool) -> Contract | None:
+    """The named contract, or the sender's latest (pending) one when no number is given."""
+    assert ctx.sender is not None
+    session = ctx.uow.session
+    if number:
+        contract = approvals.find_contract(session, number)
+        if contract is None:
+            ctx.say(f"没有找到合同 {number.upper()}，合同号形如 HT-20261126-001。")
+        return contract
+    for contract in approvals.submitted_by(session, ctx.sender):
+        if not pending_only or contract.status == "submitted":
+            return contract
+    ctx.say("你还没有提交过合同。" if not pending_only else "你没有审批中的合同。")
+    return None
+
+
+def _progress_text(flow: ApprovalFlow) -> str:
+    from cards.approvals import progress_line
+
+    contract = flow.contract
+    lines = [
+        f"合同 {contract.number}：{contract.customer.name} {format_yuan(contract.amount)}",
+        f"状态：{approvals.STATUS_LABELS.get(contract.status, contract.status)}（规则「{flow.rule_name}」）",
+        progress_line(flow),
+    ]
+    step = approvals.current_step(flow)
+    if step is not None and step.due_at is not None:
+        lines.append(f"当前：{step.label} · 截止 {to_local(step.due_at):%m-%d %H:%M}")
+    rejected = next((s for s in flow.steps if s.status == "rejected"), None)
+    if rejected is not None:
+        lines.append(f"驳回原因：{rejected.comment or '未填写'}")
+    return "\n".join(lines)
+
+
+@router.on(_text_rx(PROGRESS_RX))  # type: ignore[arg-type]
+def on_progress(ctx: HandlerContext) -> None:
+    m = PROGRESS_RX.match(command_text(ctx.event.text))
+    assert m is not None and ctx.sender is not None
+    contract = _contract_for(ctx, m.group("number"), pending_only=False)
+    if contract is None:
+        return
+    flow = approvals.flow_of(ctx.uow.session, contract)
+    involved = {contract.submitter_id, *(s.assignee_id for s in flow.steps), *(s.escalated_to_id for s in flow.steps)}
+    if ctx.sender.id not in involved and ctx.sender.role not in ("manager", "director", "admin"):
+        ctx.say("你没有权限查看这份合同的审批进度。")
+        return
+    ctx.say(_progress_text(flow))
+
+
+@router.on(_text_rx(NUDGE_RX))  # type: ignore[arg-type]
+def on_nudge(ctx: HandlerContext) -> None:
+    m = NUDGE_RX.match(command_text(ctx.event.text))
+    assert m is not None and ctx.sender is not None
+    contract = _contract_for(ctx, m.group("number"), pending_only=True)
+    if contract is None:
+        return
+    flow = approvals.flow_of(ctx.uow.session, contract)
+    try:
+        step = approvals.nudge(ctx.uow, flow, ctx.sender)
+    except DomainError as exc:
+        ctx.say(exc.message)
+        return
+    assert step.assignee is not None
+    for person in [step.assignee, *([step.escalated_to] if step.escalated_to else [])]:
+        target = user_target(person)
+        if target is not None:
+            ctx.replies.text(
+                target, f"⏰ {ctx.sender.name} 催办合同 {contract.number}（{contract.customer.name} "
+                f"{format_yuan(contract.amount)}），请尽快审批。"
+            )
+    send_step_card(ctx.replies, flow, step, card_id_for(ctx, f"appr{step.id}"),
+                   to=[step.assignee, *([step.escalated_to] if step.escalated_to else [])])
+    ctx.say(f"已提醒 {step.assignee.name} 审批合同 {contract.number}。4 小时内不能重复催办。")
+
+
+@router.on(_text_rx(WITHDRAW_RX))  # type: ignore[arg-type]
+def on_withdraw(ctx: HandlerContext) -> None:
+    m = WITHDRAW_RX.match(command_text(ctx.event.text))
+    assert m is not None and ctx.sender is not None
+    contract = _contract_for(ctx, m.group("number"), pending_only=True)
+    if contract is None:
+        return
+    flow = approvals.flow_of(ctx.uow.session, contract)
+    try:
+        approvals.withdraw(ctx.uow, flow, ctx.sender)
+    except DomainError as exc:
+        ctx.say(exc.message)
+        return
+    notify_withdrawn(ctx.replies, flow)
+    ctx.say(f"已撤回合同 {contract.number}。")
+
+
+def _find_user(ctx: HandlerContext, name: str) -> User | None:
+    return ctx.uow.session.scalar(select(User).where(User.name == name, User.active.is_(True)))
+
+
+@router.on(_text_rx(DELEGATE_RX))  # type: ignore[arg-type]
+def on_delegate(ctx: HandlerContext) -> None:
+    m = DELEGATE_RX.match(command_text(ctx.event.text))
+    assert m is not None and ctx.sender is not None
+    delegate = _find_user(ctx, m.group("name"))
+    if delegate is None:
+        ctx.say(f"没有找到同事「{m.group('name')}」，请写全名，例如：委托 王芳 至 12月5日")
+        return
+    until = resolve(m.group("until"), ctx.uow.clock.now())
+    if until is None:
+        ctx.say("没看懂截止日期，例如：委托 王芳 至 12月5日")
+        return
+    ends_on = until.date() if isinstance(until, datetime) else until
+    assert isinstance(ends_on, date)
+    try:
+        approvals.delegate(ctx.uow, ctx.sender, delegate, ends_on)
+    except DomainError as exc:
+        ctx.say(exc.message)
+        return
+    ctx.say(f"已委托 {delegate.name} 代你审批，至 {ends_on:%m月%d日}（含）。发「取消委托」可提前结束。")
+    target = user_target(delegate)
+    if target is not None:
+        ctx.replies.text(target, f"{ctx.sender.name} 委托你代为审批合同，至 {ends_on:%m月%d日}。发「我的审批」查看待办。")
+
+
+@router.on(lambda ctx: ctx.event.kind == EventKind.TEXT and command_text(ctx.event.text) in {"取消委托", "结束委托"})
+def on_revoke(ctx: HandlerContext) -> None:
+    assert ctx.sender is not None
+    n = approvals.revoke_delegations(ctx.uow, ctx.sender)
+    ctx.say("已取消委托。" if n else "你目前没有委托。")
+
+
+@router.on(lambda ctx: ctx.event.kind == EventKind.TEXT and command_text(ctx.event.text) in MINE_WORDS)
+def on_mine(ctx: HandlerContext) -> None:
+    assert ctx.sender is not None
+    steps = approvals.waiting_for(ctx.uow.session, ctx.sender, local_today(ctx.uow.clock))
+    if not steps:
+        ctx.say("目前没有等你审批的合同。👍")
+        return
+    lines = [f"等你审批的合同（{len(steps)} 份）："]
+    for step in steps:
+        contract = step.flow.contract
+        due = f"截止 {to_local(step.due_at):%m-%d %H:%M}" if step.due_at else ""
+        lines.append(f"· {contract.number} {contract.customer.name} {format_yuan(contract.amount)} {step.label} {due}")
+    ctx.say("\n".join(lines))
+    for step in steps[:3]:
+        send_step_card(ctx.replies, step.flow, step, card_id_for(ctx, f"appr{step.id}"), to=[ctx.sender])

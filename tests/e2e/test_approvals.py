@@ -1,0 +1,328 @@
+"""Contract approvals through the fake WeCom: cards, taps, reasons, deadlines, concurrency."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from domain.clock import BUSINESS_TZ
+from domain.models import ApprovalStep, AuditEntry, Contract, Opportunity, OutboxMessage, Stage, User
+from domain.services.customers import create_customer
+from domain.services.opportunities import create_opportunity
+from domain.uow import UnitOfWork
+from handlers.replies import Replies
+from jobs.base import JobContext, cause_for
+from jobs.catalog import all_jobs
+from tests.e2e.wecom_stack import WeComStack, wecom_stack
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=BUSINESS_TZ)
+
+
+def _seed(s: WeComStack) -> None:
+    s.clock.set(NOW)
+    with UnitOfWork(s.db, s.clock) as uow:
+        zhang = uow.session.scalar(select(User).where(User.key == "zhangwei"))
+        assert zhang is not None
+        customer = create_customer(uow, "苏州精工机械有限公司", owner=zhang, aliases=["苏州精工"])
+        create_opportunity(uow, customer, zhang)
+        uow.commit()
+
+
+@pytest.fixture
+def stack(db_url: str) -> Iterator[WeComStack]:
+    with wecom_stack(db_url) as s:
+        _seed(s)
+        yield s
+
+
+def _approval_cards(stack: WeComStack, user: str) -> list[dict[str, Any]]:
+    """The user's approval cards in their current state (updates applied)."""
+    out = []
+    for message in stack.cards_of(user):
+        card = message.card or message.body
+        if card["main_title"]["title"].startswith("合同审批"):
+            out.append(card)
+    return out
+
+
+def _wait_card(stack: WeComStack, user: str, n: int = 1) -> dict[str, Any]:
+    return stack.wait_until(lambda: len(_approval_cards(stack, user)) >= n and _approval_cards(stack, user)[n - 1],
+                            what=f"approval card #{n} for {user}")
+
+
+def _button(card: dict[str, Any], text: str) -> str:
+    return next(b["key"] for b in card["button_list"] if b["text"] == text)
+
+
+def _tap(stack: WeComStack, user: str, card: dict[str, Any], text: str, **kw: Any) -> None:
+    stack.driver.tap_card(user, card["task_id"], _button(card, text), **kw)
+
+
+def _decided(stack: WeComStack, user: str, task_id: str) -> str | None:
+    record = stack.fake.cards.get(task_id)
+    copy = record.copies.get(user) if record is not None else None
+    if copy is None:
+        return None
+    return copy.card.get("replace_text") if copy.card else copy.replace_name
+
+
+def _said(stack: WeComStack, user: str, fragment: str) -> str:
+    return stack.wait_until(
+        lambda: next((t for t in stack.texts_of(user) if fragment in t), None), what=f"{user}: {fragment}"
+    )
+
+
+def test_a_small_contract_is_approved_by_the_manager(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "提交合同 苏州精工 12万")
+    confirmation = _said(stack, "ZhangWei", "已提交合同")
+    assert "¥120,000.00" in confirmation and "壹拾贰万元整" in confirmation and "李娜" in confirmation
+    card = _wait_card(stack, "LiNa")
+    lines = {f["keyname"]: f["value"] for f in card["horizontal_content_list"]}
+    assert lines["客户"] == "苏州精工机械有限公司" and lines["金额"] == "¥120,000.00"
+    assert "● 李娜 审批中" in card["quote_area"]["quote_text"]
+    _tap(stack, "LiNa", card, "同意")
+    for user in ("LiNa", "ZhangWei"):  # every copy shows the decision
+        status = stack.wait_until(lambda u=user: _decided(stack, u, card["task_id"]), what=f"{user}'s copy")
+        assert status.startswith("已同意 · 李娜")
+    _said(stack, "ZhangWei", "已全部审批通过")
+    with stack.db.sessions() as s:
+        assert s.scalar(select(Contract.status)) == "approved"
+        assert s.scalar(select(Opportunity.stage)) == Stage.WON
+
+
+def test_a_large_contract_goes_through_all_three_steps(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "提交合同 苏州精工 38万")
+    chain = [("WangFang", "王芳"), ("SunLi", "孙丽"), ("ZhouQiang", "周强")]
+    for n, (user, name) in enumerate(chain, start=1):
+        card = _wait_card(stack, user)
+        assert f"第 {n}/3 步" in str(card["horizontal_content_list"])
+        _tap(stack, user, card, "同意")
+        stack.wait_until(lambda u=user, c=card: _decided(stack, u, c["task_id"]), what=f"{name} decided")
+        assert _decided(stack, "ZhangWei", card["task_id"]).startswith(f"已同意 · {name}")
+        if n < 3:
+            _said(stack, "ZhangWei", f"{name}（")
+    _said(stack, "ZhangWei", "已全部审批通过")
+    last = _approval_cards(stack, "ZhouQiang")[0]
+    assert "✓ 王芳 已同意 → ✓ 孙丽 已同意 → ✓ 周强 已同意" in last["quote_area"]["quote_text"]
+
+
+def test_a_rejection_asks_for_a_reason_and_tells_the_submitter(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "提交合同 苏州精工 38万")
+    card = _wait_card(stack, "WangFang")
+    _tap(stack, "WangFang", card, "驳回")
+    reason_card = stack.wait_until(
+        lambda: next((m.card for m in stack.cards_of("WangFang") if m.card and m.card["main_title"]["title"].startswith("驳回合同")), None),
+        what="reason card",
+    )
+    assert [o["text"] for o in reason_card["button_selection"]["option_list"]][0] == "价格或折扣过低"
+    stack.driver.send_text("WangFang", "付款周期太长，请改为30天")
+    notice = _said(stack, "ZhangWei", "驳回")
+    assert "王芳" in notice and "付款周期太长，请改为30天" in notice
+    assert _decided(stack, "WangFang", card["task_id"]).startswith("已驳回 · 王芳")
+    assert _decided(stack, "ZhangWei", card["task_id"]).startswith("已驳回 · 王芳")
+    with stack.db.sessions() as s:
+        assert s.scalar(select(Contract.status)) == "rejected"
+    assert _approval_cards(stack, "SunLi") == []  # the chain stopped
+
+
+def test_a_reason_picked_from_the_list_rejects_too(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "提交合同 苏州精工 38万")
+    card = _wait_card(stack, "WangFang")
+    _tap(stack, "WangFang", card, "驳回")
+    reason_card = stack.wait_until(
+        lambda: next((m.card for m in stack.cards_of("WangFang") if m.card and m.card["main_title"]["title"].startswith("驳回合同")), None),
+        what="reason card",
+    )
+    stack.driver.tap_card(
+        "WangFang", reason_card["task_id"], _button(reason_card, "确认驳回"), selected={"reason": ["terms"]}
+    )
+    assert "合同条款需要修改" in _said(stack, "ZhangWei", "驳回")
+
+
+def test_someone_else_tapping_changes_nothing(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "提交合同 苏州精工 38万")
+    card = _wait_card(stack, "ZhangWei")  # the submitter holds a copy to watch the progress
+    _tap(stack, "ZhangWei", card, "同意")
+    assert "你不是当前审批人（当前审批人：王芳）" in _said(stack, "ZhangWei", "你不是当前审批人")
+    with stack.db.sessions() as s:
+        assert s.scalar(select(ApprovalStep.status).where(ApprovalStep.position == 1)) == "pending"
+    assert _decided(stack, "WangFang", card["task_id"]) is None
+
+
+def test_a_double_tap_makes_one_decision(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "提交合同 苏州精工 12万")
+    card = _wait_card(stack, "LiNa")
+    key = _button(card, "同意")
+    codes = [stack.fake.click_card("LiNa", card["task_id"], key) for _ in range(2)]  # both before any update
+    for code in codes:
+        stack.clock.advance(timedelta(seconds=1))
+        stack.driver.tap_card("LiNa", card["task_id"], key, response_code=code)
+    _said(stack, "LiNa", "这一步已经处理过了")
+    with stack.db.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "approval.approve")) == 1
+    assert sum("已全部审批通过" in t for t in stack.texts_of("ZhangWei")) == 1
+
+
+def _queued_texts(stack: WeComStack, user: str, fragment: str) -> int:
+    with stack.db.sessions() as s:
+        rows = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.target == user, OutboxMessage.msg_type == "text")
+        )
+        return sum(fragment in row.payload["content"] for row in rows)
+
+
+def _run_deadlines(stack: WeComStack) -> dict[str, Any]:
+    job = all_jobs()["approval_deadlines"]
+    at = stack.clock.now()
+    with UnitOfWork(stack.db, stack.clock, actor_label="scheduler") as uow:
+        ctx = JobContext(uow, Replies(uow.session, stack.clock, cause_for(job.name, at)), at)
+        summary = job.run(ctx)
+        uow.commit()
+    stack.runtime_worker_wake()
+    return summary
+
+
+def test_reminder_at_24h_and_escalation_at_48h(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "提交合同 苏州精工 12万")
+    card = _wait_card(stack, "LiNa")
+    stack.clock.advance(timedelta(hours=23))
+    assert _run_deadlines(stack) == {"reminded": 0, "escalated": 0}
+    stack.clock.advance(timedelta(hours=1))
+    assert _run_deadlines(stack) == {"reminded": 1, "escalated": 0}
+    assert "等你审批已超过 24 小时" in _said(stack, "LiNa", "等你审批")
+    assert _run_deadlines(stack) == {"reminded": 0, "escalated": 0}  # the same hour again: nothing new
+    stack.clock.advance(timedelta(hours=24))
+    assert _run_deadlines(stack) == {"reminded": 0, "escalated": 1}
+    assert "已通知你的上级 王芳" in _said(stack, "LiNa", "已超过审批时限")
+    escalation = _wait_card(stack, "WangFang")
+    assert "李娜 已超时未审批" in escalation["main_title"]["desc"]
+    _said(stack, "ZhangWei", "审批超时")
+    _tap(stack, "WangFang", escalation, "同意")  # the manager decides in the approver's place
+    _said(stack, "ZhangWei", "已全部审批通过")
+    for user, task in (("LiNa", card["task_id"]), ("WangFang", escalation["task_id"])):
+        status = stack.wait_until(lambda u=user, t=task: _decided(stack, u, t), what=f"{user}'s card")
+        assert status.startswith("已同意 · 王芳")
+
+
+def test_my_approvals_progress_nudge_and_withdraw(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "提交合同 苏州精工 38万")
+    _wait_card(stack, "WangFang")
+    stack.driver.send_text("WangFang", "我的审批")
+    assert "苏州精工机械有限公司" in _said(stack, "WangFang", "等你审批的合同（1 份）")
+    with stack.db.sessions() as s:
+        number = s.scalar(select(Contract.number))
+    stack.driver.send_text("ZhangWei", f"审批进度 {number}")
+    assert "● 王芳 审批中 → ○ 法务 → ○ 财务" in _said(stack, "ZhangWei", "状态：审批中")
+    stack.driver.send_text("ZhangWei", "催办")
+    _said(stack, "WangFang", "张伟 催办合同")
+    stack.driver.send_text("ZhangWei", "催办")
+    _said(stack, "ZhangWei", "4 小时内已经催办过了")
+    stack.driver.send_text("ZhangWei", f"撤回 {number}")
+    _said(stack, "ZhangWei", f"已撤回合同 {number}")
+    _said(stack, "WangFang", "无需再审批")
+    with stack.db.sessions() as s:
+        assert s.scalar(select(Contract.status)) == "withdrawn"
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # real concurrent writers
+def test_one_hundred_concurrent_taps_through_the_platform(db_url: str) -> None:
+    """100 taps of 同意 arrive at once and are processed by 8 workers: one decision, one next card."""
+    with wecom_stack(db_url, worker=False) as stack:
+        _seed(stack)
+        stack.driver.send_text("ZhangWei", "提交合同 苏州精工 38万")
+        worker = stack.runtime.make_worker()
+        stack.wait_until(lambda: worker.run_once() == 0 and _approval_cards(stack, "WangFang"), what="card")
+        card = _approval_cards(stack, "WangFang")[0]
+        key = _button(card, "同意")
+        taps = []
+        for _ in range(100):  # distinct taps (CreateTime differs), registered with the fake before any update
+            stack.clock.advance(timedelta(seconds=1))
+            code = stack.fake.click_card("WangFang", card["task_id"], key)
+            taps.append(stack.driver.card_event_xml("WangFang", card["task_id"], key, code, "button_interaction", None))
+        barrier = threading.Barrier(20)
+
+        def post(chunk: list[str]) -> None:
+            barrier.wait()
+            for xml in chunk:
+                assert stack.driver.post_raw(xml, retry=False).status_code == 200
+
+        senders = [threading.Thread(target=post, args=(taps[i::20],)) for i in range(20)]
+        for t in senders:
+            t.start()
+        for t in senders:
+            t.join()
+        workers = [stack.runtime.make_worker() for _ in range(8)]
+        stop = threading.Event()
+
+        def drain(w: Any) -> None:
+            while not stop.is_set():
+                if w.run_once() == 0:
+                    stop.wait(0.05)
+
+        threads = [threading.Thread(target=drain, args=(w,)) for w in workers]
+        for t in threads:
+            t.start()
+        try:
+            # Replies to one person are paced at 29 a minute, so count what is queued for her.
+            stack.wait_until(lambda: _queued_texts(stack, "WangFang", "这一步已经处理过了") == 99, timeout=60,
+                             what="99 already-decided replies")
+            stack.wait_until(lambda: _approval_cards(stack, "SunLi"), what="the next step's card")
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        with stack.db.sessions() as s:
+            decisions = s.scalar(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "approval.approve")
+            )
+            assert decisions == 1
+            assert s.scalar(select(ApprovalStep.status).where(ApprovalStep.position == 2)) == "pending"
+        assert len(_approval_cards(stack, "SunLi")) == 1  # exactly one next-step card
+        assert _queued_texts(stack, "WangFang", "已同意合同") == 1
+        assert _decided(stack, "ZhangWei", card["task_id"]).startswith("已同意 · 王芳")
+
+
+def test_the_final_approval_reaches_the_erp_once_even_after_two_failures(stack: WeComStack) -> None:
+    from domain.services import webhooks
+    from tests.erp_receiver import ErpReceiver
+
+    with ErpReceiver([503, 500]) as erp:
+        with UnitOfWork(stack.db, stack.clock) as uow:
+            webhooks.add_endpoint(uow, erp.url, "erp-shared-secret-0123456789")
+            uow.commit()
+        stack.driver.send_text("ZhangWei", "提交合同 苏州精工 12万")
+        card = _wait_card(stack, "LiNa")
+        _tap(stack, "LiNa", card, "同意")
+        _said(stack, "ZhangWei", "已全部审批通过")
+        stack.wait_until(lambda: len(erp.received) == 1, what="first ERP attempt")
+        stack.clock.advance(timedelta(minutes=1))
+        stack.wait_until(lambda: len(erp.received) == 2, what="second ERP attempt")
+        stack.clock.advance(timedelta(minutes=5))
+        stack.wait_until(lambda: len(erp.received) == 3, what="third ERP attempt")
+        stack.clock.advance(timedelta(hours=30))
+        stack.driver.send_text("ZhangWei", "帮助")  # the worker keeps running; nothing more is sent
+        stack.wait_until(lambda: len(stack.cards_of("ZhangWei")) >= 2, what="help card")
+        assert erp.answers == [503, 500, 200]
+        event = json.loads(erp.received[-1].body)
+        assert event["type"] == "contract.approved" and event["data"]["amount"] == "120000.00"
+        assert event["data"]["customer"] == "苏州精工机械有限公司"
+        assert [a["approver"] for a in event["data"]["approvals"]] == ["李娜"]
+        assert len({r.headers["x-salesbot-event-id"] for r in erp.received}) == 1
+
+
+def test_a_voice_message_gets_a_polite_hint_and_a_menu_event_gets_nothing(stack: WeComStack) -> None:
+    xml = stack.driver._xml(
+        "ZhangWei", "voice", [("MediaId", "<![CDATA[voice-1]]>"), ("Format", "<![CDATA[amr]]>")], with_msg_id=True
+    )
+    stack.driver.post_raw(xml, user="ZhangWei")
+    assert "请发文字或图片" in _said(stack, "ZhangWei", "暂时还看不懂这种消息")
+    stack.driver.send_event("ZhangWei", "click", EventKey="menu_1")
+    stack.driver.send_text("ZhangWei", "帮助")
+    stack.wait_until(lambda: stack.cards_of("ZhangWei"), what="help card")
+    assert len(stack.texts_of("ZhangWei")) == 1
