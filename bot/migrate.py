@@ -16,6 +16,16 @@ from domain.models import Base
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+# Tables that live in the database but are not models: APScheduler's job store (bot/scheduler.py)
+# keeps its own layout; migration 0006 creates it, autogenerate must neither drop nor diff it.
+NOT_MODELS = frozenset({"apscheduler_jobs"})
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic hook: leave tables that are not models out of autogenerate and the schema diff."""
+    return not (type_ == "table" and name in NOT_MODELS)
+
+
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -32,7 +42,9 @@ def schema_diff(url: str) -> list[Any]:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            ctx = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": include_name}
+            )
             return list(compare_metadata(ctx, Base.metadata))
     finally:
         engine.dispose()

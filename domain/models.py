@@ -555,3 +555,22 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
     cause_event: Mapped[str | None] = mapped_column(String(200))
+
+
+# ------------------------------------------- indexes for the scheduled jobs' scans (migration 0006)
+# Declared apart from the classes so each feature's indexes stay in one place.
+Index("ix_visits_customer_visited", Visit.customer_id, Visit.visited_at)
+Index("ix_visits_visited_at", Visit.visited_at)
+Index("ix_visits_next_follow_up", Visit.next_follow_up)
+Index("ix_opportunities_stage_touched", Opportunity.stage, Opportunity.last_touched_at)
+Index("ix_customers_status_interaction", Customer.status, Customer.last_interaction_at)
+Index("ix_stage_changes_opp_changed", StageChange.opportunity_id, StageChange.changed_at)
+Index("ix_stage_changes_changed_at", StageChange.changed_at)
+Index("ix_quotes_customer_created", Quote.customer_id, Quote.created_at)
+Index("ix_quotes_confirmed_at", Quote.confirmed_at)
+
+# ------------------------------------------- indexes for the weekly leaderboard (migration 0006)
+# visits per rep and week; new opportunities per owner and week (the week's stage
+# changes use ix_stage_changes_changed_at above)
+Index("ix_visits_rep_visited", Visit.rep_id, Visit.visited_at)
+Index("ix_opportunities_owner_created", Opportunity.owner_id, Opportunity.created_at)
