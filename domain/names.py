@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 LEGAL_SUFFIXES = (
     "股份有限公司",
@@ -207,3 +208,80 @@ def normalize_name(name: str) -> str:
     text = _strip_place(text)
     text = _strip_suffixes(text)
     return text or unicodedata.normalize("NFKC", name).strip().lower()
+
+
+# ------------------------------------------------------------ de-duplication
+# Legal forms that do not tell two companies apart ("有限公司" vs "有限责任公司").
+# "分公司" is absent on purpose: a branch is a customer of its own.
+LEGAL_FORMS = ("股份有限公司", "有限责任公司", "股份公司", "有限公司", "公司")
+_EN_LEGAL_FORMS = ("companylimited", "coltd", "limited", "ltd", "incorporated", "inc", "corporation", "corp", "llc", "gmbh")
+_BRACKET_PART = re.compile(r"[（(\[【]([^）)\]】]*)[）)\]】]")
+_DROPPED_IN_BRACKETS = {"中国", "china", "有限合伙", "普通合伙"}
+
+
+@dataclass(frozen=True)
+class CompanyKey:
+    """What decides whether two spellings name the same company.
+
+    ``normalize_name`` is for finding ("精工" finds 苏州精工机械有限公司), and it is
+    too loose to *merge* records: 苏州精工机械 and 无锡精工科技 share its core.
+    Here only width, case, spaces, the legal form and the place are ignored,
+    and the place is kept apart so 苏州X and 无锡X stay two companies while
+    苏州X and X meet.
+    """
+
+    core: str
+    place: str | None
+    has_legal_form: bool
+
+
+_PLACE_FORMS = {form: place for place in PLACES for form in (place, place + "市", place + "省")}
+# Places by first character, longest first: the prefix loop below runs for every name in an import.
+_PLACES_BY_FIRST: dict[str, list[str]] = {}
+for _place in PLACES:
+    _PLACES_BY_FIRST.setdefault(_place[0], []).append(_place)
+
+
+def _place_of(text: str) -> str | None:
+    return _PLACE_FORMS.get(text)
+
+
+def company_key(name: str) -> CompanyKey:
+    """The de-duplication key of a company name ("深圳市大疆创新科技有限公司" → 大疆创新科技 @ 深圳)."""
+    text = unicodedata.normalize("NFKC", name).strip().lower()
+    bracket_place: str | None = None
+
+    def bracket(match: re.Match[str]) -> str:
+        nonlocal bracket_place
+        inner = _NOISE.sub("", match.group(1))
+        place = _place_of(inner)
+        if place is not None:
+            bracket_place = bracket_place or place
+            return ""
+        return "" if inner in _DROPPED_IN_BRACKETS else inner
+
+    text = _BRACKET_PART.sub(bracket, text)
+    text = _NOISE.sub("", text)
+    legal = text.endswith("分公司")
+    changed = True
+    while changed:
+        changed = False
+        for form in (*LEGAL_FORMS, *_EN_LEGAL_FORMS):
+            if text.endswith(form) and len(text) > len(form) and not text.endswith("分" + form):
+                text = text[: -len(form)]
+                legal = changed = True
+                break
+    place: str | None = None
+    stripped = True
+    while stripped:
+        stripped = False
+        for candidate in _PLACES_BY_FIRST.get(text[:1], ()):
+            for form in (candidate + "市", candidate + "省", candidate):
+                if text.startswith(form) and len(text) >= len(form) + 2:
+                    text = text[len(form) :]
+                    place = candidate  # the last one stripped is the most specific (江苏省苏州市…)
+                    stripped = True
+                    break
+            if stripped:
+                break
+    return CompanyKey(core=text, place=place or bracket_place, has_legal_form=legal)

@@ -1,0 +1,1 @@
+"""Reading spreadsheets for ``salesbot import`` (the domain side is ``domain.services.importing``)."""
