@@ -6,14 +6,14 @@ from __future__ import annotations
 import threading
 from datetime import UTC, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from bot.scheduler import JobScheduler, scheduler_wanted
 from bot.settings import Settings
 from domain.clock import FixedClock
 from domain.db import Database
 from jobs.runs import list_runs
-from tests.scheduling import probe_runs, probe_spec, runs, sh
+from tests.scheduling import History, probe_runs, probe_spec, runs, sh
 
 DAILY_9 = {"hour": 9, "minute": 0}
 
@@ -158,3 +158,45 @@ def test_next_run_of_a_workday_job_skips_weekends_and_national_day(db: Database)
     assert upcoming["dormant_customers"] == sh(2026, 11, 28, 8)  # every day
     sched.clock = FixedClock(sh(2026, 9, 30, 10))
     assert sched.next_runs()["followups"] == sh(2026, 10, 8, 9)
+
+
+def test_two_schedulers_started_on_monday_send_one_leaderboard(db: Database) -> None:
+    """The real leaderboard job, two schedulers catching up together: one message per chat."""
+    from domain.models import OutboxMessage
+    from jobs.catalog import all_jobs
+    from tests.factories import load_example_org
+
+    load_example_org(db)
+    history = History(db)
+    customer = history.customer("苏州精工机械有限公司", "zhangwei", sh(2026, 11, 16))
+    history.visit("zhangwei", customer, sh(2026, 11, 25, 10))  # in last week, W48
+    clock = FixedClock(sh(2026, 11, 30, 9, 30))  # Monday; the 09:00 run is due
+    spec = all_jobs()["leaderboard"]
+    schedulers = [
+        JobScheduler(db, {"leaderboard": spec}, clock=clock, runner=f"test:{n}") for n in ("a", "b")
+    ]
+    barrier = threading.Barrier(2)
+
+    def start(s: JobScheduler) -> None:
+        barrier.wait()
+        s.start()
+
+    threads = [threading.Thread(target=start, args=(s,)) for s in schedulers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        for s in schedulers:
+            assert s._catch_up_thread is not None
+            s._catch_up_thread.join(timeout=60)
+        assert [r.status for r in runs(db, "leaderboard")] == ["done"]
+        with db.sessions() as session:
+            rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.target == "wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA")))
+        assert sorted(r.msg_type for r in rows) == ["image", "markdown"]  # 华东销售一部's group chat, once
+        assert "张伟" in next(r.payload["content"] for r in rows if r.msg_type == "markdown")
+    finally:
+        for s in schedulers:
+            s.stop()
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM apscheduler_jobs"))
