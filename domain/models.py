@@ -119,6 +119,8 @@ class User(Base):
     dingtalk_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Which attributes came from the org file; platform sync never overwrites these.
     managed_by_file: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The platform this person last wrote from: where notices reach them when they have both.
+    last_platform: Mapped[str | None] = mapped_column(String(16))
 
     team: Mapped[Team | None] = relationship(back_populates="members")
     manager: Mapped[User | None] = relationship(remote_side="User.id")

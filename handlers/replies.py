@@ -31,8 +31,12 @@ class Target:
 
 
 def user_target(user: User, platform: str | None = None) -> Target | None:
-    """A user's address, on ``platform`` if given, else on whichever platform they use."""
-    order = [platform] if platform else ["wecom", "dingtalk"]
+    """A user's address, on ``platform`` if given, else where they last wrote from, else WeCom, else DingTalk.
+
+    A person with both a WeCom and a DingTalk identity is one user; notices follow them
+    to the platform they actually use.
+    """
+    order = [platform] if platform else [p for p in (user.last_platform, "wecom", "dingtalk") if p]
     for p in order:
         address = user.wecom_userid if p == "wecom" else user.dingtalk_userid
         if address:

@@ -35,6 +35,8 @@ def handle(router: Router, ctx: HandlerContext) -> None:
     if ctx.sender is None:
         commands.reply_unknown_sender(ctx)
         return
+    if ctx.sender.last_platform != ctx.event.platform:
+        ctx.sender.last_platform = ctx.event.platform  # notices follow them to where they write from
     action = ctx.event.card_action
     if action is not None and action.response_code:
         # A tap brings a fresh single-use code for updating the card (WeCom): keep it, so the
