@@ -1,0 +1,68 @@
+"""salesbot org sync dingtalk: DingTalk departments and 主管 update the org; org-file roles survive."""
+
+import subprocess
+import sys
+
+from sqlalchemy import select
+
+from bot.fakes.dingtalk_server import AppConfig, FakeDingTalk
+from domain.db import Database
+from domain.models import User
+from tests.e2e.dingtalk_stack import APP_KEY, APP_SECRET, ROBOT_CODE, WANG, ZHANG, dingtalk_env
+from tests.factories import load_example_org
+
+XU, QIAN, MA, HE = "0160000001", "0160000002", "0160000003", "0160000004"
+
+
+def _sync(db_url: str, api_base: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "org", "sync", "dingtalk"],
+        env=dingtalk_env(db_url, api_base),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_sync_adds_people_keeps_file_roles_and_follows_department_managers(db_url: str) -> None:
+    db = Database(db_url)
+    load_example_org(db)
+    fake = FakeDingTalk([AppConfig(app_key=APP_KEY, app_secret=APP_SECRET, robot_code=ROBOT_CODE)])
+    fake.add_department(2, "华东销售一部")
+    fake.add_department(3, "西北销售部")
+    fake.add_department(4, "西北销售二组", parent_id=3)
+    fake.add_user(WANG, "王芳", departments=[1], leader_in=[1])  # 主管 of the whole company
+    fake.add_user(ZHANG, "张伟", departments=[2])
+    fake.add_user(QIAN, "钱军", departments=[2], leader_in=[2])
+    fake.add_user(XU, "徐明", departments=[2], active=False)  # has not activated DingTalk yet
+    fake.add_user(MA, "马超", departments=[3], leader_in=[3])
+    fake.add_user(HE, "何静", departments=[4])
+    with fake:
+        r = _sync(db_url, fake.base_url)
+        assert r.returncode == 0, r.stderr
+        assert "4 新建 created" in r.stdout and "+ 徐明" in r.stdout
+        again = _sync(db_url, fake.base_url)
+        assert again.returncode == 0, again.stderr
+        assert "0 新建 created, 0 更新 updated" in again.stdout
+        called = {q.path for q in fake.requests}
+    assert {"/topapi/v2/department/listsub", "/topapi/v2/user/list"} <= called
+
+    with db.sessions() as s:
+        users = {u.dingtalk_userid: u for u in s.scalars(select(User)) if u.dingtalk_userid}
+        by_id: dict[int | None, str] = {u.id: u.name for u in s.scalars(select(User))}
+        assert users[WANG].role == "director"  # the org file's role wins over 主管
+        assert by_id[users[ZHANG].manager_id] == "李娜"  # the org file's manager wins
+        assert users[QIAN].role == "manager" and by_id[users[QIAN].manager_id] == "王芳"
+        assert users[XU].role == "rep" and users[XU].active and by_id[users[XU].manager_id] == "钱军"
+        assert users[MA].role == "manager" and by_id[users[MA].manager_id] == "王芳"
+        assert by_id[users[HE].manager_id] == "马超"  # no 主管 in 二组: the one above
+    db.dispose()
+
+
+def test_sync_without_dingtalk_settings_says_what_is_missing(db_url: str) -> None:
+    env = dingtalk_env(db_url, "http://127.0.0.1:9")
+    env.pop("SALESBOT_DINGTALK_APP_SECRET")
+    r = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "org", "sync", "dingtalk"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 2 and "未配置钉钉" in r.stderr

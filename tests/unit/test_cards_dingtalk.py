@@ -1,0 +1,128 @@
+"""The neutral Card → the public data (cardParamMap) of our DingTalk card template."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from bot.dingtalk.templates import load_template_spec, variable_names
+from bot.fakes.dingtalk_server import TemplateSpec
+from cards.dingtalk import (
+    CARD_PARAM_KEYS,
+    button_actions,
+    render_card_data,
+    render_markdown,
+    render_text,
+    select_spec,
+)
+from cards.model import Button, Card, Field, Link, Select, SelectOption
+
+
+def approval_card(**overrides: object) -> Card:
+    card = Card(
+        title="合同审批 · HT-2026-001",
+        card_id="approval-17",
+        subtitle="张伟 提交，¥350,000",
+        fields=[Field("客户", "华为技术有限公司"), Field("金额", "¥350,000")],
+        quote_text="请尽快审批\n客户月底签约",
+        buttons=[Button("同意", "approval:approve:17", "primary"), Button("驳回", "approval:reject:17", "danger")],
+        link=Link("审批详情", "https://sales.example.com/h5/approvals/17"),
+    )
+    return replace(card, **overrides)  # type: ignore[arg-type]
+
+
+def test_every_key_is_a_template_variable_and_every_value_a_string() -> None:
+    data = render_card_data(approval_card())
+    assert set(data) == set(CARD_PARAM_KEYS) == set(variable_names())
+    assert all(isinstance(v, str) for v in data.values())
+
+
+def test_live_card_fills_the_slots_and_the_json_lists() -> None:
+    data = render_card_data(approval_card())
+    assert (data["title"], data["subtitle"], data["source"]) == ("合同审批 · HT-2026-001", "张伟 提交，¥350,000", "销售助手")
+    assert (data["btn1_text"], data["btn1_action"], data["btn1_status"]) == ("同意", "approval:approve:17", "primary")
+    assert (data["btn2_text"], data["btn2_status"], data["btn3_text"]) == ("驳回", "warning", "")
+    assert json.loads(data["buttons"])[1] == {"text": "驳回", "action": "approval:reject:17", "status": "warning"}
+    assert json.loads(data["fields"]) == [{"label": "客户", "text": "华为技术有限公司"}, {"label": "金额", "text": "¥350,000"}]
+    assert (data["decided"], data["interactive"], data["status"]) == ("false", "true", "")
+    assert data["link_url"] == "https://sales.example.com/h5/approvals/17"
+    assert data["markdown"].split("\n\n") == [
+        "**客户**：华为技术有限公司",
+        "**金额**：¥350,000",
+        "> 请尽快审批",
+        "> 客户月底签约",
+        "[审批详情](https://sales.example.com/h5/approvals/17)",
+    ]
+
+
+def test_a_decided_card_hides_buttons_and_shows_the_status_for_everyone() -> None:
+    data = render_card_data(approval_card(status="已同意 · 李娜 11-25 14:03"))
+    assert data["decided"] == "true" and data["interactive"] == "false"
+    assert data["status"] == "已同意 · 李娜 11-25 14:03"
+    assert all(data[f"btn{n}_text"] == "" and data[f"btn{n}_action"] == "" for n in range(1, 7))
+    assert data["buttons"] == "[]" and data["title"] == "合同审批 · HT-2026-001"
+    # The template (as the fake reads it from salesbot_card.json) then shows no button at all.
+    assert TemplateSpec.salesbot("t").buttons(data) == {}
+    assert TemplateSpec.salesbot("t").buttons(render_card_data(approval_card())) == {
+        "approval:approve:17": "btn1",
+        "approval:reject:17": "btn2",
+    }
+
+
+def test_selects_fill_their_slots_and_the_spec_maps_answers_back() -> None:
+    card = Card(
+        title="驳回合同 · HT-1",
+        card_id="reject-1",
+        selects=[Select("reason", "驳回原因", [SelectOption("price", "价格过高"), SelectOption("terms", "条款问题")], "terms")],
+        buttons=[Button("确认驳回", "approval:reject_confirm:1", "danger"), Button("取消", "approval:reject_cancel:1")],
+    )
+    data = render_card_data(card)
+    assert (data["sel1_key"], data["sel1_title"], data["sel1_selected"]) == ("reason", "驳回原因", "terms")
+    assert json.loads(data["sel1_options"]) == [{"value": "price", "text": "价格过高"}, {"value": "terms", "text": "条款问题"}]
+    assert data["sel2_key"] == ""
+    assert select_spec(card) == [("reason", ["price", "terms"])]
+    assert button_actions(card) == ["approval:reject_confirm:1", "approval:reject_cancel:1"]
+    decided = render_card_data(replace(card, status="已驳回"))
+    assert decided["sel1_key"] == "" and decided["selects"] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"title": ""}, "title"),
+        ({"card_id": ""}, "card_id"),
+        ({"card_id": "x" * 129}, "card_id"),
+        ({"buttons": [Button(str(i), f"a{i}") for i in range(7)]}, "slots"),
+        ({"buttons": [Button("同意", "same"), Button("驳回", "same")]}, "duplicate"),
+        ({"buttons": [Button("", "a")]}, "text"),
+        ({"buttons": [Button("x", "k" * 1025)]}, "bytes"),
+        ({"buttons": [Button("x", "a", "purple")]}, "style"),  # type: ignore[arg-type]
+        ({"fields": [Field("", "v")]}, "label"),
+        ({"buttons": [], "selects": [Select("q", "t", [SelectOption("a", "A")])]}, "needs a button"),
+        ({"selects": [Select("q", "t", [])]}, "options"),
+        ({"selects": [Select("q", "t", [SelectOption("a", "A"), SelectOption("a", "B")])]}, "duplicate"),
+        ({"selects": [Select("q", "t", [SelectOption("a", "A")], "zzz")]}, "selected_id"),
+    ],
+)
+def test_limits_fail_in_tests_not_at_send_time(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        render_card_data(approval_card(**overrides))
+
+
+def test_plain_text_fallback_leads_with_the_status() -> None:
+    text = render_text(approval_card(status="已撤销"))
+    assert text.splitlines()[:2] == ["【合同审批 · HT-2026-001】", "状态：已撤销"]
+    assert len(render_text(approval_card(description="长" * 6000))) == 5000
+
+
+def test_markdown_with_title_for_robots_that_cannot_show_cards() -> None:
+    md = render_markdown(approval_card(status="已同意"), with_title=True)
+    assert md.startswith("### 合同审批 · HT-2026-001\n\n**状态：已同意**\n\n张伟 提交")
+
+
+def test_the_template_file_declares_callback_params_for_our_action() -> None:
+    spec = load_template_spec()
+    assert spec["buttons"]["callback_params"] == {"action": "${btn{n}_action}"}
+    assert spec["buttons"]["slots"] == 6 and spec["selects"]["slots"] == 3
