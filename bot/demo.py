@@ -8,8 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.demo_history import add_history, on_both_platforms
 from bot.orgfile import load_org_file
-from domain.clock import to_local
+from domain.clock import Clock, to_local
 from domain.db import Database
 from domain.models import Customer, Stage, User
 from domain.services.customers import add_contact, create_customer
@@ -53,12 +54,15 @@ CUSTOMERS = [
 ]
 
 
-def seed_demo(db: Database, org_file: Path = EXAMPLE_ORG) -> bool:
-    """Seed once: returns False if the demo data is already there."""
-    with UnitOfWork(db, actor_label="demo") as uow:
+def seed_demo(db: Database, org_file: Path = EXAMPLE_ORG, clock: Clock | None = None) -> bool:
+    """Seed once: returns False if the demo data is already there.
+
+    ``clock``: the demo's clock, so the seeded past is relative to the demo's "now".
+    """
+    with UnitOfWork(db, clock, actor_label="demo") as uow:
         if uow.session.scalar(select(Customer).limit(1)) is not None:
             return False
-        import_org(uow, load_org_file(org_file))
+        import_org(uow, on_both_platforms(load_org_file(org_file)))  # bot/demo_history.py
         users = {u.key: u for u in uow.session.scalars(select(User))}
         # Demo visits three days ago at 10:00 business time, like a real morning round.
         local = to_local(uow.clock.now())
@@ -82,5 +86,6 @@ def seed_demo(db: Database, org_file: Path = EXAMPLE_ORG) -> bool:
                 summary="初次拜访，了解需求",
                 source_text="（演示数据）",
             )
+        add_history(uow, users)  # three weeks of visits, deals and quotes (bot/demo_history.py)
         uow.commit()
     return True

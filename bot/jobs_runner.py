@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from bot.channels import Channel
 from domain.clock import Clock
 from domain.db import Database
+from domain.links import PageLinks
 from domain.models import Job
 from domain.services import jobqueue
 from domain.uow import UnitOfWork
@@ -31,12 +32,14 @@ class JobRunner:
         channels: Mapping[str, Channel],
         engine: str = "onnx",
         conversations: ConversationStore | None = None,
+        links: PageLinks | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.channels = channels
         self.engine = engine
         self.conversations: ConversationStore = conversations or DatabaseConversations()
+        self.links = links
 
     def run_once(self, limit: int = 5) -> int:
         with self.db.sessions() as session:
@@ -70,6 +73,7 @@ class JobRunner:
         else:
             from bot.ocr.engines import UnreadableImage, get_engine
             from bot.ocr.extract import extract_quote
+            from bot.ocr.overlay import ocr_overlay
 
             photo_hash = hashlib.sha256(data).hexdigest()
             try:
@@ -77,10 +81,20 @@ class JobRunner:
                 extracted = extract_quote(boxes).to_dict()
             except UnreadableImage as exc:
                 problem = exc.reason
+            else:
+                # Kept with the quote so its H5 page can show the photo with the boxes read.
+                extracted["photo"] = {"platform": payload["platform"], "media_id": payload["media_id"]}
+                extracted["ocr"] = ocr_overlay(data, boxes)
         self._finish(
             job,
             lambda uow: present_extraction(
-                uow, self.conversations, payload, extracted=extracted, photo_hash=photo_hash, problem=problem
+                uow,
+                self.conversations,
+                payload,
+                extracted=extracted,
+                photo_hash=photo_hash,
+                problem=problem,
+                links=self.links,
             ),
         )
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from domain.clock import Clock
 from domain.db import Database
 from domain.errors import DomainError
+from domain.links import PageLinks
 from domain.services import inbox
 from domain.services.org import find_user_by_platform
 from domain.uow import UnitOfWork
@@ -37,12 +38,14 @@ class InboxProcessor:
         clock: Clock,
         lease: timedelta = inbox.DEFAULT_LEASE,
         conversations: ConversationStore | None = None,
+        links: PageLinks | None = None,
     ) -> None:
         self.db = db
         self.router = router
         self.clock = clock
         self.lease = lease
         self.conversations: ConversationStore = conversations or DatabaseConversations()
+        self.links = links
 
     def run_once(self, limit: int = 50) -> int:
         with self.db.sessions() as session:
@@ -76,7 +79,11 @@ class InboxProcessor:
             sender = find_user_by_platform(uow, event.platform, event.sender_id)
             uow.act_as(sender, sender.name if sender else f"{event.platform}:{event.sender_id}")
             ctx = HandlerContext(
-                event=event, uow=uow, sender=sender, replies=Replies(uow.session, self.clock, cause)
+                event=event,
+                uow=uow,
+                sender=sender,
+                replies=Replies(uow.session, self.clock, cause),
+                links=self.links,
             )
             try:
                 handle(self.router, ctx)

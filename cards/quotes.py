@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from cards.model import Button, Card, Field
+from cards.model import Button, Card, Field, Link
 from domain.models import Quote
 
 SHOWN_LINES = 3
@@ -19,7 +19,20 @@ def _check(ok: bool | None) -> str:
     return {True: "✓ 一致", False: "✗ 不一致，请核对", None: "? 无法核对"}[ok]
 
 
-def review_card(card_id: str, quote: Quote, *, status: str | None = None, note: str | None = None) -> Card:
+def review_card(
+    card_id: str,
+    quote: Quote,
+    *,
+    status: str | None = None,
+    note: str | None = None,
+    confirmed: bool = False,
+    detail_url: str | None = None,
+) -> Card:
+    """The review card; once ``confirmed`` it offers 提交审批 instead of 确认 / 修改 / 作废.
+
+    ``detail_url`` is the signed quote page (the photo with the OCR boxes, editable fields)
+    when H5 pages are on; it shows as a 查看详情 line.
+    """
     ex: dict[str, Any] = quote.extracted or {}
     checks = ex.get("checks") or {}
     lines = quote.lines
@@ -32,7 +45,7 @@ def review_card(card_id: str, quote: Quote, *, status: str | None = None, note: 
         Field("可信度", f"{round(float(ex.get('confidence') or 0) * 100)}%"),
     ]
     shown = [
-        f"{ln.name} {ln.model or ''} × {ln.quantity.normalize() if ln.quantity is not None else '?'} = {_yuan(ln.amount)}"
+        f"{ln.name} {ln.model or ''} × {format(ln.quantity.normalize(), 'f') if ln.quantity is not None else '?'} = {_yuan(ln.amount)}"
         for ln in lines[:SHOWN_LINES]
     ]
     if len(lines) > SHOWN_LINES:
@@ -40,13 +53,17 @@ def review_card(card_id: str, quote: Quote, *, status: str | None = None, note: 
     return Card(
         title="报价单识别结果",
         card_id=card_id,
-        subtitle=note or "请核对后点「确认」保存；有误请点「修改」",
+        subtitle=note
+        or ("已确认保存 · 签约后点「提交审批」发起合同审批" if confirmed else "请核对后点「确认」保存；有误请点「修改」"),
         fields=fields,
         quote_text="\n".join(shown) or None,
-        buttons=[
+        buttons=[Button("提交审批", f"quote:submit:{quote.id}", "primary")]
+        if confirmed
+        else [
             Button("确认", f"quote:confirm:{quote.id}", "primary"),
             Button("修改", f"quote:edit:{quote.id}"),
             Button("作废", f"quote:void:{quote.id}", "danger"),
         ],
         status=status,
+        link=Link("查看详情", detail_url) if detail_url else None,
     )

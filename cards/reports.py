@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cards.model import Card, Field
+from cards.model import Card, Field, Link
 from domain.clock import to_local
 from domain.models import CUSTOMER_STATUS_LABELS, STAGE_LABELS, CustomerStatus, Stage
 from domain.services.reports import CustomerOverview, Todo, WeekNumbers
@@ -57,6 +57,7 @@ def customer_card(card_id: str, view: CustomerOverview, url: str | None = None) 
         subtitle="、".join(a.alias for a in c.aliases) or None,
         fields=fields[:6],
         quote_text="最近拜访\n" + "\n".join(lines) if lines else "还没有拜访记录",
+        link=Link("客户详情", url) if url else None,
     )
 
 

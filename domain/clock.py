@@ -44,6 +44,39 @@ class FixedClock:
         self._at += delta
 
 
+class OffsetClock:
+    """Real time plus an offset that only grows: the demo's clock.
+
+    Why not ``FixedClock``: in the simulator time must keep flowing (leases expire,
+    messages get distinct timestamps), yet a click on 「明天 09:00」 must move every
+    reader of "now" at once -- the app, the worker, the fake WeCom and its callbacks.
+    """
+
+    def __init__(self, base: Clock | None = None, offset: timedelta = timedelta(0)) -> None:
+        self._base: Clock = base or SystemClock()
+        self._offset = offset
+
+    @property
+    def offset(self) -> timedelta:
+        return self._offset
+
+    def now(self) -> datetime:
+        return self._base.now() + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        if delta < timedelta(0):
+            raise ValueError("the demo clock only moves forward")
+        self._offset += delta
+
+    def jump_to(self, at: datetime) -> timedelta:
+        """Move forward to ``at`` (aware); returns how far the clock moved."""
+        if at.tzinfo is None:
+            raise ValueError("OffsetClock needs a timezone-aware datetime")
+        delta = at.astimezone(UTC) - self.now()
+        self.advance(delta)
+        return delta
+
+
 def to_local(at: datetime, tz: ZoneInfo = BUSINESS_TZ) -> datetime:
     """Business-time view of a stored UTC instant."""
     if at.tzinfo is None:

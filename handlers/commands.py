@@ -17,6 +17,7 @@ from cards.serialize import card_from_dict
 from domain.clock import local_today
 from domain.services import cardstate
 from domain.services.customers import find_customers
+from domain.services.pages import can_see_customer
 from domain.services.reports import customer_overview, follow_ups, my_week
 from handlers.context import HandlerContext
 from handlers.events import EventKind
@@ -132,7 +133,10 @@ def on_customer(ctx: HandlerContext) -> None:
         ctx.say(f"找到多个客户：{names}。请说得更具体一些，例如：查客户 {best[0].customer.name}")
         return
     view = customer_overview(ctx.uow, found[0].customer)
-    ctx.replies.card(ctx.me, customer_card(card_id_for(ctx, "cust"), view), purpose="customer")
+    url = None
+    if ctx.links is not None and ctx.sender is not None and can_see_customer(ctx.uow, ctx.sender, view.customer):
+        url = ctx.links.customer(ctx.sender.key, view.customer.id, ctx.uow.clock.now())
+    ctx.replies.card(ctx.me, customer_card(card_id_for(ctx, "cust"), view, url), purpose="customer")
 
 
 @router.on(card_action("help:"))

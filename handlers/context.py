@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from domain.links import PageLinks
 from domain.models import User
 from domain.uow import UnitOfWork
 from handlers.conversation import DEFAULT_TIMEOUT, ConversationStore, DatabaseConversations
@@ -21,6 +22,7 @@ class HandlerContext:
     replies: Replies
     conversations: ConversationStore = field(default_factory=DatabaseConversations)
     timeout: timedelta = DEFAULT_TIMEOUT
+    links: PageLinks | None = None  # signed H5 page links for cards; None when pages are off
 
     @property
     def state(self) -> dict[str, Any] | None:

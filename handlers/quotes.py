@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from cards.quotes import review_card
+from domain.links import PageLinks
 from domain.models import Customer, Quote, User
 from domain.services import cardstate, jobqueue
 from domain.services import quotes as quote_service
@@ -74,6 +75,7 @@ def present_extraction(
     extracted: dict[str, Any] | None,
     photo_hash: str | None,
     problem: str | None,
+    links: PageLinks | None = None,
 ) -> None:
     """Called by the OCR job with what the engine read (or why it could not)."""
     to = Target(payload["platform"], "user", payload["sender_id"])
@@ -96,7 +98,7 @@ def present_extraction(
         customer = matches[0].customer if len(matches) == 1 else None
     quote = quote_service.create_draft(uow, rep, customer, extracted, photo_hash)
     digest = hashlib.sha1(payload["event_key"].encode()).hexdigest()[:12]
-    card = review_card(f"quote-{quote.id}-{digest}", quote)
+    card = review_card(f"quote-{quote.id}-{digest}", quote, detail_url=review_link(uow, links, quote))
     replies.card(to, card, purpose="quote", entity=("quote", str(quote.id)))
     conversations.set(
         uow,
@@ -105,6 +107,30 @@ def present_extraction(
         {"step": "quote_edit", "quote_id": quote.id},
         DEFAULT_TIMEOUT,
     )
+
+
+def review_link(uow: UnitOfWork, links: PageLinks | None, quote: Quote) -> str | None:
+    """The quote page, signed for the rep who sent the photo (the card's only recipient)."""
+    rep = uow.session.get(User, quote.rep_id) if links is not None else None
+    if links is None or rep is None:
+        return None
+    return links.quote(rep.key, quote.id, uow.clock.now())
+
+
+def refresh_after_page_edit(
+    uow: UnitOfWork, replies: Replies, quote: Quote, links: PageLinks | None, changed: str
+) -> None:
+    """The rep corrected the quote on its H5 page: the card in chat shows the new values too."""
+    record = cardstate.card_for_entity(uow.session, "quote", str(quote.id))
+    if record is None:
+        return
+    card = review_card(
+        record.card_id,
+        quote,
+        note=f"已在详情页修改：{changed}，请核对后确认",
+        detail_url=review_link(uow, links, quote),
+    )
+    replies.update_card(card, status="open")
 
 
 def _own_quote(ctx: HandlerContext, quote_id: int) -> Quote | None:
@@ -120,9 +146,10 @@ def _refresh(
     record = cardstate.card_for_entity(ctx.uow.session, "quote", str(quote.id))
     if record is None:
         return
-    ctx.replies.update_card(
-        review_card(record.card_id, quote, status=status, note=note), status="decided" if status else "open"
+    card = review_card(
+        record.card_id, quote, status=status, note=note, detail_url=review_link(ctx.uow, ctx.links, quote)
     )
+    ctx.replies.update_card(card, status="decided" if status else "open")
 
 
 def _tapped_quote(ctx: HandlerContext) -> Quote | None:
@@ -139,7 +166,10 @@ def on_confirm(ctx: HandlerContext) -> None:
     if quote is None:
         return
     quote_service.confirm(ctx.uow, quote)
-    _refresh(ctx, quote, status=f"已确认 · {ctx.sender.name if ctx.sender else ''}")
+    record = cardstate.card_for_entity(ctx.uow.session, "quote", str(quote.id))
+    if record is not None:  # the card now offers 提交审批 (contract approval) for the confirmed quote
+        link = review_link(ctx.uow, ctx.links, quote)
+        ctx.replies.update_card(review_card(record.card_id, quote, confirmed=True, detail_url=link), status="open")
     ctx.clear_state()
     ctx.say(f"报价单已保存：{quote.customer.name if quote.customer else ''} ¥{quote.total or 0:,.2f}")
 

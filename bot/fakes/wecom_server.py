@@ -630,7 +630,9 @@ class FakeWeCom:
         self._faults: dict[str, deque[tuple[int, str | None]]] = defaultdict(deque)
         self._requests: list[RecordedRequest] = []
         self._hint_seq = itertools.count(1)
-        self._server = BackgroundServer(self._build_asgi_app(), host=host, port=port)
+        # Public so extensions (the simulator's member-side API, bot/fakes/wecom_user_api.py) can add routes.
+        self.asgi_app = self._build_asgi_app()
+        self._server = BackgroundServer(self.asgi_app, host=host, port=port)
 
     # ----------------------------------------------------------------- lifecycle
     def start(self) -> str:

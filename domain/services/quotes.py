@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from domain.errors import InvalidTransition
+from domain.errors import InvalidTransition, ValidationFailed
 from domain.models import Customer, Quote, QuoteLine, User
 from domain.services.customers import touch_customer
 from domain.services.opportunities import open_opportunity_of, touch_opportunity, update_opportunity
@@ -95,16 +95,28 @@ def _editable(quote: Quote) -> None:
 
 
 def correct(
-    uow: UnitOfWork, quote: Quote, *, total: Decimal | None = None, customer: Customer | None = None
+    uow: UnitOfWork,
+    quote: Quote,
+    *,
+    total: Decimal | None = None,
+    customer: Customer | None = None,
+    number: str | None = None,
+    quote_date: date | None = None,
 ) -> Quote:
-    """The rep's 修改 ("合计改成 123456", "客户是苏州精工")."""
+    """The rep's 修改 ("合计改成 123456", "客户是苏州精工", or the fields of the quote page)."""
     _editable(quote)
     before = snapshot(quote, QUOTE_FIELDS)
     if total is not None:
+        if total < 0:
+            raise ValidationFailed("合计不能为负数")
         quote.total = total
     if customer is not None:
         quote.customer_id = customer.id
         quote.customer = customer
+    if number is not None:
+        quote.number = number.strip() or None
+    if quote_date is not None:
+        quote.quote_date = quote_date
     uow.flush()
     uow.audit("quote.correct", "quote", quote.id, before, snapshot(quote, QUOTE_FIELDS))
     return quote

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from domain.models import Opportunity, Quote, User
+from domain.models import Contract, Opportunity, Quote, User
 from domain.services.customers import create_customer
 from domain.services.opportunities import create_opportunity
 from domain.uow import UnitOfWork
@@ -72,7 +72,21 @@ def test_photo_in_review_card_out_and_confirm_saves_quote(stack: WeComStack) -> 
         assert q is not None and len(q.lines) == len(TRUTH.lines) and q.opportunity_id is not None
         opp = s.get(Opportunity, q.opportunity_id)
         assert opp is not None and opp.amount == Decimal(TRUTH.total)  # the amount follows the quote
+    # The confirmed card now offers 提交审批: one tap submits the contract for approval.
+    confirmed = stack.wait_until(
+        lambda: (c := stack.fake.cards[card["task_id"]]["ZhangWei"].card)
+        and [b["text"] for b in c["button_list"]] == ["提交审批"]
+        and c,
+        what="confirmed card",
+    )
+    assert confirmed["main_title"]["desc"].startswith("已确认保存")
+    stack.driver.tap_card("ZhangWei", card["task_id"], confirmed["button_list"][0]["key"])
     stack.wait_until(lambda: stack.fake.cards[card["task_id"]]["ZhangWei"].greyed_out, what="card decided")
+    assert stack.fake.cards[card["task_id"]]["ZhangWei"].card["replace_text"].startswith("已提交审批 · HT-")
+    stack.wait_until(lambda: any(t.startswith("已提交合同") for t in stack.texts_of("ZhangWei")), what="submitted")
+    with stack.db.sessions() as s:
+        contract = s.scalar(select(Contract))
+        assert contract is not None and contract.quote_id == quote.id and contract.amount == quote.total
 
 
 def test_edit_corrects_the_total_and_the_same_photo_twice_is_one_quote(stack: WeComStack) -> None:

@@ -1,0 +1,234 @@
+"""Read-only views for the H5 pages: who may see what, a customer at 360°, a team's funnel.
+
+Why a separate module: the pages show more than a chat card (every contact,
+every opportunity, a whole team) and must apply one visibility rule the same
+way everywhere -- a rep sees their own customers, a manager their team's, a
+director everything below them. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+
+from domain.models import (
+    STAGE_LABELS,
+    ApprovalFlow,
+    ApprovalStep,
+    Contact,
+    Contract,
+    Customer,
+    Opportunity,
+    Quote,
+    Role,
+    Stage,
+    User,
+    Visit,
+)
+from domain.money import parse_upper_amount
+from domain.rules import OPEN_STAGES
+from domain.uow import UnitOfWork
+
+STALLED_AFTER = timedelta(days=7)
+FUNNEL_STAGES = (Stage.LEAD, Stage.EVALUATION, Stage.NEGOTIATION, Stage.WON, Stage.LOST)
+MANAGING_ROLES = frozenset({Role.MANAGER, Role.DIRECTOR, Role.ADMIN})
+
+
+# ------------------------------------------------------------------ who sees what
+def scope_user_ids(uow: UnitOfWork, viewer: User) -> set[int] | None:
+    """Whose records ``viewer`` may see; ``None`` means everyone's (admin).
+
+    rep → themself; manager → themself, their team and everyone reporting to them
+    (transitively); director → themself and everyone below them; legal and finance →
+    nobody's customers (their pages are contracts and approvals).
+    """
+    role = Role(viewer.role)
+    if role == Role.ADMIN:
+        return None
+    if role == Role.REP:
+        return {viewer.id}
+    if role not in (Role.MANAGER, Role.DIRECTOR):
+        return set()
+    ids = {viewer.id}
+    if role == Role.MANAGER and viewer.team_id is not None:
+        ids |= set(uow.session.scalars(select(User.id).where(User.team_id == viewer.team_id)))
+    frontier = [viewer.id]
+    while frontier:
+        below = set(uow.session.scalars(select(User.id).where(User.manager_id.in_(frontier)))) - ids
+        ids |= below
+        frontier = list(below)
+    return ids
+
+
+def may_manage(viewer: User) -> bool:
+    """The dashboard is for people who lead others."""
+    return Role(viewer.role) in MANAGING_ROLES
+
+
+def can_see_customer(uow: UnitOfWork, viewer: User, customer: Customer) -> bool:
+    scope = scope_user_ids(uow, viewer)
+    return scope is None or customer.owner_id in scope
+
+
+def can_see_quote(uow: UnitOfWork, viewer: User, quote: Quote) -> bool:
+    """The rep who sent the photo, and whoever may see that rep's or the customer's records."""
+    if quote.rep_id == viewer.id:
+        return True
+    scope = scope_user_ids(uow, viewer)
+    if scope is None or quote.rep_id in scope:
+        return True
+    return quote.customer is not None and quote.customer.owner_id in scope
+
+
+def visible_customers(uow: UnitOfWork, viewer: User) -> list[Customer]:
+    """Customers in the viewer's scope, most recently active first."""
+    scope = scope_user_ids(uow, viewer)
+    query = select(Customer)
+    if scope is not None:
+        query = query.where(Customer.owner_id.in_(scope or {-1}))
+    customers = list(uow.session.scalars(query))
+    return sorted(customers, key=lambda c: (c.last_interaction_at or c.created_at, c.id), reverse=True)
+
+
+# ------------------------------------------------------------------ customer 360°
+@dataclass
+class Customer360:
+    customer: Customer
+    contacts: list[Contact]
+    opportunities: list[Opportunity]  # open first, then closed, most recent first
+    visits: list[Visit]
+    quotes: list[Quote]
+    contracts: list[Contract]
+
+
+def customer_360(uow: UnitOfWork, customer: Customer, visits: int = 10, quotes: int = 10) -> Customer360:
+    s = uow.session
+    opps = list(
+        s.scalars(
+            select(Opportunity)
+            .where(Opportunity.customer_id == customer.id)
+            .order_by(Opportunity.last_touched_at.desc(), Opportunity.id.desc())
+        )
+    )
+    open_values = {st.value for st in OPEN_STAGES}
+    opps.sort(key=lambda o: o.stage not in open_values)  # stable: open ones first
+    return Customer360(
+        customer=customer,
+        contacts=list(customer.contacts),
+        opportunities=opps,
+        visits=list(
+            s.scalars(
+                select(Visit)
+                .where(Visit.customer_id == customer.id)
+                .order_by(Visit.visited_at.desc(), Visit.id.desc())
+                .limit(visits)
+            )
+        ),
+        quotes=list(
+            s.scalars(
+                select(Quote)
+                .where(Quote.customer_id == customer.id, Quote.status != "void")
+                .order_by(Quote.created_at.desc(), Quote.id.desc())
+                .limit(quotes)
+            )
+        ),
+        contracts=list(
+            s.scalars(
+                select(Contract).where(Contract.customer_id == customer.id).order_by(Contract.created_at.desc())
+            )
+        ),
+    )
+
+
+# ------------------------------------------------------------------ quote checks
+@dataclass(frozen=True)
+class QuoteChecks:
+    """The arithmetic on the quote as it stands now (after any correction), not as OCR read it.
+
+    Each check is True (agrees), False (disagrees) or None (cannot tell: a value is missing).
+    """
+
+    upper_matches_total: bool | None
+    lines_sum_matches_total: bool | None
+    lines_sum: Decimal | None
+    line_checks: list[bool | None]
+
+
+def quote_checks(quote: Quote) -> QuoteChecks:
+    total = quote.total
+    upper = parse_upper_amount(quote.total_uppercase) if quote.total_uppercase else None
+    upper_ok = None if total is None or upper is None else upper == total
+    amounts = [ln.amount for ln in quote.lines]
+    lines_sum = sum((a for a in amounts if a is not None), Decimal("0")) if amounts else None
+    sum_ok = (
+        None
+        if total is None or not amounts or any(a is None for a in amounts)
+        else lines_sum == total
+    )
+    line_checks: list[bool | None] = []
+    for ln in quote.lines:
+        if ln.quantity is None or ln.unit_price is None or ln.amount is None:
+            line_checks.append(None)
+        else:
+            line_checks.append((ln.quantity * ln.unit_price).quantize(Decimal("0.01")) == ln.amount)
+    return QuoteChecks(upper_ok, sum_ok, lines_sum, line_checks)
+
+
+# ------------------------------------------------------------------ manager dashboard
+@dataclass(frozen=True)
+class FunnelRow:
+    stage: Stage
+    label: str
+    count: int
+    amount: Decimal
+
+
+def funnel(uow: UnitOfWork, owner_ids: set[int] | None) -> list[FunnelRow]:
+    """Opportunities by their current stage: how many and how much, in funnel order."""
+    query = select(Opportunity.stage, func.count(), func.coalesce(func.sum(Opportunity.amount), 0)).group_by(
+        Opportunity.stage
+    )
+    if owner_ids is not None:
+        query = query.where(Opportunity.owner_id.in_(owner_ids or {-1}))
+    found = {stage: (int(n), Decimal(str(total or 0))) for stage, n, total in uow.session.execute(query)}
+    rows = []
+    for stage in FUNNEL_STAGES:
+        n, total = found.get(stage.value, (0, Decimal("0")))
+        rows.append(FunnelRow(stage, STAGE_LABELS[stage], n, total.quantize(Decimal("0.01"))))
+    return rows
+
+
+@dataclass(frozen=True)
+class Stalled:
+    opportunity: Opportunity
+    idle_days: int
+
+
+def stalled_opportunities(
+    uow: UnitOfWork, owner_ids: set[int] | None, now: datetime, after: timedelta = STALLED_AFTER
+) -> list[Stalled]:
+    """Open opportunities nobody touched for ``after`` (7 days by default), longest idle first."""
+    query = select(Opportunity).where(
+        Opportunity.stage.in_([s.value for s in OPEN_STAGES]), Opportunity.last_touched_at < now - after
+    )
+    if owner_ids is not None:
+        query = query.where(Opportunity.owner_id.in_(owner_ids or {-1}))
+    opps = uow.session.scalars(query.order_by(Opportunity.last_touched_at, Opportunity.id))
+    return [Stalled(o, (now - o.last_touched_at).days) for o in opps]
+
+
+def overdue_approvals(uow: UnitOfWork, user_ids: set[int] | None, now: datetime) -> list[ApprovalStep]:
+    """Pending approval steps past their due time that concern the scope (as submitter or approver)."""
+    query = (
+        select(ApprovalStep)
+        .join(ApprovalFlow, ApprovalStep.flow_id == ApprovalFlow.id)
+        .join(Contract, ApprovalFlow.contract_id == Contract.id)
+        .where(ApprovalStep.status == "pending", ApprovalStep.due_at.is_not(None), ApprovalStep.due_at < now)
+    )
+    if user_ids is not None:
+        ids = user_ids or {-1}
+        query = query.where(or_(Contract.submitter_id.in_(ids), ApprovalStep.assignee_id.in_(ids)))
+    return list(uow.session.scalars(query.order_by(ApprovalStep.due_at)))
