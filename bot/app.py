@@ -15,7 +15,10 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.dingtalk.callback import dingtalk_router
+from bot.h5 import h5_router
 from bot.runtime import Runtime
+from bot.scheduler import JobScheduler, scheduler_wanted
 from bot.settings import Settings, load_settings
 from bot.wecom.callback import wecom_router
 
@@ -122,19 +125,33 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
     rt = runtime
 
     worker = rt.make_worker()
+    stream = rt.make_stream_client(worker.wake)  # DingTalk Stream mode: callbacks over a socket
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if rt.settings.worker:
             worker.start()
+        if stream is not None:
+            stream.start()
+        scheduler = None
+        if scheduler_wanted(rt.settings):  # SALESBOT_SCHEDULER; auto = embedded (SQLite)
+            scheduler = JobScheduler.from_settings(rt.db, rt.settings, rt.clock)
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.stop()
+        if stream is not None:
+            stream.stop()
         worker.stop()
         rt.close()
 
     app = FastAPI(title="salesbot", lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.state.runtime = rt
     app.state.worker = worker
+    app.state.stream = stream
     app.include_router(wecom_router(rt.db, rt.wecom_crypto(), rt.clock, worker.wake))
+    app.include_router(dingtalk_router(rt.db, rt.settings, rt.clock, worker.wake))
+    app.include_router(h5_router(rt, worker.wake))
 
     app.add_middleware(BodySizeLimit, max_bytes=rt.settings.max_body_bytes)
     app.add_middleware(AccessLog)

@@ -11,15 +11,28 @@ from pathlib import Path
 
 import typer
 
+from bot.cli_approvals import approvals_app
+from bot.cli_dingtalk import dingtalk_app
+from bot.cli_import import import_app
+from bot.cli_jobs import jobs_app, scheduler_command
 from bot.cli_quote import quote_app
+from bot.cli_report import report_app
+from bot.cli_webhooks import webhooks_app
 from bot.settings import Settings, load_settings
 
 app = typer.Typer(help="salesbot — 企业微信 / 钉钉 销售助手", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 org_app = typer.Typer(help="Org chart: teams, users, roles, managers.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(approvals_app, name="approvals")
 app.add_typer(quote_app, name="quote", help="Quote photos: OCR extraction (needs the ocr extra).")
+app.add_typer(import_app, name="import", help="Import customers, contacts, opportunities from .xlsx / .csv.")
+app.add_typer(jobs_app, name="jobs")
+app.command("scheduler")(scheduler_command)
 app.add_typer(org_app, name="org")
+app.add_typer(report_app, name="report")
+app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(dingtalk_app, name="dingtalk")
 
 
 def _settings() -> Settings:
@@ -123,27 +136,34 @@ def org_show() -> None:
 
 
 @org_app.command("sync")
-def org_sync(platform: str = typer.Argument(..., help="wecom")) -> None:
+def org_sync(platform: str = typer.Argument(..., help="wecom or dingtalk")) -> None:
     """Pull departments and members from the platform; roles set by the org file are kept."""
+    from bot.dingtalk import contacts as dingtalk_contacts
     from bot.runtime import Runtime
-    from bot.wecom.contacts import fetch_org
+    from bot.wecom import contacts as wecom_contacts
     from domain.services.orgsync import sync_members
     from domain.uow import UnitOfWork
 
-    if platform != "wecom":
-        raise _fail(f"暂不支持 / not supported yet: {platform} (use: wecom)", 2)
+    if platform not in ("wecom", "dingtalk"):
+        raise _fail(f"暂不支持 / not supported yet: {platform} (use: wecom, dingtalk)", 2)
     settings = _settings()
-    if not settings.wecom_enabled:
+    if platform == "wecom" and not settings.wecom_enabled:
         raise _fail(
             "未配置企业微信 / WeCom is not configured: set SALESBOT_WECOM_CORP_ID, _SECRET, _TOKEN, _AES_KEY",
             2,
         )
+    if platform == "dingtalk" and not settings.dingtalk_enabled:
+        raise _fail("未配置钉钉 / DingTalk is not configured: set SALESBOT_DINGTALK_APP_KEY, _APP_SECRET", 2)
     rt = Runtime.build(settings)
     try:
-        assert rt.wecom_client is not None
-        departments, members = fetch_org(rt.wecom_client)
-        with UnitOfWork(rt.db, rt.clock, actor_label="org-sync", cause="org-sync:wecom") as uow:
-            result = sync_members(uow, "wecom", departments, members)
+        if platform == "wecom":
+            assert rt.wecom_client is not None
+            departments, members = wecom_contacts.fetch_org(rt.wecom_client)
+        else:
+            assert rt.dingtalk_client is not None
+            departments, members = dingtalk_contacts.fetch_org(rt.dingtalk_client)
+        with UnitOfWork(rt.db, rt.clock, actor_label="org-sync", cause=f"org-sync:{platform}") as uow:
+            result = sync_members(uow, platform, departments, members)
             uow.commit()
     finally:
         rt.close()
@@ -254,26 +274,29 @@ def demo(
     seed_only: bool = typer.Option(
         False, "--seed-only", help="Create and seed the demo database, then exit."
     ),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open the simulator in a browser."),
+    keep: bool = typer.Option(False, "--keep", help="Keep the demo database of the last run (default: fresh)."),
 ) -> None:
-    """Try salesbot on a laptop: SQLite, a seeded demo org and customers, the service on PORT."""
+    """Try salesbot in a browser: a WeCom simulator on PORT backed by a fake WeCom, demo org and history."""
     import os
 
     from bot.demo import seed_demo
     from bot.migrate import upgrade
     from domain.db import Database
 
-    os.environ["SALESBOT_DATABASE_URL"] = database
-    upgrade(database)
-    db = Database(database)
-    try:
-        fresh = seed_demo(db)
-    finally:
-        db.dispose()
-    typer.echo("演示数据已就绪 / demo data ready" + ("" if fresh else " (already seeded)"))
     if seed_only:
+        os.environ["SALESBOT_DATABASE_URL"] = database
+        upgrade(database)
+        db = Database(database)
+        try:
+            fresh = seed_demo(db)
+        finally:
+            db.dispose()
+        typer.echo("演示数据已就绪 / demo data ready" + ("" if fresh else " (already seeded)"))
         return
-    typer.echo(f"打开 / open http://{host}:{port}/healthz  —  Ctrl+C 退出")
-    serve(host=host, port=port, workers=1)
+    from bot.simulator.cli import run_demo
+
+    run_demo(host=host, port=port, database=database, open_browser=not no_browser, fresh=not keep)
 
 
 def main() -> None:  # pragma: no cover - console entry point wrapper

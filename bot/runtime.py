@@ -6,12 +6,17 @@ whatever needs it, so tests can build one per test with their own database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from bot.channels import Channel
 from bot.delivery import Deliverer
+from bot.dingtalk.channel import DingTalkChannel, build_dingtalk_client
+from bot.dingtalk.client import DingTalkClient
+from bot.dingtalk.stream import StreamClient
+from bot.erp import ErpWebhookChannel
 from bot.jobs_runner import JobRunner
 from bot.processing import InboxProcessor
 from bot.settings import Settings
@@ -21,6 +26,7 @@ from bot.wecom.crypto import WeComCrypto
 from bot.worker import BackgroundWorker
 from domain.clock import Clock, SystemClock
 from domain.db import Database
+from domain.links import PageLinks
 from handlers.conversation import DatabaseConversations, RedisConversations
 from handlers.root import build_router
 
@@ -33,6 +39,7 @@ class Runtime:
     redis: Any | None = None  # redis.Redis when SALESBOT_REDIS_URL is set
     channels: dict[str, Channel] = field(default_factory=dict)
     wecom_client: WeComClient | None = None
+    dingtalk_client: DingTalkClient | None = None
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -60,6 +67,26 @@ class Runtime:
                 redis_url=settings.redis_url,
             )
             rt.channels["wecom"] = WeComChannel(rt.wecom_client, default_url=settings.public_base_url)
+        if settings.dingtalk_enabled:
+            assert settings.dingtalk_app_key and settings.dingtalk_app_secret
+            rt.dingtalk_client = build_dingtalk_client(
+                api_base=settings.dingtalk_api_base,
+                oapi_base=settings.dingtalk_oapi_base,
+                app_key=settings.dingtalk_app_key,
+                app_secret=settings.dingtalk_app_secret,
+                robot_code=settings.dingtalk_robot_code,
+                agent_id=settings.dingtalk_agent_id,
+                clock=rt.clock,
+                redis_url=settings.redis_url,
+            )
+            rt.channels["dingtalk"] = DingTalkChannel(
+                rt.dingtalk_client,
+                template_id=settings.dingtalk_card_template_id,
+                # HTTP mode: taps come back to /callbacks/dingtalk/card; stream mode: over the socket.
+                callback_route_key=settings.dingtalk_card_route_key if settings.dingtalk_mode == "http" else None,
+            )
+        # ERP webhooks: endpoints live in the database (`salesbot webhooks add`); none, nothing queued.
+        rt.channels["erp"] = ErpWebhookChannel()
         return rt
 
     def wecom_crypto(self) -> WeComCrypto | None:
@@ -68,11 +95,37 @@ class Runtime:
             return None
         return WeComCrypto(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)
 
+    @property
+    def page_links(self) -> PageLinks | None:
+        """Signed links to the H5 pages for cards; None (no links) without SALESBOT_H5_SECRET."""
+        s = self.settings
+        if not s.h5_secret:
+            return None
+        return PageLinks(s.public_base_url, s.h5_secret.encode(), timedelta(hours=s.h5_link_ttl_hours))
+
+    def make_stream_client(self, on_stored: Callable[[], None]) -> StreamClient | None:
+        """The DingTalk Stream connection (``SALESBOT_DINGTALK_MODE=stream``); None in HTTP mode."""
+        s = self.settings
+        if not (s.dingtalk_enabled and s.dingtalk_mode == "stream"):
+            return None
+        assert s.dingtalk_app_key and s.dingtalk_app_secret
+        return StreamClient(
+            db=self.db,
+            clock=self.clock,
+            api_base=s.dingtalk_api_base,
+            app_key=s.dingtalk_app_key,
+            app_secret=s.dingtalk_app_secret,
+            on_stored=on_stored,
+        )
+
     def make_worker(self) -> BackgroundWorker:
         lease = timedelta(seconds=self.settings.inbox_lease_s)
         conversations = RedisConversations(self.redis) if self.redis is not None else DatabaseConversations()
-        processor = InboxProcessor(self.db, build_router(), self.clock, lease, conversations)
-        jobs = JobRunner(self.db, self.clock, self.channels, self.settings.ocr_engine, conversations)
+        links = self.page_links
+        processor = InboxProcessor(self.db, build_router(), self.clock, lease, conversations, links=links)
+        jobs = JobRunner(
+            self.db, self.clock, self.channels, self.settings.ocr_engine, conversations, links=links
+        )
         return BackgroundWorker(processor, Deliverer(self.db, self.channels, self.clock), jobs)
 
     def close(self) -> None:
@@ -81,3 +134,8 @@ class Runtime:
             self.redis.close()
         if self.wecom_client is not None:
             self.wecom_client.close()
+        if self.dingtalk_client is not None:
+            self.dingtalk_client.close()
+        erp = self.channels.get("erp")
+        if isinstance(erp, ErpWebhookChannel):
+            erp.close()

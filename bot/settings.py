@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     inbox_lease_s: int = Field(default=60, gt=0)
     # OCR engine for quote photos: onnx (default; faster to load, a third of the memory) or paddle.
     ocr_engine: Literal["onnx", "paddle"] = "onnx"
+    # Scheduled jobs (bot/scheduler.py). auto: inside serve/demo on SQLite (embedded); with
+    # PostgreSQL run `salesbot scheduler` (or set on: every serve process then runs one, safely).
+    scheduler: Literal["auto", "on", "off"] = "auto"
+    scheduler_grace_s: int = Field(default=6 * 3600, ge=0)  # catch up missed runs up to this late
+    job_times: dict[str, str] = Field(default_factory=dict)  # {"followups": "08:45"} (business time)
+    followup_overdue_days: int = Field(default=30, gt=0)  # older overdue follow-ups stop nagging
+    stale_remind_days: int = Field(default=7, gt=0)  # open opportunity untouched → owner
+    stale_escalate_days: int = Field(default=14, gt=0)  # … → owner and manager
+    dormant_days: int = Field(default=14, gt=0)  # no visit or interaction → 休眠
+    digest_stalled_days: int = Field(default=3, gt=0)  # manager digest: stuck in a stage
 
     # WeCom self-built app
     wecom_corp_id: str | None = None
@@ -36,6 +46,28 @@ class Settings(BaseSettings):
     wecom_token: str | None = None
     wecom_aes_key: str | None = None
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    # WeCom OAuth for the H5 pages (W9); the demo points it at the fake WeCom.
+    wecom_oauth_base: str = "https://open.weixin.qq.com"
+
+    # H5 pages: card links are signed with this secret (HMAC); unset = pages and links off.
+    h5_secret: str | None = Field(default=None, min_length=16)
+    h5_link_ttl_hours: int = Field(default=168, gt=0)
+
+    # DingTalk internal app + robot (PART D of protocols.md); enabled by app key + secret.
+    dingtalk_app_key: str | None = None
+    dingtalk_app_secret: str | None = None
+    dingtalk_robot_code: str | None = None  # defaults to the app key (internal-app robots)
+    dingtalk_agent_id: int | None = None  # only for work notifications (工作通知)
+    dingtalk_token: str | None = None  # event subscription (事件订阅) token
+    dingtalk_aes_key: str | None = None  # event subscription aes_key (43 characters)
+    dingtalk_mode: Literal["http", "stream"] = "http"  # how callbacks arrive: HTTP endpoints or a Stream socket
+    dingtalk_api_base: str = "https://api.dingtalk.com"
+    dingtalk_oapi_base: str = "https://oapi.dingtalk.com"
+    dingtalk_card_template_id: str | None = None  # published card template (bot/dingtalk/templates)
+    dingtalk_card_route_key: str = "salesbot"  # callbackRouteKey the card callback URL is registered under
+    # How HTTP card callbacks are authenticated (UNCONFIRMED, protocols.md D4.4): "sign" = robot-style
+    # timestamp/sign headers with the AppSecret; "card" = unsigned, but only for cards we sent.
+    dingtalk_card_auth: Literal["sign", "card"] = "sign"
 
     @field_validator("database_url")
     @classmethod
@@ -53,6 +85,18 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis:// or rediss://")
         return v
 
+    @field_validator("job_times")
+    @classmethod
+    def _job_times(cls, v: dict[str, str]) -> dict[str, str]:
+        from jobs.schedule import parse_hhmm
+
+        for name, at in v.items():
+            try:
+                parse_hhmm(at)
+            except ValueError:
+                raise ValueError(f"{name}: time must be HH:MM (business time), got {at!r}") from None
+        return v
+
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
@@ -62,7 +106,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {v!r}") from exc
         return v
 
-    @field_validator("public_base_url", "wecom_api_base")
+    @field_validator("public_base_url", "wecom_api_base", "wecom_oauth_base")
     @classmethod
     def _http_url(cls, v: str) -> str:
         if not v.startswith(("http://", "https://")):
@@ -83,6 +127,30 @@ class Settings(BaseSettings):
     @property
     def wecom_enabled(self) -> bool:
         return bool(self.wecom_corp_id and self.wecom_secret and self.wecom_token and self.wecom_aes_key)
+
+    @field_validator("dingtalk_api_base", "dingtalk_oapi_base")
+    @classmethod
+    def _dingtalk_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return v.rstrip("/")
+
+    @field_validator("dingtalk_aes_key")
+    @classmethod
+    def _dingtalk_aes_key(cls, v: str | None) -> str | None:
+        if v is not None and (len(v) != 43 or not v.isalnum()):
+            raise ValueError("aes_key must be 43 letters and digits")
+        return v
+
+    @property
+    def dingtalk_enabled(self) -> bool:
+        """Outbound (robot, cards) and robot callbacks need only the app key and secret."""
+        return bool(self.dingtalk_app_key and self.dingtalk_app_secret)
+
+    @property
+    def dingtalk_events_enabled(self) -> bool:
+        """Event subscription pushes additionally need the token and aes_key."""
+        return bool(self.dingtalk_enabled and self.dingtalk_token and self.dingtalk_aes_key)
 
 
 class SettingsError(SystemExit):
