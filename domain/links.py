@@ -36,6 +36,10 @@ def customer_path(customer_id: int) -> str:
     return f"/h5/customers/{customer_id}"
 
 
+def contract_path(contract_id: int) -> str:
+    return f"/h5/contracts/{contract_id}"
+
+
 CUSTOMERS_PATH = "/h5/customers"
 DASHBOARD_PATH = "/h5/dashboard"
 
@@ -96,6 +100,17 @@ class PageLinks:
         if now.timestamp() >= expires_at:
             return LinkCheck.EXPIRED
         return LinkCheck.OK
+
+    def page(self, path: str) -> str:
+        """An unsigned absolute URL: for cards several people share (an approval card goes to the
+        approver and the submitter), where a link signed for one of them would let the other act
+        as them. The page logs the reader in (session cookie, or WeCom OAuth in the app)."""
+        if not path.startswith("/"):
+            raise ValueError("page paths start with /")
+        return f"{self.base_url.rstrip('/')}{path}"
+
+    def contract(self, contract_id: int) -> str:
+        return self.page(contract_path(contract_id))
 
     # One helper per page, so handlers never spell paths themselves.
     def quote(self, user_key: str, quote_id: int, now: datetime) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from cards.approvals import approval_card
 from domain.clock import local_today
+from domain.links import PageLinks
 from domain.models import ApprovalFlow, ApprovalStep, User
 from domain.money import format_yuan
 from domain.services import approvals, cardstate
@@ -53,28 +54,33 @@ def send_step_card(
     to: list[User] | None = None,
     escalated: bool = False,
     key: str | None = None,
+    links: PageLinks | None = None,
 ) -> None:
     """The 同意/驳回 card to the approver(s) and, so they can watch it move, the submitter."""
     session = replies.session
     if to is None:
         to = [*approvers_of(session, step, local_today(replies.clock)), flow.contract.submitter]
-    card = approval_card(card_id, flow, step, escalated=escalated)
+    detail = links.contract(flow.contract_id) if links is not None else None
+    card = approval_card(card_id, flow, step, escalated=escalated, detail_url=detail)
     replies.card_many(_targets(to), card, purpose="approval", entity=(ENTITY, str(step.id)), key=key)
 
 
-def refresh_step_cards(replies: Replies, flow: ApprovalFlow, step: ApprovalStep) -> None:
+def refresh_step_cards(
+    replies: Replies, flow: ApprovalFlow, step: ApprovalStep, links: PageLinks | None = None
+) -> None:
     """Every copy of every card about this step now shows its outcome (atall update)."""
+    detail = links.contract(flow.contract_id) if links is not None else None
     for record in cardstate.cards_for_entity(replies.session, ENTITY, str(step.id)):
         if record.status != "open":
             continue
-        replies.update_card(approval_card(record.card_id, flow, step))
+        replies.update_card(approval_card(record.card_id, flow, step, detail_url=detail))
 
 
-def notify_outcome(replies: Replies, outcome: Outcome, actor: User) -> None:
+def notify_outcome(replies: Replies, outcome: Outcome, actor: User, links: PageLinks | None = None) -> None:
     """After a decision: cards updated, submitter told, the next approver asked."""
     flow, step = outcome.flow, outcome.step
     contract = flow.contract
-    refresh_step_cards(replies, flow, step)
+    refresh_step_cards(replies, flow, step, links)
     submitter = user_target(contract.submitter)
     head = f"合同 {contract.number}（{contract.customer.name} {format_yuan(contract.amount)}）"
     if step.status == "rejected":
@@ -88,7 +94,7 @@ def notify_outcome(replies: Replies, outcome: Outcome, actor: User) -> None:
     if submitter is not None and contract.submitter_id != actor.id:
         replies.text(submitter, text)
     if outcome.next_step is not None:
-        send_step_card(replies, flow, outcome.next_step, f"appr-{outcome.next_step.id}-{flow.id}")
+        send_step_card(replies, flow, outcome.next_step, f"appr-{outcome.next_step.id}-{flow.id}", links=links)
 
 
 def notify_withdrawn(replies: Replies, flow: ApprovalFlow) -> None:

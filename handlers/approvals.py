@@ -71,7 +71,7 @@ def _submit(ctx: HandlerContext, customer: Customer, amount: Decimal, quote: Quo
         f"审批链：{chain}\n按规则「{flow.rule_name}」。可以发「审批进度 {contract.number}」查看，"
         f"「催办 {contract.number}」提醒审批人，审批前可「撤回 {contract.number}」。"
     )
-    send_step_card(ctx.replies, flow, first, f"appr-{first.id}-{flow.id}")
+    send_step_card(ctx.replies, flow, first, f"appr-{first.id}-{flow.id}", links=ctx.links)
     return flow
 
 
@@ -152,7 +152,7 @@ def _decide(ctx: HandlerContext, step_id: int, approve: bool, reason: str | None
     except DomainError as exc:
         ctx.say(exc.message)
         return False
-    notify_outcome(ctx.replies, outcome, ctx.sender)
+    notify_outcome(ctx.replies, outcome, ctx.sender, ctx.links)
     verdict = "已同意" if approve else "已驳回"
     ctx.say(f"{verdict}合同 {outcome.flow.contract.number}。")
     return True
@@ -314,7 +314,7 @@ def on_nudge(ctx: HandlerContext) -> None:
                 f"{format_yuan(contract.amount)}），请尽快审批。"
             )
     send_step_card(ctx.replies, flow, step, card_id_for(ctx, f"appr{step.id}"),
-                   to=[step.assignee, *([step.escalated_to] if step.escalated_to else [])])
+                   to=[step.assignee, *([step.escalated_to] if step.escalated_to else [])], links=ctx.links)
     ctx.say(f"已提醒 {step.assignee.name} 审批合同 {contract.number}。4 小时内不能重复催办。")
 
 
@@ -385,4 +385,5 @@ def on_mine(ctx: HandlerContext) -> None:
         lines.append(f"· {contract.number} {contract.customer.name} {format_yuan(contract.amount)} {step.label} {due}")
     ctx.say("\n".join(lines))
     for step in steps[:3]:
-        send_step_card(ctx.replies, step.flow, step, card_id_for(ctx, f"appr{step.id}"), to=[ctx.sender])
+        send_step_card(ctx.replies, step.flow, step, card_id_for(ctx, f"appr{step.id}"), to=[ctx.sender],
+                       links=ctx.links)

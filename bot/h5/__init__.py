@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def h5_router(runtime: Runtime, wake: Callable[[], None]) -> APIRouter:
     """All H5 routes for one app; ``wake`` nudges the worker after a page queued a card update."""
-    from bot.h5 import pages  # noqa: F401  - registers the pages
+    from bot.h5 import approvals, pages  # noqa: F401  - registers the pages
     from bot.h5.site import H5Site
 
     return H5Site(runtime, wake).router()

@@ -18,6 +18,7 @@ from domain.models import (
     STAGE_LABELS,
     ApprovalFlow,
     ApprovalStep,
+    AuditEntry,
     Contact,
     Contract,
     Customer,
@@ -232,3 +233,33 @@ def overdue_approvals(uow: UnitOfWork, user_ids: set[int] | None, now: datetime)
         ids = user_ids or {-1}
         query = query.where(or_(Contract.submitter_id.in_(ids), ApprovalStep.assignee_id.in_(ids)))
     return list(uow.session.scalars(query.order_by(ApprovalStep.due_at)))
+
+
+# ------------------------------------------------------------------ contracts
+def can_see_contract(uow: UnitOfWork, viewer: User, contract: Contract) -> bool:
+    """The submitter, everyone in its approval chain (and their delegates), and the submitter's managers."""
+    from domain.services.approvals import delegators_of, flow_of
+
+    if contract.submitter_id == viewer.id:
+        return True
+    flow = flow_of(uow.session, contract)
+    involved = {contract.submitter_id}
+    for step in flow.steps:
+        involved |= {i for i in (step.assignee_id, step.escalated_to_id, step.decided_by_id) if i is not None}
+    if viewer.id in involved:
+        return True
+    if set(delegators_of(uow.session, viewer, uow.clock.now().date())) & involved:
+        return True
+    scope = scope_user_ids(uow, viewer)
+    return scope is None or contract.submitter_id in scope
+
+
+def contract_history(uow: UnitOfWork, contract: Contract) -> list[AuditEntry]:
+    """What happened to the contract and its approval, oldest first (from the audit log)."""
+    from domain.services.approvals import flow_of
+
+    flow = flow_of(uow.session, contract)
+    keys = [("contract", str(contract.id)), ("approval_flow", str(flow.id))]
+    keys += [("approval_step", str(step.id)) for step in flow.steps]
+    clauses = [(AuditEntry.entity_type == t) & (AuditEntry.entity_id == i) for t, i in keys]
+    return list(uow.session.scalars(select(AuditEntry).where(or_(*clauses)).order_by(AuditEntry.at, AuditEntry.id)))
