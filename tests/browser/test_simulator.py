@@ -228,10 +228,10 @@ def test_approve_a_contract_as_two_people_and_watch_every_copy_update(sim: Simul
     rep, director, legal = sim.open("ZhangWei"), sim.open("WangFang"), sim.open("SunLi")
     send_text(rep, "提交合同 苏州精工 38万")
     expect(rep.locator("#chat")).to_contain_text("已提交合同", timeout=20_000)
-    expect(last_card(rep, "合同审批")).to_contain_text("● 王芳 审批中", timeout=20_000)
-    task = last_card(rep, "合同审批").get_attribute("data-task")
+    expect(last_card(rep, "合同审批 · HT-")).to_contain_text("● 王芳 审批中", timeout=20_000)
+    task = last_card(rep, "合同审批 · HT-").get_attribute("data-task")
     mine = rep.locator(f"#chat [data-task='{task}']")  # this card, even after the next one arrives
-    theirs = last_card(director, "合同审批")
+    theirs = last_card(director, "合同审批 · HT-")
     expect(theirs).to_contain_text("¥380,000.00", timeout=20_000)
     expect(theirs).to_contain_text("叁拾捌万元整")
     sim.shot(director, "17-approval-card-director")
@@ -239,13 +239,27 @@ def test_approve_a_contract_as_two_people_and_watch_every_copy_update(sim: Simul
     expect(theirs).to_contain_text("已同意 · 王芳", timeout=20_000)  # the approver's copy …
     expect(mine).to_contain_text("已同意 · 王芳", timeout=20_000)  # … and the submitter's, in place
     expect(theirs.get_by_role("button", name="同意")).to_have_count(0)
-    next_card = last_card(legal, "合同审批")
+    next_card = last_card(legal, "合同审批 · HT-")
     expect(next_card).to_contain_text("✓ 王芳 已同意 → ● 孙丽 审批中", timeout=20_000)
     next_card.get_by_role("button", name="同意").click()
     expect(next_card).to_contain_text("已同意 · 孙丽", timeout=20_000)
     expect(rep.locator("#chat")).to_contain_text("孙丽（法务）已同意", timeout=20_000)
     sim.shot(rep, "18-approval-submitter-sees-progress")
     sim.shot(legal, "19-approval-card-legal-decided")
+    # The last approver opens the contract page from the card (WeCom OAuth through the fake) and approves there.
+    finance = sim.open("ZhouQiang")
+    last = last_card(finance, "合同审批 · HT-")
+    expect(last).to_contain_text("第 3/3 步", timeout=20_000)
+    last.locator("[data-testid=card-link]").click()  # 审批详情
+    view = webview(finance)
+    expect(view.locator("body")).to_contain_text("✓ 王芳 已同意 → ✓ 孙丽 已同意 → ● 周强 审批中", timeout=20_000)
+    sim.shot(finance, "20-approval-page-in-simulator")
+    view.get_by_role("button", name="同意").click()
+    expect(view.locator(".notice.ok")).to_contain_text("已同意", timeout=20_000)
+    finance.click("[data-testid=webview-close]")
+    expect(last).to_contain_text("已同意 · 周强", timeout=20_000)  # the card in chat follows the page
+    expect(rep.locator("#chat")).to_contain_text("已全部审批通过", timeout=20_000)
+    sim.shot(rep, "21-approval-done-submitter")
 
 
 def test_jump_the_clock_to_monday_and_the_leaderboard_arrives(sim: Simulator) -> None:
