@@ -10,7 +10,7 @@ Four kinds of payload reach us, all JSON:
 * **event-subscription pushes** after decryption (``{"EventType": "user_add_org", ...}``),
   turned into :class:`OrgEvent`;
 * **Stream frames and acks** (``specVersion``/``type``/``headers``/``data``), unwrapped
-  here so Stream mode can reuse everything once it is scheduled.
+  here so Stream mode (``bot/dingtalk/stream.py``) reuses everything.
 
 Card taps come out exactly like WeCom's ``template_card_event``: ``EventKind.CARD_ACTION``
 with ``CardAction(key=<our button action>, task_id=<outTrackId>)``, so the routers'

@@ -34,6 +34,7 @@ import logging
 import random
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote_plus
@@ -71,6 +72,7 @@ BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 60.0
 RECV_POLL_S = 0.5  # how often the reader looks at the stop flag
 MAX_FRAME_BYTES = 1_048_576
+STABLE_S = 30.0  # a connection that lived this long starts the backoff over
 
 
 def backoff_delay(
@@ -117,6 +119,7 @@ class StreamClient:
         self._ws: ClientConnection | None = None
         self._ws_lock = threading.Lock()
         self.connections = 0  # connections opened so far (tests and logs)
+        self._opened_at: float | None = None  # time.monotonic() when the current one opened
         self.connected = threading.Event()  # set while a connection is open
 
     # ----------------------------------------------------------------- lifecycle
@@ -147,7 +150,7 @@ class StreamClient:
         """Connect, read, reconnect — until :meth:`stop`."""
         failures = 0
         while not self._stop.is_set():
-            opened_before = self.connections
+            self._opened_at = None
             try:
                 endpoint, ticket = self.open_connection()
                 self._session(endpoint, ticket)
@@ -166,8 +169,11 @@ class StreamClient:
             ) as exc:
                 if self._stop.is_set():
                     break
-                # A connection that had opened starts the backoff over: one drop waits ~1 s.
-                failures = 1 if self.connections > opened_before else failures + 1
+                # After a connection that stayed up a while, one drop waits ~1 s; a server that
+                # accepts and drops at once keeps doubling the wait like any other failure.
+                opened_at = self._opened_at
+                stable = opened_at is not None and time.monotonic() - opened_at >= STABLE_S
+                failures = 1 if stable else failures + 1
                 delay = backoff_delay(failures, base=self.backoff_base_s, cap=self.backoff_cap_s)
                 log.warning(
                     "dingtalk stream connection failed; reconnecting",
@@ -209,6 +215,7 @@ class StreamClient:
                     return
                 self._ws = ws
             self.connections += 1
+            self._opened_at = time.monotonic()
             self.connected.set()
             log.info("dingtalk stream connected", extra={"connection": self.connections})
             try:
@@ -228,6 +235,7 @@ class StreamClient:
     def handle(self, raw: str | bytes) -> dict[str, Any] | None:
         """One frame → the ack to send, or None (nothing to ack, or the store failed).
 
+        Raises :class:`_Reconnect` for SYSTEM ``disconnect`` (no ack is expected for it).
         Public so the rules can be read in one place: store first, ack second."""
         now = int(self.clock.now().timestamp())
         try:
