@@ -326,7 +326,7 @@ def render_page(truth: QuoteTruth, rng: random.Random) -> tuple[Image.Image, tup
     headers = HEADERS[template]
     weights = WEIGHTS[template]
     table_w = PAGE_W - 2 * margin
-    xs = [margin]
+    xs: list[float] = [margin]
     for weight in weights:
         xs.append(xs[-1] + table_w * weight / sum(weights))
     row_h = size + rng.randint(22, 30)
