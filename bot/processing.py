@@ -4,12 +4,18 @@ The handler's domain changes, its outbox replies and the inbox row's
 "done" mark share one transaction, and "done" is only written while our
 lease holds. So a crash anywhere before the commit means the event is
 processed again later (by us or another worker), and never twice.
+
+A platform hook (``platform_events``, e.g. ``bot/dingtalk/orgevents.py`` for address-book
+events) sees the stored payload first, in the same unit of work; when it takes the event,
+no handler runs.  It exists because such events need platform APIs, which handlers may not call.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from domain.clock import Clock
 from domain.db import Database
@@ -29,6 +35,9 @@ log = logging.getLogger("salesbot.inbox")
 
 SORRY = "抱歉，处理你的消息时出错了，我们会尽快修复。请稍后再试。"
 
+# (unit of work, stored inbox payload) → True when the hook applied the event itself.
+PlatformEventHook = Callable[[UnitOfWork, dict[str, Any]], bool]
+
 
 class InboxProcessor:
     def __init__(
@@ -39,8 +48,10 @@ class InboxProcessor:
         lease: timedelta = inbox.DEFAULT_LEASE,
         conversations: ConversationStore | None = None,
         links: PageLinks | None = None,
+        platform_events: PlatformEventHook | None = None,
     ) -> None:
         self.db = db
+        self.platform_events = platform_events
         self.router = router
         self.clock = clock
         self.lease = lease
@@ -59,11 +70,12 @@ class InboxProcessor:
             row = inbox.load(session, event_id) if lease_until else None
             if row is None or lease_until is None:
                 return False
-            event = InboundEvent.from_dict(row.payload)
+            payload = dict(row.payload)
+            event = InboundEvent.from_dict(payload)
             attempts = row.attempts
         cause = f"{event.platform}:{event.dedupe_key}"
         try:
-            return self._run(event_id, lease_until, event, cause)
+            return self._run(event_id, lease_until, event, cause, payload)
         except Exception as exc:  # noqa: BLE001 - any bug must not lose the event
             log.exception("inbox event failed", extra={"inbox_id": event_id, "attempts": attempts})
             retry_at = self.clock.now() + timedelta(seconds=30 * attempts)
@@ -74,8 +86,12 @@ class InboxProcessor:
                 self._apologise(event_id, event, cause)
             return True
 
-    def _run(self, event_id: int, lease_until: datetime, event: InboundEvent, cause: str) -> bool:
+    def _run(
+        self, event_id: int, lease_until: datetime, event: InboundEvent, cause: str, payload: dict[str, Any]
+    ) -> bool:
         with UnitOfWork(self.db, self.clock, cause=cause) as uow:
+            if self.platform_events is not None and self.platform_events(uow, payload):
+                return self._finish(uow, event_id, lease_until)
             sender = find_user_by_platform(uow, event.platform, event.sender_id)
             uow.act_as(sender, sender.name if sender else f"{event.platform}:{event.sender_id}")
             ctx = HandlerContext(
@@ -94,10 +110,14 @@ class InboxProcessor:
                 uow.rollback()
                 ctx.replies = Replies(uow.session, self.clock, cause + ":error")
                 ctx.say(exc.message)
-            if not inbox.finish(uow.session, event_id, lease_until, self.clock.now()):
-                log.warning("inbox lease lost; another worker owns the event", extra={"inbox_id": event_id})
-                return False
-            uow.commit()
+            return self._finish(uow, event_id, lease_until)
+
+    def _finish(self, uow: UnitOfWork, event_id: int, lease_until: datetime) -> bool:
+        """Mark the row done and commit everything with it, only while our lease holds."""
+        if not inbox.finish(uow.session, event_id, lease_until, self.clock.now()):
+            log.warning("inbox lease lost; another worker owns the event", extra={"inbox_id": event_id})
+            return False
+        uow.commit()
         return True
 
     def _apologise(self, event_id: int, event: InboundEvent, cause: str) -> None:

@@ -15,6 +15,7 @@ from bot.channels import Channel
 from bot.delivery import Deliverer
 from bot.dingtalk.channel import DingTalkChannel, build_dingtalk_client
 from bot.dingtalk.client import DingTalkClient
+from bot.dingtalk.orgevents import DingTalkOrgEvents
 from bot.dingtalk.stream import StreamClient
 from bot.erp import ErpWebhookChannel
 from bot.jobs_runner import JobRunner
@@ -122,7 +123,15 @@ class Runtime:
         lease = timedelta(seconds=self.settings.inbox_lease_s)
         conversations = RedisConversations(self.redis) if self.redis is not None else DatabaseConversations()
         links = self.page_links
-        processor = InboxProcessor(self.db, build_router(), self.clock, lease, conversations, links=links)
+        processor = InboxProcessor(
+            self.db,
+            build_router(),
+            self.clock,
+            lease,
+            conversations,
+            links=links,
+            platform_events=DingTalkOrgEvents(self.dingtalk_client),
+        )
         jobs = JobRunner(
             self.db, self.clock, self.channels, self.settings.ocr_engine, conversations, links=links
         )

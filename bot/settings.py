@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     dingtalk_app_secret: str | None = None
     dingtalk_robot_code: str | None = None  # defaults to the app key (internal-app robots)
     dingtalk_agent_id: int | None = None  # only for work notifications (工作通知)
+    dingtalk_corp_id: str | None = None  # CorpId for the H5 pages' 免登 JSAPI (requestAuthCode)
     dingtalk_token: str | None = None  # event subscription (事件订阅) token
     dingtalk_aes_key: str | None = None  # event subscription aes_key (43 characters)
     dingtalk_mode: Literal["http", "stream"] = "http"  # how callbacks arrive: HTTP endpoints or a Stream socket

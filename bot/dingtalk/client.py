@@ -16,7 +16,8 @@ access-token, errors as HTTP     ``POST /v1.0/robot/groupMessages/send`` (robot 
                                  ``POST /v1.0/robot/messageFiles/download`` (then a plain GET)
 oapi.dingtalk.com (legacy;       ``GET /gettoken`` (its own token), ``POST /media/upload`` (images for
 ?access_token=, JSON errcode)    sampleImageMsg), ``POST /topapi/message/corpconversation/asyncsend_v2``,
-                                 ``POST /topapi/v2/department/listsub`` + ``/topapi/v2/user/list`` (org sync)
+                                 ``POST /topapi/v2/department/listsub`` + ``/topapi/v2/user/list`` (org sync),
+                                 ``POST /topapi/v2/user/getuserinfo`` (H5 免登 code → userid)
 custom robot webhook             ``POST /robot/send?access_token=…&timestamp=…&sign=…`` (no app token)
 ==============================  ===========================================================
 
@@ -546,6 +547,21 @@ class DingTalkClient:
             if not result.get("has_more") or not isinstance(next_cursor, int) or next_cursor <= cursor:
                 return users
             cursor = next_cursor
+
+    # ----------------------------------------------------------------- H5 micro-app SSO (D9)
+    def get_user_info_by_code(self, code: str) -> JSON:
+        """oapi ``/topapi/v2/user/getuserinfo``: the 免登 auth code a page got from the JSAPI
+        (``requestAuthCode``; single use, 5 minutes) → ``{"userid", "name", "unionid", …}``.
+
+        Why the oapi call and not the new API: the new ``/v1.0/oauth2/userAccessToken`` is
+        for third-party login (扫码登录), not for an internal app's in-client 免登 code.
+        A bad, expired or reused code is a :class:`DingTalkAPIError` (errcode UNCONFIRMED).
+        """
+        payload = self._oapi("POST", "/topapi/v2/user/getuserinfo", json_body={"code": code})
+        result = payload.get("result")
+        if not isinstance(result, dict) or not result.get("userid"):
+            raise DingTalkAPIError(None, "getuserinfo answered without userid", "/topapi/v2/user/getuserinfo")
+        return result
 
     # ----------------------------------------------------------------- work notifications (D5)
     def send_work_notification(self, user_ids: Sequence[str], msg: JSON) -> int:

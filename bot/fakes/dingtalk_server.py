@@ -30,7 +30,8 @@ One createAndDeliver may name several spaces (``dtv1.card//IM_ROBOT.a;IM_ROBOT.b
 instance, a copy in each chat, one update for all.  Contacts for the org sync
 (``add_department``, ``add_user(..., departments=, leader_in=)``) are served by oapi
 ``/topapi/v2/department/listsub`` (direct children) and ``/topapi/v2/user/list`` (pages by
-cursor, ``leader`` = 主管 of the listed department).
+cursor, ``leader`` = 主管 of the listed department).  H5 免登 (D9): ``issue_auth_code(userid)``
+gives what the page's JSAPI would get; ``/topapi/v2/user/getuserinfo`` spends it once (5 min).
 
 Callbacks (robot messages, event pushes, card taps) are played by
 :class:`bot.fakes.dingtalk_driver.DingTalkDriver`, which asks this fake whether a tap is
@@ -95,6 +96,7 @@ WEBHOOK_LIMIT_PER_MINUTE = 20  # D8
 WEBHOOK_BLOCK_S = 600  # D8: throttled for 10 min
 WORK_NOTICE_PER_USER_PER_DAY = 500  # D5 (internal apps)
 SIGN_WINDOW_MS = 3_600_000
+AUTH_CODE_TTL_S = 300  # D9: 免登 codes live 5 minutes, single use
 BUSINESS_UTC_OFFSET_S = 8 * 3600  # "once per day" is a Beijing day
 
 # --------------------------------------------------------------------------- error codes
@@ -119,6 +121,7 @@ LEGACY_BAD_AGENT = 40056  # UNCONFIRMED
 LEGACY_BAD_MEDIA = 40004  # UNCONFIRMED: invalid media type
 LEGACY_EMPTY_MEDIA = 40006  # UNCONFIRMED
 LEGACY_DEPT_NOT_FOUND = 60003  # "未找到部门" (DingTalk's user/listid error table)
+LEGACY_BAD_AUTH_CODE = 40078  # UNCONFIRMED: "不存在的临时授权码" (unknown, used or expired 免登 code)
 USER_LIST_MAX_SIZE = 100  # topapi/v2/user/list: size 1-100
 WEBHOOK_SECURITY = 310000  # D8
 WEBHOOK_THROTTLED = 130101  # D8, UNCONFIRMED
@@ -458,6 +461,7 @@ class FakeDingTalk:
         self._notice_contents: set[tuple[str, int, str]] = set()
         self._dropped: list[DroppedNotice] = []
         self._faults: dict[str, deque[tuple[int, str | int]]] = defaultdict(deque)
+        self._auth_codes: dict[str, tuple[str, float]] = {}  # 免登 code -> (userid, issued at)
         self._requests: list[RecordedRequest] = []
         self._ids = itertools.count(1)
         self._server = BackgroundServer(self._build_asgi_app(), host=host, port=port)
@@ -561,6 +565,16 @@ class FakeDingTalk:
         with self._lock:
             for _ in range(times):
                 self._faults[path].append((status_or_errcode, code))
+
+    def issue_auth_code(self, userid: str) -> str:
+        """What ``dd.runtime.permission.requestAuthCode`` gives a page opened by ``userid`` in the
+        DingTalk client (D9): single use, 5 minutes, for this company's apps."""
+        with self._lock:
+            if userid not in self._users:
+                raise KeyError(f"unknown userid {userid!r}")
+            code = secrets.token_hex(16)
+            self._auth_codes[code] = (userid, self.clock())
+            return code
 
     # ----------------------------------------------------------------- card taps (used by the driver)
     def click_card(self, userid: str, out_track_id: str, action: str) -> Click:
@@ -984,6 +998,27 @@ class FakeDingTalk:
         more = cursor + size < len(people)
         return {"result": {"has_more": more, "next_cursor": cursor + size if more else 0, "list": listed}}
 
+    def _h_getuserinfo(self, ctx: _Ctx) -> JSON:
+        """免登 code → userid (D9); the code is spent even when the answer is then refused."""
+        self._legacy_app(ctx)
+        data = ctx.json_body(legacy=True)
+        issued = self._auth_codes.pop(str(data.get("code", "")), None)
+        if issued is None or self.clock() > issued[1] + AUTH_CODE_TTL_S:
+            raise _LegacyError(LEGACY_BAD_AUTH_CODE, "不存在的临时授权码")
+        userid = issued[0]
+        return {
+            "result": {
+                "userid": userid,
+                "unionid": hashlib.sha1(userid.encode()).hexdigest()[:20],
+                "associated_unionid": "",
+                "name": self._users.get(userid, userid),
+                "device_id": secrets.token_hex(8),
+                "sys": False,
+                "sys_level": 0,
+            },
+            "request_id": secrets.token_hex(8),
+        }
+
     def _h_work_notice(self, ctx: _Ctx) -> JSON:
         app = self._legacy_app(ctx)
         data = ctx.json_body(legacy=True)
@@ -1081,6 +1116,7 @@ class FakeDingTalk:
         ("POST", "/topapi/message/corpconversation/asyncsend_v2"): "_h_work_notice",
         ("POST", "/topapi/v2/department/listsub"): "_h_dept_listsub",
         ("POST", "/topapi/v2/user/list"): "_h_user_list",
+        ("POST", "/topapi/v2/user/getuserinfo"): "_h_getuserinfo",
         ("POST", "/robot/send"): "_h_webhook",
     }
 

@@ -1,4 +1,4 @@
-"""Who is looking at an H5 page: a signed card link, a session cookie, or WeCom OAuth.
+"""Who is looking at an H5 page: a signed card link, a session cookie, WeCom OAuth or DingTalk 免登.
 
 Order of trust:
 
@@ -12,7 +12,15 @@ Order of trust:
    the browser back to ``/h5/auth/wecom`` with a single-use code, which
    ``/cgi-bin/auth/getuserinfo`` turns into the member's UserID.
 
-Nothing else: with no WeCom configured and no valid link, the answer is 403.
+4. **DingTalk 免登** (protocols.md D9): a page opened inside the DingTalk client
+   (user agent contains "DingTalk", or ``?platform=dingtalk``) without a session gets a
+   tiny login page whose script asks the JSAPI for a single-use auth code
+   (``dd.runtime.permission.requestAuthCode``) and goes to ``/h5/auth/dingtalk?code=…&next=…``;
+   the server turns the code into the UserID with ``/topapi/v2/user/getuserinfo``.
+   The JSAPI script must come from DingTalk's CDN (``DINGTALK_JSAPI_URL``) in production;
+   tests drive ``/h5/auth/dingtalk`` directly with a code the fake issues.
+
+Nothing else: with no WeCom or DingTalk configured and no valid link, the answer is 403.
 """
 
 from __future__ import annotations
@@ -36,6 +44,10 @@ SESSION_TTL = timedelta(hours=8)
 STATE_TTL_S = 600
 SESSION_PURPOSE = "session"  # never a page path (those start with "/"), so a link signature is no cookie
 OAUTH_RETURN_PATH = "/h5/auth/wecom"
+DINGTALK_STATE_COOKIE = "salesbot_dd_state"
+DINGTALK_AUTH_PATH = "/h5/auth/dingtalk"
+# DingTalk's own CDN build of the JSAPI (dingtalk-jsapi); it only works inside the DingTalk client.
+DINGTALK_JSAPI_URL = "https://g.alicdn.com/dingding/dingtalk-jsapi/3.0.25/dingtalk.open.js"
 
 
 class PageDenied(Exception):
@@ -143,6 +155,14 @@ def oauth_redirect(
         STATE_COOKIE, state, max_age=STATE_TTL_S, path=OAUTH_RETURN_PATH, httponly=True, samesite="lax"
     )
     return response
+
+
+def from_dingtalk(request: Request) -> bool:
+    """Opened in the DingTalk client (its user agent says so) or marked ``?platform=dingtalk``
+    by the workbench link: then the login is DingTalk 免登, not a WeCom redirect."""
+    return "dingtalk" in request.headers.get("user-agent", "").lower() or (
+        request.query_params.get("platform") == "dingtalk"
+    )
 
 
 def safe_next(path: str | None) -> str:

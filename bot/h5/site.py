@@ -10,7 +10,7 @@ Adding a page is one function in ``bot/h5/pages.py`` (or a module of its own, im
             view.deny("你无权查看这个审批")
         return Page("approval.html", "合同审批", {"flow": flow})
 
-The decorator logs the viewer in (signed link, session cookie, WeCom OAuth),
+The decorator logs the viewer in (signed link, session cookie, WeCom OAuth, DingTalk 免登),
 opens a ``UnitOfWork`` acting as the viewer, turns ``PageDenied`` / ``NotFound``
 into a Chinese error page with the right status, and renders the template
 (``bot/h5/templates``, autoescaped) with the common context. A page that
@@ -37,10 +37,14 @@ from sqlalchemy import select
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.h5.auth import (
+    DINGTALK_AUTH_PATH,
+    DINGTALK_JSAPI_URL,
+    DINGTALK_STATE_COOKIE,
     OAUTH_RETURN_PATH,
     SESSION_COOKIE,
     STATE_COOKIE,
     PageDenied,
+    from_dingtalk,
     identify,
     oauth_redirect,
     safe_next,
@@ -204,6 +208,7 @@ class H5Site:
         for path, methods, fn in PAGES:
             router.add_api_route(path, self._endpoint(fn), methods=list(methods))
         router.add_api_route(OAUTH_RETURN_PATH, self._oauth_return, methods=["GET"])
+        router.add_api_route(DINGTALK_AUTH_PATH, self._dingtalk_return, methods=["GET"])
         router.add_api_route("/h5/logout", self._logout, methods=["GET", "POST"])
         router.add_api_route("/h5/static/{name}", self._static, methods=["GET"])
         return router
@@ -274,11 +279,13 @@ class H5Site:
 
     def _login(self, request: Request) -> Response:
         s = self.rt.settings
+        next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if from_dingtalk(request) and self.rt.dingtalk_client is not None and s.dingtalk_corp_id:
+            return self._dingtalk_login_page(next_path)
         if self.rt.wecom_client is None or not s.wecom_corp_id:
             return self.error(
                 403, "请从企业微信打开", "这个页面需要登录：请在企业微信里点开卡片上的链接，或从工作台进入。"
             )
-        next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return oauth_redirect(
             oauth_base=s.wecom_oauth_base,
             public_base_url=s.public_base_url,
@@ -315,6 +322,56 @@ class H5Site:
         response = RedirectResponse(safe_next(q.get("next")), status_code=303)
         set_session(response, self.links, key, self.rt.clock.now())
         response.delete_cookie(STATE_COOKIE, path=OAUTH_RETURN_PATH)
+        return response
+
+    def _dingtalk_login_page(self, next_path: str) -> Response:
+        """Inside DingTalk there is no OAuth redirect: the page itself asks the JSAPI for a
+        免登 code and brings it to ``/h5/auth/dingtalk`` (protocols.md D9)."""
+        # A state bound to this browser (cookie) and carried by the page's redirect: a code
+        # fetched on someone else's device cannot log this browser in (login CSRF).
+        state = secrets.token_hex(16)
+        context = {
+            "jsapi_url": DINGTALK_JSAPI_URL,
+            "corp_id": self.rt.settings.dingtalk_corp_id,
+            "auth_path": DINGTALK_AUTH_PATH,
+            "next_path": safe_next(next_path),
+            "state": state,
+        }
+        response = self.render(Page("dingtalk_login.html", "钉钉登录", context), None)
+        response.set_cookie(
+            DINGTALK_STATE_COOKIE, state, max_age=600, path=DINGTALK_AUTH_PATH, httponly=True, samesite="lax"
+        )
+        return response
+
+    async def _dingtalk_return(self, request: Request) -> Response:
+        return await run_in_threadpool(self._dingtalk_finish, request)
+
+    def _dingtalk_finish(self, request: Request) -> Response:
+        """The login page brought a 免登 code: ask DingTalk who it is, then open ``next``."""
+        from bot.dingtalk.client import DingTalkError
+
+        q = request.query_params
+        if self.links is None or self.rt.dingtalk_client is None:
+            return self.error(503, "页面未启用", "钉钉登录未配置。")
+        code = q.get("code", "")
+        if not code:
+            return self.error(403, "登录失败", "缺少钉钉登录码，请在钉钉里重新打开页面。")
+        expected = request.cookies.get(DINGTALK_STATE_COOKIE)
+        if not expected or not secrets.compare_digest(expected, q.get("state", "")):
+            return self.error(403, "登录失败", "登录已过期或不是从这个页面发起的，请在钉钉里重新打开页面。")
+        try:
+            info = self.rt.dingtalk_client.get_user_info_by_code(code)
+        except DingTalkError:
+            log.warning("dingtalk auth code refused", exc_info=True)
+            return self.error(403, "登录失败", "钉钉登录码无效或已过期，请在钉钉里重新打开页面。")
+        with UnitOfWork(self.rt.db, self.rt.clock) as uow:
+            user = find_user_by_platform(uow, "dingtalk", str(info["userid"]))
+            if user is None:
+                return self.error(403, "账号未开通", "你还没有开通销售助手，请联系管理员。")
+            key = user.key
+        response = RedirectResponse(safe_next(q.get("next")), status_code=303)
+        set_session(response, self.links, key, self.rt.clock.now())
+        response.delete_cookie(DINGTALK_STATE_COOKIE, path=DINGTALK_AUTH_PATH)
         return response
 
     async def _logout(self, request: Request) -> Response:

@@ -107,3 +107,19 @@ def sync_members(
         else:
             result.unchanged += 1
     return result
+
+
+def deactivate_platform_user(uow: UnitOfWork, platform: str, userid: str) -> User | None:
+    """Someone left the company on the platform (e.g. DingTalk ``user_leave_org``): deactivate,
+    never delete, so their customers and records keep an owner.  Only the active flag changes;
+    org-file-managed users keep their file role and manager.  None when nobody active has
+    that platform id (already gone, or never synced), so a repeated event changes nothing."""
+    column = User.wecom_userid if platform == "wecom" else User.dingtalk_userid
+    user = uow.session.scalar(select(User).where(column == userid, User.active.is_(True)))
+    if user is None:
+        return None
+    before = snapshot(user, SYNC_FIELDS)
+    user.active = False
+    uow.flush()
+    uow.audit("user.deactivate", "user", user.id, before, snapshot(user, SYNC_FIELDS))
+    return user

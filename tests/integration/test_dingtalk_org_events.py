@@ -1,0 +1,78 @@
+"""DingTalk address-book events pushed through the fake change the org (once, audited)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from domain.models import AuditEntry, InboxEvent, User
+from tests.e2e.dingtalk_stack import ZHANG, DingTalkStack, dingtalk_stack
+
+XU = "0160000001"
+
+
+@pytest.fixture
+def stack(db_url: str) -> Iterator[DingTalkStack]:
+    with dingtalk_stack(db_url) as s:
+        yield s
+
+
+def _user(stack: DingTalkStack, userid: str) -> User | None:
+    with stack.db.sessions() as s:
+        return s.scalar(select(User).where(User.dingtalk_userid == userid))
+
+
+def _audits(stack: DingTalkStack, action: str) -> list[AuditEntry]:
+    with stack.db.sessions() as s:
+        return list(
+            s.scalars(select(AuditEntry).where(AuditEntry.action == action, AuditEntry.actor_label == "钉钉通讯录"))
+        )
+
+
+def _all_done(stack: DingTalkStack, count: int) -> bool:
+    with stack.db.sessions() as s:
+        done = s.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.status == "done"))
+        return done == count
+
+
+def test_a_leave_event_deactivates_the_user_once_and_keeps_the_file_role(stack: DingTalkStack) -> None:
+    before = _user(stack, ZHANG)
+    assert before is not None and before.active and before.managed_by_file
+    event = {"EventType": "user_leave_org", "TimeStamp": "1700000000000", "UserId": [ZHANG]}
+    body, params = stack.driver.event_envelope(event)
+    first = stack.driver.post_event(body, params)
+    assert first.status_code == 200 and stack.driver.decrypt_event_reply(first) == "success"
+    stack.wait_until(lambda: _all_done(stack, 1), what="the leave event processed")
+    after = _user(stack, ZHANG)
+    assert after is not None and not after.active
+    assert (after.role, after.manager_id, after.name) == (before.role, before.manager_id, before.name)
+    [entry] = _audits(stack, "user.deactivate")
+    assert entry.entity_type == "user" and entry.entity_id == str(after.id) and entry.actor_label == "钉钉通讯录"
+    assert entry.before is not None and entry.before["active"] is True
+    assert entry.after is not None and entry.after["active"] is False
+
+    # DingTalk pushes the same event again (a retry): one inbox row, nothing changes.
+    again = stack.driver.post_event(body, params)
+    assert again.status_code == 200 and stack.driver.decrypt_event_reply(again) == "success"
+    # A second, distinct leave for someone already gone changes nothing either.
+    stack.driver.send_event("user_leave_org", UserId=[ZHANG])
+    stack.wait_until(lambda: _all_done(stack, 2), what="the second leave event processed")
+    assert len(_audits(stack, "user.deactivate")) == 1
+    with stack.db.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(InboxEvent)) == 2
+
+
+def test_add_and_modify_events_read_the_person_from_contacts(stack: DingTalkStack) -> None:
+    stack.fake.add_user(XU, "徐明", departments=[1])
+    stack.driver.send_event("user_add_org", UserId=[XU])
+    stack.wait_until(lambda: _user(stack, XU) is not None, what="the new user")
+    added = _user(stack, XU)
+    assert added is not None and added.name == "徐明" and added.active and not added.managed_by_file
+    assert [e.entity_id for e in _audits(stack, "user.create")] == [str(added.id)]
+
+    stack.fake.add_user(XU, "徐明明", departments=[1])  # renamed in DingTalk
+    stack.driver.send_event("user_modify_org", UserId=[XU])
+    stack.wait_until(lambda: (u := _user(stack, XU)) is not None and u.name == "徐明明", what="the new name")
+    assert len(_audits(stack, "user.sync")) == 1
