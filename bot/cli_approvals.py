@@ -5,27 +5,14 @@ Registered in ``bot.cli`` as ``app.add_typer(approvals_app, name="approvals")``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 import yaml
 
-from domain.db import Database
+from bot.cli_db import cli_database
 
 approvals_app = typer.Typer(help="合同审批规则 / Contract approval rules.", no_args_is_help=True, add_completion=False)
-
-
-@contextmanager
-def _database() -> Iterator[Database]:
-    from bot.settings import load_settings
-
-    db = Database(load_settings().database_url)
-    try:
-        yield db
-    finally:
-        db.dispose()
 
 
 @approvals_app.command("load")
@@ -41,7 +28,7 @@ def load(file: Path = typer.Argument(..., help="Rules YAML, see examples/approva
     except yaml.YAMLError as exc:
         typer.echo(f"规则文件不是有效的 YAML / not valid YAML: {exc}", err=True)
         raise typer.Exit(1) from exc
-    with _database() as db, UnitOfWork(db, actor_label="admin", cause="cli:approvals-load") as uow:
+    with cli_database() as db, UnitOfWork(db, actor_label="admin", cause="cli:approvals-load") as uow:
         try:
             row, created = load_rules(uow, source, data)
         except DomainError as exc:
@@ -56,7 +43,7 @@ def show() -> None:
     """Print the active rules: each rule's condition and chain, and the version flows will record."""
     from domain.services.approvals import active_ruleset
 
-    with _database() as db, db.sessions() as session:
+    with cli_database() as db, db.sessions() as session:
         ruleset = active_ruleset(session)
     typer.echo(f"version {ruleset.version} · due {ruleset.due_hours} h · reminder {ruleset.remind_hours} h")
     for rule in ruleset.rules:

@@ -8,14 +8,14 @@ Registered in ``bot.cli`` as ``app.add_typer(webhooks_app, name="webhooks")``.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import typer
 
+from bot.cli_db import cli_database
+
 if TYPE_CHECKING:
-    from domain.db import Database
+    pass
 
 webhooks_app = typer.Typer(
     help="ERP webhooks (金蝶/用友): signed JSON events on contract approval.",
@@ -24,18 +24,6 @@ webhooks_app = typer.Typer(
 )
 
 ADMIN = "admin-cli"
-
-
-@contextmanager
-def _database() -> Iterator[Database]:
-    from bot.settings import load_settings
-    from domain.db import Database
-
-    db = Database(load_settings().database_url)
-    try:
-        yield db
-    finally:
-        db.dispose()
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -57,7 +45,7 @@ def add(
 
     generated = secret is None
     secret = secret if secret is not None else secrets.token_urlsafe(32)
-    with _database() as db, UnitOfWork(db, actor_label=ADMIN, cause="cli:webhooks-add") as uow:
+    with cli_database() as db, UnitOfWork(db, actor_label=ADMIN, cause="cli:webhooks-add") as uow:
         try:
             endpoint = add_endpoint(uow, url, secret)
             uow.commit()
@@ -74,7 +62,7 @@ def list_cmd() -> None:
     from domain.clock import format_local
     from domain.services.webhooks import DeliveryCounts, delivery_counts, list_endpoints
 
-    with _database() as db, db.sessions() as session:
+    with cli_database() as db, db.sessions() as session:
         endpoints = list_endpoints(session)
         if not endpoints:
             typer.echo("没有 webhook / no webhook endpoints (add one: salesbot webhooks add URL)")
@@ -98,7 +86,7 @@ def failures_cmd(limit: int = typer.Option(50, help="How many, newest first.")) 
     from domain.clock import format_local
     from domain.services.webhooks import failures
 
-    with _database() as db, db.sessions() as session:
+    with cli_database() as db, db.sessions() as session:
         rows = failures(session, limit=limit)
         if not rows:
             typer.echo("没有失败的推送 / no failed or retrying webhook deliveries")
@@ -123,7 +111,7 @@ def disable_cmd(
     from domain.errors import DomainError
     from domain.services.webhooks import disable_endpoint
 
-    with _database() as db, db.sessions() as session:
+    with cli_database() as db, db.sessions() as session:
         try:
             e = disable_endpoint(session, endpoint, reason, SystemClock().now(), actor_label=ADMIN)
         except DomainError as exc:
@@ -139,7 +127,7 @@ def enable_cmd(endpoint: str = typer.Argument(..., help="Endpoint number (see li
     from domain.errors import DomainError
     from domain.services.webhooks import enable_endpoint
 
-    with _database() as db, db.sessions() as session:
+    with cli_database() as db, db.sessions() as session:
         try:
             e = enable_endpoint(session, endpoint, SystemClock().now(), actor_label=ADMIN)
         except DomainError as exc:
@@ -155,7 +143,7 @@ def retry_cmd(endpoint: str = typer.Argument(..., help="Endpoint number (see lis
     from domain.errors import DomainError
     from domain.services.webhooks import retry_failed
 
-    with _database() as db, db.sessions() as session:
+    with cli_database() as db, db.sessions() as session:
         try:
             count = retry_failed(session, endpoint, SystemClock().now(), actor_label=ADMIN)
         except DomainError as exc:

@@ -8,6 +8,7 @@ those calls and says what happened.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from domain.models import ApprovalFlow, ApprovalStep, Contract, Customer, Quote,
 from domain.money import format_yuan, to_upper_amount
 from domain.services import approvals, cardstate
 from domain.services.customers import find_customers
+from domain.services.pages import can_see_contract
 from handlers.approval_notices import notify_outcome, notify_withdrawn, send_step_card
 from handlers.commands import card_id_for, command_text
 from handlers.context import HandlerContext
@@ -239,7 +241,7 @@ def on_reason_text(ctx: HandlerContext) -> None:
 
 
 # ------------------------------------------------------------------ commands
-def _text_rx(rx: re.Pattern[str]) -> object:
+def _text_rx(rx: re.Pattern[str]) -> Callable[[HandlerContext], bool]:
     return lambda ctx: ctx.event.kind == EventKind.TEXT and rx.match(command_text(ctx.event.text)) is not None
 
 
@@ -257,6 +259,18 @@ def _contract_for(ctx: HandlerContext, number: str, *, pending_only: bool) -> Co
             return contract
     ctx.say("你还没有提交过合同。" if not pending_only else "你没有审批中的合同。")
     return None
+
+
+def _named_contract(
+    ctx: HandlerContext, rx: re.Pattern[str], *, pending_only: bool
+) -> tuple[Contract, ApprovalFlow] | None:
+    """The contract a command names (``催办 HT-…``), or the sender's latest; None after saying why."""
+    m = rx.match(command_text(ctx.event.text))
+    assert m is not None
+    contract = _contract_for(ctx, m.group("number"), pending_only=pending_only)
+    if contract is None:
+        return None
+    return contract, approvals.flow_of(ctx.uow.session, contract)
 
 
 def _progress_text(flow: ApprovalFlow) -> str:
@@ -277,29 +291,26 @@ def _progress_text(flow: ApprovalFlow) -> str:
     return "\n".join(lines)
 
 
-@router.on(_text_rx(PROGRESS_RX))  # type: ignore[arg-type]
+@router.on(_text_rx(PROGRESS_RX))
 def on_progress(ctx: HandlerContext) -> None:
-    m = PROGRESS_RX.match(command_text(ctx.event.text))
-    assert m is not None and ctx.sender is not None
-    contract = _contract_for(ctx, m.group("number"), pending_only=False)
-    if contract is None:
+    assert ctx.sender is not None
+    found = _named_contract(ctx, PROGRESS_RX, pending_only=False)
+    if found is None:
         return
-    flow = approvals.flow_of(ctx.uow.session, contract)
-    involved = {contract.submitter_id, *(s.assignee_id for s in flow.steps), *(s.escalated_to_id for s in flow.steps)}
-    if ctx.sender.id not in involved and ctx.sender.role not in ("manager", "director", "admin"):
+    contract, flow = found
+    if not can_see_contract(ctx.uow, ctx.sender, contract):
         ctx.say("你没有权限查看这份合同的审批进度。")
         return
     ctx.say(_progress_text(flow))
 
 
-@router.on(_text_rx(NUDGE_RX))  # type: ignore[arg-type]
+@router.on(_text_rx(NUDGE_RX))
 def on_nudge(ctx: HandlerContext) -> None:
-    m = NUDGE_RX.match(command_text(ctx.event.text))
-    assert m is not None and ctx.sender is not None
-    contract = _contract_for(ctx, m.group("number"), pending_only=True)
-    if contract is None:
+    assert ctx.sender is not None
+    found = _named_contract(ctx, NUDGE_RX, pending_only=True)
+    if found is None:
         return
-    flow = approvals.flow_of(ctx.uow.session, contract)
+    contract, flow = found
     try:
         step = approvals.nudge(ctx.uow, flow, ctx.sender)
     except DomainError as exc:
@@ -318,14 +329,13 @@ def on_nudge(ctx: HandlerContext) -> None:
     ctx.say(f"已提醒 {step.assignee.name} 审批合同 {contract.number}。4 小时内不能重复催办。")
 
 
-@router.on(_text_rx(WITHDRAW_RX))  # type: ignore[arg-type]
+@router.on(_text_rx(WITHDRAW_RX))
 def on_withdraw(ctx: HandlerContext) -> None:
-    m = WITHDRAW_RX.match(command_text(ctx.event.text))
-    assert m is not None and ctx.sender is not None
-    contract = _contract_for(ctx, m.group("number"), pending_only=True)
-    if contract is None:
+    assert ctx.sender is not None
+    found = _named_contract(ctx, WITHDRAW_RX, pending_only=True)
+    if found is None:
         return
-    flow = approvals.flow_of(ctx.uow.session, contract)
+    contract, flow = found
     try:
         approvals.withdraw(ctx.uow, flow, ctx.sender)
     except DomainError as exc:
@@ -339,7 +349,7 @@ def _find_user(ctx: HandlerContext, name: str) -> User | None:
     return ctx.uow.session.scalar(select(User).where(User.name == name, User.active.is_(True)))
 
 
-@router.on(_text_rx(DELEGATE_RX))  # type: ignore[arg-type]
+@router.on(_text_rx(DELEGATE_RX))
 def on_delegate(ctx: HandlerContext) -> None:
     m = DELEGATE_RX.match(command_text(ctx.event.text))
     assert m is not None and ctx.sender is not None
