@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -26,6 +27,7 @@ DEFAULT_RULES_YAML = """\
 # 审批人：relation（manager 直属上级 / manager_of_manager 上级的上级）或 role（director 区域总监 / legal 法务 / finance 财务 / manager 销售经理）。
 due_hours: 48      # 每一步的审批时限（小时）
 remind_hours: 24   # 超过多少小时提醒审批人
+# working_hours: "09:00-18:00"   # 可选：只按工作日的上班时间计时（跳过法定节假日，调休上班日照常计时）
 rules:
   - name: 常规合同
     when: {amount_at_most: 300000}
@@ -86,6 +88,23 @@ class RuleSet:
     due_hours: int = 48
     remind_hours: int = 24
     extra: dict[str, Any] = field(default_factory=dict)
+    # When set, deadlines count only this window of China's workdays (Shanghai time).
+    working_hours: tuple[time, time] | None = None
+
+    def after(self, start: datetime, hours: int) -> datetime:
+        """``start`` + ``hours``, in working hours when configured, else in calendar hours.
+
+        A year the holiday calendar does not know yet falls back to calendar hours, so a
+        contract can always be submitted (the scheduler is the one that fails loudly).
+        """
+        if self.working_hours is None:
+            return start + timedelta(hours=hours)
+        from domain.workcalendar import CalendarDataMissing, add_working_hours
+
+        try:
+            return add_working_hours(start, hours, *self.working_hours)
+        except CalendarDataMissing:
+            return start + timedelta(hours=hours)
 
     def choose(self, amount: Decimal, customer_level: str | None = None, team: str | None = None) -> Rule:
         for rule in self.rules:
@@ -156,7 +175,27 @@ def parse_rules(data: Any) -> RuleSet:
     due, remind = data.get("due_hours", 48), data.get("remind_hours", 24)
     if not isinstance(due, int) or not isinstance(remind, int) or not 0 < remind < due:
         raise ValidationFailed("due_hours 和 remind_hours 需要是整数，且 0 < remind_hours < due_hours")
-    return RuleSet(version=version_of(data), rules=tuple(rules), due_hours=due, remind_hours=remind)
+    return RuleSet(
+        version=version_of(data),
+        rules=tuple(rules),
+        due_hours=due,
+        remind_hours=remind,
+        working_hours=_window(data.get("working_hours")),
+    )
+
+
+def _window(raw: Any) -> tuple[time, time] | None:
+    """"09:00-18:00" → (09:00, 18:00); absent → None (calendar hours)."""
+    if raw in (None, ""):
+        return None
+    try:
+        start_text, end_text = str(raw).replace("～", "-").replace("~", "-").split("-")
+        start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(end_text.strip())
+    except ValueError as exc:
+        raise ValidationFailed(f"working_hours 应写成 \"09:00-18:00\"，不是「{raw}」") from exc
+    if end <= start:
+        raise ValidationFailed("working_hours 的下班时间要晚于上班时间")
+    return start, end
 
 
 def default_ruleset() -> RuleSet:

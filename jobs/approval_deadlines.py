@@ -45,7 +45,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
             who = f"已通知 {assignee.name} 的上级 {manager.name}" if manager else f"已再次提醒 {assignee.name}"
             ctx.replies.text(submitter, f"{head} 审批超时，{who}。", key=ctx.key("late-submitter", step.id))
         approvals.mark_reminded(ctx.uow, step)  # the escalation includes the reminder
-    for step in approvals.steps_to_remind(session, now, ruleset.remind_hours):
+    for step in approvals.steps_to_remind(session, now, ruleset):
         if not approvals.mark_reminded(ctx.uow, step):
             continue
         reminded += 1

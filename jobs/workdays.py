@@ -17,6 +17,7 @@ import chinese_calendar
 
 from domain.clock import to_local
 from domain.services.reports import day_start
+from domain.workcalendar import CalendarDataMissing, coverage, is_workday
 
 HOLIDAY_LABELS = {
     "New Year's Day": "元旦",
@@ -30,36 +31,8 @@ HOLIDAY_LABELS = {
 }
 
 
-class CalendarDataMissing(Exception):
-    """The installed chinesecalendar has no holiday schedule for this year."""
-
-    def __init__(self, year: int) -> None:
-        first, last = coverage()
-        self.year = year
-        self.message = (
-            f"节假日数据缺失：已安装的 chinesecalendar {chinese_calendar.__version__} 只包含 "
-            f"{first}–{last} 年的法定节假日和调休安排，没有 {year} 年。"
-            f"请升级 chinesecalendar（pip install -U chinesecalendar）后重试；在此之前按工作日运行的提醒不会发送。"
-        )
-        super().__init__(self.message)
-
-
-def coverage() -> tuple[int, int]:
-    """First and last year the installed package has the official schedule for."""
-    years = {d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays}
-    return min(years), max(years)
-
-
-def _check(day: date) -> None:
-    first, last = coverage()
-    if not first <= day.year <= last:
-        raise CalendarDataMissing(day.year)
-
-
-def is_workday(day: date) -> bool:
-    """A statutory workday: Monday–Friday that is not a holiday, or a make-up weekend day."""
-    _check(day)
-    return bool(chinese_calendar.is_workday(day))
+# The calendar itself lives in the domain (approval deadlines count working hours too).
+__all__ = ["CalendarDataMissing", "coverage", "days_ago", "day_off_reason", "is_workday", "previous_workday"]
 
 
 def day_off_reason(day: date) -> str | None:

@@ -66,7 +66,9 @@ def active_ruleset(session: Session) -> RuleSet:
     if row is None:
         return default_ruleset()
     parsed = parse_rules(row.rules)
-    return RuleSet(row.version, parsed.rules, parsed.due_hours, parsed.remind_hours)
+    return RuleSet(
+        row.version, parsed.rules, parsed.due_hours, parsed.remind_hours, working_hours=parsed.working_hours
+    )
 
 
 def load_rules(uow: UnitOfWork, source: str, data: Any) -> tuple[ApprovalRuleSet, bool]:
@@ -196,10 +198,10 @@ def _next_number(session: Session, today: date) -> str:
     return f"{prefix}{(count or 0) + 1:03d}"
 
 
-def _start(step: ApprovalStep, now: datetime, due_hours: int) -> None:
+def _start(step: ApprovalStep, now: datetime, ruleset: RuleSet) -> None:
     step.status = "pending"
     step.started_at = now
-    step.due_at = now + timedelta(hours=due_hours)
+    step.due_at = ruleset.after(now, ruleset.due_hours)
 
 
 def submit_contract(
@@ -248,7 +250,7 @@ def submit_contract(
     for position, (spec, person) in enumerate(zip(rule.steps, assignees, strict=True), start=1):
         flow.steps.append(ApprovalStep(position=position, label=spec.label, assignee_id=person.id, status="waiting"))
     session.add(flow)
-    _start(flow.steps[0], now, ruleset.due_hours)
+    _start(flow.steps[0], now, ruleset)
     uow.flush()
     uow.audit("contract.submit", "contract", contract.id, None, snapshot(contract, CONTRACT_FIELDS))
     uow.audit(
@@ -334,7 +336,7 @@ def decide(
     else:
         next_step = next((s for s in flow.steps if s.position > step.position and s.status == "waiting"), None)
         if next_step is not None:
-            _start(next_step, now, active_ruleset(session).due_hours)
+            _start(next_step, now, active_ruleset(session))
         else:
             _finish(uow, flow, "approved", now)
             _won(uow, contract)
@@ -487,18 +489,23 @@ def revoke_delegations(uow: UnitOfWork, user: User) -> int:
 
 
 # -------------------------------------------------------------- deadlines
-def steps_to_remind(session: Session, now: datetime, remind_hours: int) -> list[ApprovalStep]:
-    return list(
-        session.scalars(
-            select(ApprovalStep)
-            .where(
-                ApprovalStep.status == "pending",
-                ApprovalStep.reminded_at.is_(None),
-                ApprovalStep.started_at <= now - timedelta(hours=remind_hours),
-            )
-            .order_by(ApprovalStep.id)
+def steps_to_remind(session: Session, now: datetime, ruleset: RuleSet) -> list[ApprovalStep]:
+    """Pending steps whose reminder time has come (in working hours when the rules say so)."""
+    candidates = session.scalars(
+        select(ApprovalStep)
+        .where(
+            ApprovalStep.status == "pending",
+            ApprovalStep.reminded_at.is_(None),
+            # calendar hours are a lower bound: working hours only ever come later
+            ApprovalStep.started_at <= now - timedelta(hours=ruleset.remind_hours),
         )
+        .order_by(ApprovalStep.id)
     )
+    return [
+        step
+        for step in candidates
+        if step.started_at is not None and ruleset.after(step.started_at, ruleset.remind_hours) <= now
+    ]
 
 
 def steps_to_escalate(session: Session, now: datetime) -> list[ApprovalStep]:

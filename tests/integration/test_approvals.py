@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -233,8 +233,9 @@ def test_rules_are_versioned_and_validated(org: Database, clock: FixedClock) -> 
 def test_deadlines_remind_at_24h_and_escalate_to_the_manager_at_48h(org: Database, clock: FixedClock) -> None:
     flow_id = _submit(org, clock, "100000")  # 李娜, whose manager is 王芳
     with org.sessions() as s:
-        assert approvals.steps_to_remind(s, clock.now() + timedelta(hours=23), 24) == []
-        assert len(approvals.steps_to_remind(s, clock.now() + timedelta(hours=24), 24)) == 1
+        rules = approvals.active_ruleset(s)
+        assert approvals.steps_to_remind(s, clock.now() + timedelta(hours=23), rules) == []
+        assert len(approvals.steps_to_remind(s, clock.now() + timedelta(hours=24), rules)) == 1
         assert approvals.steps_to_escalate(s, clock.now() + timedelta(hours=47)) == []
     clock.advance(timedelta(hours=48))
     with UnitOfWork(org, clock) as uow:
@@ -298,3 +299,25 @@ def test_one_hundred_concurrent_taps_make_exactly_one_decision(org: Database, cl
     with org.sessions() as s:
         decisions = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "approval.approve"))
         assert decisions == 1
+
+
+def test_deadlines_can_count_working_hours_across_national_day(org: Database, clock: FixedClock) -> None:
+    """Submitted 09-30 17:00 with 48 working hours (09:00-18:00): 国庆 1-7 October does not count,
+    the make-up Saturday 10-10 does; due 10-14 11:00, reminder (24 h) on 10-10 at 14:00."""
+    from domain.approval_rules import DEFAULT_RULES
+    from domain.clock import BUSINESS_TZ
+
+    with UnitOfWork(org, clock) as uow:
+        approvals.load_rules(uow, "", {**DEFAULT_RULES, "working_hours": "09:00-18:00"})
+        uow.commit()
+    clock.set(datetime(2026, 9, 30, 17, 0, tzinfo=BUSINESS_TZ))
+    _submit(org, clock, "100000")
+    with org.sessions() as s:
+        step = s.scalar(select(ApprovalStep))
+        assert step is not None and step.due_at is not None
+        assert step.due_at == datetime(2026, 10, 14, 11, 0, tzinfo=BUSINESS_TZ)
+        rules = approvals.active_ruleset(s)
+        assert approvals.steps_to_remind(s, datetime(2026, 10, 10, 13, 59, tzinfo=BUSINESS_TZ), rules) == []
+        assert len(approvals.steps_to_remind(s, datetime(2026, 10, 10, 14, 0, tzinfo=BUSINESS_TZ), rules)) == 1
+    with UnitOfWork(org, clock) as uow, pytest.raises(ValidationFailed, match="working_hours"):
+        approvals.load_rules(uow, "", {**DEFAULT_RULES, "working_hours": "18:00-09:00"})
