@@ -9,6 +9,7 @@ platform, so we must never exceed it ourselves).
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import timedelta
 
 from bot.channels import Channel, TryLater, Undeliverable
@@ -53,17 +54,26 @@ def retry_delay(platform: str, attempts: int) -> timedelta | None:
 
 class Deliverer:
     def __init__(
-        self, db: Database, channels: dict[str, Channel], clock: Clock, per_minute: int = PER_MINUTE
+        self,
+        db: Database,
+        channels: dict[str, Channel],
+        clock: Clock,
+        per_minute: int = PER_MINUTE,
+        *,
+        only: Collection[str] | None = None,
+        exclude: Collection[str] = (),
     ) -> None:
         self.db = db
         self.channels = channels
         self.clock = clock
         self.per_minute = per_minute
+        self.only = only
+        self.exclude = exclude
 
     def run_once(self, limit: int = 50) -> int:
         """Deliver what is due now; returns how many rows were handled."""
         with self.db.sessions() as session:
-            ids = outbox.due_ids(session, self.clock.now(), limit)
+            ids = outbox.due_ids(session, self.clock.now(), limit, only=self.only, exclude=self.exclude)
         handled = 0
         for message_id in ids:
             if self.deliver_one(message_id):

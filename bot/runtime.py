@@ -31,6 +31,9 @@ from domain.links import PageLinks
 from handlers.conversation import DatabaseConversations, RedisConversations
 from handlers.root import build_router
 
+#: Outbox platforms that talk to outside systems (slow, may hang): delivered in their own thread.
+SLOW_PLATFORMS = ("erp",)
+
 
 @dataclass
 class Runtime:
@@ -135,7 +138,9 @@ class Runtime:
         jobs = JobRunner(
             self.db, self.clock, self.channels, self.settings.ocr_engine, conversations, links=links
         )
-        return BackgroundWorker(processor, Deliverer(self.db, self.channels, self.clock), jobs)
+        chat = Deliverer(self.db, self.channels, self.clock, exclude=SLOW_PLATFORMS)
+        slow = Deliverer(self.db, self.channels, self.clock, only=SLOW_PLATFORMS)
+        return BackgroundWorker(processor, chat, jobs, slow_deliverer=slow)
 
     def close(self) -> None:
         self.db.dispose()

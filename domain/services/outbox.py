@@ -9,6 +9,7 @@ platform's answer here.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,20 +60,27 @@ def enqueue(
     return row
 
 
-def due_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:
-    rows = session.scalars(
-        select(OutboxMessage.id)
-        .where(
-            or_(
-                (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
-                # a sender that died mid-send: its lease (next_attempt_at) ran out
-                (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= now),
-            )
+def due_ids(
+    session: Session,
+    now: datetime,
+    limit: int = 50,
+    *,
+    only: Collection[str] | None = None,
+    exclude: Collection[str] = (),
+) -> list[int]:
+    """Rows due now, oldest first; ``only`` / ``exclude`` pick platforms (slow ERP hooks get their own sender)."""
+    query = select(OutboxMessage.id).where(
+        or_(
+            (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+            # a sender that died mid-send: its lease (next_attempt_at) ran out
+            (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= now),
         )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
     )
-    return list(rows)
+    if only is not None:
+        query = query.where(OutboxMessage.platform.in_(list(only)))
+    if exclude:
+        query = query.where(OutboxMessage.platform.not_in(list(exclude)))
+    return list(session.scalars(query.order_by(OutboxMessage.id).limit(limit)))
 
 
 def claim(session: Session, message_id: int, now: datetime) -> OutboxMessage | None:

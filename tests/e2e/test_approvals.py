@@ -326,3 +326,20 @@ def test_a_voice_message_gets_a_polite_hint_and_a_menu_event_gets_nothing(stack:
     stack.driver.send_text("ZhangWei", "帮助")
     stack.wait_until(lambda: stack.cards_of("ZhangWei"), what="help card")
     assert len(stack.texts_of("ZhangWei")) == 1
+
+
+def test_a_hanging_erp_never_holds_back_a_chat_reply(stack: WeComStack) -> None:
+    """The ERP request hangs (10 s read timeout) while people keep chatting: replies come at once."""
+    from domain.services import webhooks
+    from tests.erp_receiver import HANG, ErpReceiver
+
+    with ErpReceiver([HANG]) as erp:
+        with UnitOfWork(stack.db, stack.clock) as uow:
+            webhooks.add_endpoint(uow, erp.url, "erp-shared-secret-0123456789")
+            uow.commit()
+        stack.driver.send_text("ZhangWei", "提交合同 苏州精工 12万")
+        _tap(stack, "LiNa", _wait_card(stack, "LiNa"), "同意")
+        stack.wait_until(lambda: len(erp.received) == 1, what="the ERP request, now hanging")
+        stack.driver.send_text("ZhangWei", "我的待办")
+        stack.wait_until(lambda: len(stack.cards_of("ZhangWei")) >= 2, timeout=3, what="a reply while the ERP hangs")
+        assert erp.answers == [HANG]
