@@ -316,18 +316,6 @@ def test_the_final_approval_reaches_the_erp_once_even_after_two_failures(stack: 
         assert len({r.headers["x-salesbot-event-id"] for r in erp.received}) == 1
 
 
-def test_a_voice_message_gets_a_polite_hint_and_a_menu_event_gets_nothing(stack: WeComStack) -> None:
-    xml = stack.driver._xml(
-        "ZhangWei", "voice", [("MediaId", "<![CDATA[voice-1]]>"), ("Format", "<![CDATA[amr]]>")], with_msg_id=True
-    )
-    stack.driver.post_raw(xml, user="ZhangWei")
-    assert "请发文字或图片" in _said(stack, "ZhangWei", "暂时还看不懂这种消息")
-    stack.driver.send_event("ZhangWei", "click", EventKey="menu_1")
-    stack.driver.send_text("ZhangWei", "帮助")
-    stack.wait_until(lambda: stack.cards_of("ZhangWei"), what="help card")
-    assert len(stack.texts_of("ZhangWei")) == 1
-
-
 def test_a_hanging_erp_never_holds_back_a_chat_reply(stack: WeComStack) -> None:
     """The ERP request hangs (10 s read timeout) while people keep chatting: replies come at once."""
     from domain.services import webhooks

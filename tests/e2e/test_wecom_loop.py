@@ -150,3 +150,19 @@ def test_pictures_and_markdown_reach_people_chats_and_robots(stack: WeComStack) 
         lambda: [m for m in stack.seen_by("LiNa") if m.msgtype == "image"], what="picture to LiNa"
     )
     assert _count(stack, OutboxMessage, OutboxMessage.status == "sent") == 4
+
+
+def test_a_voice_message_gets_a_polite_hint_and_a_menu_event_gets_nothing(stack: WeComStack) -> None:
+    xml = stack.driver._xml(
+        "ZhangWei", "voice", [("MediaId", "<![CDATA[voice-1]]>"), ("Format", "<![CDATA[amr]]>")], with_msg_id=True
+    )
+    stack.driver.post_raw(xml, user="ZhangWei")
+    hint = stack.wait_until(
+        lambda: next((t for t in stack.texts_of("ZhangWei") if "暂时还看不懂这种消息" in t), None), what="hint"
+    )
+    assert "请发文字或图片" in hint
+    stack.driver.send_event("ZhangWei", "click", EventKey="menu_1")
+    stack.driver.send_text("ZhangWei", "帮助")
+    stack.wait_until(lambda: stack.cards_of("ZhangWei"), what="help card")
+    assert len(stack.texts_of("ZhangWei")) == 1
+
