@@ -35,6 +35,7 @@ import json
 from typing import Any
 
 from cards.model import Card
+from cards.plain import plain_text
 
 __all__ = [
     "BUTTON_STATUS",
@@ -209,24 +210,6 @@ def select_spec(card: Card) -> list[tuple[str, list[str]]]:
 
 
 def render_text(card: Card, limit: int = TEXT_MAX_CHARS) -> str:
-    """Plain-text version of the card, for when a card cannot be sent or updated.
-
-    The status comes right after the title: a card stuck in its old state is the failure
-    we avoid (PITFALLS.md "Cards").
-    """
-    lines = [f"【{card.title}】"]
-    if card.status:
-        lines.append(f"状态：{card.status}")
-    if card.subtitle:
-        lines.append(card.subtitle)
-    if card.description:
-        lines.append(card.description)
-    lines += [f"{f.label}：{f.value}" for f in card.fields]
-    if card.quote_text:
-        lines.append(f"「{card.quote_text}」")
-    if card.link is not None:
-        lines.append(f"{card.link.text}：{card.link.url}")
-    if card.image_url:
-        lines.append(f"图片：{card.image_url}")
-    text = "\n".join(lines)
+    """Plain-text version of the card (``cards/plain.py``), cut to DingTalk's text limit."""
+    text = plain_text(card)
     return text if len(text) <= limit else text[: limit - 1] + "…"

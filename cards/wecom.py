@@ -32,6 +32,7 @@ import re
 from typing import Any
 
 from cards.model import Button, Card, Select
+from cards.plain import plain_text
 
 __all__ = [
     "MAX_BUTTONS",
@@ -257,23 +258,5 @@ def render_update_button(replace_name: str) -> dict[str, str]:
 
 
 def render_text(card: Card) -> str:
-    """Plain-text version of the card, for when a card cannot be sent or updated.
-
-    Users must still learn what happened (a stale card with a spinner is the failure we
-    avoid), so the status comes right after the title. Cut to WeCom's 2048-byte text limit.
-    """
-    lines = [f"【{card.title}】"]
-    if card.status:
-        lines.append(f"状态：{card.status}")
-    if card.subtitle:
-        lines.append(card.subtitle)
-    if card.description:
-        lines.append(card.description)
-    lines += [f"{f.label}：{f.value}" for f in card.fields]
-    if card.quote_text:
-        lines.append(f"「{card.quote_text}」")
-    if card.link is not None:
-        lines.append(f"{card.link.text}：{card.link.url}")
-    if card.image_url:
-        lines.append(f"图片：{card.image_url}")
-    return _truncate_utf8("\n".join(lines), TEXT_MAX_BYTES)
+    """Plain-text version of the card (``cards/plain.py``), cut to WeCom's 2048-byte text limit."""
+    return _truncate_utf8(plain_text(card), TEXT_MAX_BYTES)
