@@ -23,10 +23,9 @@ from domain.errors import DomainError
 from domain.models import ApprovalFlow, ApprovalStep, Contract, Customer, Quote, User
 from domain.money import format_yuan, to_upper_amount
 from domain.services import approvals, cardstate
-from domain.services.customers import find_customers
 from domain.services.pages import can_see_contract
 from handlers.approval_notices import notify_outcome, notify_withdrawn, send_step_card
-from handlers.commands import card_id_for, command_text
+from handlers.commands import card_id_for, command_text, one_customer
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.replies import user_target
@@ -119,15 +118,11 @@ def on_submit_text(ctx: HandlerContext) -> None:
     if amount is None or not name:
         ctx.say(f"没看懂要提交的合同。{SUBMIT_HINT}")
         return
-    found = find_customers(ctx.uow, name)
-    if not found:
-        ctx.say(f"没有找到客户「{name}」，请先记一次拜访或检查名称。")
-        return
-    best = [f for f in found if f.score == found[0].score]
-    if len(best) > 1:
-        ctx.say("找到多个客户：" + "、".join(f.customer.name for f in best[:5]) + "。请写全称再提交。")
-        return
-    _submit(ctx, found[0].customer, amount, None)
+    customer = one_customer(
+        ctx, name, not_found=f"没有找到客户「{name}」，请先记一次拜访或检查名称。", ambiguous="请写全称再提交。"
+    )
+    if customer is not None:
+        _submit(ctx, customer, amount, None)
 
 
 @router.on(card_action("quote:submit:"))
@@ -317,7 +312,8 @@ def on_nudge(ctx: HandlerContext) -> None:
         ctx.say(exc.message)
         return
     assert step.assignee is not None
-    for person in [step.assignee, *([step.escalated_to] if step.escalated_to else [])]:
+    approvers = [step.assignee, *([step.escalated_to] if step.escalated_to else [])]
+    for person in approvers:
         target = user_target(person)
         if target is not None:
             ctx.replies.text(
@@ -325,7 +321,7 @@ def on_nudge(ctx: HandlerContext) -> None:
                 f"{format_yuan(contract.amount)}），请尽快审批。"
             )
     send_step_card(ctx.replies, flow, step, card_id_for(ctx, f"appr{step.id}"),
-                   to=[step.assignee, *([step.escalated_to] if step.escalated_to else [])], links=ctx.links)
+                   to=approvers, links=ctx.links)
     ctx.say(f"已提醒 {step.assignee.name} 审批合同 {contract.number}。4 小时内不能重复催办。")
 
 

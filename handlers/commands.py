@@ -15,6 +15,7 @@ from cards.model import Button, Card, Field
 from cards.reports import customer_card, todo_card, week_card
 from cards.serialize import card_from_dict
 from domain.clock import local_today
+from domain.models import Customer
 from domain.services import cardstate
 from domain.services.customers import find_customers
 from domain.services.pages import can_see_customer
@@ -118,21 +119,37 @@ def on_week(ctx: HandlerContext) -> None:
     ctx.replies.card(ctx.me, week_card(card_id_for(ctx, "week"), this, last), purpose="week")
 
 
+def one_customer(ctx: HandlerContext, name: str, *, not_found: str, ambiguous: str) -> Customer | None:
+    """The one customer ``name`` means, or None after saying why (none found / several equally good).
+
+    ``ambiguous`` follows the list of candidates; ``{first}`` in it is the best candidate's name.
+    """
+    found = find_customers(ctx.uow, name)
+    if not found:
+        ctx.say(not_found)
+        return None
+    best = [m for m in found if m.score == found[0].score]
+    if len(best) > 1:
+        names = "、".join(m.customer.name for m in best[:5])
+        ctx.say(f"找到多个客户：{names}。" + ambiguous.format(first=best[0].customer.name))
+        return None
+    return found[0].customer
+
+
 @router.on(_customer_query)
 def on_customer(ctx: HandlerContext) -> None:
     match = CUSTOMER_RX.match(command_text(ctx.event.text))
     assert match is not None
     name = match.group("name").strip()
-    found = find_customers(ctx.uow, name)
-    if not found:
-        ctx.say(f"没有找到客户「{name}」。请检查名称，例如：查客户 华为")
+    customer = one_customer(
+        ctx,
+        name,
+        not_found=f"没有找到客户「{name}」。请检查名称，例如：查客户 华为",
+        ambiguous="请说得更具体一些，例如：查客户 {first}",
+    )
+    if customer is None:
         return
-    best = [m for m in found if m.score == found[0].score]
-    if len(best) > 1:
-        names = "、".join(m.customer.name for m in best[:5])
-        ctx.say(f"找到多个客户：{names}。请说得更具体一些，例如：查客户 {best[0].customer.name}")
-        return
-    view = customer_overview(ctx.uow, found[0].customer)
+    view = customer_overview(ctx.uow, customer)
     url = None
     if ctx.links is not None and ctx.sender is not None and can_see_customer(ctx.uow, ctx.sender, view.customer):
         url = ctx.links.customer(ctx.sender.key, view.customer.id, ctx.uow.clock.now())
