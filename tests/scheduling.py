@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from domain.clock import BUSINESS_TZ, FixedClock
+from domain.clock import BUSINESS_TZ, Clock, FixedClock
 from domain.db import Database
 from domain.models import AuditEntry, Customer, OutboxMessage, ScheduledRun, Stage, User
 from domain.services.customers import create_customer
@@ -131,3 +131,16 @@ def probe_spec(cron: dict[str, Any], workdays_only: bool = False, pause_s: float
         return {"probe": 1}
 
     return JobSpec(name="probe", run=run, cron=cron, workdays_only=workdays_only)
+
+
+def run_now(db: Database, clock: Clock, name: str) -> dict[str, Any]:
+    """Run the registered job ``name`` the way the scheduler does, as of now; its summary.
+
+    ``rerun`` lets a test run the same moment twice and see what the second run finds.
+    """
+    from jobs.catalog import all_jobs
+    from jobs.runs import execute
+
+    outcome = execute(db, clock, all_jobs()[name], clock.now(), rerun=True)
+    assert outcome.status == "done", outcome.detail
+    return {k: v for k, v in outcome.detail.items() if k != "messages"}

@@ -16,10 +16,8 @@ from domain.models import ApprovalStep, AuditEntry, Contract, Opportunity, Outbo
 from domain.services.customers import create_customer
 from domain.services.opportunities import create_opportunity
 from domain.uow import UnitOfWork
-from handlers.replies import Replies
-from jobs.base import JobContext, cause_for
-from jobs.catalog import all_jobs
 from tests.e2e.wecom_stack import WeComStack, wecom_stack
+from tests.scheduling import run_now
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=BUSINESS_TZ)
 
@@ -178,12 +176,7 @@ def _queued_texts(stack: WeComStack, user: str, fragment: str) -> int:
 
 
 def _run_deadlines(stack: WeComStack) -> dict[str, Any]:
-    job = all_jobs()["approval_deadlines"]
-    at = stack.clock.now()
-    with UnitOfWork(stack.db, stack.clock, actor_label="scheduler") as uow:
-        ctx = JobContext(uow, Replies(uow.session, stack.clock, cause_for(job.name, at)), at)
-        summary = job.run(ctx)
-        uow.commit()
+    summary = run_now(stack.db, stack.clock, "approval_deadlines")
     stack.runtime_worker_wake()
     return summary
 

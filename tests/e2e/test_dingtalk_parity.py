@@ -39,14 +39,12 @@ from domain.services.opportunities import change_stage, create_opportunity, get_
 from domain.services.visits import log_visit
 from domain.uow import UnitOfWork
 from handlers.quotes import RECEIVED
-from handlers.replies import Replies
-from jobs.base import JobContext, cause_for
 from jobs.catalog import all_jobs
 from jobs.runs import execute
 from tests.e2e.dingtalk_stack import WANG, ZHANG, DingTalkStack, dingtalk_stack
 from tests.e2e.test_dingtalk_approvals import LI, SUN, _seed
 from tests.ocr import make_quotes
-from tests.scheduling import History, sh
+from tests.scheduling import History, run_now, sh
 
 SAMPLE = make_quotes.make_quote(3)
 assert SAMPLE.truth is not None
@@ -270,12 +268,7 @@ def test_the_nine_oclock_followups_reach_dingtalk_people(db_url: str) -> None:
 
 
 def _run_deadlines(stack: DingTalkStack) -> dict[str, Any]:
-    job = all_jobs()["approval_deadlines"]
-    at = stack.clock.now()
-    with UnitOfWork(stack.db, stack.clock, actor_label="scheduler") as uow:
-        ctx = JobContext(uow, Replies(uow.session, stack.clock, cause_for(job.name, at)), at)
-        summary = job.run(ctx)
-        uow.commit()
+    summary = run_now(stack.db, stack.clock, "approval_deadlines")
     stack.runtime_worker_wake()
     return summary
 
