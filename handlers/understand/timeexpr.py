@@ -42,9 +42,12 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import chinese_calendar
 import cn2an
+from lunardate import LunarDate
 
 from domain.clock import BUSINESS_TZ
+from domain.workcalendar import CalendarDataMissing, is_workday
 
 # ---------------------------------------------------------------- numbers
 # Why a thin wrapper around cn2an: the regexes of this package decide *where* a
@@ -107,7 +110,7 @@ def to_int(token: str) -> int | None:
     return int(value)
 
 
-Prefer = Literal["past", "future"]
+Prefer = Literal["past", "future", "current"]
 Tense = Literal["past", "today", "future", "either"]
 
 # Part of day → (name, default time when no hour is given).
@@ -123,6 +126,7 @@ PERIODS: dict[str, str] = {
     "傍晚": "evening",
     "晚上": "evening",
     "夜里": "evening",
+    "白天": "morning",
     "晚": "evening",
 }
 PERIOD_DEFAULT_TIME: dict[str, time] = {
@@ -137,18 +141,64 @@ PERIOD_DEFAULT_TIME: dict[str, time] = {
 _N = r"(?:\d{1,4}|[零〇一二两三四五六七八九十廿]{1,3})"
 _WEEK = r"(?:周|週|星期|礼拜|禮拜)"
 _PRE = r"(?:上上个?|下下个?|上个?|下个?|本|这个?)"
+_YEAR_REL = r"(?:大前年|前年|去年|今年|明年|后年|次年)"
+# Festivals by name → how to find the day in a year (see ``holiday_day``).
+_HOLIDAYS: dict[str, tuple[str, int, int]] = {
+    "元旦": ("solar", 1, 1),
+    "春节": ("lunar", 1, 1),
+    "过年": ("lunar", 1, 1),
+    "大年初一": ("lunar", 1, 1),
+    "除夕": ("eve", 1, 1),
+    "大年三十": ("eve", 1, 1),
+    "元宵": ("lunar", 1, 15),
+    "情人节": ("solar", 2, 14),
+    "妇女节": ("solar", 3, 8),
+    "植树节": ("solar", 3, 12),
+    "清明": ("qingming", 4, 4),
+    "劳动节": ("solar", 5, 1),
+    "五一": ("solar", 5, 1),
+    "母亲节": ("nth_weekday", 5, 2 * 10 + 6),
+    "儿童节": ("solar", 6, 1),
+    "六一": ("solar", 6, 1),
+    "端午": ("lunar", 5, 5),
+    "父亲节": ("nth_weekday", 6, 3 * 10 + 6),
+    "七夕": ("lunar", 7, 7),
+    "建军节": ("solar", 8, 1),
+    "中秋": ("lunar", 8, 15),
+    "教师节": ("solar", 9, 10),
+    "国庆": ("solar", 10, 1),
+    "十一": ("solar", 10, 1),
+    "重阳": ("lunar", 9, 9),
+    "双十一": ("solar", 11, 11),
+    "感恩节": ("nth_weekday", 11, 4 * 10 + 3),
+    "平安夜": ("solar", 12, 24),
+    "圣诞": ("solar", 12, 25),
+    "腊八": ("lunar", 12, 8),
+    "小年": ("lunar", 12, 23),
+}
+_YEAR_ANY = r"(?:大前年|前年|去年|今年|明年|后年|次年|(?:(?<!\d)\d{4}|(?<!\d)\d{2}|[二〇零一两三四五六七八九]{2,4})\s*年)"
+_HOLIDAY_ALT = "|".join(sorted((h for h in _HOLIDAYS if h not in ("大年初一", "大年三十")), key=len, reverse=True))
 
 _DATE_RX = re.compile(
     rf"""
-    (?P<ymd>(?<!\d)(?P<ymd_y>20\d\d)\s*[-/.年]\s*(?P<ymd_m>\d{{1,2}})\s*[-/.月]\s*(?P<ymd_d>\d{{1,2}})(?!\d)\s*[日号]?)
-  | (?P<cmd>(?:(?P<cmd_y>20\d\d|[二〇零一两三四五六七八九]{{4}})\s*年\s*)?(?P<cmd_m>{_N})\s*月份?\s*(?P<cmd_d>{_N})\s*[日号]?)
+    (?P<ymd>(?<!\d)(?P<ymd_y>(?:19|20)\d\d)\s*[-/.年]\s*(?P<ymd_m>\d{{1,2}})\s*[-/.月]\s*(?P<ymd_d>\d{{1,2}})(?:(?!\d)|(?=\d{{1,2}}[:：]\d))\s*[日号]?)
+  | (?P<lun>(?P<lun_y>{_YEAR_REL}|(?:\d{{4}}|\d{{2}}|[二〇零一两三四五六七八九]{{2,4}})\s*年)?\s*(?:农历|阴历|旧历)\s*(?P<lun_m>闰?(?:正|腊|冬|{_N}))\s*月\s*(?P<lun_d>初[一二三四五六七八九十]|廿[一二三四五六七八九]?|{_N})\s*[日号]?
+        |(?P<lun4_y>{_YEAR_ANY})?(?P<lun4_m>{_N})\s*月\s*(?P<lun4_d>初[一二三四五六七八九十]|廿[一二三四五六七八九]?|十[一二三四五六七八九]|[二三]十|二十[一二三四五六七八九])(?![日号\d零一二两三四五六七八九十点时:：])
+        |(?P<lun2_y>{_YEAR_ANY})?(?P<lun2_m>正|腊|冬)月\s*(?P<lun2_d>初[一二三四五六七八九十]|廿[一二三四五六七八九]?|{_N})
+        |(?P<lun3_y>{_YEAR_ANY})?大年(?P<lun3_d>初[一二三四五六七八九十]|三十))
+  | (?P<hol>(?P<hol_y>{_YEAR_REL}|(?:\d{{4}}|\d{{2}}|[二〇零一两三四五六七八九]{{2,4}})\s*年)?(?<![\d零一二两三四五六七八九十])(?P<hol_n>{_HOLIDAY_ALT})(?![点号日月时个万千百亿元块分期楼层人天周倍次%\d零一二两三四五六七八九十])(?:节|假期|长假|假)?(?P<hol_w>后|之后|以后|过后|前(?!后)|之前|以前)?)
+  | (?P<jie>(?<![春过中元端国])节(?P<jie_w>后|前))
+  | (?P<term>立春|雨水|惊蛰|春分|谷雨|立夏|小满|芒种|夏至|小暑|大暑|立秋|处暑|白露|秋分|寒露|霜降|立冬|小雪|大雪|冬至|小寒|大寒)
+  | (?P<nth>(?P<nth_m>{_N})\s*月份?的?第(?P<nth_n>[一二三四五1-5])个?{_WEEK}(?P<nth_d>[一二三四五六日天1-7]))
+  | (?P<dth>(?P<dth_y>{_YEAR_ANY})?的?第(?P<dth_n>{_N})天)
+  | (?P<cmd>(?:(?P<cmd_y>(?:(?<!\d)20\d\d|(?<!\d)\d\d|[二〇零一两三四五六七八九]{{4}}|[二〇零一两三四五六七八九]{{2}})\s*年|{_YEAR_REL})\s*)?(?P<cmd_m>{_N})\s*月份?\s*(?P<cmd_d>{_N})\s*[日号]?)
   | (?P<mpart>(?P<mpart_m>{_N})\s*月份?(?P<mpart_w>上旬|中旬|下旬|初|中|底|末)(?!心|央))
-  | (?P<nxm>下个?月(?:份)?(?P<nxm_w>初|底|末|中旬|中|(?P<nxm_d>{_N})\s*[号日])?)
-  | (?P<thm>(?:这个?|本)?月(?P<thm_w>初|底|末|中旬|中)(?!心|央))
-  | (?P<nmd>(?<![\d.\-/:：])(?P<nmd_m>\d{{1,2}})\s?(?P<nmd_s>[-/.])\s?(?P<nmd_d>\d{{1,2}})
-        (?![\d.\-/:：%]|\s*(?:万|w|W|k|K|千|百|亿|元|块|折|倍|个|吨|米|%|版|寸|kg|台|套|级|mm|cm|号)))
-  | (?P<rel>大前天|大后天|前天|昨天|昨日|昨儿|今天|今日|今儿|明天|明日|明儿|后天|今早|今晨|今晚|明早|明晨|明晚|昨晚|隔天|次日)
-  | (?P<wd>(?P<wd_p>{_PRE})?{_WEEK}(?P<wd_d>[一二三四五六日天1-7])(?![\d十]))
+  | (?P<nxm>(?P<nxm_p>上上个?|上个?|下下个?|下个?|本|这个?|当|同)月(?:份)?(?P<nxm_w>初|底|末|中旬|中|(?P<nxm_d>{_N})\s*(?:[号日]|(?=[\s,，。;；!！?？]|$)))?(?P<nxm_b>前|之前)?)
+  | (?P<thm>(?<![个上下本这当同])月(?P<thm_w>初|底|末|中旬|中)(?!心|央)(?P<thm_b>前|之前)?)
+  | (?P<nmd>(?<![\d.\-/:：])(?P<nmd_m>\d{{1,2}})\s?(?P<nmd_s>[-/.·])\s?(?P<nmd_d>\d{{1,2}})
+        (?![\d.\-/:：%]|\s*(?:万|w|W|k|K|千|百|亿|元|块|折|倍|个|吨|米|%|版|寸|kg|台|套|级|mm|cm|号[楼线门厅机库室栋车期])))
+  | (?P<rel>现在|此刻|大大前天|大大后天|大前天|大后天|当天|当日|当晚|本日|前天|昨天|昨日|昨儿|今天|今日|今儿|明天|明日|明儿|后天|今早|今晨|今晚|明早|明晨|明晚|昨晚|隔天|次日)
+  | (?P<wd>(?P<wd_p>{_PRE})?(?:{_WEEK}的?)?{_WEEK}(?P<wd_d>[一二三四五六日天1-7])(?![\d十]))
   | (?P<wk>(?P<wk_p>{_PRE}){_WEEK}(?P<wk_e>末)?)
   | (?P<wke>周末)
   | (?P<off>(?P<off_n>{_N}|半|几)\s*(?P<off_u>个?工作日|天|日|周|个?星期|个?礼拜|个?月)\s*(?P<off_d>以?后|之后|过后|以?内|之内|内|以?前|之前))
@@ -178,6 +228,7 @@ _COUNTED_NOUNS = ("意见", "要求", "问题", "建议", "需求", "内容", "�
 _GAP_RX = re.compile(r"[\s的,，]{0,2}")
 
 _WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "7": 6}
+_MONTH_SHIFT = {"上上": -2, "下下": 2, "上": -1, "下": 1, "本": 0, "这": 0, "当": 0, "同": 0}
 _WEEK_SHIFT = {"上上": -2, "下下": 2, "上": -1, "下": 1, "本": 0, "这": 0}
 _REL_DAYS = {
     "大前天": -3,
@@ -202,8 +253,16 @@ _REL_DAYS = {
     "次日": 1,
     "后天": 2,
     "大后天": 3,
+    "大大后天": 4,
+    "大大前天": -4,
+    "当天": 0,
+    "现在": 0,
+    "此刻": 0,
+    "当日": 0,
+    "当晚": 0,
+    "本日": 0,
 }
-_REL_PERIOD = {"今早": "early", "今晨": "early", "明早": "early", "明晨": "early", "今晚": "evening", "明晚": "evening", "昨晚": "evening"}
+_REL_PERIOD = {"当晚": "evening", "今早": "early", "今晨": "early", "明早": "early", "明晨": "early", "今晚": "evening", "明晚": "evening", "昨晚": "evening"}
 
 
 @dataclass(frozen=True)
@@ -221,8 +280,11 @@ class TimeMatch:
     past: date | datetime
     future: date | datetime
     period: str | None = None
+    current: date | datetime | None = None
 
     def value(self, prefer: Prefer = "future") -> date | datetime:
+        if prefer == "current":
+            return self.current if self.current is not None else self.future
         return self.past if prefer == "past" else self.future
 
     @property
@@ -313,6 +375,135 @@ def _month_ambiguous(today: date, day: int) -> tuple[date, date] | None:
     return candidate, nxt_end.replace(day=min(day, nxt_end.day))
 
 
+# ---------------------------------------------------------------- years, lunar dates, festivals
+_YEAR_SHIFT = {"大前年": -3, "前年": -2, "去年": -1, "今年": 0, "明年": 1, "次年": 1, "后年": 2}
+_CN_DIGITS = "〇一二三四五六七八九"
+
+
+def _year_of(token: str, today: date) -> int | None:
+    """"2015年", "15年", "九零年", "去年" → a year. Two digits mean 20yy unless that is more
+    than two years ahead ("98年" is 1998, "27年" said in 2026 is 2027)."""
+    token = token.strip()
+    if token in _YEAR_SHIFT:
+        return today.year + _YEAR_SHIFT[token]
+    token = token.rstrip("年").strip()
+    raw = token.replace("零", "〇").replace("两", "二")
+    digits = raw if raw.isdigit() else "".join(str(_CN_DIGITS.index(c)) for c in raw if c in _CN_DIGITS)
+    if len(digits) != len(raw) or len(digits) not in (2, 4):
+        return None
+    if len(digits) == 4:
+        return int(digits)
+    yy = int(digits)
+    return 2000 + yy if 2000 + yy <= today.year + 2 else 1900 + yy
+
+
+def _lunar_day(token: str) -> int | None:
+    if token.startswith("初"):
+        return to_int(token[1:])
+    if token.startswith("廿"):
+        return 20 + (to_int(token[1:]) or 0) if len(token) > 1 else 20
+    return to_int(token)
+
+
+def _lunar_month(token: str) -> tuple[int | None, bool]:
+    leap = token.startswith("闰")
+    token = token.lstrip("闰")
+    return {"正": 1, "冬": 11, "腊": 12}.get(token) or to_int(token), leap
+
+
+def _lunar(year: int, month: int, day: int, leap: bool = False) -> date | None:
+    """Gregorian day of a Chinese lunar date (lunardate's tables), None if it does not exist."""
+    try:
+        return LunarDate(year, month, day, leap).to_solar_date()
+    except (ValueError, IndexError):
+        return None
+
+
+def _lunar_year(today: date) -> int:
+    """The lunar year a festival without a year is read in: the Gregorian year's (JioNLP's convention:
+    "除夕" said in June 2021 is the eve ending lunar 2021, "元宵" said on Jan 1st is the coming one)."""
+    return today.year
+
+
+def _workday(day: date) -> bool:
+    """The official calendar (holidays and 调休) where it is known; Monday–Friday beyond it."""
+    try:
+        return is_workday(day)
+    except CalendarDataMissing:
+        return day.weekday() < 5
+
+
+def _workday_after(day: date) -> date:
+    day += timedelta(days=1)
+    for _ in range(40):
+        if _workday(day):
+            return day
+        day += timedelta(days=1)
+    return day  # pragma: no cover - no holiday is 40 days long
+
+
+def _workday_before(day: date) -> date:
+    day -= timedelta(days=1)
+    for _ in range(40):
+        if _workday(day):
+            return day
+        day -= timedelta(days=1)
+    return day  # pragma: no cover
+
+
+def last_workday_of_month(day: date) -> date:
+    """The month's last workday: "月底前把标书发他" is due before the weekend or holiday that ends it."""
+    end = _month_end(day.year, day.month)
+    return end if _workday(end) else _workday_before(end)
+
+
+def holiday_day(name: str, year: int) -> date | None:
+    """The day of a festival in ``year`` (the lunar year for lunar festivals)."""
+    how, a, b = _HOLIDAYS[name]
+    if how == "solar":
+        return date(year, a, b)
+    if how == "lunar":
+        return _lunar(year, a, b)
+    if how == "eve":
+        new_year = _lunar(year + 1, 1, 1)
+        return None if new_year is None else new_year - timedelta(days=1)
+    if how == "qingming":
+        terms = chinese_calendar.get_solar_terms(date(year, 4, 3), date(year, 4, 6))
+        return next((d for d, term in terms if term == "清明"), date(year, 4, 5))
+    # nth weekday of a month: b = n * 10 + weekday
+    n, weekday = divmod(b, 10)
+    first = date(year, a, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def _readings(make: object, base_year: int, today: date, explicit: bool) -> tuple[date, date, date] | None:
+    """(past, future, current) of a yearly day: the latest on/before today, the next on/after, this year's."""
+    assert callable(make)
+    current = make(base_year)
+    if current is None:
+        return None
+    if explicit:
+        return current, current, current
+    days = [d for d in (make(base_year - 1), current, make(base_year + 1)) if d is not None]
+    past = max((d for d in days if d <= today), default=current)
+    future = min((d for d in days if d >= today), default=current)
+    return past, future, current
+
+
+def _nearest_holiday_block(today: date) -> date | None:
+    """First day of the statutory holiday we are in or that comes next (within 120 days)."""
+    day = today
+    for _ in range(120):
+        try:
+            on_holiday, name = chinese_calendar.get_holiday_detail(day)
+        except NotImplementedError:
+            return None
+        if on_holiday and name is not None:
+            return day
+        day += timedelta(days=1)
+    return None
+
+
 def _weekday_index(token: str) -> int:
     if token.isdigit():
         return int(token) - 1 if token != "7" else 6
@@ -333,7 +524,9 @@ def _count(token: str) -> float | None:
     return to_int(token)
 
 
-def _resolve_date(m: re.Match[str], today: date) -> tuple[date, date, str | None] | None:
+def _resolve_date(
+    m: re.Match[str], today: date
+) -> tuple[date, date, str | None] | tuple[date, date, None, date] | None:
     """(past, future, implied period) for one date match, None if it is not a real date."""
     kind = m.lastgroup
     g = m.group
@@ -346,9 +539,8 @@ def _resolve_date(m: re.Match[str], today: date) -> tuple[date, date, str | None
         if month is None or day is None:
             return None
         if g("cmd_y"):
-            raw = g("cmd_y").replace("零", "〇").replace("两", "二")
-            year = int(raw) if raw.isdigit() else int("".join(str("〇一二三四五六七八九".index(c)) for c in raw))
-            d = _safe_date(year, month, day)
+            year = _year_of(g("cmd_y"), today)
+            d = None if year is None else _safe_date(year, month, day)
             return None if d is None else (d, d, None)
         pair = _year_ambiguous(today, month, day)
         return None if pair is None else (pair[0], pair[1], None)
@@ -375,8 +567,14 @@ def _resolve_date(m: re.Match[str], today: date) -> tuple[date, date, str | None
             past, future = (_first_workday(d.year, d.month) for d in (past, future))
         return past, future, None
     if kind in ("nxm", "thm"):
-        base = _add_months(today.replace(day=1), 1) if kind == "nxm" else today.replace(day=1)
+        month_shift = _MONTH_SHIFT.get(g("nxm_p").rstrip("个"), 0) if kind == "nxm" else 0
+        base = _add_months(today.replace(day=1), month_shift)
         what = g(f"{kind}_w") or ""
+        if kind == "nxm" and not what and not g("nxm_d") and month_shift == 0:
+            return None  # "本月" / "这个月" name a span, not a day
+        if g(f"{kind}_b") and what in ("底", "末"):
+            d = last_workday_of_month(base)  # "月底前": due on the month's last workday
+            return d, d, None
         if kind == "nxm" and g("nxm_d"):
             n = to_int(g("nxm_d"))
             if n is None or not 1 <= n <= 31:
@@ -394,6 +592,41 @@ def _resolve_date(m: re.Match[str], today: date) -> tuple[date, date, str | None
                 return d, _first_workday(nxt.year, nxt.month), None
         else:
             d = base
+        return d, d, None
+    if kind == "lun":
+        return _resolve_lunar(m, today)
+    if kind == "hol":
+        return _resolve_holiday(m, today)
+    if kind == "term":
+        def make_term(y: int) -> date | None:
+            terms = chinese_calendar.get_solar_terms(date(y, 1, 1), date(y, 12, 31))
+            return next((d for d, name in terms if name == g("term")), None)
+
+        out = _readings(make_term, today.year, today, False)
+        return None if out is None else (out[0], out[1], None, out[2])
+    if kind == "nth":
+        month, n = to_int(g("nth_m")), to_int(g("nth_n"))
+        if month is None or n is None or not 1 <= month <= 12:
+            return None
+        wd = _weekday_index(g("nth_d"))
+        first = date(today.year, month, 1)
+        d = first + timedelta(days=(wd - first.weekday()) % 7 + 7 * (n - 1))
+        return (d, d, None) if d.month == month else None
+    if kind == "dth":
+        n = to_int(g("dth_n"))
+        if n is None or n < 1:
+            return None
+        if g("dth_y"):  # "2025年第一天": counted from New Year's Day
+            year = _year_of(g("dth_y"), today)
+            d = None if year is None else date(year, 1, 1) + timedelta(days=n - 1)
+        else:  # "第三天": today is the first day
+            d = today + timedelta(days=n - 1)
+        return None if d is None else (d, d, None)
+    if kind == "jie":
+        start = _nearest_holiday_block(today)
+        if start is None:
+            return None
+        d = _workday_after(start) if g("jie_w") == "后" else _workday_before(start)
         return d, d, None
     if kind == "rel":
         word = g("rel")
@@ -445,6 +678,66 @@ def _resolve_date(m: re.Match[str], today: date) -> tuple[date, date, str | None
     return None  # pragma: no cover - every alternative is handled above
 
 
+def _resolve_lunar(m: re.Match[str], today: date) -> tuple[date, date, None, date] | None:
+    """"农历八月十五", "腊月初十", "大年初十": a lunar date, in the lunar year named or the current one."""
+    g = m.group
+    if g("lun_m"):
+        year_token, (month, leap), day = g("lun_y"), _lunar_month(g("lun_m")), _lunar_day(g("lun_d"))
+    elif g("lun4_m"):
+        year_token, (month, leap), day = g("lun4_y"), _lunar_month(g("lun4_m")), _lunar_day(g("lun4_d"))
+    elif g("lun2_m"):
+        year_token, (month, leap), day = g("lun2_y"), _lunar_month(g("lun2_m")), _lunar_day(g("lun2_d"))
+    else:
+        year_token, month, leap = g("lun3_y"), 1, False
+        day = 30 if g("lun3_d") == "三十" else _lunar_day(g("lun3_d"))
+        if day == 30:  # 大年三十 is the eve: the last day of the previous lunar year
+            def make_eve(y: int) -> date | None:
+                return holiday_day("除夕", y)
+
+            year = _year_of(year_token, today) if year_token else None
+            out = _readings(make_eve, year or _lunar_year(today), today, year is not None)
+            return None if out is None else (out[0], out[1], None, out[2])
+    if month is None or day is None or not 1 <= month <= 12 or not 1 <= day <= 30:
+        return None
+    year = _year_of(year_token, today) if year_token else None
+
+    def make(y: int) -> date | None:
+        return _lunar(y, month, day, leap)
+
+    out = _readings(make, year or _lunar_year(today), today, year is not None)
+    return None if out is None else (out[0], out[1], None, out[2])
+
+
+def _resolve_holiday(m: re.Match[str], today: date) -> tuple[date, date, None, date] | None:
+    """A festival ("国庆", "去年春节"), or the workday after / before its holiday ("国庆后", "春节前")."""
+    name, when, year_token = m.group("hol_n"), m.group("hol_w"), m.group("hol_y")
+    lunar_kind = _HOLIDAYS[name][0] in ("lunar", "eve")
+    year = _year_of(year_token, today) if year_token else None
+    base_year = year if year is not None else (_lunar_year(today) if lunar_kind else today.year)
+
+    def make(y: int) -> date | None:
+        day = holiday_day(name, y)
+        if day is None or not when:
+            return day
+        return _workday_before(day) if "前" in when else _workday_after(day)
+
+    out = _readings(make, base_year, today, year is not None)
+    return None if out is None else (out[0], out[1], None, out[2])
+
+
+def _current_reading(m: re.Match[str], past: date, future: date, today: date) -> date:
+    """JioNLP's default reading of an ambiguous date: the one in the current year / month / week."""
+    if past == future:
+        return future
+    kind = m.lastgroup
+    if kind == "day":
+        return past if (past.year, past.month) == (today.year, today.month) else future
+    if kind == "wd":
+        monday = today - timedelta(days=today.weekday())
+        return past if past >= monday else future
+    return past if past.year == today.year else future
+
+
 def _resolve_clock(m: re.Match[str], period: str | None) -> time | None:
     """Clock time of a time match, applying the part of day and business hours."""
     if m.group("t_hh"):
@@ -467,6 +760,8 @@ def _resolve_clock(m: re.Match[str], period: str | None) -> time | None:
         return None
     if period in ("afternoon", "evening") and hour < 12 or period == "noon" and hour <= 3:
         hour += 12
+    elif period == "evening" and hour == 12:
+        hour = 24  # midnight
     elif period == "dawn" and hour == 12:
         hour = 0
     elif period is None and 1 <= hour <= 6 and not m.group("t_hh"):
@@ -490,11 +785,13 @@ def find_times(text: str, now: datetime) -> list[TimeMatch]:
     local_now = now.astimezone(tz)
     today = local_now.date()
 
-    dates: list[tuple[int, int, date, date, str | None]] = []
+    dates: list[tuple[int, int, date, date, str | None, date]] = []
     for dm in _DATE_RX.finditer(text):
         resolved = _resolve_date(dm, today)
         if resolved is not None:
-            dates.append((dm.start(), dm.end(), *resolved))
+            past_d, future_d, implied = resolved[0], resolved[1], resolved[2]
+            current_d = resolved[3] if len(resolved) == 4 else _current_reading(dm, past_d, future_d, today)
+            dates.append((dm.start(), dm.end(), past_d, future_d, implied, current_d))
 
     results: list[TimeMatch] = []
     used_dates: set[int] = set()
@@ -517,9 +814,9 @@ def find_times(text: str, now: datetime) -> list[TimeMatch]:
             if owner is None:
                 results.append(TimeMatch(start, end, text[start:end], today, today, part))
             else:
-                ds, _de, past, future, _ = dates[owner]
+                ds, _de, past, future, _, current = dates[owner]
                 used_dates.add(owner)
-                results.append(TimeMatch(ds, end, text[ds:end], past, future, part))
+                results.append(TimeMatch(ds, end, text[ds:end], past, future, part, current))
             continue
         period_word = m.group("t_p")
         period: str | None = PERIODS[period_word] if period_word else None
@@ -539,24 +836,28 @@ def find_times(text: str, now: datetime) -> list[TimeMatch]:
         clock = _resolve_clock(m, period)
         if clock is None:
             continue
+        # "夜里12点" / "晚上12点" is the midnight that ends the day: the next day's 00:00.
+        shift = timedelta(days=1) if clock == time(0) and period == "evening" else timedelta(0)
         if owner is None:
-            at = datetime.combine(today, clock, tzinfo=tz)
+            at = datetime.combine(today, clock, tzinfo=tz) + shift
             results.append(TimeMatch(start, end, text[start:end], at, at))
         else:
-            ds, _de, past, future, _ = dates[owner]
+            ds, _de, past, future, _, current = dates[owner]
             used_dates.add(owner)
             results.append(
                 TimeMatch(
                     ds,
                     end,
                     text[ds:end],
-                    datetime.combine(past, clock, tzinfo=tz),
-                    datetime.combine(future, clock, tzinfo=tz),
+                    datetime.combine(past, clock, tzinfo=tz) + shift,
+                    datetime.combine(future, clock, tzinfo=tz) + shift,
+                    None,
+                    datetime.combine(current, clock, tzinfo=tz) + shift,
                 )
             )
-    for i, (ds, de, past, future, implied) in enumerate(dates):
+    for i, (ds, de, past, future, implied, current) in enumerate(dates):
         if i not in used_dates:
-            results.append(TimeMatch(ds, de, text[ds:de], past, future, implied))
+            results.append(TimeMatch(ds, de, text[ds:de], past, future, implied, current))
     results.sort(key=lambda r: r.start)
     return results
 

@@ -643,7 +643,13 @@ def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeM
     """(visit time, follow-up time) among the message's time expressions."""
     visit: TimeMatch | None = None
     follow: TimeMatch | None = None
+    theirs: list[TimeMatch] = []
     for tm in times:
+        if _customers_date(text, tm):
+            # "他们下周三要开会", "下个月招标": the customer's calendar. It becomes the follow-up only
+            # when the rep names no date of their own (then it is the natural moment to ask).
+            theirs.append(tm)
+            continue
         tense = tm.tense(today)
         if tense == "either":
             # "11月20日拜访": the other reading is a year away, so it is not a choice.
@@ -682,7 +688,38 @@ def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeM
             visit = tm
         elif role == "follow" and follow is None:
             follow = tm
+    if follow is None:
+        follow = next((tm for tm in theirs if _to_date(tm.value("future")) >= today), None)
     return visit, follow
+
+
+_THEIR_SUBJECT = re.compile(r"他们|她们|对方|客户|甲方|业主|院方|厂方|领导|老板|they", re.I)
+_MY_SUBJECT = re.compile(r"我们|我|咱们|咱|we\b|I\b")
+_THEIR_EVENT = re.compile(
+    r"^[^,，。;；!！?？]{0,6}?(?:招标|开标|投标|挂网|开会|上会|定供应商|评标|评审|决策|审批|采购|放假|出差|验收|立项|内部讨论|走流程|年会)"
+)
+
+
+def _customers_date(text: str, tm: TimeMatch) -> bool:
+    """Whether the date belongs to the customer's calendar ("他们下周三要开会定供应商", "下个月招标").
+
+    The nearest subject before the date in its clause decides ("…定供应商我下周四再打电话": 我 is
+    nearer, so 下周四 is the rep's); with no subject, a customer event right after the date does.
+    A rep's plan word ("再", "跟进") after the date always makes it the rep's.
+    """
+    after = text[tm.end :]
+    if re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|联系|打电话|发|给他|给他们|提交|送)", after):
+        return False
+    if re.match(r"^\s*(?:的|下午|上午|中午|晚上|早上)?\s*(?:拜访|见|去|到|在|跟|和|与|约|电话|走访|又|刚|我)", after):
+        return False  # "昨天拜访美的集团采购中心": the rep's own visit
+    before = _clause_before(text, tm.start)
+    theirs = [m.end() for m in _THEIR_SUBJECT.finditer(before)]
+    mine = [m.end() for m in _MY_SUBJECT.finditer(before)]
+    if theirs or mine:
+        if max(theirs, default=-1) > max(mine, default=-1):
+            return bool(_THEIR_EVENT.match(after) or re.match(r"^[^,，。;；]{0,2}?(?:要|会|来|定|选)", after))
+        return False
+    return bool(_THEIR_EVENT.match(after))
 
 
 _PAST_VISIT_WORDS = re.compile(r"拜访了|去了|见了|聊了|谈了|沟通了|走访了|过去了|刚|今天|上午|下午|昨天|前天")
