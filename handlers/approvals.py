@@ -105,7 +105,7 @@ def _is_submit(ctx: HandlerContext) -> bool:
 
 @router.on(_is_submit)
 def on_submit_text(ctx: HandlerContext) -> None:
-    m = SUBMIT_RX.match((ctx.event.text or "").strip())
+    m = SUBMIT_RX.match((ctx.event.text or "").strip().lstrip("/／").strip())  # "/提交合同 …" too
     rest = m.group("rest").strip() if m else ""
     quote = _own_quote_by_number(ctx, rest)
     if quote is not None:
@@ -123,6 +123,45 @@ def on_submit_text(ctx: HandlerContext) -> None:
     )
     if customer is not None:
         _submit(ctx, customer, amount, None)
+
+
+RESUBMIT_RX = re.compile(r"(?:重新提交|重提|再提交一?[下次遍]|重新发起|重新送审|重新审批)", re.IGNORECASE)
+
+
+def _is_resubmit(ctx: HandlerContext) -> bool:
+    text = ctx.event.text or ""
+    return ctx.event.kind == EventKind.TEXT and len(text) <= 200 and RESUBMIT_RX.search(text) is not None
+
+
+@router.on(_is_resubmit)
+def on_resubmit(ctx: HandlerContext) -> None:
+    """「付款条件已经和客户改好了，重新提交一下HT-…」: a rejected or withdrawn contract goes through
+    the approval flow again as a new contract (same customer, amount and quote); anything else is
+    answered with what its state allows."""
+    assert ctx.sender is not None
+    if (ctx.state or {}).get("step") in ("ask_customer", "pick_customer"):
+        ctx.clear_state()  # the rep moved on from the pending visit question
+    number = NUMBER_RX.search(ctx.event.text or "")
+    if number is not None:
+        contract = approvals.find_contract(ctx.uow.session, number.group(0))
+    else:
+        contract = next(iter(approvals.submitted_by(ctx.uow.session, ctx.sender, limit=1)), None)
+    if contract is None:
+        wanted = number.group(0).upper() if number else ""
+        ctx.say(f"没有找到合同 {wanted}，请带上合同号，例如：重新提交 HT-20261126-001".replace("  ", " "))
+        return
+    if contract.submitter_id != ctx.sender.id:
+        ctx.say(f"合同 {contract.number} 不是你提交的，只有提交人可以重新提交。")
+        return
+    if contract.status == "submitted":
+        ctx.say(f"合同 {contract.number} 还在审批中，不用重新提交。可以发「审批进度 {contract.number}」查看。")
+        return
+    if contract.status == "approved":
+        ctx.say(f"合同 {contract.number} 已经批准了，不需要重新提交。")
+        return
+    quote = contract.quote if contract.quote is not None and contract.quote.status == "confirmed" else None
+    if _submit(ctx, contract.customer, contract.amount, quote) is not None:
+        ctx.say(f"（这是驳回/撤回的合同 {contract.number} 的重新提交。）")
 
 
 @router.on(card_action("quote:submit:"))

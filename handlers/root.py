@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.services import cardstate
-from handlers import approvals, commands, quotes, visits
+from handlers import approvals, commands, questions, quotes, visits
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.router import Router
@@ -14,6 +14,7 @@ def build_router() -> Router:
     root.include(commands.router)
     root.include(approvals.router)
     root.include(quotes.router)
+    root.include(questions.router)  # before visits: a question is never taken for a visit
     root.include(visits.router)
     root.include(commands.fallback)
     return root

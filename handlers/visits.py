@@ -8,6 +8,7 @@ only ever suggested as a button.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,11 +30,12 @@ from domain.services.opportunities import (
     update_opportunity,
 )
 from domain.services.visits import Place, get_visit, log_visit, recent_visit, undo_visit, update_visit
-from handlers.commands import card_id_for
+from handlers.commands import HINT, card_id_for
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.router import Router, card_action, kind
 from handlers.understand import CustomerRef, parse_edit, parse_visit
+from handlers.understand.intent import is_question
 
 router = Router("visits")
 
@@ -225,6 +227,31 @@ def _clearly_new_visit(ctx: HandlerContext) -> bool:
         return False
     d = parse_visit(ctx.event.text, message_time(ctx), customer_refs(ctx))
     return d.is_visit and bool(d.contact_name or d.summary or d.visited_at_explicit or d.next_follow_up)
+
+
+def _answers_like_a_name(ctx: HandlerContext) -> bool:
+    """「苏州精工」 answers 「拜访的是哪家客户？」; 「好的」, a sentence or a question does not."""
+    answer = (ctx.event.text or "").strip()
+    return (
+        0 < len(answer) <= 25
+        and not re.search(r"[,，。？?！!；;]", answer)
+        and not is_question(answer)
+        and answer.lower() not in _NOT_AN_ANSWER
+    )
+
+
+_NOT_AN_ANSWER = {"好的", "好", "嗯", "嗯嗯", "ok", "收到", "谢谢", "行", "对", "是", "不是", "不对", "没有", "不知道"}
+
+
+@router.on(
+    _state_step("ask_customer", "pick_customer"),
+    lambda ctx: not _answers_like_a_name(ctx),
+    lambda ctx: not _clearly_new_visit(ctx),
+)
+def on_pending_dropped(ctx: HandlerContext) -> None:
+    """The rep wrote something else than a customer name: drop the question instead of repeating it."""
+    ctx.clear_state()
+    ctx.say("刚才那条拜访没有记录（缺少客户名称）。\n" + HINT)
 
 
 @router.on(_state_step("ask_customer", "pick_customer"), lambda ctx: not _clearly_new_visit(ctx))

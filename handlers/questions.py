@@ -1,0 +1,140 @@
+"""Questions about one's own data, answered from it, and a short help for any other question.
+
+「上个月我拜访了几次？」, 「苏州精工的商机到哪一步了」, 「本月成交」: each is one bounded query on the
+rep's own rows. A question is never taken for a visit (which would ask 「拜访的是哪家客户？」), and a
+pending visit question is dropped as soon as the rep asks something else.
+
+Included ahead of the visits router (see handlers/root.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from domain.clock import BUSINESS_TZ, local_today
+from domain.models import STAGE_LABELS, Opportunity, Stage, Visit
+from domain.services.opportunities import open_opportunity_of
+from handlers.commands import command_text, one_customer
+from handlers.context import HandlerContext
+from handlers.events import EventKind
+from handlers.router import Router
+from handlers.understand.intent import (
+    DEAL_STAGE_RX,
+    VISIT_COUNT_RX,
+    WON_RX,
+    is_question,
+    period_of,
+)
+
+router = Router("questions")
+
+QUESTION_HELP = (
+    "我可以回答这些问题：\n"
+    "上个月我拜访了几次？\n"
+    "苏州精工的商机到哪一步了？\n"
+    "本月成交\n"
+    "记拜访直接说：今天拜访华为张总，谈了报价，下周三再跟进\n"
+    "发送「帮助」查看全部功能。"
+)
+PENDING_STEPS = ("ask_customer", "pick_customer")
+
+
+def drop_pending_visit(ctx: HandlerContext) -> None:
+    """The rep moved on: a pending 「拜访的是哪家客户？」 must not swallow the next messages."""
+    if (ctx.state or {}).get("step") in PENDING_STEPS:
+        ctx.clear_state()
+
+
+def _text(ctx: HandlerContext) -> str:
+    return command_text(ctx.event.text) if ctx.event.kind == EventKind.TEXT else ""
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end+1 00:00) in business time, for a range of local days."""
+    return (
+        datetime.combine(start, time(0), BUSINESS_TZ),
+        datetime.combine(end + timedelta(days=1), time(0), BUSINESS_TZ),
+    )
+
+
+@router.on(lambda ctx: VISIT_COUNT_RX.search(_text(ctx)) is not None)
+def on_visit_count(ctx: HandlerContext) -> None:
+    assert ctx.sender is not None
+    drop_pending_visit(ctx)
+    label, start, end = period_of(_text(ctx), local_today(ctx.uow.clock))
+    lo, hi = _bounds(start, end)
+    visits, customers = ctx.uow.session.execute(
+        select(func.count(Visit.id), func.count(func.distinct(Visit.customer_id))).where(
+            Visit.rep_id == ctx.sender.id, Visit.visited_at >= lo, Visit.visited_at < hi
+        )
+    ).one()
+    span = f"{start.month}月{start.day}日" + (f"–{end.month}月{end.day}日" if end != start else "")
+    if not visits:
+        ctx.say(f"{label}（{span}）你还没有记录拜访。")
+        return
+    ctx.say(f"{label}（{span}）你记录了 {visits} 次拜访，涉及 {customers} 家客户。")
+
+
+@router.on(lambda ctx: DEAL_STAGE_RX.match(_text(ctx)) is not None)
+def on_deal_stage(ctx: HandlerContext) -> None:
+    match = DEAL_STAGE_RX.match(_text(ctx))
+    assert match is not None
+    drop_pending_visit(ctx)
+    name = match.group("c").strip()
+    customer = one_customer(
+        ctx,
+        name,
+        not_found=f"没有找到客户「{name}」。可以这样问：苏州精工的商机到哪一步了？",
+        ambiguous="请说得更具体一些，例如：{first}的商机到哪一步了？",
+    )
+    if customer is None:
+        return
+    opp = open_opportunity_of(ctx.uow, customer) or ctx.uow.session.scalar(
+        select(Opportunity)
+        .where(Opportunity.customer_id == customer.id)
+        .order_by(Opportunity.last_touched_at.desc(), Opportunity.id.desc())
+        .limit(1)
+    )
+    if opp is None:
+        ctx.say(f"{customer.name}还没有商机。记一次拜访并写上预算（例如：预算50万），就会建立商机。")
+        return
+    amount = f"，金额 ¥{opp.amount:,.0f}" if opp.amount is not None else ""
+    touched = opp.last_touched_at.astimezone(BUSINESS_TZ)
+    ctx.say(
+        f"{customer.name}的商机「{opp.name}」：阶段「{STAGE_LABELS[Stage(opp.stage)]}」{amount}，"
+        f"最近更新 {touched.month}月{touched.day}日。"
+    )
+
+
+@router.on(lambda ctx: WON_RX.search(_text(ctx)) is not None)
+def on_won(ctx: HandlerContext) -> None:
+    assert ctx.sender is not None
+    drop_pending_visit(ctx)
+    label, start, end = period_of(_text(ctx), local_today(ctx.uow.clock), default="month")
+    lo, hi = _bounds(start, end)
+    rows = ctx.uow.session.execute(
+        select(Opportunity.name, Opportunity.amount)
+        .where(
+            Opportunity.owner_id == ctx.sender.id,
+            Opportunity.stage == Stage.WON.value,
+            Opportunity.closed_at >= lo,
+            Opportunity.closed_at < hi,
+        )
+        .order_by(Opportunity.closed_at)
+        .limit(20)
+    ).all()
+    if not rows:
+        ctx.say(f"{label}还没有成交的商机。")
+        return
+    total = sum((amount for _, amount in rows if amount is not None), start=0)
+    lines = "\n".join(f"· {name}" + (f" ¥{amount:,.0f}" if amount is not None else "") for name, amount in rows)
+    ctx.say(f"{label}成交 {len(rows)} 单，合计 ¥{total:,.0f}：\n{lines}")
+
+
+@router.on(lambda ctx: is_question(_text(ctx)))
+def on_other_question(ctx: HandlerContext) -> None:
+    """A question we cannot answer: say what we can, instead of asking which customer was visited."""
+    drop_pending_visit(ctx)
+    ctx.say(QUESTION_HELP)

@@ -1,0 +1,73 @@
+"""What a message asks for when it is not a visit report: questions about one's own data.
+
+Small anchored patterns on purpose: a visit report that happens to contain 「成交」 or a question
+mark (「他问能不能便宜点？」) must still reach the visit parser, so each pattern matches only
+the whole message's shape.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, timedelta
+
+_PERIOD = r"(?:今天|昨天|本周|这周|这个?星期|上周|上个?星期|本月|这个?月|上个?月|今年|去年)"
+
+# 「上个月我拜访了几次？」「这周跑了几家客户」「本月拜访次数」
+VISIT_COUNT_RX = re.compile(
+    r"(?:拜访|见客户|跑客户|跑了|走访|见了)[^，,。;；]{0,8}?(?:几次|多少次|几家|多少家|几个|多少个|几回|多少回)"
+    r"|(?:几次|多少次)[^，,。;；]{0,4}拜访|拜访(?:次数|量|数|情况)[?？]?$"
+)
+
+# 「苏州精工的商机到哪一步了？」「海康那个项目现在什么阶段」
+DEAL_STAGE_RX = re.compile(
+    r"^(?:查一?下|看看|问一下)?\s*(?P<c>[^，,。？?\s]{2,30}?)\s*(?:的|那个|这个|那边)?\s*(?:商机|项目|单子)"
+    r"(?:现在|目前)?(?:到|在|进行到|推进到|走到|进展到)?了?"
+    r"(?:哪一步|哪步|什么阶段|哪个阶段|啥阶段|什么进展|进展|怎么样|什么情况|阶段)了?[?？]?$"
+)
+
+# 「本月成交」「这个月成交了多少？」「今年签了几单」
+WON_RX = re.compile(
+    rf"^(?:我的?)?(?:{_PERIOD}的?)?(?:我的?)?(?:成交|签单|成单|签了)(?:了)?"
+    r"(?:多少|几单|几个|情况|金额|额|数据|列表)?(?:了吗|了|吗)?[?？]?$"
+)
+
+_QUESTION_END = re.compile(r"(?:[?？]|吗|呢|么|嘛)[\s!！~～。.]*$")
+_QUESTION_START = re.compile(r"^(?:怎么|怎样|如何|为什么|为啥|能不能|能否|可不可以|可以吗|是不是|有没有|多少|哪|什么|谁|啥)")
+_REPORT = re.compile(r"拜访了|去了|见了|聊了|谈了|沟通了|跑了趟|电话|签了|报价|今天|昨天|上午|下午|刚")
+
+
+def is_question(text: str) -> bool:
+    """A question (not a visit report that mentions one): 「怎么导出客户？」, 「你能做什么」."""
+    text = text.strip()
+    if not text or len(text) > 60:
+        return False
+    if not (_QUESTION_END.search(text) or _QUESTION_START.match(text)):
+        return False
+    return _REPORT.search(text) is None
+
+
+def period_of(text: str, today: date, default: str = "month") -> tuple[str, date, date]:
+    """(label, first day, last day) named in ``text``: 上个月, 本周, 今年…; this month when none is."""
+    monday = today - timedelta(days=today.weekday())
+    first = today.replace(day=1)
+    if "昨天" in text:
+        day = today - timedelta(days=1)
+        return "昨天", day, day
+    if "今天" in text:
+        return "今天", today, today
+    if re.search(r"上周|上个?星期", text):
+        return "上周", monday - timedelta(days=7), monday - timedelta(days=1)
+    if re.search(r"本周|这周|这个?星期", text):
+        return "本周", monday, today
+    if re.search(r"上个?月", text):
+        last = first - timedelta(days=1)
+        return "上个月", last.replace(day=1), last
+    if "去年" in text:
+        return "去年", date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+    if "今年" in text:
+        return "今年", date(today.year, 1, 1), today
+    if default == "week":
+        return "本周", monday, today
+    end = date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
+    return "本月", first, min(end, today)

@@ -1,0 +1,154 @@
+"""Conversations as reps write them, through the fake WeCom: questions, requests for other features,
+commands with a slash, a pending question dropped, and dates that belong to the customer."""
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from domain.clock import BUSINESS_TZ
+from domain.models import Contract, Customer, Stage, User, Visit
+from domain.services.customers import create_customer
+from domain.services.opportunities import change_stage, create_opportunity
+from domain.services.visits import log_visit
+from domain.uow import UnitOfWork
+from tests.e2e.wecom_stack import WeComStack, wecom_stack
+
+# Wednesday 2026-11-25 15:00 in Shanghai.
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=BUSINESS_TZ)
+
+
+@pytest.fixture
+def stack(db_url: str) -> Iterator[WeComStack]:
+    with wecom_stack(db_url) as s:
+        s.clock.set(datetime(2026, 10, 20, 10, 0, tzinfo=BUSINESS_TZ))
+        with UnitOfWork(s.db, s.clock) as uow:
+            zhang = uow.session.scalar(select(User).where(User.key == "zhangwei"))
+            assert zhang is not None
+            huawei = create_customer(uow, "华为技术有限公司", owner=zhang, aliases=["华为"])
+            jinggong = create_customer(uow, "苏州精工机械有限公司", owner=zhang, aliases=["苏州精工"])
+            create_customer(uow, "海康威视数字技术股份有限公司", owner=zhang, aliases=["海康"])
+            # Three visits in October (two customers), recorded then.
+            for day, customer in ((8, huawei), (15, huawei), (20, jinggong)):
+                log_visit(uow, zhang, customer, visited_at=datetime(2026, 10, day, 10, 0, tzinfo=BUSINESS_TZ))
+            opp = create_opportunity(uow, jinggong, zhang, amount=Decimal(380_000))
+            change_stage(uow, opp, Stage.NEGOTIATION)
+            uow.commit()
+        s.clock.set(NOW)
+        with UnitOfWork(s.db, s.clock) as uow:
+            zhang = uow.session.scalar(select(User).where(User.key == "zhangwei"))
+            assert zhang is not None
+            won = create_opportunity(uow, huawei_of(uow), zhang, amount=Decimal(120_000))
+            change_stage(uow, won, Stage.WON)
+            uow.commit()
+        yield s
+
+
+def huawei_of(uow: UnitOfWork) -> Customer:
+    customer = uow.session.scalar(select(Customer).where(Customer.name == "华为技术有限公司"))
+    assert customer is not None
+    return customer
+
+
+def _said(stack: WeComStack, user: str, part: str) -> str:
+    return stack.wait_until(
+        lambda: next((t for t in stack.texts_of(user) if part in t), None), what=f"a reply with {part!r}"
+    )
+
+
+def _visit_count(stack: WeComStack) -> int:
+    with stack.db.sessions() as s:
+        return len(list(s.scalars(select(Visit))))
+
+
+def test_how_many_visits_last_month_is_answered_from_the_reps_data(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "上个月我拜访了几次？")
+    reply = _said(stack, "ZhangWei", "上个月")
+    assert "3 次拜访" in reply and "2 家客户" in reply and "10月1日–10月31日" in reply
+    assert not any("哪家客户" in t for t in stack.texts_of("ZhangWei"))
+    assert _visit_count(stack) == 3
+
+
+def test_where_a_customers_deal_stands(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "苏州精工的商机到哪一步了？")
+    reply = _said(stack, "ZhangWei", "苏州精工机械有限公司的商机")
+    assert "谈判" in reply and "380,000" in reply
+
+
+def test_won_this_month(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "本月成交")
+    reply = _said(stack, "ZhangWei", "本月成交")
+    assert "1 单" in reply and "120,000" in reply
+
+
+def test_a_question_we_cannot_answer_gets_help_not_a_visit_question(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "怎么把客户导出来？")
+    reply = _said(stack, "ZhangWei", "我可以回答这些问题")
+    assert "上个月我拜访了几次" in reply
+    assert not any("哪家客户" in t for t in stack.texts_of("ZhangWei"))
+
+
+def test_a_pending_visit_question_is_dropped_when_the_rep_moves_on(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "今天下午拜访了李工，聊了交期")
+    _said(stack, "ZhangWei", "拜访的是哪家客户？")
+    stack.driver.send_text("ZhangWei", "好的，晚点再说")
+    _said(stack, "ZhangWei", "刚才那条拜访没有记录")
+    stack.driver.send_text("ZhangWei", "谢谢")
+    stack.wait_until(lambda: len(stack.texts_of("ZhangWei")) >= 3, what="third reply")
+    assert sum("哪家客户" in t for t in stack.texts_of("ZhangWei")) == 1  # asked once, never again
+    assert _visit_count(stack) == 3
+
+
+def test_a_question_while_a_visit_question_is_pending_is_answered(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "今天下午拜访了李工，聊了交期")
+    _said(stack, "ZhangWei", "拜访的是哪家客户？")
+    stack.driver.send_text("ZhangWei", "上个月我拜访了几次？")
+    assert "3 次拜访" in _said(stack, "ZhangWei", "上个月")
+    stack.driver.send_text("ZhangWei", "谢谢")  # the question is gone: a plain hint, not 「要新建这个客户吗？」
+    hint = stack.wait_until(lambda: stack.texts_of("ZhangWei")[2:], what="third reply")[0]
+    assert "今天拜访华为张总" in hint
+    assert not [c for c in stack.cards_of("ZhangWei") if "新建" in str(c.body)]
+    assert _visit_count(stack) == 3
+
+
+def test_submit_with_a_slash_and_resubmit_after_withdrawing(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "/提交合同 苏州精工 38万")
+    first = _said(stack, "ZhangWei", "已提交合同")
+    with stack.db.sessions() as s:
+        number = s.scalar(select(Contract.number))
+    assert number is not None and number in first
+    stack.driver.send_text("ZhangWei", f"撤回 {number}")
+    _said(stack, "ZhangWei", "撤回")
+    stack.driver.send_text("ZhangWei", f"付款条件已经和客户改好了，重新提交一下{number}")
+    _said(stack, "ZhangWei", "重新提交")
+    with stack.db.sessions() as s:
+        contracts = list(s.scalars(select(Contract).order_by(Contract.id)))
+    assert [c.status for c in contracts] == ["withdrawn", "submitted"]
+    assert contracts[1].amount == Decimal("380000.00")
+    assert not any("哪家客户" in t for t in stack.texts_of("ZhangWei"))
+
+
+def test_resubmitting_a_contract_still_in_approval_says_so(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "提交合同 苏州精工 38万")
+    _said(stack, "ZhangWei", "已提交合同")
+    stack.driver.send_text("ZhangWei", "重新提交一下")
+    assert "还在审批中" in _said(stack, "ZhangWei", "审批中，不用")
+
+
+def test_the_customers_meeting_is_not_the_reps_follow_up(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "今天拜访华为张总，他们下周三要开会定供应商我下周四再打电话问结果")
+    stack.wait_until(lambda: _visit_count(stack) == 4, what="visit saved")
+    with stack.db.sessions() as s:
+        visit = s.scalars(select(Visit).order_by(Visit.id.desc())).first()
+        assert visit is not None and visit.next_follow_up == date(2026, 12, 3)
+
+
+def test_month_end_deadline_is_the_follow_up(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "今天去了苏州精工，他们下个月招标，让准备资质文件，月底前把标书发他")
+    stack.wait_until(lambda: _visit_count(stack) == 4, what="visit saved")
+    with stack.db.sessions() as s:
+        visit = s.scalars(select(Visit).order_by(Visit.id.desc())).first()
+        assert visit is not None and visit.next_follow_up == date(2026, 11, 30)
+        assert visit.summary is not None and "招标" in visit.summary and "资质文件" in visit.summary
