@@ -34,12 +34,15 @@ from handlers.commands import HINT, card_id_for
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.router import Router, card_action, kind
-from handlers.understand import CustomerRef, parse_edit, parse_visit
+from handlers.understand import CustomerRef, parse_visit
+from handlers.understand.corrections import parse_correction
 from handlers.understand.intent import is_question
+from handlers.understand.visit_text import EditRequest
 
 router = Router("visits")
 
 CHECK_IN_WINDOW = timedelta(minutes=30)
+CORRECTION_WINDOW = timedelta(minutes=30)  # 「联系人是刘工」 without tapping 修改 still corrects the last visit
 EDIT_HINT = "请直接回复要修改的内容，例如：\n改成下周四跟进\n客户改成华为终端\n联系人是李工\n时间改成昨天下午"
 
 
@@ -120,11 +123,27 @@ def _ask_customer(
         ctx.set_state({"step": "ask_customer", "draft": draft})
 
 
-def _refresh_visit_card(ctx: HandlerContext, visit: Visit, note: str, status: str | None = None) -> None:
+def _refresh_visit_card(
+    ctx: HandlerContext, visit: Visit, note: str, status: str | None = None, *, resend: bool = False
+) -> None:
+    """Show the visit's current state on its card.
+
+    WeCom updates a card only with a single-use response_code, and codes come only with a send or a
+    tap (docs: update_template_card, see /work/shared/protocols.md). Typed corrections bring none, so
+    after the send's and the 修改 tap's codes are spent the update could only fall back to a plain-text
+    copy. With ``resend`` we then send a fresh card instead, which becomes the visit's card: its own
+    code serves the next correction.
+    """
     record = (
         cardstate.get_card(ctx.uow.session, card_id) if (card_id := _visit_card_id(ctx, visit.id)) else None
     )
     if record is None:
+        return
+    if resend and ctx.event.platform == "wecom" and not cardstate.has_code(
+        ctx.uow.session, record.card_id, ctx.uow.clock.now()
+    ):
+        card = visit_card(card_id_for(ctx, "visit"), visit, note=note)
+        ctx.replies.card(ctx.me, card, purpose="visit", entity=("visit", str(visit.id)))
         return
     card = visit_card(record.card_id, visit, note=note, status=status)
     ctx.replies.update_card(card, status="decided" if status else "open")
@@ -170,14 +189,18 @@ def on_cancel(ctx: HandlerContext) -> None:
     ctx.say("好的，已取消。" if had else "当前没有进行中的操作。")
 
 
-@router.on(
-    _state_step("recorded"), lambda ctx: parse_edit(ctx.event.text or "", message_time(ctx)) is not None
-)
+def _correction(ctx: HandlerContext) -> EditRequest | None:
+    if ctx.event.kind != EventKind.TEXT or not ctx.event.text or len(ctx.event.text) > 200:
+        return None
+    return parse_correction(ctx.event.text, message_time(ctx))
+
+
+@router.on(_state_step("recorded"), lambda ctx: _correction(ctx) is not None)
 def on_edit(ctx: HandlerContext) -> None:
-    """ "改成下周四跟进" right after a visit was recorded."""
+    """ "改成下周四跟进" right after a visit was recorded (or after tapping 修改)."""
     state = ctx.state or {}
     visit = _own_visit(ctx, int(state["visit_id"]))
-    edit = parse_edit(ctx.event.text or "", message_time(ctx))
+    edit = _correction(ctx)
     assert edit is not None
     if visit is None:
         ctx.clear_state()
@@ -187,6 +210,33 @@ def on_edit(ctx: HandlerContext) -> None:
         ctx.clear_state()
         ctx.say("好的，已取消。")
         return
+    _apply_edit(ctx, visit, edit)
+
+
+def _recent_correction(ctx: HandlerContext) -> bool:
+    """A correction with no 修改 tap and no pending state, within 30 minutes of the rep's last visit."""
+    if (ctx.state or {}).get("step") in ("ask_customer", "pick_customer") or ctx.sender is None:
+        return False
+    edit = _correction(ctx)
+    if edit is None or edit.cancel:
+        return False
+    return recent_visit(ctx.uow, ctx.sender, ctx.uow.clock.now() - CORRECTION_WINDOW) is not None
+
+
+@router.on(_recent_correction)
+def on_correction(ctx: HandlerContext) -> None:
+    """「联系人是刘工」, 「金额是35万」 typed straight after logging a visit: they correct it."""
+    assert ctx.sender is not None
+    visit = recent_visit(ctx.uow, ctx.sender, ctx.uow.clock.now() - CORRECTION_WINDOW)
+    edit = _correction(ctx)
+    assert visit is not None and edit is not None
+    ctx.set_state({"step": "recorded", "visit_id": visit.id})
+    _apply_edit(ctx, visit, edit)
+
+
+def _apply_edit(ctx: HandlerContext, visit: Visit, edit: EditRequest) -> None:
+    """Apply one correction, refresh the visit's card, and say every field it touched."""
+    assert ctx.sender is not None
     changes: list[str] = []
     customer = None
     if edit.customer_mention:
@@ -200,12 +250,22 @@ def on_edit(ctx: HandlerContext) -> None:
     target_customer = customer or visit.customer
     if edit.contact_name and target_customer is not None:
         contact = add_contact(ctx.uow, target_customer, edit.contact_name, edit.contact_title)
-        changes.append(f"联系人改为{contact.name}")
+        if edit.contact_title and contact.title != edit.contact_title:
+            contact.title = edit.contact_title  # the rep's correction wins over what was stored
+        label = contact.name + (f"（{contact.title}）" if contact.title else "")
+        changes.append(f"联系人改为{label}")
     if edit.next_follow_up:
         changes.append(f"下次跟进改为{edit.next_follow_up.month}月{edit.next_follow_up.day}日")
     if edit.visited_at:
         local = to_local(edit.visited_at)
         changes.append(f"时间改为{local.month}月{local.day}日 {local:%H:%M}")
+    if edit.amount is not None and visit.customer is not None:
+        opp = open_opportunity_of(ctx.uow, customer or visit.customer)
+        if opp is None:
+            create_opportunity(ctx.uow, customer or visit.customer, ctx.sender, amount=edit.amount)
+        else:
+            update_opportunity(ctx.uow, opp, amount=edit.amount)
+        changes.append(f"商机金额改为 ¥{edit.amount:,.0f}")
     if not changes:
         ctx.say(EDIT_HINT)
         return
@@ -217,7 +277,7 @@ def on_edit(ctx: HandlerContext) -> None:
         visited_at=edit.visited_at,
         next_follow_up=edit.next_follow_up,
     )
-    _refresh_visit_card(ctx, visit, "已修改：" + "，".join(changes))
+    _refresh_visit_card(ctx, visit, "已修改：" + "，".join(changes), resend=True)
     ctx.say("已修改：" + "，".join(changes))
 
 

@@ -97,6 +97,22 @@ def take_code(session: Session, card_id: str, now: datetime) -> str | None:
     return row.code
 
 
+def has_code(session: Session, card_id: str, now: datetime) -> bool:
+    """Whether an unused, unexpired code is left to update this card in place (WeCom)."""
+    return (
+        session.scalar(
+            select(CardResponseCode.id)
+            .where(
+                CardResponseCode.card_id == card_id,
+                CardResponseCode.used.is_(False),
+                CardResponseCode.received_at > now - CODE_LIFETIME,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def card_for_entity(session: Session, entity_type: str, entity_id: str) -> CardRecord | None:
     """The latest card we sent about a record (to update it when the record changes)."""
     return session.scalar(

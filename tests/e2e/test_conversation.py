@@ -152,3 +152,60 @@ def test_month_end_deadline_is_the_follow_up(stack: WeComStack) -> None:
         visit = s.scalars(select(Visit).order_by(Visit.id.desc())).first()
         assert visit is not None and visit.next_follow_up == date(2026, 11, 30)
         assert visit.summary is not None and "招标" in visit.summary and "资质文件" in visit.summary
+
+
+def _visit_cards(stack: WeComStack) -> list[dict]:
+    """The rep's visit cards in their current state (updates applied)."""
+    return [
+        c
+        for c in ((m.card or m.body) for m in stack.cards_of("ZhangWei"))
+        if c["main_title"]["title"] == "已记录拜访"
+    ]
+
+
+def _lines(card: dict) -> dict[str, str]:
+    return {f["keyname"]: f["value"] for f in card["horizontal_content_list"]}
+
+
+def test_corrections_without_a_button_apply_to_the_visit_and_the_card_follows_every_time(
+    stack: WeComStack,
+) -> None:
+    stack.driver.send_text("ZhangWei", "今天拜访苏州精工，见了刘工，聊了交期")
+    stack.wait_until(lambda: _visit_cards(stack), what="visit card")
+    corrections = [
+        ("联系人是刘工，设备科科长", "联系人", "刘工（设备科科长）"),
+        ("改成周四跟进", "下次跟进", "11月26日（周四）"),
+        ("刘工是设备部经理，不是科长", "联系人", "刘工（设备部经理）"),
+        ("金额是35万", None, None),
+        ("改成下周一跟进", "下次跟进", "11月30日（周一）"),
+    ]
+    for n, (text, field, value) in enumerate(corrections, start=1):
+        stack.driver.send_text("ZhangWei", text)
+        stack.wait_until(
+            lambda n=n: sum(t.startswith("已修改") for t in stack.texts_of("ZhangWei")) >= n, what=f"edit {n}"
+        )
+        if field is not None:
+            stack.wait_until(lambda f=field, v=value: _lines(_visit_cards(stack)[-1])[f] == v, what=f"card {n}")
+    latest = _lines(_visit_cards(stack)[-1])
+    assert latest["联系人"] == "刘工（设备部经理）" and latest["下次跟进"] == "11月30日（周一）"
+    # Never a plain-text copy of the card: WeCom gets an update, or a fresh card once its codes are spent.
+    assert not [t for t in stack.texts_of("ZhangWei") if "已记录拜访" in t]
+    with stack.db.sessions() as s:
+        visits = list(s.scalars(select(Visit).order_by(Visit.id)))
+        assert len(visits) == 4  # corrected, not logged again
+        assert visits[-1].next_follow_up == date(2026, 11, 30)
+        assert visits[-1].contact is not None and visits[-1].contact.title == "设备部经理"
+        jinggong = s.scalar(select(Customer).where(Customer.name == "苏州精工机械有限公司"))
+        from domain.models import Opportunity
+
+        opp = s.scalar(select(Opportunity).where(Opportunity.customer_id == jinggong.id))  # type: ignore[union-attr]
+        assert opp is not None and opp.amount == Decimal("350000.00")
+
+
+def test_a_correction_after_thirty_minutes_is_a_new_message_not_an_edit(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "今天拜访苏州精工，见了刘工，聊了交期")
+    stack.wait_until(lambda: _visit_cards(stack), what="visit card")
+    stack.clock.set(datetime(2026, 11, 25, 15, 40, tzinfo=BUSINESS_TZ))
+    stack.driver.send_text("ZhangWei", "金额是35万")
+    stack.wait_until(lambda: len(stack.texts_of("ZhangWei")) >= 1, what="a reply")
+    assert not any(t.startswith("已修改") for t in stack.texts_of("ZhangWei"))

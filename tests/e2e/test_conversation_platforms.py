@@ -1,0 +1,61 @@
+"""Issue #15's conversation cases on WeCom and on DingTalk (tests/e2e/chat_platforms.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from domain.clock import BUSINESS_TZ
+from domain.models import Contract, User, Visit
+from domain.services.customers import create_customer
+from domain.services.opportunities import create_opportunity
+from domain.uow import UnitOfWork
+from tests.e2e.chat_platforms import PLATFORMS, ChatPlatform, open_platform, said
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=BUSINESS_TZ)  # a Wednesday
+SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the platform matrix, kept small
+
+
+@pytest.fixture(params=PLATFORMS)
+def chat(request: pytest.FixtureRequest, db_url: str) -> Iterator[ChatPlatform]:
+    with open_platform(request.param, db_url) as platform:
+        platform.clock.set(NOW)
+        with UnitOfWork(platform.db, platform.clock) as uow:
+            zhang = uow.session.scalar(select(User).where(User.key == "zhangwei"))
+            assert zhang is not None
+            customer = create_customer(uow, "苏州精工机械有限公司", owner=zhang, aliases=["苏州精工"])
+            create_opportunity(uow, customer, zhang)
+            uow.commit()
+        yield platform
+
+
+def _visits(chat: ChatPlatform) -> int:
+    with chat.db.sessions() as s:
+        return s.scalar(select(func.count()).select_from(Visit)) or 0
+
+
+@SQLITE
+def test_questions_commands_and_corrections(chat: ChatPlatform) -> None:
+    zhang = chat.person("zhangwei")
+    chat.send_text(zhang, "上个月我拜访了几次？")
+    said(chat, zhang, "上个月（10月1日–10月31日）你还没有记录拜访。")
+
+    chat.send_text(zhang, "今天拜访苏州精工，见了刘工，他们下周三要开会定供应商我下周四再打电话问结果")
+    card = chat.wait_until(lambda: chat.cards(zhang, "已记录拜访"), what="visit card")[-1]
+    assert card.fields["下次跟进"] == "12月3日（周四）"
+    chat.send_text(zhang, "联系人是刘工，设备科科长")
+    said(chat, zhang, "已修改：联系人改为刘工（设备科科长）")
+    chat.wait_until(
+        lambda: chat.cards(zhang, "已记录拜访")[-1].fields["联系人"] == "刘工（设备科科长）", what="card updated"
+    )
+    assert _visits(chat) == 1
+
+    chat.send_text(zhang, "/提交合同 苏州精工 38万")
+    said(chat, zhang, "已提交合同")
+    with chat.db.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Contract)) == 1
+        visit = s.scalar(select(Visit))
+        assert visit is not None and visit.next_follow_up == date(2026, 12, 3)
