@@ -6,7 +6,7 @@ from datetime import date
 
 from cards.model import Button, Card, Field
 from domain.clock import to_local
-from domain.models import STAGE_LABELS, Stage, Visit
+from domain.models import STAGE_LABELS, VISIT_CHANNEL_LABELS, Stage, Visit
 
 
 def day_label(day: date | None) -> str:
@@ -37,6 +37,8 @@ def visit_card(
         Field("时间", f"{when.month}月{when.day}日 {when:%H:%M}"),
         Field("下次跟进", day_label(visit.next_follow_up)),
     ]
+    if visit.channel != "visit":
+        fields.append(Field("方式", VISIT_CHANNEL_LABELS.get(visit.channel, visit.channel)))
     if visit.location_label or visit.lat is not None:
         fields.append(Field("地点", visit.location_label or f"{visit.lat:.5f}, {visit.lng:.5f}"))
     buttons = [Button("修改", f"visit:edit:{visit.id}"), Button("撤销", f"visit:undo:{visit.id}", "danger")]

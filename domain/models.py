@@ -223,6 +223,9 @@ class StageChange(Base):
 
 
 # ------------------------------------------------------------------ visits
+VISIT_CHANNEL_LABELS = {"visit": "拜访", "phone": "电话", "wechat": "微信", "meeting": "会议"}
+
+
 class Visit(Base):
     __tablename__ = "visits"
 
@@ -239,6 +242,8 @@ class Visit(Base):
     next_follow_up: Mapped[date | None] = mapped_column(Date)
     source_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    # How it happened: visit (拜访) / phone (电话) / wechat (微信) / meeting (会议); 0008_conversation.
+    channel: Mapped[str] = mapped_column(String(16), default="visit", server_default="visit")
 
     customer: Mapped[Customer | None] = relationship()
     contact: Mapped[Contact | None] = relationship()

@@ -88,6 +88,7 @@ def _save(ctx: HandlerContext, draft: dict[str, Any], customer: Customer) -> Vis
         next_step=parsed.next_step if parsed else None,
         next_follow_up=parsed.next_follow_up if parsed else None,
         source_text=draft["text"] or None,
+        channel=parsed.channel if parsed else "visit",
     )
     opp = open_opportunity_of(ctx.uow, customer)
     notes: list[str] = []

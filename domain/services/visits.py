@@ -24,6 +24,7 @@ VISIT_FIELDS = (
     "summary",
     "next_step",
     "next_follow_up",
+    "channel",
 )
 
 
@@ -46,6 +47,7 @@ def log_visit(
     next_step: str | None = None,
     next_follow_up: date | None = None,
     source_text: str | None = None,
+    channel: str = "visit",
 ) -> Visit:
     """Record a visit; it touches the customer (waking a dormant one) and its open opportunity."""
     now = uow.clock.now()
@@ -62,6 +64,7 @@ def log_visit(
         next_follow_up=next_follow_up,
         source_text=source_text,
         created_at=now,
+        channel=channel,
     )
     uow.session.add(visit)
     if customer is not None:

@@ -50,6 +50,7 @@ from domain.clock import BUSINESS_TZ
 from domain.models import Stage
 from domain.names import INDUSTRY_WORDS, PLACES, normalize_name
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
+from handlers.understand.visit_fields import refine
 
 __all__ = [
     "CustomerIndex",
@@ -89,6 +90,7 @@ class VisitDraft:
     amount: Decimal | None
     is_visit: bool
     future_visit: bool
+    channel: str = "visit"  # visit / phone / wechat / meeting (visit_fields.detect_channel)
 
     @property
     def customer_id(self) -> int | None:
@@ -897,7 +899,7 @@ def parse_visit(text: str, now: datetime, customers: Sequence[CustomerRef] | Cus
     summary, next_step = _summary_and_next(norm, follow_tm, visit_tm, frame + mention_spans)
 
     amount_blocked = time_spans
-    return VisitDraft(
+    draft = VisitDraft(
         text=text,
         customer_mention=mention,
         candidates=candidates,
@@ -913,6 +915,7 @@ def parse_visit(text: str, now: datetime, customers: Sequence[CustomerRef] | Cus
         is_visit=_looks_like_visit(norm, bool(candidates), contact is not None),
         future_visit=visited_at.date() > today,
     )
+    return refine(draft, norm)  # title as written, more stage phrases (visit_fields.py)
 
 
 def _to_date(value: date | datetime) -> date:

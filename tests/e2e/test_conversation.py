@@ -209,3 +209,18 @@ def test_a_correction_after_thirty_minutes_is_a_new_message_not_an_edit(stack: W
     stack.driver.send_text("ZhangWei", "金额是35万")
     stack.wait_until(lambda: len(stack.texts_of("ZhangWei")) >= 1, what="a reply")
     assert not any(t.startswith("已修改") for t in stack.texts_of("ZhangWei"))
+
+
+def test_a_phone_call_is_logged_as_a_call_with_the_budget_on_the_deal(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "今天电话沟通了下海康，李总说预算批下来了120w，下周三再联系")
+    stack.wait_until(lambda: _visit_cards(stack), what="visit card")
+    lines = _lines(_visit_cards(stack)[-1])
+    assert lines["方式"] == "电话" and lines["联系人"] == "李总"  # not 「李总（总）」
+    with stack.db.sessions() as s:
+        visit = s.scalars(select(Visit).order_by(Visit.id.desc())).first()
+        assert visit is not None and visit.channel == "phone" and visit.next_follow_up == date(2026, 12, 2)
+        from domain.models import Opportunity
+
+        hik = s.scalar(select(Customer).where(Customer.name.like("海康%")))
+        opp = s.scalar(select(Opportunity).where(Opportunity.customer_id == hik.id))  # type: ignore[union-attr]
+        assert opp is not None and opp.amount == Decimal("1200000.00")

@@ -43,7 +43,7 @@ def test_the_example_from_the_brief() -> None:
     assert d.customer_mention == "华为"
     assert d.candidates[0] == (1, 1.0)
     assert d.customer_id == 1
-    assert (d.contact_name, d.contact_title) == ("张总", "总")
+    assert (d.contact_name, d.contact_title) == ("张总", None)  # no title written: not 「张总（总）」
     assert d.visited_at.date() == date(2026, 11, 25) and d.visited_at_explicit
     assert d.summary == "聊了报价"
     assert d.next_step == "下周三再跟进"
@@ -106,14 +106,18 @@ def test_a_prebuilt_index_can_be_passed() -> None:
 @pytest.mark.parametrize(
     ("text", "name", "title"),
     [
-        ("华为张总 报价", "张总", "总"),
-        ("精工李工 方案", "李工", "工程师"),
-        ("西门子王经理", "王经理", "经理"),
+        # The title only as written: an honorific is not a title (「李总」 is not 「李总（总）」).
+        ("华为张总 报价", "张总", None),
+        ("精工李工 方案", "李工", None),
+        ("西门子王经理", "王经理", None),
         ("华为采购部的刘经理", "刘经理", "采购部经理"),
         ("华为张建国总监", "张建国", "总监"),
-        ("华为的王总经理", "王总经理", "总经理"),
-        ("华为的王总工", "王总工", "总工程师"),
-        ("华为欧阳总", "欧阳总", "总"),
+        ("华为的王总经理", "王总经理", None),
+        ("华为的王总工", "王总工", None),
+        ("华为欧阳总", "欧阳总", None),
+        ("苏州精工设备科科长刘工", "刘工", "设备科科长"),
+        ("精工 刘工（设备科科长）", "刘工", "设备科科长"),
+        ("华为 见了他助理小杨", "小杨", "助理"),
         ("华为 老王", "老王", None),
         ("ABB的Kevin 聊了方案", "Kevin", None),
     ],

@@ -1,0 +1,70 @@
+"""What a visit is: channel, the contact's title as written, stage phrases reps use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from domain.clock import BUSINESS_TZ
+from domain.models import Stage
+from handlers.understand import CustomerRef, parse_visit
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=BUSINESS_TZ)
+CUSTOMERS = [
+    CustomerRef(1, "苏州精工机械有限公司", ("苏州精工",)),
+    CustomerRef(2, "杭州海康威视数字技术股份有限公司", ("海康",)),
+    CustomerRef(3, "华为技术有限公司", ("华为",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "channel"),
+    [
+        ("今天电话沟通了下苏州精工，预算大概三十五万", "phone"),
+        ("给海康李总打了个电话，约了下周演示", "phone"),
+        ("微信上跟华为张总聊了报价", "wechat"),
+        ("下午和海康开了个视频会，过了一遍方案", "meeting"),
+        ("今天拜访苏州精工王总，谈了报价", "visit"),
+        ("去了海康，电话里约了下次", "visit"),
+    ],
+)
+def test_channel(text: str, channel: str) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).channel == channel
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("今天拜访华为，李总说预算批下来了120w", "李总", None),
+        ("去了海康，见了他助理小杨，聊了方案", "小杨", "助理"),
+        ("今天拜访苏州精工设备科科长刘工", "刘工", "设备科科长"),
+    ],
+)
+def test_title_only_as_written(text: str, name: str, title: str | None) -> None:
+    d = parse_visit(text, NOW, CUSTOMERS)
+    assert (d.contact_name, d.contact_title) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("今天拜访华为，李总说预算批下来了120w", 1_200_000), ("苏州精工预算大概三十五万", 350_000), ("海康项目预算1.2亿", 120_000_000)],
+)
+def test_budget_amounts(text: str, amount: int) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).amount == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("华为这次招标我们中了！", Stage.WON),
+        ("海康 李总 丢标了", Stage.LOST),
+        ("苏州精工 王总 没谈拢", Stage.NEGOTIATION),
+        ("华为吴总监说价格再让3个点就签", Stage.NEGOTIATION),
+        ("海康刘总说如果价格降不下来这个项目就没戏了", None),
+        ("华为 不是丢单 是项目延期了", None),
+    ],
+)
+def test_stage_phrases(text: str, stage: Stage | None) -> None:
+    d = parse_visit(text, NOW, CUSTOMERS)
+    assert d.stage_hint == stage or (stage is None and d.stage_hint not in (Stage.LOST, Stage.WON))
