@@ -69,3 +69,29 @@ def pick_customer_card(card_id: str, mention: str | None, candidates: list[tuple
         subtitle=f"「{mention}」对应多个客户，请选择" if mention else "请选择客户",
         buttons=buttons[:6],
     )
+
+
+def several_visits_card(card_id: str, visits: list[Visit], undone: list[str] | None = None) -> Card:
+    """One message, several customers: every visit on one card, each with its own 撤销."""
+    fields = []
+    for visit in visits:
+        when = to_local(visit.visited_at)
+        contact = visit.contact.name if visit.contact else "—"
+        line = f"{when.month}月{when.day}日 {when:%H:%M} · {contact}"
+        if visit.next_follow_up is not None:
+            line += f" · 下次跟进 {day_label(visit.next_follow_up)}"
+        fields.append(Field(visit.customer.name if visit.customer else "—", line))
+    note = "一条消息里有几家客户，已分别记录；不对的可以单独撤销"
+    if undone:
+        note = "已撤销：" + "、".join(undone)
+    return Card(
+        title=f"已记录 {len(visits)} 条拜访" if visits else "拜访已全部撤销",
+        card_id=card_id,
+        subtitle=note,
+        fields=fields,
+        buttons=[
+            Button(f"撤销 {(v.customer.name if v.customer else '—')[:8]}", f"visits:undo:{v.id}", "danger")
+            for v in visits[:5]
+        ],
+        status=None if visits else "已撤销",
+    )

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from cards.serialize import card_from_dict
-from cards.visits import pick_customer_card, visit_card
+from cards.visits import pick_customer_card, several_visits_card, visit_card
 from domain.clock import to_local
 from domain.models import STAGE_LABELS, Customer, Stage, Visit
 from domain.rules import can_transition, is_advance
@@ -37,6 +37,7 @@ from handlers.router import Router, card_action, kind
 from handlers.understand import CustomerRef, parse_visit
 from handlers.understand.corrections import parse_correction
 from handlers.understand.intent import is_question
+from handlers.understand.split import Part, split_visits
 from handlers.understand.visit_text import EditRequest
 
 router = Router("visits")
@@ -63,8 +64,8 @@ def _draft_state(text: str, now: datetime, **extra: Any) -> dict[str, Any]:
     return {"text": text, "now": now.isoformat(), **extra}
 
 
-def _save(ctx: HandlerContext, draft: dict[str, Any], customer: Customer) -> Visit:
-    """Store the visit described by ``draft`` and send its card."""
+def _save(ctx: HandlerContext, draft: dict[str, Any], customer: Customer, *, send_card: bool = True) -> Visit:
+    """Store the visit described by ``draft`` and send its card (unless several share one card)."""
     assert ctx.sender is not None
     now = datetime.fromisoformat(draft["now"])
     parsed = (
@@ -105,6 +106,8 @@ def _save(ctx: HandlerContext, draft: dict[str, Any], customer: Customer) -> Vis
         target = parsed.stage_hint
         if can_transition(current, target) and (is_advance(current, target) or target == Stage.LOST):
             suggestion = (opp.id, target)
+    if not send_card:
+        return visit
     note = "已自动保存，无需再点确认" + ("；" + "；".join(notes) if notes else "")
     card = visit_card(card_id_for(ctx, "visit"), visit, stage_suggestion=suggestion, note=note)
     ctx.replies.card(ctx.me, card, purpose="visit", entity=("visit", str(visit.id)))
@@ -343,7 +346,12 @@ def on_customer_answer(ctx: HandlerContext) -> None:
 def on_visit_text(ctx: HandlerContext) -> None:
     text = ctx.event.text or ""
     now = message_time(ctx)
-    draft = parse_visit(text, now, customer_refs(ctx))
+    refs = customer_refs(ctx)
+    parts = split_visits(text, now, refs)
+    if parts:
+        _save_several(ctx, parts, now)
+        return
+    draft = parse_visit(text, now, refs)
     state = _draft_state(text, now)
     if draft.future_visit:
         # Not stored blindly: a visit cannot have happened in the future.
@@ -375,6 +383,48 @@ def on_visit_text(ctx: HandlerContext) -> None:
         return
     candidates = best or [by_id[i] for i, _ in draft.candidates if i in by_id]
     _ask_customer(ctx, state, draft.customer_mention, candidates)
+
+
+def _save_several(ctx: HandlerContext, parts: list[Part], now: datetime) -> None:
+    """「上午去了海康，下午又跑了趟精工…」: one visit per customer, listed on one card."""
+    customers = {
+        c.id: c
+        for c in ctx.uow.session.scalars(
+            select(Customer).where(Customer.id.in_([p.draft.customer_id for p in parts if p.draft.customer_id]))
+        )
+    }
+    if any(p.draft.customer_id not in customers or p.draft.future_visit for p in parts):
+        names = "、".join(p.draft.customer_mention or "?" for p in parts)
+        ctx.say(f"这条消息里提到了几家客户（{names}），请每家客户分开发一条，我好分别记录。")
+        return
+    visits = [
+        _save(ctx, _draft_state(p.text, now), customers[p.draft.customer_id], send_card=False)  # type: ignore[index]
+        for p in parts
+    ]
+    card = several_visits_card(card_id_for(ctx, "visits"), visits)
+    ctx.replies.card(ctx.me, card, purpose="visit", entity=("visits", ",".join(str(v.id) for v in visits)))
+    ctx.set_state({"step": "recorded", "visit_id": visits[-1].id})
+
+
+@router.on(card_action("visits:undo:"))
+def on_undo_one_of_several(ctx: HandlerContext) -> None:
+    """撤销 one visit of a several-customer card; the card keeps the others."""
+    assert ctx.event.card_action is not None
+    visit = _own_visit(ctx, int(ctx.event.card_action.key.rsplit(":", 1)[1]))
+    record = cardstate.get_card(ctx.uow.session, ctx.event.card_action.task_id)
+    if visit is None or record is None or record.entity_id is None:
+        ctx.say("这条拜访已经撤销了。")
+        return
+    name = visit.customer.name if visit.customer else "—"
+    undo_visit(ctx.uow, visit)
+    if (ctx.state or {}).get("visit_id") == visit.id:
+        ctx.clear_state()
+    ids = [int(i) for i in record.entity_id.split(",") if i]
+    left = [v for v in (get_visit(ctx.uow, i) for i in ids) if v is not None]
+    before = card_from_dict(record.content).subtitle or ""
+    undone = before.removeprefix("已撤销：").split("、") if before.startswith("已撤销：") else []
+    ctx.replies.update_card(several_visits_card(record.card_id, left, [*undone, name]))
+    ctx.say(f"已撤销{name}的拜访记录。")
 
 
 @router.on(kind(EventKind.LOCATION))

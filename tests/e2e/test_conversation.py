@@ -224,3 +224,35 @@ def test_a_phone_call_is_logged_as_a_call_with_the_budget_on_the_deal(stack: WeC
         hik = s.scalar(select(Customer).where(Customer.name.like("海康%")))
         opp = s.scalar(select(Opportunity).where(Opportunity.customer_id == hik.id))  # type: ignore[union-attr]
         assert opp is not None and opp.amount == Decimal("1200000.00")
+
+
+def test_two_customers_in_one_message_become_two_visits_each_undoable(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "上午去了海康，见了李总聊了方案，下午又跑了趟苏州精工，王工说下周三再看样机")
+    card = stack.wait_until(
+        lambda: next((m.card for m in stack.cards_of("ZhangWei") if m.card and "条拜访" in m.card["main_title"]["title"]), None),
+        what="the several-visits card",
+    )
+    assert card["main_title"]["title"] == "已记录 2 条拜访"
+    with stack.db.sessions() as s:
+        new = list(s.scalars(select(Visit).order_by(Visit.id)))[3:]
+        assert [v.customer.name[:2] for v in new if v.customer] == ["海康", "苏州"]
+        hik, jg = new
+        assert hik.summary is not None and "样机" not in hik.summary  # 精工's sentence stays with 精工
+        assert jg.next_follow_up == date(2026, 12, 2) and hik.next_follow_up is None
+        assert hik.visited_at.astimezone(BUSINESS_TZ).hour == 10 and jg.visited_at.astimezone(BUSINESS_TZ).hour == 15
+        jg_id = jg.id
+    undo = next(b["key"] for b in card["button_list"] if b["key"] == f"visits:undo:{jg_id}")
+    stack.driver.tap_card("ZhangWei", card["task_id"], undo)
+    _said(stack, "ZhangWei", "已撤销苏州精工机械有限公司的拜访记录。")
+    current = stack.wait_until(
+        lambda: (c := stack.fake.cards[card["task_id"]]["ZhangWei"].card)["main_title"]["title"] == "已记录 1 条拜访" and c,
+        what="card updated",
+    )
+    assert [b["key"] for b in current["button_list"]] == [f"visits:undo:{hik.id}"]
+    assert _visit_count(stack) == 4
+
+
+def test_a_competitor_named_in_passing_is_not_a_second_visit(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "今天拜访华为张总，聊了报价，他们和海康在比价")
+    stack.wait_until(lambda: _visit_cards(stack), what="visit card")
+    assert _visit_count(stack) == 4
