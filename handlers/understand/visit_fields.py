@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # A visit word wins: 「去了海康，电话里约了下次」 was a visit.
-    ("visit", re.compile(r"拜访|走访|上门|去了|跑了趟|到了|见了|面谈|当面|现场|过去|visited|visit\b", re.I)),
+    ("visit", re.compile(r"拜访|走访|上门|去了|跑了趟|到了|见了|面谈|当面|现场|过去|visited|visit\b|\bmet\b", re.I)),
     ("phone", re.compile(r"电话|打了个?电话|通话|致电|call(?:ed)?\b|phone", re.I)),
     ("wechat", re.compile(r"微信|企微|wechat", re.I)),
     ("meeting", re.compile(r"视频会|腾讯会议|线上会|开了个?会|会议|meeting|zoom", re.I)),

@@ -49,6 +49,7 @@ from zoneinfo import ZoneInfo
 from domain.clock import BUSINESS_TZ
 from domain.models import Stage
 from domain.names import INDUSTRY_WORDS, PLACES, normalize_name
+from handlers.understand.english import english_visit, is_english
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
 from handlers.understand.visit_fields import refine
 
@@ -790,8 +791,19 @@ def _summary_and_next(
         before = _clause_before(text, follow.start)
         cue = _FOLLOW_BEFORE.search(before)
         if cue is not None:
-            cuts = [follow.start - len(before) + cue.start()]
+            cut = cue.start()
+            if (me := before.rfind("我")) > cut:
+                cut = me  # 「…定供应商我下周四再打电话」: the rep's plan starts at 我
+            cuts = [follow.start - len(before) + cut]
     pieces = _clauses(text, cuts)
+    # A bare subject split off before a date (「他们」|「下个月招标」) belongs to the clause after it.
+    merged: list[tuple[int, int]] = []
+    for a, b in pieces:
+        if merged and text[merged[-1][0] : merged[-1][1]] in ("他们", "对方", "客户", "他") and a == merged[-1][1]:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    pieces = merged
     summary: list[str] = []
     nexts: list[str] = []
     follow_piece_seen = False
@@ -866,8 +878,12 @@ def _local_now(now: datetime) -> datetime:
     return now.astimezone(tz)
 
 
-def parse_visit(text: str, now: datetime, customers: Sequence[CustomerRef] | CustomerIndex) -> VisitDraft:
+def parse_visit(
+    text: str, now: datetime, customers: Sequence[CustomerRef] | CustomerIndex, *, english: bool = True
+) -> VisitDraft:
     """Understand one visit message; ``now`` is the (aware) time the message was sent."""
+    if english and is_english(text):
+        return english_visit(text, now, customers)  # english.py: frame in Chinese, note as written
     local_now = _local_now(now)
     today = local_now.date()
     norm = _normalize(text)
@@ -896,7 +912,9 @@ def parse_visit(text: str, now: datetime, customers: Sequence[CustomerRef] | Cus
     if mention and not mention_span:
         at = norm.find(mention)
         mention_spans = [(at, at + len(mention))]
-    summary, next_step = _summary_and_next(norm, follow_tm, visit_tm, frame + mention_spans)
+    # The customer's own date (「他们下个月招标」) is what happened, not the rep's next step: keep it in the note.
+    theirs = follow_tm is not None and _customers_date(norm, follow_tm)
+    summary, next_step = _summary_and_next(norm, None if theirs else follow_tm, visit_tm, frame + mention_spans)
 
     amount_blocked = time_spans
     draft = VisitDraft(

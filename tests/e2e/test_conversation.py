@@ -256,3 +256,14 @@ def test_a_competitor_named_in_passing_is_not_a_second_visit(stack: WeComStack) 
     stack.driver.send_text("ZhangWei", "今天拜访华为张总，聊了报价，他们和海康在比价")
     stack.wait_until(lambda: _visit_cards(stack), what="visit card")
     assert _visit_count(stack) == 4
+
+
+def test_an_english_visit_is_logged(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "Visited Huawei today, met Mr. Zhang, budget 500k, follow up next Wednesday")
+    stack.wait_until(lambda: _visit_cards(stack), what="visit card")
+    lines = _lines(_visit_cards(stack)[-1])
+    assert lines["客户"] == "华为技术有限公司" and lines["联系人"] == "Mr. Zhang"
+    assert lines["下次跟进"] == "12月2日（周三）"
+    with stack.db.sessions() as s:
+        visit = s.scalars(select(Visit).order_by(Visit.id.desc())).first()
+        assert visit is not None and visit.summary == "budget 500k"

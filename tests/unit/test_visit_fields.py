@@ -68,3 +68,21 @@ def test_budget_amounts(text: str, amount: int) -> None:
 def test_stage_phrases(text: str, stage: Stage | None) -> None:
     d = parse_visit(text, NOW, CUSTOMERS)
     assert d.stage_hint == stage or (stage is None and d.stage_hint not in (Stage.LOST, Stage.WON))
+
+
+def test_an_english_message_is_parsed_with_its_note_kept_whole() -> None:
+    refs = [*CUSTOMERS, CustomerRef(4, "西门子（中国）有限公司", ("西门子", "Siemens"))]
+    d = parse_visit("Visited Huawei today, met Mr. Zhang, budget 500k, follow up next Wednesday", NOW, refs)
+    assert d.customer_id == 3 and d.contact_name == "Mr. Zhang" and d.amount == 500_000
+    assert d.next_follow_up is not None and d.next_follow_up.isoformat() == "2026-12-02"
+    assert d.summary == "budget 500k" and d.is_visit
+    d = parse_visit("Met Linda at Siemens this morning, they want a demo of the new sensor line", NOW, refs)
+    assert (d.customer_id, d.contact_name, d.visited_at.hour) == (4, "Linda", 10)
+    assert d.summary == "they want a demo of the new sensor line" and d.channel == "visit"
+
+
+def test_a_note_keeps_every_clause_that_is_not_a_date() -> None:
+    d = parse_visit("今天去了苏州精工，他们下个月招标，让准备资质文件", NOW, CUSTOMERS)
+    assert d.summary == "他们下个月招标" and d.next_step == "准备资质文件"  # not 「他们，」
+    d = parse_visit("今天拜访苏州精工，他们下周三要开会定供应商我下周四再打电话问结果", NOW, CUSTOMERS)
+    assert d.summary == "他们下周三要开会定供应商" and d.next_step == "我下周四再打电话问结果"
