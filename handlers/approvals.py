@@ -129,8 +129,12 @@ RESUBMIT_RX = re.compile(r"(?:重新提交|重提|再提交一?[下次遍]|重�
 
 
 def _is_resubmit(ctx: HandlerContext) -> bool:
-    text = ctx.event.text or ""
-    return ctx.event.kind == EventKind.TEXT and len(text) <= 200 and RESUBMIT_RX.search(text) is not None
+    """「重新提交一下HT-…」, 「重新提交合同」, 「/重新提交」 — but not a visit report that says
+    「他让我们重新提交报价」 (no contract number, not a command)."""
+    text = (ctx.event.text or "").strip().lstrip("/／").strip()
+    if ctx.event.kind != EventKind.TEXT or len(text) > 200 or RESUBMIT_RX.search(text) is None:
+        return False
+    return bool(NUMBER_RX.search(text) or re.match(r"^(?:请|帮我|麻烦)?(?:把)?(?:合同)?" + RESUBMIT_RX.pattern, text))
 
 
 @router.on(_is_resubmit)

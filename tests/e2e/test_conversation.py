@@ -267,3 +267,10 @@ def test_an_english_visit_is_logged(stack: WeComStack) -> None:
     with stack.db.sessions() as s:
         visit = s.scalars(select(Visit).order_by(Visit.id.desc())).first()
         assert visit is not None and visit.summary == "budget 500k"
+
+
+def test_a_visit_that_mentions_resubmitting_a_quote_is_still_a_visit(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "今天拜访华为张总，他让我们重新提交报价")
+    stack.wait_until(lambda: _visit_cards(stack), what="visit card")
+    with stack.db.sessions() as s:
+        assert list(s.scalars(select(Contract))) == []
