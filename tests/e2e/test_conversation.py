@@ -274,3 +274,11 @@ def test_a_visit_that_mentions_resubmitting_a_quote_is_still_a_visit(stack: WeCo
     stack.wait_until(lambda: _visit_cards(stack), what="visit card")
     with stack.db.sessions() as s:
         assert list(s.scalars(select(Contract))) == []
+
+
+def test_a_part_of_day_still_ahead_today_is_questioned_not_stored(stack: WeComStack) -> None:
+    stack.clock.set(datetime(2026, 11, 25, 10, 0, tzinfo=BUSINESS_TZ))
+    stack.driver.send_text("ZhangWei", "下午拜访了华为张总，谈了报价")
+    reply = _said(stack, "ZhangWei", "还没到")
+    assert "11月25日 15:00" in reply
+    assert _visit_count(stack) == 3
