@@ -20,6 +20,7 @@ from domain.clock import to_local
 from domain.models import STAGE_LABELS, Customer, Stage, Visit
 from domain.rules import can_transition, is_advance
 from domain.services import cardstate
+from domain.services.customer_index import current_index
 from domain.services.customers import add_contact, create_customer, find_customers
 from domain.services.opportunities import (
     change_stage,
@@ -33,7 +34,7 @@ from handlers.commands import card_id_for
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.router import Router, card_action, kind
-from handlers.understand import CustomerRef, parse_edit, parse_visit
+from handlers.understand import CustomerIndex, CustomerRef, parse_edit, parse_visit
 
 router = Router("visits")
 
@@ -49,9 +50,9 @@ def message_time(ctx: HandlerContext) -> datetime:
     return ctx.uow.clock.now()
 
 
-def customer_refs(ctx: HandlerContext) -> list[CustomerRef]:
-    customers = ctx.uow.session.scalars(select(Customer))
-    return [CustomerRef(c.id, c.name, tuple(a.alias for a in c.aliases)) for c in customers]
+def customer_refs(ctx: HandlerContext) -> CustomerIndex:
+    """This process's customer index (one query to check it is current, whatever the list's size)."""
+    return current_index(ctx.uow.session)
 
 
 def _draft_state(text: str, now: datetime, **extra: Any) -> dict[str, Any]:
