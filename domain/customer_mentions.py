@@ -30,7 +30,14 @@ from functools import cache, lru_cache
 from itertools import islice, product
 from types import ModuleType
 
-from domain.customer_names import PROVINCE_ABBREVIATIONS, fold, name_keys, parse_company_name, places
+from domain.customer_names import (
+    INDUSTRY_WORDS,
+    PROVINCE_ABBREVIATIONS,
+    fold,
+    name_keys,
+    parse_company_name,
+    places,
+)
 
 __all__ = ["CustomerIndex", "CustomerRef", "Hit"]
 
@@ -357,6 +364,8 @@ class CustomerIndex:
                     (s for chars in (parsed.brand, parsed.core) if (s := pinyin_score(token, chars)) is not None),
                     default=1.0,
                 )
+                if score == 0.75 and len(token) >= 3:
+                    score = 0.85  # three or more initials ("byd") rarely spell a name by chance
                 add(start, end, cid, score)
             return
         if len(token) < 5:
@@ -411,8 +420,8 @@ class CustomerIndex:
             for key in keys:
                 n = len(key)
                 window = lowered[i : i + n]
-                if len(window) < n or key not in self.keys:
-                    continue
+                if len(window) < n or key not in self.keys or window in _plain_words():
+                    continue  # "动力" is an ordinary word, not a misheard 东力
                 same = sum(x == y for x, y in zip(window, key, strict=True))
                 if same == 0 or same == n:
                     continue
@@ -467,6 +476,12 @@ def _in_order(span: str, source: str) -> bool:
             return False
         at += 1
     return True
+
+
+@lru_cache(maxsize=1)
+def _plain_words() -> frozenset[str]:
+    """Ordinary words a message may contain that are never a misheard name."""
+    return _generic_words() | frozenset(INDUSTRY_WORDS)
 
 
 @lru_cache(maxsize=1)
