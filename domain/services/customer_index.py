@@ -73,11 +73,16 @@ def current_index(session: Session) -> CustomerIndex:
     cache = _cache_for(engine)
     version = session.scalar(select(CustomerIndexVersion.version).where(CustomerIndexVersion.id == 1)) or 0
     own = session.info.get(_TX_VERSION)
+    if own is not None and own[0] == tx:
+        # This transaction changed customers itself: what it reads now may still roll back.
+        index = cache.index if cache.index is not None else CustomerIndex(_load(session, None))
+        session.info[_TX_INDEX] = (tx, index)
+        return index
     with cache.lock:
         if cache.index is None or version < cache.version:  # first use, or the database was reset
             cache.index = CustomerIndex(_load(session, None))
             cache.version = version
-        elif version != cache.version and not (own is not None and own[0] == tx):
+        elif version != cache.version:
             changed = list(
                 session.scalars(
                     select(CustomerChange.customer_id).where(CustomerChange.version > cache.version).distinct()
