@@ -164,6 +164,7 @@ class CustomerIndex:
         self.customers: dict[int, CustomerRef] = {}
         self.keys: dict[str, dict[int, float]] = {}  # folded spelling → {customer: score}
         self._keys_of: dict[int, list[str]] = {}
+        self._aliases: dict[str, set[int]] = {}  # folded alias → customers: an alias outranks a shared 字号
         self._sorted: list[str] = []  # every spelling, for prefix look-ups by bisection
         self._latin: dict[str, set[int]] | None = None  # built on the first Latin token
         self._latin_first: dict[str, set[str]] = {}  # Latin spellings by first letter, for typos
@@ -190,6 +191,8 @@ class CustomerIndex:
 
     def _add(self, ref: CustomerRef, sort: bool = True) -> None:
         self.customers[ref.id] = ref
+        for alias in ref.aliases:
+            self._aliases.setdefault(fold(alias), set()).add(ref.id)
         spellings = self._spellings_of(ref)
         self._keys_of[ref.id] = list(spellings)
         for key, score in spellings.items():
@@ -211,6 +214,12 @@ class CustomerIndex:
         ref = self.customers.pop(customer_id, None)
         if ref is None:
             return
+        for alias in ref.aliases:
+            owners = self._aliases.get(fold(alias))
+            if owners is not None:
+                owners.discard(customer_id)
+                if not owners:
+                    del self._aliases[fold(alias)]
         for key in self._keys_of.pop(customer_id, []):
             slot = self.keys.get(key)
             if slot is not None:
@@ -294,6 +303,17 @@ class CustomerIndex:
         return self._chars, self._firsts
 
     # ------------------------------------------------------------ matching
+    def exact(self, key: str) -> dict[int, float]:
+        """Customers spelled exactly ``key``. When it is someone's alias (a name the
+        company taught the bot, or one learnt from a rep's pick), the others drop to 0.9."""
+        slot = self.keys.get(key)
+        if not slot:
+            return {}
+        owners = self._aliases.get(key)
+        if not owners or len(slot) == 1:
+            return slot
+        return {cid: score if cid in owners else min(score, 0.9) for cid, score in slot.items()}
+
     def _with_prefix(self, prefix: str) -> list[str] | None:
         """Spellings that start with ``prefix``; None when there are too many to mean anything."""
         out: list[str] = []
@@ -325,7 +345,7 @@ class CustomerIndex:
                 continue
             for j in range(i + 2, min(n, i + MAX_KEY) + 1):
                 span = lowered[i:j]
-                slot = self.keys.get(span)
+                slot = self.exact(span)
                 if slot:
                     for cid, score in slot.items():
                         add(i, j, cid, score)
@@ -448,7 +468,7 @@ class CustomerIndex:
             if cid in self.customers and (cid not in found or found[cid][0] < score):
                 found[cid] = (round(score, 3), reason)
 
-        slot = self.keys.get(folded, {})
+        slot = self.exact(folded)
         for cid, score in slot.items():
             ref = self.customers[cid]
             if fold(ref.name) == folded:

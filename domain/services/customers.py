@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 
+from domain.customer_names import fold
 from domain.errors import NotFound, ValidationFailed
 from domain.models import AuditEntry, Contact, Customer, CustomerAlias, CustomerStatus, User
 from domain.names import normalize_name
@@ -63,6 +64,48 @@ def add_alias(uow: UnitOfWork, customer: Customer, alias: str) -> None:
     customer.aliases.append(CustomerAlias(alias=alias, normalized=normalize_name(alias)))
     uow.flush()
     uow.audit("customer.add_alias", "customer", customer.id, None, {"alias": alias})
+
+
+def learn_alias(uow: UnitOfWork, customer: Customer, mention: str | None) -> bool:
+    """A rep picked ``customer`` for what they wrote (a button, or 「客户改成…」): remember it.
+
+    The mention becomes an alias for the whole company, so nobody is asked again;
+    audited as ``customer.learn_alias`` and removable with ``remove_alias``. Nothing is
+    learnt when the mention already means only this customer, is its whole name, or is
+    another customer's name or alias (that would take it away from them).
+    """
+    text = (mention or "").strip()
+    key = fold(text)
+    if len(key) < 2 or len(text) > 60 or key == fold(customer.name):
+        return False
+    index = current_index(uow.session)
+    slot = index.exact(key)
+    if slot and max(slot.values()) >= 1.0 and {cid for cid, sc in slot.items() if sc >= 1.0} == {customer.id}:
+        return False
+    others = [cid for cid in slot if cid != customer.id]
+    taken = uow.session.scalar(
+        select(func.count())
+        .select_from(Customer)
+        .outerjoin(CustomerAlias, CustomerAlias.customer_id == Customer.id)
+        .where(Customer.id.in_(others or [-1]), or_(Customer.name == text, CustomerAlias.alias == text))
+    )
+    if taken or any(fold(a.alias) == key for a in customer.aliases):
+        return False
+    customer.aliases.append(CustomerAlias(alias=text, normalized=normalize_name(text)))
+    uow.flush()
+    uow.audit("customer.learn_alias", "customer", customer.id, None, {"alias": text})
+    return True
+
+
+def remove_alias(uow: UnitOfWork, customer: Customer, alias: str) -> bool:
+    """Take back an alias (a wrong pick taught the bot a wrong name); audited."""
+    for existing in list(customer.aliases):
+        if existing.alias == alias:
+            customer.aliases.remove(existing)
+            uow.flush()
+            uow.audit("customer.remove_alias", "customer", customer.id, {"alias": alias}, None)
+            return True
+    return False
 
 
 def get_customer(uow: UnitOfWork, customer_id: int) -> Customer:
