@@ -33,6 +33,7 @@ from types import ModuleType
 from domain.customer_names import (
     INDUSTRY_WORDS,
     PROVINCE_ABBREVIATIONS,
+    brand_stems,
     fold,
     name_keys,
     parse_company_name,
@@ -144,6 +145,14 @@ def pinyin_score(token: str, chars: str) -> float | None:
     return 0.9 if full == len(chars) else 0.75 if full == 0 else 0.8
 
 
+def _sounds(chars: str, limit: int) -> set[str]:
+    """Toneless pinyin of ``chars`` ("华为" → {"huawei"}), heteronym combinations bounded to ``limit``."""
+    rs = [sorted(readings(c)) for c in chars]
+    if not all(rs):
+        return set()
+    return {" ".join(p) for p in islice(product(*rs), limit)}
+
+
 def _spellings(chars: str, limit: int = 8) -> tuple[set[str], set[str]]:
     """(full pinyin spellings, initials spellings) of ``chars``, heteronyms bounded to ``limit`` each."""
     rs = [sorted(readings(c)) for c in chars]
@@ -168,7 +177,7 @@ class CustomerIndex:
         self._sorted: list[str] = []  # every spelling, for prefix look-ups by bisection
         self._latin: dict[str, set[int]] | None = None  # built on the first Latin token
         self._latin_first: dict[str, set[str]] = {}  # Latin spellings by first letter, for typos
-        self._by_reading: dict[tuple[str, str], set[str]] | None = None  # homophones, built on first need
+        self._by_reading: dict[str, set[str]] | None = None  # homophones by pinyin, built on first need
         self._chars: dict[str, set[int]] | None = None  # abbreviations, built on first need
         self._firsts: dict[str, set[int]] | None = None
         batch = list(customers)
@@ -252,8 +261,8 @@ class CustomerIndex:
                 self._latin_first.setdefault(key[0], set()).add(key)
         parsed = parse_company_name(ref.name)
         for chars in {parsed.brand, parsed.core}:
-            if 2 <= len(chars) <= 6 and all(_is_cjk(c) for c in chars):
-                full, inits = _spellings(chars)
+            if 2 <= len(chars) <= 4 and all(_is_cjk(c) for c in chars):
+                full, inits = _spellings(chars, 2)
                 for spelling in full | inits:
                     self._latin.setdefault(spelling, set()).add(ref.id)
                     self._latin_first.setdefault(spelling[0], set()).add(spelling)
@@ -268,29 +277,40 @@ class CustomerIndex:
     def _add_readings(self, spellings: Iterable[str]) -> None:
         assert self._by_reading is not None
         for key in spellings:
-            if 2 <= len(key) <= 8 and all(_is_cjk(c) for c in key):
-                for pair in product(readings(key[0]), readings(key[1])):
-                    self._by_reading.setdefault(pair, set()).add(key)
+            if 2 <= len(key) <= 4 and all(_is_cjk(c) for c in key):
+                for sound in _sounds(key, 4):
+                    self._by_reading.setdefault(sound, set()).add(key)
 
-    def _reading_table(self) -> dict[tuple[str, str], set[str]]:
+    def _reading_table(self) -> dict[str, set[str]]:
         if self._by_reading is None:
             self._by_reading = {}
             self._add_readings(self.keys)
         return self._by_reading
 
-    def _abbreviation_sources(self, ref: CustomerRef) -> list[str]:
+    def warm(self) -> CustomerIndex:
+        """Build the tables that are otherwise built on first need (pinyin, abbreviations),
+        so that no rep's message pays for them."""
+        self._latin_table()
+        self._reading_table()
+        self._char_tables()
+        return self
+
+    def _abbreviation_sources(self, ref: CustomerRef) -> list[tuple[str, int]]:
+        """(spelling, where its 字号 starts) that a short name may abbreviate."""
         parsed = parse_company_name(ref.name)
-        sources = [parsed.folded[: len(parsed.folded) - len(parsed.form) - len(parsed.branch)] or parsed.folded]
+        whole = parsed.folded[: len(parsed.folded) - len(parsed.branch)] or parsed.folded
+        brand_at = whole.find(parsed.brand) if parsed.brand else 0
+        sources = [(whole, max(brand_at, 0))]
         if parsed.core:
-            sources.append(parsed.core)
+            sources.append((parsed.core + parsed.form, 0))
         abbreviation = PROVINCE_ABBREVIATIONS.get(parsed.place)
         if abbreviation:
-            sources.append(abbreviation + parsed.core)
+            sources.append((abbreviation + parsed.core + parsed.form, 1))
         return sources
 
     def _add_chars(self, ref: CustomerRef) -> None:
         assert self._chars is not None and self._firsts is not None
-        for source in self._abbreviation_sources(ref):
+        for source, _ in self._abbreviation_sources(ref):
             self._firsts.setdefault(source[0], set()).add(ref.id)
             for ch in set(source):
                 self._chars.setdefault(ch, set()).add(ref.id)
@@ -327,6 +347,12 @@ class CustomerIndex:
             i += 1
         return out
 
+    def _covers_brand(self, cid: int, span: str) -> bool:
+        ref = self.customers.get(cid)
+        if ref is None:
+            return False
+        return any(span.startswith(stem) for stem in brand_stems(parse_company_name(ref.name)))
+
     def hits(self, lowered: str, blocked: Sequence[tuple[int, int]]) -> list[Hit]:
         """Every place in ``lowered`` (a folded message) that names a customer, exactly or partly."""
         found: dict[tuple[int, int], dict[int, float]] = {}
@@ -361,7 +387,12 @@ class CustomerIndex:
                     if key == span or len(key) < 3 or 2 * len(span) < len(key):
                         continue
                     for cid in self.keys[key]:
-                        add(i, j, cid, round(0.5 + 0.4 * len(span) / len(key), 3))
+                        score = 0.5 + 0.4 * len(span) / len(key)
+                        if self._covers_brand(cid, span):
+                            score = max(score, 0.85)  # 字号 + the start of the industry: a short name
+                        elif score >= 0.8:
+                            score = 0.7  # "贵州益" of 贵州益明: part of a 字号 is never a confident pick
+                        add(i, j, cid, round(score, 3))
         for m in _LATIN_TOKEN.finditer(lowered):
             self._latin_hits(m.group(), m.start(), m.end(), add)
         self._abbreviation_hits(lowered, found, add)
@@ -376,6 +407,8 @@ class CustomerIndex:
             return
         table = self._latin_table()
         ids = table.get(token)
+        if ids and len(ids) > PREFIX_CAP:
+            return  # "hw" spells hundreds of names: it names none of them
         if ids:
             for cid in ids:
                 ref = self.customers[cid]
@@ -421,8 +454,8 @@ class CustomerIndex:
                     ref = self.customers.get(cid)
                     if ref is None:
                         continue
-                    for source in self._abbreviation_sources(ref):
-                        if source.startswith(span[0]) and _in_order(span, source):
+                    for source, brand_at in self._abbreviation_sources(ref):
+                        if source.startswith(span[0]) and _abbreviates(span, source, brand_at):
                             if span not in source:  # a plain prefix or substring is found elsewhere
                                 add(i, j, cid, 0.85 if len(span) >= 4 else 0.75)
                             break
@@ -430,24 +463,23 @@ class CustomerIndex:
     def _homophones(self, lowered: str, add: _AddFn) -> None:
         """Dictation typos: same pinyin, at least one identical character ("华伟" → 华为)."""
         table = self._reading_table()
+        plain = _plain_words()
         for i in range(len(lowered) - 1):
-            a, b = lowered[i], lowered[i + 1]
-            if not (_is_cjk(a) and _is_cjk(b)):
-                continue
-            keys: set[str] = set()
-            for pair in product(readings(a), readings(b)):
-                keys |= table.get(pair, set())
-            for key in keys:
-                n = len(key)
+            for n in (2, 3, 4):
                 window = lowered[i : i + n]
-                if len(window) < n or key not in self.keys or window in _plain_words():
-                    continue  # "动力" is an ordinary word, not a misheard 东力
-                same = sum(x == y for x, y in zip(window, key, strict=True))
-                if same == 0 or same == n:
+                if len(window) < n or not all(_is_cjk(c) for c in window) or window in plain:
                     continue
-                if all(x == y or (readings(x) & readings(y)) for x, y in zip(window, key, strict=True)):
-                    for cid in self.keys[key]:
-                        add(i, i + n, cid, 0.8)
+                keys: set[str] = set()
+                for sound in _sounds(window, 16):
+                    keys |= table.get(sound, set())
+                for key in keys:
+                    if key not in self.keys or len(key) != n:
+                        continue
+                    same = sum(x == y for x, y in zip(window, key, strict=True))
+                    if 0 < same < n:
+                        # Two characters sound alike by chance too often (李经/李氏) to save without asking.
+                        for cid in self.keys[key]:
+                            add(i, i + n, cid, 0.8 if n >= 3 else 0.75)
 
     # ------------------------------------------------------------ typed names
     def lookup(self, text: str, limit: int = 5) -> list[tuple[int, float, str]]:
@@ -488,14 +520,22 @@ class CustomerIndex:
         return [(cid, score, reason) for cid, (score, reason) in ranked[:limit]]
 
 
-def _in_order(span: str, source: str) -> bool:
+def _abbreviates(span: str, source: str, brand_at: int) -> bool:
+    """Whether ``span`` keeps characters of ``source`` in order the way short names do:
+    from its start, and the first character after the place is the 字号's first
+    ("云铝股份" of 云南铝业股份, "卧龙电驱" of 卧龙电气驱动; not "天津发来" of 天津开发区金悦来…)."""
+    positions = []
     at = 0
     for ch in span:
         at = source.find(ch, at)
         if at < 0:
             return False
+        positions.append(at)
         at += 1
-    return True
+    if positions[0] != 0:
+        return False
+    after_place = [p for p in positions if p >= brand_at]
+    return bool(after_place) and after_place[0] == brand_at
 
 
 @lru_cache(maxsize=1)

@@ -70,11 +70,6 @@ ORG_FORMS = tuple(
             "研究所",
             "中心",
             "店",
-            "行",
-            "社",
-            "站",
-            "馆",
-            "院",
         },
         key=len,
         reverse=True,
@@ -104,7 +99,7 @@ INDUSTRY_WORDS = tuple(
             "光伏", "风电", "铝业", "铜业", "新型材料", "供应链", "人力资源", "保险", "证券", "银行", "基金", "金融",
             "标准件", "手袋", "箱包", "皮具", "鞋业", "制衣", "家居", "卫浴", "厨具", "日用品", "化妆品", "母婴", "宠物",
             "种业", "饲料", "畜牧", "水产", "果业", "茶业", "酒业", "乳业", "粮油", "肉类", "冷链", "仓储", "快递",
-            "国际", "中国", "驱动", "互联网", "手机", "贴膜", "电动", "电驱", "控制", "传动",
+            "国际", "中国", "驱动", "纺织品", "造船", "书画", "园林绿化", "绿化", "园林", "挖掘机修理", "修理", "饮水设备", "针织", "灯光音响", "音响", "器材", "冶化", "快餐", "展览策划", "策划", "会展", "自行车", "展览", "工贸", "眼镜", "光电科技", "皮鞋", "物业服务", "管道", "建材销售", "互联网", "手机", "贴膜", "电动", "电驱", "控制", "传动",
         },
         key=len,
         reverse=True,
@@ -119,6 +114,13 @@ PROVINCE_ABBREVIATIONS = {
     "重庆": "渝", "四川": "川", "贵州": "黔", "云南": "云", "西藏": "藏", "陕西": "陕", "甘肃": "甘",
     "青海": "青", "宁夏": "宁", "新疆": "新",
 }
+
+# Development zones written after a place (天津开发区兆丰…, 贵州凯里经济开发区…): not in any
+# administrative-division list, so kept here.
+ZONES = frozenset(
+    "开发区 经济开发区 经济技术开发区 高新区 高新技术开发区 高新技术产业开发区 保税区 工业园区 工业园 新区 自贸区 "
+    "综合保税区 出口加工区 滨海新区 滨海 港区".split()
+)
 
 _PLACE_SUFFIXES = (
     "特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "地区", "林区", "新区",
@@ -185,6 +187,9 @@ class CompanyName:
 
 
 def _strip_places(text: str) -> tuple[str, list[str], list[str]]:
+    """Places in front: provinces and cities with or without suffix, counties with their
+    suffix, or bare (「安吉金贵造船」) when what follows is a 字号 and more, never when only
+    industry words would be left (「朝阳精密机械」 keeps 朝阳 as its 字号)."""
     big, small = places()
     stems: list[str] = []
     written: list[str] = []
@@ -194,6 +199,14 @@ def _strip_places(text: str) -> tuple[str, list[str], list[str]]:
         for size in range(min(len(text) - 2, 8), 1, -1):
             head = text[:size]
             short = big.get(head) or small.get(head)
+            if short is None and head in _county_stems():
+                rest = text[size:]
+                if len(rest) >= 4 and not _only_industry(rest[:2]) and not _only_industry(rest):
+                    brand, _ = _split_industry(rest)
+                    if _industry_suffix(brand, 1) is None:  # not 「瑞昌|荣建材」 of 瑞昌荣建材销售
+                        short = head
+            if short is None and stems and head in ZONES:
+                short = stems[-1]  # 天津开发区…: the zone belongs to the place before it
             if short is not None and len(text) - size >= 2:
                 stems.append(short)
                 written.append(head)
@@ -203,39 +216,49 @@ def _strip_places(text: str) -> tuple[str, list[str], list[str]]:
     return text, stems, written
 
 
+@lru_cache(maxsize=1)
+def _county_stems() -> frozenset[str]:
+    """Counties and county-level cities without their suffix (安吉, 义乌, 丹阳)."""
+    _, small = places()
+    return frozenset(stem for stem in small.values() if len(stem) >= 2)
+
+
+_INDUSTRY_SET = frozenset(INDUSTRY_WORDS)
+_INDUSTRY_LENGTHS = sorted({len(w) for w in INDUSTRY_WORDS}, reverse=True)
+_FORM_SET = frozenset(ORG_FORMS)
+_FORM_LENGTHS = sorted({len(f) for f in ORG_FORMS}, reverse=True)
+
+
+def _industry_suffix(text: str, keep: int) -> str | None:
+    """The longest industry word ``text`` ends with, leaving at least ``keep`` characters."""
+    for size in _INDUSTRY_LENGTHS:
+        if len(text) - size >= keep and text[-size:] in _INDUSTRY_SET:
+            return text[-size:]
+    return None
+
+
 def _split_industry(rest: str) -> tuple[str, str]:
     """(字号, industry) of what is left between place and form: the 字号 keeps at least two characters."""
     industry = ""
-    changed = True
-    while changed:
-        changed = False
-        for word in INDUSTRY_WORDS:
-            if rest.endswith(word) and len(rest) - len(word) >= 2:
-                rest = rest[: -len(word)]
-                industry = word + industry
-                changed = True
-                break
-    # Words inside the 字号 that start an industry run ("华晟汽车零部件" after 无锡): cut at the first one
+    while (word := _industry_suffix(rest, 2)) is not None:
+        rest = rest[: -len(word)]
+        industry = word + industry
+    # An industry run inside what is left ("华晟汽车零部件" when the list lacks a word): cut before it
     for i in range(2, len(rest) - 1):
-        for word in INDUSTRY_WORDS:
-            if len(word) >= 2 and rest.startswith(word, i) and rest[i:] != rest:
-                tail = rest[i:]
-                if all(_only_industry(tail)):
-                    return rest[:i], tail + industry
+        if _only_industry(rest[i:]):
+            return rest[:i], rest[i:] + industry
     return rest, industry
 
 
-def _only_industry(text: str) -> list[bool]:
-    out = []
+def _only_industry(text: str) -> bool:
     while text:
-        for word in INDUSTRY_WORDS:
-            if text.startswith(word):
-                text = text[len(word) :]
-                out.append(True)
+        for size in _INDUSTRY_LENGTHS:
+            if text[:size] in _INDUSTRY_SET:
+                text = text[size:]
                 break
         else:
-            return [False]
-    return out
+            return False
+    return True
 
 
 @lru_cache(maxsize=200_000)
@@ -270,10 +293,10 @@ def parse_company_name(name: str) -> CompanyName:
     changed = True
     while changed:
         changed = False
-        for f in ORG_FORMS:
-            if text.endswith(f) and len(text) - len(f) >= 2:
-                form = f + form
-                text = text[: -len(f)]
+        for size in _FORM_LENGTHS:
+            if len(text) - size >= 2 and text[-size:] in _FORM_SET:
+                form = text[-size:] + form
+                text = text[:-size]
                 changed = True
                 break
     rest, stems, written = _strip_places(text)
@@ -317,7 +340,35 @@ def name_keys(name: str) -> dict[str, float]:
     if parsed.places_written:
         add("".join(parsed.places_written) + core)
         add("".join(parsed.places_written) + brand)
+    for short in short_brands(parsed):
+        add(short)
+        if parsed.place:
+            add(parsed.place + short)
+    # The 字号 may start later than we think (丰源新世纪酒业 is also called 新世纪酒业).
+    for k in range(1, len(brand) - 2):
+        add(brand[k:] + parsed.industry, 0.9)
+        add(brand[k:], 0.9)
     return keys
+
+
+def short_brands(parsed: CompanyName) -> list[str]:
+    """The 字号 a rep says when our industry words did not find where it ends.
+
+    A 字号 has two to four characters; when what is left after the place and the
+    known industry words is longer (「胜势展览策划」, 「恒辉舞台灯光」), its first two and
+    three characters are the likely 字号 (as sure as a 字号: a pick only when unique).
+    """
+    if len(parsed.brand) < 4:
+        return []
+    return [parsed.brand[:2], parsed.brand[:3]]
+
+
+def brand_stems(parsed: CompanyName) -> list[str]:
+    """Spellings that name the whole 字号 (with or without the place): a typed name that
+    starts with one of them covers the 字号, so its remaining part may be the industry."""
+    stems = [parsed.brand, *short_brands(parsed)]
+    heads = [parsed.place, "".join(parsed.places_written)] if parsed.place else []
+    return [h + s for s in stems for h in ["", *heads] if s]
 
 
 def parse_places(parsed: CompanyName) -> list[str]:

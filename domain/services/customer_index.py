@@ -80,7 +80,7 @@ def current_index(session: Session) -> CustomerIndex:
         return index
     with cache.lock:
         if cache.index is None or version < cache.version:  # first use, or the database was reset
-            cache.index = CustomerIndex(_load(session, None))
+            cache.index = CustomerIndex(_load(session, None)).warm()
             cache.version = version
         elif version != cache.version:
             changed = list(
@@ -89,7 +89,7 @@ def current_index(session: Session) -> CustomerIndex:
                 )
             )
             if len(changed) > FULL_RELOAD_ABOVE:
-                cache.index = CustomerIndex(_load(session, None))
+                cache.index = CustomerIndex(_load(session, None)).warm()
             else:
                 refs = _load(session, changed)
                 seen = {r.id for r in refs}
