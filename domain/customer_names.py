@@ -118,8 +118,7 @@ PROVINCE_ABBREVIATIONS = {
 # Development zones written after a place (天津开发区兆丰…, 贵州凯里经济开发区…): not in any
 # administrative-division list, so kept here.
 ZONES = frozenset(
-    "开发区 经济开发区 经济技术开发区 高新区 高新技术开发区 高新技术产业开发区 保税区 工业园区 工业园 新区 自贸区 "
-    "综合保税区 出口加工区 滨海新区 滨海 港区".split()
+    ["开发区", "经济开发区", "经济技术开发区", "高新区", "高新技术开发区", "高新技术产业开发区", "保税区", "工业园区", "工业园", "新区", "自贸区", "综合保税区", "出口加工区", "滨海新区", "滨海", "港区"]
 )
 
 _PLACE_SUFFIXES = (
