@@ -329,6 +329,7 @@ class CustomerIndex:
         slot = self.keys.get(key)
         if not slot:
             return {}
+        slot = dict(slot)  # a copy: another thread may be applying changes (reads take no lock)
         owners = self._aliases.get(key)
         if not owners or len(slot) == 1:
             return slot
@@ -386,7 +387,7 @@ class CustomerIndex:
                 for key in longer:
                     if key == span or len(key) < 3 or 2 * len(span) < len(key):
                         continue
-                    for cid in self.keys[key]:
+                    for cid in list(self.keys.get(key, ())):
                         score = 0.5 + 0.4 * len(span) / len(key)
                         if self._covers_brand(cid, span):
                             score = max(score, 0.85)  # 字号 + the start of the industry: a short name
@@ -410,7 +411,7 @@ class CustomerIndex:
         if ids and len(ids) > PREFIX_CAP:
             return  # "hw" spells hundreds of names: it names none of them
         if ids:
-            for cid in ids:
+            for cid in list(ids):
                 ref = self.customers[cid]
                 parsed = parse_company_name(ref.name)
                 score = max(
@@ -425,7 +426,7 @@ class CustomerIndex:
             return
         from rapidfuzz import fuzz, process  # a typo in a pinyin spelling ("biyadii")
 
-        bucket = [k for k in self._latin_first.get(token[0], ()) if abs(len(k) - len(token)) <= 2]
+        bucket = [k for k in list(self._latin_first.get(token[0], ())) if abs(len(k) - len(token)) <= 2]
         for key, ratio, _ in process.extract(token, bucket, scorer=fuzz.ratio, score_cutoff=80, limit=5):
             for cid in table[key]:
                 add(start, end, cid, 0.8 if ratio >= 85 else 0.7)
@@ -445,7 +446,7 @@ class CustomerIndex:
                 postings = sorted((chars.get(c, set()) for c in set(span[1:])), key=len)
                 if not postings or not postings[0] or len(postings[0]) > 5000:
                     continue
-                candidates = firsts[span[0]] & postings[0]
+                candidates = firsts.get(span[0], set()) & postings[0]
                 for other in postings[1:]:
                     if not candidates:
                         break
@@ -478,7 +479,7 @@ class CustomerIndex:
                     same = sum(x == y for x, y in zip(window, key, strict=True))
                     if 0 < same < n:
                         # Two characters sound alike by chance too often (李经/李氏) to save without asking.
-                        for cid in self.keys[key]:
+                        for cid in list(self.keys.get(key, ())):
                             add(i, i + n, cid, 0.8 if n >= 3 else 0.75)
 
     # ------------------------------------------------------------ typed names
