@@ -227,6 +227,8 @@ def evaluate(
             outcome = "asked, right among buttons"
         elif buttons:
             outcome = "asked, right missing"
+            if len(wrong_examples) < 12 and show:
+                wrong_examples.append(f"{case.mention}: asked {[refs[b].name for b in buttons]} (truth {case.customer})")
         else:
             outcome = "nothing found"
             if len(wrong_examples) < 12 and show:

@@ -105,6 +105,15 @@ def readings(ch: str) -> frozenset[str]:
     return frozenset(result[0]) if result else frozenset()
 
 
+@lru_cache(maxsize=65536)
+def common_reading(ch: str) -> str:
+    """The everyday toneless reading of a character (氏 → shi, never its rare jing)."""
+    if not _is_cjk(ch):
+        return ch
+    pp = _pypinyin()
+    return str(pp.lazy_pinyin(ch, style=pp.Style.NORMAL, errors="ignore")[0] or ch)
+
+
 def _initials(reading: str) -> tuple[str, ...]:
     if reading[:2] in ("zh", "ch", "sh"):
         return (reading[:2], reading[0])
@@ -477,7 +486,8 @@ class CustomerIndex:
                     if key not in self.keys or len(key) != n:
                         continue
                     same = sum(x == y for x, y in zip(window, key, strict=True))
-                    if 0 < same < n:
+                    # Dictation writes a character's common reading: 李氏 is not heard in 李经(理).
+                    if 0 < same < n and all(x == y or common_reading(x) == common_reading(y) for x, y in zip(window, key, strict=True)):
                         # Two characters sound alike by chance too often (李经/李氏) to save without asking.
                         for cid in list(self.keys.get(key, ())):
                             add(i, i + n, cid, 0.8 if n >= 3 else 0.75)
