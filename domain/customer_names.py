@@ -344,9 +344,9 @@ def name_keys(name: str) -> dict[str, float]:
         if parsed.place:
             add(parsed.place + short)
     # The 字号 may start later than we think (丰源新世纪酒业 is also called 新世纪酒业).
-    for k in range(1, len(brand) - 2):
+    for k in range(1, len(brand) - 1):
         add(brand[k:] + parsed.industry, 0.9)
-        add(brand[k:], 0.9)
+        add(brand[k:], 1.0 if len(brand) >= 4 else 0.9)  # as sure as the 字号 itself: shared → asked
     return keys
 
 
