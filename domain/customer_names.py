@@ -346,7 +346,9 @@ def name_keys(name: str) -> dict[str, float]:
     # The 字号 may start later than we think (丰源新世纪酒业 is also called 新世纪酒业).
     for k in range(1, len(brand) - 1):
         add(brand[k:] + parsed.industry, 0.9)
-        add(brand[k:], 1.0 if len(brand) >= 4 else 0.9)  # as sure as the 字号 itself: shared → asked
+        # Two characters are as sure as a 字号 (shared → asked); longer tails are weaker than
+        # a typed name that starts where the 字号 does (南艺灯光 is not 星艺灯光's 「艺灯光」).
+        add(brand[k:], 1.0 if len(brand) >= 4 and len(brand) - k == 2 else 0.9)
     return keys
 
 
