@@ -269,7 +269,7 @@ class CustomerIndex:
                 self._latin.setdefault(key, set()).add(ref.id)
                 self._latin_first.setdefault(key[0], set()).add(key)
         parsed = parse_company_name(ref.name)
-        for chars in {parsed.brand, parsed.core}:
+        for chars in {parsed.brand, parsed.core, *(fold(a) for a in ref.aliases)}:
             if 2 <= len(chars) <= 4 and all(_is_cjk(c) for c in chars):
                 full, inits = _spellings(chars, 2)
                 for spelling in full | inits:
@@ -381,15 +381,26 @@ class CustomerIndex:
                 continue
             for j in range(i + 2, min(n, i + MAX_KEY) + 1):
                 span = lowered[i:j]
+                if span.isascii() and (
+                    (i > 0 and lowered[i - 1].isascii() and lowered[i - 1].isalnum())
+                    or (j < n and lowered[j].isascii() and lowered[j].isalnum())
+                ):
+                    continue  # letters name a customer only as a whole word ("er" is not in "haier")
                 slot = self.exact(span)
                 if slot:
                     for cid, score in slot.items():
                         add(i, j, cid, score)
                     exact_seen = True
-                if span in generic or span.isascii():
+                if span in MESSAGE_WORDS or span.isascii():
                     continue
                 longer = self._with_prefix(span)
                 if longer is None:
+                    continue
+                if span in generic:
+                    # A place alone ("去宁德见了…"): its few customers are offered, never picked.
+                    for key in longer[:5] if len(longer) <= 5 else ():
+                        for cid in list(self.keys.get(key, ())):
+                            add(i, j, cid, min(0.7, round(0.5 + 0.4 * len(span) / len(key), 3)))
                     continue
                 if not longer:
                     break  # nothing starts with this span, so nothing starts with a longer one
@@ -423,9 +434,10 @@ class CustomerIndex:
             for cid in list(ids):
                 ref = self.customers[cid]
                 parsed = parse_company_name(ref.name)
+                spelled = (parsed.brand, parsed.core, *(fold(a) for a in ref.aliases))
                 score = max(
-                    (s for chars in (parsed.brand, parsed.core) if (s := pinyin_score(token, chars)) is not None),
-                    default=1.0,
+                    (s for chars in spelled if (s := pinyin_score(token, chars)) is not None),
+                    default=0.9,
                 )
                 if score == 0.75 and len(token) >= 3:
                     score = 0.85  # three or more initials ("byd") rarely spell a name by chance

@@ -339,12 +339,13 @@ def name_keys(name: str) -> dict[str, float]:
     if parsed.places_written:
         add("".join(parsed.places_written) + core)
         add("".join(parsed.places_written) + brand)
-    for short in short_brands(parsed):
+    cjk = all("\u4e00" <= ch <= "\u9fff" for ch in brand)
+    for short in short_brands(parsed) if cjk else ():
         add(short)
         if parsed.place:
             add(parsed.place + short)
     # The 字号 may start later than we think (丰源新世纪酒业 is also called 新世纪酒业).
-    for k in range(1, len(brand) - 1):
+    for k in range(1, len(brand) - 1) if cjk else ():
         add(brand[k:] + parsed.industry, 0.9)
         # Two characters are as sure as a 字号 (shared → asked); longer tails are weaker than
         # a typed name that starts where the 字号 does (南艺灯光 is not 星艺灯光's 「艺灯光」).
