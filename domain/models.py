@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -162,6 +163,27 @@ class CustomerAlias(Base):
     normalized: Mapped[str] = mapped_column(String(200), index=True)
 
     customer: Mapped[Customer] = relationship(back_populates="aliases")
+
+
+class CustomerIndexVersion(Base):
+    """One row: bumped (UPDATE … RETURNING) by every transaction that changes a customer's
+    name, owner or aliases, so each process's in-memory customer index checks with one
+    cheap query per message whether it is current. The row lock orders the versions."""
+
+    __tablename__ = "customer_index_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CustomerChange(Base):
+    """Which customers changed at which index version: the index reloads only those."""
+
+    __tablename__ = "customer_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, index=True)
+    customer_id: Mapped[int]
 
 
 class Contact(Base):

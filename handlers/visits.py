@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cards.serialize import card_from_dict
 from cards.visits import pick_customer_card, several_visits_card, visit_card
@@ -21,7 +21,8 @@ from domain.clock import to_local
 from domain.models import STAGE_LABELS, Customer, Stage, Visit
 from domain.rules import can_transition, is_advance
 from domain.services import cardstate
-from domain.services.customers import add_contact, create_customer, find_customers
+from domain.services.customer_index import current_index
+from domain.services.customers import add_contact, create_customer, find_customers, learn_alias
 from domain.services.opportunities import (
     change_stage,
     create_opportunity,
@@ -34,7 +35,7 @@ from handlers.commands import HINT, card_id_for
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.router import Router, card_action, kind
-from handlers.understand import CustomerRef, parse_visit
+from handlers.understand import CustomerIndex, CustomerRef, parse_visit
 from handlers.understand.corrections import parse_correction
 from handlers.understand.intent import is_question
 from handlers.understand.split import Part, split_visits
@@ -55,17 +56,27 @@ def message_time(ctx: HandlerContext) -> datetime:
     return ctx.uow.clock.now()
 
 
-def customer_refs(ctx: HandlerContext) -> list[CustomerRef]:
-    customers = ctx.uow.session.scalars(select(Customer))
-    return [CustomerRef(c.id, c.name, tuple(a.alias for a in c.aliases)) for c in customers]
+def customer_refs(ctx: HandlerContext) -> CustomerIndex:
+    """This process's customer index (one query to check it is current, whatever the list's size)."""
+    return current_index(ctx.uow.session)
 
 
 def _draft_state(text: str, now: datetime, **extra: Any) -> dict[str, Any]:
     return {"text": text, "now": now.isoformat(), **extra}
 
 
-def _save(ctx: HandlerContext, draft: dict[str, Any], customer: Customer, *, send_card: bool = True) -> Visit:
-    """Store the visit described by ``draft`` and send its card (unless several share one card)."""
+def _save(
+    ctx: HandlerContext,
+    draft: dict[str, Any],
+    customer: Customer,
+    mention: str | None = None,
+    *,
+    send_card: bool = True,
+) -> Visit:
+    """Store the visit described by ``draft`` and send its card (unless several share one card).
+
+    ``mention`` is what the rep called the customer; a later 「客户改成…」 teaches it as an alias.
+    """
     assert ctx.sender is not None
     now = datetime.fromisoformat(draft["now"])
     parsed = (
@@ -111,13 +122,39 @@ def _save(ctx: HandlerContext, draft: dict[str, Any], customer: Customer, *, sen
     note = "已自动保存，无需再点确认" + ("；" + "；".join(notes) if notes else "")
     card = visit_card(card_id_for(ctx, "visit"), visit, stage_suggestion=suggestion, note=note)
     ctx.replies.card(ctx.me, card, purpose="visit", entity=("visit", str(visit.id)))
-    ctx.set_state({"step": "recorded", "visit_id": visit.id})
+    ctx.set_state({"step": "recorded", "visit_id": visit.id, "mention": mention})
     return visit
+
+
+def _rank_for_rep(ctx: HandlerContext, candidates: list[Customer]) -> list[Customer]:
+    """The rep's own customers first, then those they visited lately; otherwise as matched.
+
+    One query, over the few candidates only.
+    """
+    if ctx.sender is None or len(candidates) < 2:
+        return candidates
+    rows = ctx.uow.session.execute(
+        select(Visit.customer_id, func.max(Visit.visited_at))
+        .where(Visit.rep_id == ctx.sender.id, Visit.customer_id.in_([c.id for c in candidates]))
+        .group_by(Visit.customer_id)
+    ).tuples()
+    last_visit = {cid: at for cid, at in rows}
+    order = {c.id: i for i, c in enumerate(candidates)}
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return sorted(
+        candidates,
+        key=lambda c: (
+            c.owner_id != ctx.sender.id if ctx.sender else True,
+            -(last_visit.get(c.id) or epoch).timestamp(),
+            order[c.id],
+        ),
+    )
 
 
 def _ask_customer(
     ctx: HandlerContext, draft: dict[str, Any], mention: str | None, candidates: list[Customer]
 ) -> None:
+    candidates = _rank_for_rep(ctx, candidates)
     if candidates:
         card = pick_customer_card(card_id_for(ctx, "pick"), mention, [(c.id, c.name) for c in candidates])
         ctx.replies.card(ctx.me, card, purpose="visit-pick")
@@ -234,7 +271,9 @@ def on_correction(ctx: HandlerContext) -> None:
     visit = recent_visit(ctx.uow, ctx.sender, ctx.uow.clock.now() - CORRECTION_WINDOW)
     edit = _correction(ctx)
     assert visit is not None and edit is not None
-    ctx.set_state({"step": "recorded", "visit_id": visit.id})
+    previous = ctx.state or {}
+    mention = previous.get("mention") if previous.get("visit_id") == visit.id else None
+    ctx.set_state({"step": "recorded", "visit_id": visit.id, "mention": mention})
     _apply_edit(ctx, visit, edit)
 
 
@@ -250,6 +289,8 @@ def _apply_edit(ctx: HandlerContext, visit: Visit, edit: EditRequest) -> None:
             return
         customer = found[0].customer
         changes.append(f"客户改为{customer.name}")
+        if customer.id != visit.customer_id:
+            learn_alias(ctx.uow, customer, (ctx.state or {}).get("mention"))
     contact = None
     target_customer = customer or visit.customer
     if edit.contact_name and target_customer is not None:
@@ -373,15 +414,22 @@ def on_visit_text(ctx: HandlerContext) -> None:
         # message parser only half trusts it.
         exact = [m.customer for m in find_customers(ctx.uow, draft.customer_mention) if m.score >= 1.0]
         if len(exact) == 1:
-            _save(ctx, state, exact[0])
+            _save(ctx, state, exact[0], draft.customer_mention)
             return
     clear_lead = draft.customer_id is not None and (
         len(draft.candidates) == 1 or draft.candidates[1][1] < 0.8
     )
     if len(best) == 1 or (not best and clear_lead):
-        _save(ctx, state, best[0] if best else by_id[draft.candidates[0][0]])
+        _save(ctx, state, best[0] if best else by_id[draft.candidates[0][0]], draft.customer_mention)
         return
     candidates = best or [by_id[i] for i, _ in draft.candidates if i in by_id]
+    if draft.customer_mention and draft.candidates:
+        # More customers than fit on the card may share the name: let the rep's own ones in first.
+        top = draft.candidates[0][1]
+        more = [cid for cid, score, _ in customer_refs(ctx).lookup(draft.customer_mention, 20) if score >= top - 0.05]
+        missing = [cid for cid in more if cid not in {c.id for c in candidates}]
+        if missing:
+            candidates += list(ctx.uow.session.scalars(select(Customer).where(Customer.id.in_(missing))))
     _ask_customer(ctx, state, draft.customer_mention, candidates)
 
 
@@ -457,7 +505,8 @@ def on_pick(ctx: HandlerContext) -> None:
         return
     _close_question(ctx, f"已选择：{customer.name}")
     ctx.clear_state()
-    _save(ctx, state["draft"], customer)
+    learn_alias(ctx.uow, customer, state.get("mention"))  # the question is never asked twice
+    _save(ctx, state["draft"], customer, state.get("mention"))
 
 
 @router.on(card_action("visit:new"))

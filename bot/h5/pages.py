@@ -152,7 +152,14 @@ def quote_photo(view: PageView, quote_id: int) -> Response:
 def customer_list(view: PageView) -> Page:
     if views.scope_user_ids(view.uow, view.viewer) == set():
         view.deny("你的角色没有客户列表。合同和审批请从聊天中的卡片进入。")
-    return Page("customers.html", "我的客户", {"customers": views.visible_customers(view.uow, view.viewer)})
+    page = int(view.query.get("page") or 1) if str(view.query.get("page") or "1").isdigit() else 1
+    customers, total = views.visible_customers_page(view.uow, view.viewer, max(page, 1))
+    pages = max(1, -(-total // views.CUSTOMER_PAGE_SIZE))
+    return Page(
+        "customers.html",
+        "我的客户",
+        {"customers": customers, "total": total, "page": max(page, 1), "pages": pages},
+    )
 
 
 @page("/h5/customers/{customer_id:int}")

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 
+from domain.customer_names import fold
 from domain.errors import NotFound, ValidationFailed
 from domain.models import AuditEntry, Contact, Customer, CustomerAlias, CustomerStatus, User
 from domain.names import normalize_name
+from domain.services.customer_index import current_index
 from domain.snapshot import snapshot
 from domain.uow import UnitOfWork
 
@@ -64,6 +66,48 @@ def add_alias(uow: UnitOfWork, customer: Customer, alias: str) -> None:
     uow.audit("customer.add_alias", "customer", customer.id, None, {"alias": alias})
 
 
+def learn_alias(uow: UnitOfWork, customer: Customer, mention: str | None) -> bool:
+    """A rep picked ``customer`` for what they wrote (a button, or 「客户改成…」): remember it.
+
+    The mention becomes an alias for the whole company, so nobody is asked again;
+    audited as ``customer.learn_alias`` and removable with ``remove_alias``. Nothing is
+    learnt when the mention already means only this customer, is its whole name, or is
+    another customer's name or alias (that would take it away from them).
+    """
+    text = (mention or "").strip()
+    key = fold(text)
+    if len(key) < 2 or len(text) > 60 or key == fold(customer.name):
+        return False
+    index = current_index(uow.session)
+    slot = index.exact(key)
+    if slot and max(slot.values()) >= 1.0 and {cid for cid, sc in slot.items() if sc >= 1.0} == {customer.id}:
+        return False
+    others = [cid for cid in slot if cid != customer.id]
+    taken = uow.session.scalar(
+        select(func.count())
+        .select_from(Customer)
+        .outerjoin(CustomerAlias, CustomerAlias.customer_id == Customer.id)
+        .where(Customer.id.in_(others or [-1]), or_(Customer.name == text, CustomerAlias.alias == text))
+    )
+    if taken or any(fold(a.alias) == key for a in customer.aliases):
+        return False
+    customer.aliases.append(CustomerAlias(alias=text, normalized=normalize_name(text)))
+    uow.flush()
+    uow.audit("customer.learn_alias", "customer", customer.id, None, {"alias": text})
+    return True
+
+
+def remove_alias(uow: UnitOfWork, customer: Customer, alias: str) -> bool:
+    """Take back an alias (a wrong pick taught the bot a wrong name); audited."""
+    for existing in list(customer.aliases):
+        if existing.alias == alias:
+            customer.aliases.remove(existing)
+            uow.flush()
+            uow.audit("customer.remove_alias", "customer", customer.id, {"alias": alias}, None)
+            return True
+    return False
+
+
 def get_customer(uow: UnitOfWork, customer_id: int) -> Customer:
     customer = uow.session.get(Customer, customer_id)
     if customer is None:
@@ -74,41 +118,17 @@ def get_customer(uow: UnitOfWork, customer_id: int) -> Customer:
 def find_customers(uow: UnitOfWork, text: str, limit: int = 5) -> list[CustomerMatch]:
     """Customers a rep may mean by ``text``, best first.
 
-    Exact full name, alias, or a core match whose typed text appears in the full
-    name → 1.0 (the same core alone → 0.95); one core contained in the
-    other → 0.6–0.9 by how much of the name matched.
+    Exact full name, alias, or a spelling made of whole parts of the registered
+    name (字号, city + 字号, short name) whose typed text appears in the full name
+    → 1.0 (0.95 when it does not); a unique start or short name → 0.5–0.9. Looked
+    up in this process's customer index (``customer_index``): one query to check it
+    is current and one to load the few customers found, whatever the list's size.
     """
-    core = normalize_name(text)
-    if not core:
+    found = current_index(uow.session).lookup(text, limit)
+    if not found:
         return []
-    s = uow.session
-    found: dict[int, CustomerMatch] = {}
-
-    def offer(customer: Customer, score: float, reason: str) -> None:
-        current = found.get(customer.id)
-        if current is None or current.score < score:
-            found[customer.id] = CustomerMatch(customer, score, reason)
-
-    for c in s.scalars(select(Customer).where(Customer.name == text.strip())):
-        offer(c, 1.0, "全称")
-    typed = text.strip()
-    for c in s.scalars(select(Customer).where(Customer.normalized_name == core)):
-        # "苏州精工机械" is in 苏州精工机械有限公司 but not in 无锡精工科技有限公司, though both cores are 精工.
-        offer(c, 1.0 if typed in c.name else 0.95, "简称")
-    for a in s.scalars(select(CustomerAlias).where(CustomerAlias.normalized == core)):
-        offer(a.customer, 1.0, "别名")
-    like = f"%{core}%"
-    partial = s.scalars(
-        select(Customer).where(or_(Customer.normalized_name.like(like), Customer.name.like(like))).limit(50)
-    )
-    for c in partial:
-        offer(c, 0.6 + 0.3 * len(core) / max(len(c.normalized_name), len(core)), "部分匹配")
-    # The rep typed more than the stored core (e.g. "华为终端" vs core "华为").
-    for c in s.scalars(select(Customer)):
-        if c.id not in found and len(c.normalized_name) >= 2 and c.normalized_name in core:
-            offer(c, 0.6 + 0.3 * len(c.normalized_name) / len(core), "部分匹配")
-    ranked = sorted(found.values(), key=lambda m: (-m.score, m.customer.name))
-    return ranked[:limit]
+    rows = {c.id: c for c in uow.session.scalars(select(Customer).where(Customer.id.in_([i for i, _, _ in found])))}
+    return [CustomerMatch(rows[cid], score, reason) for cid, score, reason in found if cid in rows]
 
 
 def add_contact(

@@ -9,14 +9,12 @@ The parser is rule based on purpose: it must be fast (well under 5 ms per
 message), deterministic, and explainable to a rep who asks "why did it pick
 华为终端?". Decisions worth knowing:
 
-* Customer matching (``CustomerIndex``): an exact hit on a registered name, an
-  alias or the normalised core (``domain.names.normalize_name``) scores 1.0.
-  When a longer hit contains a shorter one ("华为终端" contains "华为"), the
-  longer one is the mention and the shorter customer is kept as a weaker
-  candidate. Prefix hits ("华为" → 华为终端) score 0.5–0.9 by how much of the
-  name was typed, Latin input is matched against English aliases (1.0), full
-  pinyin ("huawei", 0.9) and pinyin initials ("hw", 0.75), and dictation
-  homophones ("华伟" → 华为, 0.8) are caught through pypinyin readings.
+* Customer matching (``CustomerIndex``, ``domain.customer_mentions``): the
+  spellings of each customer's registered name (字号, city + 字号, short name,
+  aliases, pinyin) are looked up span by span, at a cost independent of the
+  number of customers. When a longer hit contains a shorter one ("华为终端"
+  contains "华为"), the longer one is the mention and the shorter customer is
+  kept as a weaker candidate.
 * Time roles: an expression that lies in the past (or today) is the visit
   time; one that lies in the future, or is followed by "再/跟进/回访/约…", is
   the follow-up date. Ambiguous weekdays take their past reading for the
@@ -35,20 +33,19 @@ message), deterministic, and explainable to a rep who asks "why did it pick
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cache, lru_cache
-from types import ModuleType
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from domain.clock import BUSINESS_TZ
+from domain.customer_mentions import CustomerIndex, CustomerRef
+from domain.customer_mentions import Hit as _Hit
 from domain.models import Stage
-from domain.names import INDUSTRY_WORDS, PLACES, normalize_name
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
 from handlers.understand.visit_fields import refine
@@ -64,15 +61,6 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ results
-@dataclass(frozen=True)
-class CustomerRef:
-    """A customer the rep may mean: id, registered name and known aliases."""
-
-    id: int
-    name: str
-    aliases: tuple[str, ...] = ()
-
-
 @dataclass(frozen=True)
 class VisitDraft:
     """What one message says about a visit; every field may be corrected by the rep."""
@@ -133,218 +121,6 @@ def _normalize(text: str) -> str:
 
 def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
-
-
-# ------------------------------------------------------------------ pinyin
-_pypinyin_module: ModuleType | None = None
-
-
-def _pypinyin() -> ModuleType:
-    """Import pypinyin on first use, without its phrase dictionary.
-
-    The phrase dictionary costs ~45 MB and ~100 ms; we match by per-character
-    readings with every heteronym instead (重 → zhong/chong), which needs
-    only the character table (~12 MB, ~35 ms).
-    """
-    global _pypinyin_module
-    if _pypinyin_module is None:
-        os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
-        os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
-        import pypinyin
-
-        _pypinyin_module = pypinyin
-    return _pypinyin_module
-
-
-@lru_cache(maxsize=65536)
-def _readings(ch: str) -> frozenset[str]:
-    """Toneless pinyin readings of one character (empty for non-CJK)."""
-    if not _is_cjk(ch):
-        return frozenset()
-    pp = _pypinyin()
-    result = pp.pinyin(ch, style=pp.Style.NORMAL, heteronym=True, errors="ignore")
-    return frozenset(result[0]) if result else frozenset()
-
-
-def _initials(reading: str) -> tuple[str, ...]:
-    if reading[:2] in ("zh", "ch", "sh"):
-        return (reading[:2], reading[0])
-    return (reading[0],)
-
-
-def _pinyin_score(token: str, chars: str) -> float | None:
-    """How ``token`` ("huawei", "hw", "huaw") spells ``chars`` in pinyin, or None.
-
-    Every character must be spelled, by a full reading or an initial.
-    """
-    readings = [_readings(c) for c in chars]
-    if not all(readings):
-        return None
-
-    @cache
-    def walk(i: int, j: int) -> tuple[int, int] | None:
-        # → (full syllables, initials) of the best way to spell chars[j:] with token[i:]
-        if j == len(chars):
-            return (0, 0) if i == len(token) else None
-        best: tuple[int, int] | None = None
-        for r in readings[j]:
-            if token.startswith(r, i):
-                rest = walk(i + len(r), j + 1)
-                if rest is not None and (best is None or rest[0] + 1 > best[0]):
-                    best = (rest[0] + 1, rest[1])
-            for ini in _initials(r):
-                if token.startswith(ini, i):
-                    rest = walk(i + len(ini), j + 1)
-                    if rest is not None and best is None:
-                        best = (rest[0], rest[1] + 1)
-        return best
-
-    found = walk(0, 0)
-    if found is None:
-        return None
-    full, _ = found
-    if full == len(chars):
-        return 0.9
-    if full == 0:
-        return 0.75
-    return 0.8
-
-
-# ---------------------------------------------------------------- customers
-# Latin words reps use that happen to be pinyin initials of some name.
-_LATIN_STOP = frozenset(
-    ["ok", "po", "pm", "am", "ppt", "pdf", "poc", "erp", "mes", "crm", "it", "bom", "ceo", "cto", "cfo", "vp", "hr", "qa", "qc", "rd", "kpi", "ai", "ar", "vr", "sop", "bd", "gm", "ka", "oem", "odm", "plc", "dcs", "scada", "mrp", "wms", "api", "sdk", "ui", "app", "pc", "wifi", "nda", "demo", "pk", "cc", "bug"]
-)
-_GENERIC_PREFIXES = frozenset(PLACES) | frozenset(INDUSTRY_WORDS) | {"中国", "公司", "集团", "有限", "股份"}
-_LATIN_TOKEN = re.compile(r"[a-z][a-z0-9&+\-]*")
-_AddFn = Callable[[int, int, int, float], None]
-
-
-@dataclass(frozen=True)
-class _Hit:
-    start: int
-    end: int
-    scores: dict[int, float] = field(hash=False)
-
-
-class CustomerIndex:
-    """Lookup structures over a company's customers, built once per customer list.
-
-    ``parse_visit`` builds (and caches) one from the ``CustomerRef`` sequence;
-    a caller with thousands of customers can build it once and pass it instead.
-    """
-
-    def __init__(self, customers: Iterable[CustomerRef]) -> None:
-        self.customers: dict[int, CustomerRef] = {}
-        self.keys: dict[str, set[int]] = {}  # Chinese (or mixed) keys, lower-case
-        self.latin: dict[str, set[int]] = {}  # pure Latin keys ("abb", "siemens")
-        self.by_first: dict[str, list[str]] = {}
-        for customer in customers:
-            self.customers[customer.id] = customer
-            for raw in (customer.name, *customer.aliases):
-                for key in {_normalize(raw).lower().replace(" ", ""), normalize_name(raw)}:
-                    self._add(key, customer.id)
-        for first, keys in self.by_first.items():
-            self.by_first[first] = sorted(set(keys), key=len, reverse=True)
-        self._by_reading: dict[str, list[str]] | None = None  # built on first pinyin need
-        self._by_letter: dict[str, list[str]] = {}
-
-    def _pinyin_tables(self) -> dict[str, list[str]]:
-        """Chinese keys by each reading of their first character (and by its first letter).
-
-        Built lazily: most messages never need pinyin, and then pypinyin is
-        never imported.
-        """
-        if self._by_reading is None:
-            by_reading: dict[str, list[str]] = {}
-            for key in self.keys:
-                if not all(_is_cjk(c) for c in key):
-                    continue
-                for ch in key:
-                    _readings(ch)  # warm the cache here, not inside some later message
-                for reading in _readings(key[0]):
-                    by_reading.setdefault(reading, []).append(key)
-                    letters = self._by_letter.setdefault(reading[0], [])
-                    if key not in letters:
-                        letters.append(key)
-            self._by_reading = by_reading
-        return self._by_reading
-
-    def _add(self, key: str, customer_id: int) -> None:
-        if len(key) < 2 or key in _GENERIC_PREFIXES:
-            return
-        if key.isascii():
-            if key.replace(" ", "").isalnum() or _LATIN_TOKEN.fullmatch(key):
-                self.latin.setdefault(key, set()).add(customer_id)
-            return
-        self.keys.setdefault(key, set()).add(customer_id)
-        self.by_first.setdefault(key[0], []).append(key)
-
-    def hits(self, lowered: str, blocked: Sequence[tuple[int, int]]) -> list[_Hit]:
-        """Every place in ``lowered`` that names a customer, exactly or partly."""
-        found: dict[tuple[int, int], dict[int, float]] = {}
-
-        def add(start: int, end: int, cid: int, score: float) -> None:
-            if any(s < end and start < e for s, e in blocked):
-                return
-            slot = found.setdefault((start, end), {})
-            slot[cid] = max(score, slot.get(cid, 0.0))
-
-        exact_seen = False
-        for i, ch in enumerate(lowered):
-            for key in self.by_first.get(ch, ()):
-                if lowered.startswith(key, i):
-                    for cid in self.keys[key]:
-                        add(i, i + len(key), cid, 1.0)
-                    exact_seen = True
-                    continue
-                if len(key) < 3:
-                    continue
-                common = 0
-                for a, b in zip(key, lowered[i:], strict=False):
-                    if a != b:
-                        break
-                    common += 1
-                if common >= 2 and common * 2 >= len(key) and lowered[i : i + common] not in _GENERIC_PREFIXES:
-                    for cid in self.keys[key]:
-                        add(i, i + common, cid, round(0.5 + 0.4 * common / len(key), 3))
-        for m in _LATIN_TOKEN.finditer(lowered):
-            token = m.group()
-            if token in self.latin:
-                for cid in self.latin[token]:
-                    add(m.start(), m.end(), cid, 1.0)
-                exact_seen = True
-                continue
-            if token in _LATIN_STOP or len(token) < 2:
-                continue
-            self._pinyin_tables()
-            for key in self._by_letter.get(token[0], ()):
-                if len(token) < len(key):
-                    continue
-                score = _pinyin_score(token, key)
-                if score is not None:
-                    for cid in self.keys[key]:
-                        add(m.start(), m.end(), cid, score)
-        if not exact_seen:
-            self._homophones(lowered, add)
-        return [_Hit(s, e, scores) for (s, e), scores in found.items()]
-
-    def _homophones(self, lowered: str, add: _AddFn) -> None:
-        """Dictation typos: same pinyin, at least one identical character ("华伟" → 华为)."""
-        by_reading = self._pinyin_tables()
-        for i, ch in enumerate(lowered):
-            keys = {k for r in _readings(ch) for k in by_reading.get(r, ())}
-            for key in keys:
-                n = len(key)
-                window = lowered[i : i + n]
-                if len(window) < n:
-                    continue
-                same = sum(a == b for a, b in zip(window, key, strict=True))
-                if same == 0 or same == n:
-                    continue
-                if all(a == b or (_readings(a) & _readings(b)) for a, b in zip(window, key, strict=True)):
-                    for cid in self.keys[key]:
-                        add(i, i + n, cid, 0.8)
 
 
 @lru_cache(maxsize=32)

@@ -69,16 +69,25 @@ def test_dry_run_then_import_then_repeat(db_url: str) -> None:
     assert "客户 新建 0、更新 0、未变 4" in again.stdout and "没有需要写入的变化" in again.stdout
 
 
-def test_rejected_rows_write_nothing_unless_skipped(db_url: str, tmp_path: Path) -> None:
+def test_a_bad_phone_drops_the_phone_not_the_customer(db_url: str, tmp_path: Path) -> None:
     sheet = tmp_path / "客户.csv"
     sheet.write_bytes(
         "公司名称,负责人,联系人,手机\r\n华为技术有限公司,张伟,王强,13800138000\r\n腾讯科技有限公司,张伟,马明,1380013\r\n".encode(
             "gbk"
         )
     )
+    done = salesbot(db_url, "import", "customers", str(sheet))
+    assert done.returncode == 0, done.stdout
+    assert "第 3 行：手机号格式不正确：「1380013」" in done.stdout and "已略去该值" in done.stdout
+    assert sorted(c["name"] for c in _customers(db_url)) == ["华为技术有限公司", "腾讯科技有限公司"]
+
+
+def test_a_row_without_a_customer_name_is_rejected(db_url: str, tmp_path: Path) -> None:
+    sheet = tmp_path / "客户.csv"
+    sheet.write_bytes("公司名称,负责人,联系人,手机\r\n华为技术有限公司,张伟,王强,13800138000\r\n,张伟,马明,13800138001\r\n".encode("gbk"))
     refused = salesbot(db_url, "import", "customers", str(sheet))
     assert refused.returncode == 1
-    assert "✗ 第 3 行：手机号格式不正确：「1380013」" in refused.stdout
+    assert "✗ 第 3 行：缺少客户名称" in refused.stdout
     assert "未写入任何数据" in refused.stdout
     assert _customers(db_url) == []
 

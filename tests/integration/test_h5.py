@@ -245,3 +245,19 @@ def test_saving_the_quote_page_corrects_the_draft_and_updates_the_card(site: Sit
     assert manager.status_code == 403 and "只有上传" in manager.text
     view = site.client.get(site.link("lina", f"/h5/quotes/{site.quote_id}"))
     assert view.status_code == 200 and "保存修改" not in view.text  # read-only for the manager
+
+
+def test_the_customer_list_comes_in_pages(site: Site) -> None:
+    with UnitOfWork(site.runtime.db, site.clock, actor_label="test") as uow:
+        zhang = uow.session.scalar(select(User).where(User.key == "zhangwei"))
+        for i in range(55):
+            create_customer(uow, f"测试{i:02d}号贸易有限公司", owner=zhang)
+        uow.commit()
+    first = site.client.get(site.link("zhangwei", "/h5/customers"))
+    assert first.status_code == 200
+    assert "56 个客户" in first.text and "第 1 / 2 页" in first.text and "下一页" in first.text
+    assert first.text.count('href="/h5/customers/') == 50
+    second = site.client.get("/h5/customers?page=2")  # the 下一页 link, with the session the first visit set
+    assert second.status_code == 200 and "第 2 / 2 页" in second.text
+    assert second.text.count('href="/h5/customers/') == 6
+    assert "上海宝钢" not in first.text + second.text  # 刘洋's customer: the scope is unchanged

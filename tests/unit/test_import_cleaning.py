@@ -294,12 +294,21 @@ def test_owner_by_name_key_or_platform_id() -> None:
         assert not isinstance(row, list) and row.owner is not None and row.owner.id == 1
 
 
-def test_a_row_reports_every_problem_at_once() -> None:
-    problems = _row(ImportKind.CUSTOMERS, 客户名称="华为", 负责人="王五", 联系人="王强", 手机="1380013800", 邮箱="x@")
-    assert isinstance(problems, list) and len(problems) == 3
-    assert any("找不到负责人「王五」" in p for p in problems)
-    assert any("手机号格式不正确" in p for p in problems)
-    assert any("邮箱格式不正确" in p for p in problems)
+def test_malformed_optional_values_are_dropped_and_the_customer_kept() -> None:
+    row = _row(ImportKind.CUSTOMERS, 客户名称="华为", 负责人="王五", 联系人="王强", 手机="1380013800", 邮箱="x@")
+    assert not isinstance(row, list) and row.customer == "华为"
+    assert row.owner is None and row.contact is not None and row.contact.name == "王强"
+    assert (row.contact.phone, row.contact.email) == (None, None)
+    assert len(row.dropped) == 3
+    assert any("找不到负责人「王五」" in p for p in row.dropped)
+    assert any("手机号格式不正确：「1380013800」" in p for p in row.dropped)
+    assert any("邮箱格式不正确：「x@」" in p for p in row.dropped)
+
+
+def test_only_a_row_without_a_customer_name_is_rejected() -> None:
+    problems = _row(ImportKind.CUSTOMERS, 客户名称="", 负责人="王五", 联系人="王强", 手机="1380013800")
+    assert isinstance(problems, list) and problems[0] == "缺少客户名称"
+    assert any("手机号格式不正确" in p for p in problems)  # rejected anyway: everything is said
 
 
 def test_contact_with_title_in_brackets_and_two_numbers() -> None:
@@ -309,9 +318,10 @@ def test_contact_with_title_in_brackets_and_two_numbers() -> None:
     assert row.contact.other_phones == ["0755-28780808"]
 
 
-def test_phone_without_a_contact_name_is_refused() -> None:
-    problems = _row(ImportKind.CUSTOMERS, 客户名称="华为", 手机="13800138000")
-    assert problems == ["填写了电话、邮箱或职务，但没有联系人姓名"]
+def test_phone_without_a_contact_name_is_left_out() -> None:
+    row = _row(ImportKind.CUSTOMERS, 客户名称="华为", 手机="13800138000")
+    assert not isinstance(row, list) and row.contact is None
+    assert row.dropped == ["填写了电话、邮箱或职务，但没有联系人姓名，这些联系方式未导入"]
 
 
 # ---------------------------------------------------------------- grouping

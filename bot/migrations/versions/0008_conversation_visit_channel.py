@@ -1,6 +1,6 @@
 """visits.channel: how the contact happened (拜访 / 电话 / 微信 / 会议)
 
-Revision ID: 0008_conversation
+Revision ID: 0008
 Revises: 0007
 """
 from collections.abc import Sequence
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_conversation"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

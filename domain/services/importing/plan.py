@@ -254,6 +254,8 @@ class _Planner:
                 continue
             clean.append(result)
             spellings.append((result.number, result.customer, result.key))
+            for why in result.dropped:  # the row still comes in, without the malformed value
+                self.report.warnings.append(f"第 {result.number} 行：{why}，已略去该值，其余照常导入")
             if result.owner is not None and not result.owner.active:
                 self.report.warnings.append(f"第 {result.number} 行：负责人 {result.owner.name} 已停用")
         return clean, spellings

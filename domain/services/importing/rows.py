@@ -106,6 +106,7 @@ class CleanRow:
     tags: list[str] = field(default_factory=list)
     contact: ContactValues | None = None
     opportunity: OpportunityValues | None = None
+    dropped: list[str] = field(default_factory=list)  # malformed optional values left out, with why
 
 
 T = TypeVar("T")
@@ -132,23 +133,36 @@ def clean_row(
             problems.append(exc.message)
             return None
 
+    dropped: list[str] = []
+
+    def optional(fn: Callable[..., T], *args: Any) -> T | None:
+        """A value the row can do without (a phone, an e-mail, a date…): a malformed one is
+        left out with a warning, and the row — its customer above all — still comes in."""
+        try:
+            return fn(*args)
+        except CellError as exc:
+            dropped.append(exc.message)
+            return None
+
     name = attempt(clean_company_name, v.get(Field.CUSTOMER))
     if name is None and not problems:
         problems.append("缺少客户名称")
     owner_text = clean_text(v.get(Field.OWNER))
-    owner = attempt(users.resolve, owner_text) if owner_text else None
-    aliases = [a for a in (attempt(clean_company_name, x) for x in split_list(v.get(Field.ALIASES))) if a]
-    level = attempt(clean_level, v.get(Field.LEVEL))
-    industry = attempt(clean_text, v.get(Field.INDUSTRY), 100, "行业")
-    region = attempt(clean_text, v.get(Field.REGION), 100, "地区")
+    # An opportunity needs its owner; a customer or contact can come in without one.
+    owner_check = attempt if kind == ImportKind.OPPORTUNITIES else optional
+    owner = owner_check(users.resolve, owner_text) if owner_text else None
+    aliases = [a for a in (optional(clean_company_name, x) for x in split_list(v.get(Field.ALIASES))) if a]
+    level = optional(clean_level, v.get(Field.LEVEL))
+    industry = optional(clean_text, v.get(Field.INDUSTRY), 100, "行业")
+    region = optional(clean_text, v.get(Field.REGION), 100, "地区")
     tags = split_list(v.get(Field.TAGS))
 
     contact: ContactValues | None = None
-    person = attempt(clean_person_name, v.get(Field.CONTACT))
-    title = attempt(clean_text, v.get(Field.TITLE), 100, "职务")
-    mobiles = attempt(split_phones, v.get(Field.MOBILE), True) or []
-    phones = attempt(split_phones, v.get(Field.PHONE), False) or []
-    email = attempt(clean_email, v.get(Field.EMAIL))
+    person = optional(clean_person_name, v.get(Field.CONTACT))
+    title = optional(clean_text, v.get(Field.TITLE), 100, "职务")
+    mobiles = optional(split_phones, v.get(Field.MOBILE), True) or []
+    phones = optional(split_phones, v.get(Field.PHONE), False) or []
+    email = optional(clean_email, v.get(Field.EMAIL))
     numbers = list(dict.fromkeys([*mobiles, *phones]))
     if person is not None:
         contact_name, bracket_title = person
@@ -156,18 +170,18 @@ def clean_row(
     elif kind == ImportKind.CONTACTS:
         problems.append("缺少联系人姓名")
     elif numbers or email or title:
-        problems.append("填写了电话、邮箱或职务，但没有联系人姓名")
+        dropped.append("填写了电话、邮箱或职务，但没有联系人姓名，这些联系方式未导入")
 
     opportunity: OpportunityValues | None = None
     if kind == ImportKind.OPPORTUNITIES:
-        opp_name = attempt(clean_text, v.get(Field.OPPORTUNITY), 200, "商机名称")
-        stage = attempt(parse_stage, v.get(Field.STAGE))
-        amount = attempt(parse_amount, v.get(Field.AMOUNT), amount_unit)
-        close_date = attempt(parse_date, v.get(Field.CLOSE_DATE))
+        opp_name = optional(clean_text, v.get(Field.OPPORTUNITY), 200, "商机名称")
+        stage = optional(parse_stage, v.get(Field.STAGE))
+        amount = optional(parse_amount, v.get(Field.AMOUNT), amount_unit)
+        close_date = optional(parse_date, v.get(Field.CLOSE_DATE))
         opportunity = OpportunityValues(opp_name, stage, amount, close_date)
 
     if problems or name is None:
-        return problems
+        return problems + dropped  # rejected anyway: say everything that is wrong with it
     return CleanRow(
         number=row.number,
         customer=name,
@@ -180,4 +194,5 @@ def clean_row(
         tags=tags,
         contact=contact,
         opportunity=opportunity,
+        dropped=dropped,
     )

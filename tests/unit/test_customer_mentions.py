@@ -1,0 +1,102 @@
+"""Customers as reps name them: 字号, city + 字号, short names, letters — never a confident wrong pick."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from domain.clock import BUSINESS_TZ
+from domain.customer_mentions import CustomerIndex, CustomerRef
+from domain.customer_names import parse_company_name
+from handlers.understand import parse_visit
+
+NOW = datetime(2026, 11, 25, 17, 0, tzinfo=BUSINESS_TZ)
+CUSTOMERS = [
+    CustomerRef(1, "柳州国联运输集团有限公司"),
+    CustomerRef(2, "珠海路畅机电设备有限公司"),
+    CustomerRef(3, "卧龙电气驱动集团股份有限公司"),
+    CustomerRef(4, "无锡华晟汽车零部件有限公司"),
+    CustomerRef(5, "常州天合智能装备有限公司"),
+    CustomerRef(6, "成都蓉城医疗器械有限公司"),
+    CustomerRef(7, "宁波东力股份有限公司"),
+    CustomerRef(8, "比亚迪股份有限公司"),
+    CustomerRef(9, "宁德时代新能源科技股份有限公司", ("CATL",)),
+    CustomerRef(10, "恒烁半导体（合肥）股份有限公司"),
+    CustomerRef(11, "苏州华晟精密机械有限公司"),
+]
+INDEX = CustomerIndex(CUSTOMERS)
+
+
+def confident(text: str) -> int | None:
+    draft = parse_visit(text, NOW, INDEX)
+    ones = [cid for cid, score in draft.candidates if score >= 1.0]
+    if len(ones) == 1:
+        return ones[0]
+    lead = draft.customer_id
+    if lead is not None and (len(draft.candidates) == 1 or draft.candidates[1][1] < 0.8):
+        return lead
+    return None
+
+
+@pytest.mark.parametrize(
+    ("text", "customer_id"),
+    [
+        ("今天拜访了国联的王总，聊了报价", 1),
+        ("柳州国联 李经理 谈了运费", 1),
+        ("下午去了卧龙电驱，见了采购刘工", 3),
+        ("无锡华晟的张总说下周下单", 4),
+        ("常州天合 陈工 技术交流", 5),
+        ("成都蓉城医疗的王主任，聊了方案", 6),
+        ("拜访比亚迪，聊了电池", 8),
+        ("BYD的采购今天来电话", 8),
+        ("catl 的陈工", 9),
+        ("恒烁半导体(合肥)的张总", 10),
+        ("恒烁半导体（合肥）股份有限公司 张总", 10),
+        ("合肥恒烁 张总", 10),
+        ("ＢＹＤ 采购", 8),
+    ],
+)
+def test_a_mention_a_rep_would_use_resolves_confidently(text: str, customer_id: int) -> None:
+    assert confident(text) == customer_id
+
+
+def test_a_shared_字号_asks_with_both_and_never_guesses() -> None:
+    draft = parse_visit("今天去了华晟，见了张总", NOW, INDEX)
+    assert confident("今天去了华晟，见了张总") is None
+    assert {4, 11} <= {cid for cid, _ in draft.candidates}
+
+
+def test_a_short_name_that_fits_no_customer_picks_none() -> None:
+    draft = parse_visit("拜访了川能动力的王总", NOW, INDEX)
+    assert 7 not in [cid for cid, score in draft.candidates if score >= 0.8]
+    assert confident("拜访了川能动力的王总") is None
+
+
+def test_the_assistant_is_a_contact_not_a_customer() -> None:
+    draft = parse_visit("今天拜访了国联，见了他助理小杨", NOW, INDEX)
+    assert confident("今天拜访了国联，见了他助理小杨") == 1
+    assert draft.customer_mention == "国联"
+
+
+def test_registered_name_parts() -> None:
+    name = parse_company_name("恒烁半导体(合肥)股份有限公司")
+    assert (name.place, name.brand, name.industry, name.form) == ("合肥", "恒烁", "半导体", "股份有限公司")
+    branch = parse_company_name("常州途畅互联网科技有限公司合肥分公司")
+    assert branch.branch == "合肥分公司" and branch.place == "常州"
+    group = parse_company_name("柳州国联运输集团有限公司")
+    assert (group.place, group.brand, group.industry) == ("柳州", "国联", "运输")
+
+
+def test_lookup_of_a_typed_name() -> None:
+    assert INDEX.lookup("国联")[0][:2] == (1, 1.0)
+    assert INDEX.lookup("柳州国联运输集团有限公司")[0] == (1, 1.0, "全称")
+    assert INDEX.lookup("腾讯") == []
+
+
+def test_an_index_follows_renames_and_removals() -> None:
+    index = CustomerIndex(CUSTOMERS)
+    index.update([CustomerRef(2, "珠海路通机电设备有限公司")], removed=[1])
+    assert index.lookup("国联") == []
+    assert index.lookup("路通")[0][0] == 2
+    assert index.lookup("路畅") == []
