@@ -315,6 +315,10 @@ class ApprovalFlow(Base):
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     last_nudged_at: Mapped[datetime | None]  # 催办: once per 4 hours
+    # 重新提交: each resubmission of a rejected contract is a new flow (round 2, 3 …) with the
+    # submitter's note; earlier rounds stay as they were, with their decisions and reasons.
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    note: Mapped[str | None] = mapped_column(Text)
 
     contract: Mapped[Contract] = relationship()
     steps: Mapped[list[ApprovalStep]] = relationship(

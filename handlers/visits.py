@@ -84,7 +84,7 @@ def _save(ctx: HandlerContext, draft: dict[str, Any], customer: Customer) -> Vis
         next_follow_up=parsed.next_follow_up if parsed else None,
         source_text=draft["text"] or None,
     )
-    opp = open_opportunity_of(ctx.uow, customer)
+    opp = open_opportunity_of(ctx.uow, customer, owner=ctx.sender)  # never a colleague's
     notes: list[str] = []
     if parsed is not None and parsed.amount is not None:
         if opp is None:

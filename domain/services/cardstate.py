@@ -97,6 +97,24 @@ def take_code(session: Session, card_id: str, now: datetime) -> str | None:
     return row.code
 
 
+def spare_codes(session: Session, card_id: str, now: datetime) -> int:
+    """How many unused, unexpired codes this card has (a send's and each tapper's)."""
+    from sqlalchemy import func
+
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(CardResponseCode)
+            .where(
+                CardResponseCode.card_id == card_id,
+                CardResponseCode.used.is_(False),
+                CardResponseCode.received_at > now - CODE_LIFETIME,
+            )
+        )
+        or 0
+    )
+
+
 def card_for_entity(session: Session, entity_type: str, entity_id: str) -> CardRecord | None:
     """The latest card we sent about a record (to update it when the record changes)."""
     return session.scalar(

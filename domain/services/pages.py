@@ -157,6 +157,23 @@ class QuoteChecks:
     lines_sum: Decimal | None
     line_checks: list[bool | None]
 
+    @property
+    def upper_text(self) -> str:
+        """The words next to the 大写 mark, the same on the chat card and the quote page."""
+        return {True: "大写金额与合计一致", False: "大写金额与合计不一致，请核对", None: "无法核对大写金额"}[
+            self.upper_matches_total
+        ]
+
+    @property
+    def lines_text(self) -> str:
+        """The words next to the lines-sum mark, the same on the chat card and the quote page."""
+        shown = "—" if self.lines_sum is None else f"¥{self.lines_sum:,.2f}"
+        return {
+            True: f"明细合计 {shown} 与合计一致",
+            False: f"明细合计 {shown} 与合计不一致，请核对",
+            None: "无法核对明细合计",
+        }[self.lines_sum_matches_total]
+
 
 def quote_checks(quote: Quote) -> QuoteChecks:
     total = quote.total

@@ -1,0 +1,26 @@
+"""approval_flows.round and .note: a rejected contract resubmitted as a new round
+
+Revision ID: 0008_deals
+Revises: 0007
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008_deals"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("approval_flows", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("round", sa.Integer(), nullable=False, server_default="1"))
+        batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("approval_flows", schema=None) as batch_op:
+        batch_op.drop_column("note")
+        batch_op.drop_column("round")
