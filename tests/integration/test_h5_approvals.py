@@ -49,7 +49,10 @@ def test_the_card_links_to_the_page_and_the_approver_decides_there(site: Site) -
     assert ">同意</button>" not in after.text  # 王芳 is not the next approver
     with site.runtime.db.sessions() as s:
         updates = s.scalars(select(OutboxMessage).where(OutboxMessage.msg_type == "card_update")).all()
-        assert [u.payload["card"]["status"].split(" ")[0] for u in updates] == ["已同意"]
+        # 王芳 never wrote to the bot and is in the org on both platforms: her card went to both, both updated
+        assert sorted((u.platform, u.payload["card"]["status"].split(" ")[0]) for u in updates) == [
+            ("dingtalk", "已同意"), ("wecom", "已同意")
+        ]
         assert any("SunLi" in m.target.split("|") for m in s.scalars(select(OutboxMessage).where(OutboxMessage.msg_type == "card")))
     again = site.client.post(contract_path(contract_id), data={"step_id": str(step_id), "action": "approve"})
     assert again.status_code == 409 and "已经处理过了" in again.text
