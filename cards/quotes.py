@@ -48,6 +48,9 @@ def review_card(
         Field("明细合计", f"{len(lines)} 行  {_check(checks.lines_sum_matches_total)}"),
         Field("可信度", f"{round(float(ex.get('confidence') or 0) * 100)}%"),
     ]
+    owner = quote.customer.owner if quote.customer is not None else None
+    if owner is not None and quote.customer is not None and quote.customer.owner_id != quote.rep_id:
+        fields.insert(1, Field("客户归属", f"{owner.name} 的客户（报价记在你名下）"))
     shown = [
         f"{ln.name} {ln.model or ''} × {format(ln.quantity.normalize(), 'f') if ln.quantity is not None else '?'} = {_yuan(ln.amount)}"
         for ln in lines[:SHOWN_LINES]

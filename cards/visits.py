@@ -37,6 +37,10 @@ def visit_card(
         Field("时间", f"{when.month}月{when.day}日 {when:%H:%M}"),
         Field("下次跟进", day_label(visit.next_follow_up)),
     ]
+    customer = visit.customer
+    if customer is not None and customer.owner is not None and customer.owner_id != visit.rep_id:
+        # A colleague's customer: say so, so nobody is surprised whose deal it is.
+        fields.insert(1, Field("客户归属", f"{customer.owner.name} 的客户（协作拜访，不改动其商机）"))
     if visit.location_label or visit.lat is not None:
         fields.append(Field("地点", visit.location_label or f"{visit.lat:.5f}, {visit.lng:.5f}"))
     buttons = [Button("修改", f"visit:edit:{visit.id}"), Button("撤销", f"visit:undo:{visit.id}", "danger")]
