@@ -132,7 +132,8 @@ def quote_lines(contract: Contract, limit: int = SHOWN_LINES) -> list[str]:
     return shown
 
 
-def _facts(flow: ApprovalFlow, owner_name: str | None, rule_words: str | None) -> list[Field]:
+def _facts(flow: ApprovalFlow, owner_name: str | None) -> list[Field]:
+    """The key/value lines, most important first (WeCom shows six; the rest go under the title)."""
     contract = flow.contract
     customer = contract.customer.name
     if owner_name:
@@ -141,23 +142,21 @@ def _facts(flow: ApprovalFlow, owner_name: str | None, rule_words: str | None) -
         Field("客户", customer),
         Field("金额", format_yuan(contract.amount)),
         Field("大写", to_upper_amount(contract.amount)),
-        Field("提交人", contract.submitter.name),
     ]
-    if contract.quote is not None:
-        quote = contract.quote
-        fields.append(Field("报价单", f"{quote.number or '无单号'} · {len(quote.lines)} 行"))
     discount = discount_text(contract)
     if discount:
         fields.append(Field("折扣", discount))
-    if rule_words:
-        fields.append(Field("规则", rule_words))
-    if flow.round > 1:
-        fields.append(Field("轮次", f"第 {flow.round} 次提交"))
+    fields.append(Field("提交人", contract.submitter.name))
+    if contract.quote is not None:
+        quote = contract.quote
+        fields.append(Field("报价单", f"{quote.number or '无单号'} · {len(quote.lines)} 行"))
     return fields
 
 
-def _body(flow: ApprovalFlow, history: list[str] | None) -> str:
+def _body(flow: ApprovalFlow, rule_words: str | None, history: list[str] | None) -> str:
     lines = [progress_line(flow)]
+    if flow.round > 1:
+        lines.append(f"第 {flow.round} 次提交")
     rejected = next((s for s in flow.steps if s.status == "rejected"), None)
     if rejected is not None and rejected.comment:
         lines.append(f"驳回原因：{rejected.comment}")
@@ -165,6 +164,8 @@ def _body(flow: ApprovalFlow, history: list[str] | None) -> str:
         lines.append(f"提交说明：{flow.note}")
     lines += history or []
     lines += quote_lines(flow.contract)
+    if rule_words:
+        lines.append(f"规则：{rule_words}")
     return "\n".join(lines)
 
 
@@ -181,8 +182,11 @@ def approval_card(
 ) -> Card:
     """The approver's copy for ``step``: 同意 / 驳回 while it waits, then the flow's current state."""
     contract = flow.contract
-    fields = _facts(flow, owner_name, rule_words)
-    fields.insert(4, Field("审批步骤", f"第 {step.position}/{len(flow.steps)} 步 · {step.label}"))
+    fields = _facts(flow, owner_name)
+    fields.insert(
+        len(fields) - (2 if contract.quote is not None else 1),
+        Field("审批步骤", f"第 {step.position}/{len(flow.steps)} 步 · {step.label}"),
+    )
     status: str | None = None
     subtitle: str | None = None
     if step.status == "pending" and flow.status == "pending":
@@ -199,7 +203,7 @@ def approval_card(
         card_id=card_id,
         subtitle=subtitle,
         fields=fields,
-        quote_text=_body(flow, history),
+        quote_text=_body(flow, rule_words, history),
         buttons=[
             Button("同意", f"approval:approve:{step.id}", "primary"),
             Button("驳回", f"approval:reject:{step.id}", "danger"),
@@ -220,7 +224,7 @@ def submitter_card(
 ) -> Card:
     """The submitter's copy: the flow as it stands, with 撤回 / 催办 (重新提交 after a 驳回)."""
     contract = flow.contract
-    fields = _facts(flow, owner_name, rule_words)
+    fields = _facts(flow, owner_name)
     status: str | None = None
     buttons: list[Button] = []
     subtitle = flow_state(flow)
@@ -242,7 +246,7 @@ def submitter_card(
         card_id=card_id,
         subtitle=subtitle,
         fields=fields,
-        quote_text=_body(flow, history),
+        quote_text=_body(flow, rule_words, history),
         buttons=buttons,
         status=status,
         link=Link("审批详情", detail_url) if detail_url else None,

@@ -273,10 +273,11 @@ def can_see_contract(uow: UnitOfWork, viewer: User, contract: Contract) -> bool:
 
 def contract_history(uow: UnitOfWork, contract: Contract) -> list[AuditEntry]:
     """What happened to the contract and its approval, oldest first (from the audit log)."""
-    from domain.services.approvals import flow_of
+    from domain.services.approvals import rounds_of
 
-    flow = flow_of(uow.session, contract)
-    keys = [("contract", str(contract.id)), ("approval_flow", str(flow.id))]
-    keys += [("approval_step", str(step.id)) for step in flow.steps]
+    keys = [("contract", str(contract.id))]
+    for flow in rounds_of(uow.session, contract):  # every round: a resubmission keeps the old reasons
+        keys.append(("approval_flow", str(flow.id)))
+        keys += [("approval_step", str(step.id)) for step in flow.steps]
     clauses = [(AuditEntry.entity_type == t) & (AuditEntry.entity_id == i) for t, i in keys]
     return list(uow.session.scalars(select(AuditEntry).where(or_(*clauses)).order_by(AuditEntry.at, AuditEntry.id)))

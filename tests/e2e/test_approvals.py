@@ -99,7 +99,7 @@ def test_a_small_contract_is_approved_by_the_manager(stack: WeComStack) -> None:
     card = _wait_card(stack, "LiNa")
     lines = {f["keyname"]: f["value"] for f in card["horizontal_content_list"]}
     assert lines["客户"] == "苏州精工机械有限公司" and lines["金额"] == "¥120,000.00"
-    assert lines["规则"].startswith("常规合同（金额不超过 ¥300,000.00")
+    assert "规则：常规合同（金额不超过 ¥300,000.00：直属上级 审批）" in card["quote_area"]["quote_text"]
     assert "● 李娜 审批中" in card["quote_area"]["quote_text"]
     assert _approval_cards(stack, "ZhangWei") == []  # not the approver's card
     _tap(stack, "LiNa", card, "同意")

@@ -168,3 +168,65 @@ def _funnel_amount(html: str, label: str) -> str:
                   html, re.S)
     assert m is not None, "funnel row missing"
     return m.group("v")
+
+
+# ------------------------------------------------------------------ 重新提交
+
+
+def _tap_text(stack: WeComStack, user: str, card: dict[str, Any], text: str) -> None:
+    stack.driver.tap_card(user, card["task_id"], next(b["key"] for b in card["button_list"] if b["text"] == text))
+
+
+def _reject(stack: WeComStack, user: str, n: int, reason: str) -> None:
+    card = stack.wait_until(lambda: len(_cards(stack, user, "合同审批")) >= n and _cards(stack, user, "合同审批")[n - 1],
+                            what=f"{user}'s card #{n}")
+    _tap_text(stack, user, card, "驳回")
+    stack.wait_until(lambda: len(_cards(stack, user, "驳回合同")) >= n, what="reason card")
+    stack.driver.send_text(user, reason)
+    stack.wait_until(lambda: _is_decided(stack, user, card["task_id"]), what=f"{user} rejected")
+
+
+def test_a_rejected_contract_is_corrected_and_resubmitted_keeping_the_old_reasons(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "提交合同 苏州精工 12万")
+    mine = stack.wait_until(lambda: _cards(stack, "ZhangWei", "我的合同"), what="张伟's card")[0]
+    _reject(stack, "LiNa", 1, "价格太低，至少15万")
+    stack.wait_until(
+        lambda: (c := stack.fake.cards[mine["task_id"]]["ZhangWei"].card) and c["button_list"][0]["text"] == "重新提交",
+        what="重新提交 on 张伟's card",
+    )
+    with stack.db.sessions() as s:
+        number = s.scalar(select(Contract.number))
+    # from the card: tap 重新提交, then say what changed (amount typed as 15万, and a note)
+    _tap_text(stack, "ZhangWei", stack.fake.cards[mine["task_id"]]["ZhangWei"].card, "重新提交")
+    _said(stack, "ZhangWei", "请回复要修改的内容")
+    stack.driver.send_text("ZhangWei", "15万 已与客户确认新价格")
+    second = stack.wait_until(lambda: len(_cards(stack, "LiNa", "合同审批")) >= 2 and _cards(stack, "LiNa", "合同审批")[1],
+                              what="李娜's card for round 2")
+    fields = {f["keyname"]: f["value"] for f in second["horizontal_content_list"]}
+    assert second["main_title"]["title"] == f"合同审批 · {number}"  # the same contract
+    assert fields["金额"] == "¥150,000.00" and fields["大写"] == "壹拾伍万元整"
+    body = second["quote_area"]["quote_text"]
+    assert "第 2 次提交" in body
+    assert "第 1 次：李娜 驳回 · 价格太低，至少15万" in body and "提交说明：已与客户确认新价格" in body
+    # the old round's card says it was resubmitted
+    stack.wait_until(
+        lambda: "已重新提交" in (stack.fake.cards[mine["task_id"]]["ZhangWei"].card.get("replace_text") or ""),
+        what="the first card marked 已重新提交",
+    )
+    # rejected again; this time resubmitted by text, with the amount in 大写
+    _reject(stack, "LiNa", 2, "付款条件要改")
+    stack.driver.send_text("ZhangWei", f"重新提交 {number} 壹拾陆万元整 付款改为30天")
+    third = stack.wait_until(lambda: len(_cards(stack, "LiNa", "合同审批")) >= 3 and _cards(stack, "LiNa", "合同审批")[2],
+                             what="round 3")
+    body = third["quote_area"]["quote_text"]
+    assert "第 1 次：李娜 驳回 · 价格太低，至少15万" in body and "第 2 次：李娜 驳回 · 付款条件要改" in body
+    _tap_text(stack, "LiNa", third, "同意")
+    _said(stack, "ZhangWei", "已全部审批通过")
+    with stack.db.sessions() as s:
+        contract = s.scalars(select(Contract)).one()
+        assert contract.status == "approved" and contract.amount == Decimal("160000.00")
+        opp = s.get(Opportunity, contract.opportunity_id)
+        assert opp is not None and opp.stage == Stage.WON and opp.amount == Decimal("160000.00")
+    # a contract that is not rejected cannot be resubmitted
+    stack.driver.send_text("ZhangWei", f"重新提交 {number}")
+    assert "只有被驳回或撤回的合同可以重新提交" in _said(stack, "ZhangWei", "只有被驳回")
