@@ -22,7 +22,7 @@ from cards.approvals import approval_card, flow_state, submitter_card
 from cards.model import Card
 from domain.clock import local_today
 from domain.links import PageLinks
-from domain.models import ApprovalFlow, ApprovalStep, User
+from domain.models import ApprovalFlow, ApprovalStep, Opportunity, User
 from domain.money import format_yuan
 from domain.services import approvals, cardstate
 from domain.services.approvals import Outcome
@@ -69,16 +69,19 @@ class _Facts:
     rule_words: str | None
     history: list[str]
     detail_url: str | None
+    opportunity: str | None = None  # the submitter's opportunity the contract is on (their card only)
 
 
 def _facts(session: Session, flow: ApprovalFlow, links: PageLinks | None) -> _Facts:
     contract = flow.contract
     owner = foreign_owner(contract.customer, contract.submitter)
+    opp = session.get(Opportunity, contract.opportunity_id) if contract.opportunity_id is not None else None
     return _Facts(
         owner.name if owner else None,
         approvals.rule_in_words(session, flow),
         approvals.earlier_rounds(session, flow),
         links.contract(flow.contract_id) if links is not None else None,
+        f"记入你的商机「{opp.name}」" if opp is not None else None,
     )
 
 
@@ -94,7 +97,7 @@ def _approver_card(
 def _submitter_card(card_id: str, flow: ApprovalFlow, facts: _Facts) -> Card:
     return submitter_card(
         card_id, flow, detail_url=facts.detail_url, owner_name=facts.owner_name, rule_words=facts.rule_words,
-        history=facts.history,
+        history=[*([facts.opportunity] if facts.opportunity else []), *facts.history],
     )
 
 

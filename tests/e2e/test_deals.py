@@ -93,6 +93,7 @@ def test_a_contract_on_a_colleagues_customer_is_the_submitters_and_every_report_
     fields = {f["keyname"]: f["value"] for f in mine["horizontal_content_list"]}
     assert fields["客户"] == "上海宝钢股份有限公司（刘洋 的客户）"
     assert fields["金额"] == "¥368,000.00"
+    assert "记入你的商机「上海宝钢股份有限公司 合同」" in mine["quote_area"]["quote_text"]  # his own, created now
     approver_card = stack.wait_until(lambda: _cards(stack, "WangFang", "合同审批"), what="王芳's card")[0]
     assert "刘洋 的客户" in str(approver_card["horizontal_content_list"])
     _approve_all(stack, ["WangFang", "SunLi", "ZhouQiang"], 1)
@@ -230,3 +231,13 @@ def test_a_rejected_contract_is_corrected_and_resubmitted_keeping_the_old_reason
     # a contract that is not rejected cannot be resubmitted
     stack.driver.send_text("ZhangWei", f"重新提交 {number}")
     assert "只有被驳回或撤回的合同可以重新提交" in _said(stack, "ZhangWei", "只有被驳回")
+
+
+def test_a_visit_on_a_colleagues_customer_says_whose_customer_it_is(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "今天拜访宝钢周涛，谈了设备改造，预算20万，下周三再跟进")
+    card = stack.wait_until(lambda: _cards(stack, "ZhangWei", "已记录拜访"), what="visit card")[0]
+    fields = {f["keyname"]: f["value"] for f in card["horizontal_content_list"]}
+    assert fields["客户归属"].startswith("刘洋 的客户")
+    with stack.db.sessions() as s:  # the budget never lands on 刘洋's opportunity
+        amounts = {(o.owner.name, o.amount) for o in s.scalars(select(Opportunity).join(Customer).where(Customer.name == "上海宝钢股份有限公司"))}
+    assert ("刘洋", Decimal("950000.00")) in amounts
