@@ -580,3 +580,8 @@ Index("ix_quotes_confirmed_at", Quote.confirmed_at)
 # changes use ix_stage_changes_changed_at above)
 Index("ix_visits_rep_visited", Visit.rep_id, Visit.visited_at)
 Index("ix_opportunities_owner_created", Opportunity.owner_id, Opportunity.created_at)
+
+# ------------------------------------------- indexes for 成交金额 from contracts (migration 0008_deals)
+# approved contracts per submitter and week; "has this opportunity an approved contract?"
+Index("ix_contracts_status_decided", Contract.status, Contract.decided_at)
+Index("ix_contracts_opportunity", Contract.opportunity_id)
