@@ -7,6 +7,7 @@ from typing import Any
 
 from cards.model import Button, Card, Field, Link
 from domain.models import Quote
+from domain.services.pages import quote_checks
 
 SHOWN_LINES = 3
 
@@ -16,6 +17,7 @@ def _yuan(value: Decimal | None) -> str:
 
 
 def _check(ok: bool | None) -> str:
+    # The same marks and words as the quote page (bot/h5/templates/quote.html via QuoteChecks).
     return {True: "✓ 一致", False: "✗ 不一致，请核对", None: "? 无法核对"}[ok]
 
 
@@ -34,16 +36,21 @@ def review_card(
     when H5 pages are on; it shows as a 查看详情 line.
     """
     ex: dict[str, Any] = quote.extracted or {}
-    checks = ex.get("checks") or {}
+    # Recomputed from the quote as it stands (after any edit in chat or on the page),
+    # never the OCR-time result: the card and the page must say the same thing.
+    checks = quote_checks(quote)
     lines = quote.lines
     fields = [
         Field("客户", quote.customer.name if quote.customer else f"{ex.get('customer') or '未识别'}（请确认）"),
         Field("单号 / 日期", f"{quote.number or '—'} / {quote.quote_date.isoformat() if quote.quote_date else '—'}"),
         Field("合计", _yuan(quote.total)),
-        Field("大写", f"{quote.total_uppercase or '—'}  {_check(checks.get('upper_matches_total'))}"),
-        Field("明细合计", f"{len(lines)} 行  {_check(checks.get('lines_sum_matches_total'))}"),
+        Field("大写", f"{quote.total_uppercase or '—'}  {_check(checks.upper_matches_total)}"),
+        Field("明细合计", f"{len(lines)} 行  {_check(checks.lines_sum_matches_total)}"),
         Field("可信度", f"{round(float(ex.get('confidence') or 0) * 100)}%"),
     ]
+    owner = quote.customer.owner if quote.customer is not None else None
+    if owner is not None and quote.customer is not None and quote.customer.owner_id != quote.rep_id:
+        fields.insert(1, Field("客户归属", f"{owner.name} 的客户（报价记在你名下）"))
     shown = [
         f"{ln.name} {ln.model or ''} × {format(ln.quantity.normalize(), 'f') if ln.quantity is not None else '?'} = {_yuan(ln.amount)}"
         for ln in lines[:SHOWN_LINES]

@@ -39,6 +39,10 @@ def visit_card(
     ]
     if visit.channel != "visit":
         fields.append(Field("方式", VISIT_CHANNEL_LABELS.get(visit.channel, visit.channel)))
+    customer = visit.customer
+    if customer is not None and customer.owner is not None and customer.owner_id != visit.rep_id:
+        # A colleague's customer: say so, so nobody is surprised whose deal it is.
+        fields.insert(1, Field("客户归属", f"{customer.owner.name} 的客户（协作拜访，不改动其商机）"))
     if visit.location_label or visit.lat is not None:
         fields.append(Field("地点", visit.location_label or f"{visit.lat:.5f}, {visit.lng:.5f}"))
     buttons = [Button("修改", f"visit:edit:{visit.id}"), Button("撤销", f"visit:undo:{visit.id}", "danger")]

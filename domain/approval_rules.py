@@ -71,6 +71,20 @@ class Rule:
     customer_levels: frozenset[str] = frozenset()
     teams: frozenset[str] = frozenset()
 
+    def in_words(self) -> str:
+        """What the rule says, for people: "金额超过 ¥300,000.00：区域总监 → 法务 → 财务"."""
+        conditions: list[str] = []
+        if self.amount_over is not None:
+            conditions.append(f"金额超过 ¥{self.amount_over:,.2f}")
+        if self.amount_at_most is not None:
+            conditions.append(f"金额不超过 ¥{self.amount_at_most:,.2f}")
+        if self.customer_levels:
+            conditions.append(f"客户等级 {'/'.join(sorted(self.customer_levels))}")
+        if self.teams:
+            conditions.append(f"团队 {'/'.join(sorted(self.teams))}")
+        chain = " → ".join(step.label for step in self.steps)
+        return f"{self.name}（{'，'.join(conditions) or '其他合同'}：{chain} 审批）"
+
     def matches(self, amount: Decimal, customer_level: str | None, team: str | None) -> bool:
         if self.amount_over is not None and not amount > self.amount_over:
             return False

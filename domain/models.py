@@ -342,6 +342,10 @@ class ApprovalFlow(Base):
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     last_nudged_at: Mapped[datetime | None]  # 催办: once per 4 hours
+    # 重新提交: each resubmission of a rejected contract is a new flow (round 2, 3 …) with the
+    # submitter's note; earlier rounds stay as they were, with their decisions and reasons.
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    note: Mapped[str | None] = mapped_column(Text)
 
     contract: Mapped[Contract] = relationship()
     steps: Mapped[list[ApprovalStep]] = relationship(
@@ -603,3 +607,8 @@ Index("ix_quotes_confirmed_at", Quote.confirmed_at)
 # changes use ix_stage_changes_changed_at above)
 Index("ix_visits_rep_visited", Visit.rep_id, Visit.visited_at)
 Index("ix_opportunities_owner_created", Opportunity.owner_id, Opportunity.created_at)
+
+# ------------------------------------------- indexes for 成交金额 from contracts (migration 0008_deals)
+# approved contracts per submitter and week; "has this opportunity an approved contract?"
+Index("ix_contracts_status_decided", Contract.status, Contract.decided_at)
+Index("ix_contracts_opportunity", Contract.opportunity_id)

@@ -16,9 +16,10 @@ Standard library only (domain code imports nothing else).
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-__all__ = ["format_yuan", "parse_upper_amount", "to_upper_amount"]
+__all__ = ["find_amount", "format_yuan", "parse_amount", "parse_upper_amount", "to_upper_amount"]
 
 _CENT = Decimal("0.01")
 
@@ -288,3 +289,94 @@ def format_yuan(amount: Decimal | int | str) -> str:
     value = Decimal(amount).quantize(_CENT, rounding=ROUND_HALF_UP)
     sign = "-" if value < 0 else ""
     return f"{sign}¥{abs(value):,.2f}"
+
+
+# ------------------------------------------------------------ typed amounts
+# What people type for money, read one way everywhere (quotes, contracts, visits):
+# "10万", "1.2万", "12,000", "¥12,000.50", "38w", "3千", "壹拾万元整", "十万".
+_TYPED_UNITS: dict[str, Decimal] = {
+    "亿": Decimal(100_000_000),
+    "千万": Decimal(10_000_000),
+    "百万": Decimal(1_000_000),
+    "万": Decimal(10_000),
+    "w": Decimal(10_000),
+    "千": Decimal(1_000),
+    "k": Decimal(1_000),
+}
+_ARABIC_RX = re.compile(
+    r"(?P<cur>[¥￥]\s*)?(?P<num>\d(?:[\d,，]*\d)?(?:\.\d+)?)\s*"
+    r"(?P<unit>亿|千万|百万|万|[wWkK](?![a-zA-Z])|千)?\s*(?P<yuan>元整|元|块钱|块)?"
+)
+_SPOKEN_RX = re.compile(r"(?P<head>[\d.]+|[一二两三四五六七八九十]+)(?P<unit>[万萬千])(?P<tail>[1-9一二两三四五六七八九])")
+_CHINESE_CHARS = "零〇壹贰叁肆伍陆柒捌玖一二两三四五六七八九拾十佰百仟千万萬亿億元圆整正角分"
+_CHINESE_RX = re.compile(f"(?:人民币)?[{_CHINESE_CHARS}]{{2,}}")
+
+
+def _arabic_value(m: re.Match[str]) -> Decimal | None:
+    try:
+        number = Decimal(m.group("num").replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        return None
+    unit = (m.group("unit") or "").lower()
+    return (number * _TYPED_UNITS.get(unit, Decimal(1))).quantize(_CENT)
+
+
+def parse_amount(text: str | None) -> Decimal | None:
+    """A typed amount in yuan, or ``None`` when the text is not exactly one amount.
+
+    >>> parse_amount("10万"), parse_amount("1.2万"), parse_amount("12,000"), parse_amount("壹拾万元整")
+    (Decimal('100000.00'), Decimal('12000.00'), Decimal('12000.00'), Decimal('100000.00'))
+
+    "合计改成10万" means ¥100,000.00, never ¥10.00: the unit always counts.
+    """
+    if not text:
+        return None
+    cleaned = text.strip().replace("人民币", "").replace("RMB", "").replace("rmb", "").strip()
+    if not cleaned:
+        return None
+    m = _ARABIC_RX.fullmatch(cleaned)
+    if m is not None:
+        return _arabic_value(m)
+    spoken = _SPOKEN_RX.fullmatch(cleaned)
+    if spoken is not None:  # "1万5", "三万八", "3千5": the trailing digit is the next place down
+        head = parse_amount(spoken.group("head"))
+        tail = parse_amount(spoken.group("tail"))
+        if head is not None and tail is not None and tail < 10:
+            step = _TYPED_UNITS["万"] / 10 if spoken.group("unit") in "万萬" else Decimal(100)
+            return (head * _TYPED_UNITS["万" if spoken.group("unit") in "万萬" else "千"] + tail * step).quantize(_CENT)
+    if _CHINESE_RX.fullmatch(cleaned) or (len(cleaned) == 1 and cleaned in "一二两三四五六七八九十"):
+        if cleaned[-1] in "万萬亿億" and len(cleaned) > 1:
+            head = parse_upper_amount(cleaned[:-1])  # "三十八万" is read by the 大写 rules too
+            whole = parse_upper_amount(cleaned)
+            return whole if whole is not None else (None if head is None else head * _TYPED_UNITS["万"])
+        return parse_upper_amount(cleaned)
+    return None
+
+
+def find_amount(text: str) -> tuple[int, int, Decimal] | None:
+    """The first money figure inside a sentence: (start, end, value), or None.
+
+    A bare number counts only when it cannot be something else: it has a unit
+    (万, 元, w), a ¥ sign, a thousands separator or at least three digits — so
+    "提交合同 宝钢 36.8万" finds 368,000 and "HT-20261206-001" finds nothing.
+    """
+    for m in _ARABIC_RX.finditer(text):
+        before = text[m.start() - 1] if m.start() > 0 else ""
+        after = text[m.end()] if m.end() < len(text) else ""
+        if (before and (before in "-_/" or (before.isalnum() and before.isascii()))) or (after and after in "-_/%"):
+            continue  # part of a contract number, a date or a percentage
+        digits = re.sub(r"\D", "", m.group("num").split(".")[0])
+        if not (m.group("unit") or m.group("yuan") or m.group("cur") or "," in m.group("num")
+                or "，" in m.group("num") or len(digits) >= 3):
+            continue
+        value = _arabic_value(m)
+        if value is not None:
+            return m.start(), m.end(), value
+    for m in _CHINESE_RX.finditer(text):
+        word = m.group(0)
+        if not any(ch in word for ch in "万萬亿億元圆拾佰仟"):
+            continue
+        value = parse_amount(word)
+        if value is not None:
+            return m.start(), m.end(), value
+    return None

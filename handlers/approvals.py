@@ -21,23 +21,27 @@ from cards.serialize import card_from_dict
 from domain.clock import local_today, to_local
 from domain.errors import DomainError
 from domain.models import ApprovalFlow, ApprovalStep, Contract, Customer, Quote, User
-from domain.money import format_yuan, to_upper_amount
+from domain.money import find_amount, format_yuan
 from domain.services import approvals, cardstate
 from domain.services.pages import can_see_contract
-from handlers.approval_notices import notify_outcome, notify_withdrawn, send_step_card
+from handlers.approval_notices import (
+    notify_outcome,
+    notify_withdrawn,
+    refresh_flow_cards,
+    send_step_card,
+    start_flow,
+    tell,
+)
 from handlers.commands import card_id_for, command_text, one_customer
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.replies import user_target
 from handlers.router import Router, card_action
-from handlers.understand.timeexpr import resolve, to_decimal
+from handlers.understand.timeexpr import resolve
 
 router = Router("approvals")
 
 SUBMIT_RX = re.compile(r"^(?:提交合同|提交审批|合同审批|发起审批)\s*[:：]?\s*(?P<rest>.+)$")
-AMOUNT_RX = re.compile(
-    r"[¥￥]?\s*(?P<num>\d[\d,，]*(?:\.\d+)?|[零一二两三四五六七八九十百千]+)\s*(?P<unit>万|w|W|元)?\s*$"
-)
 NUMBER_RX = re.compile(r"HT-\d{8}-\d{3,}", re.IGNORECASE)
 PROGRESS_RX = re.compile(r"^(?:审批进度|合同进度|进度)\s*[:：]?\s*(?P<number>\S*)$")
 NUDGE_RX = re.compile(r"^(?:催办|催一下|催审批)\s*[:：]?\s*(?P<number>\S*)$")
@@ -58,35 +62,28 @@ def _step_from_key(ctx: HandlerContext) -> ApprovalStep | None:
 
 # ----------------------------------------------------------------- submit
 def _submit(ctx: HandlerContext, customer: Customer, amount: Decimal, quote: Quote | None) -> ApprovalFlow | None:
+    """Submit, then the submitter's one card (state, 催办 / 撤回) and the first approver's card.
+
+    No separate "已提交" text: the submitter sees one card for the flow, updated in
+    place, and one final message when it ends.
+    """
     assert ctx.sender is not None
     try:
         flow = approvals.submit_contract(ctx.uow, ctx.sender, customer, amount, quote)
     except DomainError as exc:
         ctx.say(exc.message)
         return None
-    contract = flow.contract
-    first = flow.steps[0]
-    chain = " → ".join(f"{s.label}（{s.assignee.name if s.assignee else '—'}）" for s in flow.steps)
-    ctx.say(
-        f"已提交合同 {contract.number}：{customer.name} {format_yuan(amount)}（{to_upper_amount(amount)}）\n"
-        f"审批链：{chain}\n按规则「{flow.rule_name}」。可以发「审批进度 {contract.number}」查看，"
-        f"「催办 {contract.number}」提醒审批人，审批前可「撤回 {contract.number}」。"
-    )
-    send_step_card(ctx.replies, flow, first, f"appr-{first.id}-{flow.id}", links=ctx.links)
+    start_flow(ctx.replies, flow, ctx.links)
     return flow
 
 
 def _parse_amount(text: str) -> tuple[str, Decimal | None]:
-    """"苏州精工 38万" → ("苏州精工", 380000)."""
-    m = AMOUNT_RX.search(text)
-    if m is None or not (m.group("unit") or re.search(r"\d{3,}", m.group("num"))):
+    """"苏州精工 38万" → ("苏州精工", 380000); every unit read by ``domain.money``."""
+    found = find_amount(text)
+    if found is None:
         return text, None
-    number = to_decimal(m.group("num").replace(",", "").replace("，", ""))
-    if number is None:
-        return text, None
-    unit = (m.group("unit") or "").lower()
-    value = number * (Decimal(10_000) if unit in ("万", "w") else Decimal(1))
-    return text[: m.start()].strip(" ，,"), value
+    start, _end, value = found
+    return text[:start].strip(" ，,"), value
 
 
 def _own_quote_by_number(ctx: HandlerContext, number: str) -> Quote | None:
@@ -140,8 +137,8 @@ def _is_resubmit(ctx: HandlerContext) -> bool:
 @router.on(_is_resubmit)
 def on_resubmit(ctx: HandlerContext) -> None:
     """「付款条件已经和客户改好了，重新提交一下HT-…」: a rejected or withdrawn contract goes through
-    the approval flow again as a new contract (same customer, amount and quote); anything else is
-    answered with what its state allows."""
+    the approval flow again as a new round of the same contract (``resubmit_contract``); anything
+    else is answered with what its state allows."""
     assert ctx.sender is not None
     if (ctx.state or {}).get("step") in ("ask_customer", "pick_customer"):
         ctx.clear_state()  # the rep moved on from the pending visit question
@@ -160,12 +157,10 @@ def on_resubmit(ctx: HandlerContext) -> None:
     if contract.status == "submitted":
         ctx.say(f"合同 {contract.number} 还在审批中，不用重新提交。可以发「审批进度 {contract.number}」查看。")
         return
-    if contract.status == "approved":
-        ctx.say(f"合同 {contract.number} 已经批准了，不需要重新提交。")
-        return
-    quote = contract.quote if contract.quote is not None and contract.quote.status == "confirmed" else None
-    if _submit(ctx, contract.customer, contract.amount, quote) is not None:
-        ctx.say(f"（这是驳回/撤回的合同 {contract.number} 的重新提交。）")
+    # The same contract starts a new round (its earlier rounds and reasons kept); the rest of the
+    # message carries the corrections (amount, quote number) and the note.
+    rest = re.sub(RESUBMIT_RX.pattern + r"(?:一下|下)?(?:合同)?", " ", (ctx.event.text or "").strip().lstrip("/／"))
+    resubmit_contract(ctx, contract, rest.strip(" ，,。"))
 
 
 @router.on(card_action("quote:submit:"))
@@ -229,10 +224,17 @@ def on_reject_tap(ctx: HandlerContext) -> None:
     ctx.set_state({"step": "approval_reject", "step_id": step.id})
 
 
-def _close_reason_cards(ctx: HandlerContext, step_id: int, status: str) -> None:
+def _close_reason_cards(ctx: HandlerContext, step_id: int, status: str, reason: str | None = None) -> None:
+    """The reason card shows what was decided; its dropdown shows the reason actually given."""
+    step = ctx.uow.session.get(ApprovalStep, step_id)
     for record in cardstate.cards_for_entity(ctx.uow.session, "approval_reason", str(step_id)):
-        if record.status == "open":
-            ctx.replies.update_card(replace(card_from_dict(record.content), status=status))
+        if record.status != "open":
+            continue
+        if step is not None:
+            card = reject_reason_card(record.card_id, step.flow, step, status=status, typed_reason=reason)
+        else:
+            card = replace(card_from_dict(record.content), status=status)
+        ctx.replies.update_card(card)
 
 
 @router.on(card_action("approval:reject_confirm:"))
@@ -249,7 +251,7 @@ def on_reject_confirm(ctx: HandlerContext) -> None:
         ctx.say("请先选择驳回原因，或直接回复文字说明原因。")
         return
     if _decide(ctx, step.id, False, reason):
-        _close_reason_cards(ctx, step.id, f"已驳回：{reason}")
+        _close_reason_cards(ctx, step.id, f"已驳回：{reason}", reason)
         ctx.clear_state()
 
 
@@ -275,7 +277,7 @@ def on_reason_text(ctx: HandlerContext) -> None:
         return
     ctx.clear_state()
     if _decide(ctx, step_id, False, reason):
-        _close_reason_cards(ctx, step_id, f"已驳回：{reason[:30]}")
+        _close_reason_cards(ctx, step_id, f"已驳回：{reason[:30]}", reason)
 
 
 # ------------------------------------------------------------------ commands
@@ -342,13 +344,10 @@ def on_progress(ctx: HandlerContext) -> None:
     ctx.say(_progress_text(flow))
 
 
-@router.on(_text_rx(NUDGE_RX))
-def on_nudge(ctx: HandlerContext) -> None:
+def nudge_flow(ctx: HandlerContext, flow: ApprovalFlow) -> None:
+    """催办 (text or the submitter card's button): one line to the current approver(s)."""
     assert ctx.sender is not None
-    found = _named_contract(ctx, NUDGE_RX, pending_only=True)
-    if found is None:
-        return
-    contract, flow = found
+    contract = flow.contract
     try:
         step = approvals.nudge(ctx.uow, flow, ctx.sender)
     except DomainError as exc:
@@ -357,31 +356,173 @@ def on_nudge(ctx: HandlerContext) -> None:
     assert step.assignee is not None
     approvers = [step.assignee, *([step.escalated_to] if step.escalated_to else [])]
     for person in approvers:
-        target = user_target(person)
-        if target is not None:
-            ctx.replies.text(
-                target, f"⏰ {ctx.sender.name} 催办合同 {contract.number}（{contract.customer.name} "
-                f"{format_yuan(contract.amount)}），请尽快审批。"
-            )
-    send_step_card(ctx.replies, flow, step, card_id_for(ctx, f"appr{step.id}"),
-                   to=approvers, links=ctx.links)
+        tell(
+            ctx.replies, person,
+            f"⏰ {ctx.sender.name} 催办合同 {contract.number}（{contract.customer.name} "
+            f"{format_yuan(contract.amount)}），请在审批卡片上处理，或发「我的审批」查看。",
+        )
     ctx.say(f"已提醒 {step.assignee.name} 审批合同 {contract.number}。4 小时内不能重复催办。")
 
 
-@router.on(_text_rx(WITHDRAW_RX))
-def on_withdraw(ctx: HandlerContext) -> None:
+def withdraw_flow(ctx: HandlerContext, flow: ApprovalFlow) -> None:
+    """撤回 (text or the submitter card's button): every copy shows 已撤回."""
     assert ctx.sender is not None
-    found = _named_contract(ctx, WITHDRAW_RX, pending_only=True)
-    if found is None:
-        return
-    contract, flow = found
     try:
         approvals.withdraw(ctx.uow, flow, ctx.sender)
     except DomainError as exc:
         ctx.say(exc.message)
         return
-    notify_withdrawn(ctx.replies, flow)
-    ctx.say(f"已撤回合同 {contract.number}。")
+    notify_withdrawn(ctx.replies, flow, ctx.links)
+    ctx.say(f"已撤回合同 {flow.contract.number}。")
+
+
+@router.on(_text_rx(NUDGE_RX))
+def on_nudge(ctx: HandlerContext) -> None:
+    found = _named_contract(ctx, NUDGE_RX, pending_only=True)
+    if found is not None:
+        nudge_flow(ctx, found[1])
+
+
+@router.on(_text_rx(WITHDRAW_RX))
+def on_withdraw(ctx: HandlerContext) -> None:
+    found = _named_contract(ctx, WITHDRAW_RX, pending_only=True)
+    if found is not None:
+        withdraw_flow(ctx, found[1])
+
+
+def _flow_from_key(ctx: HandlerContext) -> ApprovalFlow | None:
+    assert ctx.event.card_action is not None and ctx.sender is not None
+    try:
+        flow = ctx.uow.session.get(ApprovalFlow, int(ctx.event.card_action.key.rsplit(":", 1)[1]))
+    except ValueError:
+        flow = None
+    if flow is None or flow.contract.submitter_id != ctx.sender.id:
+        ctx.say("这张卡片已失效")
+        return None
+    return flow
+
+
+@router.on(card_action("approval:nudge:"))
+def on_nudge_tap(ctx: HandlerContext) -> None:
+    flow = _flow_from_key(ctx)
+    if flow is not None:
+        nudge_flow(ctx, flow)
+
+
+@router.on(card_action("approval:withdraw:"))
+def on_withdraw_tap(ctx: HandlerContext) -> None:
+    flow = _flow_from_key(ctx)
+    if flow is not None:
+        withdraw_flow(ctx, flow)
+
+
+# ------------------------------------------------------------------ 重新提交
+RESUBMIT_HINT = (
+    "请回复要修改的内容后重新提交，例如：\n35万 已按报价调整付款条件\n"
+    "或带上新的报价单号；直接回复「确定」按原样重新提交，回复「取消」放弃。"
+)
+
+
+def parse_resubmit(ctx: HandlerContext, text: str) -> tuple[Decimal | None, Quote | None, str | None]:
+    """The corrections in free text: an amount (any way people type it), a quote number, the rest as the note."""
+    rest = NUMBER_RX.sub(" ", text).strip()
+    amount: Decimal | None = None
+    quote: Quote | None = None
+    found = find_amount(rest)
+    if found is not None:
+        amount = found[2]
+        rest = (rest[: found[0]] + " " + rest[found[1]:]).strip()
+    words = rest.split()
+    for word in list(words):
+        candidate = _own_quote_by_number(ctx, word.strip("，,。"))
+        if candidate is not None:
+            quote = candidate
+            words.remove(word)
+            break
+    note = " ".join(words).strip(" ，,。") or None
+    if note in {"确定", "确认", "好", "好的", "原样"}:
+        note = None
+    return amount, quote, note
+
+
+def resubmit_contract(ctx: HandlerContext, contract: Contract, text: str = "") -> ApprovalFlow | None:
+    """重新提交 a rejected contract with the corrections in ``text`` (amount, quote number, note).
+
+    The entry point for the card button's follow-up message, the 「重新提交 HT-…」 command
+    and any other router that recognises a resubmission in free text.
+    """
+    assert ctx.sender is not None
+    amount, quote, note = parse_resubmit(ctx, text)
+    old_flow = approvals.flow_of(ctx.uow.session, contract)
+    try:
+        flow = approvals.resubmit(ctx.uow, contract, ctx.sender, amount=amount, quote=quote, note=note)
+    except DomainError as exc:
+        ctx.say(exc.message)
+        return None
+    refresh_flow_cards(ctx.replies, old_flow, ctx.links)  # the old round's cards: 已重新提交
+    start_flow(ctx.replies, flow, ctx.links)
+    return flow
+
+
+RESUBMIT_COMMAND_RX = re.compile(r"^(?:重新提交|再次提交|重新提交合同|重提)\s*[:：]?\s*(?P<rest>.*)$")
+
+
+@router.on(_text_rx(RESUBMIT_COMMAND_RX))
+def on_resubmit_text(ctx: HandlerContext) -> None:
+    assert ctx.sender is not None
+    m = RESUBMIT_COMMAND_RX.match(command_text(ctx.event.text))
+    assert m is not None
+    rest = m.group("rest").strip()
+    number = NUMBER_RX.search(rest)
+    contract: Contract | None = None
+    if number is not None:
+        contract = approvals.find_contract(ctx.uow.session, number.group(0))
+        if contract is None:
+            ctx.say(f"没有找到合同 {number.group(0).upper()}。")
+            return
+    else:
+        contract = next(
+            (c for c in approvals.submitted_by(ctx.uow.session, ctx.sender) if c.status in ("rejected", "withdrawn")),
+            None,
+        )
+        if contract is None:
+            ctx.say("你没有被驳回或撤回的合同。重新提交这样说：重新提交 HT-20261206-001 35万 说明")
+            return
+    resubmit_contract(ctx, contract, rest)
+
+
+@router.on(card_action("approval:resubmit:"))
+def on_resubmit_tap(ctx: HandlerContext) -> None:
+    """重新提交 on the submitter's card: the next message carries the corrections (or 确定)."""
+    assert ctx.event.card_action is not None and ctx.sender is not None
+    contract = ctx.uow.session.get(Contract, int(ctx.event.card_action.key.rsplit(":", 1)[1]))
+    if contract is None or contract.submitter_id != ctx.sender.id:
+        ctx.say("这张卡片已失效")
+        return
+    if contract.status not in ("rejected", "withdrawn"):
+        ctx.say(f"合同 {contract.number} {approvals.STATUS_LABELS.get(contract.status, contract.status)}，无需重新提交。")
+        return
+    ctx.set_state({"step": "contract_resubmit", "contract_id": contract.id})
+    ctx.say(f"重新提交合同 {contract.number}（当前金额 {format_yuan(contract.amount)}）。{RESUBMIT_HINT}")
+
+
+def _resubmit_reply(ctx: HandlerContext) -> bool:
+    return ctx.event.kind == EventKind.TEXT and (ctx.state or {}).get("step") == "contract_resubmit"
+
+
+@router.on(_resubmit_reply)
+def on_resubmit_reply(ctx: HandlerContext) -> None:
+    text = (ctx.event.text or "").strip()
+    contract_id = int((ctx.state or {}).get("contract_id") or 0)
+    ctx.clear_state()
+    if text in {"取消", "算了", "不用了"}:
+        ctx.say("已取消重新提交。")
+        return
+    contract = ctx.uow.session.get(Contract, contract_id)
+    if contract is None:
+        ctx.say("这份合同已不存在。")
+        return
+    resubmit_contract(ctx, contract, text)
 
 
 def _find_user(ctx: HandlerContext, name: str) -> User | None:

@@ -11,12 +11,14 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from cards.model import Button, Card, Field
+from cards.help import HELP_ACTIONS
+from cards.help import help_card as role_help_card
+from cards.model import Card
 from cards.reports import customer_card, todo_card, week_card
 from cards.serialize import card_from_dict
 from domain.clock import local_today
 from domain.models import Customer
-from domain.services import cardstate
+from domain.services import cardstate, outbox
 from domain.services.customers import find_customers
 from domain.services.pages import can_see_customer
 from domain.services.reports import customer_overview, follow_ups, my_week
@@ -30,37 +32,15 @@ fallback = Router("fallback")  # last: what no feature router took
 UNKNOWN_SENDER = "你还没有开通销售助手，请联系管理员"
 CARD_EXPIRED = "这张卡片已失效"
 
-HELP_ACTIONS = {
-    "help:visit": (
-        "记拜访",
-        "直接发一句话就能记拜访，例如：\n今天拜访华为张总，谈了报价，下周三再跟进\n也可以发送位置签到。",
-    ),
-    "help:quote": ("拍报价单", "对准纸质报价单拍照发给我，我会识别客户、明细和合计，请你确认后保存。"),
-    "help:todo": ("我的待办", "发送「我的待办」查看今天要跟进的客户和待审批事项。"),
-}
+def help_card(card_id: str, name: str | None, role: str | None = None) -> Card:
+    """The role-aware help card (``cards.help``)."""
+    return role_help_card(card_id, name, role)
 
 
-def help_card(card_id: str, name: str | None) -> Card:
-    return Card(
-        title="销售助手可以帮你",
-        card_id=card_id,
-        subtitle=f"{name}，你好！" if name else "你好！",
-        fields=[
-            Field("记拜访", "发一句话：今天拜访华为张总…"),
-            Field("报价单", "拍照发送，自动识别金额"),
-            Field("合同审批", "卡片上一键同意 / 驳回"),
-            Field("提醒", "跟进到期、商机停滞、审批超时"),
-        ],
-        buttons=[
-            Button(text, key, "primary" if i == 0 else "default")
-            for i, (key, (text, _)) in enumerate(HELP_ACTIONS.items())
-        ],
-    )
-
-
-def send_help(ctx: HandlerContext) -> None:
-    card = help_card(card_id_for(ctx, "help"), ctx.sender.name if ctx.sender else None)
-    ctx.replies.card(ctx.me, card, purpose="help")
+def send_help(ctx: HandlerContext, *, key: str | None = None) -> None:
+    card = help_card(card_id_for(ctx, "help"), ctx.sender.name if ctx.sender else None,
+                     ctx.sender.role if ctx.sender else None)
+    ctx.replies.card(ctx.me, card, purpose="help", key=key)
 
 
 def reply_unknown_sender(ctx: HandlerContext) -> None:
@@ -96,7 +76,12 @@ def card_id_for(ctx: HandlerContext, prefix: str) -> str:
 
 @router.on(kind(EventKind.ENTER_AGENT))
 def on_enter(ctx: HandlerContext) -> None:
-    send_help(ctx)
+    """Entering the chat: the welcome card at most once a day per person (opening the chat is frequent)."""
+    day = local_today(ctx.uow.clock).isoformat()
+    key = f"welcome:{ctx.event.platform}:{ctx.event.sender_id}:{day}"
+    if outbox.exists(ctx.uow.session, key):
+        return
+    send_help(ctx, key=key)
 
 
 @router.on(_words(HELP_WORDS))

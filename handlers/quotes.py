@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from cards.quotes import review_card
 from domain.links import PageLinks
 from domain.models import Customer, Quote, User
+from domain.money import find_amount, parse_amount
 from domain.services import cardstate, jobqueue
 from domain.services import quotes as quote_service
 from domain.services.customers import find_customers
@@ -40,9 +41,9 @@ UNREADABLE = {
     "download": "图片下载失败（可能已过期），请重新发送。",
 }
 EDIT_HINT = "请直接回复要修改的内容，例如：\n合计改成 123456\n客户是苏州精工"
-TOTAL_RX = re.compile(
-    r"(?:合计|总计|总额|金额|总金额)\s*(?:改成|改为|是|=|：|:)?\s*[¥￥]?\s*([0-9][0-9,，]*(?:\.[0-9]{1,2})?)"
-)
+# "合计改成10万", "总额是 ¥12,000", "金额 壹拾万元整": the figure after the word is read by
+# domain.money.parse_amount (units count: 10万 is ¥100,000.00).
+TOTAL_RX = re.compile(r"(?:合计|总计|总额|金额|总金额)\s*(?:改成|改为|是|=|：|:)?\s*(?P<value>[^，,。；;\n]+)")
 CUSTOMER_RX = re.compile(r"客户\s*(?:改成|改为|是|：|:)\s*(?P<name>.+)$")
 
 
@@ -211,10 +212,13 @@ def on_correction(ctx: HandlerContext) -> None:
     total: Decimal | None = None
     customer: Customer | None = None
     if m := TOTAL_RX.search(text):
-        try:
-            total = Decimal(m.group(1).replace(",", "").replace("，", ""))
-        except InvalidOperation:
-            ctx.say("金额看不懂，请这样写：合计改成 123456.00")
+        value = m.group("value").strip()
+        total = parse_amount(value)
+        located = find_amount(value) if total is None else None
+        if located is not None and located[0] == 0:
+            total = located[2]
+        if total is None:
+            ctx.say("金额看不懂，请这样写：合计改成 123456.00 或 合计改成 10万")
             return
     if m := CUSTOMER_RX.search(text):
         found = find_customers(ctx.uow, m.group("name").strip())

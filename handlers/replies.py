@@ -44,6 +44,23 @@ def user_target(user: User, platform: str | None = None) -> Target | None:
     return None
 
 
+def user_targets(user: User) -> list[Target]:
+    """Where a notice reaches ``user``: the platform they last wrote from, else every one the org knows.
+
+    Someone who never wrote to the bot (``last_platform`` unknown) but is in the org on
+    WeCom and DingTalk gets it on both, rather than on a guess or on none.
+    """
+    if user.last_platform:
+        known = user_target(user, user.last_platform)
+        if known is not None:
+            return [known]
+    return [
+        Target(p, "user", address)
+        for p, address in (("wecom", user.wecom_userid), ("dingtalk", user.dingtalk_userid))
+        if address
+    ]
+
+
 def team_targets(team: Team) -> list[Target]:
     """A team's group chats; the app chat is preferred to the robot webhook on each platform."""
     out: list[Target] = []
@@ -173,12 +190,25 @@ class Replies:
             ids.append(card_id)
         return ids
 
-    def update_card(self, card: Card, *, status: str = "decided") -> None:
-        """Change a sent card for everyone who received it (WeCom atall=1)."""
+    def update_card(
+        self, card: Card, *, status: str = "decided", best_effort: bool = False, no_fallback: bool = False
+    ) -> None:
+        """Change a sent card for everyone who received it (WeCom atall=1).
+
+        ``best_effort``: an intermediate state a platform with a limited number of updates
+        (WeCom: one per response_code) may skip, keeping its last update for the final state.
+        ``no_fallback``: when the card cannot be updated, send nothing instead (the
+        recipients are told by another message).
+        """
         record = cardstate.get_card(self.session, card.card_id)
         if record is None:
             raise ValueError(f"unknown card {card.card_id}")
         content = card_to_dict(card)
         cardstate.set_content(self.session, record, content, self.clock.now(), status)
         target = Target(record.platform, "card", ",".join(record.recipients))
-        self._queue(target, "card_update", {"card": content}, card_id=card.card_id)
+        payload: dict[str, Any] = {"card": content}
+        if best_effort:
+            payload["best_effort"] = True
+        if no_fallback:
+            payload["no_fallback"] = True
+        self._queue(target, "card_update", payload, card_id=card.card_id)

@@ -102,7 +102,7 @@ def _save(
         source_text=draft["text"] or None,
         channel=parsed.channel if parsed else "visit",
     )
-    opp = open_opportunity_of(ctx.uow, customer)
+    opp = open_opportunity_of(ctx.uow, customer, owner=ctx.sender)  # never a colleague's
     notes: list[str] = []
     if parsed is not None and parsed.amount is not None:
         if opp is None:
@@ -563,6 +563,9 @@ def on_stage(ctx: HandlerContext) -> None:
     _, _, opp_id, stage = ctx.event.card_action.key.split(":")
     opp = get_opportunity(ctx.uow, int(opp_id))
     target = Stage(stage)
+    if ctx.sender is None or opp.owner_id != ctx.sender.id:
+        ctx.say(f"这是 {opp.owner.name} 的商机，只有负责人可以改阶段。")
+        return
     if Stage(opp.stage) == target:
         ctx.say(f"商机已经是「{STAGE_LABELS[target]}」阶段。")
         return

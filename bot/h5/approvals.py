@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from bot.h5.site import Page, PageView, page
-from cards.approvals import REJECT_REASONS, progress_line
+from bot.h5.site import Page, PageDenied, PageView, page
+from cards.approvals import REJECT_REASONS, discount_text, progress_line
 from domain.clock import local_today
 from domain.errors import DomainError
 from domain.links import customer_path, quote_path
@@ -15,6 +15,7 @@ from domain.models import Contract
 from domain.money import to_upper_amount
 from domain.services import approvals
 from domain.services import pages as views
+from domain.services.deals import foreign_owner
 from handlers.approval_notices import notify_outcome
 
 ACTION_LABELS = {
@@ -27,6 +28,7 @@ ACTION_LABELS = {
     "contract.approved": "合同已批准",
     "contract.rejected": "合同已驳回",
     "contract.withdrawn": "合同已撤回",
+    "contract.resubmit": "重新提交",
 }
 
 
@@ -45,10 +47,12 @@ def _page(view: PageView, contract: Contract, *, error: str | None = None, statu
     step = approvals.current_step(flow)
     can_decide = step is not None and approvals.may_decide(session, step, view.viewer, local_today(view.uow.clock))
     history = [
-        (entry, ACTION_LABELS.get(entry.action, entry.action))
+        (entry, _history_label(entry.action, entry.after))
         for entry in views.contract_history(view.uow, contract)
         if entry.action in ACTION_LABELS
     ]
+    rounds = [r for r in approvals.rounds_of(session, contract) if r.id != flow.id]
+    owner = foreign_owner(contract.customer, contract.submitter)
     return Page(
         "approval.html",
         f"合同审批 {contract.number}",
@@ -58,6 +62,14 @@ def _page(view: PageView, contract: Contract, *, error: str | None = None, statu
             "step": step,
             "upper": to_upper_amount(contract.amount),
             "progress": progress_line(flow),
+            "rule_words": approvals.rule_in_words(session, flow),
+            "discount": discount_text(contract),
+            "owner_name": owner.name if owner else None,
+            "rounds": [(r, progress_line(r), next((s for s in r.steps if s.status == "rejected"), None)) for r in rounds],
+            "quote_checks": views.quote_checks(contract.quote) if contract.quote is not None else None,
+            "photo_url": f"/h5/contracts/{contract.id}/photo"
+            if contract.quote is not None and (contract.quote.extracted or {}).get("photo")
+            else None,
             "status_label": approvals.STATUS_LABELS.get(contract.status, contract.status),
             "can_decide": can_decide,
             "reasons": [text for _, text in REJECT_REASONS],
@@ -73,6 +85,34 @@ def _page(view: PageView, contract: Contract, *, error: str | None = None, statu
         },
         status,
     )
+
+
+def _history_label(action: str, after: object) -> str:
+    label = ACTION_LABELS.get(action, action)
+    if isinstance(after, dict):
+        if action == "approval.reject" and after.get("comment"):
+            return f"{label}：{after['comment']}"
+        if action == "approval.start" and (after.get("round") or 1) > 1:
+            note = f"：{after['note']}" if after.get("note") else ""
+            return f"第 {after['round']} 次提交，{label}{note}"
+    return label
+
+
+@page("/h5/contracts/{contract_id:int}/photo")
+def contract_photo(view: PageView, contract_id: int) -> Response:
+    """The quote photo for everyone who may see the contract (approvers who cannot open the quote page)."""
+    contract = _contract_for(view, contract_id)
+    quote = contract.quote
+    photo = ((quote.extracted or {}).get("photo") if quote is not None else None) or {}
+    channel = view.runtime.channels.get(str(photo.get("platform")))
+    if channel is None or not photo.get("media_id"):
+        view.not_found("报价单照片")
+    try:
+        data = channel.download(str(photo["media_id"]))
+    except Exception:  # noqa: BLE001 - expired or unknown media (WeCom keeps media 3 days)
+        raise PageDenied(404, "照片已过期", "报价单照片只在聊天平台保存 3 天，已经过期；金额和明细见本页。") from None
+    kind = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
+    return Response(data, media_type=kind, headers={"Cache-Control": "private, max-age=600"})
 
 
 @page("/h5/contracts/{contract_id:int}")

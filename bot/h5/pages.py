@@ -19,6 +19,7 @@ from domain.clock import local_today
 from domain.errors import DomainError
 from domain.links import customer_path, quote_path
 from domain.models import Customer, Quote, Team, User
+from domain.money import parse_amount
 from domain.services import pages as views
 from domain.services import quotes as quote_service
 from handlers.quotes import refresh_after_page_edit
@@ -87,11 +88,13 @@ def quote_save(view: PageView, quote_id: int) -> Page | Response:
     changes: dict[str, Any] = {}
     described: list[str] = []
     try:
-        total_text = form.get("total", "").replace(",", "").replace("，", "").replace("¥", "").strip()
+        total_text = form.get("total", "").strip()
         if total_text:
-            total = Decimal(total_text)
-            if not total.is_finite():
+            # Read as in chat (domain.money.parse_amount): "10万" is ¥100,000.00 here too.
+            parsed = parse_amount(total_text)
+            if parsed is None:
                 raise InvalidOperation
+            total = parsed
             if total != quote.total:
                 changes["total"] = total
                 described.append(f"合计 ¥{total:,.2f}")

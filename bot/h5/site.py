@@ -211,7 +211,13 @@ class H5Site:
         router.add_api_route(DINGTALK_AUTH_PATH, self._dingtalk_return, methods=["GET"])
         router.add_api_route("/h5/logout", self._logout, methods=["GET", "POST"])
         router.add_api_route("/h5/static/{name}", self._static, methods=["GET"])
+        # Last: any other /h5/ address (a mistyped or outdated link, /h5/customers/abc) is a
+        # readable page in the phone's browser, never the API's JSON error.
+        router.add_api_route("/h5/{rest:path}", self._no_such_page, methods=["GET", "POST"])
         return router
+
+    async def _no_such_page(self, request: Request) -> HTMLResponse:
+        return self.error(404, "找不到页面", "这个链接打不开：页面不存在，或链接已过期。请回到聊天里重新点开卡片上的链接。")
 
     # ------------------------------------------------------------------ rendering
     def render(self, page: Page, viewer: User | None) -> HTMLResponse:

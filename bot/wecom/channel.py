@@ -65,7 +65,9 @@ class WeComChannel:
                     row.target, render_template_card(card, default_url=self.default_url)
                 )
                 if result.response_code and row.card_id:
-                    cardstate.remember_code(session, row.card_id, row.target, result.response_code, now)
+                    # Kept apart from the recipients' tap codes (same user id otherwise): each code
+                    # is one more update of the card, and a living card needs every one of them.
+                    cardstate.remember_code(session, row.card_id, f"send:{row.target}", result.response_code, now)
                 return result.msgid
         if row.target_kind == "card" and row.msg_type == "card_update":
             return self._update_card(session, row, now)
@@ -93,8 +95,18 @@ class WeComChannel:
         return self.client.upload_media("image", payload.get("filename", "image.png"), raw, "image/png")
 
     def _update_card(self, session: Session, row: OutboxMessage, now: datetime) -> str | None:
-        """Update everyone's copy (atall=1); with no usable code, say it in a plain message instead."""
+        """Update everyone's copy (atall=1); with no usable code, say it in a plain message instead.
+
+        Each update spends one single-use response_code (one per send and per tap).
+        ``best_effort`` updates (a living card's intermediate state) only run while the
+        card has a code to spare, so the last one is kept for the final state; with
+        ``no_fallback`` the recipients are told by another message, so no text copy.
+        """
         card = card_from_dict(row.payload["card"])
+        best_effort = bool(row.payload.get("best_effort"))
+        quiet = best_effort or bool(row.payload.get("no_fallback"))
+        if best_effort and cardstate.spare_codes(session, row.card_id or "", now) < 2:
+            return None
         code = cardstate.take_code(session, row.card_id or "", now)
         if code is not None:
             try:
@@ -106,6 +118,8 @@ class WeComChannel:
                 raise
             except WeComAPIError:
                 pass  # code spent or card too old: fall back below (PITFALLS: never leave a spinner)
+        if quiet:
+            return None
         recipients = [r for r in row.target.split(",") if r]
         if recipients:
             return self.client.send_text(recipients, fit_text(render_text(card))).msgid

@@ -33,7 +33,8 @@ from domain.models import (
     User,
 )
 from domain.rules import can_transition
-from domain.services.opportunities import change_stage, open_opportunity_of
+from domain.services.deals import contract_opportunity
+from domain.services.opportunities import change_stage, update_opportunity
 from domain.snapshot import snapshot
 from domain.uow import UnitOfWork
 
@@ -229,10 +230,9 @@ def submit_contract(
     ruleset = active_ruleset(session)
     rule = ruleset.choose(amount, customer.level, submitter.team.name if submitter.team else None)
     assignees = [resolve_assignee(session, submitter, spec) for spec in rule.steps]
-    opportunity_id = quote.opportunity_id if quote is not None else None
-    if opportunity_id is None:
-        opp = open_opportunity_of(uow, customer)
-        opportunity_id = opp.id if opp is not None else None
+    # The submitter's own opportunity, never a colleague's (domain.services.deals).
+    opp, _ = contract_opportunity(uow, submitter, customer, amount, quote)
+    opportunity_id = opp.id
     contract = Contract(
         number=_next_number(session, local_today(uow.clock)),
         customer_id=customer.id,
@@ -244,15 +244,32 @@ def submit_contract(
         created_at=now,
     )
     session.add(contract)
+    uow.flush()
+    uow.audit("contract.submit", "contract", contract.id, None, snapshot(contract, CONTRACT_FIELDS))
+    return _new_round(uow, contract, submitter, ruleset, rule, assignees, round_no=1, note=None)
+
+
+def _new_round(
+    uow: UnitOfWork,
+    contract: Contract,
+    submitter: User,
+    ruleset: RuleSet,
+    rule: Any,
+    assignees: list[User],
+    *,
+    round_no: int,
+    note: str | None,
+) -> ApprovalFlow:
+    now = uow.clock.now()
     flow = ApprovalFlow(
-        contract=contract, rule_name=rule.name, rule_version=ruleset.version, status="pending", created_at=now
+        contract=contract, rule_name=rule.name, rule_version=ruleset.version, status="pending", created_at=now,
+        round=round_no, note=note,
     )
     for position, (spec, person) in enumerate(zip(rule.steps, assignees, strict=True), start=1):
         flow.steps.append(ApprovalStep(position=position, label=spec.label, assignee_id=person.id, status="waiting"))
-    session.add(flow)
+    uow.session.add(flow)
     _start(flow.steps[0], now, ruleset)
     uow.flush()
-    uow.audit("contract.submit", "contract", contract.id, None, snapshot(contract, CONTRACT_FIELDS))
     uow.audit(
         "approval.start",
         "approval_flow",
@@ -261,10 +278,109 @@ def submit_contract(
         {
             "rule": rule.name,
             "rule_version": ruleset.version,
+            "round": round_no,
+            "note": note,
             "steps": [f"{s.label}:{p.name}" for s, p in zip(rule.steps, assignees, strict=True)],
         },
     )
     return flow
+
+
+def resubmit(
+    uow: UnitOfWork,
+    contract: Contract,
+    actor: User,
+    *,
+    amount: Decimal | None = None,
+    quote: Quote | None = None,
+    note: str | None = None,
+) -> ApprovalFlow:
+    """重新提交: a rejected (or withdrawn) contract, corrected, starts a new round.
+
+    The contract keeps its number; its earlier rounds stay untouched (decisions and
+    reasons), and the new round's chain is chosen again for the new amount.
+    """
+    session = uow.session
+    if actor.id != contract.submitter_id:
+        raise NotApprover("只有提交人可以重新提交这份合同")
+    if contract.status not in ("rejected", "withdrawn"):
+        raise ValidationFailed(
+            f"合同 {contract.number} {STATUS_LABELS.get(contract.status, contract.status)}，只有被驳回或撤回的合同可以重新提交"
+        )
+    if amount is not None and amount <= 0:
+        raise ValidationFailed("合同金额必须大于 0")
+    if quote is not None:
+        if quote.status != "confirmed":
+            raise ValidationFailed("报价单还没有确认，请先在报价单卡片上点「确认」")
+        if quote.customer_id not in (None, contract.customer_id):
+            raise ValidationFailed("这张报价单不是这家客户的")
+    # Only one resubmission wins, however many taps: the contract row changes status once.
+    result = session.execute(
+        update(Contract)
+        .where(Contract.id == contract.id, Contract.status.in_(["rejected", "withdrawn"]))
+        .values(status="submitted", decided_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ValidationFailed(f"合同 {contract.number} 已经重新提交过了")
+    before = snapshot(contract, CONTRACT_FIELDS)
+    session.refresh(contract)
+    if amount is not None:
+        contract.amount = amount
+    if quote is not None:
+        contract.quote_id = quote.id
+    uow.flush()
+    session.refresh(contract)
+    uow.audit("contract.resubmit", "contract", contract.id, before, {**snapshot(contract, CONTRACT_FIELDS), "note": note})
+    previous = session.scalar(
+        select(func.max(ApprovalFlow.round)).where(ApprovalFlow.contract_id == contract.id)
+    )
+    ruleset = active_ruleset(session)
+    rule = ruleset.choose(contract.amount, contract.customer.level, actor.team.name if actor.team else None)
+    assignees = [resolve_assignee(session, actor, spec) for spec in rule.steps]
+    return _new_round(
+        uow, contract, actor, ruleset, rule, assignees, round_no=(previous or 0) + 1, note=(note or "").strip() or None
+    )
+
+
+def rule_in_words(session: Session, flow: ApprovalFlow) -> str:
+    """The rule that chose the chain, as a person reads it (not its version hash)."""
+    data = session.scalar(select(ApprovalRuleSet.rules).where(ApprovalRuleSet.version == flow.rule_version))
+    try:
+        ruleset = parse_rules(data) if data is not None else default_ruleset()
+    except ValidationFailed:
+        ruleset = default_ruleset()
+    rule = next((r for r in ruleset.rules if r.name == flow.rule_name), None)
+    if rule is None:
+        chain = " → ".join(s.label for s in flow.steps)
+        return f"{flow.rule_name}（{chain} 审批）"
+    return rule.in_words()
+
+
+def rounds_of(session: Session, contract: Contract) -> list[ApprovalFlow]:
+    """Every approval round of a contract, the first one first."""
+    return list(
+        session.scalars(
+            select(ApprovalFlow).where(ApprovalFlow.contract_id == contract.id).order_by(ApprovalFlow.id)
+        )
+    )
+
+
+def earlier_rounds(session: Session, flow: ApprovalFlow) -> list[str]:
+    """One line per earlier round of the same contract: who rejected it and why."""
+    if flow.round <= 1:
+        return []
+    lines: list[str] = []
+    for old in rounds_of(session, flow.contract):
+        if old.id == flow.id or old.round >= flow.round:
+            continue
+        rejected = next((s for s in old.steps if s.status == "rejected"), None)
+        if rejected is not None:
+            who = rejected.decided_by.name if rejected.decided_by else rejected.label
+            lines.append(f"第 {old.round} 次：{who} 驳回 · {rejected.comment or '未填写原因'}")
+        else:
+            lines.append(f"第 {old.round} 次：{STATUS_LABELS.get(old.status, old.status)}")
+    return lines
 
 
 # --------------------------------------------------------------- deciding
@@ -361,10 +477,12 @@ def _won(uow: UnitOfWork, contract: Contract) -> None:
 
     if contract.opportunity_id is not None:
         opp = uow.session.get(Opportunity, contract.opportunity_id)
-        if opp is not None and can_transition(Stage(opp.stage), Stage.WON):
-            change_stage(uow, opp, Stage.WON)
-            if opp.amount is None:
-                opp.amount = contract.amount
+        if opp is not None and opp.owner_id == contract.submitter_id:
+            # The deal is worth what was signed, not what was estimated.
+            if opp.amount != contract.amount:
+                update_opportunity(uow, opp, amount=contract.amount)
+            if can_transition(Stage(opp.stage), Stage.WON):
+                change_stage(uow, opp, Stage.WON)
     from domain.services import webhooks
 
     webhooks.publish(uow, "contract.approved", contract_event(contract), event_id=f"contract-approved-{contract.id}")

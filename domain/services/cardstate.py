@@ -99,17 +99,24 @@ def take_code(session: Session, card_id: str, now: datetime) -> str | None:
 
 def has_code(session: Session, card_id: str, now: datetime) -> bool:
     """Whether an unused, unexpired code is left to update this card in place (WeCom)."""
-    return (
+    return spare_codes(session, card_id, now) > 0
+
+
+def spare_codes(session: Session, card_id: str, now: datetime) -> int:
+    """How many unused, unexpired codes this card has (a send's and each tapper's)."""
+    from sqlalchemy import func
+
+    return int(
         session.scalar(
-            select(CardResponseCode.id)
+            select(func.count())
+            .select_from(CardResponseCode)
             .where(
                 CardResponseCode.card_id == card_id,
                 CardResponseCode.used.is_(False),
                 CardResponseCode.received_at > now - CODE_LIFETIME,
             )
-            .limit(1)
         )
-        is not None
+        or 0
     )
 
 

@@ -9,9 +9,12 @@ although it is Sunday 15:30 UTC):
 
 * **拜访** visits whose ``visited_at`` falls in the week (by the rep who made them);
 * **新商机** opportunities the rep owns that were created in the week;
-* **成交金额** the amount of the rep's opportunities that moved to 成交 in the
-  week (the stage change to 成交, including one created directly as 成交);
-  成交 is final (``domain.rules``), so each opportunity is won at most once;
+* **成交金额** approved contract amounts, credited to the contract's submitter in
+  the week of the final approval; an opportunity won by hand without an
+  approved contract counts with its own amount (``domain.services.deals.won_amounts``,
+  the one query 本周业绩 and the dashboard use too). 成交 (the count) is the
+  opportunities that moved to 成交 in the week; 成交 is final (``domain.rules``),
+  so each opportunity is won at most once;
 * **赢单率** won ÷ closed, where closed = distinct opportunities that moved to
   成交 or 流失 in the week; ``None`` (shown "—") when nothing closed. An
   opportunity lost, reopened and won in the same week counts once, as won;
@@ -48,6 +51,7 @@ from domain.clock import BUSINESS_TZ
 from domain.errors import NotFound, ValidationFailed
 from domain.models import Opportunity, Role, Stage, StageChange, Team, User, Visit
 from domain.rules import STAGE_ORDER
+from domain.services.deals import won_amounts
 from domain.uow import UnitOfWork
 
 CENT = Decimal("0.01")
@@ -313,18 +317,22 @@ def _metrics(uow: UnitOfWork, rep_ids: Any, week: IsoWeek) -> dict[int, tuple[Re
         .group_by(Opportunity.owner_id)
     ).all()
 
+    won_money = won_amounts(s, rep_ids, [(mid, hi), (lo, mid)])
+
     v = {row[0]: (int(row[1]), int(row[2])) for row in visits}
     n = {row[0]: (int(row[1]), int(row[2])) for row in new_opps}
     c = {row[0]: (tuple(row[1:5]), tuple(row[5:9])) for row in changes}
     zero = ((0, 0, 0, 0), (0, 0, 0, 0))
     out: dict[int, tuple[RepWeek, RepWeek]] = {}
-    for user_id in v.keys() | n.keys() | c.keys():
+    no_money = [Decimal("0.00"), Decimal("0.00")]
+    for user_id in v.keys() | n.keys() | c.keys() | won_money.keys():
         vv, nn, cc = v.get(user_id, (0, 0)), n.get(user_id, (0, 0)), c.get(user_id, zero)
+        money = won_money.get(user_id, no_money)
         this, before = (
             RepWeek(
                 visits=vv[i],
                 new_opportunities=nn[i],
-                won_amount=_money(cc[i][0]),
+                won_amount=money[i],
                 won=int(cc[i][1]),
                 closed=int(cc[i][2]),
                 stage_advances=int(cc[i][3]),

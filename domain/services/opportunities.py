@@ -59,11 +59,19 @@ def get_opportunity(uow: UnitOfWork, opportunity_id: int, expected_version: int 
     return opp
 
 
-def open_opportunity_of(uow: UnitOfWork, customer: Customer) -> Opportunity | None:
-    """The customer's most recently touched open opportunity, if any."""
+def open_opportunity_of(uow: UnitOfWork, customer: Customer, owner: User | None = None) -> Opportunity | None:
+    """The customer's most recently touched open opportunity, if any (only ``owner``'s when given).
+
+    Whoever records work on a shared customer passes themselves as ``owner``, so a
+    visit, quote or contract never moves a colleague's opportunity.
+    """
+    query = select(Opportunity).where(
+        Opportunity.customer_id == customer.id, Opportunity.stage.in_([s.value for s in OPEN_STAGES])
+    )
+    if owner is not None:
+        query = query.where(Opportunity.owner_id == owner.id)
     return uow.session.scalar(
-        select(Opportunity)
-        .where(Opportunity.customer_id == customer.id, Opportunity.stage.in_([s.value for s in OPEN_STAGES]))
+        query
         .order_by(Opportunity.last_touched_at.desc(), Opportunity.id.desc())
         .limit(1)
     )

@@ -22,6 +22,11 @@ SEND_LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 
 
+def exists(session: Session, dedupe_key: str) -> bool:
+    """Whether a message with this dedupe key was already written (e.g. today's welcome card)."""
+    return session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
+
+
 def enqueue(
     session: Session,
     *,

@@ -184,6 +184,23 @@ class QuoteChecks:
     lines_sum: Decimal | None
     line_checks: list[bool | None]
 
+    @property
+    def upper_text(self) -> str:
+        """The words next to the 大写 mark, the same on the chat card and the quote page."""
+        return {True: "大写金额与合计一致", False: "大写金额与合计不一致，请核对", None: "无法核对大写金额"}[
+            self.upper_matches_total
+        ]
+
+    @property
+    def lines_text(self) -> str:
+        """The words next to the lines-sum mark, the same on the chat card and the quote page."""
+        shown = "—" if self.lines_sum is None else f"¥{self.lines_sum:,.2f}"
+        return {
+            True: f"明细合计 {shown} 与合计一致",
+            False: f"明细合计 {shown} 与合计不一致，请核对",
+            None: "无法核对明细合计",
+        }[self.lines_sum_matches_total]
+
 
 def quote_checks(quote: Quote) -> QuoteChecks:
     total = quote.total
@@ -283,10 +300,11 @@ def can_see_contract(uow: UnitOfWork, viewer: User, contract: Contract) -> bool:
 
 def contract_history(uow: UnitOfWork, contract: Contract) -> list[AuditEntry]:
     """What happened to the contract and its approval, oldest first (from the audit log)."""
-    from domain.services.approvals import flow_of
+    from domain.services.approvals import rounds_of
 
-    flow = flow_of(uow.session, contract)
-    keys = [("contract", str(contract.id)), ("approval_flow", str(flow.id))]
-    keys += [("approval_step", str(step.id)) for step in flow.steps]
+    keys = [("contract", str(contract.id))]
+    for flow in rounds_of(uow.session, contract):  # every round: a resubmission keeps the old reasons
+        keys.append(("approval_flow", str(flow.id)))
+        keys += [("approval_step", str(step.id)) for step in flow.steps]
     clauses = [(AuditEntry.entity_type == t) & (AuditEntry.entity_id == i) for t, i in keys]
     return list(uow.session.scalars(select(AuditEntry).where(or_(*clauses)).order_by(AuditEntry.at, AuditEntry.id)))

@@ -123,14 +123,20 @@ def correct(
 
 
 def confirm(uow: UnitOfWork, quote: Quote) -> Quote:
-    """Save the quote for good and link it to the customer's open opportunity."""
+    """Save the quote for good and link it to the rep's own open opportunity on the customer.
+
+    On a customer another rep owns, a colleague's opportunity is never touched: the
+    quote links to the rep's own opportunity when there is one (a contract creates
+    it otherwise, ``domain.services.deals``).
+    """
     _editable(quote)
     if quote.customer is None:
         raise InvalidTransition("请先告诉我客户是哪家，例如回复：客户是苏州精工")
     before = snapshot(quote, QUOTE_FIELDS)
     quote.status = "confirmed"
     quote.confirmed_at = uow.clock.now()
-    opp = open_opportunity_of(uow, quote.customer)
+    rep = uow.session.get(User, quote.rep_id)
+    opp = open_opportunity_of(uow, quote.customer, owner=rep)
     if opp is not None:
         quote.opportunity_id = opp.id
         if opp.amount is None and quote.total is not None:

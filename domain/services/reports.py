@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from domain.clock import BUSINESS_TZ
-from domain.models import ApprovalStep, Customer, Opportunity, Quote, Stage, StageChange, User, Visit
+from domain.models import ApprovalStep, Customer, Opportunity, Quote, User, Visit
 from domain.rules import OPEN_STAGES
+from domain.services.deals import won_amounts
 from domain.uow import UnitOfWork
 
 
@@ -134,18 +135,9 @@ def week_numbers(uow: UnitOfWork, rep: User, start: date, end: date) -> WeekNumb
         .select_from(Opportunity)
         .where(Opportunity.owner_id == rep.id, Opportunity.created_at >= lo, Opportunity.created_at < hi)
     )
-    won = s.scalar(
-        select(func.coalesce(func.sum(Opportunity.amount), 0))
-        .select_from(Opportunity)
-        .join(StageChange, StageChange.opportunity_id == Opportunity.id)
-        .where(
-            Opportunity.owner_id == rep.id,
-            StageChange.to_stage == Stage.WON.value,
-            StageChange.changed_at >= lo,
-            StageChange.changed_at < hi,
-        )
-    )
-    return WeekNumbers(int(visits or 0), int(new_opps or 0), Decimal(str(won or 0)))
+    # 成交金额 = approved contract amounts (domain.services.deals), as on the leaderboard.
+    won = won_amounts(s, [rep.id], [(lo, hi)]).get(rep.id, [Decimal("0.00")])[0]
+    return WeekNumbers(int(visits or 0), int(new_opps or 0), won)
 
 
 def my_week(uow: UnitOfWork, rep: User, today: date) -> tuple[WeekNumbers, WeekNumbers]:

@@ -46,6 +46,7 @@ from domain.clock import BUSINESS_TZ
 from domain.customer_mentions import CustomerIndex, CustomerRef
 from domain.customer_mentions import Hit as _Hit
 from domain.models import Stage
+from domain.money import find_amount, parse_amount
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
 from handlers.understand.visit_fields import refine
@@ -377,19 +378,43 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
             continue
         if any(s < m.end() and m.start() < e for s, e in blocked):
             continue
-        number = to_decimal(m.group("num").replace("点", "."))
-        if number is None:
-            number = to_decimal(m.group("num"))
-        if number is None:
-            continue
-        value = number * _UNIT.get((m.group("unit") or "").lower(), Decimal(1))
+        value = _typed_value(text, m)
+        if value is None:
+            number = to_decimal(m.group("num").replace("点", "."))
+            if number is None:
+                number = to_decimal(m.group("num"))
+            if number is None:
+                continue
+            value = number * _UNIT.get((m.group("unit") or "").lower(), Decimal(1))
         if value == value.to_integral_value():
             value = value.quantize(Decimal(1))
         if _MONEY_WORDS.search(text[: m.start()]):
             return value
         if first is None:
             first = value
+    if first is None:  # 大写 ("壹拾万元整") and "12,000" with a money word: the shared reader
+        found = find_amount(text)
+        if (
+            found is not None
+            and not any(s < found[1] and found[0] < e for s, e in blocked)
+            and (_MONEY_WORDS.search(text[: found[0]]) or "元" in text[found[0] : found[1]])
+        ):
+            value = found[2]
+            return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
     return first
+
+
+def _typed_value(text: str, m: re.Match[str]) -> Decimal | None:
+    """The figure as ``domain.money.parse_amount`` reads it (the same everywhere), incl. "三万八"."""
+    typed = m.group("num") + (m.group("unit") or "")
+    nxt = text[m.end(): m.end() + 1]
+    if m.group("unit") in ("万", "千") and not m.group("cur") and nxt and nxt in "123456789一二两三四五六七八九":
+        after = text[m.end() + 1: m.end() + 2]
+        if not after or not (after.isdigit() or after in "十百千万台套件个只吨米片颗箱批人天周月年号点%"):
+            spoken = parse_amount(typed + nxt)
+            if spoken is not None:
+                return spoken
+    return parse_amount(typed)
 
 
 # ------------------------------------------------------------- time roles

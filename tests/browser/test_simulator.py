@@ -227,23 +227,21 @@ def test_the_dingtalk_look_goes_through_the_fake_dingtalk(sim: Simulator) -> Non
 def test_approve_a_contract_as_two_people_and_watch_every_copy_update(sim: Simulator) -> None:
     rep, director, legal = sim.open("ZhangWei"), sim.open("WangFang"), sim.open("SunLi")
     send_text(rep, "提交合同 苏州精工 38万")
-    expect(rep.locator("#chat")).to_contain_text("已提交合同", timeout=20_000)
-    expect(last_card(rep, "合同审批 · HT-")).to_contain_text("● 王芳 审批中", timeout=20_000)
-    task = last_card(rep, "合同审批 · HT-").get_attribute("data-task")
-    mine = rep.locator(f"#chat [data-task='{task}']")  # this card, even after the next one arrives
+    mine = last_card(rep, "我的合同 · HT-")  # the submitter's own card: 催办 / 撤回, never 同意
+    expect(mine).to_contain_text("● 王芳 审批中", timeout=20_000)
+    expect(mine.get_by_role("button", name="同意")).to_have_count(0)
     theirs = last_card(director, "合同审批 · HT-")
     expect(theirs).to_contain_text("¥380,000.00", timeout=20_000)
     expect(theirs).to_contain_text("叁拾捌万元整")
     sim.shot(director, "17-approval-card-director")
     theirs.get_by_role("button", name="同意").click()
-    expect(theirs).to_contain_text("已同意 · 王芳", timeout=20_000)  # the approver's copy …
-    expect(mine).to_contain_text("已同意 · 王芳", timeout=20_000)  # … and the submitter's, in place
+    expect(theirs).to_contain_text("已同意 · 王芳", timeout=20_000)  # the approver's copy, with who is next
+    expect(theirs).to_contain_text("当前：孙丽 审批中")
     expect(theirs.get_by_role("button", name="同意")).to_have_count(0)
     next_card = last_card(legal, "合同审批 · HT-")
     expect(next_card).to_contain_text("✓ 王芳 已同意 → ● 孙丽 审批中", timeout=20_000)
     next_card.get_by_role("button", name="同意").click()
     expect(next_card).to_contain_text("已同意 · 孙丽", timeout=20_000)
-    expect(rep.locator("#chat")).to_contain_text("孙丽（法务）已同意", timeout=20_000)
     sim.shot(rep, "18-approval-submitter-sees-progress")
     sim.shot(legal, "19-approval-card-legal-decided")
     # The last approver opens the contract page from the card (WeCom OAuth through the fake) and approves there.
@@ -259,6 +257,9 @@ def test_approve_a_contract_as_two_people_and_watch_every_copy_update(sim: Simul
     finance.click("[data-testid=webview-close]")
     expect(last).to_contain_text("已同意 · 周强", timeout=20_000)  # the card in chat follows the page
     expect(rep.locator("#chat")).to_contain_text("已全部审批通过", timeout=20_000)
+    expect(mine).to_contain_text("已批准", timeout=20_000)  # the submitter's one card ends in the final state
+    expect(theirs).to_contain_text("合同已批准", timeout=20_000)  # and so does every earlier approver's
+    expect(director.locator("#chat")).to_contain_text("最终结果：已批准")
     sim.shot(rep, "21-approval-done-submitter")
 
 

@@ -49,6 +49,19 @@ def _approval_cards(stack: WeComStack, user: str) -> list[dict[str, Any]]:
     return out
 
 
+def _my_cards(stack: WeComStack, user: str) -> list[dict[str, Any]]:
+    """The submitter's own cards for their contracts (current state)."""
+    return [
+        m.card or m.body
+        for m in stack.cards_of(user)
+        if (m.card or m.body)["main_title"]["title"].startswith("我的合同")
+    ]
+
+
+def _my_card(stack: WeComStack, user: str) -> dict[str, Any]:
+    return stack.wait_until(lambda: (_my_cards(stack, user) or [None])[-1], what=f"{user}'s own card")
+
+
 def _wait_card(stack: WeComStack, user: str, n: int = 1) -> dict[str, Any]:
     return stack.wait_until(lambda: len(_approval_cards(stack, user)) >= n and _approval_cards(stack, user)[n - 1],
                             what=f"approval card #{n} for {user}")
@@ -78,17 +91,25 @@ def _said(stack: WeComStack, user: str, fragment: str) -> str:
 
 def test_a_small_contract_is_approved_by_the_manager(stack: WeComStack) -> None:
     stack.driver.send_text("ZhangWei", "提交合同 苏州精工 12万")
-    confirmation = _said(stack, "ZhangWei", "已提交合同")
-    assert "¥120,000.00" in confirmation and "壹拾贰万元整" in confirmation and "李娜" in confirmation
+    mine = _my_card(stack, "ZhangWei")
+    lines = {f["keyname"]: f["value"] for f in mine["horizontal_content_list"]}
+    assert lines["金额"] == "¥120,000.00" and lines["大写"] == "壹拾贰万元整"
+    assert "当前：李娜" in mine["main_title"]["desc"]
+    assert [b["text"] for b in mine["button_list"]] == ["催办", "撤回"]  # the submitter's copy: no 同意 / 驳回
     card = _wait_card(stack, "LiNa")
     lines = {f["keyname"]: f["value"] for f in card["horizontal_content_list"]}
     assert lines["客户"] == "苏州精工机械有限公司" and lines["金额"] == "¥120,000.00"
+    assert "规则：常规合同（金额不超过 ¥300,000.00：直属上级 审批）" in card["quote_area"]["quote_text"]
     assert "● 李娜 审批中" in card["quote_area"]["quote_text"]
+    assert _approval_cards(stack, "ZhangWei") == []  # not the approver's card
     _tap(stack, "LiNa", card, "同意")
-    for user in ("LiNa", "ZhangWei"):  # every copy shows the decision
-        status = stack.wait_until(lambda u=user: _decided(stack, u, card["task_id"]), what=f"{user}'s copy")
-        assert status.startswith("已同意 · 李娜")
+    status = stack.wait_until(lambda: _decided(stack, "LiNa", card["task_id"]), what="LiNa's copy")
+    assert status.startswith("已同意 · 李娜") and "合同已批准" in status
+    mine_status = stack.wait_until(lambda: _decided(stack, "ZhangWei", mine["task_id"]), what="ZhangWei's copy")
+    assert mine_status.startswith("已批准")
     _said(stack, "ZhangWei", "已全部审批通过")
+    # the submitter saw one card and one final message for the whole approval
+    assert len(_my_cards(stack, "ZhangWei")) == 1 and len(stack.texts_of("ZhangWei")) == 1
     with stack.db.sessions() as s:
         assert s.scalar(select(Contract.status)) == "approved"
         assert s.scalar(select(Opportunity.stage)) == Stage.WON
@@ -96,22 +117,36 @@ def test_a_small_contract_is_approved_by_the_manager(stack: WeComStack) -> None:
 
 def test_a_large_contract_goes_through_all_three_steps(stack: WeComStack) -> None:
     stack.driver.send_text("ZhangWei", "提交合同 苏州精工 38万")
+    mine = _my_card(stack, "ZhangWei")
     chain = [("WangFang", "王芳"), ("SunLi", "孙丽"), ("ZhouQiang", "周强")]
+    cards: dict[str, dict[str, Any]] = {}
     for n, (user, name) in enumerate(chain, start=1):
         card = _wait_card(stack, user)
+        cards[user] = card
         assert f"第 {n}/3 步" in str(card["horizontal_content_list"])
         _tap(stack, user, card, "同意")
         stack.wait_until(lambda u=user, c=card: _decided(stack, u, c["task_id"]), what=f"{name} decided")
-        assert _decided(stack, "ZhangWei", card["task_id"]).startswith(f"已同意 · {name}")
-        if n < 3:
-            _said(stack, "ZhangWei", f"{name}（")
+        if n < 3:  # the decider's copy shows who is next (WeCom: the submitter's waits for the end,
+            nxt = chain[n][1]  # one update per response_code; DingTalk shows every step, see its test)
+            stack.wait_until(
+                lambda c=card, u=user, x=nxt: f"当前：{x} 审批中" in (_decided(stack, u, c["task_id"]) or ""),
+                what=f"{name}'s copy shows {nxt}",
+            )
     _said(stack, "ZhangWei", "已全部审批通过")
+    for user, name in chain:  # nobody's copy is left behind
+        assert _decided(stack, user, cards[user]["task_id"]).startswith(f"已同意 · {name}")
+        assert "合同已批准" in _decided(stack, user, cards[user]["task_id"])
+    assert _decided(stack, "ZhangWei", mine["task_id"]).startswith("已批准")
+    for user in ("WangFang", "SunLi"):  # earlier approvers: one short line at the end
+        assert "最终结果：已批准" in _said(stack, user, "最终结果")
     last = _approval_cards(stack, "ZhouQiang")[0]
     assert "✓ 王芳 已同意 → ✓ 孙丽 已同意 → ✓ 周强 已同意" in last["quote_area"]["quote_text"]
+    assert len(_my_cards(stack, "ZhangWei")) == 1 and len(stack.texts_of("ZhangWei")) == 1
 
 
 def test_a_rejection_asks_for_a_reason_and_tells_the_submitter(stack: WeComStack) -> None:
     stack.driver.send_text("ZhangWei", "提交合同 苏州精工 38万")
+    mine = _my_card(stack, "ZhangWei")
     card = _wait_card(stack, "WangFang")
     _tap(stack, "WangFang", card, "驳回")
     reason_card = stack.wait_until(
@@ -123,7 +158,19 @@ def test_a_rejection_asks_for_a_reason_and_tells_the_submitter(stack: WeComStack
     notice = _said(stack, "ZhangWei", "驳回")
     assert "王芳" in notice and "付款周期太长，请改为30天" in notice
     assert _decided(stack, "WangFang", card["task_id"]).startswith("已驳回 · 王芳")
-    assert _decided(stack, "ZhangWei", card["task_id"]).startswith("已驳回 · 王芳")
+    # the submitter's own card shows the rejection and offers 重新提交
+    stack.wait_until(lambda: "已驳回 · 王芳" in _my_card(stack, "ZhangWei")["main_title"]["desc"], what="my card")
+    assert [b["text"] for b in _my_card(stack, "ZhangWei")["button_list"]] == ["重新提交"]
+    assert _my_card(stack, "ZhangWei")["task_id"] == mine["task_id"]
+    # the reason card's dropdown shows the typed reason, not the first preset
+    def reason_selection() -> dict[str, Any] | None:
+        closed = next(m.card or m.body for m in stack.cards_of("WangFang")
+                      if (m.card or m.body)["main_title"]["title"].startswith("驳回合同"))
+        return closed["button_selection"] if "selected_id" in closed["button_selection"] else None
+
+    selection = stack.wait_until(reason_selection, what="the reason card closed")
+    assert selection["selected_id"] == "other"
+    assert selection["option_list"][0]["text"] == "付款周期太长，请改为30天"
     with stack.db.sessions() as s:
         assert s.scalar(select(Contract.status)) == "rejected"
     assert _approval_cards(stack, "SunLi") == []  # the chain stopped
@@ -143,14 +190,22 @@ def test_a_reason_picked_from_the_list_rejects_too(stack: WeComStack) -> None:
     assert "合同条款需要修改" in _said(stack, "ZhangWei", "驳回")
 
 
-def test_someone_else_tapping_changes_nothing(stack: WeComStack) -> None:
+def test_the_submitters_copy_offers_nudge_and_withdraw_not_decisions(stack: WeComStack) -> None:
     stack.driver.send_text("ZhangWei", "提交合同 苏州精工 38万")
-    card = _wait_card(stack, "ZhangWei")  # the submitter holds a copy to watch the progress
-    _tap(stack, "ZhangWei", card, "同意")
-    assert "你不是当前审批人（当前审批人：王芳）" in _said(stack, "ZhangWei", "你不是当前审批人")
+    mine = _my_card(stack, "ZhangWei")
+    card = _wait_card(stack, "WangFang")
+    assert "同意" not in [b["text"] for b in mine["button_list"]]
+    stack.driver.tap_card("ZhangWei", mine["task_id"], _button(mine, "催办"))
+    _said(stack, "WangFang", "张伟 催办合同")
+    assert "已提醒 王芳" in _said(stack, "ZhangWei", "已提醒")
     with stack.db.sessions() as s:
         assert s.scalar(select(ApprovalStep.status).where(ApprovalStep.position == 1)) == "pending"
-    assert _decided(stack, "WangFang", card["task_id"]) is None
+    stack.driver.tap_card("ZhangWei", mine["task_id"], _button(mine, "撤回"))
+    _said(stack, "ZhangWei", "已撤回合同")
+    assert _decided(stack, "WangFang", card["task_id"]).startswith("已撤回")
+    assert _decided(stack, "ZhangWei", mine["task_id"]).startswith("已撤回")
+    with stack.db.sessions() as s:
+        assert s.scalar(select(Contract.status)) == "withdrawn"
 
 
 def test_a_double_tap_makes_one_decision(stack: WeComStack) -> None:
@@ -200,7 +255,7 @@ def test_reminder_at_24h_and_escalation_at_48h(stack: WeComStack) -> None:
     _said(stack, "ZhangWei", "已全部审批通过")
     for user, task in (("LiNa", card["task_id"]), ("WangFang", escalation["task_id"])):
         status = stack.wait_until(lambda u=user, t=task: _decided(stack, u, t), what=f"{user}'s card")
-        assert status.startswith("已同意 · 王芳")
+        assert status.startswith("已同意 · 王芳") and "合同已批准" in status
 
 
 def test_my_approvals_progress_nudge_and_withdraw(stack: WeComStack) -> None:
@@ -278,7 +333,7 @@ def test_one_hundred_concurrent_taps_through_the_platform(db_url: str) -> None:
             assert s.scalar(select(ApprovalStep.status).where(ApprovalStep.position == 2)) == "pending"
         assert len(_approval_cards(stack, "SunLi")) == 1  # exactly one next-step card
         assert _queued_texts(stack, "WangFang", "已同意合同") == 1
-        assert _decided(stack, "ZhangWei", card["task_id"]).startswith("已同意 · 王芳")
+        assert _decided(stack, "WangFang", card["task_id"]).startswith("已同意 · 王芳")
 
 
 def test_the_final_approval_reaches_the_erp_once_even_after_two_failures(stack: WeComStack) -> None:

@@ -34,6 +34,7 @@ from tests.scheduling import History, sh
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=BUSINESS_TZ)
 SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the platform matrix, kept small
 APPROVAL = "合同审批"
+MINE = "我的合同"
 
 
 @pytest.fixture(params=PLATFORMS)
@@ -122,7 +123,8 @@ def test_a_quote_photo_becomes_a_confirmed_quote_and_a_submitted_contract(chat: 
     assert confirmed.subtitle.startswith("已确认保存")
     chat.tap(zhang, confirmed, "提交审批")
     assert _decided(chat, zhang, review).startswith("已提交审批 · HT-")
-    said(chat, zhang, "已提交合同")
+    mine = _card(chat, zhang, MINE)  # the submitter's own card for the approval
+    assert mine.fields["金额"] == f"¥{Decimal(TRUTH.total):,.2f}" and mine.buttons == ["催办", "撤回"]
     with chat.db.sessions() as s:
         quote = s.scalar(select(Quote))
         contract = s.scalar(select(Contract))
@@ -138,23 +140,31 @@ def test_a_large_contract_goes_through_all_three_steps(chat: ChatPlatform) -> No
     _customer(chat, "苏州精工机械有限公司", "苏州精工")
     zhang = chat.person("zhangwei")
     chat.send_text(zhang, "提交合同 苏州精工 38万")
-    confirmation = said(chat, zhang, "已提交合同")
-    assert "¥380,000.00" in confirmation and "叁拾捌万元整" in confirmation
+    mine = _card(chat, zhang, MINE)
+    assert mine.fields["金额"] == "¥380,000.00" and mine.fields["大写"] == "叁拾捌万元整"
+    assert mine.buttons == ["催办", "撤回"]  # the submitter's copy: no 同意 / 驳回
     chain = [("wangfang", "王芳"), ("sunli", "孙丽"), ("zhouqiang", "周强")]
+    cards: list[tuple[str, str, CardView]] = []
     for n, (key, name) in enumerate(chain, start=1):
         approver = chat.person(key)
         card = _card(chat, approver, APPROVAL)
         assert card.fields["客户"] == "苏州精工机械有限公司" and card.fields["金额"] == "¥380,000.00"
         assert f"第 {n}/3 步" in str(card.fields) and f"● {name} 审批中" in card.quote
-        assert card.id in [c.id for c in chat.cards(zhang, APPROVAL)]  # the submitter watches the same card
+        assert chat.cards(zhang, APPROVAL) == []  # the approver's card is the approver's
         chat.tap(approver, card, "同意")
-        for person in (approver, zhang):  # every copy shows the decision
-            assert _decided(chat, person, card).startswith(f"已同意 · {name}")
-        if n < 3:
-            said(chat, zhang, f"{name}（")
+        assert _decided(chat, approver, card).startswith(f"已同意 · {name}")
+        cards.append((approver, name, card))
     said(chat, zhang, "已全部审批通过")
+    for approver, name, card in cards:  # every copy ends in the final state
+        chat.wait_until(lambda a=approver, c=card: "合同已批准" in (_now(chat, a, c).decided or ""),
+                        what=f"{name}'s copy shows the end")
+    assert _decided(chat, zhang, mine).startswith("已批准")
+    for approver in [a for a, _n, _c in cards[:2]]:  # the earlier approvers get one short line
+        said(chat, approver, "最终结果：已批准")
     last = chat.cards(chat.person("zhouqiang"), APPROVAL)[0]
     assert "✓ 王芳 已同意 → ✓ 孙丽 已同意 → ✓ 周强 已同意" in last.quote and last.buttons == []
+    settle(chat)
+    assert len(chat.cards(zhang)) == 1 and len(chat.texts(zhang)) == 1  # one card, one final message
     with chat.db.sessions() as s:
         assert s.scalar(select(Contract.status)) == "approved"
 
@@ -171,11 +181,11 @@ def test_many_simultaneous_taps_make_one_decision(platform: str, db_url: str) ->
         chat.send_text(zhang, "提交合同 苏州精工 38万")
         chat.wait_until(lambda: worker.run_once() == 0 and chat.cards(wang, APPROVAL), what="王芳's card")
         card = chat.cards(wang, APPROVAL)[0]
-        copy = _now(chat, zhang, card)
+        copy = chat.wait_until(lambda: chat.cards(zhang, MINE), what="张伟's own card")[0]
         taps: list[Callable[[], int]] = []
         for _ in range(15):  # every tap is possible: nothing is decided yet
             taps += [chat.prepare_tap(wang, card, "同意"), chat.prepare_tap(wang, card, "同意"),
-                     chat.prepare_tap(zhang, copy, "同意")]
+                     chat.prepare_tap(zhang, copy, "催办")]
         barrier = threading.Barrier(15)
         codes: list[int] = []
 
@@ -204,8 +214,7 @@ def test_many_simultaneous_taps_make_one_decision(platform: str, db_url: str) ->
             chat.wait_until(
                 lambda: _count(chat, InboxEvent, InboxEvent.status == "pending") == 0, timeout=60, what="every tap"
             )
-            for person in (wang, zhang):
-                _decided(chat, person, card)
+            _decided(chat, wang, card)
         finally:
             stop.set()
             for t in threads:
@@ -215,8 +224,8 @@ def test_many_simultaneous_taps_make_one_decision(platform: str, db_url: str) ->
             assert s.scalar(select(ApprovalStep.status).where(ApprovalStep.position == 1)) == "approved"
             assert s.scalar(select(ApprovalStep.status).where(ApprovalStep.position == 2)) == "pending"
         assert len(chat.cards(sun, APPROVAL)) == 1  # exactly one next-step card
-        for person in (wang, zhang):
-            assert (_now(chat, person, card).decided or "").startswith("已同意 · 王芳")
+        assert (_now(chat, wang, card).decided or "").startswith("已同意 · 王芳")
+        assert _count(chat, AuditEntry, AuditEntry.action == "approval.nudge") == 1  # 张伟's 催办 taps: one
 
 
 # ----------------------------------------------------------------- 4. reminders

@@ -1,15 +1,17 @@
 """Conversations as reps write them, through the fake WeCom: questions, requests for other features,
 commands with a slash, a pending question dropped, and dates that belong to the customer."""
 
+import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from domain.clock import BUSINESS_TZ
-from domain.models import Contract, Customer, Stage, User, Visit
+from domain.models import ApprovalFlow, Contract, Customer, Stage, User, Visit
 from domain.services.customers import create_customer
 from domain.services.opportunities import change_stage, create_opportunity
 from domain.services.visits import log_visit
@@ -56,6 +58,20 @@ def _said(stack: WeComStack, user: str, part: str) -> str:
     return stack.wait_until(
         lambda: next((t for t in stack.texts_of(user) if part in t), None), what=f"a reply with {part!r}"
     )
+
+
+def _contract_number(stack: WeComStack) -> str | None:
+    with stack.db.sessions() as s:
+        return s.scalar(select(Contract.number))
+
+
+def _round_count(stack: WeComStack) -> int:
+    with stack.db.sessions() as s:
+        return len(list(s.scalars(select(ApprovalFlow))))
+
+
+def _card_text(message: Any) -> str:
+    return json.dumps(message.card, ensure_ascii=False) if message.card else ""
 
 
 def _visit_count(stack: WeComStack) -> int:
@@ -115,24 +131,26 @@ def test_a_question_while_a_visit_question_is_pending_is_answered(stack: WeComSt
 
 def test_submit_with_a_slash_and_resubmit_after_withdrawing(stack: WeComStack) -> None:
     stack.driver.send_text("ZhangWei", "/提交合同 苏州精工 38万")
-    first = _said(stack, "ZhangWei", "已提交合同")
-    with stack.db.sessions() as s:
-        number = s.scalar(select(Contract.number))
-    assert number is not None and number in first
+    number = stack.wait_until(lambda: _contract_number(stack), what="the contract submitted")
+    stack.wait_until(lambda: any(number in _card_text(m) for m in stack.cards_of("ZhangWei")), what="its card")
     stack.driver.send_text("ZhangWei", f"撤回 {number}")
     _said(stack, "ZhangWei", "撤回")
     stack.driver.send_text("ZhangWei", f"付款条件已经和客户改好了，重新提交一下{number}")
-    _said(stack, "ZhangWei", "重新提交")
+    stack.wait_until(lambda: _round_count(stack) == 2, what="a second round of the contract")
     with stack.db.sessions() as s:
         contracts = list(s.scalars(select(Contract).order_by(Contract.id)))
-    assert [c.status for c in contracts] == ["withdrawn", "submitted"]
-    assert contracts[1].amount == Decimal("380000.00")
+        rounds = list(s.scalars(select(ApprovalFlow).order_by(ApprovalFlow.id)))
+    # the same contract, in a second round; the first round's history stays
+    assert [c.status for c in contracts] == ["submitted"]
+    assert contracts[0].amount == Decimal("380000.00")
+    assert [f.round for f in rounds] == [1, 2]
+    assert rounds[1].note is not None and "付款条件" in rounds[1].note
     assert not any("哪家客户" in t for t in stack.texts_of("ZhangWei"))
 
 
 def test_resubmitting_a_contract_still_in_approval_says_so(stack: WeComStack) -> None:
     stack.driver.send_text("ZhangWei", "提交合同 苏州精工 38万")
-    _said(stack, "ZhangWei", "已提交合同")
+    stack.wait_until(lambda: _contract_number(stack), what="the contract submitted")
     stack.driver.send_text("ZhangWei", "重新提交一下")
     assert "还在审批中" in _said(stack, "ZhangWei", "审批中，不用")
 

@@ -54,7 +54,7 @@ def test_questions_commands_and_corrections(chat: ChatPlatform) -> None:
     assert _visits(chat) == 1
 
     chat.send_text(zhang, "/提交合同 苏州精工 38万")
-    said(chat, zhang, "已提交合同")
+    chat.wait_until(lambda: chat.cards(zhang, "我的合同"), what="the submitter's own card of the contract")
     with chat.db.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Contract)) == 1
         visit = s.scalar(select(Visit))

@@ -68,6 +68,18 @@ def _approval_cards(stack: DingTalkStack, user: str) -> list[tuple[str, dict[str
     ]
 
 
+def _my_card(stack: DingTalkStack, user: str) -> tuple[str, dict[str, str]]:
+    """The submitter's own card for their contract (its current state)."""
+    return stack.wait_until(
+        lambda: next(
+            ((m.out_track_id or "", m.card) for m in stack.cards_of(user)
+             if m.card is not None and m.card["title"].startswith("我的合同")),
+            None,
+        ),
+        what=f"{user}'s own card",
+    )
+
+
 def _wait_card(stack: DingTalkStack, user: str, n: int = 1) -> tuple[str, dict[str, str]]:
     return stack.wait_until(
         lambda: len(_approval_cards(stack, user)) >= n and _approval_cards(stack, user)[n - 1],
@@ -113,32 +125,45 @@ def _said(stack: DingTalkStack, user: str, fragment: str) -> str:
 
 def test_a_large_contract_goes_through_all_three_steps(stack: DingTalkStack) -> None:
     stack.driver.send_text(ZHANG, "提交合同 苏州精工 38万")
-    confirmation = _said(stack, ZHANG, "已提交合同")
-    assert "¥380,000.00" in confirmation and "叁拾捌万元整" in confirmation
+    mine_id, mine = _my_card(stack, ZHANG)
+    assert _fields(mine)["金额"] == "¥380,000.00" and _fields(mine)["大写"] == "叁拾捌万元整"
+    assert list(_buttons(mine)) == ["催办", "撤回"]  # the submitter's copy: no 同意 / 驳回
     chain = [(WANG, "王芳"), (SUN, "孙丽"), (ZHOU, "周强")]
+    decided_cards: list[tuple[str, str, str]] = []
     for n, (user, name) in enumerate(chain, start=1):
         out_track_id, card = _wait_card(stack, user)
         fields = _fields(card)
         assert fields["客户"] == "苏州精工机械有限公司" and fields["金额"] == "¥380,000.00"
         assert fields["审批步骤"].startswith(f"第 {n}/3 步")
         assert f"● {name} 审批中" in card["quote"]
-        # The submitter holds a copy of the same card instance, to watch it move.
-        assert out_track_id in [t for t, _ in _approval_cards(stack, ZHANG)]
+        assert _approval_cards(stack, ZHANG) == []  # not the approver's card
         _tap(stack, user, out_track_id, card, "同意")
-        for person in (user, ZHANG):  # every copy shows the decision, the buttons are gone
-            status = _wait_decided(stack, person, out_track_id)
-            assert status.startswith(f"已同意 · {name}")
-        if n < 3:
-            _said(stack, ZHANG, f"{name}（")
+        assert _wait_decided(stack, user, out_track_id).startswith(f"已同意 · {name}")
+        decided_cards.append((user, name, out_track_id))
+        if n < 3:  # every copy is alive: earlier approvers and the submitter see who is next
+            nxt = chain[n][1]
+            for person, _name, track in decided_cards:
+                stack.wait_until(
+                    lambda p=person, t=track, x=nxt: f"当前：{x} 审批中" in (_decided(stack, p, t) or ""),
+                    what=f"{person}'s copy shows {nxt}",
+                )
+            stack.wait_until(
+                lambda x=nxt: f"当前：{x}" in stack.fake.cards[mine_id].view_for(ZHANG)["subtitle"],
+                what=f"the submitter's card shows {nxt}",
+            )
     assert "已全部审批通过" in _said(stack, ZHANG, "已全部审批通过")
+    for person, name, track in decided_cards:
+        status = _wait_decided(stack, person, track)
+        assert status.startswith(f"已同意 · {name}") and "合同已批准" in status
+    assert _wait_decided(stack, ZHANG, mine_id).startswith("已批准")
     _out_track_id, last = _approval_cards(stack, ZHOU)[0]
     assert "✓ 王芳 已同意 → ✓ 孙丽 已同意 → ✓ 周强 已同意" in last["quote"]
     assert _buttons(last) == {}
     with stack.db.sessions() as s:
         assert s.scalar(select(Contract.status)) == "approved"
-    # One card instance per step for approver and submitter together (one createAndDeliver each).
-    created = [r for r in stack.fake.requests if r.path.endswith("createAndDeliver")]
-    assert created[0].json["openSpaceId"] == f"dtv1.card//IM_ROBOT.{WANG};IM_ROBOT.{ZHANG}"
+    # the submitter: one card and one final message for the whole approval
+    assert len([m for m in stack.cards_of(ZHANG) if m.card is not None]) == 1
+    assert stack.texts_of(ZHANG) == [next(t for t in stack.texts_of(ZHANG) if "已全部审批通过" in t)]
 
 
 def test_a_rejection_takes_the_next_message_as_the_reason(stack: DingTalkStack) -> None:
@@ -155,10 +180,14 @@ def test_a_rejection_takes_the_next_message_as_the_reason(stack: DingTalkStack) 
     stack.driver.send_text(WANG, "付款周期太长，请改为30天")
     notice = _said(stack, ZHANG, "驳回")
     assert "王芳" in notice and "付款周期太长，请改为30天" in notice
-    for person in (WANG, ZHANG):
-        status = _wait_decided(stack, person, out_track_id)
-        assert status.startswith("已驳回 · 王芳")
-    assert "驳回原因：付款周期太长，请改为30天" in _approval_cards(stack, ZHANG)[0][1]["quote"]
+    assert _wait_decided(stack, WANG, out_track_id).startswith("已驳回 · 王芳")
+    mine_id, _mine = _my_card(stack, ZHANG)
+    mine = stack.wait_until(
+        lambda: (v := stack.fake.cards[mine_id].view_for(ZHANG))["subtitle"].startswith("已驳回 · 王芳") and v,
+        what="the submitter's card shows the rejection",
+    )
+    assert "驳回原因：付款周期太长，请改为30天" in mine["quote"]
+    assert list(_buttons(mine)) == ["重新提交"]
     closed = stack.wait_until(
         lambda: next(
             (m.card for m in stack.cards_of(WANG) if m.card and m.card["title"].startswith("驳回合同") and m.card["decided"] == "true"),
@@ -184,14 +213,16 @@ def test_a_reason_picked_from_the_list_rejects_too(stack: DingTalkStack) -> None
     action = _buttons(reason.card)["确认驳回"]
     stack.driver.tap_card(WANG, reason.out_track_id, action, params={"reason": "terms"})
     assert "合同条款需要修改" in _said(stack, ZHANG, "驳回")
-    assert (_decided(stack, ZHANG, out_track_id) or "").startswith("已驳回 · 王芳")
+    assert (_decided(stack, WANG, out_track_id) or "").startswith("已驳回 · 王芳")
 
 
-def test_someone_else_tapping_changes_nothing(stack: DingTalkStack) -> None:
+def test_the_submitters_copy_offers_nudge_and_withdraw(stack: DingTalkStack) -> None:
     stack.driver.send_text(ZHANG, "提交合同 苏州精工 38万")
-    out_track_id, card = _wait_card(stack, ZHANG)  # the submitter's copy has the buttons too
-    _tap(stack, ZHANG, out_track_id, card, "同意")
-    assert "你不是当前审批人（当前审批人：王芳）" in _said(stack, ZHANG, "你不是当前审批人")
+    mine_id, mine = _my_card(stack, ZHANG)
+    out_track_id, _card = _wait_card(stack, WANG)
+    assert list(_buttons(mine)) == ["催办", "撤回"]
+    _tap(stack, ZHANG, mine_id, mine, "催办")
+    _said(stack, WANG, "张伟 催办合同")
     with stack.db.sessions() as s:
         assert s.scalar(select(ApprovalStep.status).where(ApprovalStep.position == 1)) == "pending"
     assert _decided(stack, WANG, out_track_id) is None
@@ -203,9 +234,8 @@ def test_a_small_contract_is_approved_by_the_manager(stack: DingTalkStack) -> No
     out_track_id, card = _wait_card(stack, LI)
     assert "● 李娜 审批中" in card["quote"]
     _tap(stack, LI, out_track_id, card, "同意")
-    for person in (LI, ZHANG):
-        status = _wait_decided(stack, person, out_track_id)
-        assert status.startswith("已同意 · 李娜")
+    assert _wait_decided(stack, LI, out_track_id).startswith("已同意 · 李娜")
+    assert _wait_decided(stack, ZHANG, _my_card(stack, ZHANG)[0]).startswith("已批准")
     _said(stack, ZHANG, "已全部审批通过")
 
 
@@ -221,8 +251,8 @@ def test_nudge_and_withdraw_reach_the_approver_and_close_every_copy(stack: DingT
     stack.driver.send_text(ZHANG, f"撤回 {number}")
     _said(stack, ZHANG, f"已撤回合同 {number}")
     _said(stack, WANG, "无需再审批")
-    for person in (WANG, ZHANG):
-        assert _wait_decided(stack, person, out_track_id).startswith("已撤回")
+    assert _wait_decided(stack, WANG, out_track_id).startswith("已撤回")
+    assert _wait_decided(stack, ZHANG, _my_card(stack, ZHANG)[0]).startswith("已撤回")
     # Cards sent later to 王芳 alone (我的审批, 催办) are closed as well: nothing is left to tap.
     stack.wait_until(
         lambda: all(_buttons(card) == {} for _, card in _approval_cards(stack, WANG)), what="every card closed"
@@ -245,6 +275,5 @@ def test_people_with_both_identities_are_reached_where_they_write_from(db_url: s
         stack.driver.send_text(WANG, "我的审批")
         _said(stack, WANG, "目前没有等你审批的合同")
         stack.driver.send_text(ZHANG, "提交合同 苏州精工 38万")
-        _said(stack, ZHANG, "已提交合同")
+        _my_card(stack, ZHANG)  # the submitter's card, on the platform he used
         _wait_card(stack, WANG)
-        _wait_card(stack, ZHANG)  # the submitter's copy, on the platform he used

@@ -43,7 +43,7 @@ def test_help_gets_the_help_card(stack: DingTalkStack) -> None:
     assert r.status_code == 200 and r.json() == {}
     card = stack.wait_until(lambda: stack.cards_of(ZHANG), what="help card")[0].card
     assert card["title"] == "销售助手可以帮你" and card["subtitle"] == "张伟，你好！"
-    assert list(_buttons(card)) == ["记拜访", "拍报价单", "我的待办"]
+    assert list(_buttons(card)) == ["记拜访", "拍报价单", "提交合同", "我的待办"]
     assert card["decided"] == "false" and card["interactive"] == "true"
     assert json.loads(card["fields"])[0] == {"label": "记拜访", "text": "发一句话：今天拜访华为张总…"}
     [created] = [r for r in stack.fake.requests if r.path.endswith("createAndDeliver")]

@@ -83,7 +83,10 @@ def test_photo_in_review_card_out_and_confirm_saves_quote(stack: WeComStack) -> 
     stack.driver.tap_card("ZhangWei", card["task_id"], confirmed["button_list"][0]["key"])
     stack.wait_until(lambda: stack.fake.cards[card["task_id"]]["ZhangWei"].greyed_out, what="card decided")
     assert stack.fake.cards[card["task_id"]]["ZhangWei"].card["replace_text"].startswith("已提交审批 · HT-")
-    stack.wait_until(lambda: any(t.startswith("已提交合同") for t in stack.texts_of("ZhangWei")), what="submitted")
+    stack.wait_until(
+        lambda: any((m.card or m.body)["main_title"]["title"].startswith("我的合同") for m in stack.cards_of("ZhangWei")),
+        what="the submitter's card for the contract",
+    )
     with stack.db.sessions() as s:
         contract = s.scalar(select(Contract))
         assert contract is not None and contract.quote_id == quote.id and contract.amount == quote.total
@@ -102,6 +105,17 @@ def test_edit_corrects_the_total_and_the_same_photo_twice_is_one_quote(stack: We
     stack.wait_until(
         lambda: "¥123,456.00" in str(stack.fake.cards[card["task_id"]]["ZhangWei"].card), what="card shows it"
     )
+    # 「合计改成10万」 is ¥100,000.00 (never ¥10.00), and the checks are recomputed for the new total.
+    stack.driver.send_text("ZhangWei", "合计改成10万")
+    stack.wait_until(lambda: _quotes(stack)[0].total == Decimal("100000.00"), what="corrected to 10万")
+
+    def corrected_fields() -> dict[str, str] | None:
+        shown = stack.fake.cards[card["task_id"]]["ZhangWei"].card
+        fields = {f["keyname"]: f["value"] for f in shown["horizontal_content_list"]}
+        return fields if fields["合计"] == "¥100,000.00" else None
+
+    fields = stack.wait_until(corrected_fields, what="card shows ¥100,000.00")
+    assert "✗ 不一致" in fields["大写"] and "✗ 不一致" in fields["明细合计"]  # the OCR'd 大写 and lines disagree now
     again = stack.fake.add_media(SAMPLE.image, "image/jpeg")
     stack.driver.send_image("ZhangWei", again)
     stack.wait_until(lambda: ALREADY in stack.texts_of("ZhangWei"), timeout=60, what="duplicate photo")

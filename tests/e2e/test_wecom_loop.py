@@ -35,7 +35,7 @@ def test_a_message_in_gets_the_help_card_out(stack: WeComStack) -> None:
     cards = stack.wait_until(lambda: stack.cards_of("ZhangWei"), what="help card")
     card = cards[0].card
     assert card["main_title"]["title"] == "销售助手可以帮你"
-    assert [b["text"] for b in card["button_list"]] == ["记拜访", "拍报价单", "我的待办"]
+    assert [b["text"] for b in card["button_list"]] == ["记拜访", "拍报价单", "提交合同", "我的待办"]
 
 
 def test_tapping_the_card_updates_it_for_everyone_and_answers(stack: WeComStack) -> None:

@@ -88,7 +88,9 @@ class WeComStack:
 
 
 @contextmanager
-def wecom_stack(db_url: str, *, with_org: bool = True, worker: bool = True) -> Iterator[WeComStack]:
+def wecom_stack(
+    db_url: str, *, with_org: bool = True, worker: bool = True, h5_secret: str | None = None
+) -> Iterator[WeComStack]:
     clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
 
     def now() -> float:
@@ -109,6 +111,7 @@ def wecom_stack(db_url: str, *, with_org: bool = True, worker: bool = True) -> I
         wecom_aes_key=AES_KEY,
         wecom_api_base=fake.base_url,
         public_base_url="http://127.0.0.1:8000",
+        h5_secret=h5_secret,
     )
     runtime = Runtime.build(settings, clock=clock)
     if with_org:

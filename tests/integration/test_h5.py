@@ -226,7 +226,7 @@ def test_saving_the_quote_page_corrects_the_draft_and_updates_the_card(site: Sit
         assert other is not None
     refused = site.client.post(url, data={"total": "123456", "customer_id": str(other.id)})
     assert refused.status_code == 400 and "请选择你自己的客户" in refused.text  # 宝钢 is 刘洋's
-    bad = site.client.post(url, data={"total": "十二万"})
+    bad = site.client.post(url, data={"total": "大约十来万"})
     assert bad.status_code == 400 and "合计请填写数字" in bad.text
     saved = site.client.post(url, data={"total": "123,456.00", "number": "BJ-2026-009", "quote_date": "2026-11-21"})
     assert saved.status_code == 303 and "saved=1" in saved.headers["location"]
@@ -261,3 +261,29 @@ def test_the_customer_list_comes_in_pages(site: Site) -> None:
     assert second.status_code == 200 and "第 2 / 2 页" in second.text
     assert second.text.count('href="/h5/customers/') == 6
     assert "上海宝钢" not in first.text + second.text  # 刘洋's customer: the scope is unchanged
+
+
+def test_a_total_typed_as_10_wan_is_read_the_same_on_the_page_and_every_check_agrees_with_the_card(site: Site) -> None:
+    url = site.link("zhangwei", f"/h5/quotes/{site.quote_id}")
+    saved = site.client.post(url, data={"total": "10万"})
+    assert saved.status_code == 303
+    page = site.client.get(saved.headers["location"]).text
+    with site.runtime.db.sessions() as s:
+        quote = s.get(Quote, site.quote_id)
+        assert quote is not None and quote.total == Decimal("100000.00")
+        update = s.scalars(select(OutboxMessage).where(OutboxMessage.msg_type == "card_update")).one()
+    fields = {f["label"]: f["value"] for f in update.payload["card"]["fields"]}
+    # the card: both checks fail now (大写 壹万元整 and the lines ¥10,000.00 against ¥100,000.00)
+    assert fields["合计"] == "¥100,000.00"
+    assert "✗ 不一致" in fields["大写"] and "✗ 不一致" in fields["明细合计"]
+    # the page: the same verdicts, and the words next to ✗ never say 一致
+    assert "大写金额与合计不一致，请核对" in page and "明细合计 ¥10,000.00 与合计不一致，请核对" in page
+    assert "大写金额与合计一致" not in page and "与合计一致</li>" not in page
+    # back to the OCR'd total (typed as 1万): both agree again, on the card and the page
+    site.client.post(url, data={"total": "1万"})
+    page = site.client.get(url).text
+    assert "大写金额与合计一致" in page and "明细合计 ¥10,000.00 与合计一致" in page
+    with site.runtime.db.sessions() as s:
+        last = s.scalars(select(OutboxMessage).where(OutboxMessage.msg_type == "card_update").order_by(OutboxMessage.id)).all()[-1]
+    fields = {f["label"]: f["value"] for f in last.payload["card"]["fields"]}
+    assert "✓ 一致" in fields["大写"] and "✓ 一致" in fields["明细合计"]
