@@ -5,8 +5,9 @@ each active manager of the team gets both in their own chat too. The week is
 the one *before* the occurrence's week, so a run caught up late (Tuesday after
 an outage) still reports the same week.
 
-Idempotent: every message has a key from ``ctx.key`` (team / manager, target,
-kind), so running the same occurrence twice writes nothing new. All charts are
+Exactly once per reported week and audience: every message's key names the
+week, the team / manager, the target and the kind (``jobs.periods.report_key``),
+so no run — a re-run, a catch-up, ``jobs run --at 09:05`` — sends a week twice. All charts are
 rendered before anything is queued: a missing CJK font fails the run with a
 clear error and sends nothing, rather than half a leaderboard or tofu boxes.
 A rep's name with a character the font lacks (a rare 生僻字) costs only that
@@ -24,6 +25,7 @@ from domain.models import Team
 from domain.services.leaderboard import IsoWeek, all_teams, team_leaderboards, team_managers
 from handlers.replies import team_targets, user_target
 from jobs.base import JobContext, JobSpec, register
+from jobs.periods import report_key
 
 log = logging.getLogger(__name__)
 
@@ -50,21 +52,24 @@ def run(ctx: JobContext) -> dict[str, Any]:
             no_chart.append(team.name)
         prepared.append((team, leaderboard_markdown(board), png))
 
+    def key(*audience: object) -> str:  # once per reported week and audience, whatever the run time
+        return report_key("leaderboard", str(week), *audience)
+
     queued = 0
     for team, markdown, png in prepared:
         filename = f"leaderboard-{week}-team{team.id}.png"
         for target in team_targets(team):
             where = (target.platform, target.kind, target.address)
-            queued += ctx.replies.markdown(target, markdown, key=ctx.key("team", team.id, *where, "md"))
+            queued += ctx.replies.markdown(target, markdown, key=key("team", team.id, *where, "md"))
             if png is not None:
-                queued += ctx.replies.image(target, png, filename, key=ctx.key("team", team.id, *where, "png"))
+                queued += ctx.replies.image(target, png, filename, key=key("team", team.id, *where, "png"))
         for manager in team_managers(ctx.uow, team):
             user = user_target(manager)
             if user is None:
                 continue
-            queued += ctx.replies.markdown(user, markdown, key=ctx.key("manager", manager.id, team.id, "md"))
+            queued += ctx.replies.markdown(user, markdown, key=key("manager", manager.id, team.id, "md"))
             if png is not None:
-                queued += ctx.replies.image(user, png, filename, key=ctx.key("manager", manager.id, team.id, "png"))
+                queued += ctx.replies.image(user, png, filename, key=key("manager", manager.id, team.id, "png"))
     summary: dict[str, Any] = {"week": str(week), "teams": [t.name for t, _, _ in prepared], "queued": queued}
     if no_chart:
         summary["no_chart"] = no_chart

@@ -303,7 +303,8 @@ def test_a_failing_job_is_recorded_failed_and_can_be_retried(history: History, d
     assert outbox(db) == []  # nothing of a failed run is sent
     retried = run_job(db, spec, sh(2026, 11, 25, 9), rerun=True)
     assert retried.status == "done" and texts(db, "ZhangWei") == ["你好"]
-    assert [r.status for r in runs(db, "flaky")] == ["done"]
+    # the log keeps both: the scheduled run failed, the manual retry (its own entry) sent the message
+    assert [(r.run_no, r.status) for r in runs(db, "flaky")] == [(0, "failed"), (1, "done")]
 
 
 def test_stale_running_row_of_a_dead_process_is_taken_over(history: History, db: Database) -> None:
