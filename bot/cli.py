@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from bot.cli_approvals import approvals_app
+from bot.cli_calendar import calendar_app
 from bot.cli_dingtalk import dingtalk_app
 from bot.cli_import import import_app
 from bot.cli_jobs import jobs_app, scheduler_command
@@ -25,6 +26,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 org_app = typer.Typer(help="Org chart: teams, users, roles, managers.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(approvals_app, name="approvals")
+app.add_typer(calendar_app, name="calendar")
 app.add_typer(quote_app, name="quote", help="Quote photos: OCR extraction (needs the ocr extra).")
 app.add_typer(import_app, name="import", help="Import customers, contacts, opportunities from .xlsx / .csv.")
 app.add_typer(jobs_app, name="jobs")

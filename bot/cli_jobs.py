@@ -99,8 +99,8 @@ def scheduler_command() -> None:
 def jobs_list() -> None:
     """Every job: schedule (business time), workdays only or not, next run, last run."""
     from domain.clock import format_local
+    from domain.workcalendar import coverage, loaded_years
     from jobs.runs import list_runs
-    from jobs.workdays import coverage
 
     settings, db, sched = _build()
     try:
@@ -115,9 +115,13 @@ def jobs_list() -> None:
                 f"{name:<20} {_when(sched.cron(name), spec.workdays_only)}"
                 f"  下次 {format_local(upcoming[name])[:16]}  {last_text}  — {spec.description}"
             )
+        warning = sched.check_calendar()  # also reads the loaded years
         first, last_year = coverage()
-        typer.echo(f"节假日数据 / holiday data: {first}–{last_year} (chinesecalendar)")
-        warning = sched.check_calendar()
+        loaded = sorted(loaded_years())
+        typer.echo(
+            f"节假日数据 / holiday data: {first}–{last_year} (chinesecalendar)"
+            + (f"; 已载入 / loaded: {', '.join(map(str, loaded))}" if loaded else "")
+        )
         if warning:
             typer.echo(f"警告 / warning: {warning}", err=True)
     finally:

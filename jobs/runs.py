@@ -24,7 +24,7 @@ import os
 import socket
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
@@ -33,10 +33,12 @@ from sqlalchemy.exc import IntegrityError
 from domain.clock import Clock, to_local
 from domain.db import Database
 from domain.models import Role, ScheduledRun, User
+from domain.services.workcalendar_data import refresh as refresh_calendar
 from domain.uow import UnitOfWork
+from domain.workcalendar import missing_year_warning
 from handlers.replies import Replies, Target, user_target
 from jobs.base import JobContext, JobSpec, cause_for
-from jobs.workdays import CalendarDataMissing, day_off_reason
+from jobs.workdays import day_off_reason, year_source
 
 log = logging.getLogger("salesbot.jobs")
 
@@ -225,13 +227,17 @@ def execute(
         run_no = 0
     cause = cause_for(spec.name, occurrence)
     day = to_local(occurrence).date()
+    with db.sessions() as session:  # holiday schedules loaded with `salesbot calendar load` (one query)
+        refresh_calendar(session)
+    assumed = spec.workdays_only and year_source(day.year) == "assumed"
     if spec.workdays_only and not ignore_calendar:
-        try:
-            reason = day_off_reason(day)
-        except CalendarDataMissing as exc:
-            return _calendar_missing(db, clock, spec, occurrence, exc, run_no)
+        reason = day_off_reason(day)
+        if assumed:
+            _warn_admins_calendar(db, clock, day)
         if reason is not None:
             detail: dict[str, Any] = {"reason": f"{day.isoformat()} 是{reason}，按工作日运行的任务不发送", "code": "day_off"}
+            if assumed:
+                detail["calendar"] = f"{day.year} 年放假安排未载入，按周一至周五推算"
             with db.sessions() as session:
                 _finish(session, spec.name, occurrence, "skipped", clock.now(), detail, run_no)
                 session.commit()
@@ -244,6 +250,8 @@ def execute(
             counts: dict[str, Any] = {"messages": replies.written}
             if replies.duplicates:
                 counts["already_sent"] = replies.duplicates
+            if assumed:
+                counts["calendar"] = f"{day.year} 年放假安排未载入，按周一至周五推算"
             # the run log is JSON: a Decimal or a date in a summary must not fail the run after its work
             detail = json.loads(json.dumps({**summary, **counts}, default=str))
             uow.flush()
@@ -263,27 +271,26 @@ def execute(
     return RunOutcome(spec.name, occurrence, "done", detail, run_no)
 
 
-def _calendar_missing(
-    db: Database, clock: Clock, spec: JobSpec, occurrence: datetime, exc: CalendarDataMissing, run_no: int = 0
-) -> RunOutcome:
-    """Fail loudly: record the run as failed, log an error, and tell the admins once a day."""
-    log.error("scheduled job %s @ %s: %s", spec.name, occurrence.isoformat(), exc.message)
-    detail: dict[str, Any] = {"error": exc.message, "code": "calendar_missing", "year": exc.year}
-    day = to_local(occurrence).date()
-    with UnitOfWork(db, clock, actor_label="scheduler", cause=f"calendar-missing:{exc.year}") as uow:
-        replies = Replies(uow.session, clock, uow.cause or "calendar-missing")
+def _warn_admins_calendar(db: Database, clock: Clock, day: date) -> None:
+    """A workday job runs on the Monday–Friday fallback: tell every admin, once a day per year.
+
+    Logged as an error too. The job itself still runs: reminders on an approximate calendar are
+    better than none, and the warning says exactly what is approximate and how to fix it.
+    """
+    message = missing_year_warning(day.year)
+    log.error("work calendar: %s", message)
+    with UnitOfWork(db, clock, actor_label="scheduler", cause=f"calendar-assumed:{day.year}") as uow:
+        replies = Replies(uow.session, clock, uow.cause or "calendar-assumed")
         admins = uow.session.scalars(select(User).where(User.role == Role.ADMIN, User.active.is_(True)))
         for admin in admins:
             target = user_target(admin)
             if target is not None:
                 replies.text(
                     target,
-                    f"【管理员提醒】{exc.message}",
-                    key=f"calendar-missing:{exc.year}:{day.isoformat()}:{admin.id}",
+                    f"【管理员提醒】{message}",
+                    key=f"calendar-assumed:{day.year}:{day.isoformat()}:{admin.id}",
                 )
-        _finish(uow.session, spec.name, occurrence, "failed", clock.now(), detail, run_no)
         uow.commit()
-    return RunOutcome(spec.name, occurrence, "failed", detail, run_no)
 
 
 # -------------------------------------------------------------- the log
