@@ -165,7 +165,7 @@ def org_sync(platform: str = typer.Argument(..., help="wecom or dingtalk")) -> N
             assert rt.dingtalk_client is not None
             departments, members = dingtalk_contacts.fetch_org(rt.dingtalk_client)
         with UnitOfWork(rt.db, rt.clock, actor_label="org-sync", cause=f"org-sync:{platform}") as uow:
-            result = sync_members(uow, platform, departments, members)
+            result = sync_members(uow, platform, departments, members, team_level=settings.org_team_level)
             uow.commit()
     finally:
         rt.close()
@@ -177,6 +177,20 @@ def org_sync(platform: str = typer.Argument(..., help="wecom or dingtalk")) -> N
         typer.echo(f"  + {name}")
     for name in result.updated:
         typer.echo(f"  ~ {name}")
+    for name in result.teams_created:
+        typer.echo(f"  + 团队 team {name}（设置群聊 / set its chat: salesbot org team-chat {name} CHAT_ID）")
+
+
+@org_app.command("team-chat")
+def org_team_chat(
+    team: str = typer.Argument(..., help="Team name, e.g. 华东销售部"),
+    chat_id: str = typer.Argument(..., help="WeCom appchat chatid or DingTalk openConversationId (cid…)"),
+    platform: str | None = typer.Option(None, help="wecom or dingtalk (default: dingtalk for cid…, else wecom)"),
+) -> None:
+    """Bind a team's group chat: the Monday leaderboard is posted there."""
+    from bot.orgchat import bind_chat
+
+    bind_chat(_settings(), team, chat_id, platform)
 
 
 outbox_app = typer.Typer(help="Outgoing messages.", no_args_is_help=True)

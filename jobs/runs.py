@@ -243,9 +243,10 @@ def execute(
                 session.commit()
             return RunOutcome(spec.name, occurrence, "skipped", detail, run_no)
     try:
+        prepared = spec.prepare(db, occurrence, dict(options or {})) if spec.prepare is not None else None
         with UnitOfWork(db, clock, actor_label="scheduler", cause=cause) as uow:
             replies = _CountingReplies(uow.session, clock, cause)
-            ctx = JobContext(uow, replies, occurrence, dict(options or {}))
+            ctx = JobContext(uow, replies, occurrence, dict(options or {}), prepared)
             summary = spec.run(ctx) or {}
             counts: dict[str, Any] = {"messages": replies.written}
             if replies.duplicates:
