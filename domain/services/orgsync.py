@@ -63,10 +63,19 @@ def _chain(dept_id: int | None, depts: dict[int, PlatformDepartment]) -> list[in
     return chain[::-1]
 
 
+def _levels(dept_id: int | None, depts: dict[int, PlatformDepartment]) -> list[int | None]:
+    """The chain root first, with None for a parent the app cannot see (e.g. the company's root
+    department, id 1 on both platforms, outside the app's visible range): levels stay absolute."""
+    chain: list[int | None] = list(_chain(dept_id, depts))
+    if chain and depts[chain[0]].parent_id is not None:  # type: ignore[index]
+        chain.insert(0, None)
+    return chain
+
+
 def team_department(member: PlatformMember, depts: dict[int, PlatformDepartment], level: int) -> int | None:
     """The level-``level`` department above (or at) the member's main department; None above that level."""
     main = member.main_department or (member.departments[0] if member.departments else None)
-    chain = _chain(main, depts)
+    chain = _levels(main, depts)
     return chain[level - 1] if level >= 1 and len(chain) >= level else None
 
 
@@ -75,7 +84,7 @@ def sync_teams(
 ) -> tuple[dict[int, Team], list[str]]:
     """A team for every department at ``level`` (found by name, else created, audited): by department id."""
     depts = {d.id: d for d in departments}
-    wanted = {d.id: d.name.strip() for d in departments if len(_chain(d.id, depts)) == level and d.name.strip()}
+    wanted = {d.id: d.name.strip() for d in departments if len(_levels(d.id, depts)) == level and d.name.strip()}
     existing = {t.name: t for t in uow.session.scalars(select(Team).where(Team.name.in_(set(wanted.values()))))}
     created: list[str] = []
     out: dict[int, Team] = {}
