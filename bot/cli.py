@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from bot.cli_approvals import approvals_app
+from bot.cli_audit import audit_command
 from bot.cli_calendar import calendar_app
 from bot.cli_dingtalk import dingtalk_app
 from bot.cli_import import import_app
@@ -31,6 +32,7 @@ app.add_typer(quote_app, name="quote", help="Quote photos: OCR extraction (needs
 app.add_typer(import_app, name="import", help="Import customers, contacts, opportunities from .xlsx / .csv.")
 app.add_typer(jobs_app, name="jobs")
 app.command("scheduler")(scheduler_command)
+app.command("audit")(audit_command)
 app.add_typer(org_app, name="org")
 app.add_typer(report_app, name="report")
 app.add_typer(webhooks_app, name="webhooks")
@@ -239,6 +241,7 @@ class ExportKind(StrEnum):
     quotes = "quotes"
     contracts = "contracts"
     approvals = "approvals"
+    audit = "audit"
 
 
 class ExportFormat(StrEnum):
