@@ -168,8 +168,9 @@ def _render(
         return int(round(v * scale))
 
     n = max(len(rows), 1)
-    row = max(ROW, min(MIN_HEIGHT - HEAD - FOOT, 160 * n) / n)  # a small team spreads out: still portrait
-    width, height = px(WIDTH), px(HEAD + row * n + FOOT)
+    row = max(ROW, min(MIN_HEIGHT - HEAD - FOOT, 160 * n) / n)  # a small team spreads out a little
+    # and is still portrait: a phone shows a tall picture larger than a banner (the rest stays white)
+    width, height = px(WIDTH), px(max(HEAD + row * n + FOOT, MIN_HEIGHT))
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     margin = px(30)

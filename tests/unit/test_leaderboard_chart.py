@@ -93,6 +93,11 @@ def test_a_character_the_font_lacks_is_refused() -> None:
         render_leaderboard(board)
 
 
+def test_a_small_team_is_portrait_too() -> None:
+    chart = render_leaderboard(Leaderboard(1, "华东销售一部", W47, SAMPLE.standings[:2]))
+    assert chart.height >= chart.width * 4 / 3
+
+
 def test_type_is_large_enough_to_read_in_a_chat_bubble() -> None:
     image = Image.open(io.BytesIO(render_leaderboard(SAMPLE).png)).convert("L")
     width, _ = image.size
