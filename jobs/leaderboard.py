@@ -140,7 +140,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
         for target in post.chats:
             where = (target.platform, target.kind, target.address)
             queued += ctx.replies.markdown(target, post.markdown, key=key("team", post.team_id, *where, "md"))
-            if post.png is not None:
+            # DingTalk custom robots (webhooks) take no uploaded picture: the chart would only fail there
+            if post.png is not None and not (target.platform == "dingtalk" and target.kind == "webhook"):
                 queued += ctx.replies.image(target, post.png, filename, key=key("team", post.team_id, *where, "png"))
         for manager_id, user in post.managers:
             queued += ctx.replies.markdown(user, post.markdown, key=key("manager", manager_id, post.team_id, "md"))

@@ -96,3 +96,19 @@ def test_the_digest_goes_to_a_manager_once_a_day_whatever_the_run_time(history: 
     again = execute(db, clock, all_jobs()["digest"], clock.now().astimezone(UTC), rerun=True)
     assert again.detail["messages"] == 0
     assert len(outbox(db, "LiNa")) == 1
+
+
+def test_a_dingtalk_robot_webhook_gets_the_text_but_no_picture_it_cannot_take(history: History, db: Database) -> None:
+    from sqlalchemy import update
+
+    from domain.models import Team
+
+    hook = "https://oapi.dingtalk.com/robot/send?access_token=abc"
+    with db.sessions() as s:
+        s.execute(update(Team).where(Team.name == "华东销售一部").values(dingtalk_conversation_id=None, dingtalk_webhook_url=hook))
+        s.commit()
+    clock = FixedClock(sh(2026, 12, 14, 9, 0))
+    [run] = scheduler_at(db, clock, "leaderboard").tick("leaderboard")
+    assert run.status == "done"
+    assert [m.msg_type for m in outbox(db, hook)] == ["markdown"]  # custom robots take no uploaded image
+    assert sorted(m.msg_type for m in outbox(db, EAST_CHAT)) == ["image", "markdown"]
