@@ -12,6 +12,8 @@ from pathlib import Path
 import typer
 
 from bot.cli_approvals import approvals_app
+from bot.cli_audit import audit_command
+from bot.cli_calendar import calendar_app
 from bot.cli_dingtalk import dingtalk_app
 from bot.cli_import import import_app
 from bot.cli_jobs import jobs_app, scheduler_command
@@ -25,10 +27,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 org_app = typer.Typer(help="Org chart: teams, users, roles, managers.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(approvals_app, name="approvals")
+app.add_typer(calendar_app, name="calendar")
 app.add_typer(quote_app, name="quote", help="Quote photos: OCR extraction (needs the ocr extra).")
 app.add_typer(import_app, name="import", help="Import customers, contacts, opportunities from .xlsx / .csv.")
 app.add_typer(jobs_app, name="jobs")
 app.command("scheduler")(scheduler_command)
+app.command("audit")(audit_command)
 app.add_typer(org_app, name="org")
 app.add_typer(report_app, name="report")
 app.add_typer(webhooks_app, name="webhooks")
@@ -163,7 +167,7 @@ def org_sync(platform: str = typer.Argument(..., help="wecom or dingtalk")) -> N
             assert rt.dingtalk_client is not None
             departments, members = dingtalk_contacts.fetch_org(rt.dingtalk_client)
         with UnitOfWork(rt.db, rt.clock, actor_label="org-sync", cause=f"org-sync:{platform}") as uow:
-            result = sync_members(uow, platform, departments, members)
+            result = sync_members(uow, platform, departments, members, team_level=settings.org_team_level)
             uow.commit()
     finally:
         rt.close()
@@ -175,6 +179,20 @@ def org_sync(platform: str = typer.Argument(..., help="wecom or dingtalk")) -> N
         typer.echo(f"  + {name}")
     for name in result.updated:
         typer.echo(f"  ~ {name}")
+    for name in result.teams_created:
+        typer.echo(f"  + 团队 team {name}（设置群聊 / set its chat: salesbot org team-chat {name} CHAT_ID）")
+
+
+@org_app.command("team-chat")
+def org_team_chat(
+    team: str = typer.Argument(..., help="Team name, e.g. 华东销售部"),
+    chat_id: str = typer.Argument(..., help="WeCom appchat chatid or DingTalk openConversationId (cid…)"),
+    platform: str | None = typer.Option(None, help="wecom or dingtalk (default: dingtalk for cid…, else wecom)"),
+) -> None:
+    """Bind a team's group chat: the Monday leaderboard is posted there."""
+    from bot.orgchat import bind_chat
+
+    bind_chat(_settings(), team, chat_id, platform)
 
 
 outbox_app = typer.Typer(help="Outgoing messages.", no_args_is_help=True)
@@ -223,6 +241,7 @@ class ExportKind(StrEnum):
     quotes = "quotes"
     contracts = "contracts"
     approvals = "approvals"
+    audit = "audit"
 
 
 class ExportFormat(StrEnum):

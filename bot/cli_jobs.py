@@ -8,8 +8,9 @@ Registered in ``bot.cli`` as ``app.add_typer(jobs_app, name="jobs")`` and
 - ``salesbot jobs list`` shows each job, its schedule and next run;
 - ``salesbot jobs runs`` shows the run log: done, skipped (why), failed (why);
 - ``salesbot jobs run NAME [--at ISO]`` runs one occurrence now, as if at
-  that moment. Running it again sends nothing new (outbox dedupe keys), which
-  is also how a failed run is retried.
+  that moment (now or past, never future). Running it again sends nothing new
+  (outbox dedupe keys; reports are keyed by period and audience), which is also
+  how a failed run is retried. A manual run is its own run-log entry.
 """
 
 from __future__ import annotations
@@ -98,8 +99,8 @@ def scheduler_command() -> None:
 def jobs_list() -> None:
     """Every job: schedule (business time), workdays only or not, next run, last run."""
     from domain.clock import format_local
+    from domain.workcalendar import coverage, loaded_years
     from jobs.runs import list_runs
-    from jobs.workdays import coverage
 
     settings, db, sched = _build()
     try:
@@ -114,9 +115,13 @@ def jobs_list() -> None:
                 f"{name:<20} {_when(sched.cron(name), spec.workdays_only)}"
                 f"  下次 {format_local(upcoming[name])[:16]}  {last_text}  — {spec.description}"
             )
+        warning = sched.check_calendar()  # also reads the loaded years
         first, last_year = coverage()
-        typer.echo(f"节假日数据 / holiday data: {first}–{last_year} (chinesecalendar)")
-        warning = sched.check_calendar()
+        loaded = sorted(loaded_years())
+        typer.echo(
+            f"节假日数据 / holiday data: {first}–{last_year} (chinesecalendar)"
+            + (f"; 已载入 / loaded: {', '.join(map(str, loaded))}" if loaded else "")
+        )
         if warning:
             typer.echo(f"警告 / warning: {warning}", err=True)
     finally:
@@ -146,6 +151,7 @@ def jobs_runs(
                     "job": r.job,
                     "occurrence": format_local(r.occurrence),
                     "status": r.status,
+                    "manual_run": r.run_no,
                     "runner": r.runner,
                     "started_at": format_local(r.started_at),
                     "finished_at": format_local(r.finished_at),
@@ -156,7 +162,8 @@ def jobs_runs(
             why = detail.get("reason") or detail.get("error") or ""
             if r.status == "done":
                 why = ", ".join(f"{k}={v}" for k, v in detail.items())
-            typer.echo(f"{format_local(r.occurrence)[:16]}  {r.job:<20} {r.status:<8} {why}".rstrip())
+            manual = f"手动#{r.run_no}" if r.run_no else "计划"
+            typer.echo(f"{format_local(r.occurrence)[:16]}  {r.job:<20} {manual:<6} {r.status:<8} {why}".rstrip())
     finally:
         db.dispose()
 
@@ -171,8 +178,12 @@ def jobs_run(
         False, "--ignore-calendar", help="Run a workday-only job on a holiday or weekend anyway."
     ),
 ) -> None:
-    """Run one occurrence of a job now. Safe to repeat: a second run sends nothing new."""
-    from domain.clock import SystemClock
+    """Run one occurrence of a job now (a past moment or now; never a future one).
+
+    Safe to repeat: a second run sends nothing new. Each manual run is its own
+    entry in the run log (手动 #n); the scheduler's own run of that moment is untouched.
+    """
+    from domain.clock import SystemClock, format_local
     from jobs.runs import execute
 
     settings, db, sched = _build()
@@ -180,7 +191,17 @@ def jobs_run(
         spec = sched.specs.get(name)
         if spec is None:
             raise typer.BadParameter(f"unknown job {name!r}; known: {', '.join(sorted(sched.specs))}")
-        occurrence = _parse_at(at, settings) or SystemClock().now().replace(microsecond=0)
+        now = SystemClock().now().replace(microsecond=0)
+        occurrence = _parse_at(at, settings) or now
+        if occurrence > now:
+            # A report sent now for a moment still to come would be stale when that moment comes and
+            # would stand in for the real one; the scheduler runs it then (its own run-log entry).
+            typer.echo(
+                f"{format_local(occurrence)[:16]} 还没到：未来的计划时间由调度器按时运行，不能提前手动运行 "
+                f"/ that moment is in the future; the scheduler runs it when it comes.",
+                err=True,
+            )
+            raise typer.Exit(2)
         outcome = execute(
             db, SystemClock(), spec, occurrence, sched.options, rerun=True, ignore_calendar=ignore_calendar
         )

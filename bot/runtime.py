@@ -91,6 +91,11 @@ class Runtime:
             )
         # ERP webhooks: endpoints live in the database (`salesbot webhooks add`); none, nothing queued.
         rt.channels["erp"] = ErpWebhookChannel()
+        # Holiday schedules loaded with `salesbot calendar load` reach this process within a minute.
+        from domain import workcalendar
+        from domain.services.workcalendar_data import reader
+
+        workcalendar.use_source(reader(rt.db))
         return rt
 
     def wecom_crypto(self) -> WeComCrypto | None:

@@ -28,10 +28,11 @@ from zoneinfo import ZoneInfo
 
 from domain.clock import Clock, SystemClock, local_today
 from domain.db import Database, make_engine
+from domain.workcalendar import missing_year_warning
 from jobs import schedule
 from jobs.base import JobSpec
 from jobs.runs import RunOutcome, abandoned_runs, execute, last_occurrence, record_skip, runner_id
-from jobs.workdays import CalendarDataMissing, coverage, is_workday
+from jobs.workdays import is_workday, year_source
 
 log = logging.getLogger("salesbot.scheduler")
 
@@ -154,18 +155,17 @@ class JobScheduler:
         return outcomes
 
     def check_calendar(self) -> str | None:
-        """A warning when the holiday data runs out this year or next (None when all is well)."""
+        """A warning while this year (or, in November and December, next year) has no official
+        holiday schedule loaded: workday jobs and deadlines then use the Monday–Friday fallback."""
+        from domain.services.workcalendar_data import refresh
+
+        with self.db.sessions() as session:
+            refresh(session)
         today = local_today(self.clock, self.tz)
-        try:
-            is_workday(today)
-        except CalendarDataMissing as exc:
-            return exc.message
-        _, last = coverage()
-        if today.month == 12 and last < today.year + 1:
-            return (
-                f"chinesecalendar 只有到 {last} 年的节假日数据；{today.year + 1} 年 1 月 1 日起按工作日运行的提醒"
-                f"将失败，请在此之前升级 chinesecalendar（国务院通常在 11 月公布次年安排）。"
-            )
+        years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+        for year in years:
+            if year_source(year) == "assumed":
+                return missing_year_warning(year)
         return None
 
     # ------------------------------------------------------------ running
@@ -228,11 +228,8 @@ class JobScheduler:
             for _ in range(60):
                 if nxt is None or not self.specs[name].workdays_only:
                     break
-                try:
-                    if is_workday(nxt.astimezone(self.tz).date()):
-                        break
-                except CalendarDataMissing:
-                    break  # it will fail loudly then; show when
+                if is_workday(nxt.astimezone(self.tz).date()):
+                    break
                 nxt = schedule.next_occurrence(self.cron(name), nxt, self.tz)
             out[name] = nxt
         return out

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     scheduler: Literal["auto", "on", "off"] = "auto"
     scheduler_grace_s: int = Field(default=6 * 3600, ge=0)  # catch up missed runs up to this late
     job_times: dict[str, str] = Field(default_factory=dict)  # {"followups": "08:45"} (business time)
+    # `salesbot org sync`: departments at this level become teams (1 = the company, 2 = 华东销售部 under it)
+    org_team_level: int = Field(default=2, ge=1, le=10)
     followup_overdue_days: int = Field(default=30, gt=0)  # older overdue follow-ups stop nagging
     stale_remind_days: int = Field(default=7, gt=0)  # open opportunity untouched → owner
     stale_escalate_days: int = Field(default=14, gt=0)  # … → owner and manager

@@ -430,21 +430,41 @@ class WebhookEndpoint(Base):
 class ScheduledRun(Base):
     """One occurrence of a scheduled job (e.g. leaderboard @ Monday 09:00).
 
-    The unique (job, occurrence) is the cross-process lock: whichever
+    The unique (job, occurrence, run_no 0) is the cross-process lock: whichever
     scheduler inserts the row runs the occurrence; everyone else skips it.
+    Manual runs (``salesbot jobs run``) are rows of their own (run_no 1, 2, …),
+    so they never take, hide or overwrite the scheduled occurrence's row.
     """
 
     __tablename__ = "scheduled_runs"
-    __table_args__ = (UniqueConstraint("job", "occurrence"),)
+    __table_args__ = (UniqueConstraint("job", "occurrence", "run_no", name="uq_scheduled_runs_run"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(64))
     occurrence: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="running")  # running/done/skipped/failed
+    run_no: Mapped[int] = mapped_column(default=0, server_default="0")  # 0 = the scheduler's; 1, 2, … manual
     runner: Mapped[str | None] = mapped_column(String(100))  # host:pid that took it
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class WorkCalendarDay(Base):
+    """A day of an official holiday schedule entered as data (``salesbot calendar load``).
+
+    Only the exceptions are stored: holidays (``workday`` false, with the
+    holiday's name) and make-up workdays (``workday`` true). A year counts as
+    loaded when it has at least one row; its other days follow Monday–Friday.
+    """
+
+    __tablename__ = "work_calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(200))  # the file (and its title) the day came from
+    loaded_at: Mapped[datetime]
 
 
 # ------------------------------------------------------------------- audit

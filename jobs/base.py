@@ -27,6 +27,7 @@ class JobContext:
     replies: Replies
     occurrence: datetime  # aware, UTC: the moment this run stands for
     options: dict[str, Any] = field(default_factory=dict)  # thresholds from settings
+    prepared: Any = None  # what the spec's ``prepare`` made before the transaction (e.g. rendered charts)
 
     @property
     def cause(self) -> str:
@@ -38,6 +39,9 @@ class JobContext:
 
 
 JobFn = Callable[[JobContext], dict[str, Any]]
+# Slow work that must not hold the run's transaction open (drawing charts): it reads what it
+# needs through its own short sessions and returns what ``run`` then finds in ``ctx.prepared``.
+PrepareFn = Callable[[Any, datetime, dict[str, Any]], Any]  # (Database, occurrence, options) → prepared
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class JobSpec:
     cron: dict[str, Any]
     workdays_only: bool = False  # skip China's statutory holidays, honour make-up workdays
     description: str = ""
+    prepare: PrepareFn | None = None  # runs after the occurrence is claimed, outside its transaction
 
 
 REGISTRY: dict[str, JobSpec] = {}

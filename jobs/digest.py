@@ -43,6 +43,7 @@ from domain.rules import OPEN_STAGES
 from domain.services.reports import day_start
 from handlers.replies import user_target
 from jobs.base import JobContext, JobSpec, register
+from jobs.periods import report_key
 from jobs.text import compose, md, yuan
 from jobs.workdays import days_ago, previous_workday
 
@@ -238,6 +239,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         {u.id: u for u in session.scalars(select(User).where(User.id.in_(list(digests))))} if digests else {}
     )
     told = quiet = 0
+    day = to_local(ctx.occurrence).date().isoformat()
     for manager_id, d in sorted(digests.items()):
         if d.empty:
             quiet += 1
@@ -247,7 +249,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
         if target is None:
             continue
         text = message(manager.name, manager.team.name if manager.team else None, d, stalled_days)
-        ctx.replies.text(target, text, key=ctx.key("manager", manager_id))
+        # one digest per business day and manager, however often or late the job runs that day
+        ctx.replies.text(target, text, key=report_key("digest", day, "manager", manager_id))
         told += 1
     first, last = period(ctx.occurrence)
     return {"managers": told, "quiet": quiet, "from": first.isoformat(), "to": last.isoformat()}

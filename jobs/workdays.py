@@ -1,47 +1,39 @@
-"""China's working calendar: statutory holidays and make-up workdays (调休).
+"""China's working calendar as the scheduler asks it: is a day a workday, and why not.
 
-Workday-only reminders must not go out on 国庆节 and must go out on the
-Saturday that the State Council turned into a workday. Those dates are
-published once a year, so they come from the ``chinesecalendar`` package
-(import ``chinese_calendar``), never from a weekday rule. For a year the
-installed package does not know, every question raises
-``CalendarDataMissing``: a workday job then fails loudly (its run is recorded
-as failed and admins are told) instead of guessing with Monday-to-Friday.
+The calendar itself is ``domain/workcalendar.py`` (loaded schedules, then the
+``chinesecalendar`` package, then the Monday–Friday fallback for a year nobody
+entered yet); approval deadlines count working hours on the same data, so a
+deadline and the reminders about it agree. A job that runs on an *assumed* day
+records that on its run and admins are told (``jobs/runs.py``).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import chinese_calendar
-
 from domain.clock import to_local
 from domain.services.reports import day_start
-from domain.workcalendar import CalendarDataMissing, coverage, is_workday
-
-HOLIDAY_LABELS = {
-    "New Year's Day": "元旦",
-    "Spring Festival": "春节",
-    "Tomb-sweeping Day": "清明节",
-    "Labour Day": "劳动节",
-    "Dragon Boat Festival": "端午节",
-    "National Day": "国庆节",
-    "Mid-autumn Festival": "中秋节",
-    "Anti-Fascist 70th Day": "抗战胜利纪念日",
-}
-
+from domain.workcalendar import CalendarDataMissing, coverage, holiday_name, is_workday, year_source
 
 # The calendar itself lives in the domain (approval deadlines count working hours too).
-__all__ = ["CalendarDataMissing", "coverage", "days_ago", "day_off_reason", "is_workday", "previous_workday"]
+__all__ = [
+    "CalendarDataMissing",
+    "coverage",
+    "days_ago",
+    "day_off_reason",
+    "is_workday",
+    "previous_workday",
+    "year_source",
+]
 
 
 def day_off_reason(day: date) -> str | None:
     """Why ``day`` is not a workday, in Chinese (None for a workday)."""
     if is_workday(day):
         return None
-    _, name = chinese_calendar.get_holiday_detail(day)
+    name = holiday_name(day)
     if name:
-        return f"法定节假日（{HOLIDAY_LABELS.get(name, name)}）"
+        return f"法定节假日（{name}）"
     return "周末"
 
 

@@ -218,8 +218,11 @@ class DingTalkMemberSide:
         def fake_media(photo_id: str) -> Response:
             with side._lock:
                 found = side._photos.get(photo_id)
-            if found is None:
-                return Response(status_code=404)
+            if found is None:  # a picture the app sent (sampleImageMsg with an uploaded media_id)
+                uploaded = side.fake.media(photo_id)
+                if uploaded is None:
+                    return Response(status_code=404)
+                return Response(uploaded.data, media_type=uploaded.content_type)
             return Response(found[0], media_type=found[1])
 
         return router

@@ -174,10 +174,14 @@ def customer_detail(view: PageView, customer_id: int) -> Page:
         view.deny("这个客户不是你（或你的团队）负责的。")
     data = views.customer_360(view.uow, customer)
     visible_quotes = {q.id for q in data.quotes if views.can_see_quote(view.uow, view.viewer, q)}
+    # who changed what about this customer and its visits, deals, quotes, contracts (the page's own scope)
+    from domain.services.audit_trail import customer_entities, trail
+
+    history = trail(view.uow.session, entities=customer_entities(view.uow.session, customer.id), limit=30)
     return Page(
         "customer.html",
         customer.name,
-        {"c": data, "customer": customer, "quote_links": visible_quotes, "now": view.now},
+        {"c": data, "customer": customer, "quote_links": visible_quotes, "now": view.now, "history": history[::-1]},
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.approval_rules import RuleSet, StepSpec, default_ruleset, parse_rules, version_of
-from domain.clock import local_today, to_local
+from domain.clock import format_local, local_today, to_local
 from domain.errors import DomainError, NotFound, ValidationFailed
 from domain.models import (
     ApprovalFlow,
@@ -33,6 +33,7 @@ from domain.models import (
     User,
 )
 from domain.rules import can_transition
+from domain.services.customers import touch_customer
 from domain.services.deals import contract_opportunity
 from domain.services.opportunities import change_stage, update_opportunity
 from domain.snapshot import snapshot
@@ -270,6 +271,7 @@ def _new_round(
     uow.session.add(flow)
     _start(flow.steps[0], now, ruleset)
     uow.flush()
+    touch_customer(uow, contract.customer)  # a contract (re)submitted is contact with the customer: wakes a dormant one
     uow.audit(
         "approval.start",
         "approval_flow",
@@ -462,6 +464,7 @@ def decide(
 
 def _finish(uow: UnitOfWork, flow: ApprovalFlow, status: str, now: datetime) -> None:
     contract = flow.contract
+    touch_customer(uow, contract.customer)  # the decision reaches the customer: it counts as contact
     before = snapshot(contract, CONTRACT_FIELDS)
     flow.status = status
     flow.decided_at = now
@@ -499,12 +502,12 @@ def contract_event(contract: Contract) -> dict[str, Any]:
         "currency": "CNY",
         "quote_number": contract.quote.number if contract.quote else None,
         "submitter": contract.submitter.name,
-        "approved_at": contract.decided_at.isoformat() if contract.decided_at else None,
+        "approved_at": format_local(contract.decided_at) if contract.decided_at else None,  # business time
         "approvals": [
             {
                 "step": s.label,
                 "approver": s.decided_by.name if s.decided_by else None,
-                "decided_at": s.decided_at.isoformat() if s.decided_at else None,
+                "decided_at": format_local(s.decided_at) if s.decided_at else None,
             }
             for s in (flow.steps if flow else [])
         ],

@@ -231,6 +231,7 @@ def _approvals(s: Session) -> Export:
         ("step", "步骤"),
         ("assignee", "审批人"),
         ("status", "状态"),
+        ("decided_by", "处理人"),  # who actually decided: a delegate, or the manager after escalation
         ("decided_at", "处理时间"),
         ("comment", "意见"),
     ]
@@ -246,11 +247,19 @@ def _approvals(s: Session) -> Export:
                     "step": st.label,
                     "assignee": users.get(st.assignee_id or 0, ""),
                     "status": st.status,
+                    "decided_by": users.get(st.decided_by_id or 0, ""),
                     "decided_at": jsonable(st.decided_at) or "",
                     "comment": st.comment or "",
                 }
 
     return Export(cols, rows())
+
+
+def _audit(session: Session) -> Export:
+    from domain.services.audit_trail import export_rows
+
+    result: Export = export_rows(session)
+    return result
 
 
 EXPORTS: dict[str, Callable[[Session], Export]] = {
@@ -261,6 +270,7 @@ EXPORTS: dict[str, Callable[[Session], Export]] = {
     "quotes": _quotes,
     "contracts": _contracts,
     "approvals": _approvals,
+    "audit": _audit,  # domain/services/audit_trail.py
 }
 
 

@@ -1,9 +1,16 @@
 """Pulling the org chart from a platform's contacts (WeCom departments and members).
 
 The org file stays authoritative: for users it manages, sync never changes
-role or manager, only fills in names and the active flag. Users only the
+role, manager or team, only fills in names and the active flag. Users only the
 platform knows are created as reps (department leaders as managers), with
 managers taken from ``direct_leader`` or else their department's leader.
+
+Teams come from departments: with ``team_level`` N (``SALESBOT_ORG_TEAM_LEVEL``,
+default 2 — the company is level 1, 华东销售部 under it level 2), every department
+at level N becomes a team of the same name, and a platform user belongs to the
+team of their main department's level-N ancestor (people above that level, e.g.
+the CEO, have none). A team's group chat is set once, by the org file or
+``salesbot org team-chat 华东销售部 CHAT_ID``; sync never touches it.
 """
 
 from __future__ import annotations
@@ -12,11 +19,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from domain.models import Role, User
+from domain.models import Role, Team, User
 from domain.snapshot import snapshot
 from domain.uow import UnitOfWork
 
-SYNC_FIELDS = ("name", "role", "manager_id", "active", "wecom_userid", "dingtalk_userid")
+SYNC_FIELDS = ("name", "role", "manager_id", "team_id", "active", "wecom_userid", "dingtalk_userid")
+DEFAULT_TEAM_LEVEL = 2
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,54 @@ class SyncResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
+    teams_created: list[str] = field(default_factory=list)
+
+
+def _chain(dept_id: int | None, depts: dict[int, PlatformDepartment]) -> list[int]:
+    """The department and its ancestors, root first (a cycle or an unknown parent ends it)."""
+    chain: list[int] = []
+    while dept_id is not None and dept_id in depts and dept_id not in chain:
+        chain.append(dept_id)
+        dept_id = depts[dept_id].parent_id
+    return chain[::-1]
+
+
+def _levels(dept_id: int | None, depts: dict[int, PlatformDepartment]) -> list[int | None]:
+    """The chain root first, with None for a parent the app cannot see (e.g. the company's root
+    department, id 1 on both platforms, outside the app's visible range): levels stay absolute."""
+    chain: list[int | None] = list(_chain(dept_id, depts))
+    if chain and depts[chain[0]].parent_id is not None:  # type: ignore[index]
+        chain.insert(0, None)
+    return chain
+
+
+def team_department(member: PlatformMember, depts: dict[int, PlatformDepartment], level: int) -> int | None:
+    """The level-``level`` department above (or at) the member's main department; None above that level."""
+    main = member.main_department or (member.departments[0] if member.departments else None)
+    chain = _levels(main, depts)
+    return chain[level - 1] if level >= 1 and len(chain) >= level else None
+
+
+def sync_teams(
+    uow: UnitOfWork, departments: list[PlatformDepartment], level: int
+) -> tuple[dict[int, Team], list[str]]:
+    """A team for every department at ``level`` (found by name, else created, audited): by department id."""
+    depts = {d.id: d for d in departments}
+    wanted = {d.id: d.name.strip() for d in departments if len(_levels(d.id, depts)) == level and d.name.strip()}
+    existing = {t.name: t for t in uow.session.scalars(select(Team).where(Team.name.in_(set(wanted.values()))))}
+    created: list[str] = []
+    out: dict[int, Team] = {}
+    for dept_id, name in sorted(wanted.items()):
+        team = existing.get(name)
+        if team is None:
+            team = Team(name=name[:100])
+            uow.session.add(team)
+            uow.flush()
+            uow.audit("team.create", "team", team.id, None, {"name": team.name, "department": dept_id})
+            existing[name] = team
+            created.append(name)
+        out[dept_id] = team
+    return out, created
 
 
 def _manager_of(member: PlatformMember, depts: dict[int, PlatformDepartment]) -> str | None:
@@ -60,15 +116,20 @@ def _manager_of(member: PlatformMember, depts: dict[int, PlatformDepartment]) ->
 
 
 def sync_members(
-    uow: UnitOfWork, platform: str, departments: list[PlatformDepartment], members: list[PlatformMember]
+    uow: UnitOfWork,
+    platform: str,
+    departments: list[PlatformDepartment],
+    members: list[PlatformMember],
+    team_level: int = DEFAULT_TEAM_LEVEL,
 ) -> SyncResult:
     column = "wecom_userid" if platform == "wecom" else "dingtalk_userid"
     s = uow.session
     depts = {d.id: d for d in departments}
+    teams, teams_created = sync_teams(uow, departments, team_level)
     leaders = {u for d in departments for u in d.leaders}
     by_pid: dict[str, User] = {getattr(u, column): u for u in s.scalars(select(User)) if getattr(u, column)}
     keys = set(s.scalars(select(User.key)))
-    result = SyncResult()
+    result = SyncResult(teams_created=teams_created)
     before: dict[str, dict[str, object] | None] = {}
 
     for m in members:
@@ -93,6 +154,9 @@ def sync_members(
         manager_pid = _manager_of(m, depts)
         manager = by_pid.get(manager_pid) if manager_pid else None
         user.manager_id = manager.id if manager is not None and manager.id != user.id else None
+        team_dept = team_department(m, depts, team_level)
+        if team_dept is not None or m.main_department is not None or m.departments:
+            user.team_id = teams[team_dept].id if team_dept in teams else None
     uow.flush()
     for m in members:
         user = by_pid[m.userid]
@@ -123,3 +187,24 @@ def deactivate_platform_user(uow: UnitOfWork, platform: str, userid: str) -> Use
     uow.flush()
     uow.audit("user.deactivate", "user", user.id, before, snapshot(user, SYNC_FIELDS))
     return user
+
+
+def bind_team_chat(uow: UnitOfWork, team_name: str, platform: str, chat_id: str) -> Team:
+    """Set the group chat the team's Monday leaderboard goes to (``salesbot org team-chat``), audited."""
+    from domain.errors import NotFound, ValidationFailed
+
+    if platform not in ("wecom", "dingtalk"):
+        raise ValidationFailed(f"平台只能是 wecom 或 dingtalk，不是「{platform}」")
+    chat_id = chat_id.strip()
+    if not chat_id or len(chat_id) > 128:
+        raise ValidationFailed("群聊 ID 不能为空，且不超过 128 个字符")
+    team = uow.session.scalar(select(Team).where(Team.name == team_name.strip()))
+    if team is None:
+        names = "、".join(uow.session.scalars(select(Team.name).order_by(Team.name))) or "（还没有团队）"
+        raise NotFound(f"没有名为「{team_name}」的团队。现有团队：{names}")
+    column = "wecom_chat_id" if platform == "wecom" else "dingtalk_conversation_id"
+    before = {column: getattr(team, column)}
+    setattr(team, column, chat_id)
+    uow.flush()
+    uow.audit("team.chat", "team", team.id, before, {column: chat_id})
+    return team

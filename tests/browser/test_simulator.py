@@ -278,3 +278,12 @@ def test_jump_the_clock_to_monday_and_the_leaderboard_arrives(sim: Simulator) ->
     expect(group.locator("[data-msgtype=image] img")).to_have_js_property("complete", True, timeout=30_000)
     expect(page.locator("#chat")).to_contain_text("周排行榜")  # managers get it in their own chat too
     sim.shot(page, "16-monday-leaderboard")
+    chart = group.locator("[data-msgtype=image] img").first
+    assert chart.evaluate("img => img.naturalHeight > img.naturalWidth")  # a portrait picture for a phone
+    chart.click()  # opens full size, as the chat apps do
+    viewer = page.locator("[data-testid=image-viewer] img")
+    expect(viewer).to_be_visible()
+    assert viewer.evaluate("img => img.getBoundingClientRect().width") > 300
+    sim.shot(page, "16b-monday-chart-full-size")
+    page.locator("[data-testid=image-viewer]").click()
+    expect(page.locator("[data-testid=image-viewer]")).to_have_count(0)

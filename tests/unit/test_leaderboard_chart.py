@@ -1,4 +1,5 @@
-"""The leaderboard picture: a real PNG, small enough for WeCom, with the bars and the Chinese text drawn.
+"""The leaderboard picture: a real portrait PNG for a phone, small enough for WeCom, with the bars and
+the Chinese text drawn large.
 
 The rendered file is kept at ``<tmp>/leaderboard.png`` (printed with ``-s``) so a
 person can look at it.
@@ -54,14 +55,14 @@ def test_chart_is_a_small_png_with_bars_and_text(tmp_path: Path) -> None:
     image.verify()
     image = Image.open(io.BytesIO(chart.png)).convert("RGB")
     assert image.size == (chart.width, chart.height)
-    assert 600 <= image.width <= 1200 and 250 <= image.height <= 1200
+    assert image.width == 750 and image.height >= image.width * 4 / 3  # portrait, a phone's width
 
     colours = image.getcolors(maxcolors=1 << 20)
     assert colours is not None
     counts = {rgb: n for n, rgb in colours}
     white = counts.get((255, 255, 255), 0)
     assert white < image.width * image.height * 0.95  # not a blank page
-    assert len(counts) > 50  # anti-aliased text, not a flat placeholder
+    assert len(counts) > 20  # anti-aliased text, not a flat placeholder
     # the top three in their own colours, the rep with no record in grey, last week's ghost bars
     for colour in (*charts.TOP_COLOURS.values(), charts.OTHER_COLOUR, charts.PREVIOUS_COLOUR):
         assert counts.get(_hex(colour), 0) > 100, colour
@@ -90,3 +91,27 @@ def test_a_character_the_font_lacks_is_refused() -> None:
     board = Leaderboard(1, "华东销售一部", W47, [Standing(1, "王𠀀", 1, week(1), week())])
     with pytest.raises(MissingGlyphs, match="𠀀"):
         render_leaderboard(board)
+
+
+def test_a_small_team_is_portrait_too() -> None:
+    chart = render_leaderboard(Leaderboard(1, "华东销售一部", W47, SAMPLE.standings[:2]))
+    assert chart.height >= chart.width * 4 / 3
+
+
+def test_type_is_large_enough_to_read_in_a_chat_bubble() -> None:
+    image = Image.open(io.BytesIO(render_leaderboard(SAMPLE).png)).convert("L")
+    width, _ = image.size
+    # the first rep's name: the rows of its line that hold dark ink, left part of the picture
+    first_row = image.crop((0, charts.HEAD, width // 2, charts.HEAD + charts.ROW // 2))
+    inked = [y for y in range(first_row.height) if first_row.crop((0, y, first_row.width, y + 1)).getextrema()[0] < 100]
+    assert inked and inked[-1] - inked[0] >= 24  # ≈ 34 px type: still ≈ 11 px in a 240 px wide bubble
+
+
+def test_many_boards_are_drawn_in_worker_processes_the_same_as_here() -> None:
+    boards = [
+        Leaderboard(t, f"测试团队{t}", W47, [Standing(t * 10 + i, f"销售{t}{i}", i, week(i, 10_000 * i, 1, 1), week()) for i in range(1, 4)])
+        for t in range(charts.PARALLEL_FROM)
+    ]
+    here = charts.render_many(boards, workers=1)
+    there = charts.render_many(boards, workers=2)
+    assert here == there and all(isinstance(p, bytes) and p.startswith(b"\x89PNG") for p in there)

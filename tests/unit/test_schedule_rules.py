@@ -59,11 +59,11 @@ def test_previous_workday_spans_weekends_and_holidays() -> None:
     assert previous_workday(date(2026, 10, 12)) == date(2026, 10, 10)  # Monday → make-up Saturday
 
 
-def test_a_year_without_data_raises_instead_of_guessing() -> None:
+def test_a_year_without_data_raises_when_asked_strictly() -> None:
     first, last = coverage()
     with pytest.raises(CalendarDataMissing) as info:
-        is_workday(date(last + 1, 1, 4))
-    assert f"没有 {last + 1} 年" in info.value.message
+        is_workday(date(last + 1, 1, 4), strict=True)
+    assert f"{last + 1} 年的放假调休安排还没有载入" in info.value.message
 
 
 def test_days_ago_counts_calendar_days_in_business_time() -> None:

@@ -263,10 +263,12 @@ function renderBody(msg) {
   const body = msg.body || {};
   if (state.platform === "dingtalk") {
     if (msg.msgtype === "card") return renderDingCard(msg);
-    if (msg.msgtype === "markdown") return el("div", { class: "bubble md", html: markdown((body.title ? `### ${body.title}\n` : "") + (body.text || "")) });
+    // sampleMarkdown's title is what DingTalk shows in the chat list and notifications, not in the bubble
+    if (msg.msgtype === "markdown") return el("div", { class: "bubble md", html: markdown(body.text || "") });
     if (msg.msgtype === "image" && msg.from !== "me") {
-      const photo = body.photoURL || "";
-      return el("div", { class: "bubble" }, /^https?:/.test(photo) ? el("img", { src: photo, alt: "图片" }) : "[图片]");
+      const photo = body.photoURL || "";  // a URL, or the media_id the app uploaded
+      const src = /^https?:/.test(photo) ? photo : `${fake()}/media/${encodeURIComponent(photo)}`;
+      return el("div", { class: "bubble" }, el("img", { src, alt: "图片" }));
     }
     if (msg.msgtype.startsWith("notice:")) return el("div", { class: "bubble", html: linkify(JSON.stringify(body)) });
   }
@@ -560,3 +562,12 @@ async function start() {
 }
 
 start().catch((err) => toast(`模拟器启动失败：${err.message}`, 60000));
+
+// A picture in the chat opens full size on tap (the platforms' image viewer); a tap closes it.
+document.addEventListener("click", (event) => {
+  const img = event.target.closest && event.target.closest(".bubble img");
+  if (!img) return;
+  const viewer = el("div", { class: "image-viewer", "data-testid": "image-viewer" }, el("img", { src: img.src, alt: "图片" }));
+  viewer.addEventListener("click", () => viewer.remove());
+  document.body.append(viewer);
+});

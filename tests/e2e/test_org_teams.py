@@ -1,0 +1,102 @@
+"""A WeCom-only install (no org file) gets its teams from departments (#20 pt 4): `salesbot org sync
+wecom`, `salesbot org team-chat`, and the Monday job telling admins about a team with nowhere to post."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC
+
+from sqlalchemy import select
+
+from bot.fakes.wecom_server import AppConfig, Department, FakeWeCom
+from bot.fakes.wecom_server import User as FakeUser
+from domain.clock import FixedClock
+from domain.db import Database
+from domain.models import OutboxMessage, Role, Team, User
+from domain.uow import UnitOfWork
+from jobs.leaderboard import SPEC as LEADERBOARD
+from jobs.runs import execute
+from tests.e2e.wecom_stack import AGENT_ID, CORP_ID, SECRET, wecom_env
+from tests.scheduling import sh
+
+
+def salesbot(db_url: str, api_base: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env={**wecom_env(db_url, api_base), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def fake_company() -> FakeWeCom:
+    return FakeWeCom(
+        [AppConfig(corp_id=CORP_ID, corpsecret=SECRET, agent_id=AGENT_ID)],
+        departments=[
+            Department(1, "苏州示例科技", parentid=0),
+            Department(2, "华东销售部", parentid=1, department_leader=["LiNa"]),
+            Department(3, "华南销售部", parentid=1, department_leader=["MaChao"]),
+            Department(4, "上海组", parentid=2),
+        ],
+        users=[
+            FakeUser("Boss", "周总", department=[1]),
+            FakeUser("LiNa", "李娜", department=[2], is_leader_in_dept=[1]),
+            FakeUser("ZhangWei", "张伟", department=[4]),
+            FakeUser("MaChao", "马超", department=[3], is_leader_in_dept=[1]),
+            FakeUser("HeJing", "何静", department=[3]),
+        ],
+    )
+
+
+def test_departments_become_teams_chats_are_bound_and_admins_hear_of_the_rest(db_url: str) -> None:
+    with fake_company() as fake:
+        synced = salesbot(db_url, fake.base_url, "org", "sync", "wecom")
+        assert synced.returncode == 0, synced.stderr
+        assert "+ 团队 team 华东销售部" in synced.stdout and "+ 团队 team 华南销售部" in synced.stdout
+        bound = salesbot(db_url, fake.base_url, "org", "team-chat", "华东销售部", "wrEastChat")
+        assert bound.returncode == 0, bound.stderr
+        assert "团队「华东销售部」的企业微信群聊已设为 wrEastChat" in bound.stdout
+        unknown = salesbot(db_url, fake.base_url, "org", "team-chat", "西北销售部", "wrX")
+        assert unknown.returncode == 1 and "没有名为「西北销售部」的团队" in unknown.stderr
+        again = salesbot(db_url, fake.base_url, "org", "sync", "wecom")
+        assert "团队 team" not in again.stdout  # nothing new; the bound chat is kept
+
+    db = Database(db_url)
+    try:
+        with db.sessions() as s:
+            teams = {t.name: t for t in s.scalars(select(Team))}
+            assert set(teams) == {"华东销售部", "华南销售部"}  # level 2; 上海组 is inside 华东销售部
+            assert teams["华东销售部"].wecom_chat_id == "wrEastChat"
+            team_of = {u.wecom_userid: u.team.name if u.team else None for u in s.scalars(select(User))}
+        assert team_of == {"Boss": None, "LiNa": "华东销售部", "ZhangWei": "华东销售部", "MaChao": "华南销售部", "HeJing": "华南销售部"}
+
+        with UnitOfWork(db, FixedClock(sh(2026, 12, 1))) as uow:
+            uow.session.add(User(key="admin", name="管理员", role=Role.ADMIN, wecom_userid="Admin"))
+            uow.commit()
+        monday = sh(2026, 12, 14, 9)
+        outcome = execute(db, FixedClock(monday), LEADERBOARD, monday.astimezone(UTC))
+        assert outcome.status == "done" and outcome.detail["no_chat"] == ["华南销售部"]
+        with db.sessions() as s:
+            sent = {(m.target, m.msg_type) for m in s.scalars(select(OutboxMessage))}
+            [warning] = [m.payload["content"] for m in s.scalars(select(OutboxMessage).where(OutboxMessage.target == "Admin"))]
+        assert ("wrEastChat", "markdown") in sent
+        assert ("MaChao", "markdown") in sent  # the manager still gets his team's board
+        assert "华南销售部" in warning and "salesbot org team-chat" in warning
+    finally:
+        db.dispose()
+
+
+def test_the_team_level_is_a_setting(db_url: str) -> None:
+    with fake_company() as fake:
+        synced = salesbot(db_url, fake.base_url, "org", "sync", "wecom", SALESBOT_ORG_TEAM_LEVEL="3")
+        assert synced.returncode == 0, synced.stderr
+    db = Database(db_url)
+    try:
+        with db.sessions() as s:
+            assert [t.name for t in s.scalars(select(Team))] == ["上海组"]
+            zhang = s.scalar(select(User).where(User.wecom_userid == "ZhangWei"))
+            assert zhang is not None and zhang.team is not None and zhang.team.name == "上海组"
+    finally:
+        db.dispose()
