@@ -28,7 +28,7 @@ from bot.worker import BackgroundWorker
 from domain.clock import Clock, SystemClock
 from domain.db import Database
 from domain.links import PageLinks
-from handlers.conversation import DatabaseConversations, RedisConversations
+from handlers.conversation import ConversationStore, DatabaseConversations
 from handlers.root import build_router
 
 #: Outbox platforms that talk to outside systems (slow, may hang): delivered in their own thread.
@@ -44,6 +44,12 @@ class Runtime:
     channels: dict[str, Channel] = field(default_factory=dict)
     wecom_client: WeComClient | None = None
     dingtalk_client: DingTalkClient | None = None
+    # The one conversation store of this process: handlers, the OCR job and every other writer of
+    # a person's pending question get this object (make_worker). It is the database store even
+    # with Redis configured: the state commits with the event that set it, so the person's next
+    # message -- handled perhaps a millisecond later by a worker on another machine -- always
+    # sees it. (RedisConversations writes after the commit, which that next event can overtake.)
+    conversations: ConversationStore = field(default_factory=DatabaseConversations)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -124,7 +130,7 @@ class Runtime:
 
     def make_worker(self) -> BackgroundWorker:
         lease = timedelta(seconds=self.settings.inbox_lease_s)
-        conversations = RedisConversations(self.redis) if self.redis is not None else DatabaseConversations()
+        conversations = self.conversations
         links = self.page_links
         processor = InboxProcessor(
             self.db,
