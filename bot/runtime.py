@@ -6,7 +6,7 @@ whatever needs it, so tests can build one per test with their own database.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -21,10 +21,11 @@ from bot.erp import ErpWebhookChannel
 from bot.jobs_runner import JobRunner
 from bot.processing import InboxProcessor
 from bot.settings import Settings
+from bot.wakeups import RedisWakeups
 from bot.wecom.channel import WeComChannel, build_wecom_client
 from bot.wecom.client import WeComClient
 from bot.wecom.crypto import WeComCrypto
-from bot.worker import BackgroundWorker
+from bot.worker import QUEUES, BackgroundWorker
 from domain.clock import Clock, SystemClock
 from domain.db import Database
 from domain.links import PageLinks
@@ -128,25 +129,37 @@ class Runtime:
             on_stored=on_stored,
         )
 
-    def make_worker(self) -> BackgroundWorker:
-        lease = timedelta(seconds=self.settings.inbox_lease_s)
+    def make_worker(self, queues: Collection[str] = QUEUES) -> BackgroundWorker:
+        """The worker for ``queues`` (chat: inbox events, ocr: jobs, delivery: the outbox).
+
+        Only what a queue needs is built: a worker without "ocr" never loads the engine.
+        """
+        s = self.settings
         conversations = self.conversations
         links = self.page_links
-        processor = InboxProcessor(
-            self.db,
-            build_router(),
-            self.clock,
-            lease,
-            conversations,
-            links=links,
-            platform_events=DingTalkOrgEvents(self.dingtalk_client),
-        )
-        jobs = JobRunner(
-            self.db, self.clock, self.channels, self.settings.ocr_engine, conversations, links=links
-        )
-        chat = Deliverer(self.db, self.channels, self.clock, exclude=SLOW_PLATFORMS)
-        slow = Deliverer(self.db, self.channels, self.clock, only=SLOW_PLATFORMS)
-        return BackgroundWorker(processor, chat, jobs, slow_deliverer=slow)
+        processor = None
+        if "chat" in queues:
+            processor = InboxProcessor(
+                self.db,
+                build_router(),
+                self.clock,
+                timedelta(seconds=s.inbox_lease_s),
+                conversations,
+                links=links,
+                platform_events=DingTalkOrgEvents(self.dingtalk_client),
+                hold=timedelta(seconds=s.inbox_hold_s),
+            )
+        jobs = None
+        if "ocr" in queues:
+            jobs = JobRunner(
+                self.db, self.clock, self.channels, s.ocr_engine, conversations, links=links, threads=s.ocr_threads
+            )
+        chat = slow = None
+        if "delivery" in queues:
+            chat = Deliverer(self.db, self.channels, self.clock, exclude=SLOW_PLATFORMS)
+            slow = Deliverer(self.db, self.channels, self.clock, only=SLOW_PLATFORMS)
+        wakeups = RedisWakeups(self.redis) if self.redis is not None else None
+        return BackgroundWorker(processor, chat, jobs, slow_deliverer=slow, wakeups=wakeups)
 
     def close(self) -> None:
         self.db.dispose()

@@ -26,8 +26,12 @@ class Settings(BaseSettings):
     # The background worker (inbox processing and outbox delivery) inside each serve process.
     worker: bool = True
     inbox_lease_s: int = Field(default=60, gt=0)
+    # How long a failing event may hold back its sender's later events before they go ahead.
+    inbox_hold_s: int = Field(default=60, gt=0)
     # OCR engine for quote photos: onnx (default; faster to load, a third of the memory) or paddle.
     ocr_engine: Literal["onnx", "paddle"] = "onnx"
+    # Threads per photo; set 1 when several OCR worker processes share a machine's cores.
+    ocr_threads: int | None = Field(default=None, gt=0)
     # Scheduled jobs (bot/scheduler.py). auto: inside serve/demo on SQLite (embedded); with
     # PostgreSQL run `salesbot scheduler` (or set on: every serve process then runs one, safely).
     scheduler: Literal["auto", "on", "off"] = "auto"
