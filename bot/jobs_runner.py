@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 from bot.channels import Channel
 from domain.clock import Clock
@@ -34,7 +35,9 @@ class JobRunner:
         conversations: ConversationStore | None = None,
         links: PageLinks | None = None,
         threads: int | None = None,
+        lease: timedelta = jobqueue.LEASE,
     ) -> None:
+        self.lease = lease
         self.db = db
         self.clock = clock
         self.channels = channels
@@ -53,7 +56,7 @@ class JobRunner:
             if self.should_stop():
                 break
             with self.db.sessions() as session:
-                job = jobqueue.claim(session, job_id, self.clock.now())
+                job = jobqueue.claim(session, job_id, self.clock.now(), self.lease)
             if job is not None:
                 self.run(job)
                 done += 1

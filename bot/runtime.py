@@ -152,7 +152,14 @@ class Runtime:
         jobs = None
         if "ocr" in queues:
             jobs = JobRunner(
-                self.db, self.clock, self.channels, s.ocr_engine, conversations, links=links, threads=s.ocr_threads
+                self.db,
+                self.clock,
+                self.channels,
+                s.ocr_engine,
+                conversations,
+                links=links,
+                threads=s.ocr_threads,
+                lease=timedelta(seconds=s.job_lease_s),
             )
         chat = slow = None
         if "delivery" in queues:

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     inbox_lease_s: int = Field(default=60, gt=0)
     # How long a failing event may hold back its sender's later events before they go ahead.
     inbox_hold_s: int = Field(default=60, gt=0)
+    # How long an OCR job stays leased to its worker (a killed worker's job runs again after this).
+    job_lease_s: int = Field(default=120, gt=0)
     # OCR engine for quote photos: onnx (default; faster to load, a third of the memory) or paddle.
     ocr_engine: Literal["onnx", "paddle"] = "onnx"
     # Threads per photo; set 1 when several OCR worker processes share a machine's cores.
