@@ -26,7 +26,7 @@ from bot.wecom.channel import WeComChannel, build_wecom_client
 from bot.wecom.client import WeComClient
 from bot.wecom.crypto import WeComCrypto
 from bot.worker import QUEUES, BackgroundWorker
-from domain.clock import Clock, SystemClock
+from domain.clock import Clock, SystemClock, set_business_timezone
 from domain.db import Database
 from domain.links import PageLinks
 from handlers.conversation import ConversationStore, DatabaseConversations
@@ -54,6 +54,7 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        set_business_timezone(settings.timezone)  # BUSINESS_TZ, wherever it is read, follows the setting
         redis_client = None
         if settings.redis_url:
             import redis

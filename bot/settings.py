@@ -174,8 +174,12 @@ def describe(error: ValidationError) -> str:
 
 
 def load_settings() -> Settings:
+    from domain.clock import set_business_timezone
+
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         print(describe(exc), file=sys.stderr)
         raise SettingsError(2) from None
+    set_business_timezone(settings.timezone)  # every command of this process uses the business zone set
+    return settings

@@ -19,6 +19,7 @@ from typing import Any
 
 from domain.uow import UnitOfWork
 from handlers.replies import Replies
+from jobs.options import JobOptions
 
 
 @dataclass
@@ -26,7 +27,7 @@ class JobContext:
     uow: UnitOfWork
     replies: Replies
     occurrence: datetime  # aware, UTC: the moment this run stands for
-    options: dict[str, Any] = field(default_factory=dict)  # thresholds from settings
+    options: JobOptions = field(default_factory=JobOptions)  # thresholds from settings, no secrets
 
     @property
     def cause(self) -> str:

@@ -18,6 +18,7 @@ import logging
 import os
 import socket
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from domain.models import Role, ScheduledRun, User
 from domain.uow import UnitOfWork
 from handlers.replies import Replies, Target, user_target
 from jobs.base import JobContext, JobSpec, cause_for
+from jobs.options import JobOptions
 from jobs.workdays import CalendarDataMissing, day_off_reason
 
 log = logging.getLogger("salesbot.jobs")
@@ -159,7 +161,7 @@ def execute(
     clock: Clock,
     spec: JobSpec,
     occurrence: datetime,
-    options: dict[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
     *,
     runner: str | None = None,
     rerun: bool = False,
@@ -190,7 +192,7 @@ def execute(
     try:
         with UnitOfWork(db, clock, actor_label="scheduler", cause=cause) as uow:
             replies = _CountingReplies(uow.session, clock, cause)
-            ctx = JobContext(uow, replies, occurrence, dict(options or {}))
+            ctx = JobContext(uow, replies, occurrence, JobOptions.coerce(options))
             summary = spec.run(ctx) or {}
             # the run log is JSON: a Decimal or a date in a summary must not fail the run after its work
             detail = json.loads(json.dumps({**summary, "messages": replies.written}, default=str))
