@@ -58,7 +58,11 @@ def worker_command(
         finished = worker.stop(timeout=stop_timeout)
         typer.echo(
             "worker 已停止 / worker stopped"
-            + ("" if finished else " (work still in hand; its lease will run out and another worker takes it)"),
+            + (
+                ""
+                if finished
+                else " (work still in hand; its lease will run out and another worker takes it)"
+            ),
             err=True,
         )
     finally:

@@ -34,7 +34,9 @@ def parse_queues(text: str) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(q.strip() for q in text.split(",") if q.strip()))
     unknown = [q for q in names if q not in QUEUES]
     if unknown or not names:
-        raise ValueError(f"unknown queue(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(QUEUES)}")
+        raise ValueError(
+            f"unknown queue(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(QUEUES)}"
+        )
     return names
 
 
@@ -57,6 +59,7 @@ class BackgroundWorker:
         self.poll_s = poll_s
         self.wakeups = wakeups
         self._wake = threading.Event()
+        self._wake_delivery = threading.Event()
         self._wake_jobs = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -67,8 +70,13 @@ class BackgroundWorker:
 
     def start(self) -> None:
         self._threads = []
-        if self.processor is not None or self.deliverer is not None:
+        if self.processor is not None:
             self._threads.append(threading.Thread(target=self._loop, name="salesbot-worker", daemon=True))
+        if self.deliverer is not None:
+            # Its own thread: a burst of events being handled never delays the replies already written.
+            self._threads.append(
+                threading.Thread(target=self._delivery_loop, name="salesbot-delivery", daemon=True)
+            )
         if self.jobs is not None:
             # Slow jobs (OCR takes seconds) get their own thread so chat replies never wait behind them.
             self._threads.append(threading.Thread(target=self._jobs_loop, name="salesbot-jobs", daemon=True))
@@ -82,8 +90,7 @@ class BackgroundWorker:
     def stop(self, timeout: float = 10) -> bool:
         """Finish what is in hand, take nothing new; True when every loop ended in time."""
         self._stop.set()
-        self._wake.set()
-        self._wake_jobs.set()
+        self._wake_here()
         for thread in self._threads:
             thread.join(timeout)
         return not any(t.is_alive() for t in self._threads)
@@ -96,6 +103,7 @@ class BackgroundWorker:
 
     def _wake_here(self) -> None:
         self._wake.set()
+        self._wake_delivery.set()
         self._wake_jobs.set()
 
     def _jobs_loop(self) -> None:
@@ -108,7 +116,9 @@ class BackgroundWorker:
                 log.exception("job pass failed")
                 busy = 0
             if busy:
-                self.wake()  # a job wrote replies: deliver them now (here or in a delivery worker)
+                self._wake_delivery.set()  # a job wrote replies: deliver them now
+                if self.deliverer is None and self.wakeups is not None:
+                    self.wakeups.publish()  # ... in the worker that delivers
             else:
                 self._wake_jobs.wait(self.poll_s)
 
@@ -123,31 +133,40 @@ class BackgroundWorker:
             if not busy:
                 self._stop.wait(self.poll_s)
 
-    def _chat_pass(self) -> int:
-        handled = 0
-        if self.processor is not None:
-            processed = self.processor.run_once()
-            if processed and (self.deliverer is None or self.jobs is None) and self.wakeups is not None:
-                self.wakeups.publish()  # replies or jobs for workers serving the other queues
-            handled += processed
-        if self.deliverer is not None and not self._stop.is_set():
-            handled += self.deliverer.run_once()
-        return handled
-
     def run_once(self) -> int:
         """One pass over the inbox and the outbox (tests use this; jobs run in their own loop)."""
-        handled = self._chat_pass()
+        handled = self.processor.run_once() if self.processor is not None else 0
+        if self.deliverer is not None:
+            handled += self.deliverer.run_once()
         if self.slow_deliverer is not None:
             handled += self.slow_deliverer.run_once()
         return handled
 
     def _loop(self) -> None:
+        """Inbox events, one line head at a time (bot/processing.py)."""
+        assert self.processor is not None
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                busy = self._chat_pass()  # ERP deliveries run in their own thread (_slow_loop)
+                busy = self.processor.run_once(limit=1)  # one event, then its replies are sent at once
             except Exception:  # noqa: BLE001 - the loop must survive a bad row or a database hiccup
                 log.exception("worker pass failed")
                 busy = 0
-            if not busy:
+            if busy:
+                self._wake_delivery.set()  # replies were written: send them now
+                if (self.deliverer is None or self.jobs is None) and self.wakeups is not None:
+                    self.wakeups.publish()  # ... or let the workers serving those queues know
+            else:
                 self._wake.wait(self.poll_s)
+
+    def _delivery_loop(self) -> None:
+        assert self.deliverer is not None
+        while not self._stop.is_set():
+            self._wake_delivery.clear()
+            try:
+                busy = self.deliverer.run_once()
+            except Exception:  # noqa: BLE001
+                log.exception("delivery pass failed")
+                busy = 0
+            if not busy:
+                self._wake_delivery.wait(self.poll_s)

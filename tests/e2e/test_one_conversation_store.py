@@ -33,7 +33,9 @@ class SpyConversations:
         self.calls.append((uow.actor_label, "get", state))
         return state
 
-    def set(self, uow: UnitOfWork, platform: str, user_id: str, state: dict[str, Any], timeout: timedelta) -> None:
+    def set(
+        self, uow: UnitOfWork, platform: str, user_id: str, state: dict[str, Any], timeout: timedelta
+    ) -> None:
         self.calls.append((uow.actor_label, "set", state))
         self.inner.set(uow, platform, user_id, state, timeout)
 

@@ -76,7 +76,9 @@ def test_group_events_queue_per_group_chat(db: Database, clock: FixedClock) -> N
         assert s.get(InboxEvent, other_in_group).order_key == "wecom:chat:chat-1"  # type: ignore[union-attr]
 
 
-def test_a_crashed_worker_s_event_still_goes_first_when_its_lease_runs_out(db: Database, clock: FixedClock) -> None:
+def test_a_crashed_worker_s_event_still_goes_first_when_its_lease_runs_out(
+    db: Database, clock: FixedClock
+) -> None:
     first = _store(db, clock.now(), "m1", "ZhangWei", "一")
     _store(db, clock.now(), "m2", "ZhangWei", "二")
     with db.sessions() as s:
@@ -178,7 +180,9 @@ def test_many_workers_handle_each_line_in_order_and_one_at_a_time(db: Database) 
         t.start()
     for t in threads:
         t.join(60)
-    assert sorted(i for _, i, _, _ in seen) == sorted(i for ids in expected.values() for i in ids)  # each once
+    assert sorted(i for _, i, _, _ in seen) == sorted(
+        i for ids in expected.values() for i in ids
+    )  # each once
     for person in people:
         mine = sorted((s for s in seen if s[0] == person), key=lambda s: s[2])
         assert [i for _, i, _, _ in mine] == expected[person]  # arrival order

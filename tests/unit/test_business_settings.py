@@ -32,10 +32,14 @@ def restore_zone() -> Iterator[None]:
     set_business_timezone(DEFAULT_BUSINESS_TZ)
 
 
-def test_the_configured_time_zone_decides_today_and_relative_dates(tmp_path: Path, restore_zone: None) -> None:
+def test_the_configured_time_zone_decides_today_and_relative_dates(
+    tmp_path: Path, restore_zone: None
+) -> None:
     # Wednesday 2026-11-25 02:00 UTC: already Wednesday 10:00 in Shanghai, still Tuesday evening in New York.
     clock = FixedClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))
-    rt = Runtime.build(Settings(database_url=f"sqlite:///{tmp_path}/a.db", timezone="America/New_York"), clock)
+    rt = Runtime.build(
+        Settings(database_url=f"sqlite:///{tmp_path}/a.db", timezone="America/New_York"), clock
+    )
     try:
         assert local_today(clock) == date(2026, 11, 24)
         assert to_local(clock.now()).hour == 21
@@ -64,7 +68,12 @@ def test_the_scheduler_and_its_jobs_follow_the_same_zone(tmp_path: Path, restore
 
 
 def test_job_options_are_typed_and_carry_no_secret() -> None:
-    settings = Settings(database_url="postgresql://u:dbpassword@db/x", redis_url="redis://:redispw@r:6379/0", dormant_days=21, **SECRETS)  # type: ignore[arg-type]
+    settings = Settings(
+        database_url="postgresql://u:dbpassword@db/x",
+        redis_url="redis://:redispw@r:6379/0",
+        dormant_days=21,
+        **SECRETS,
+    )  # type: ignore[arg-type]
     options = job_options(settings)
     assert isinstance(options, JobOptions)
     assert options.dormant_days == 21 and options.get("dormant_days") == 21  # typed, and read like before
