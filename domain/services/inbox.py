@@ -174,31 +174,6 @@ def claim_next(
     return None
 
 
-def release(session: Session, event_id: int, lease_until: datetime) -> None:
-    """Hand back a leased row untouched (a worker stopping before it began): not an attempt."""
-    session.execute(
-        update(InboxEvent)
-        .where(InboxEvent.id == event_id, InboxEvent.status == "pending", InboxEvent.locked_until == lease_until)
-        .values(locked_until=None, attempts=InboxEvent.attempts - 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-
-
-def waiting_behind(session: Session, event_id: int) -> int:
-    """How many later events of the same line are waiting for this one."""
-    other = aliased(InboxEvent)
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(other)
-            .join(InboxEvent, InboxEvent.id == event_id)
-            .where(other.order_key == InboxEvent.order_key, other.status == "pending", other.id > event_id)
-        )
-        or 0
-    )
-
-
 def finish(
     session: Session, event_id: int, lease_until: datetime, now: datetime, status: str = "done"
 ) -> bool:
