@@ -7,8 +7,8 @@ Goal (issue #17), on the 2-core dev machine:
 
 What runs (real processes, as deployed): `salesbot serve --no-worker` (web), one
 `salesbot worker --queues chat,delivery`, and one then two `salesbot worker --queues ocr`
-with SALESBOT_OCR_THREADS=1 (one engine thread each, so two engines share two cores
-instead of fighting over them) started under `nice` (chat gets the CPU first when both
+with SALESBOT_OCR_THREADS=1 (one engine thread each) pinned to a core each (`--no-pin` to
+let them float), so two engines share two cores instead of fighting over them, started under `nice` (chat gets the CPU first when both
 want it -- on a machine that also runs chat; on their own machines it changes nothing).
 PostgreSQL (scratch database, dropped at the end) + Redis (wake-ups); the fake WeCom
 plays the platform. Photos are generated quotations (tests/ocr/make_quotes.py) scaled
@@ -109,7 +109,13 @@ class Stack:
         self._msg = 0
         self._lock = threading.Lock()
 
-    def start(self, name: str, *args: str, nice: int = 0) -> None:
+    def start(self, name: str, *args: str, nice: int = 0, cpu: int | None = None) -> None:
+        def prepare() -> None:
+            if nice:
+                os.nice(nice)
+            if cpu is not None:
+                os.sched_setaffinity(0, {cpu})  # one core per OCR worker: the engines never share one
+
         log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
         self.procs[name] = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", *args],
@@ -117,7 +123,7 @@ class Stack:
             cwd=self.tmp,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=(lambda: os.nice(nice)) if nice else None,  # noqa: PLW1509
+            preexec_fn=prepare if (nice or cpu is not None) else None,  # noqa: PLW1509
         )
 
     def wait_log(self, name: str, needle: str, timeout: float = 180) -> None:
@@ -230,6 +236,7 @@ def main() -> int:
     parser.add_argument(
         "--nice", type=int, default=10, help="niceness of the OCR workers (default 10; 0: none)"
     )
+    parser.add_argument("--no-pin", action="store_true", help="do not pin OCR worker i to core i")
     args = parser.parse_args()
 
     import tempfile
@@ -254,7 +261,9 @@ def main() -> int:
             try:
                 stack.start("web", "serve", "--port", str(stack.port), "--no-worker")
                 stack.start("chat", "worker", "--queues", "chat,delivery")
-                stack.start("ocr1", "worker", "--queues", "ocr", nice=args.nice)
+                cores = os.cpu_count() or 1
+                pin = (lambda i: None) if args.no_pin else (lambda i: i % cores)  # noqa: E731
+                stack.start("ocr1", "worker", "--queues", "ocr", nice=args.nice, cpu=pin(0))
                 for proc in ("chat", "ocr1"):
                     stack.wait_log(proc, "worker running")
                 stack.wait_ready()
@@ -262,7 +271,7 @@ def main() -> int:
                 results["chat_idle"] = chat_latency(stack, args.chat)
                 ocr_round(stack, db, warm)  # warm-up round
                 results["ppm_1"], _ = ocr_round(stack, db, one)
-                stack.start("ocr2", "worker", "--queues", "ocr", nice=args.nice)
+                stack.start("ocr2", "worker", "--queues", "ocr", nice=args.nice, cpu=pin(1))
                 stack.wait_log("ocr2", "worker running")
                 results["ppm_2"], results["chat_busy"] = ocr_round(stack, db, two, chat=args.chat)
             finally:
