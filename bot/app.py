@@ -124,7 +124,8 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
         runtime = Runtime.build(settings or load_settings())
     rt = runtime
 
-    worker = rt.make_worker()
+    # HTTP only (SALESBOT_WORKER=false / serve --no-worker): no queue here, but wake-ups still go out.
+    worker = rt.make_worker() if rt.settings.worker else rt.make_worker(queues=())
     stream = rt.make_stream_client(worker.wake)  # DingTalk Stream mode: callbacks over a socket
 
     @asynccontextmanager

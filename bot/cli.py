@@ -20,6 +20,7 @@ from bot.cli_jobs import jobs_app, scheduler_command
 from bot.cli_quote import quote_app
 from bot.cli_report import report_app
 from bot.cli_webhooks import webhooks_app
+from bot.cli_worker import worker_command
 from bot.settings import Settings, load_settings
 
 app = typer.Typer(help="salesbot — 企业微信 / 钉钉 销售助手", no_args_is_help=True, add_completion=False)
@@ -33,6 +34,7 @@ app.add_typer(import_app, name="import", help="Import customers, contacts, oppor
 app.add_typer(jobs_app, name="jobs")
 app.command("scheduler")(scheduler_command)
 app.command("audit")(audit_command)
+app.command("worker")(worker_command)
 app.add_typer(org_app, name="org")
 app.add_typer(report_app, name="report")
 app.add_typer(webhooks_app, name="webhooks")
@@ -55,9 +57,20 @@ def serve(
     workers: int = typer.Option(
         1, min=1, help="Worker processes (use PostgreSQL + Redis for more than one)."
     ),
+    embedded_worker: bool | None = typer.Option(
+        None,
+        "--worker/--no-worker",
+        help="Work the queues inside this process too (default: SALESBOT_WORKER, on). "
+        "--no-worker: HTTP only, with `salesbot worker` processes doing the work.",
+    ),
 ) -> None:
     """Run the HTTP service (callbacks, health, pages). Migrates the schema first."""
+    import os
+
     import uvicorn
+
+    if embedded_worker is not None:  # read by each uvicorn worker process's settings
+        os.environ["SALESBOT_WORKER"] = "true" if embedded_worker else "false"
 
     from bot.logs import setup_logging
     from bot.migrate import upgrade

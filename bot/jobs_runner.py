@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 from bot.channels import Channel
 from domain.clock import Clock
@@ -33,11 +34,17 @@ class JobRunner:
         engine: str = "onnx",
         conversations: ConversationStore | None = None,
         links: PageLinks | None = None,
+        threads: int | None = None,
+        lease: timedelta = jobqueue.LEASE,
     ) -> None:
+        self.lease = lease
         self.db = db
         self.clock = clock
         self.channels = channels
         self.engine = engine
+        self.threads = threads  # OCR threads per photo (None: the engine's default)
+        # Checked before each job: a stopping worker finishes the job in hand and takes no more.
+        self.should_stop: Callable[[], bool] = lambda: False
         self.conversations: ConversationStore = conversations or DatabaseConversations()
         self.links = links
 
@@ -46,8 +53,10 @@ class JobRunner:
             ids = jobqueue.due_ids(session, self.clock.now(), limit)
         done = 0
         for job_id in ids:
+            if self.should_stop():
+                break
             with self.db.sessions() as session:
-                job = jobqueue.claim(session, job_id, self.clock.now())
+                job = jobqueue.claim(session, job_id, self.clock.now(), self.lease)
             if job is not None:
                 self.run(job)
                 done += 1
@@ -77,7 +86,7 @@ class JobRunner:
 
             photo_hash = hashlib.sha256(data).hexdigest()
             try:
-                boxes = get_engine(self.engine).recognize(data)
+                boxes = get_engine(self.engine, self.threads).recognize(data)
                 extracted = extract_quote(boxes).to_dict()
             except UnreadableImage as exc:
                 problem = exc.reason

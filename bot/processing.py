@@ -8,6 +8,13 @@ processed again later (by us or another worker), and never twice.
 A platform hook (``platform_events``, e.g. ``bot/dingtalk/orgevents.py`` for address-book
 events) sees the stored payload first, in the same unit of work; when it takes the event,
 no handler runs.  It exists because such events need platform APIs, which handlers may not call.
+
+Order: ``inbox.claim_next`` leases only the head of a sender's line (see
+``domain/services/inbox.py``), so one person's events run one at a time in
+arrival order. An event that fails is retried with backoff and holds its
+line meanwhile; once holding on would keep the person's later messages waiting
+longer than ``hold`` after it arrived, it is set aside (retried on its own)
+and the person is told that the later messages go ahead.
 """
 
 from __future__ import annotations
@@ -34,6 +41,9 @@ from handlers.router import Router
 log = logging.getLogger("salesbot.inbox")
 
 SORRY = "抱歉，处理你的消息时出错了，我们会尽快修复。请稍后再试。"
+SET_ASIDE = "你的消息{what}处理时出错，系统稍后会自动重试；你之后发来的消息先处理，不用等它。"
+#: How long a failing event may hold back its sender's later events (after it arrived).
+DEFAULT_HOLD = timedelta(seconds=60)
 
 # (unit of work, stored inbox payload) → True when the hook applied the event itself.
 PlatformEventHook = Callable[[UnitOfWork, dict[str, Any]], bool]
@@ -49,8 +59,13 @@ class InboxProcessor:
         conversations: ConversationStore | None = None,
         links: PageLinks | None = None,
         platform_events: PlatformEventHook | None = None,
+        hold: timedelta = DEFAULT_HOLD,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self.db = db
+        self.hold = hold
+        # Checked between events: a stopping worker finishes the event it holds and takes no more.
+        self.should_stop = should_stop or (lambda: False)
         self.platform_events = platform_events
         self.router = router
         self.clock = clock
@@ -59,20 +74,33 @@ class InboxProcessor:
         self.links = links
 
     def run_once(self, limit: int = 50) -> int:
-        with self.db.sessions() as session:
-            ids = inbox.due_ids(session, self.clock.now(), limit)
-        return sum(1 for event_id in ids if self.process(event_id))
+        """Lease and handle line heads one at a time (each lease only when it is about to run)."""
+        handled = 0
+        while handled < limit and not self.should_stop():
+            with self.db.sessions() as session:
+                claimed = inbox.claim_next(session, self.clock.now(), self.lease)
+            if claimed is None:
+                break
+            self._handle(*claimed)
+            handled += 1
+        return handled
 
     def process(self, event_id: int) -> bool:
-        """Process one inbox row if we can lease it; True if it was handled now."""
+        """Process one inbox row if we can lease it (the head of its line); True if handled now."""
         with self.db.sessions() as session:
             lease_until = inbox.claim(session, event_id, self.clock.now(), self.lease)
-            row = inbox.load(session, event_id) if lease_until else None
-            if row is None or lease_until is None:
+        if lease_until is None:
+            return False
+        return self._handle(event_id, lease_until)
+
+    def _handle(self, event_id: int, lease_until: datetime) -> bool:
+        with self.db.sessions() as session:
+            row = inbox.load(session, event_id)
+            if row is None:
                 return False
             payload = dict(row.payload)
             event = InboundEvent.from_dict(payload)
-            attempts = row.attempts
+            attempts, received_at, aside = row.attempts, row.received_at, inbox.is_set_aside(row)
         cause = f"{event.platform}:{event.dedupe_key}"
         try:
             return self._run(event_id, lease_until, event, cause, payload)
@@ -80,10 +108,16 @@ class InboxProcessor:
             log.exception("inbox event failed", extra={"inbox_id": event_id, "attempts": attempts})
             retry_at = self.clock.now() + timedelta(seconds=30 * attempts)
             give_up = attempts >= inbox.MAX_ATTEMPTS
+            # Holding the line until the retry would keep later messages waiting too long: step aside.
+            set_aside = not give_up and not aside and retry_at > received_at + self.hold
             with self.db.sessions() as session:
-                inbox.fail(session, event_id, lease_until, repr(exc), None if give_up else retry_at)
+                inbox.fail(
+                    session, event_id, lease_until, repr(exc), None if give_up else retry_at, set_aside=set_aside
+                )
             if give_up:
                 self._apologise(event_id, event, cause)
+            elif set_aside:
+                self._tell_set_aside(event, cause)
             return True
 
     def _run(
@@ -99,6 +133,7 @@ class InboxProcessor:
                 uow=uow,
                 sender=sender,
                 replies=Replies(uow.session, self.clock, cause),
+                conversations=self.conversations,
                 links=self.links,
             )
             try:
@@ -121,8 +156,17 @@ class InboxProcessor:
         return True
 
     def _apologise(self, event_id: int, event: InboundEvent, cause: str) -> None:
+        self._say(event, cause, ":failed", SORRY)
+
+    def _tell_set_aside(self, event: InboundEvent, cause: str) -> None:
+        text = (event.text or "").strip()
+        what = f"「{text[:20]}{'…' if len(text) > 20 else ''}」" if text else ""
+        self._say(event, cause, ":aside", SET_ASIDE.format(what=what))
+
+    def _say(self, event: InboundEvent, cause: str, suffix: str, content: str) -> None:
         with UnitOfWork(self.db, self.clock, cause=cause) as uow:
             sender = find_user_by_platform(uow, event.platform, event.sender_id)
-            ctx = HandlerContext(event, uow, sender, Replies(uow.session, self.clock, cause + ":failed"))
-            ctx.say(SORRY)
+            replies = Replies(uow.session, self.clock, cause + suffix)
+            ctx = HandlerContext(event, uow, sender, replies, self.conversations)
+            ctx.say(content)
             uow.commit()

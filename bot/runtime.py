@@ -6,7 +6,7 @@ whatever needs it, so tests can build one per test with their own database.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -21,14 +21,15 @@ from bot.erp import ErpWebhookChannel
 from bot.jobs_runner import JobRunner
 from bot.processing import InboxProcessor
 from bot.settings import Settings
+from bot.wakeups import RedisWakeups
 from bot.wecom.channel import WeComChannel, build_wecom_client
 from bot.wecom.client import WeComClient
 from bot.wecom.crypto import WeComCrypto
-from bot.worker import BackgroundWorker
-from domain.clock import Clock, SystemClock
+from bot.worker import QUEUES, BackgroundWorker
+from domain.clock import Clock, SystemClock, set_business_timezone
 from domain.db import Database
 from domain.links import PageLinks
-from handlers.conversation import DatabaseConversations, RedisConversations
+from handlers.conversation import ConversationStore, DatabaseConversations
 from handlers.root import build_router
 
 #: Outbox platforms that talk to outside systems (slow, may hang): delivered in their own thread.
@@ -44,9 +45,16 @@ class Runtime:
     channels: dict[str, Channel] = field(default_factory=dict)
     wecom_client: WeComClient | None = None
     dingtalk_client: DingTalkClient | None = None
+    # The one conversation store of this process: handlers, the OCR job and every other writer of
+    # a person's pending question get this object (make_worker). It is the database store even
+    # with Redis configured: the state commits with the event that set it, so the person's next
+    # message -- handled perhaps a millisecond later by a worker on another machine -- always
+    # sees it. (RedisConversations writes after the commit, which that next event can overtake.)
+    conversations: ConversationStore = field(default_factory=DatabaseConversations)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        set_business_timezone(settings.timezone)  # BUSINESS_TZ, wherever it is read, follows the setting
         redis_client = None
         if settings.redis_url:
             import redis
@@ -127,25 +135,44 @@ class Runtime:
             on_stored=on_stored,
         )
 
-    def make_worker(self) -> BackgroundWorker:
-        lease = timedelta(seconds=self.settings.inbox_lease_s)
-        conversations = RedisConversations(self.redis) if self.redis is not None else DatabaseConversations()
+    def make_worker(self, queues: Collection[str] = QUEUES) -> BackgroundWorker:
+        """The worker for ``queues`` (chat: inbox events, ocr: jobs, delivery: the outbox).
+
+        Only what a queue needs is built: a worker without "ocr" never loads the engine.
+        """
+        s = self.settings
+        conversations = self.conversations
         links = self.page_links
-        processor = InboxProcessor(
-            self.db,
-            build_router(),
-            self.clock,
-            lease,
-            conversations,
-            links=links,
-            platform_events=DingTalkOrgEvents(self.dingtalk_client),
-        )
-        jobs = JobRunner(
-            self.db, self.clock, self.channels, self.settings.ocr_engine, conversations, links=links
-        )
-        chat = Deliverer(self.db, self.channels, self.clock, exclude=SLOW_PLATFORMS)
-        slow = Deliverer(self.db, self.channels, self.clock, only=SLOW_PLATFORMS)
-        return BackgroundWorker(processor, chat, jobs, slow_deliverer=slow)
+        processor = None
+        if "chat" in queues:
+            processor = InboxProcessor(
+                self.db,
+                build_router(),
+                self.clock,
+                timedelta(seconds=s.inbox_lease_s),
+                conversations,
+                links=links,
+                platform_events=DingTalkOrgEvents(self.dingtalk_client),
+                hold=timedelta(seconds=s.inbox_hold_s),
+            )
+        jobs = None
+        if "ocr" in queues:
+            jobs = JobRunner(
+                self.db,
+                self.clock,
+                self.channels,
+                s.ocr_engine,
+                conversations,
+                links=links,
+                threads=s.ocr_threads,
+                lease=timedelta(seconds=s.job_lease_s),
+            )
+        chat = slow = None
+        if "delivery" in queues:
+            chat = Deliverer(self.db, self.channels, self.clock, exclude=SLOW_PLATFORMS)
+            slow = Deliverer(self.db, self.channels, self.clock, only=SLOW_PLATFORMS)
+        wakeups = RedisWakeups(self.redis) if self.redis is not None else None
+        return BackgroundWorker(processor, chat, jobs, slow_deliverer=slow, wakeups=wakeups)
 
     def close(self) -> None:
         self.db.dispose()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,13 +32,11 @@ from domain.db import Database, make_engine
 from domain.workcalendar import missing_year_warning
 from jobs import schedule
 from jobs.base import JobSpec
+from jobs.options import JobOptions
 from jobs.runs import RunOutcome, abandoned_runs, execute, last_occurrence, record_skip, runner_id
 from jobs.workdays import is_workday, year_source
 
 log = logging.getLogger("salesbot.scheduler")
-
-# The settings a job may read from ctx.options: everything except secrets and addresses.
-_PRIVATE_SETTINGS = {"database_url", "redis_url", "wecom_secret", "wecom_token", "wecom_aes_key", "wecom_corp_id"}
 
 # The schedulers running in this process; APScheduler's stored job refers to ``fire`` by name,
 # so the stored job stays valid across restarts and processes.
@@ -45,9 +44,9 @@ _ACTIVE: list[JobScheduler] = []
 _ACTIVE_LOCK = threading.Lock()
 
 
-def job_options(settings: Any) -> dict[str, Any]:
-    """What ``ctx.options`` holds: the non-secret settings (thresholds, times, time zone)."""
-    return {k: v for k, v in settings.model_dump().items() if k not in _PRIVATE_SETTINGS}
+def job_options(settings: Any) -> JobOptions:
+    """What ``ctx.options`` holds: the settings jobs need (thresholds, times, time zone), no secret."""
+    return JobOptions.from_settings(settings)
 
 
 def scheduler_wanted(settings: Any) -> bool:
@@ -82,7 +81,7 @@ class JobScheduler:
         specs: dict[str, JobSpec],
         *,
         clock: Clock | None = None,
-        options: dict[str, Any] | None = None,
+        options: Mapping[str, Any] | None = None,
         grace: timedelta = timedelta(hours=6),
         times: dict[str, str] | None = None,
         tz: ZoneInfo | None = None,
@@ -93,7 +92,7 @@ class JobScheduler:
         self.db = db
         self.specs = dict(specs)
         self.clock: Clock = clock or SystemClock()
-        self.options = dict(options or {})
+        self.options = JobOptions.coerce(options)
         self.grace = grace
         self.times = dict(times or {})
         self.tz = tz or BUSINESS_TZ
@@ -104,8 +103,10 @@ class JobScheduler:
 
     @classmethod
     def from_settings(cls, db: Database, settings: Any, clock: Clock | None = None) -> JobScheduler:
+        from domain.clock import set_business_timezone
         from jobs.catalog import all_jobs
 
+        set_business_timezone(settings.timezone)
         return cls(
             db,
             all_jobs(),

@@ -26,8 +26,14 @@ class Settings(BaseSettings):
     # The background worker (inbox processing and outbox delivery) inside each serve process.
     worker: bool = True
     inbox_lease_s: int = Field(default=60, gt=0)
+    # How long a failing event may hold back its sender's later events before they go ahead.
+    inbox_hold_s: int = Field(default=60, gt=0)
+    # How long an OCR job stays leased to its worker (a killed worker's job runs again after this).
+    job_lease_s: int = Field(default=120, gt=0)
     # OCR engine for quote photos: onnx (default; faster to load, a third of the memory) or paddle.
     ocr_engine: Literal["onnx", "paddle"] = "onnx"
+    # Threads per photo; set 1 when several OCR worker processes share a machine's cores.
+    ocr_threads: int | None = Field(default=None, gt=0)
     # Scheduled jobs (bot/scheduler.py). auto: inside serve/demo on SQLite (embedded); with
     # PostgreSQL run `salesbot scheduler` (or set on: every serve process then runs one, safely).
     scheduler: Literal["auto", "on", "off"] = "auto"
@@ -170,8 +176,12 @@ def describe(error: ValidationError) -> str:
 
 
 def load_settings() -> Settings:
+    from domain.clock import set_business_timezone
+
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         print(describe(exc), file=sys.stderr)
         raise SettingsError(2) from None
+    set_business_timezone(settings.timezone)  # every command of this process uses the business zone set
+    return settings

@@ -1,9 +1,16 @@
-"""The background worker of a serve process: drains the inbox and the outbox.
+"""The background worker: drains the inbox (chat), the job queue (ocr) and the outbox (delivery).
 
-Every ``salesbot serve`` process runs one. Leases in the database make it
-safe to run many side by side (several workers, several machines). A new
-inbox row wakes it at once; otherwise it polls, which is also how rows
-left behind by a crashed process are picked up once their lease ends.
+It runs inside ``salesbot serve`` (the embedded default: every queue) or as its own
+process, ``salesbot worker --queues chat,ocr,delivery`` (``bot/cli_worker.py``), so web,
+chat and OCR capacity scale apart. Leases in the database make it safe to run many side
+by side (several workers, several machines). A stored event wakes it at once (in the
+same process, and through Redis pub/sub in the others when Redis is configured);
+otherwise it polls, which is also how rows left behind by a crashed process are picked
+up once their lease ends.
+
+Stopping (SIGTERM) is graceful: each loop finishes the event, job or send it holds and
+takes no more; the inbox and the job queue lease one row at a time, so nothing else is
+held. A process killed outright leaves its one lease to run out.
 """
 
 from __future__ import annotations
@@ -14,18 +21,34 @@ import threading
 from bot.delivery import Deliverer
 from bot.jobs_runner import JobRunner
 from bot.processing import InboxProcessor
+from bot.wakeups import RedisWakeups
 
 log = logging.getLogger("salesbot.worker")
+
+#: The queues a worker can serve: inbox events, OCR jobs, outbox deliveries (chat and ERP).
+QUEUES = ("chat", "ocr", "delivery")
+
+
+def parse_queues(text: str) -> tuple[str, ...]:
+    """``"chat,ocr"`` → ("chat", "ocr"); ValueError naming an unknown queue."""
+    names = tuple(dict.fromkeys(q.strip() for q in text.split(",") if q.strip()))
+    unknown = [q for q in names if q not in QUEUES]
+    if unknown or not names:
+        raise ValueError(
+            f"unknown queue(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(QUEUES)}"
+        )
+    return names
 
 
 class BackgroundWorker:
     def __init__(
         self,
-        processor: InboxProcessor,
-        deliverer: Deliverer,
+        processor: InboxProcessor | None,
+        deliverer: Deliverer | None,
         jobs: JobRunner | None = None,
         poll_s: float = 0.5,
         slow_deliverer: Deliverer | None = None,
+        wakeups: RedisWakeups | None = None,
     ) -> None:
         self.processor = processor
         self.deliverer = deliverer
@@ -34,13 +57,26 @@ class BackgroundWorker:
         # so a slow ERP never holds back a chat reply.
         self.slow_deliverer = slow_deliverer
         self.poll_s = poll_s
+        self.wakeups = wakeups
         self._wake = threading.Event()
+        self._wake_delivery = threading.Event()
         self._wake_jobs = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        if processor is not None:
+            processor.should_stop = self._stop.is_set
+        if jobs is not None:
+            jobs.should_stop = self._stop.is_set
 
     def start(self) -> None:
-        self._threads = [threading.Thread(target=self._loop, name="salesbot-worker", daemon=True)]
+        self._threads = []
+        if self.processor is not None:
+            self._threads.append(threading.Thread(target=self._loop, name="salesbot-worker", daemon=True))
+        if self.deliverer is not None:
+            # Its own thread: a burst of events being handled never delays the replies already written.
+            self._threads.append(
+                threading.Thread(target=self._delivery_loop, name="salesbot-delivery", daemon=True)
+            )
         if self.jobs is not None:
             # Slow jobs (OCR takes seconds) get their own thread so chat replies never wait behind them.
             self._threads.append(threading.Thread(target=self._jobs_loop, name="salesbot-jobs", daemon=True))
@@ -48,16 +84,26 @@ class BackgroundWorker:
             self._threads.append(threading.Thread(target=self._slow_loop, name="salesbot-erp", daemon=True))
         for thread in self._threads:
             thread.start()
+        if self.wakeups is not None:
+            self.wakeups.listen(self._wake_here, self._stop)
 
-    def stop(self, timeout: float = 10) -> None:
+    def stop(self, timeout: float = 10) -> bool:
+        """Finish what is in hand, take nothing new; True when every loop ended in time."""
         self._stop.set()
-        self._wake.set()
-        self._wake_jobs.set()
+        self._wake_here()
         for thread in self._threads:
             thread.join(timeout)
+        return not any(t.is_alive() for t in self._threads)
 
     def wake(self) -> None:
+        """New work was stored: wake this process's loops, and the other processes' (Redis)."""
+        self._wake_here()
+        if self.wakeups is not None:
+            self.wakeups.publish()
+
+    def _wake_here(self) -> None:
         self._wake.set()
+        self._wake_delivery.set()
         self._wake_jobs.set()
 
     def _jobs_loop(self) -> None:
@@ -70,7 +116,9 @@ class BackgroundWorker:
                 log.exception("job pass failed")
                 busy = 0
             if busy:
-                self._wake.set()  # a job wrote replies: deliver them now
+                self._wake_delivery.set()  # a job wrote replies: deliver them now
+                if self.deliverer is None and self.wakeups is not None:
+                    self.wakeups.publish()  # ... in the worker that delivers
             else:
                 self._wake_jobs.wait(self.poll_s)
 
@@ -85,23 +133,40 @@ class BackgroundWorker:
             if not busy:
                 self._stop.wait(self.poll_s)
 
-    def _chat_pass(self) -> int:
-        return self.processor.run_once() + self.deliverer.run_once()
-
     def run_once(self) -> int:
-        """One pass over every queue (tests and `salesbot worker --once` use this)."""
-        handled = self._chat_pass()
+        """One pass over the inbox and the outbox (tests use this; jobs run in their own loop)."""
+        handled = self.processor.run_once() if self.processor is not None else 0
+        if self.deliverer is not None:
+            handled += self.deliverer.run_once()
         if self.slow_deliverer is not None:
             handled += self.slow_deliverer.run_once()
         return handled
 
     def _loop(self) -> None:
+        """Inbox events, one line head at a time (bot/processing.py)."""
+        assert self.processor is not None
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                busy = self._chat_pass()  # ERP deliveries run in their own thread (_slow_loop)
+                busy = self.processor.run_once(limit=1)  # one event, then its replies are sent at once
             except Exception:  # noqa: BLE001 - the loop must survive a bad row or a database hiccup
                 log.exception("worker pass failed")
                 busy = 0
-            if not busy:
+            if busy:
+                self._wake_delivery.set()  # replies were written: send them now
+                if (self.deliverer is None or self.jobs is None) and self.wakeups is not None:
+                    self.wakeups.publish()  # ... or let the workers serving those queues know
+            else:
                 self._wake.wait(self.poll_s)
+
+    def _delivery_loop(self) -> None:
+        assert self.deliverer is not None
+        while not self._stop.is_set():
+            self._wake_delivery.clear()
+            try:
+                busy = self.deliverer.run_once()
+            except Exception:  # noqa: BLE001
+                log.exception("delivery pass failed")
+                busy = 0
+            if not busy:
+                self._wake_delivery.wait(self.poll_s)

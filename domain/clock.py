@@ -7,10 +7,80 @@ work; nothing in the domain calls ``datetime.now()`` directly.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+DEFAULT_BUSINESS_TZ = "Asia/Shanghai"
+
+
+class BusinessZone(ZoneInfo):
+    """The business time zone, set once per process from ``SALESBOT_TIMEZONE``.
+
+    Why a proxy and not a plain ``ZoneInfo``: dozens of modules bind
+    ``from domain.clock import BUSINESS_TZ`` (and default arguments) at import time,
+    before settings are read. They all hold this one object, and it answers with
+    whatever zone ``set_business_timezone`` installed, so the setting reaches every
+    rule without touching each call site. Every answer is the wrapped ``ZoneInfo``'s
+    (offsets, DST, ``fold``), so it behaves exactly like it; it subclasses ``ZoneInfo``
+    so every signature typed ``ZoneInfo`` takes it.
+    """
+
+    def __new__(cls, name: str = DEFAULT_BUSINESS_TZ) -> BusinessZone:
+        self = super().no_cache(name)
+        self._zone = ZoneInfo(name)
+        return self
+
+    _zone: ZoneInfo
+
+    @property
+    def zoneinfo(self) -> ZoneInfo:
+        return self._zone
+
+    @property
+    def key(self) -> str:
+        return str(self._zone.key)
+
+    @property
+    def zone(self) -> str:
+        """The zone's name, where libraries look for it (pytz's attribute; APScheduler reads it)."""
+        return self.key
+
+    def set(self, name: str) -> None:
+        self._zone = ZoneInfo(name)
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return self._zone.utcoffset(dt)
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return self._zone.dst(dt)
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return self._zone.tzname(dt)
+
+    def fromutc(self, dt: datetime) -> datetime:
+        local = self._zone.fromutc(dt.replace(tzinfo=self._zone))
+        return local.replace(tzinfo=self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_business_zone, ())  # unpickles to this process's one instance
+
+    def __repr__(self) -> str:
+        return f"BusinessZone({self.key!r})"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+BUSINESS_TZ = BusinessZone()
+
+
+def _business_zone() -> BusinessZone:
+    return BUSINESS_TZ
+
+
+def set_business_timezone(name: str) -> None:
+    """Install the business time zone for this process (``Runtime.build`` does, from settings)."""
+    BUSINESS_TZ.set(name)
 
 
 class Clock(Protocol):

@@ -498,6 +498,8 @@ class InboxEvent(Base):
     __table_args__ = (
         UniqueConstraint("platform", "dedupe_key"),
         Index("ix_inbox_pending", "status", "locked_until"),
+        # One person's (or group chat's) unfinished events, oldest first: the per-sender line.
+        Index("ix_inbox_order", "order_key", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -505,6 +507,8 @@ class InboxEvent(Base):
     dedupe_key: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(32))
     sender_id: Mapped[str] = mapped_column(String(128))
+    # Events with the same key are handled one at a time in arrival order (domain/services/inbox.py).
+    order_key: Mapped[str] = mapped_column(String(300))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/done/failed/ignored
@@ -518,7 +522,11 @@ class OutboxMessage(Base):
     """A message we owe someone, written in the same transaction as the change that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # Unsent rows per recipient, oldest first: one person's replies leave in the order written.
+        Index("ix_outbox_recipient_order", "platform", "target", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)

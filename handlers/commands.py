@@ -79,7 +79,7 @@ def on_enter(ctx: HandlerContext) -> None:
     """Entering the chat: the welcome card at most once a day per person (opening the chat is frequent)."""
     day = local_today(ctx.uow.clock).isoformat()
     key = f"welcome:{ctx.event.platform}:{ctx.event.sender_id}:{day}"
-    if outbox.exists(ctx.uow.session, key):
+    if outbox.already_written(ctx.uow.session, key):
         return
     send_help(ctx, key=key)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from domain.uow import UnitOfWork
 from handlers.replies import Replies
+from jobs.options import JobOptions
 
 
 @dataclass
@@ -26,7 +27,7 @@ class JobContext:
     uow: UnitOfWork
     replies: Replies
     occurrence: datetime  # aware, UTC: the moment this run stands for
-    options: dict[str, Any] = field(default_factory=dict)  # thresholds from settings
+    options: JobOptions = field(default_factory=JobOptions)  # thresholds from settings, no secrets
     prepared: Any = None  # what the spec's ``prepare`` made before the transaction (e.g. rendered charts)
 
     @property
@@ -41,7 +42,7 @@ class JobContext:
 JobFn = Callable[[JobContext], dict[str, Any]]
 # Slow work that must not hold the run's transaction open (drawing charts): it reads what it
 # needs through its own short sessions and returns what ``run`` then finds in ``ctx.prepared``.
-PrepareFn = Callable[[Any, datetime, dict[str, Any]], Any]  # (Database, occurrence, options) → prepared
+PrepareFn = Callable[[Any, datetime, JobOptions], Any]  # (Database, occurrence, options) → prepared
 
 
 @dataclass(frozen=True)

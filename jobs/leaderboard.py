@@ -21,6 +21,7 @@ reported to the admins once a week (``salesbot org team-chat`` fixes it).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -68,7 +69,7 @@ def _targets(users: list[User]) -> list[tuple[int, Target]]:
     return [(u.id, t) for u in users if (t := user_target(u)) is not None]
 
 
-def prepare(db: Any, occurrence: datetime, options: dict[str, Any]) -> Prepared:
+def prepare(db: Any, occurrence: datetime, options: Mapping[str, Any]) -> Prepared:
     """Read everything in one short session, then draw the charts with no transaction open."""
     with UnitOfWork(db, FixedClock(occurrence), actor_label="scheduler") as uow:  # read only: rolled back
         prepared = read(uow, IsoWeek.containing(occurrence).previous())
@@ -112,7 +113,7 @@ def read(uow: UnitOfWork, week: IsoWeek) -> Prepared:
     return out
 
 
-def draw(prepared: Prepared, options: dict[str, Any]) -> None:
+def draw(prepared: Prepared, options: Mapping[str, Any]) -> None:
     """Every chart, in parallel processes when there are many (``chart_workers`` option caps them)."""
     workers = options.get("chart_workers")
     pictures = render_many([p.board for p in prepared.posts], int(workers) if workers is not None else None)

@@ -23,6 +23,7 @@ import logging
 import os
 import socket
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ from domain.uow import UnitOfWork
 from domain.workcalendar import missing_year_warning
 from handlers.replies import Replies, Target, user_target
 from jobs.base import JobContext, JobSpec, cause_for
+from jobs.options import JobOptions
 from jobs.workdays import day_off_reason, year_source
 
 log = logging.getLogger("salesbot.jobs")
@@ -206,7 +208,7 @@ def execute(
     clock: Clock,
     spec: JobSpec,
     occurrence: datetime,
-    options: dict[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
     *,
     runner: str | None = None,
     rerun: bool = False,
@@ -243,10 +245,11 @@ def execute(
                 session.commit()
             return RunOutcome(spec.name, occurrence, "skipped", detail, run_no)
     try:
-        prepared = spec.prepare(db, occurrence, dict(options or {})) if spec.prepare is not None else None
+        job_options = JobOptions.coerce(options)
+        prepared = spec.prepare(db, occurrence, job_options) if spec.prepare is not None else None
         with UnitOfWork(db, clock, actor_label="scheduler", cause=cause) as uow:
             replies = _CountingReplies(uow.session, clock, cause)
-            ctx = JobContext(uow, replies, occurrence, dict(options or {}), prepared)
+            ctx = JobContext(uow, replies, occurrence, job_options, prepared)
             summary = spec.run(ctx) or {}
             counts: dict[str, Any] = {"messages": replies.written}
             if replies.duplicates:

@@ -643,18 +643,20 @@ def _db_post(cls: Any) -> Any:
 #: The engine used when none is named. Chosen by bench/ocr.py (see its report):
 #: same accuracy on the generated set, lower warm latency on 2 cores.
 DEFAULT_ENGINE = "onnx"
-ENGINES: dict[str, Callable[[], _Pipeline]] = {"onnx": OnnxEngine, "paddle": PaddleEngine}
+ENGINES: dict[str, Callable[..., _Pipeline]] = {"onnx": OnnxEngine, "paddle": PaddleEngine}
 
 _engines: dict[str, OcrEngine] = {}
 _engines_lock = threading.Lock()
 
 
-def get_engine(name: str = DEFAULT_ENGINE) -> OcrEngine:
+def get_engine(name: str = DEFAULT_ENGINE, threads: int | None = None) -> OcrEngine:
     """Return the process-wide engine called ``name`` ("onnx", "paddle" or "default").
 
     Loading takes 0.5–3 s and ~150–400 MB, so each engine is built once per
     process (under a lock, so two threads asking at once still build one) and
-    reused by every later call.
+    reused by every later call. ``threads`` (``SALESBOT_OCR_THREADS``) applies when the
+    engine is built: one per process lets two OCR worker processes share two cores
+    without fighting over them.
     """
     key = DEFAULT_ENGINE if name in ("", "default") else name
     if key not in ENGINES:
@@ -666,7 +668,7 @@ def get_engine(name: str = DEFAULT_ENGINE) -> OcrEngine:
         engine = _engines.get(key)
         if engine is None:
             started = time.perf_counter()
-            engine = ENGINES[key]()
+            engine = ENGINES[key](threads=threads) if threads else ENGINES[key]()
             log.info("ocr engine %s loaded in %.2f s", key, time.perf_counter() - started)
             _engines[key] = engine
         return engine

@@ -6,6 +6,18 @@ platform's retries and a second worker both lose that race harmlessly.
 *in the handler's own transaction* and only if the lease is still ours, so
 the domain change, its replies and "done" commit together or not at all.
 A worker that dies leaves its lease to expire; the row is claimed again.
+
+**One sender, one line.** Every row carries an ``order_key``: the sender's
+platform identity, or the group chat for group events (``order_key_for``).
+Only the *head* of a line may be leased: the oldest pending row of its key,
+and only while no other row of that key is leased. So one person's events
+are handled one at a time in arrival order, by whichever worker on whichever
+machine, while different people are handled in parallel (event isolation
+per chat, as aiogram's ``SimpleEventIsolation`` does in one process; here the
+database is the lock, so it holds across processes). A failed row waiting
+for its retry is still pending, so it holds its line; ``set_aside`` moves it
+to a line of its own once the hold has lasted long enough (the processor
+decides when and tells the person).
 """
 
 from __future__ import annotations
@@ -13,15 +25,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from domain.models import InboxEvent
-from domain.services import leases
 
 DEFAULT_LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
+ASIDE = "#aside:"  # marks an order key a failed event was moved to (its own line)
+
+
+def order_key_for(platform: str, sender_id: str, conversation_id: str | None = None) -> str:
+    """The line an event waits in: the group chat for group events, else the sender."""
+    if conversation_id:
+        return f"{platform}:chat:{conversation_id}"
+    return f"{platform}:user:{sender_id}"
 
 
 def store(
@@ -45,6 +64,7 @@ def store(
                 dedupe_key=dedupe_key,
                 kind=kind,
                 sender_id=sender_id,
+                order_key=order_key_for(platform, sender_id, payload.get("conversation_id")),
                 payload=payload,
                 received_at=now,
                 status="pending",
@@ -59,16 +79,99 @@ def store(
     return int(key[0]) if key else None
 
 
+def _free(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        InboxEvent.status == "pending",
+        or_(InboxEvent.locked_until.is_(None), InboxEvent.locked_until < now),
+    )
+
+
+def _line_is_clear(now: datetime) -> ColumnElement[bool]:
+    """No other row of the same line is older and unfinished, or leased right now."""
+    other = aliased(InboxEvent)
+    return ~exists().where(
+        other.order_key == InboxEvent.order_key,
+        other.status == "pending",
+        other.id != InboxEvent.id,
+        or_(other.id < InboxEvent.id, other.locked_until >= now),
+    )
+
+
 def due_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:
-    """Pending rows nobody holds (never claimed, or the lease ran out), oldest first."""
-    return leases.free_ids(session, InboxEvent, now, limit)
+    """Rows that may be leased now: the free head of each line, oldest first."""
+    query = select(InboxEvent.id).where(_free(now), _line_is_clear(now)).order_by(InboxEvent.id).limit(limit)
+    return list(session.scalars(query))
 
 
 def claim(
     session: Session, event_id: int, now: datetime, lease: timedelta = DEFAULT_LEASE
 ) -> datetime | None:
-    """Lease one row to the caller; returns the lease's end, or None if someone else holds it."""
-    return leases.take(session, InboxEvent, event_id, now, lease)
+    """Lease one row if it is the free head of its line; its lease's end, or None."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = session.scalar(select(InboxEvent.order_key).where(InboxEvent.id == event_id))
+        if key is None:
+            session.rollback()
+            return None
+        _lock_line(session, key)
+    until = now + lease
+    result = session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.id == event_id, _free(now), _line_is_clear(now))
+        .values(locked_until=until, attempts=InboxEvent.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return until if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def _lock_line(session: Session, key: str) -> None:
+    """PostgreSQL: serialise claims within one line for the rest of this transaction.
+
+    Two workers could otherwise each lease a different row of the same line at
+    the same instant, each not yet seeing the other's uncommitted lease (possible
+    only when two rows of one person commit out of id order). The advisory lock
+    makes the second claim's UPDATE start after the first commits, so it sees it.
+    SQLite needs none: its writers are serialised by the database lock.
+    """
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
+def claim_next(
+    session: Session, now: datetime, lease: timedelta = DEFAULT_LEASE, tries: int = 3
+) -> tuple[int, datetime] | None:
+    """Lease the oldest free head of any line: (row id, lease end), or None when none is free.
+
+    PostgreSQL picks the candidate with ``FOR UPDATE SKIP LOCKED``, so workers asking at
+    the same moment spread over different people instead of queueing on one row.
+    A bounded number of statements whatever the backlog (index ``ix_inbox_order``).
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for _ in range(tries):
+        query = (
+            select(InboxEvent.id, InboxEvent.order_key)
+            .where(_free(now), _line_is_clear(now))
+            .order_by(InboxEvent.id)
+            .limit(1)
+        )
+        if postgres:
+            query = query.with_for_update(skip_locked=True, of=InboxEvent)
+        head = session.execute(query).first()
+        if head is None:
+            session.rollback()
+            return None
+        if postgres:
+            _lock_line(session, head.order_key)
+        until = now + lease
+        result = session.execute(
+            update(InboxEvent)
+            .where(InboxEvent.id == head.id, _free(now), _line_is_clear(now))
+            .values(locked_until=until, attempts=InboxEvent.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            return int(head.id), until
+    return None
 
 
 def finish(
@@ -87,9 +190,18 @@ def finish(
 
 
 def fail(
-    session: Session, event_id: int, lease_until: datetime, error: str, retry_at: datetime | None
+    session: Session,
+    event_id: int,
+    lease_until: datetime,
+    error: str,
+    retry_at: datetime | None,
+    set_aside: bool = False,
 ) -> None:
-    """Record a failed attempt: retry after ``retry_at`` or give up (status failed)."""
+    """Record a failed attempt: retry after ``retry_at`` or give up (status failed).
+
+    While it waits for its retry the row still holds its line (the sender's later
+    events wait). ``set_aside`` moves it to a line of its own, so they go ahead.
+    """
     row = session.get(InboxEvent, event_id)
     if row is None or row.locked_until != lease_until:
         return
@@ -99,7 +211,13 @@ def fail(
         row.locked_until = None
     else:
         row.locked_until = retry_at
+        if set_aside and not is_set_aside(row):
+            row.order_key = f"{row.order_key}{ASIDE}{row.id}"
     session.commit()
+
+
+def is_set_aside(row: InboxEvent) -> bool:
+    return ASIDE in row.order_key
 
 
 def load(session: Session, event_id: int) -> InboxEvent | None:

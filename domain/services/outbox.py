@@ -13,8 +13,8 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from domain.models import OutboxMessage
 
@@ -22,7 +22,7 @@ SEND_LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 
 
-def exists(session: Session, dedupe_key: str) -> bool:
+def already_written(session: Session, dedupe_key: str) -> bool:
     """Whether a message with this dedupe key was already written (e.g. today's welcome card)."""
     return session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
 
@@ -81,11 +81,30 @@ def due_ids(
             (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= now),
         )
     )
+    query = query.where(or_(OutboxMessage.target_kind == "webhook", _first_unsent_to_recipient()))
     if only is not None:
         query = query.where(OutboxMessage.platform.in_(list(only)))
     if exclude:
         query = query.where(OutboxMessage.platform.not_in(list(exclude)))
     return list(session.scalars(query.order_by(OutboxMessage.id).limit(limit)))
+
+
+def _first_unsent_to_recipient() -> ColumnElement[bool]:
+    """One person's messages leave in the order they were written, whichever worker sends them.
+
+    A row is due only when no older row to the same recipient is still unsent (pending,
+    postponed or being sent). Once true this stays true (an older row only ever becomes
+    sent or failed), so checking it here, before the lease, is enough. ERP webhooks
+    (target_kind "webhook") are exempt: each carries its own event id, and one retried for
+    a day must not hold back the rest.
+    """
+    older = aliased(OutboxMessage)
+    return ~exists().where(
+        older.platform == OutboxMessage.platform,
+        older.target == OutboxMessage.target,
+        older.status.in_(("pending", "sending")),
+        older.id < OutboxMessage.id,
+    )
 
 
 def claim(session: Session, message_id: int, now: datetime) -> OutboxMessage | None:

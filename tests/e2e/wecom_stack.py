@@ -23,6 +23,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from domain.clock import FixedClock
 from domain.db import Database
+from handlers.conversation import ConversationStore
 from tests.factories import load_example_org
 
 TOKEN = "QDG6eK"
@@ -89,7 +90,13 @@ class WeComStack:
 
 @contextmanager
 def wecom_stack(
-    db_url: str, *, with_org: bool = True, worker: bool = True, h5_secret: str | None = None
+    db_url: str,
+    *,
+    with_org: bool = True,
+    worker: bool = True,
+    h5_secret: str | None = None,
+    redis_url: str | None = None,
+    conversations: ConversationStore | None = None,
 ) -> Iterator[WeComStack]:
     clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
 
@@ -112,8 +119,11 @@ def wecom_stack(
         wecom_api_base=fake.base_url,
         public_base_url="http://127.0.0.1:8000",
         h5_secret=h5_secret,
+        redis_url=redis_url,
     )
     runtime = Runtime.build(settings, clock=clock)
+    if conversations is not None:
+        runtime.conversations = conversations
     if with_org:
         load_example_org(runtime.db, clock)
     app = create_app(runtime)
