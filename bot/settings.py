@@ -26,8 +26,9 @@ class Settings(BaseSettings):
     # The background worker (inbox processing and outbox delivery) inside each serve process.
     worker: bool = True
     inbox_lease_s: int = Field(default=60, gt=0)
-    # OCR engine for quote photos: onnx (default; faster to load, a third of the memory) or paddle.
-    ocr_engine: Literal["onnx", "paddle"] = "onnx"
+    # OCR engine for quote photos: default (bot/ocr/engines.py DEFAULT_ENGINE, chosen by bench/ocr.py),
+    # onnx-v6, onnx-v5, or (Python ≤ 3.12 only) onnx and paddle.
+    ocr_engine: Literal["default", "onnx", "paddle", "onnx-v5", "onnx-v6"] = "default"
     # Scheduled jobs (bot/scheduler.py). auto: inside serve/demo on SQLite (embedded); with
     # PostgreSQL run `salesbot scheduler` (or set on: every serve process then runs one, safely).
     scheduler: Literal["auto", "on", "off"] = "auto"
