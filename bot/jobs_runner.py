@@ -30,7 +30,7 @@ class JobRunner:
         db: Database,
         clock: Clock,
         channels: Mapping[str, Channel],
-        engine: str = "onnx",
+        engine: str = "default",
         conversations: ConversationStore | None = None,
         links: PageLinks | None = None,
     ) -> None:

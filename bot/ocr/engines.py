@@ -701,9 +701,8 @@ def _db_post(cls: Any) -> Any:
 
 
 # ------------------------------------------------------------------- registry
-#: The engine used when none is named. Chosen by bench/ocr.py (see its report):
-#: same accuracy on the generated set, lower warm latency on 2 cores.
-DEFAULT_ENGINE = "onnx"
+#: The engine used when none is named. Chosen by bench/ocr.py (see the README, "OCR engines").
+DEFAULT_ENGINE = "onnx" if sys.version_info < (3, 13) else "onnx-v6"
 ENGINES: dict[str, Callable[[], _Pipeline]] = {
     "onnx": OnnxEngine,
     "paddle": PaddleEngine,

@@ -50,13 +50,14 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.timeout(600)  # two engine loads in a fresh process: seconds alone, minutes on a busy 2-core box
 def test_new_engines_read_a_quote_with_the_network_blocked(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-c", OFFLINE_CHILD, *EVERYWHERE],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=580,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)},
         check=False,
     )
