@@ -33,7 +33,8 @@ def worker_redis_url(url: str, worker: str | None) -> str:
 
 
 REDIS_URL = worker_redis_url(
-    os.environ.get("SALESBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"), os.environ.get("PYTEST_XDIST_WORKER")
+    os.environ.get("SALESBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+    os.environ.get("PYTEST_XDIST_WORKER"),
 )
 
 
