@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     worker: bool = True
     inbox_lease_s: int = Field(default=60, gt=0)
     # OCR engine for quote photos: default (bot/ocr/engines.py DEFAULT_ENGINE, chosen by bench/ocr.py),
-    # onnx-v6, onnx-v5, or (Python ≤ 3.12 only) onnx and paddle.
+    # i.e. onnx-v6; onnx-v5; or (Python ≤ 3.12 only) onnx and paddle.
     ocr_engine: Literal["default", "onnx", "paddle", "onnx-v5", "onnx-v6"] = "default"
     # Scheduled jobs (bot/scheduler.py). auto: inside serve/demo on SQLite (embedded); with
     # PostgreSQL run `salesbot scheduler` (or set on: every serve process then runs one, safely).
