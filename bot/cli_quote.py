@@ -23,6 +23,8 @@ quote_app = typer.Typer(
 class EngineName(StrEnum):
     paddle = "paddle"
     onnx = "onnx"
+    onnx_v5 = "onnx-v5"
+    onnx_v6 = "onnx-v6"
 
 
 def _default_engine() -> EngineName:

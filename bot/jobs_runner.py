@@ -31,7 +31,7 @@ class JobRunner:
         db: Database,
         clock: Clock,
         channels: Mapping[str, Channel],
-        engine: str = "onnx",
+        engine: str = "default",
         conversations: ConversationStore | None = None,
         links: PageLinks | None = None,
         threads: int | None = None,

@@ -30,8 +30,9 @@ class Settings(BaseSettings):
     inbox_hold_s: int = Field(default=60, gt=0)
     # How long an OCR job stays leased to its worker (a killed worker's job runs again after this).
     job_lease_s: int = Field(default=120, gt=0)
-    # OCR engine for quote photos: onnx (default; faster to load, a third of the memory) or paddle.
-    ocr_engine: Literal["onnx", "paddle"] = "onnx"
+    # OCR engine for quote photos: default (bot/ocr/engines.py DEFAULT_ENGINE, chosen by bench/ocr.py),
+    # i.e. onnx-v6; onnx-v5; or (Python ≤ 3.12 only) onnx and paddle.
+    ocr_engine: Literal["default", "onnx", "paddle", "onnx-v5", "onnx-v6"] = "default"
     # Threads per photo; set 1 when several OCR worker processes share a machine's cores.
     ocr_threads: int | None = Field(default=None, gt=0)
     # Scheduled jobs (bot/scheduler.py). auto: inside serve/demo on SQLite (embedded); with

@@ -19,7 +19,7 @@ from tests.services import POSTGRES_URL, REDIS_URL, require_tcp
 
 @pytest.fixture
 def redis_url() -> str:
-    """A real Redis (db 15), flushed before the test."""
+    """A real Redis db of this test process (db 15 unless configured; one per xdist worker), flushed first."""
     require_tcp(REDIS_URL, "Redis")
     import redis
 

@@ -1,8 +1,8 @@
 """Photo → text boxes → structured quotation.
 
-``engines`` turns image bytes into positioned text boxes with one of two
-interchangeable back ends (ONNX Runtime or Paddle Inference, both running the
-PP-OCRv4 models shipped inside their PyPI wheels, never downloaded).
+``engines`` turns image bytes into positioned text boxes with one of several
+interchangeable engines (ONNX Runtime or Paddle Inference running PP-OCR
+models shipped inside PyPI wheels, never downloaded).
 ``extract`` turns those boxes into a quote the rep only has to confirm.
 
 The heavy dependencies (onnxruntime, paddle, opencv, numpy, Pillow) live in the

