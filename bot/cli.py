@@ -78,9 +78,18 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     typer.echo(f"数据库已是最新结构 / schema is at {revision}")
 
 
+#: Deactivating more people than this needs ``--prune`` (a file listing one user once deactivated eight).
+ORG_PRUNE_WITHOUT_FLAG = 3
+
+
 @org_app.command("import")
-def org_import(file: Path = typer.Argument(..., help="Org YAML file, see examples/org.yaml.")) -> None:
-    """Import the org file: all-or-nothing, safe to repeat."""
+def org_import(
+    file: Path = typer.Argument(..., help="Org YAML file, see examples/org.yaml."),
+    prune: bool = typer.Option(
+        False, "--prune", help=f"允许停用超过 {ORG_PRUNE_WITHOUT_FLAG} 名不在文件中的用户 / allow deactivating more users."
+    ),
+) -> None:
+    """Import the org file: all-or-nothing, safe to repeat. Users missing from the file are deactivated."""
     from bot.orgfile import load_org_file
     from domain.db import Database
     from domain.errors import OrgImportError
@@ -92,7 +101,7 @@ def org_import(file: Path = typer.Argument(..., help="Org YAML file, see example
     try:
         spec = load_org_file(file)
         with UnitOfWork(db, actor_label="org-file", cause=f"org-file:{file.name}") as uow:
-            result = import_org(uow, spec)
+            result = import_org(uow, spec, max_deactivations=None if prune else ORG_PRUNE_WITHOUT_FLAG)
             uow.commit()
     except OrgImportError as exc:
         raise _fail(exc.message, 1) from None
