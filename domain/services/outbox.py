@@ -138,17 +138,49 @@ def mark_failed(session: Session, row: OutboxMessage, errcode: int | None, error
     session.commit()
 
 
+#: How a row names several people: cards to approver and submitter go out as one send to
+#: ``a|b`` (WeCom never accepts a task_id twice); card-update fallbacks list ``a,b``.
+RECIPIENT_SEPARATORS = ("|", ",")
+
+
+def recipients(row: OutboxMessage) -> list[str]:
+    """Every person a row may reach (one, or each of ``a|b`` / ``a,b``); none for chats and webhooks."""
+    if row.target_kind not in ("user", "card"):
+        return []
+    people = [row.target]
+    for sep in RECIPIENT_SEPARATORS:
+        people = [p for part in people for p in part.split(sep)]
+    return list(dict.fromkeys(p for p in people if p))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def sent_to_since(session: Session, platform: str, target: str, since: datetime) -> int:
-    """How many messages went to one recipient since ``since`` (per-member pacing)."""
+    """How many messages reached one person since ``since`` (per-member pacing), whatever the addressing.
+
+    WeCom's 30-a-minute rule counts what each member receives, so a row for
+    ``LiNa|ZhangWei`` counts for both, and a card update counts when it fell
+    back to a text (its row then carries the text's msgid; an in-place update
+    carries none). Separators in the LIKE patterns are matched literally and
+    the person's id is escaped (user ids may contain ``_``).
+    """
+    who = _escape_like(target)
+    patterns = [f"{who}{s}%" for s in RECIPIENT_SEPARATORS] + [f"%{s}{who}" for s in RECIPIENT_SEPARATORS]
+    patterns += [f"%{a}{who}{b}%" for a in RECIPIENT_SEPARATORS for b in RECIPIENT_SEPARATORS]
+    addressed = or_(OutboxMessage.target == target, *(OutboxMessage.target.like(p, escape="\\") for p in patterns))
     return (
         session.scalar(
             select(func.count())
             .select_from(OutboxMessage)
             .where(
                 OutboxMessage.platform == platform,
-                OutboxMessage.target == target,
                 OutboxMessage.status == "sent",
                 OutboxMessage.sent_at >= since,
+                OutboxMessage.target_kind.in_(("user", "card")),
+                addressed,
+                or_(OutboxMessage.msg_type != "card_update", OutboxMessage.platform_msgid.is_not(None)),
             )
         )
         or 0
