@@ -19,6 +19,7 @@ from domain.clock import local_today
 from domain.errors import DomainError
 from domain.links import customer_path, quote_path
 from domain.models import Customer, Quote, Team, User
+from domain.money import money_problem
 from domain.services import pages as views
 from domain.services import quotes as quote_service
 from handlers.quotes import refresh_after_page_edit
@@ -26,6 +27,7 @@ from handlers.quotes import refresh_after_page_edit
 log = logging.getLogger("salesbot.h5")
 
 QUOTE_STATUS = {"draft": "待确认", "confirmed": "已确认", "void": "已作废"}
+QUOTE_NUMBER_MAX = 64  # quotes.number is String(64)
 
 
 # ------------------------------------------------------------------ quotes
@@ -92,12 +94,17 @@ def quote_save(view: PageView, quote_id: int) -> Page | Response:
             total = Decimal(total_text)
             if not total.is_finite():
                 raise InvalidOperation
+            problem = money_problem(total)  # 1e30 or 1,000 digits: a clear 400, never a 500 or a stored value
+            if problem is not None:
+                return _quote_page(view, quote, error=problem, status=400)
             if total != quote.total:
                 changes["total"] = total
                 described.append(f"合计 ¥{total:,.2f}")
     except InvalidOperation:
         return _quote_page(view, quote, error="合计请填写数字，例如 123456.00", status=400)
     number = form.get("number", "").strip()
+    if len(number) > QUOTE_NUMBER_MAX:
+        return _quote_page(view, quote, error=f"单号最多 {QUOTE_NUMBER_MAX} 个字符", status=400)
     if number and number != (quote.number or ""):
         changes["number"] = number
         described.append(f"单号 {number}")
