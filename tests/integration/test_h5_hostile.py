@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from domain.models import Quote
+from domain.links import contract_path
+from domain.models import ApprovalStep, Quote
 from tests.integration.test_h5 import Site, site  # noqa: F401  (the fixture)
 
 
@@ -17,12 +18,48 @@ def test_a_total_no_column_can_hold_is_a_clear_400(site: Site, total: str, words
     url = site.link("zhangwei", f"/h5/quotes/{site.quote_id}")
     with site.runtime.db.sessions() as s:
         before = s.scalar(select(Quote.total).where(Quote.id == site.quote_id))
-    r = site.client.post(url, data={"total": total})
+    r = site.post(url, data={"total": total})
     assert r.status_code == 400 and words in r.text
     with site.runtime.db.sessions() as s:
         assert s.scalar(select(Quote.total).where(Quote.id == site.quote_id)) == before
 
 
 def test_an_overlong_quote_number_is_a_clear_400(site: Site) -> None:  # noqa: F811
-    r = site.client.post(site.link("zhangwei", f"/h5/quotes/{site.quote_id}"), data={"number": "Q" * 65})
+    r = site.post(site.link("zhangwei", f"/h5/quotes/{site.quote_id}"), data={"number": "Q" * 65})
     assert r.status_code == 400 and "单号最多 64 个字符" in r.text
+
+
+def _decision_page(site: Site) -> tuple[str, int]:  # noqa: F811
+    from tests.integration.test_h5_approvals import _submit
+
+    contract_id = _submit(site, "380000")
+    with site.runtime.db.sessions() as s:
+        step_id = s.scalar(select(ApprovalStep.id).where(ApprovalStep.status == "pending"))
+    assert step_id is not None
+    return site.link("wangfang", contract_path(contract_id)), step_id
+
+
+def test_a_cross_site_post_with_a_signed_link_changes_nothing(site: Site) -> None:  # noqa: F811
+    url, step_id = _decision_page(site)
+    form = {"step_id": str(step_id), "action": "reject", "reason": "伪造"}
+    foreign = site.client.post(url, data=form, headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403 and "只能在销售助手自己的页面上提交" in foreign.text
+    no_token = site.client.post(url, data=form)  # a form on another site cannot know the token
+    assert no_token.status_code == 403 and "请刷新页面后重新提交" in no_token.text
+    with site.runtime.db.sessions() as s:
+        assert s.scalar(select(ApprovalStep.status).where(ApprovalStep.id == step_id)) == "pending"
+    ours = site.post(url, {"step_id": str(step_id), "action": "approve"})  # Origin: null (no-referrer) is fine
+    assert ours.status_code == 303
+
+
+def test_pages_carry_security_headers(site: Site) -> None:  # noqa: F811
+    page = site.client.get(site.link("zhangwei", f"/h5/quotes/{site.quote_id}"))
+    assert page.status_code == 200
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["referrer-policy"] == "no-referrer"
+
+
+def test_api_docs_are_off_unless_configured(site: Site) -> None:  # noqa: F811
+    assert site.client.get("/docs").status_code == 404
+    assert site.client.get("/openapi.json").status_code == 404
