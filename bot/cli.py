@@ -260,11 +260,13 @@ def export_cmd(
     finally:
         db.dispose()
     if format == ExportFormat.csv:
+        from domain.safe_text import spreadsheet_cell
+
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow([header for _, header in data.columns])
         for row in rows:
-            writer.writerow([row[key] for key, _ in data.columns])
+            writer.writerow([spreadsheet_cell(row[key]) for key, _ in data.columns])  # no formulas
         payload = "\ufeff" + buf.getvalue()
     else:
         payload = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"

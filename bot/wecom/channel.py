@@ -13,6 +13,7 @@ from bot.tokens import MemoryTokenStore, RedisTokenStore, TokenStore
 from bot.wecom.client import RetryLater, WeComAPIError, WeComClient, WeComError
 from cards.serialize import card_from_dict
 from cards.wecom import render_template_card, render_text
+from domain import safe_text
 from domain.clock import Clock
 from domain.models import OutboxMessage
 from domain.services import cardstate
@@ -69,7 +70,9 @@ class WeComChannel:
         p = row.payload
         if row.target_kind == "user":
             if row.msg_type == "text":
-                return self.client.send_text(row.target, fit_text(p["content"]), **resend_check(row, now)).msgid
+                # Texts render <a href> (issue #19): whatever a handler wrote, no tag reaches the reader.
+                content = fit_text(safe_text.wecom_text(p["content"]))
+                return self.client.send_text(row.target, content, **resend_check(row, now)).msgid
             if row.msg_type == "markdown":
                 return self.client.send_markdown(row.target, fit_text(p["content"]), **resend_check(row, now)).msgid
             if row.msg_type == "image":

@@ -84,3 +84,17 @@ def test_a_card_whose_answer_was_lost_ends_sent_not_failed(
     _run(db, fake, fake_clock, 20)
     assert [m.msgtype for m in fake.inbox_of("LiNa")] == ["template_card"]
     assert _rows(db) == [("sent", -1)]
+
+
+def test_a_text_carrying_a_users_link_arrives_as_plain_characters(
+    db: Database, fake: FakeWeCom, fake_clock: ManualClock
+) -> None:
+    # 催办 quotes the customer's name; WeCom renders <a href> in text messages (issue #19, point 6).
+    text = '⏰ 张伟 催办合同 HT-1（<a href="http://evil.example">苏州精工</a>）'
+    with db.sessions() as s:
+        outbox.enqueue(s, dedupe_key="n1", platform="wecom", target_kind="user", target="LiNa",
+                       msg_type="text", payload={"content": text}, now=START)  # fmt: skip
+        s.commit()
+    _run(db, fake, fake_clock, 2)
+    [shown] = [m.content for m in fake.inbox_of("LiNa")]
+    assert "<a" not in shown and "苏州精工" in shown and "＜a href" in shown

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from domain.links import contract_path
-from domain.models import ApprovalStep, Quote
+from domain.models import ApprovalStep, Quote, User
 from tests.integration.test_h5 import Site, site  # noqa: F401  (the fixture)
 
 
@@ -63,3 +63,19 @@ def test_pages_carry_security_headers(site: Site) -> None:  # noqa: F811
 def test_api_docs_are_off_unless_configured(site: Site) -> None:  # noqa: F811
     assert site.client.get("/docs").status_code == 404
     assert site.client.get("/openapi.json").status_code == 404
+
+
+def test_a_customer_name_with_markup_is_shown_as_text(site: Site) -> None:  # noqa: F811
+    from domain.services.customers import create_customer
+    from domain.uow import UnitOfWork
+
+    name = '<a href="http://evil.example">苏州精工</a><script>alert(1)</script>'
+    with UnitOfWork(site.runtime.db, site.clock, actor_label="test") as uow:
+        owner = uow.session.scalar(select(User).where(User.key == "zhangwei"))
+        customer = create_customer(uow, name, owner=owner)
+        uow.commit()
+        customer_id = customer.id
+    page = site.client.get(site.link("zhangwei", f"/h5/customers/{customer_id}"))
+    assert page.status_code == 200
+    assert "<script>alert" not in page.text and '<a href="http://evil' not in page.text
+    assert "&lt;script&gt;" in page.text
