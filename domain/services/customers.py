@@ -97,9 +97,12 @@ def find_customers(uow: UnitOfWork, text: str, limit: int = 5) -> list[CustomerM
         offer(c, 1.0 if typed in c.name else 0.95, "简称")
     for a in s.scalars(select(CustomerAlias).where(CustomerAlias.normalized == core)):
         offer(a.customer, 1.0, "别名")
-    like = f"%{core}%"
+    # What the rep typed is matched literally: "查客户 %" or "_" must not match every name (issue #19).
+    like = "%" + core.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     partial = s.scalars(
-        select(Customer).where(or_(Customer.normalized_name.like(like), Customer.name.like(like))).limit(50)
+        select(Customer)
+        .where(or_(Customer.normalized_name.like(like, escape="\\"), Customer.name.like(like, escape="\\")))
+        .limit(50)
     )
     for c in partial:
         offer(c, 0.6 + 0.3 * len(core) / max(len(c.normalized_name), len(core)), "部分匹配")
