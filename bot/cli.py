@@ -15,6 +15,7 @@ from bot.cli_approvals import approvals_app
 from bot.cli_dingtalk import dingtalk_app
 from bot.cli_import import import_app
 from bot.cli_jobs import jobs_app, scheduler_command
+from bot.cli_photos import photos_app
 from bot.cli_quote import quote_app
 from bot.cli_report import report_app
 from bot.cli_webhooks import webhooks_app
@@ -27,6 +28,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(approvals_app, name="approvals")
 app.add_typer(quote_app, name="quote", help="Quote photos: OCR extraction (needs the ocr extra).")
 app.add_typer(import_app, name="import", help="Import customers, contacts, opportunities from .xlsx / .csv.")
+app.add_typer(photos_app, name="photos", help="Stored quote photos: prune by retention.")
 app.add_typer(jobs_app, name="jobs")
 app.command("scheduler")(scheduler_command)
 app.add_typer(org_app, name="org")

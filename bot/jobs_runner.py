@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 
 from bot.channels import Channel
+from bot.photos import PhotoStore
 from domain.clock import Clock
 from domain.db import Database
 from domain.links import PageLinks
@@ -33,7 +34,9 @@ class JobRunner:
         engine: str = "onnx",
         conversations: ConversationStore | None = None,
         links: PageLinks | None = None,
+        photos: PhotoStore | None = None,
     ) -> None:
+        self.photos = photos  # where read quote photos are kept (bot/photos.py)
         self.db = db
         self.clock = clock
         self.channels = channels
@@ -84,6 +87,8 @@ class JobRunner:
             else:
                 # Kept with the quote so its H5 page can show the photo with the boxes read.
                 extracted["photo"] = {"platform": payload["platform"], "media_id": payload["media_id"]}
+                if self.photos is not None:  # the platform keeps media 3 days; the quote needs it longer
+                    extracted["photo"]["stored"] = self.photos.put(data)
                 extracted["ocr"] = ocr_overlay(data, boxes)
         self._finish(
             job,

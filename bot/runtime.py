@@ -19,6 +19,7 @@ from bot.dingtalk.orgevents import DingTalkOrgEvents
 from bot.dingtalk.stream import StreamClient
 from bot.erp import ErpWebhookChannel
 from bot.jobs_runner import JobRunner
+from bot.photos import store_from_settings
 from bot.processing import InboxProcessor
 from bot.settings import Settings
 from bot.wecom.channel import WeComChannel, build_wecom_client
@@ -136,8 +137,9 @@ class Runtime:
             platform_events=DingTalkOrgEvents(self.dingtalk_client),
         )
         jobs = JobRunner(
-            self.db, self.clock, self.channels, self.settings.ocr_engine, conversations, links=links
-        )
+            self.db, self.clock, self.channels, self.settings.ocr_engine, conversations, links=links,
+            photos=store_from_settings(self.settings.photo_dir),
+        )  # fmt: skip
         chat = Deliverer(self.db, self.channels, self.clock, exclude=SLOW_PLATFORMS)
         slow = Deliverer(self.db, self.channels, self.clock, only=SLOW_PLATFORMS)
         return BackgroundWorker(processor, chat, jobs, slow_deliverer=slow)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from bot.h5.site import Page, PageView, page
+from bot.photos import store_from_settings
 from domain.clock import local_today
 from domain.errors import DomainError
 from domain.links import customer_path, quote_path
@@ -139,17 +140,20 @@ def quote_save(view: PageView, quote_id: int) -> Page | Response:
 
 @page("/h5/quotes/{quote_id:int}/photo")
 def quote_photo(view: PageView, quote_id: int) -> Response:
-    """The photo the rep sent, fetched from the platform's media store (WeCom keeps media 3 days)."""
+    """The photo the rep sent: from our photo store, or (quotes read before it) the platform's media."""
     quote = _quote_for(view, quote_id)
     photo = (quote.extracted or {}).get("photo") or {}
-    channel = view.runtime.channels.get(str(photo.get("platform")))
-    if channel is None or not photo.get("media_id"):
-        return Response(status_code=404)
-    try:
-        data = channel.download(str(photo["media_id"]))
-    except Exception:  # noqa: BLE001 - expired or unknown media: the page says the photo is gone
-        log.info("quote photo unavailable", extra={"quote_id": quote.id}, exc_info=True)
-        return Response(status_code=404)
+    stored = photo.get("stored")
+    data = store_from_settings(view.runtime.settings.photo_dir).get(str(stored)) if stored else None
+    if data is None:
+        channel = view.runtime.channels.get(str(photo.get("platform")))
+        if channel is None or not photo.get("media_id"):
+            return Response(status_code=404)
+        try:
+            data = channel.download(str(photo["media_id"]))
+        except Exception:  # noqa: BLE001 - expired or unknown media: the page says the photo is gone
+            log.info("quote photo unavailable", extra={"quote_id": quote.id}, exc_info=True)
+            return Response(status_code=404)
     kind = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
     return Response(data, media_type=kind, headers={"Cache-Control": "private, max-age=600"})
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -73,7 +74,7 @@ def _extraction(customer: str, media_id: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def site(db_url: str, clock: FixedClock) -> Iterator[Site]:
+def site(db_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Site]:
     fake = FakeWeCom(
         [AppConfig(corp_id=CORP_ID, corpsecret=SECRET, agent_id=AGENT_ID)],
         users=[FakeUser(u, u) for u in MEMBERS],
@@ -91,6 +92,7 @@ def site(db_url: str, clock: FixedClock) -> Iterator[Site]:
         wecom_api_base=fake.base_url,
         wecom_oauth_base=fake.base_url,
         h5_secret="h5-secret-for-tests-0123456789",
+        photo_dir=str(tmp_path / "photos"),
     )
     runtime = Runtime.build(settings, clock=clock)
     load_example_org(runtime.db, clock)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -79,3 +81,21 @@ def test_a_customer_name_with_markup_is_shown_as_text(site: Site) -> None:  # no
     assert page.status_code == 200
     assert "<script>alert" not in page.text and '<a href="http://evil' not in page.text
     assert "&lt;script&gt;" in page.text
+
+
+def test_the_quote_photo_outlives_the_platforms_media(site: Site) -> None:  # noqa: F811
+    # Issue #19, point 13: WeCom keeps media 3 days; the OCR job keeps the photo in our store.
+    from bot.photos import store_from_settings
+    from domain.uow import UnitOfWork
+
+    photo = b"\xff\xd8\xff\xe0" + b"the photo behind an approved contract" * 20
+    key = store_from_settings(site.runtime.settings.photo_dir).put(photo)
+    with UnitOfWork(site.runtime.db, site.clock, actor_label="test") as uow:
+        quote = uow.session.get(Quote, site.quote_id)
+        assert quote is not None
+        quote.extracted = {**quote.extracted, "photo": {"platform": "wecom", "media_id": "gone", "stored": key}}
+        uow.commit()
+    site.clock.advance(timedelta(days=30))  # the platform's copy is long gone
+    site.client.get(site.link("zhangwei", f"/h5/quotes/{site.quote_id}"))
+    shown = site.client.get(f"/h5/quotes/{site.quote_id}/photo")
+    assert shown.status_code == 200 and shown.content == photo
