@@ -187,6 +187,35 @@ def sent_to_since(session: Session, platform: str, target: str, since: datetime)
     )
 
 
+#: How long a person the platform throttled waits before their copy is sent again.
+THROTTLED_RETRY = timedelta(seconds=60)
+
+
+def retry_for(session: Session, row: OutboxMessage, people: Collection[str], now: datetime) -> OutboxMessage | None:
+    """A copy of ``row`` for the ``people`` the platform reported it did not deliver to (throttled).
+
+    The row itself is marked sent for everyone else; the copy, due a minute later, carries
+    the same payload to just these people, so a drop the platform reports is retried, never
+    lost behind a ``sent`` (issue #19). Its dedupe key names the attempt: a resend of the
+    row after a crash does not add a second copy.
+    """
+    copy = enqueue(
+        session,
+        dedupe_key=f"{row.dedupe_key}~throttled{row.attempts}",
+        platform=row.platform,
+        target_kind=row.target_kind,
+        target="|".join(people),
+        msg_type=row.msg_type,
+        payload=row.payload,
+        now=now,
+        card_id=row.card_id,
+        cause_event=row.cause_event,
+    )
+    if copy is not None:
+        copy.next_attempt_at = now + THROTTLED_RETRY
+    return copy
+
+
 def listing(session: Session, failed_only: bool = False, limit: int = 100) -> list[OutboxMessage]:
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if failed_only:
