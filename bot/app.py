@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.dingtalk.callback import dingtalk_router
 from bot.h5 import h5_router
+from bot.h5.security import SecurityHeaders
 from bot.runtime import Runtime
 from bot.scheduler import JobScheduler, scheduler_wanted
 from bot.settings import Settings, load_settings
@@ -146,7 +147,14 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
         worker.stop()
         rt.close()
 
-    app = FastAPI(title="salesbot", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    docs = rt.settings.api_docs  # /docs and /openapi.json only when configured (issue #19)
+    app = FastAPI(
+        title="salesbot",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+        redoc_url=None,
+    )
     app.state.runtime = rt
     app.state.worker = worker
     app.state.stream = stream
@@ -154,6 +162,7 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
     app.include_router(dingtalk_router(rt.db, rt.settings, rt.clock, worker.wake))
     app.include_router(h5_router(rt, worker.wake))
 
+    app.add_middleware(SecurityHeaders)  # /h5: no framing, no referrer (links carry tokens), CSP
     app.add_middleware(BodySizeLimit, max_bytes=rt.settings.max_body_bytes)
     app.add_middleware(AccessLog)
 

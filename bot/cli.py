@@ -17,6 +17,7 @@ from bot.cli_calendar import calendar_app
 from bot.cli_dingtalk import dingtalk_app
 from bot.cli_import import import_app
 from bot.cli_jobs import jobs_app, scheduler_command
+from bot.cli_photos import photos_app
 from bot.cli_quote import quote_app
 from bot.cli_report import report_app
 from bot.cli_webhooks import webhooks_app
@@ -31,6 +32,7 @@ app.add_typer(approvals_app, name="approvals")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(quote_app, name="quote", help="Quote photos: OCR extraction (needs the ocr extra).")
 app.add_typer(import_app, name="import", help="Import customers, contacts, opportunities from .xlsx / .csv.")
+app.add_typer(photos_app, name="photos", help="Stored quote photos: prune by retention.")
 app.add_typer(jobs_app, name="jobs")
 app.command("scheduler")(scheduler_command)
 app.command("audit")(audit_command)
@@ -95,9 +97,18 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     typer.echo(f"数据库已是最新结构 / schema is at {revision}")
 
 
+#: Deactivating more people than this needs ``--prune`` (a file listing one user once deactivated eight).
+ORG_PRUNE_WITHOUT_FLAG = 3
+
+
 @org_app.command("import")
-def org_import(file: Path = typer.Argument(..., help="Org YAML file, see examples/org.yaml.")) -> None:
-    """Import the org file: all-or-nothing, safe to repeat."""
+def org_import(
+    file: Path = typer.Argument(..., help="Org YAML file, see examples/org.yaml."),
+    prune: bool = typer.Option(
+        False, "--prune", help=f"允许停用超过 {ORG_PRUNE_WITHOUT_FLAG} 名不在文件中的用户 / allow deactivating more users."
+    ),
+) -> None:
+    """Import the org file: all-or-nothing, safe to repeat. Users missing from the file are deactivated."""
     from bot.orgfile import load_org_file
     from domain.db import Database
     from domain.errors import OrgImportError
@@ -109,7 +120,7 @@ def org_import(file: Path = typer.Argument(..., help="Org YAML file, see example
     try:
         spec = load_org_file(file)
         with UnitOfWork(db, actor_label="org-file", cause=f"org-file:{file.name}") as uow:
-            result = import_org(uow, spec)
+            result = import_org(uow, spec, max_deactivations=None if prune else ORG_PRUNE_WITHOUT_FLAG)
             uow.commit()
     except OrgImportError as exc:
         raise _fail(exc.message, 1) from None
@@ -283,11 +294,13 @@ def export_cmd(
     finally:
         db.dispose()
     if format == ExportFormat.csv:
+        from domain.safe_text import spreadsheet_cell
+
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow([header for _, header in data.columns])
         for row in rows:
-            writer.writerow([row[key] for key, _ in data.columns])
+            writer.writerow([spreadsheet_cell(row[key]) for key, _ in data.columns])  # no formulas
         payload = "\ufeff" + buf.getvalue()
     else:
         payload = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"

@@ -19,6 +19,8 @@ from domain.services import outbox
 
 log = logging.getLogger("salesbot.delivery")
 
+#: WeCom's "task_id has been used" (PITFALLS.md, Cards): on a resend it proves the first send arrived.
+TASK_ID_USED = 42014
 PER_MINUTE = 29  # WeCom allows 30 per member per minute; keep one in hand
 BACKOFF_CAP = timedelta(minutes=10)
 
@@ -92,11 +94,14 @@ class Deliverer:
                     session, row, now + timedelta(minutes=1), None, f"no {row.platform} channel configured"
                 )
                 return True
-            if row.target_kind == "user" and self.per_minute:
-                recent = outbox.sent_to_since(session, row.platform, row.target, now - timedelta(seconds=60))
-                if recent >= self.per_minute:
-                    outbox.release(session, row, now + timedelta(seconds=3))
-                    return False
+            if self.per_minute:
+                # Every person the row reaches counts, also each of a card's "a|b" or a fallback's "a,b":
+                # one of them at the limit holds the whole row back (WeCom would drop it silently).
+                since = now - timedelta(seconds=60)
+                for person in outbox.recipients(row):
+                    if outbox.sent_to_since(session, row.platform, person, since) >= self.per_minute:
+                        outbox.release(session, row, now + timedelta(seconds=3))
+                        return False
             try:
                 msgid = channel.deliver(session, row, now)
             except TryLater as exc:
@@ -111,6 +116,10 @@ class Deliverer:
                 outbox.postpone(session, row, now + delay, exc.errcode, exc.message)
                 return True
             except Undeliverable as exc:
+                if exc.errcode == TASK_ID_USED and row.msg_type == "card" and row.attempts > 1:
+                    # A resent card whose first send went through (its answer was lost): delivered.
+                    outbox.mark_sent(session, row, self.clock.now(), None)
+                    return True
                 log.error(
                     "outbox failed", extra={"outbox_id": row.id, "errcode": exc.errcode, "error": exc.message}
                 )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from bot.channels import Channel
+from bot.photos import PhotoStore
 from domain.clock import Clock
 from domain.db import Database
 from domain.links import PageLinks
@@ -36,8 +37,10 @@ class JobRunner:
         links: PageLinks | None = None,
         threads: int | None = None,
         lease: timedelta = jobqueue.LEASE,
+        photos: PhotoStore | None = None,
     ) -> None:
         self.lease = lease
+        self.photos = photos  # where read quote photos are kept (bot/photos.py)
         self.db = db
         self.clock = clock
         self.channels = channels
@@ -93,6 +96,8 @@ class JobRunner:
             else:
                 # Kept with the quote so its H5 page can show the photo with the boxes read.
                 extracted["photo"] = {"platform": payload["platform"], "media_id": payload["media_id"]}
+                if self.photos is not None:  # the platform keeps media 3 days; the quote needs it longer
+                    extracted["photo"]["stored"] = self.photos.put(data)
                 extracted["ocr"] = ocr_overlay(data, boxes)
         self._finish(
             job,

@@ -34,7 +34,12 @@ def _scalar(node: Node, problems: list[tuple[int | None, str]]) -> Any:
     if not isinstance(node, ScalarNode):
         problems.append((_line(node), "这里应是单个值 / expected a single value"))
         return None
-    return yaml.safe_load(yaml.serialize(node))
+    try:
+        return yaml.safe_load(yaml.serialize(node))
+    except yaml.YAMLError:
+        # e.g. ``!!python/name:os.system``: SafeLoader refuses to construct it; say where.
+        problems.append((_line(node), f"不支持的 YAML 标签 {node.tag} / unsupported YAML tag"))
+        return None
 
 
 def _mapping(node: Node, problems: list[tuple[int | None, str]]) -> dict[str, tuple[Node, Any]]:
@@ -137,7 +142,14 @@ def parse_org_yaml(text: str) -> OrgSpec:
 
 def load_org_file(path: Path) -> OrgSpec:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise OrgImportError([(None, f"无法读取文件 / cannot read {path}: {exc.strerror}")]) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise OrgImportError(
+            [(line, "文件不是 UTF-8 编码（可能是 GBK）：请用记事本或编辑器另存为 UTF-8 / the file is not UTF-8")]
+        ) from None
     return parse_org_yaml(text)

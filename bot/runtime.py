@@ -19,6 +19,7 @@ from bot.dingtalk.orgevents import DingTalkOrgEvents
 from bot.dingtalk.stream import StreamClient
 from bot.erp import ErpWebhookChannel
 from bot.jobs_runner import JobRunner
+from bot.photos import store_from_settings
 from bot.processing import InboxProcessor
 from bot.settings import Settings
 from bot.wakeups import RedisWakeups
@@ -166,6 +167,7 @@ class Runtime:
                 links=links,
                 threads=s.ocr_threads,
                 lease=timedelta(seconds=s.job_lease_s),
+                photos=store_from_settings(s.photo_dir),
             )
         chat = slow = None
         if "delivery" in queues:

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # H5 pages: card links are signed with this secret (HMAC); unset = pages and links off.
     h5_secret: str | None = Field(default=None, min_length=16)
     h5_link_ttl_hours: int = Field(default=168, gt=0)
+    photo_dir: str = "./salesbot-photos"  # quote photos kept by us (bot/photos.py); WeCom media lasts 3 days
+    photo_retention_days: int = Field(default=1095, gt=0)  # `salesbot photos prune` deletes older ones
+    api_docs: bool = False  # serve /docs and /openapi.json (off: they map every endpoint for anyone)
 
     # DingTalk internal app + robot (PART D of protocols.md); enabled by app key + secret.
     dingtalk_app_key: str | None = None

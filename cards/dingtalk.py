@@ -36,6 +36,7 @@ from typing import Any
 
 from cards.model import Card
 from cards.plain import plain_text
+from domain import safe_text
 
 __all__ = [
     "BUTTON_STATUS",
@@ -128,20 +129,21 @@ def _validate(card: Card) -> None:
 
 def render_markdown(card: Card, *, with_title: bool = False) -> str:
     """The card's body as DingTalk markdown (also the card's ``markdown`` variable)."""
+    md = safe_text.markdown  # every piece of card text may hold user text: shown as typed, never as markup
     lines: list[str] = []
     if with_title:
-        lines.append(f"### {card.title}")
+        lines.append(f"### {md(card.title)}")
         if card.status:
-            lines.append(f"**状态：{card.status}**")
+            lines.append(f"**状态：{md(card.status)}**")
         if card.subtitle:
-            lines.append(card.subtitle)
+            lines.append(md(card.subtitle))
     if card.description:
-        lines.append(card.description)
-    lines += [f"**{f.label}**：{f.value}" for f in card.fields]
+        lines += [md(line) for line in card.description.splitlines() if line.strip()]
+    lines += [f"**{md(f.label)}**：{md(f.value)}" for f in card.fields]
     if card.quote_text:
-        lines += [f"> {line}" for line in card.quote_text.splitlines() if line.strip()]
+        lines += [f"> {md(line)}" for line in card.quote_text.splitlines() if line.strip()]
     if card.link is not None:
-        lines.append(f"[{card.link.text}]({card.link.url})")
+        lines.append(f"[{md(card.link.text)}]({card.link.url})")
     if card.image_url:
         lines.append(f"![图片]({card.image_url})")
     return "\n\n".join(lines)

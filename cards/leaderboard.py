@@ -15,6 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from cards.charts import charted
+from domain import safe_text
 from domain.services.leaderboard import Leaderboard, RepWeek, Standing
 
 MARKDOWN_LIMIT = 2048  # bytes, WeCom app message / appchat markdown
@@ -58,7 +59,7 @@ def _badge(s: Standing) -> str:
 
 def full_line(s: Standing) -> str:
     t, p = s.this, s.previous
-    name = f"**{s.name}**" if s.top_three else s.name
+    name = f"**{safe_text.markdown(s.name)}**" if s.top_three else safe_text.markdown(s.name)
     return (
         f"{_badge(s)} {name} 成交 {yuan(t.won_amount)} {change(t.won_amount, p.won_amount, money=True)}"
         f" · 拜访 {t.visits} {change(t.visits, p.visits)}"

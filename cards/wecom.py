@@ -33,6 +33,7 @@ from typing import Any
 
 from cards.model import Button, Card, Select
 from cards.plain import plain_text
+from domain import safe_text
 
 __all__ = [
     "MAX_BUTTONS",
@@ -259,4 +260,4 @@ def render_update_button(replace_name: str) -> dict[str, str]:
 
 def render_text(card: Card) -> str:
     """Plain-text version of the card (``cards/plain.py``), cut to WeCom's 2048-byte text limit."""
-    return _truncate_utf8(plain_text(card), TEXT_MAX_BYTES)
+    return _truncate_utf8(safe_text.wecom_text(plain_text(card)), TEXT_MAX_BYTES)  # no <a href> from user text

@@ -19,7 +19,35 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-__all__ = ["find_amount", "format_yuan", "parse_amount", "parse_upper_amount", "to_upper_amount"]
+__all__ = [
+    "MONEY_MAX",
+    "find_amount",
+    "format_yuan",
+    "money_problem",
+    "parse_amount",
+    "parse_upper_amount",
+    "to_upper_amount",
+]
+
+#: The largest amount an amount column holds (``Numeric(14, 2)`` in domain/models.py).
+MONEY_MAX = Decimal("999999999999.99")
+
+
+def money_problem(amount: Decimal) -> str | None:
+    """Why ``amount`` cannot be stored as a money value (a message for the user), or None.
+
+    ``1e30`` or a 1,000-digit number parse as Decimals but overflow the column
+    (PostgreSQL refuses them, SQLite stores them silently): refused up front.
+    """
+    if not amount.is_finite():
+        return "金额请填写数字，例如 123456.00"
+    if amount < 0:
+        return "金额不能为负数"
+    if amount > MONEY_MAX:
+        return "金额太大了（最多 999,999,999,999.99 元），请检查是否多写了数字"
+    if amount != amount.quantize(_CENT, rounding=ROUND_HALF_UP):
+        return "金额最多保留两位小数（到分）"
+    return None
 
 _CENT = Decimal("0.01")
 

@@ -20,7 +20,7 @@ from domain.clock import local_today
 from domain.models import Customer
 from domain.services import cardstate, outbox
 from domain.services.customers import find_customers
-from domain.services.pages import can_see_customer
+from domain.services.pages import can_see_customer, scope_user_ids
 from domain.services.reports import customer_overview, follow_ups, my_week
 from handlers.context import HandlerContext
 from handlers.events import EventKind
@@ -104,12 +104,19 @@ def on_week(ctx: HandlerContext) -> None:
     ctx.replies.card(ctx.me, week_card(card_id_for(ctx, "week"), this, last), purpose="week")
 
 
-def one_customer(ctx: HandlerContext, name: str, *, not_found: str, ambiguous: str) -> Customer | None:
+def one_customer(
+    ctx: HandlerContext, name: str, *, not_found: str, ambiguous: str, visible_only: bool = False
+) -> Customer | None:
     """The one customer ``name`` means, or None after saying why (none found / several equally good).
 
     ``ambiguous`` follows the list of candidates; ``{first}`` in it is the best candidate's name.
+    ``visible_only``: only customers the sender may see (the H5 pages' rule, ``scope_user_ids``),
+    so neither the card nor the list of candidates shows another rep's customers.
     """
     found = find_customers(ctx.uow, name)
+    if visible_only:
+        scope = scope_user_ids(ctx.uow, ctx.sender) if ctx.sender is not None else set()
+        found = [m for m in found if scope is None or m.customer.owner_id in scope]
     if not found:
         ctx.say(not_found)
         return None
@@ -131,6 +138,7 @@ def on_customer(ctx: HandlerContext) -> None:
         name,
         not_found=f"没有找到客户「{name}」。请检查名称，例如：查客户 华为",
         ambiguous="请说得更具体一些，例如：查客户 {first}",
+        visible_only=True,  # owner, amounts and visit notes only for whoever may see them (issue #19)
     )
     if customer is None:
         return

@@ -47,6 +47,7 @@ from cards.model import Card
 from cards.serialize import card_from_dict
 from domain.clock import Clock
 from domain.models import OutboxMessage, Team
+from domain.services import outbox
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class DingTalkChannel:
 
     def deliver(self, session: Session, row: OutboxMessage, now: datetime) -> str | None:
         try:
-            return self._deliver(session, row)
+            return self._deliver(session, row, now)
         except RetryLater as exc:
             raise TryLater(exc.errcode, str(exc)) from exc
         except DingTalkAPIError as exc:
@@ -101,7 +102,7 @@ class DingTalkChannel:
             raise Undeliverable(None, str(exc)) from exc
 
     # ----------------------------------------------------------------- dispatch
-    def _deliver(self, session: Session, row: OutboxMessage) -> str | None:
+    def _deliver(self, session: Session, row: OutboxMessage, now: datetime) -> str | None:
         p = row.payload
         kind, target = row.target_kind, row.target
         if kind in ("user", "chat"):
@@ -111,7 +112,10 @@ class DingTalkChannel:
 
             def send(msg_key: str, param: dict[str, str]) -> str:
                 if kind == "user":
-                    return self.client.send_robot_to_users(people, msg_key, param).process_query_key
+                    result = self.client.send_robot_to_users(people, msg_key, param)
+                    if result.flow_controlled_user_ids:  # some were throttled: theirs is sent again later
+                        outbox.retry_for(session, row, result.flow_controlled_user_ids, now)
+                    return result.process_query_key
                 return self.client.send_robot_to_group(target, msg_key, param).process_query_key
 
             if row.msg_type == "text":

@@ -461,6 +461,7 @@ class FakeDingTalk:
         self._notice_contents: set[tuple[str, int, str]] = set()
         self._dropped: list[DroppedNotice] = []
         self._faults: dict[str, deque[tuple[int, str | int]]] = defaultdict(deque)
+        self._flow_controlled: set[str] = set()
         self._auth_codes: dict[str, tuple[str, float]] = {}  # 免登 code -> (userid, issued at)
         self._requests: list[RecordedRequest] = []
         self._ids = itertools.count(1)
@@ -565,6 +566,13 @@ class FakeDingTalk:
         with self._lock:
             for _ in range(times):
                 self._faults[path].append((status_or_errcode, code))
+
+    def flow_control_next(self, *user_ids: str) -> None:
+        """The next batchSend naming these people leaves them out and lists them in
+        ``flowControlledStaffIdList`` (a field of the documented answer; when DingTalk
+        throttles a person is not documented, so tests say when)."""
+        with self._lock:
+            self._flow_controlled.update(user_ids)
 
     def issue_auth_code(self, userid: str) -> str:
         """What ``dd.runtime.permission.requestAuthCode`` gives a page opened by ``userid`` in the
@@ -757,12 +765,14 @@ class FakeDingTalk:
         self._check_robot_param(msg_key, param)
         key = self._new_id("pqk")
         invalid = [u for u in user_ids if u not in self._users]
+        throttled = [u for u in dict.fromkeys(user_ids) if u in self._flow_controlled and u in self._users]
+        self._flow_controlled.difference_update(throttled)
         now = self.clock()
-        for userid in dict.fromkeys(u for u in user_ids if u in self._users):
+        for userid in dict.fromkeys(u for u in user_ids if u in self._users and u not in throttled):
             self._deliveries.append(
                 _Delivery(userid, key, ROBOT_MSGTYPE[msg_key], now, copy.deepcopy(param), "robot")
             )
-        return {"processQueryKey": key, "invalidStaffIdList": invalid, "flowControlledStaffIdList": []}
+        return {"processQueryKey": key, "invalidStaffIdList": invalid, "flowControlledStaffIdList": throttled}
 
     def _h_group_send(self, ctx: _Ctx) -> JSON:
         app = self._new_api_app(ctx)

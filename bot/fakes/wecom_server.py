@@ -628,6 +628,8 @@ class FakeWeCom:
         self._webhook_window: dict[str, deque[float]] = defaultdict(deque)
         self._oauth_codes: dict[str, _OAuthCode] = {}
         self._faults: dict[str, deque[tuple[int, str | None]]] = defaultdict(deque)
+        self._lost_answers: dict[str, int] = defaultdict(int)
+        self._duplicate_checked: dict[tuple[int, str], tuple[float, str]] = {}
         self._requests: list[RecordedRequest] = []
         self._hint_seq = itertools.count(1)
         # Public so extensions (the simulator's member-side API, bot/fakes/wecom_user_api.py) can add routes.
@@ -739,6 +741,11 @@ class FakeWeCom:
         with self._lock:
             for _ in range(times):
                 self._faults[path].append((errcode, errmsg))
+
+    def lose_next_answer(self, path: str, times: int = 1) -> None:
+        """The next ``times`` calls to ``path`` take effect, but their answer is lost (HTTP 504), as on a timeout."""
+        with self._lock:
+            self._lost_answers[path] += times
 
     # ----------------------------------------------------------------- card interaction hooks
     def click_card(
@@ -1052,8 +1059,20 @@ class FakeWeCom:
             task_id = body.get("task_id")
             if task_id is not None and (app.agent_id, task_id) in self._cards:
                 raise _ApiError(ERR_TASK_ID_USED)
-        msgid = self._new_msgid()
         now = self.clock()
+        # enable_duplicate_check: "同样内容（请求json）的消息" within duplicate_check_interval (default
+        # 1800 s, max 4 h) is not received again (protocols.md, message/send options). UNCONFIRMED: that
+        # earlier sends without the flag count as "the same content" (we remember every send), and what
+        # WeCom answers for the repeat (we answer success with the earlier msgid and deliver nothing).
+        content = {k: v for k, v in data.items() if k not in ("enable_duplicate_check", "duplicate_check_interval")}
+        dup_key = (app.agent_id, json.dumps(content, sort_keys=True, ensure_ascii=False))
+        earlier = self._duplicate_checked.get(dup_key)
+        if data.get("enable_duplicate_check") in (1, "1") and earlier is not None:
+            interval = min(int(data.get("duplicate_check_interval") or 1800), 4 * 3600)
+            if now - earlier[0] < interval:
+                return {"invaliduser": "", "invalidparty": "", "invalidtag": "", "unlicenseduser": "", "msgid": earlier[1]}
+        msgid = self._new_msgid()
+        self._duplicate_checked[dup_key] = (now, msgid)
         delivered: list[str] = []
         for uid in recipients:
             if self._member_may_receive(app.agent_id, uid, now):
@@ -1338,6 +1357,9 @@ class FakeWeCom:
                     record.errcode = 0
                     return result
                 record.errcode = 0
+                if self._lost_answers.get(ctx.path):
+                    self._lost_answers[ctx.path] -= 1
+                    return Response(status_code=504)
                 return JSONResponse({"errcode": 0, "errmsg": result.pop("errmsg", "ok"), **result})
             except _ApiError as err:
                 record.errcode = err.errcode

@@ -15,11 +15,12 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from bot.h5.site import Page, PageView, page
+from bot.photos import store_from_settings
 from domain.clock import local_today
 from domain.errors import DomainError
 from domain.links import customer_path, quote_path
 from domain.models import Customer, Quote, Team, User
-from domain.money import parse_amount
+from domain.money import money_problem, parse_amount
 from domain.services import pages as views
 from domain.services import quotes as quote_service
 from handlers.quotes import refresh_after_page_edit
@@ -27,6 +28,7 @@ from handlers.quotes import refresh_after_page_edit
 log = logging.getLogger("salesbot.h5")
 
 QUOTE_STATUS = {"draft": "待确认", "confirmed": "已确认", "void": "已作废"}
+QUOTE_NUMBER_MAX = 64  # quotes.number is String(64)
 
 
 # ------------------------------------------------------------------ quotes
@@ -90,17 +92,26 @@ def quote_save(view: PageView, quote_id: int) -> Page | Response:
     try:
         total_text = form.get("total", "").strip()
         if total_text:
-            # Read as in chat (domain.money.parse_amount): "10万" is ¥100,000.00 here too.
-            parsed = parse_amount(total_text)
-            if parsed is None:
-                raise InvalidOperation
-            total = parsed
+            # A plain number is taken as typed (so 1e30, -5 or 12.345 are refused, not rounded);
+            # anything else is read as in chat (domain.money.parse_amount): "10万" is ¥100,000.00 here too.
+            try:
+                total = Decimal(total_text.replace(",", "").replace("，", "").replace("¥", ""))
+            except InvalidOperation:
+                parsed = parse_amount(total_text)
+                if parsed is None:
+                    raise
+                total = parsed
+            problem = money_problem(total)  # 1e30 or 1,000 digits: a clear 400, never a 500 or a stored value
+            if problem is not None:
+                return _quote_page(view, quote, error=problem, status=400)
             if total != quote.total:
                 changes["total"] = total
                 described.append(f"合计 ¥{total:,.2f}")
     except InvalidOperation:
         return _quote_page(view, quote, error="合计请填写数字，例如 123456.00", status=400)
     number = form.get("number", "").strip()
+    if len(number) > QUOTE_NUMBER_MAX:
+        return _quote_page(view, quote, error=f"单号最多 {QUOTE_NUMBER_MAX} 个字符", status=400)
     if number and number != (quote.number or ""):
         changes["number"] = number
         described.append(f"单号 {number}")
@@ -135,17 +146,20 @@ def quote_save(view: PageView, quote_id: int) -> Page | Response:
 
 @page("/h5/quotes/{quote_id:int}/photo")
 def quote_photo(view: PageView, quote_id: int) -> Response:
-    """The photo the rep sent, fetched from the platform's media store (WeCom keeps media 3 days)."""
+    """The photo the rep sent: from our photo store, or (quotes read before it) the platform's media."""
     quote = _quote_for(view, quote_id)
     photo = (quote.extracted or {}).get("photo") or {}
-    channel = view.runtime.channels.get(str(photo.get("platform")))
-    if channel is None or not photo.get("media_id"):
-        return Response(status_code=404)
-    try:
-        data = channel.download(str(photo["media_id"]))
-    except Exception:  # noqa: BLE001 - expired or unknown media: the page says the photo is gone
-        log.info("quote photo unavailable", extra={"quote_id": quote.id}, exc_info=True)
-        return Response(status_code=404)
+    stored = photo.get("stored")
+    data = store_from_settings(view.runtime.settings.photo_dir).get(str(stored)) if stored else None
+    if data is None:
+        channel = view.runtime.channels.get(str(photo.get("platform")))
+        if channel is None or not photo.get("media_id"):
+            return Response(status_code=404)
+        try:
+            data = channel.download(str(photo["media_id"]))
+        except Exception:  # noqa: BLE001 - expired or unknown media: the page says the photo is gone
+            log.info("quote photo unavailable", extra={"quote_id": quote.id}, exc_info=True)
+            return Response(status_code=404)
     kind = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
     return Response(data, media_type=kind, headers={"Cache-Control": "private, max-age=600"})
 

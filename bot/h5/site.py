@@ -50,6 +50,7 @@ from bot.h5.auth import (
     safe_next,
     set_session,
 )
+from bot.h5.security import CSRF_FIELD, csrf_token, origin_of, post_refusal
 from domain.clock import to_local
 from domain.errors import NotFound
 from domain.links import CUSTOMERS_PATH, DASHBOARD_PATH, PageLinks
@@ -226,6 +227,7 @@ class H5Site:
             "viewer": viewer,
             "nav": self._nav(viewer),
             "now": self.rt.clock.now(),
+            "csrf": csrf_token(self.links.secret, viewer.key) if viewer is not None and self.links else "",
             **page.context,
         }
         html = self.env.get_template(page.template).render(**context)
@@ -271,6 +273,13 @@ class H5Site:
             if viewer is None or not viewer.active:
                 return self.error(403, "账号未开通", "你还没有开通销售助手，或账号已停用，请联系管理员。")
             uow.act_as(viewer)
+            if request.method == "POST":  # CSRF (issue #19): our own form, from our own origin
+                refusal = post_refusal(
+                    request.headers.get("origin"), form.get(CSRF_FIELD), self.links.secret, viewer.key,
+                    origin_of(self.rt.settings.public_base_url),
+                )  # fmt: skip
+                if refusal is not None:
+                    return self.error(403, "无法提交", refusal, viewer)
             view = PageView(request, uow, viewer, self.links, form, self.wake, self.rt)
             try:
                 result = fn(view, **request.path_params)

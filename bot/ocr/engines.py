@@ -23,7 +23,6 @@ machine without the ``ocr`` extra.
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 import os
@@ -68,12 +67,7 @@ CLS_PROBE = 8
 #: A page whose mean line score ends up below this is retried rotated by 180°.
 RETRY_MEAN_SCORE = 0.72
 
-#: Input guards. A 30 MB / 8000 px photo is fine (downscaled while decoding);
-#: beyond these we refuse rather than risk the worker's memory.
-MAX_BYTES = 64 * 1024 * 1024
-MAX_PIXELS = 160_000_000
-MIN_SHORT_SIDE = 200
-MIN_LONG_SIDE = 320
+#: Input guards (size, pixels, channels, decoded memory) are in bot/ocr/images.py.
 
 _OFFLINE_ENV = {
     # PaddleX / PaddleOCR 3.x model hub (not used by us, but never let it phone home).
@@ -179,48 +173,10 @@ def load_image(data: bytes, max_side: int = WORK_MAX_SIDE) -> Image:
     (JPEG draft mode) so they cost neither seconds nor hundreds of MB.
     """
     import numpy as np
-    from PIL import Image as PILImage
-    from PIL import ImageOps, UnidentifiedImageError
 
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise UnreadableImage("not_an_image", f"expected bytes, got {type(data).__name__}")
-    if len(data) == 0:
-        raise UnreadableImage("empty", "no bytes")
-    if len(data) > MAX_BYTES:
-        raise UnreadableImage("too_large", f"{len(data) / 1e6:.0f} MB")
-    try:
-        opened = PILImage.open(io.BytesIO(data))
-        img: PILImage.Image = opened
-        width, height = img.size
-        if width * height > MAX_PIXELS:
-            raise UnreadableImage("too_large", f"{width}×{height} px")
-        if min(width, height) < MIN_SHORT_SIDE or max(width, height) < MIN_LONG_SIDE:
-            raise UnreadableImage("too_small", f"{width}×{height} px")
-        scale = min(1.0, max_side / max(width, height))
-        if scale < 1.0 and opened.format == "JPEG":
-            # Decode at 1/2, 1/4 or 1/8 scale directly: a 8000 px JPEG then
-            # costs ~0.3 s and ~50 MB instead of ~2 s and ~150 MB.
-            opened.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
-            img.load()
-        img = ImageOps.exif_transpose(img) or img
-        if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
-            rgba = img.convert("RGBA")
-            background = PILImage.new("RGBA", rgba.size, (255, 255, 255, 255))
-            img = PILImage.alpha_composite(background, rgba)
-        img = img.convert("RGB")
-        if max(img.size) > max_side:
-            ratio = max_side / max(img.size)
-            new_size = (max(1, round(img.size[0] * ratio)), max(1, round(img.size[1] * ratio)))
-            img = img.resize(new_size, PILImage.Resampling.BILINEAR, reducing_gap=2.0)
-        rgb = np.asarray(img, dtype=np.uint8)
-    except UnreadableImage:
-        raise
-    except UnidentifiedImageError as exc:
-        raise UnreadableImage("not_an_image", "unknown image format") from exc
-    except (OSError, SyntaxError, ValueError, EOFError, PILImage.DecompressionBombError) as exc:
-        raise UnreadableImage("corrupt", str(exc)[:200]) from exc
+    from bot.ocr.images import decode_for_ocr  # checks before decoding; bounded memory (issue #19)
+
+    rgb = np.asarray(decode_for_ocr(data, max_side), dtype=np.uint8)
     return np.ascontiguousarray(rgb[:, :, ::-1])
 
 

@@ -13,6 +13,7 @@ from bot.tokens import MemoryTokenStore, RedisTokenStore, TokenStore
 from bot.wecom.client import RetryLater, WeComAPIError, WeComClient, WeComError
 from cards.serialize import card_from_dict
 from cards.wecom import render_template_card, render_text
+from domain import safe_text
 from domain.clock import Clock
 from domain.models import OutboxMessage
 from domain.services import cardstate
@@ -26,6 +27,21 @@ def fit_text(content: str, limit: int = TEXT_LIMIT) -> str:
     if len(data) <= limit:
         return content
     return data[: limit - 3].decode("utf-8", errors="ignore") + "…"
+
+
+def resend_check(row: OutboxMessage, now: datetime) -> dict[str, int]:
+    """WeCom's duplicate check for a *resend* (issue #19, point 9), never for a first attempt.
+
+    A send whose answer was lost (timeout, crash before ``mark_sent``) may have
+    been delivered; with ``enable_duplicate_check`` WeCom does not show the same
+    request again within the interval. The check is by content, so it is kept
+    off for first attempts (two identical texts on purpose both arrive) and its
+    interval covers only the time since this row was first written.
+    """
+    if row.attempts <= 1:
+        return {}
+    since_first = int((now - row.created_at).total_seconds()) + 60
+    return {"enable_duplicate_check": 1, "duplicate_check_interval": max(60, min(since_first, 4 * 3600))}
 
 
 class WeComChannel:
@@ -54,9 +70,11 @@ class WeComChannel:
         p = row.payload
         if row.target_kind == "user":
             if row.msg_type == "text":
-                return self.client.send_text(row.target, fit_text(p["content"])).msgid
+                # Texts render <a href> (issue #19): whatever a handler wrote, no tag reaches the reader.
+                content = fit_text(safe_text.wecom_text(p["content"]))
+                return self.client.send_text(row.target, content, **resend_check(row, now)).msgid
             if row.msg_type == "markdown":
-                return self.client.send_markdown(row.target, fit_text(p["content"])).msgid
+                return self.client.send_markdown(row.target, fit_text(p["content"]), **resend_check(row, now)).msgid
             if row.msg_type == "image":
                 return self.client.send_image(row.target, self._media_id(p)).msgid
             if row.msg_type == "card":

@@ -10,6 +10,7 @@ user of that registry in the process.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from xml.etree.ElementTree import Element
 
@@ -70,9 +71,12 @@ def dedupe_key(root: Element) -> str:
 def _float(root: Element, path: str) -> float:
     raw = _required(root, path)
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError as exc:
         raise MalformedXMLError(f"<{path}> is not a number: {raw!r}") from exc
+    if not math.isfinite(value):  # "nan" / "inf" parse as floats but are no coordinate (issue #19)
+        raise MalformedXMLError(f"<{path}> is not a finite number: {raw!r}")
+    return value
 
 
 def _optional_int(root: Element, path: str) -> int | None:

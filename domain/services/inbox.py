@@ -22,6 +22,9 @@ decides when and tells the person).
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,6 +46,38 @@ def order_key_for(platform: str, sender_id: str, conversation_id: str | None = N
     return f"{platform}:user:{sender_id}"
 
 
+#: Longest dedupe key kept as it is: the column holds 300, and replies, jobs and cards derive
+#: their own keys from it with a prefix and suffix (``wecom:<key>#1``). Longer ones are hashed.
+DEDUPE_KEY_MAX = 200
+#: Column size of ``inbox_events.sender_id``; WeCom and DingTalk user ids are at most 64 bytes.
+SENDER_ID_MAX = 128
+
+log = logging.getLogger("salesbot.inbox")
+
+
+class _Unstorable(ValueError):
+    """The event holds something no row can keep faithfully (a NaN coordinate)."""
+
+
+def _clean(value: Any) -> Any:
+    """``value`` with NUL characters removed from every string (PostgreSQL text cannot hold U+0000).
+
+    Why here: an event is acknowledged once stored; a NUL that reaches a
+    visit's notes later fails on PostgreSQL on every attempt, so the event
+    would be acked and then lost. Cleaning it once, before the ack, keeps the
+    rest of the message. NaN / infinity have no JSON form: refused.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Unstorable(f"non-finite number {value!r}")
+    return value
+
+
 def store(
     session: Session,
     *,
@@ -53,10 +88,29 @@ def store(
     payload: dict[str, Any],
     now: datetime,
 ) -> int | None:
-    """Insert and commit an inbound event; None if it was already there (a platform retry).
+    """Insert and commit an inbound event; None if it was already there (a platform retry) or refused.
 
     A core INSERT, not the ORM: this is the callback's hot path and nothing needs the object.
+    What the database cannot hold is dealt with *before* the caller acknowledges (issue #19):
+    NUL characters are removed, a dedupe key longer than its column is replaced by its SHA-256
+    (so the platform's retries still collide), and an event from a sender id no platform issues
+    (longer than the column) or with a NaN/infinite number is refused: logged, not stored,
+    acknowledged, so the platform stops resending something that would never be stored.
     """
+    try:
+        payload = _clean(payload)
+    except _Unstorable as exc:
+        log.warning("inbox refused an event", extra={"platform": platform, "reason": str(exc)})
+        return None
+    sender_id = _clean(sender_id)
+    dedupe_key = _clean(dedupe_key)
+    if len(sender_id) > SENDER_ID_MAX:
+        log.warning("inbox refused an event", extra={"platform": platform, "reason": "sender id too long"})
+        return None
+    if len(dedupe_key) > DEDUPE_KEY_MAX:
+        dedupe_key = "sha256:" + hashlib.sha256(dedupe_key.encode("utf-8")).hexdigest()
+        if "dedupe_key" in payload:
+            payload["dedupe_key"] = dedupe_key  # the handler derives its reply keys from this one
     try:
         result = session.execute(
             insert(InboxEvent).values(

@@ -144,8 +144,13 @@ def _validate(spec: OrgSpec) -> dict[str, str | None]:
     return managers
 
 
-def import_org(uow: UnitOfWork, spec: OrgSpec) -> ImportResult:
-    """Apply an org spec all-or-nothing; idempotent for an unchanged spec."""
+def import_org(uow: UnitOfWork, spec: OrgSpec, *, max_deactivations: int | None = None) -> ImportResult:
+    """Apply an org spec all-or-nothing; idempotent for an unchanged spec.
+
+    ``max_deactivations`` guards against a file that lists only a few people
+    (a draft, the wrong file): if more than that many users would be
+    deactivated, nothing is written and the error names them.
+    """
     managers = _validate(spec)
     s = uow.session
     created = updated = unchanged = 0
@@ -206,12 +211,18 @@ def import_org(uow: UnitOfWork, spec: OrgSpec) -> ImportResult:
         else:
             unchanged += 1
     # People who left the file leave the org: deactivated, never deleted (records keep their owner).
-    for key, user in existing.items():
-        if key not in users and user.managed_by_file and user.active:
-            before = snapshot(user, USER_FIELDS)
-            user.active = False
-            uow.audit("user.deactivate", "user", user.id, before, snapshot(user, USER_FIELDS))
-            updated += 1
+    leaving = [u for key, u in existing.items() if key not in users and u.managed_by_file and u.active]
+    if max_deactivations is not None and len(leaving) > max_deactivations:
+        names = "、".join(u.name for u in leaving[:20]) + ("…" if len(leaving) > 20 else "")
+        raise OrgImportError(
+            [(None, f"此文件会停用 {len(leaving)} 名不在文件中的用户（{names}）；确认无误请加 --prune 再导入"
+                    f" / this file would deactivate {len(leaving)} users: re-run with --prune if intended")]
+        )  # fmt: skip
+    for user in leaving:
+        before = snapshot(user, USER_FIELDS)
+        user.active = False
+        uow.audit("user.deactivate", "user", user.id, before, snapshot(user, USER_FIELDS))
+        updated += 1
     return ImportResult(created, updated, unchanged)
 
 

@@ -162,21 +162,82 @@ def mark_failed(session: Session, row: OutboxMessage, errcode: int | None, error
     session.commit()
 
 
+#: How a row names several people: cards to approver and submitter go out as one send to
+#: ``a|b`` (WeCom never accepts a task_id twice); card-update fallbacks list ``a,b``.
+RECIPIENT_SEPARATORS = ("|", ",")
+
+
+def recipients(row: OutboxMessage) -> list[str]:
+    """Every person a row may reach (one, or each of ``a|b`` / ``a,b``); none for chats and webhooks."""
+    if row.target_kind not in ("user", "card"):
+        return []
+    people = [row.target]
+    for sep in RECIPIENT_SEPARATORS:
+        people = [p for part in people for p in part.split(sep)]
+    return list(dict.fromkeys(p for p in people if p))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def sent_to_since(session: Session, platform: str, target: str, since: datetime) -> int:
-    """How many messages went to one recipient since ``since`` (per-member pacing)."""
+    """How many messages reached one person since ``since`` (per-member pacing), whatever the addressing.
+
+    WeCom's 30-a-minute rule counts what each member receives, so a row for
+    ``LiNa|ZhangWei`` counts for both, and a card update counts when it fell
+    back to a text (its row then carries the text's msgid; an in-place update
+    carries none). Separators in the LIKE patterns are matched literally and
+    the person's id is escaped (user ids may contain ``_``).
+    """
+    who = _escape_like(target)
+    patterns = [f"{who}{s}%" for s in RECIPIENT_SEPARATORS] + [f"%{s}{who}" for s in RECIPIENT_SEPARATORS]
+    patterns += [f"%{a}{who}{b}%" for a in RECIPIENT_SEPARATORS for b in RECIPIENT_SEPARATORS]
+    addressed = or_(OutboxMessage.target == target, *(OutboxMessage.target.like(p, escape="\\") for p in patterns))
     return (
         session.scalar(
             select(func.count())
             .select_from(OutboxMessage)
             .where(
                 OutboxMessage.platform == platform,
-                OutboxMessage.target == target,
                 OutboxMessage.status == "sent",
                 OutboxMessage.sent_at >= since,
+                OutboxMessage.target_kind.in_(("user", "card")),
+                addressed,
+                or_(OutboxMessage.msg_type != "card_update", OutboxMessage.platform_msgid.is_not(None)),
             )
         )
         or 0
     )
+
+
+#: How long a person the platform throttled waits before their copy is sent again.
+THROTTLED_RETRY = timedelta(seconds=60)
+
+
+def retry_for(session: Session, row: OutboxMessage, people: Collection[str], now: datetime) -> OutboxMessage | None:
+    """A copy of ``row`` for the ``people`` the platform reported it did not deliver to (throttled).
+
+    The row itself is marked sent for everyone else; the copy, due a minute later, carries
+    the same payload to just these people, so a drop the platform reports is retried, never
+    lost behind a ``sent`` (issue #19). Its dedupe key names the attempt: a resend of the
+    row after a crash does not add a second copy.
+    """
+    copy = enqueue(
+        session,
+        dedupe_key=f"{row.dedupe_key}~throttled{row.attempts}",
+        platform=row.platform,
+        target_kind=row.target_kind,
+        target="|".join(people),
+        msg_type=row.msg_type,
+        payload=row.payload,
+        now=now,
+        card_id=row.card_id,
+        cause_event=row.cause_event,
+    )
+    if copy is not None:
+        copy.next_attempt_at = now + THROTTLED_RETRY
+    return copy
 
 
 def listing(session: Session, failed_only: bool = False, limit: int = 100) -> list[OutboxMessage]:

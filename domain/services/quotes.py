@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from domain.errors import InvalidTransition, ValidationFailed
 from domain.models import Customer, Quote, QuoteLine, User
+from domain.money import money_problem
 from domain.services.customers import touch_customer
 from domain.services.opportunities import open_opportunity_of, touch_opportunity, update_opportunity
 from domain.snapshot import snapshot
@@ -107,8 +108,9 @@ def correct(
     _editable(quote)
     before = snapshot(quote, QUOTE_FIELDS)
     if total is not None:
-        if total < 0:
-            raise ValidationFailed("合计不能为负数")
+        problem = money_problem(total)  # also "合计改成 1e30" by chat (issue #19)
+        if problem is not None:
+            raise ValidationFailed("合计不能为负数" if total < 0 else problem)
         quote.total = total
     if customer is not None:
         quote.customer_id = customer.id

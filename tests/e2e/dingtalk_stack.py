@@ -10,6 +10,7 @@ and meaning as WeComStack's, so scenario tests can run over both platforms.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -112,6 +113,7 @@ def dingtalk_stack(
     fake.start()
     values: dict[str, Any] = {
         "database_url": db_url,
+        "photo_dir": tempfile.mkdtemp(prefix="salesbot-photos-"),  # never the working directory
         "dingtalk_app_key": APP_KEY,
         "dingtalk_app_secret": APP_SECRET,
         "dingtalk_robot_code": ROBOT_CODE,

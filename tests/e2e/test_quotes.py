@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from bot.photos import store_from_settings
 from domain.models import Contract, Opportunity, Quote, User
 from domain.services.customers import create_customer
 from domain.services.opportunities import create_opportunity
@@ -60,6 +61,8 @@ def test_photo_in_review_card_out_and_confirm_saves_quote(stack: WeComStack) -> 
     assert "✓ 一致" in fields["大写"] and "✓ 一致" in fields["明细合计"]
     [draft] = _quotes(stack)
     assert draft.status == "draft"  # nothing final before the rep confirms
+    stored = draft.extracted["photo"]["stored"]  # kept by us: WeCom's media lasts 3 days (issue #19)
+    assert store_from_settings(stack.runtime.settings.photo_dir).get(stored) == SAMPLE.image
     confirm = next(b["key"] for b in card["button_list"] if b["text"] == "确认")
     stack.driver.tap_card("ZhangWei", card["task_id"], confirm)
     stack.wait_until(

@@ -8,6 +8,7 @@ One frozen-but-movable clock is shared by all three, so tests can move time.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -111,6 +112,7 @@ def wecom_stack(
     fake.start()
     settings = Settings(
         database_url=db_url,
+        photo_dir=tempfile.mkdtemp(prefix="salesbot-photos-"),  # never the working directory
         wecom_corp_id=CORP_ID,
         wecom_agent_id=AGENT_ID,
         wecom_secret=SECRET,

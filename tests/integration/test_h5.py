@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -47,6 +50,12 @@ class Site:
     def get(self, url: str) -> object:
         return self.client.get(url)
 
+    def post(self, url: str, data: dict[str, str]) -> Any:
+        """Submit a form as the page would: open it first and send back its form token."""
+        page = self.client.get(url)
+        token = re.search(r'name="csrf-token" content="([0-9a-f]+)"', page.text)
+        return self.client.post(url, data={**data, "csrf": token.group(1) if token else ""})
+
 
 def _extraction(customer: str, media_id: str) -> dict[str, object]:
     return {
@@ -65,7 +74,7 @@ def _extraction(customer: str, media_id: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def site(db_url: str, clock: FixedClock) -> Iterator[Site]:
+def site(db_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Site]:
     fake = FakeWeCom(
         [AppConfig(corp_id=CORP_ID, corpsecret=SECRET, agent_id=AGENT_ID)],
         users=[FakeUser(u, u) for u in MEMBERS],
@@ -83,6 +92,7 @@ def site(db_url: str, clock: FixedClock) -> Iterator[Site]:
         wecom_api_base=fake.base_url,
         wecom_oauth_base=fake.base_url,
         h5_secret="h5-secret-for-tests-0123456789",
+        photo_dir=str(tmp_path / "photos"),
     )
     runtime = Runtime.build(settings, clock=clock)
     load_example_org(runtime.db, clock)
@@ -224,11 +234,11 @@ def test_saving_the_quote_page_corrects_the_draft_and_updates_the_card(site: Sit
     with site.runtime.db.sessions() as s:
         other = s.scalar(select(Customer).where(Customer.name == "上海宝钢股份有限公司"))
         assert other is not None
-    refused = site.client.post(url, data={"total": "123456", "customer_id": str(other.id)})
+    refused = site.post(url, data={"total": "123456", "customer_id": str(other.id)})
     assert refused.status_code == 400 and "请选择你自己的客户" in refused.text  # 宝钢 is 刘洋's
-    bad = site.client.post(url, data={"total": "大约十来万"})
+    bad = site.post(url, data={"total": "大约十来万"})
     assert bad.status_code == 400 and "合计请填写数字" in bad.text
-    saved = site.client.post(url, data={"total": "123,456.00", "number": "BJ-2026-009", "quote_date": "2026-11-21"})
+    saved = site.post(url, data={"total": "123,456.00", "number": "BJ-2026-009", "quote_date": "2026-11-21"})
     assert saved.status_code == 303 and "saved=1" in saved.headers["location"]
     assert "已保存" in site.client.get(saved.headers["location"]).text
     with site.runtime.db.sessions() as s:
@@ -241,7 +251,7 @@ def test_saving_the_quote_page_corrects_the_draft_and_updates_the_card(site: Sit
         card = update.payload["card"]
         assert "已在详情页修改" in card["subtitle"] and "¥123,456.00" in str(card["fields"])
         assert card["link"]["url"].startswith(f"http://testserver/h5/quotes/{site.quote_id}?")
-    manager = site.client.post(site.link("lina", f"/h5/quotes/{site.quote_id}"), data={"total": "1"})
+    manager = site.post(site.link("lina", f"/h5/quotes/{site.quote_id}"), data={"total": "1"})
     assert manager.status_code == 403 and "只有上传" in manager.text
     view = site.client.get(site.link("lina", f"/h5/quotes/{site.quote_id}"))
     assert view.status_code == 200 and "保存修改" not in view.text  # read-only for the manager
@@ -265,7 +275,7 @@ def test_the_customer_list_comes_in_pages(site: Site) -> None:
 
 def test_a_total_typed_as_10_wan_is_read_the_same_on_the_page_and_every_check_agrees_with_the_card(site: Site) -> None:
     url = site.link("zhangwei", f"/h5/quotes/{site.quote_id}")
-    saved = site.client.post(url, data={"total": "10万"})
+    saved = site.post(url, data={"total": "10万"})
     assert saved.status_code == 303
     page = site.client.get(saved.headers["location"]).text
     with site.runtime.db.sessions() as s:
@@ -280,7 +290,7 @@ def test_a_total_typed_as_10_wan_is_read_the_same_on_the_page_and_every_check_ag
     assert "大写金额与合计不一致，请核对" in page and "明细合计 ¥10,000.00 与合计不一致，请核对" in page
     assert "大写金额与合计一致" not in page and "与合计一致</li>" not in page
     # back to the OCR'd total (typed as 1万): both agree again, on the card and the page
-    site.client.post(url, data={"total": "1万"})
+    site.post(url, data={"total": "1万"})
     page = site.client.get(url).text
     assert "大写金额与合计一致" in page and "明细合计 ¥10,000.00 与合计一致" in page
     with site.runtime.db.sessions() as s:

@@ -42,7 +42,7 @@ def test_the_card_links_to_the_page_and_the_approver_decides_there(site: Site) -
         assert text in page.text
     with site.runtime.db.sessions() as s:
         step_id = s.scalar(select(ApprovalStep.id).where(ApprovalStep.status == "pending"))
-    done = site.client.post(contract_path(contract_id), data={"step_id": str(step_id), "action": "approve"})
+    done = site.post(contract_path(contract_id), data={"step_id": str(step_id), "action": "approve"})
     assert done.status_code == 303
     after = site.client.get(done.headers["location"])
     assert "已同意，审批卡片已同步更新" in after.text and "✓ 王芳 已同意 → ● 孙丽 审批中" in after.text
@@ -54,7 +54,7 @@ def test_the_card_links_to_the_page_and_the_approver_decides_there(site: Site) -
             ("dingtalk", "已同意"), ("wecom", "已同意")
         ]
         assert any("SunLi" in m.target.split("|") for m in s.scalars(select(OutboxMessage).where(OutboxMessage.msg_type == "card")))
-    again = site.client.post(contract_path(contract_id), data={"step_id": str(step_id), "action": "approve"})
+    again = site.post(contract_path(contract_id), data={"step_id": str(step_id), "action": "approve"})
     assert again.status_code == 409 and "已经处理过了" in again.text
 
 
@@ -63,9 +63,9 @@ def test_rejecting_on_the_page_needs_a_reason(site: Site) -> None:
     site.client.get(site.link("lina", contract_path(contract_id)))
     with site.runtime.db.sessions() as s:
         step_id = s.scalar(select(ApprovalStep.id).where(ApprovalStep.status == "pending"))
-    refused = site.client.post(contract_path(contract_id), data={"step_id": str(step_id), "action": "reject"})
+    refused = site.post(contract_path(contract_id), data={"step_id": str(step_id), "action": "reject"})
     assert refused.status_code == 409 and "驳回需要填写原因" in refused.text
-    done = site.client.post(
+    done = site.post(
         contract_path(contract_id), data={"step_id": str(step_id), "action": "reject", "reason": "付款条件不符合要求"}
     )
     assert done.status_code == 303
