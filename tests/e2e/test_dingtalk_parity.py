@@ -176,8 +176,7 @@ def test_many_concurrent_taps_through_the_platform_make_one_decision(db_url: str
         assert _buttons(nudge_card)["同意"] == approve  # the same step
         taps: list[bytes] = []
         for who, out_track_id in [(WANG, first), (WANG, nudge), (ZHANG, first)] * 20:
-            stack.fake.click_card(who, out_track_id, approve)  # every tap is possible: nothing decided yet
-            taps.append(json.dumps(stack.driver.card_callback(who, out_track_id, approve)).encode())
+            taps.append(stack.driver.tap_body(who, out_track_id, approve))  # every tap possible: nothing decided yet
         barrier = threading.Barrier(20)
         codes: list[int] = []
 
