@@ -347,7 +347,9 @@ class WeComClient:
         if tagids:
             body["tagids"] = list(tagids)
         if card_json is not None:
-            body["template_card"] = card_json
+            # 更新模版卡片消息 documents no task_id inside template_card (the card is the one the
+            # response_code belongs to): send none (docs/platforms/wecom.md, "Updating a card").
+            body["template_card"] = {k: v for k, v in card_json.items() if k != "task_id"}
         else:
             body["button"] = {"replace_name": replace_name}
         payload = self._call_json("POST", "/cgi-bin/message/update_template_card", json_body=body)

@@ -155,6 +155,20 @@ def test_update_with_full_card_for_one_user_only(fake: FakeWeCom, client: WeComC
     assert fake.inbox_of("lisi")[0].card == button_card("expense_1002")
 
 
+def test_a_card_update_carries_no_task_id_and_the_fake_does_not_ask_for_one(
+    fake: FakeWeCom, client: WeComClient
+) -> None:
+    """#18 pt 4: 更新模版卡片消息 documents no task_id inside template_card (the response_code
+    names the card), so we send none and a whole-card update still greys the card out."""
+    sent = client.send_template_card(["zhangsan"], button_card("expense_1003"))
+    assert sent.response_code is not None
+    decided = {**button_card("expense_1003"), "replace_text": "已同意"}
+    client.update_template_card(sent.response_code, card_json=decided, atall=True)
+    [update] = [r for r in fake.requests if r.path == "/cgi-bin/message/update_template_card"]
+    assert "task_id" not in update.json["template_card"]
+    assert fake.cards["expense_1003"]["zhangsan"].card["replace_text"] == "已同意"
+
+
 def test_task_id_reuse_surfaces_as_42014(client: WeComClient) -> None:
     client.send_template_card("zhangsan", button_card("deal_77"))
     with pytest.raises(WeComAPIError) as exc:
@@ -331,3 +345,29 @@ def test_update_arguments_are_checked_locally(client: WeComClient) -> None:
     with pytest.raises(ValueError):
         client.update_template_card("code", replace_name="x")
     assert issubclass(RetryLater, WeComError)
+
+
+@pytest.mark.parametrize(("kind", "limit"), [("chat", 2048), ("webhook", 4096)])
+def test_long_markdown_to_groups_is_cut_to_the_documented_size(
+    fake: FakeWeCom, client: WeComClient, kind: str, limit: int
+) -> None:
+    """#18 pt 7: markdown to an app group chat ≤ 2,048 bytes, to a group robot ≤ 4,096 bytes;
+    a leaderboard longer than that arrives cut with an ellipsis instead of being refused."""
+    from datetime import UTC, datetime
+
+    from bot.wecom.channel import WeComChannel
+    from domain.models import OutboxMessage
+
+    fake.add_appchat("chat-sales", ["zhangsan", "lisi"])
+    key = fake.add_webhook()
+    target = "chat-sales" if kind == "chat" else key  # teams.wecom_webhook_key
+    now = datetime.now(UTC)
+    row = OutboxMessage(
+        dedupe_key="k", platform="wecom", next_attempt_at=now, created_at=now,
+        target_kind=kind, target=target, msg_type="markdown", payload={"content": "**本周排行**\n" + "张伟 ¥1,000\n" * 600},
+    )
+    WeComChannel(client, "https://sales.example.com").deliver(None, row, now)  # type: ignore[arg-type]
+    [sent] = fake.appchat_messages("chat-sales") if kind == "chat" else fake.webhook_messages(key)
+    content = sent.body["content"]
+    assert len(content.encode("utf-8")) <= limit and len(content.encode("utf-8")) > limit - 16
+    assert content.startswith("**本周排行**") and content.endswith("…")
