@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     h5_secret: str | None = Field(default=None, min_length=16)
     h5_link_ttl_hours: int = Field(default=168, gt=0)
 
-    # DingTalk internal app + robot (PART D of protocols.md); enabled by app key + secret.
+    # DingTalk internal app + robot (docs/platforms/dingtalk.md); enabled by app key + secret.
     dingtalk_app_key: str | None = None
     dingtalk_app_secret: str | None = None
     dingtalk_robot_code: str | None = None  # defaults to the app key (internal-app robots)

@@ -1,4 +1,4 @@
-"""Render the neutral ``Card`` as the public data of a DingTalk card instance (protocols.md D4).
+"""Render the neutral ``Card`` as the public data of a DingTalk card instance (docs/platforms/dingtalk.md D4).
 
 A DingTalk interactive card (高级版) is an instance of a *template* built and published in
 the developer console; what we send is only its data, ``cardData.cardParamMap``: a flat map

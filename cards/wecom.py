@@ -1,4 +1,4 @@
-"""Render the neutral ``Card`` as a WeCom ``template_card`` (protocols.md W4/W5).
+"""Render the neutral ``Card`` as a WeCom ``template_card`` (docs/platforms/wecom.md W4/W5).
 
 Pure functions: card in, JSON-ready dict out. The result goes under ``"template_card"``
 in ``message/send`` and ``message/update_template_card`` alike.

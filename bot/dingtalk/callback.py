@@ -1,4 +1,4 @@
-"""DingTalk HTTP callbacks: verify, parse, store in the inbox, acknowledge (protocols.md D1, D2, D4).
+"""DingTalk HTTP callbacks: verify, parse, store in the inbox, acknowledge (docs/platforms/dingtalk.md D1, D2, D4).
 
 =============================  ================================================================
 ``/callbacks/dingtalk/robot``  robot messages (机器人 HTTP 模式): headers ``timestamp`` + ``sign``

@@ -5,7 +5,7 @@ API version with its own tea/credential stack and no hook for our token store; t
 stream SDK only covers replies inside Stream callbacks; dingtalk-sdk (007gzs) speaks only
 the old oapi and has no interactive cards (PITFALLS.md "Cards").  We need eight calls.
 
-Which call goes where (protocols.md PART D):
+Which call goes where (docs/platforms/dingtalk.md):
 
 ==============================  ===========================================================
 api.dingtalk.com (new API;       ``POST /v1.0/oauth2/accessToken`` (token),
@@ -142,7 +142,7 @@ def robot_space_id(user_id: str, *more_user_ids: str) -> str:
     """openSpaceId of the 1:1 chat between the app robot and a person (D4.1).
 
     Several people: one space each, joined by ``;`` (createAndDeliver's documented
-    ``dtv1.card//type1.id1;type2.id2`` form; not in protocols.md, so UNCONFIRMED here).
+    ``dtv1.card//type1.id1;type2.id2`` form; UNCONFIRMED in docs/platforms/dingtalk.md D4.1).
     One instance in several spaces is why one public-data update changes every copy.
     """
     return "dtv1.card//" + ";".join(f"IM_ROBOT.{u}" for u in (user_id, *more_user_ids))

@@ -1,4 +1,4 @@
-"""DingTalk callback JSON → platform-neutral ``InboundEvent`` (protocols.md D1-D4).
+"""DingTalk callback JSON → platform-neutral ``InboundEvent`` (docs/platforms/dingtalk.md D1-D4).
 
 Four kinds of payload reach us, all JSON:
 

@@ -1,6 +1,6 @@
 """DingTalk HMAC-SHA256 signatures: robot callbacks (in) and custom group robot webhooks (out).
 
-Both use the same construction (protocols.md D2, D8)::
+Both use the same construction (docs/platforms/dingtalk.md D2, D8)::
 
     sign = base64(HmacSHA256(key=secret, msg=f"{timestamp_ms}\\n{secret}"))
 
@@ -9,7 +9,7 @@ Both use the same construction (protocols.md D2, D8)::
   pass: the sign, and |now - timestamp| <= 1 hour.  The header is plain base64; we also
   accept the URL-encoded form in case a proxy encoded it.
 * **Card callbacks over HTTP**: how DingTalk authenticates them with the registered
-  ``apiSecret`` is UNCONFIRMED (protocols.md D4.4, "Open items" 2); we require the same
+  ``apiSecret`` is UNCONFIRMED (docs/platforms/dingtalk.md D4.4); we require the same
   robot-style headers computed with that secret (register the callback with
   ``apiSecret`` = AppSecret).  See ``callback.py``.
 * **Custom group robot webhooks** (群自定义机器人 with 加签): the secret starts with ``SEC``

@@ -1,4 +1,4 @@
-"""DingTalk Stream mode (protocols.md D3): callbacks over an outbound WebSocket, no public URL.
+"""DingTalk Stream mode (docs/platforms/dingtalk.md D3): callbacks over an outbound WebSocket, no public URL.
 
 For companies that cannot expose ``/callbacks/dingtalk/*`` to the internet.  One
 :class:`StreamClient` per ``salesbot serve`` process (a background thread, started and

@@ -2,11 +2,11 @@
 
 Why an independent implementation of the signatures and the cipher: ``bot/dingtalk/`` is
 the code under test.  The driver signs robot callbacks with its own HMAC lines (D2) and
-encrypts event pushes with the WXBizMsgCrypt helpers of the WeCom driver (protocols.md §0,
+encrypts event pushes with the WXBizMsgCrypt helpers of the WeCom driver (docs/platforms/crypto.md §0,
 themselves checked against the official vectors), so a shared bug cannot make both sides
 agree on something DingTalk would refuse.
 
-Behaviour copied from DingTalk (protocols.md PART D):
+Behaviour copied from DingTalk (docs/platforms/dingtalk.md):
 
 * robot messages are the JSON of D2 (``msgId``, ``senderStaffId``, ``conversationType`` as
   a string, ``createAt`` in ms, ``sessionWebhook`` living 90 min), with headers

@@ -6,7 +6,7 @@ uploads, a second GET for file downloads), and the bugs live exactly there.  Tes
 simulator point ``SALESBOT_DINGTALK_API_BASE`` and ``_OAPI_BASE`` at this one server and
 assert what a person would *see* (``inbox_of``), not which functions were called.
 
-Wire rules follow ``/work/shared/protocols.md`` PART D.  What the reference could not
+Wire rules follow ``docs/platforms/dingtalk.md``.  What the reference could not
 confirm is a module constant marked UNCONFIRMED, so it is easy to change once somebody sees
 the real answer:
 

@@ -7,7 +7,7 @@ content-type checks on media downloads, multipart uploads.  Tests and the local
 simulator therefore point ``api_base`` at this server and assert what a user would
 *see* (``inbox_of``), not which functions were called.
 
-Wire rules follow ``/work/shared/protocols.md`` PART W.  Everything the reference
+Wire rules follow ``docs/platforms/wecom.md``.  Everything the reference
 could not confirm is a module constant marked UNCONFIRMED so it is easy to adjust
 once somebody sees the real answer:
 
@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 JSON = dict[str, Any]
 
-# --------------------------------------------------------------------------- limits (protocols.md W4-W9)
+# --------------------------------------------------------------------------- limits (docs/platforms/wecom.md W4-W9)
 TOKEN_TTL_S = 7200
 RESPONSE_CODE_TTL_S = 72 * 3600
 MEDIA_TTL_S = 3 * 86400
@@ -94,7 +94,7 @@ INTERACTIVE_CARD_TYPES = frozenset({"button_interaction", "vote_interaction", "m
 NOTICE_CARD_TYPES = frozenset({"text_notice", "news_notice"})
 CARD_TYPES = INTERACTIVE_CARD_TYPES | NOTICE_CARD_TYPES
 
-# --------------------------------------------------------------------------- error codes (protocols.md W8)
+# --------------------------------------------------------------------------- error codes (docs/platforms/wecom.md W8)
 ERR_INVALID_RESPONSE_CODE = 40120  # UNCONFIRMED: real code for a used/unknown response_code not found
 ERR_INVALID_PARAMETER = 40058  # UNCONFIRMED for card validation; WeCom's generic "invalid parameter"
 ERR_WEBHOOK_IMAGE = 40058  # UNCONFIRMED: base64/md5 mismatch on webhook images

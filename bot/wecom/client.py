@@ -5,7 +5,7 @@ has no ``template_card`` send, no ``message/update_template_card`` and no way to
 Redis token store with a refresh lock, which are the parts we need most
 (PITFALLS.md "Cards", "Tokens and limits").  Wrapping it would mean bypassing it.
 
-Error policy (protocols.md W8):
+Error policy (docs/platforms/wecom.md W8):
 
 * 40014 / 42001 -> refresh the token under the store's lock and retry the call ONCE.  The
   refresh compares the rejected token with the stored one, so 20 threads that all saw 42001

@@ -243,7 +243,7 @@ def test_fail_next_and_request_log(fake: FakeWeCom, api: httpx.Client) -> None:
 
 # ------------------------------------------------------------------------ driver: crypto vectors
 def test_driver_crypto_matches_official_vectors() -> None:
-    # protocols.md W1.1 vector B (official) -- decrypt
+    # docs/platforms/wecom.md W1.1 vector B (official) -- decrypt
     enc_b = "RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q=="
     assert (
         msg_signature(CB_TOKEN, "1409659813", "1372623149", enc_b)

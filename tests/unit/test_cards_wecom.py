@@ -1,4 +1,4 @@
-"""Neutral Card → WeCom template_card JSON, checked against protocols.md W4/W5 names and limits."""
+"""Neutral Card → WeCom template_card JSON, checked against docs/platforms/wecom.md W4/W5 names and limits."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from cards.wecom import (
     validate_task_id,
 )
 
-# Top-level template_card keys per card type (protocols.md W4, WeCom 模板卡片类型 doc);
+# Top-level template_card keys per card type (docs/platforms/wecom.md W4, WeCom 模板卡片类型 doc);
 # replace_text only on the interactive types (update_template_card).
 ALLOWED_KEYS = {
     "text_notice": {

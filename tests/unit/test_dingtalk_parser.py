@@ -1,4 +1,4 @@
-"""DingTalk callback JSON → InboundEvent, over every real sample we have (protocols.md D1-D4)."""
+"""DingTalk callback JSON → InboundEvent, over every real sample we have (docs/platforms/dingtalk.md D1-D4)."""
 
 from __future__ import annotations
 
