@@ -945,8 +945,9 @@ class FakeWeCom:
             if not isinstance(content, str) or not content:
                 raise _ApiError(ERR_INVALID_PARAMETER, "empty content")
             limit = text_max if msgtype == "text" else markdown_max
-            if _utf8_len(content) > limit:
-                raise _ApiError(45002)
+            # "最长不超过2048个字节，超过将截断" (发送应用消息; WxJava weixin-java-cp/.../WxCpMessage.java
+            # @ 5c1018e javadoc of content): longer content is cut by WeCom, not refused.
+            body["content"] = _cut_utf8(content, limit)
         elif msgtype in ("image", "file", "voice", "video"):
             media = self._media.get(str(body.get("media_id", "")))
             if media is None or self.clock() > media.created_at + MEDIA_TTL_S:
@@ -1212,8 +1213,8 @@ class FakeWeCom:
             limit = WEBHOOK_TEXT_MAX_BYTES if msgtype == "text" else WEBHOOK_MARKDOWN_MAX_BYTES
             if not isinstance(content, str) or not content:
                 raise _ApiError(ERR_INVALID_PARAMETER, "empty content")
-            if _utf8_len(content) > limit:
-                raise _ApiError(45002)
+            # The robot page gives the limit, not what happens past it (UNCONFIRMED); cut like app messages.
+            body["content"] = _cut_utf8(content, limit)
         elif msgtype == "image":
             try:
                 raw = base64.b64decode(str(body.get("base64", "")), validate=True)
@@ -1432,6 +1433,11 @@ def _clickable_keys(card: JSON) -> set[str] | None:
     if card_type in INTERACTIVE_CARD_TYPES or keys:
         return keys
     return None
+
+
+def _cut_utf8(text: str, limit_bytes: int) -> str:
+    """What a person sees of over-long content: the first ``limit_bytes`` bytes, whole characters."""
+    return text.encode("utf-8")[:limit_bytes].decode("utf-8", errors="ignore")
 
 
 def _validate_card(card: JSON, *, allowed_types: frozenset[str], update: bool = False) -> None:

@@ -82,15 +82,13 @@ def test_partial_invalid_users_are_reported_not_raised(fake: FakeWeCom, client: 
     assert exc.value.errcode == 81013
 
 
-def test_text_over_2048_bytes_is_rejected(fake: FakeWeCom, client: WeComClient) -> None:
+def test_text_over_2048_bytes_is_cut_by_wecom(fake: FakeWeCom, client: WeComClient) -> None:
+    """发送应用消息: content "最长不超过2048个字节，超过将截断" — cut, not refused."""
     exactly = "报" * 682 + "ab"  # 682 * 3 + 2 = 2048 bytes
     client.send_text("zhangsan", exactly)
-    with pytest.raises(WeComAPIError) as exc:
-        client.send_text("zhangsan", exactly + "c")
-    assert exc.value.errcode == 45002
-    with pytest.raises(WeComAPIError):
-        client.send_markdown("zhangsan", "x" * 2049)
-    assert [m.content for m in fake.inbox_of("zhangsan")] == [exactly]
+    client.send_text("zhangsan", exactly + "c")
+    client.send_text("zhangsan", "报" * 683)  # 2049 bytes: the last character does not fit whole
+    assert [m.content for m in fake.inbox_of("zhangsan")] == [exactly, exactly, "报" * 682]
 
 
 def test_image_roundtrip_via_upload(fake: FakeWeCom, client: WeComClient) -> None:
