@@ -6,14 +6,15 @@ uploads, a second GET for file downloads), and the bugs live exactly there.  Tes
 simulator point ``SALESBOT_DINGTALK_API_BASE`` and ``_OAPI_BASE`` at this one server and
 assert what a person would *see* (``inbox_of``), not which functions were called.
 
-Wire rules follow ``docs/platforms/dingtalk.md``.  What the reference could not
+Wire rules follow ``docs/platforms/dingtalk.md``; each enforced rule names its section there.  What it could not
 confirm is a module constant marked UNCONFIRMED, so it is easy to change once somebody sees
 the real answer:
 
 * new-API error bodies ``{"code", "message", "requestid"}``: the codes below (except
-  ``param.templateUnpublished``, PITFALLS.md) and the HTTP statuses are guesses;
-* an expired/unknown token on the new API answers HTTP 401 ``InvalidAuthentication``;
-  on oapi errcode 40014 (unknown) / 42001 (expired);
+  ``param.templateUnpublished``, PITFALLS.md, and ``InvalidAuthentication``) and the HTTP
+  statuses are guesses, and salesbot never branches on them;
+* an expired/unknown token on the new API answers HTTP 400 ``InvalidAuthentication``; on
+  oapi errcode 88 with sub_code 40014 (docs/platforms/dingtalk.md, "Errors");
 * batchSend answers 200 with ``invalidStaffIdList`` for unknown people (≤ 20 per call);
 * ``sampleImageMsg.photoURL`` accepts an http(s) URL or a media_id from ``/media/upload``;
 * robot text longer than 5000 characters is refused;

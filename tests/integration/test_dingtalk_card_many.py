@@ -103,3 +103,21 @@ def test_without_a_template_and_as_text_everyone_is_reached(fake: FakeDingTalk, 
         first, second = fake.inbox_of(person)
         assert first.msgtype == "markdown" and first.body["title"].startswith("合同审批")
         assert second.content is not None and second.content.startswith("【合同审批 · HT-20261125-001】\n状态：已驳回 · 王芳")
+
+
+def test_what_we_send_fills_exactly_the_variables_the_template_declares(
+    fake: FakeDingTalk, client: DingTalkClient
+) -> None:
+    """The template file (bot/dingtalk/templates/salesbot_card.json, also read by the fake) is our
+    contract with the template published in DingTalk: every variable it declares is filled, and
+    nothing it does not declare is sent (#18 pt 2)."""
+    from bot.dingtalk.templates import variable_names
+
+    channel = DingTalkChannel(client, template_id=TEMPLATE)
+    row = _row(target_kind="user", target=f"{APPROVER}|{SUBMITTER}", msg_type="card", payload={"card": card_to_dict(_card())})
+    _deliver(channel, row)
+    [create] = [r for r in fake.requests if r.path == "/v1.0/card/instances/createAndDeliver"]
+    public = set(create.json["cardData"]["cardParamMap"])
+    private = {k for data in create.json["privateData"].values() for k in data["cardParamMap"]}
+    assert public == set(variable_names()) and private <= set(variable_names())
+    assert private == {"tap_token"}
