@@ -149,7 +149,8 @@ def test_pictures_and_markdown_reach_people_chats_and_robots(stack: WeComStack) 
     stack.wait_until(
         lambda: [m for m in stack.seen_by("LiNa") if m.msgtype == "image"], what="picture to LiNa"
     )
-    assert _count(stack, OutboxMessage, OutboxMessage.status == "sent") == 4
+    # The row is marked sent after WeCom answered: wait for that commit too (it raced under load).
+    stack.wait_until(lambda: _count(stack, OutboxMessage, OutboxMessage.status == "sent") == 4, what="rows sent")
 
 
 def test_a_voice_message_gets_a_polite_hint_and_a_menu_event_gets_nothing(stack: WeComStack) -> None:
