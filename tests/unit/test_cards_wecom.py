@@ -18,7 +18,9 @@ from cards.wecom import (
     validate_task_id,
 )
 
-# Top-level template_card keys per card type (docs/platforms/wecom.md W4, WeCom 模板卡片类型 doc);
+# Top-level template_card keys per card type (docs/platforms/wecom.md W4): the names WxJava writes in
+# binarywang/WxJava weixin-java-cp/src/main/java/me/chanjar/weixin/cp/bean/message/WxCpMessage.java
+# @ 5c1018e (handleMsgType, TEMPLATE_CARD) and the official 发送应用消息 page (模板卡片消息);
 # replace_text only on the interactive types (update_template_card).
 ALLOWED_KEYS = {
     "text_notice": {
