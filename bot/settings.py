@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     photo_retention_days: int = Field(default=1095, gt=0)  # `salesbot photos prune` deletes older ones
     api_docs: bool = False  # serve /docs and /openapi.json (off: they map every endpoint for anyone)
 
-    # DingTalk internal app + robot (PART D of protocols.md); enabled by app key + secret.
+    # DingTalk internal app + robot (docs/platforms/dingtalk.md); enabled by app key + secret.
     dingtalk_app_key: str | None = None
     dingtalk_app_secret: str | None = None
     dingtalk_robot_code: str | None = None  # defaults to the app key (internal-app robots)
@@ -78,9 +78,9 @@ class Settings(BaseSettings):
     dingtalk_oapi_base: str = "https://oapi.dingtalk.com"
     dingtalk_card_template_id: str | None = None  # published card template (bot/dingtalk/templates)
     dingtalk_card_route_key: str = "salesbot"  # callbackRouteKey the card callback URL is registered under
-    # How HTTP card callbacks are authenticated (UNCONFIRMED, protocols.md D4.4): "sign" = robot-style
-    # timestamp/sign headers with the AppSecret; "card" = unsigned, but only for cards we sent.
-    dingtalk_card_auth: Literal["sign", "card"] = "sign"
+    # HTTP card taps are always proven by the card itself (bot/dingtalk/cardauth.py); "card" = robot-style
+    # timestamp/sign headers checked when present, "sign" = required (docs/platforms/dingtalk.md).
+    dingtalk_card_auth: Literal["sign", "card"] = "card"
 
     @field_validator("database_url")
     @classmethod

@@ -1,4 +1,4 @@
-"""Render the neutral ``Card`` as the public data of a DingTalk card instance (protocols.md D4).
+"""Render the neutral ``Card`` as the public data of a DingTalk card instance (docs/platforms/dingtalk.md D4).
 
 A DingTalk interactive card (高级版) is an instance of a *template* built and published in
 the developer console; what we send is only its data, ``cardData.cardParamMap``: a flat map
@@ -11,10 +11,10 @@ of **string** values (lists go JSON-encoded).  Our one template,
 ``description``    paragraph                        ``quote``     quoted text
 ``fields``         JSON ``[{"label","text"}]`` for a loop list (the official
                    example's ``contents`` shape)
-``btn1_*..btn6_*`` ``_text``, ``_action``, ``_status`` (primary/normal/warning); a slot with
+``btn1_*..btn6_*`` ``_text``, ``_action``, ``_status`` (normal/disabled), ``_color``; a slot with
                    empty text is hidden; the button's callback params are
                    ``{"action": "${btnN_action}"}`` → ``CardAction.key``
-``buttons``        the same as JSON ``[{"text","action","status"}]``
+``buttons``        the same as JSON ``[{"text","action","status","color"}]``
 ``sel1_*..sel3_*`` ``_key``, ``_title``, ``_options`` (JSON ``[{"value","text"}]``), ``_selected``;
                    the chosen value comes back as ``params["select<i>"]`` (or under the key)
 ``status``         the decision ("已同意 · 李娜 11-25 14:03"); ``decided`` = "true" hides the
@@ -39,6 +39,7 @@ from cards.plain import plain_text
 from domain import safe_text
 
 __all__ = [
+    "BUTTON_COLOR",
     "BUTTON_STATUS",
     "CARD_PARAM_KEYS",
     "MAX_BUTTONS",
@@ -59,8 +60,12 @@ MAX_ACTION_BYTES = 1024
 MAX_OUT_TRACK_ID_CHARS = 128  # cards.card_id column; DingTalk's own limit is not documented
 TEXT_MAX_CHARS = 5000  # robot sampleText content: UNCONFIRMED limit, kept conservative
 
-# Button looks in the card builder; the stream SDK's sample uses "primary" (others UNCONFIRMED).
-BUTTON_STATUS: dict[str, str] = {"primary": "primary", "default": "normal", "danger": "warning"}
+# Template (高级版) buttons have a ``status`` (normal / disabled) and a separate ``color``; the
+# 普通版 card's primary/normal/warning do not apply (docs/platforms/dingtalk.md, "Card template":
+# open-dingtalk/dingtalk-card-examples examples/审批/审批.json @ 89b2729 uses status
+# normal/disabled with color gray/blue/red).
+BUTTON_STATUS: dict[str, str] = {"primary": "normal", "default": "normal", "danger": "normal"}
+BUTTON_COLOR: dict[str, str] = {"primary": "blue", "default": "gray", "danger": "red"}
 
 _SCALAR_KEYS = (
     "title",
@@ -81,7 +86,7 @@ _SCALAR_KEYS = (
 )
 CARD_PARAM_KEYS: tuple[str, ...] = (
     _SCALAR_KEYS
-    + tuple(f"btn{i}_{part}" for i in range(1, MAX_BUTTONS + 1) for part in ("text", "action", "status"))
+    + tuple(f"btn{i}_{part}" for i in range(1, MAX_BUTTONS + 1) for part in ("text", "action", "status", "color"))
     + tuple(f"sel{i}_{part}" for i in range(1, MAX_SELECTS + 1) for part in ("key", "title", "options", "selected"))
 )
 
@@ -175,12 +180,16 @@ def render_card_data(card: Card) -> dict[str, str]:
     )
     live_buttons = [] if card.decided else card.buttons
     data["buttons"] = _dumps(
-        [{"text": b.text, "action": b.action, "status": BUTTON_STATUS[b.style]} for b in live_buttons]
+        [
+            {"text": b.text, "action": b.action, "status": BUTTON_STATUS[b.style], "color": BUTTON_COLOR[b.style]}
+            for b in live_buttons
+        ]
     )
     for i, button in enumerate(live_buttons, start=1):
         data[f"btn{i}_text"] = button.text
         data[f"btn{i}_action"] = button.action
         data[f"btn{i}_status"] = BUTTON_STATUS[button.style]
+        data[f"btn{i}_color"] = BUTTON_COLOR[button.style]
     live_selects = [] if card.decided else card.selects
     data["selects"] = _dumps(
         [

@@ -1,4 +1,4 @@
-"""Render the neutral ``Card`` as a WeCom ``template_card`` (protocols.md W4/W5).
+"""Render the neutral ``Card`` as a WeCom ``template_card`` (docs/platforms/wecom.md W4/W5).
 
 Pure functions: card in, JSON-ready dict out. The result goes under ``"template_card"``
 in ``message/send`` and ``message/update_template_card`` alike.
@@ -36,10 +36,13 @@ from cards.plain import plain_text
 from domain import safe_text
 
 __all__ = [
+    "BUTTON_TEXT_MAX_CHARS",
     "MAX_BUTTONS",
     "MAX_HORIZONTAL_ITEMS",
     "MAX_KEY_BYTES",
     "MAX_TASK_ID_BYTES",
+    "OPTION_TEXT_MAX_CHARS",
+    "SUB_TITLE_MAX_CHARS",
     "STYLE_CODES",
     "render_template_card",
     "render_text",
@@ -54,7 +57,10 @@ MAX_TASK_ID_BYTES = 128
 MAX_SELECTS = 3
 MAX_OPTIONS = 10
 MAX_OPTION_ID_BYTES = 128
-SUB_TITLE_MAX_CHARS = 112
+# Limits from WeCom's 发送应用消息 page, template_card fields (docs/platforms/wecom.md, "template_card"):
+SUB_TITLE_MAX_CHARS = 160  # sub_title_text: "建议不超过160个字"
+BUTTON_TEXT_MAX_CHARS = 16  # button_list.text: at most 16 characters (10 suggested)
+OPTION_TEXT_MAX_CHARS = 16  # option_list.text (selects, checkboxes): at most 16 characters
 TEXT_MAX_BYTES = 2048  # message/send text content limit
 
 # WeCom accepts style 1-4 (default 1). The docs show the looks only as a picture;
@@ -107,7 +113,8 @@ def _render_buttons(buttons: list[Button]) -> list[dict[str, Any]]:
         seen.add(button.action)
         if button.style not in STYLE_CODES:
             raise ValueError(f"unknown button style {button.style!r}")
-        rendered.append({"text": button.text, "style": STYLE_CODES[button.style], "key": button.action})
+        text = _truncate_chars(button.text, BUTTON_TEXT_MAX_CHARS)
+        rendered.append({"text": text, "style": STYLE_CODES[button.style], "key": button.action})
     return rendered
 
 
@@ -123,7 +130,7 @@ def _render_select(select: Select, *, disabled: bool) -> dict[str, Any]:
         if option.id in ids:
             raise ValueError(f"duplicate option id {option.id!r} in {select.question_key!r}")
         ids.add(option.id)
-        options.append({"id": option.id, "text": option.text})
+        options.append({"id": option.id, "text": _truncate_chars(option.text, OPTION_TEXT_MAX_CHARS)})
     if select.selected_id is not None and select.selected_id not in ids:
         raise ValueError(f"selected_id {select.selected_id!r} is not an option of {select.question_key!r}")
     rendered: dict[str, Any] = {"question_key": select.question_key, "title": select.title}

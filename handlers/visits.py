@@ -170,7 +170,7 @@ def _refresh_visit_card(
     """Show the visit's current state on its card.
 
     WeCom updates a card only with a single-use response_code, and codes come only with a send or a
-    tap (docs: update_template_card, see /work/shared/protocols.md). Typed corrections bring none, so
+    tap (docs: update_template_card, docs/platforms/wecom.md W5). Typed corrections bring none, so
     after the send's and the 修改 tap's codes are spent the update could only fall back to a plain-text
     copy. With ``resend`` we then send a fresh card instead, which becomes the visit's card: its own
     code serves the next correction.

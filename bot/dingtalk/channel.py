@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.channels import TryLater, Undeliverable
+from bot.dingtalk.cardauth import TAP_TOKEN_PARAM
 from bot.dingtalk.client import (
     DingTalkAPIError,
     DingTalkClient,
@@ -52,7 +53,6 @@ from domain.services import outbox
 log = logging.getLogger(__name__)
 
 MARKDOWN_TITLE_CHARS = 20
-OUT_TRACK_ID_USED = "param.outTrackIdDuplicated"  # UNCONFIRMED error code (the fake uses it too)
 _MD_MARKS = re.compile(r"^[#>*\-\s`]+|[*`_]+")
 
 
@@ -130,23 +130,28 @@ class DingTalkChannel:
                 if self.template_id is None:
                     self._warn_no_template()
                     return send("sampleMarkdown", markdown_param(card.title[:MARKDOWN_TITLE_CHARS], self._card_markdown(card)))
+                keys = self.client.card_keys
+                out_track_id = keys.out_track_id(card.card_id)
+                data = render_card_data(card)
+                # The tap token (cardauth.py): each person's own in private data; a group card's in public data.
+                data[TAP_TOKEN_PARAM] = keys.tap_token(out_track_id, None) if kind == "chat" else ""
+                private = {u: {TAP_TOKEN_PARAM: keys.tap_token(out_track_id, u)} for u in people}
                 try:
                     delivery = self.client.create_and_deliver_card(
                         self.template_id,
-                        card.card_id,
-                        render_card_data(card),
+                        out_track_id,
+                        data,
                         user_id=people if kind == "user" else None,
                         open_conversation_id=target if kind == "chat" else None,
+                        private_data=private or None,
                         callback_route_key=self.callback_route_key,
                         last_message=card.title,
                     )
                 except DingTalkAPIError as exc:
-                    # A resend after a timeout whose first attempt got through: the card is there
-                    # already (card ids are unique per cause), so this is delivered, not failed.
-                    if exc.code != OUT_TRACK_ID_USED:
+                    if not self._already_delivered(out_track_id, data):
                         raise
-                    log.warning("dingtalk: card %s was already delivered", card.card_id)
-                    return card.card_id
+                    log.warning("dingtalk: card %s was already delivered", card.card_id, extra={"error": str(exc)})
+                    return out_track_id
                 if delivery.failures:  # some of several people could not get it (left, no access)
                     log.warning("dingtalk: card %s not delivered to some recipients", card.card_id,
                                 extra={"failures": delivery.failures})
@@ -156,6 +161,19 @@ class DingTalkChannel:
         if kind == "webhook":
             return self._webhook(session, row)
         raise Undeliverable(None, f"dingtalk cannot deliver {row.msg_type} to {kind}")
+
+    def _already_delivered(self, out_track_id: str, data: dict[str, str]) -> bool:
+        """After a refused createAndDeliver: does the instance exist (a resend whose first try got through)?
+
+        DingTalk documents no error code for "outTrackId already used" (docs/platforms/dingtalk.md),
+        so we ask the way it does document: an update of that outTrackId succeeds only if the
+        card exists.  The update writes the same data, so nothing visible changes.
+        """
+        try:
+            self.client.update_card(out_track_id, data, by_key=True)
+        except DingTalkError:
+            return False
+        return True
 
     @staticmethod
     def _card_markdown(card: Card) -> str:
@@ -180,7 +198,8 @@ class DingTalkChannel:
         card = card_from_dict(row.payload["card"])
         if self.template_id is not None:
             try:
-                self.client.update_card(card.card_id, render_card_data(card), by_key=True)
+                out_track_id = self.client.card_keys.out_track_id(card.card_id)
+                self.client.update_card(out_track_id, render_card_data(card), by_key=True)
                 return None
             except RetryLater:
                 raise

@@ -5,7 +5,7 @@ API version with its own tea/credential stack and no hook for our token store; t
 stream SDK only covers replies inside Stream callbacks; dingtalk-sdk (007gzs) speaks only
 the old oapi and has no interactive cards (PITFALLS.md "Cards").  We need eight calls.
 
-Which call goes where (protocols.md PART D):
+Which call goes where (docs/platforms/dingtalk.md):
 
 ==============================  ===========================================================
 api.dingtalk.com (new API;       ``POST /v1.0/oauth2/accessToken`` (token),
@@ -23,11 +23,13 @@ custom robot webhook             ``POST /robot/send?access_token=…&timestamp=�
 
 Error policy, as in ``bot/wecom/client.py``:
 
-* an invalid/expired token (new API: HTTP 401 or code ``InvalidAuthentication``; oapi:
-  errcode 40014/42001 — both UNCONFIRMED for DingTalk) → refresh under the store's lock and
-  retry the call ONCE; the refresh compares the rejected token with the stored one;
+* an invalid/expired token (new API: HTTP 400 code ``InvalidAuthentication``, or any 401;
+  oapi: errcode 88 with a sub_code such as 40014) → refresh under the store's lock and retry
+  the call ONCE; the refresh compares the rejected token with the stored one
+  (docs/platforms/dingtalk.md, "Errors");
 * throttling and busy (HTTP 429/5xx, codes containing ``QpsLimit``/``Throttling``, legacy
-  -1/15/88/90018, webhook 130101) and transport failures → :class:`RetryLater`;
+  -1/15/90018, 88 without a sub_code = auth service timeout, webhook 130101) and transport
+  failures → :class:`RetryLater`;
 * anything else → :class:`DingTalkAPIError` (the outbox records it as undeliverable).
 
 Tokens (7200 s) are cached for their life minus 5 minutes in a :mod:`bot.tokens` store, so
@@ -46,6 +48,7 @@ from typing import Any
 
 import httpx
 
+from bot.dingtalk.cardauth import CardKeys
 from bot.dingtalk.sign import signed_webhook_url
 from bot.tokens import TokenStore, token_key
 
@@ -54,8 +57,11 @@ log = logging.getLogger(__name__)
 DEFAULT_API_BASE = "https://api.dingtalk.com"
 DEFAULT_OAPI_BASE = "https://oapi.dingtalk.com"
 TOKEN_HEADER = "x-acs-dingtalk-access-token"
-LEGACY_TOKEN_INVALID = frozenset({40014, 42001})  # UNCONFIRMED for DingTalk (WeCom heritage)
-LEGACY_RETRY_LATER = frozenset({-1, 15, 88, 90018})  # busy, gateway timeouts (D7), 90018 throttled (UNCONFIRMED)
+LEGACY_TOKEN_INVALID = frozenset({40014, 42001})  # UNCONFIRMED for DingTalk (WeCom heritage), kept: harmless
+# errcode 88 = 鉴权异常: with a sub_code (40014 不合法的access_token, 40000 blank) the token is bad →
+# refresh once; without one the auth service timed out → retry later (docs/platforms/dingtalk.md, "Errors").
+LEGACY_AUTH_ERROR = 88
+LEGACY_RETRY_LATER = frozenset({-1, 15, 90018})  # busy, gateway timeout (15), 90018 throttled (UNCONFIRMED)
 WEBHOOK_RETRY_LATER = frozenset({-1, 130101})  # 130101 "send too fast" (UNCONFIRMED, D8)
 TOKEN_INVALID_CODES = ("InvalidAuthentication", "InvalidAccessToken", "accessTokenExpired")
 RETRY_LATER_CODE_PARTS = ("QpsLimit", "Throttling", "ServiceUnavailable", "flowControl")
@@ -136,7 +142,7 @@ def robot_space_id(user_id: str, *more_user_ids: str) -> str:
     """openSpaceId of the 1:1 chat between the app robot and a person (D4.1).
 
     Several people: one space each, joined by ``;`` (createAndDeliver's documented
-    ``dtv1.card//type1.id1;type2.id2`` form; not in protocols.md, so UNCONFIRMED here).
+    ``dtv1.card//type1.id1;type2.id2`` form; UNCONFIRMED in docs/platforms/dingtalk.md D4.1).
     One instance in several spaces is why one public-data update changes every copy.
     """
     return "dtv1.card//" + ";".join(f"IM_ROBOT.{u}" for u in (user_id, *more_user_ids))
@@ -169,6 +175,7 @@ class DingTalkClient:
         self.oapi_base = (oapi_base or DEFAULT_OAPI_BASE).rstrip("/")
         self.app_key = app_key
         self._secret = app_secret
+        self.card_keys = CardKeys(app_secret)  # outTrackIds and tap tokens (cardauth.py)
         self.robot_code = robot_code or app_key
         self.agent_id = agent_id
         self.token_store = token_store
@@ -331,9 +338,14 @@ class DingTalkClient:
         if errcode == 0:
             return
         errmsg = str(payload.get("errmsg", ""))
-        if errcode in retry_codes:
+        if errcode in retry_codes or (errcode == LEGACY_AUTH_ERROR and not payload.get("sub_code")):
             raise RetryLater(errcode, errmsg, path)
         raise DingTalkAPIError(errcode, errmsg, path)
+
+    @classmethod
+    def _legacy_token_rejected(cls, payload: JSON) -> bool:
+        errcode = cls._errcode(payload)
+        return errcode in LEGACY_TOKEN_INVALID or (errcode == LEGACY_AUTH_ERROR and bool(payload.get("sub_code")))
 
     def _oapi(
         self,
@@ -356,7 +368,7 @@ class DingTalkClient:
                 files=files,
             )
             payload = self._legacy_json(response, path)
-            if attempt == 1 and self._errcode(payload) in LEGACY_TOKEN_INVALID:
+            if attempt == 1 and self._legacy_token_rejected(payload):
                 token = self._refresh_rejected(self.legacy_token_key, token, self._fetch_legacy_token)
                 continue
             self._raise_legacy(payload, path)

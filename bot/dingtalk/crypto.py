@@ -1,6 +1,6 @@
 """DingTalk event-subscription (事件订阅, HTTP push) crypto, in one module.
 
-DingTalk copied WeCom's WXBizMsgCrypt scheme (protocols.md §0, D1): AES-256-CBC with
+DingTalk copied WeCom's WXBizMsgCrypt scheme (docs/platforms/crypto.md §0, dingtalk.md D1): AES-256-CBC with
 IV = key[:16], PKCS#7 padding to 32-byte blocks, plaintext ``random16 ‖ len ‖ msg ‖ owner``,
 and ``sha1(sorted(token, timestamp, nonce, encrypt))`` as signature.  Only the envelope
 differs: JSON ``{"encrypt": ...}`` in and ``{"msg_signature", "timeStamp", "nonce",
@@ -100,7 +100,7 @@ def normalize_timestamp(timestamp: str) -> float:
     """Unix seconds from a DingTalk timestamp given in milliseconds (13 digits) or seconds.
 
     The official Java sample signs with milliseconds, the Python3 sample with seconds
-    (protocols.md D1); both only feed the signature, so both must be accepted.
+    (docs/platforms/dingtalk.md D1); both only feed the signature, so both must be accepted.
     """
     if not _TIMESTAMP_RE.fullmatch(timestamp or ""):
         raise ReplayError("timestamp is not a unix time")

@@ -1,4 +1,4 @@
-"""DingTalk callback JSON → platform-neutral ``InboundEvent`` (protocols.md D1-D4).
+"""DingTalk callback JSON → platform-neutral ``InboundEvent`` (docs/platforms/dingtalk.md D1-D4).
 
 Four kinds of payload reach us, all JSON:
 
@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.dingtalk.cardauth import TAP_TOKEN_PARAM
 from bot.dingtalk.crypto import MalformedPayloadError
 from handlers.events import CardAction, EventKind, InboundEvent, Location, SelectedItem
 
@@ -65,6 +66,9 @@ MAX_ID_CHARS = 128  # inbox.sender_id, cards.card_id
 MAX_KEY_CHARS = 300  # inbox.dedupe_key
 MAX_PARAMS = 50
 MAX_PARAM_CHARS = 4000
+# Card taps of one person on one button inside this many seconds are one tap (a retry);
+# DingTalk documents no retry schedule for card callbacks (docs/platforms/dingtalk.md).
+TAP_DEDUPE_WINDOW_S = 10
 ORG_EVENT_TYPES = frozenset({"user_add_org", "user_modify_org", "user_leave_org", "user_active_org"})
 
 # In a group only messages that @ the robot arrive; DingTalk removes the robot's own mention
@@ -319,9 +323,14 @@ def parse_card_callback(
       ``button_actions`` when it names a slot (``btn2`` → the second button), else as is.
     * ``selects`` (question_key, option ids) of the stored card turn ``params[question_key]``
       or ``params["select<i>"]`` into SelectedItems; without it, every other string param is one.
-    * dedupe key ``card|outTrackId|key|userId`` (+ a hash of the answers when there are any):
-      DingTalk's card callback carries no timestamp or id of its own, so a second tap of the
-      same button by the same person on the same card counts as a retry.
+    * ``params.tap_token`` (cardauth.py) is proof, not an answer: kept out of the answers.
+    * dedupe key ``card|outTrackId|key|userId|<tap>`` (+ a hash of the answers when there are
+      any).  DingTalk's HTTP card callback carries no id or time of its own
+      (docs/platforms/dingtalk.md, "Card callbacks"), and whether a Stream redelivery keeps
+      its ``messageId`` is not documented either, so ``<tap>`` is the ``TAP_DEDUPE_WINDOW_S``
+      time bucket the tap arrived in: a retry inside the bucket collapses, a deliberate
+      second tap later is a new event (handlers are idempotent for the rare retry that
+      straddles two buckets: one decision per step is one conditional UPDATE).
     """
     data = load_json(raw)
     if data.get("type") not in (None, "actionCallback"):
@@ -363,15 +372,16 @@ def parse_card_callback(
                 selected.append(SelectedItem(question_key, ids))
     else:
         for name, value in params.items():
-            if name == "action":
+            if name in ("action", TAP_TOKEN_PARAM):
                 continue
             ids = _option_ids(value, [])
             if ids and all(len(i) <= MAX_PARAM_CHARS for i in ids):
                 selected.append(SelectedItem(str(name), ids))
 
     string_params = {str(k): _param_value(v) for k, v in params.items()}
-    dedupe = f"card|{out_track_id}|{key}|{user_id}"
-    answers = {k: v for k, v in string_params.items() if k != "action"}
+    tap = f"t{now // TAP_DEDUPE_WINDOW_S}"
+    dedupe = f"card|{out_track_id}|{key}|{user_id}|{tap}"
+    answers = {k: v for k, v in string_params.items() if k not in ("action", TAP_TOKEN_PARAM)}
     if answers:
         digest = hashlib.sha1(json.dumps(answers, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         dedupe += f"|{digest[:16]}"

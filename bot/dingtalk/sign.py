@@ -1,6 +1,6 @@
 """DingTalk HMAC-SHA256 signatures: robot callbacks (in) and custom group robot webhooks (out).
 
-Both use the same construction (protocols.md D2, D8)::
+Both use the same construction (docs/platforms/dingtalk.md D2, D8)::
 
     sign = base64(HmacSHA256(key=secret, msg=f"{timestamp_ms}\\n{secret}"))
 
@@ -9,9 +9,9 @@ Both use the same construction (protocols.md D2, D8)::
   pass: the sign, and |now - timestamp| <= 1 hour.  The header is plain base64; we also
   accept the URL-encoded form in case a proxy encoded it.
 * **Card callbacks over HTTP**: how DingTalk authenticates them with the registered
-  ``apiSecret`` is UNCONFIRMED (protocols.md D4.4, "Open items" 2); we require the same
-  robot-style headers computed with that secret (register the callback with
-  ``apiSecret`` = AppSecret).  See ``callback.py``.
+  ``apiSecret`` is UNCONFIRMED (docs/platforms/dingtalk.md D4.4, D4.5); robot-style headers
+  computed with that secret (registered as the AppSecret) are checked when present, and the
+  tap is always proven by the card itself (``cardauth.py``, ``callback.py``).
 * **Custom group robot webhooks** (群自定义机器人 with 加签): the secret starts with ``SEC``
   and the sign goes URL-encoded into the query with the timestamp.
 

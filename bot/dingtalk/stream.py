@@ -1,4 +1,4 @@
-"""DingTalk Stream mode (protocols.md D3): callbacks over an outbound WebSocket, no public URL.
+"""DingTalk Stream mode (docs/platforms/dingtalk.md D3): callbacks over an outbound WebSocket, no public URL.
 
 For companies that cannot expose ``/callbacks/dingtalk/*`` to the internet.  One
 :class:`StreamClient` per ``salesbot serve`` process (a background thread, started and
@@ -44,7 +44,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
-from bot.dingtalk.callback import parse_card_tap, store_inbound, stored_card
+from bot.dingtalk.callback import authenticated_tap, store_inbound
+from bot.dingtalk.cardauth import CardKeys
 from bot.dingtalk.crypto import CallbackRejected
 from bot.dingtalk.parser import (
     CARD_TOPIC,
@@ -109,6 +110,7 @@ class StreamClient:
         self.api_base = api_base.rstrip("/")
         self.app_key = app_key
         self.app_secret = app_secret
+        self.card_keys = CardKeys(app_secret)
         self.on_stored = on_stored
         self.backoff_base_s = backoff_base_s
         self.backoff_cap_s = backoff_cap_s
@@ -288,8 +290,8 @@ class StreamClient:
         try:
             raw_data = head.get("data")
             data = load_json(raw_data) if isinstance(raw_data, str | dict) else {}
-            record = stored_card(self.db, data.get("outTrackId"))
-            event = parse_card_tap(data, record, now=now)
+            # The socket proves the sender is DingTalk; the tap token proves who tapped (cardauth.py).
+            event = authenticated_tap(self.db, self.card_keys, data, now=now)
         except CallbackRejected as exc:
             log.warning("dingtalk stream card tap refused", extra={"reason": f"{type(exc).__name__}: {exc}"})
             return _ack(message_id, {"response": {}}) if isinstance(message_id, str) else None

@@ -6,14 +6,15 @@ uploads, a second GET for file downloads), and the bugs live exactly there.  Tes
 simulator point ``SALESBOT_DINGTALK_API_BASE`` and ``_OAPI_BASE`` at this one server and
 assert what a person would *see* (``inbox_of``), not which functions were called.
 
-Wire rules follow ``/work/shared/protocols.md`` PART D.  What the reference could not
+Wire rules follow ``docs/platforms/dingtalk.md``; each enforced rule names its section there.  What it could not
 confirm is a module constant marked UNCONFIRMED, so it is easy to change once somebody sees
 the real answer:
 
 * new-API error bodies ``{"code", "message", "requestid"}``: the codes below (except
-  ``param.templateUnpublished``, PITFALLS.md) and the HTTP statuses are guesses;
-* an expired/unknown token on the new API answers HTTP 401 ``InvalidAuthentication``;
-  on oapi errcode 40014 (unknown) / 42001 (expired);
+  ``param.templateUnpublished``, PITFALLS.md, and ``InvalidAuthentication``) and the HTTP
+  statuses are guesses, and salesbot never branches on them;
+* an expired/unknown token on the new API answers HTTP 400 ``InvalidAuthentication``; on
+  oapi errcode 88 with sub_code 40014 (docs/platforms/dingtalk.md, "Errors");
 * batchSend answers 200 with ``invalidStaffIdList`` for unknown people (≤ 20 per call);
 * ``sampleImageMsg.photoURL`` accepts an http(s) URL or a media_id from ``/media/upload``;
 * robot text longer than 5000 characters is refused;
@@ -100,12 +101,16 @@ AUTH_CODE_TTL_S = 300  # D9: 免登 codes live 5 minutes, single use
 BUSINESS_UTC_OFFSET_S = 8 * 3600  # "once per day" is a Beijing day
 
 # --------------------------------------------------------------------------- error codes
-ERR_TOKEN = (401, "InvalidAuthentication")  # UNCONFIRMED
+# A bad or expired token on the new API: HTTP 400 ``InvalidAuthentication`` "不合法的access_token"
+# (docs/platforms/dingtalk.md, "Errors": public probe notes and SDK error dumps show 400, not 401).
+ERR_TOKEN = (400, "InvalidAuthentication")
 ERR_BAD_CLIENT = (400, "invalidClientIdOrSecret")  # UNCONFIRMED
 ERR_PARAM = (400, "invalidParameter")  # UNCONFIRMED
 ERR_MISSING = (400, "MissingParameter")  # UNCONFIRMED
 ERR_TEMPLATE_UNPUBLISHED = (400, "param.templateUnpublished")  # PITFALLS.md
-ERR_OUT_TRACK_ID_USED = (400, "param.outTrackIdDuplicated")  # UNCONFIRMED
+# A second createAndDeliver with the same outTrackId: refused, with a code nobody documents
+# (docs/platforms/dingtalk.md, "Cards"); salesbot must not depend on the code, so it is generic.
+ERR_OUT_TRACK_ID_USED = (400, "invalidParameter")  # UNCONFIRMED
 ERR_CARD_NOT_FOUND = (400, "param.cardNotExist")  # UNCONFIRMED
 ERR_ROBOT = (400, "robot.notExist")  # UNCONFIRMED
 ERR_DOWNLOAD_CODE = (400, "invalid.downloadCode")  # UNCONFIRMED
@@ -113,8 +118,11 @@ ERR_ROUTE_KEY = (400, "param.callbackRouteKeyNotRegistered")  # UNCONFIRMED
 ERR_NOT_FOUND = (404, "NotFound")
 
 LEGACY_OK = 0
-LEGACY_INVALID_TOKEN = 40014  # UNCONFIRMED for DingTalk
-LEGACY_EXPIRED_TOKEN = 42001  # UNCONFIRMED for DingTalk
+# oapi answers a bad/blank token with errcode 88 (鉴权异常) and a sub_code: 40014 不合法的access_token,
+# 40000 access_token is blank; 88 WITHOUT a sub_code is the auth service timing out, retry
+# (open-dingtalk/developerpedia docs/develop/best-practices/retry.md @ 8dddfb2; docs/platforms/dingtalk.md).
+LEGACY_AUTH = 88
+LEGACY_SUB_INVALID_TOKEN = "40014"
 LEGACY_BAD_APP = 40089  # UNCONFIRMED: invalid appkey / appsecret
 LEGACY_BAD_PARAM = 40035  # UNCONFIRMED: invalid parameter
 LEGACY_BAD_AGENT = 40056  # UNCONFIRMED
@@ -160,12 +168,13 @@ class _ApiError(Exception):
 
 
 class _LegacyError(Exception):
-    """oapi / webhook: HTTP 200 with a non-zero errcode."""
+    """oapi / webhook: HTTP 200 with a non-zero errcode (and, for 88, a sub_code)."""
 
-    def __init__(self, errcode: int, errmsg: str) -> None:
+    def __init__(self, errcode: int, errmsg: str, sub_code: str | None = None) -> None:
         super().__init__(errcode, errmsg)
         self.errcode = errcode
         self.errmsg = errmsg
+        self.sub_code = sub_code
 
 
 # --------------------------------------------------------------------------- configuration and records
@@ -191,6 +200,7 @@ class TemplateSpec:
     button_component: str = "btn{n}"
     hidden_when: Mapping[str, str] = field(default_factory=lambda: {"decided": "true"})
     variables: tuple[str, ...] = ()
+    callback_params: Mapping[str, str] = field(default_factory=lambda: {"action": "${btn{n}_action}"})
 
     @classmethod
     def salesbot(cls, template_id: str) -> TemplateSpec:
@@ -207,7 +217,20 @@ class TemplateSpec:
             button_component=str(buttons["component_id"]),
             hidden_when=dict(buttons.get("hidden_when") or {}),
             variables=tuple(variable_names()),
+            callback_params=dict(buttons.get("callback_params") or {}),
         )
+
+    def params_for(self, component_id: str, data: Mapping[str, str]) -> dict[str, str]:
+        """The callback params of button ``component_id`` with the template's ``${var}`` filled from ``data``."""
+        n = next(
+            (str(i) for i in range(1, self.button_slots + 1) if self.button_component.replace("{n}", str(i)) == component_id),
+            "",
+        )
+        out: dict[str, str] = {}
+        for name, expr in self.callback_params.items():
+            var = expr.replace("{n}", n)
+            out[name] = data.get(var[2:-1], "") if var.startswith("${") and var.endswith("}") else var
+        return out
 
     def buttons(self, data: Mapping[str, str]) -> dict[str, str]:
         """``{action: component id}`` of the buttons shown for ``data``."""
@@ -312,6 +335,10 @@ class Click:
     action: str
     component_id: str
     at: float
+    # The button's callback params as the template binds them, filled from what this user sees
+    # (public data with their private data on top): D4.5, "params = the request params bound in
+    # the template" (docs/platforms/dingtalk.md, "Card callbacks").
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -597,7 +624,10 @@ class FakeDingTalk:
                 raise CardNotClickable(
                     f"no button {action!r} on card {out_track_id!r} for {userid!r} (buttons: {sorted(buttons)})"
                 )
-            click = Click(userid, out_track_id, action, buttons[action], self.clock())
+            assert template is not None
+            view = card.view_for(userid)
+            params = template.params_for(buttons[action], view)
+            click = Click(userid, out_track_id, action, buttons[action], self.clock(), params)
             self._clicks.append(click)
             return click
 
@@ -706,9 +736,9 @@ class FakeDingTalk:
     def _legacy_app(self, ctx: _Ctx) -> AppConfig:
         token = self._tokens.get(ctx.query.get("access_token", ""))
         if token is None or not token.legacy:
-            raise _LegacyError(LEGACY_INVALID_TOKEN, "不合法的access_token")
+            raise _LegacyError(LEGACY_AUTH, "不合法的access_token", LEGACY_SUB_INVALID_TOKEN)
         if token.force_expired or self.clock() >= token.expires_at:
-            raise _LegacyError(LEGACY_EXPIRED_TOKEN, "access_token超时")
+            raise _LegacyError(LEGACY_AUTH, "不合法的access_token", LEGACY_SUB_INVALID_TOKEN)
         return token.app
 
     @staticmethod
@@ -1155,6 +1185,15 @@ class FakeDingTalk:
                 return JSONResponse(result)
             except _LegacyError as err:
                 record.error = f"errcode {err.errcode}"
+                if err.sub_code is not None:
+                    return JSONResponse(
+                        {
+                            "errcode": err.errcode,
+                            "sub_code": err.sub_code,
+                            "sub_msg": err.errmsg,
+                            "errmsg": f"ding talk error[subcode={err.sub_code},submsg={err.errmsg}]",
+                        }
+                    )
                 return JSONResponse({"errcode": err.errcode, "errmsg": err.errmsg})
             except _ApiError as err:
                 record.status, record.error = err.status, err.code

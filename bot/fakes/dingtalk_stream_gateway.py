@@ -1,4 +1,4 @@
-"""The Stream side of the fake DingTalk (protocols.md D3): gateway ticket + WebSocket frames.
+"""The Stream side of the fake DingTalk (docs/platforms/dingtalk.md D3): gateway ticket + WebSocket frames.
 
 Why a real WebSocket: the client's bugs live in the socket's life — ticket use, ping acks,
 ``disconnect``, dropped connections, acks that never come — so :class:`FakeDingTalk` serves

@@ -1,11 +1,11 @@
 """Plays WeCom's side of callbacks (URL check, encrypted message/event pushes) against our endpoint.
 
 Why an independent crypto implementation: our own ``bot/wecom/crypto.py`` is the code under
-test, so the driver re-implements the WXBizMsgCrypt scheme straight from protocols.md §0
+test, so the driver re-implements the WXBizMsgCrypt scheme straight from docs/platforms/crypto.md §0
 (and is itself checked against wechatpy in the tests).  If both sides shared code, a bug
 in it would encrypt and decrypt "correctly" and prove nothing.
 
-Behaviour copied from WeCom (protocols.md W1-W3):
+Behaviour copied from WeCom (docs/platforms/wecom.md W1-W3):
 
 * envelopes are the exact XML of W1 (``ToUserName``/``Encrypt``/``AgentID``), signature over
   ``Encrypt``, query ``msg_signature``/``timestamp``/``nonce``;
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 Clock = Callable[[], float]
 
 
-# --------------------------------------------------------------------------- WXBizMsgCrypt (protocols.md §0)
+# --------------------------------------------------------------------------- WXBizMsgCrypt (docs/platforms/crypto.md §0)
 def aes_key_of(encoding_aes_key: str) -> bytes:
     """43-char EncodingAESKey -> 32-byte AES key."""
     key = base64.b64decode(encoding_aes_key + "=")

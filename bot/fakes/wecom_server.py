@@ -7,7 +7,7 @@ content-type checks on media downloads, multipart uploads.  Tests and the local
 simulator therefore point ``api_base`` at this server and assert what a user would
 *see* (``inbox_of``), not which functions were called.
 
-Wire rules follow ``/work/shared/protocols.md`` PART W.  Everything the reference
+Wire rules follow ``docs/platforms/wecom.md``.  Everything the reference
 could not confirm is a module constant marked UNCONFIRMED so it is easy to adjust
 once somebody sees the real answer:
 
@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 JSON = dict[str, Any]
 
-# --------------------------------------------------------------------------- limits (protocols.md W4-W9)
+# --------------------------------------------------------------------------- limits (docs/platforms/wecom.md W4-W9)
 TOKEN_TTL_S = 7200
 RESPONSE_CODE_TTL_S = 72 * 3600
 MEDIA_TTL_S = 3 * 86400
@@ -94,7 +94,7 @@ INTERACTIVE_CARD_TYPES = frozenset({"button_interaction", "vote_interaction", "m
 NOTICE_CARD_TYPES = frozenset({"text_notice", "news_notice"})
 CARD_TYPES = INTERACTIVE_CARD_TYPES | NOTICE_CARD_TYPES
 
-# --------------------------------------------------------------------------- error codes (protocols.md W8)
+# --------------------------------------------------------------------------- error codes (docs/platforms/wecom.md W8)
 ERR_INVALID_RESPONSE_CODE = 40120  # UNCONFIRMED: real code for a used/unknown response_code not found
 ERR_INVALID_PARAMETER = 40058  # UNCONFIRMED for card validation; WeCom's generic "invalid parameter"
 ERR_WEBHOOK_IMAGE = 40058  # UNCONFIRMED: base64/md5 mismatch on webhook images
@@ -269,7 +269,9 @@ class CardCopy:
     def _apply(self, *, card: JSON | None, replace_name: str | None, how: str) -> None:
         self.history.append({**self.snapshot(), "replaced_by": how})
         if card is not None:
-            self.card = copy.deepcopy(card)
+            # Still the same card (found by its response_code): it keeps its task_id, sent or not.
+            task_id = (self.card or {}).get("task_id")
+            self.card = {**copy.deepcopy(card), **({"task_id": task_id} if task_id else {})}
             self.replace_name = None
         else:
             self.replace_name = replace_name
@@ -950,8 +952,9 @@ class FakeWeCom:
             if not isinstance(content, str) or not content:
                 raise _ApiError(ERR_INVALID_PARAMETER, "empty content")
             limit = text_max if msgtype == "text" else markdown_max
-            if _utf8_len(content) > limit:
-                raise _ApiError(45002)
+            # "最长不超过2048个字节，超过将截断" (发送应用消息; WxJava weixin-java-cp/.../WxCpMessage.java
+            # @ 5c1018e javadoc of content): longer content is cut by WeCom, not refused.
+            body["content"] = _cut_utf8(content, limit)
         elif msgtype in ("image", "file", "voice", "video"):
             media = self._media.get(str(body.get("media_id", "")))
             if media is None or self.clock() > media.created_at + MEDIA_TTL_S:
@@ -1061,7 +1064,7 @@ class FakeWeCom:
                 raise _ApiError(ERR_TASK_ID_USED)
         now = self.clock()
         # enable_duplicate_check: "同样内容（请求json）的消息" within duplicate_check_interval (default
-        # 1800 s, max 4 h) is not received again (protocols.md, message/send options). UNCONFIRMED: that
+        # 1800 s, max 4 h) is not received again (docs/platforms/wecom.md W4, message/send options). UNCONFIRMED: that
         # earlier sends without the flag count as "the same content" (we remember every send), and what
         # WeCom answers for the repeat (we answer success with the earlier msgid and deliver nothing).
         content = {k: v for k, v in data.items() if k not in ("enable_duplicate_check", "duplicate_check_interval")}
@@ -1132,11 +1135,7 @@ class FakeWeCom:
         else:
             if not isinstance(new_card, dict):
                 raise _ApiError(ERR_INVALID_PARAMETER, "template_card must be an object")
-            _validate_card(new_card, allowed_types=CARD_TYPES)
-            if new_card.get("task_id") != rc.task_id:
-                raise _ApiError(
-                    ERR_INVALID_PARAMETER, "template_card.task_id must equal the original task_id"
-                )
+            _validate_card(new_card, allowed_types=CARD_TYPES, update=True)
 
         targets: list[str] = []
         invaliduser: list[str] = []
@@ -1233,8 +1232,8 @@ class FakeWeCom:
             limit = WEBHOOK_TEXT_MAX_BYTES if msgtype == "text" else WEBHOOK_MARKDOWN_MAX_BYTES
             if not isinstance(content, str) or not content:
                 raise _ApiError(ERR_INVALID_PARAMETER, "empty content")
-            if _utf8_len(content) > limit:
-                raise _ApiError(45002)
+            # The robot page gives the limit, not what happens past it (UNCONFIRMED); cut like app messages.
+            body["content"] = _cut_utf8(content, limit)
         elif msgtype == "image":
             try:
                 raw = base64.b64decode(str(body.get("base64", "")), validate=True)
@@ -1458,8 +1457,18 @@ def _clickable_keys(card: JSON) -> set[str] | None:
     return None
 
 
-def _validate_card(card: JSON, *, allowed_types: frozenset[str]) -> None:
-    """Reject cards real WeCom rejects (W4).  Raises _ApiError."""
+def _cut_utf8(text: str, limit_bytes: int) -> str:
+    """What a person sees of over-long content: the first ``limit_bytes`` bytes, whole characters."""
+    return text.encode("utf-8")[:limit_bytes].decode("utf-8", errors="ignore")
+
+
+def _validate_card(card: JSON, *, allowed_types: frozenset[str], update: bool = False) -> None:
+    """Reject cards real WeCom rejects (W4).  Raises _ApiError.
+
+    ``update``: the template_card of 更新模版卡片消息.  That page documents no ``task_id`` in
+    it (the card is found by response_code; docs/platforms/wecom.md, "Updating a card"), so an
+    update is not refused for lacking one; one that is there is still checked for its form.
+    """
 
     def bad(detail: str) -> _ApiError:
         return _ApiError(ERR_INVALID_PARAMETER, detail)
@@ -1468,7 +1477,7 @@ def _validate_card(card: JSON, *, allowed_types: frozenset[str]) -> None:
     if card_type not in allowed_types:
         raise bad(f"invalid card_type {card_type!r}")
     task_id = card.get("task_id")
-    needs_task_id = card_type in INTERACTIVE_CARD_TYPES or bool(card.get("action_menu"))
+    needs_task_id = (card_type in INTERACTIVE_CARD_TYPES or bool(card.get("action_menu"))) and not update
     if task_id is None:
         if needs_task_id:
             raise bad("task_id missing")

@@ -14,7 +14,7 @@ post (through :class:`~bot.fakes.wecom_driver.WeComDriver`, real crypto):
                            until something changed when ``etag`` and ``wait`` are given
 ``GET  /_fake/webview``    ``?userid=&url=`` open a page in the member's in-app browser
                            (remembers who is logged in, as the real client does)
-``GET  /connect/oauth2/authorize``  WeCom OAuth (protocols.md W9) for that in-app browser:
+``GET  /connect/oauth2/authorize``  WeCom OAuth (docs/platforms/wecom.md W9) for that in-app browser:
                            issues a single-use code and redirects back with it
 """
 

@@ -8,11 +8,11 @@ Order of trust:
    page saying so (never a silent fallback: an old card must not keep working).
 2. **Session cookie** ``salesbot_h5``: the same HMAC over the user key, the
    purpose "session" and an expiry (8 hours), HttpOnly, SameSite=Lax.
-3. **WeCom OAuth** (protocols.md W9): redirect to the authorize URL; WeCom sends
+3. **WeCom OAuth** (docs/platforms/wecom.md W9): redirect to the authorize URL; WeCom sends
    the browser back to ``/h5/auth/wecom`` with a single-use code, which
    ``/cgi-bin/auth/getuserinfo`` turns into the member's UserID.
 
-4. **DingTalk 免登** (protocols.md D9): a page opened inside the DingTalk client
+4. **DingTalk 免登** (docs/platforms/dingtalk.md D9): a page opened inside the DingTalk client
    (user agent contains "DingTalk", or ``?platform=dingtalk``) without a session gets a
    tiny login page whose script asks the JSAPI for a single-use auth code
    (``dd.runtime.permission.requestAuthCode``) and goes to ``/h5/auth/dingtalk?code=…&next=…``;

@@ -341,7 +341,7 @@ class H5Site:
 
     def _dingtalk_login_page(self, next_path: str) -> Response:
         """Inside DingTalk there is no OAuth redirect: the page itself asks the JSAPI for a
-        免登 code and brings it to ``/h5/auth/dingtalk`` (protocols.md D9)."""
+        免登 code and brings it to ``/h5/auth/dingtalk`` (docs/platforms/dingtalk.md D9)."""
         # A state bound to this browser (cookie) and carried by the page's redirect: a code
         # fetched on someone else's device cannot log this browser in (login CSRF).
         state = secrets.token_hex(16)

@@ -19,6 +19,10 @@ from domain.models import OutboxMessage
 from domain.services import cardstate
 
 TEXT_LIMIT = 2048
+# Markdown: 2,048 bytes to an app group chat (appchat/send), 4,096 bytes to a group robot webhook
+# (docs/platforms/wecom.md, "Group chats" and "Group robot"); longer content is cut, not refused.
+APPCHAT_MARKDOWN_LIMIT = 2048
+WEBHOOK_MARKDOWN_LIMIT = 4096
 
 
 def fit_text(content: str, limit: int = TEXT_LIMIT) -> str:
@@ -94,7 +98,7 @@ class WeComChannel:
                 msg = {"msgtype": "image", "image": {"media_id": self._media_id(p)}}
                 self.client.appchat_send(row.target, msg)
                 return None
-            return self._group(row, lambda msg: self.client.appchat_send(row.target, msg))
+            return self._group(row, lambda msg: self.client.appchat_send(row.target, msg), APPCHAT_MARKDOWN_LIMIT)
         if row.target_kind == "webhook":
             if row.msg_type == "image":
                 # Group robots take the picture inline (base64 + md5 of the raw bytes), not a media_id.
@@ -102,7 +106,7 @@ class WeComChannel:
                 image = {"base64": p["data_b64"], "md5": hashlib.md5(raw).hexdigest()}
                 self.client.webhook_send(row.target, {"msgtype": "image", "image": image})
                 return None
-            return self._group(row, lambda msg: self.client.webhook_send(row.target, msg))
+            return self._group(row, lambda msg: self.client.webhook_send(row.target, msg), WEBHOOK_MARKDOWN_LIMIT)
         raise Undeliverable(None, f"wecom cannot deliver {row.msg_type} to {row.target_kind}")
 
     def _media_id(self, payload: dict[str, str]) -> str:
@@ -144,12 +148,12 @@ class WeComChannel:
         return None
 
     @staticmethod
-    def _group(row: OutboxMessage, send: object) -> str | None:
+    def _group(row: OutboxMessage, send: object, markdown_limit: int) -> str | None:
         p = row.payload
         if row.msg_type == "text":
             msg = {"msgtype": "text", "text": {"content": fit_text(p["content"])}}
         elif row.msg_type == "markdown":
-            msg = {"msgtype": "markdown", "markdown": {"content": p["content"]}}
+            msg = {"msgtype": "markdown", "markdown": {"content": fit_text(p["content"], markdown_limit)}}
         else:
             raise Undeliverable(None, f"group chats take text, markdown or image, not {row.msg_type}")
         assert callable(send)

@@ -5,7 +5,7 @@ has no ``template_card`` send, no ``message/update_template_card`` and no way to
 Redis token store with a refresh lock, which are the parts we need most
 (PITFALLS.md "Cards", "Tokens and limits").  Wrapping it would mean bypassing it.
 
-Error policy (protocols.md W8):
+Error policy (docs/platforms/wecom.md W8):
 
 * 40014 / 42001 -> refresh the token under the store's lock and retry the call ONCE.  The
   refresh compares the rejected token with the stored one, so 20 threads that all saw 42001
@@ -347,7 +347,9 @@ class WeComClient:
         if tagids:
             body["tagids"] = list(tagids)
         if card_json is not None:
-            body["template_card"] = card_json
+            # 更新模版卡片消息 documents no task_id inside template_card (the card is the one the
+            # response_code belongs to): send none (docs/platforms/wecom.md, "Updating a card").
+            body["template_card"] = {k: v for k, v in card_json.items() if k != "task_id"}
         else:
             body["button"] = {"replace_name": replace_name}
         payload = self._call_json("POST", "/cgi-bin/message/update_template_card", json_body=body)

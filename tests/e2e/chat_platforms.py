@@ -242,10 +242,9 @@ class DingTalkPlatform(_Base):
 
     def prepare_tap(self, person: str, card: CardView, button: str) -> Callable[[], int]:
         action = self._actions(card.raw)[button]
-        self.stack.fake.click_card(person, card.id, action)  # the tap is possible: nothing decided yet
-        body = json.dumps(self.stack.driver.card_callback(person, card.id, action)).encode()
+        body = self.stack.driver.tap_body(person, card.id, action)  # the tap is possible: nothing decided yet
         driver = self.stack.driver
-        return lambda: driver.post_card(body, driver.robot_headers(), retry=False).status_code
+        return lambda: driver.post_card(body, {"Content-Type": "application/json"}, retry=False).status_code
 
     def cards(self, person: str, title_prefix: str = "") -> list[CardView]:
         out = []

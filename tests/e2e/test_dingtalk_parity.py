@@ -182,8 +182,7 @@ def test_many_concurrent_taps_through_the_platform_make_one_decision(db_url: str
         taps: list[bytes] = []
         for who, out_track_id, key in [(WANG, first, approve), (WANG, nudge, approve),
                                        (ZHANG, mine.out_track_id or "", nudge_key)] * 20:
-            stack.fake.click_card(who, out_track_id, key)  # every tap is possible: nothing decided yet
-            taps.append(json.dumps(stack.driver.card_callback(who, out_track_id, key)).encode())
+            taps.append(stack.driver.tap_body(who, out_track_id, key))  # every tap possible: nothing decided yet
         barrier = threading.Barrier(20)
         codes: list[int] = []
 

@@ -138,7 +138,9 @@ def test_a_card_tap_over_the_stream_reaches_the_card_handlers(stack: DingTalkSta
     buttons = {message.card[f"btn{n}_text"]: message.card[f"btn{n}_action"] for n in range(1, 4)}
     click = stack.fake.click_card(ZHANG, message.out_track_id, buttons["记拜访"])
     assert stack.fake.callback_for(message.out_track_id) is None  # a STREAM card: no HTTP route
-    tap = stack.driver.card_callback(ZHANG, message.out_track_id, click.action, component_id=click.component_id)
+    tap = stack.driver.card_callback(
+        ZHANG, message.out_track_id, click.action, component_id=click.component_id, params=click.params
+    )
     message_id = stack.fake.stream.push_card_callback(tap)
     stack.wait_until(lambda: any("直接发一句话" in t for t in stack.texts_of(ZHANG)), what="hint after the tap")
     [ack] = stack.fake.stream.acks_for(message_id)

@@ -65,13 +65,17 @@ def test_one_card_for_two_people_and_one_update_for_both(fake: FakeDingTalk, cli
     channel = DingTalkChannel(client, template_id=TEMPLATE)
     target = f"{APPROVER}|{SUBMITTER}"
     sent = _row(target_kind="user", target=target, msg_type="card", payload={"card": card_to_dict(_card())})
-    assert _deliver(channel, sent) == "appr-1-1"
+    out_track_id = client.card_keys.out_track_id("appr-1-1")
+    assert _deliver(channel, sent) == out_track_id and out_track_id.startswith("appr-1-1.")
     for person in (APPROVER, SUBMITTER):
         [message] = fake.inbox_of(person)
-        assert message.out_track_id == "appr-1-1" and message.card is not None
+        assert message.out_track_id == out_track_id and message.card is not None
         assert message.card["btn1_text"] == "同意" and message.card["decided"] == "false"
     assert fake.inbox_of(OTHER) == []
-    fake.click_card(SUBMITTER, "appr-1-1", "approval:approve:1")  # both hold a tappable copy
+    # both hold a tappable copy, each with their own tap token (private data)
+    tokens = {p: fake.click_card(p, out_track_id, "approval:approve:1").params["tap_token"] for p in (APPROVER, SUBMITTER)}
+    assert tokens == {p: client.card_keys.tap_token(out_track_id, p) for p in (APPROVER, SUBMITTER)}
+    assert fake.cards[out_track_id].public["tap_token"] == ""  # nothing in what everyone sees
 
     decided = _card(status="已同意 · 王芳 11-25 10:05")
     update = _row(target_kind="card", target=target, msg_type="card_update", payload={"card": card_to_dict(decided)})
@@ -99,3 +103,21 @@ def test_without_a_template_and_as_text_everyone_is_reached(fake: FakeDingTalk, 
         first, second = fake.inbox_of(person)
         assert first.msgtype == "markdown" and first.body["title"].startswith("合同审批")
         assert second.content is not None and second.content.startswith("【合同审批 · HT-20261125-001】\n状态：已驳回 · 王芳")
+
+
+def test_what_we_send_fills_exactly_the_variables_the_template_declares(
+    fake: FakeDingTalk, client: DingTalkClient
+) -> None:
+    """The template file (bot/dingtalk/templates/salesbot_card.json, also read by the fake) is our
+    contract with the template published in DingTalk: every variable it declares is filled, and
+    nothing it does not declare is sent (#18 pt 2)."""
+    from bot.dingtalk.templates import variable_names
+
+    channel = DingTalkChannel(client, template_id=TEMPLATE)
+    row = _row(target_kind="user", target=f"{APPROVER}|{SUBMITTER}", msg_type="card", payload={"card": card_to_dict(_card())})
+    _deliver(channel, row)
+    [create] = [r for r in fake.requests if r.path == "/v1.0/card/instances/createAndDeliver"]
+    public = set(create.json["cardData"]["cardParamMap"])
+    private = {k for data in create.json["privateData"].values() for k in data["cardParamMap"]}
+    assert public == set(variable_names()) and private <= set(variable_names())
+    assert private == {"tap_token"}

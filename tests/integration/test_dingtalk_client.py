@@ -99,7 +99,8 @@ def test_expired_token_is_refreshed_once_and_the_call_repeated(
     clock.advance(7200 - 299)  # inside the 5-minute margin: fetch before DingTalk says no
     client.send_robot_to_users([USERS[0]], "sampleText", text_param("三"))
     assert fake.token_calls == 3
-    assert len([r for r in fake.requests if r.status == 401]) == 1  # only the forced expiry
+    # only the forced expiry, answered as DingTalk does: HTTP 400 InvalidAuthentication
+    assert [(r.status, r.error) for r in fake.requests if r.error] == [(400, "InvalidAuthentication")]
 
 
 def test_wrong_secret_is_a_configuration_error(fake: FakeDingTalk, clock: ManualClock) -> None:
@@ -133,6 +134,22 @@ def test_legacy_token_is_separate_and_refreshed_on_expiry(fake: FakeDingTalk, cl
     second = client.upload_media("image", "b.png", b"\x89PNG\r\n\x1a\nyy", "image/png")
     assert first.startswith("@lADP") and second.startswith("@lADP") and first != second
     assert fake.legacy_token_calls == 2 and fake.token_calls == 0
+
+
+def test_errcode_88_is_a_bad_token_with_a_sub_code_and_a_timeout_without(
+    fake: FakeDingTalk, client: DingTalkClient
+) -> None:
+    """developerpedia retry.md: 88 鉴权异常 with no sub_code = the auth service timed out (retry);
+    with sub_code 40014 the token is bad: refresh it, never back off forever (#18 pt 6)."""
+    png = b"\x89PNG\r\n\x1a\nxx"
+    client.upload_media("image", "a.png", png, "image/png")
+    fake.invalidate_tokens()  # the next oapi call gets {"errcode":88,"sub_code":"40014",...}
+    assert client.upload_media("image", "b.png", png, "image/png").startswith("@lADP")
+    assert fake.legacy_token_calls == 2
+    fake.fail_next("/media/upload", 88)  # no sub_code
+    with pytest.raises(RetryLater):
+        client.upload_media("image", "c.png", png, "image/png")
+    assert fake.legacy_token_calls == 2  # a timeout is not a reason for a new token
 
 
 # ----------------------------------------------------------------------------- robot messages
@@ -216,7 +233,7 @@ def test_card_errors(fake: FakeDingTalk, client: DingTalkClient) -> None:
     client.create_and_deliver_card(TEMPLATE, "c-1", data, user_id=USERS[0])
     with pytest.raises(DingTalkAPIError) as exc:
         client.create_and_deliver_card(TEMPLATE, "c-1", data, user_id=USERS[0])
-    assert exc.value.code == "param.outTrackIdDuplicated"
+    assert exc.value.code != "param.outTrackIdDuplicated"  # an invented code; nothing may rely on one (#18 pt 6)
     with pytest.raises(DingTalkAPIError, match="not delivered"):
         client.create_and_deliver_card(TEMPLATE, "c-2", data, user_id="ghost")
     with pytest.raises(DingTalkAPIError) as exc:
@@ -331,8 +348,11 @@ def test_long_text_is_cut_not_refused(fake: FakeDingTalk, client: DingTalkClient
 def test_a_card_resent_after_a_lost_answer_counts_as_delivered(fake: FakeDingTalk, client: DingTalkClient) -> None:
     channel = DingTalkChannel(client, template_id=TEMPLATE)
     row = _row(target_kind="user", target=USERS[0], msg_type="card", payload={"card": card_to_dict(card("twice-1"))})
-    assert channel.deliver(None, row, datetime.now(UTC)) == "twice-1"  # type: ignore[arg-type]
-    assert channel.deliver(None, row, datetime.now(UTC)) == "twice-1"  # type: ignore[arg-type]
+    out_track_id = client.card_keys.out_track_id("twice-1")
+    assert channel.deliver(None, row, datetime.now(UTC)) == out_track_id  # type: ignore[arg-type]
+    # The second createAndDeliver is refused (with whatever code: none is documented); an update
+    # of that outTrackId succeeds, so the card is there and the row counts as delivered.
+    assert channel.deliver(None, row, datetime.now(UTC)) == out_track_id  # type: ignore[arg-type]
     assert [m.msgtype for m in fake.inbox_of(USERS[0])] == ["card"]
 
 

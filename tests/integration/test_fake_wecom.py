@@ -217,9 +217,11 @@ def test_webhook_rules(fake: FakeWeCom, api: httpx.Client) -> None:
     md_ok = {"msgtype": "markdown", "markdown": {"content": "y" * 4096}}
     md_big = {"msgtype": "markdown", "markdown": {"content": "y" * 4097}}
     assert api.post(url, params={"key": key}, json=md_ok).json()["errcode"] == 0
-    assert api.post(url, params={"key": key}, json=md_big).json()["errcode"] == 45002
+    # Past the limit content is cut, not refused (the page gives only the limit; docs/platforms/wecom.md W7).
+    assert api.post(url, params={"key": key}, json=md_big).json()["errcode"] == 0
     text_big = {"msgtype": "text", "text": {"content": "y" * 2049}}
-    assert api.post(url, params={"key": key}, json=text_big).json()["errcode"] == 45002
+    assert api.post(url, params={"key": key}, json=text_big).json()["errcode"] == 0
+    assert [len(m.body["content"]) for m in fake.webhook_messages(key)] == [4096, 4096, 2048]
     raw = b"\x89PNG fake image bytes"
     image = {"base64": base64.b64encode(raw).decode(), "md5": hashlib.md5(raw).hexdigest()}
     assert (
@@ -230,7 +232,7 @@ def test_webhook_rules(fake: FakeWeCom, api: httpx.Client) -> None:
         api.post(url, params={"key": key}, json={"msgtype": "image", "image": wrong_md5}).json()["errcode"]
         != 0
     )
-    assert [m.msgtype for m in fake.webhook_messages(key)] == ["markdown", "image"]
+    assert [m.msgtype for m in fake.webhook_messages(key)] == ["markdown", "markdown", "text", "image"]
 
 
 def test_fail_next_and_request_log(fake: FakeWeCom, api: httpx.Client) -> None:
@@ -243,7 +245,7 @@ def test_fail_next_and_request_log(fake: FakeWeCom, api: httpx.Client) -> None:
 
 # ------------------------------------------------------------------------ driver: crypto vectors
 def test_driver_crypto_matches_official_vectors() -> None:
-    # protocols.md W1.1 vector B (official) -- decrypt
+    # docs/platforms/wecom.md W1.1 vector B (official) -- decrypt
     enc_b = "RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q=="
     assert (
         msg_signature(CB_TOKEN, "1409659813", "1372623149", enc_b)

@@ -1,4 +1,4 @@
-"""H5 pages opened inside DingTalk: 免登 (protocols.md D9) against the fake DingTalk."""
+"""H5 pages opened inside DingTalk: 免登 (docs/platforms/dingtalk.md D9) against the fake DingTalk."""
 
 from __future__ import annotations
 

@@ -82,15 +82,13 @@ def test_partial_invalid_users_are_reported_not_raised(fake: FakeWeCom, client: 
     assert exc.value.errcode == 81013
 
 
-def test_text_over_2048_bytes_is_rejected(fake: FakeWeCom, client: WeComClient) -> None:
+def test_text_over_2048_bytes_is_cut_by_wecom(fake: FakeWeCom, client: WeComClient) -> None:
+    """发送应用消息: content "最长不超过2048个字节，超过将截断" — cut, not refused."""
     exactly = "报" * 682 + "ab"  # 682 * 3 + 2 = 2048 bytes
     client.send_text("zhangsan", exactly)
-    with pytest.raises(WeComAPIError) as exc:
-        client.send_text("zhangsan", exactly + "c")
-    assert exc.value.errcode == 45002
-    with pytest.raises(WeComAPIError):
-        client.send_markdown("zhangsan", "x" * 2049)
-    assert [m.content for m in fake.inbox_of("zhangsan")] == [exactly]
+    client.send_text("zhangsan", exactly + "c")
+    client.send_text("zhangsan", "报" * 683)  # 2049 bytes: the last character does not fit whole
+    assert [m.content for m in fake.inbox_of("zhangsan")] == [exactly, exactly, "报" * 682]
 
 
 def test_image_roundtrip_via_upload(fake: FakeWeCom, client: WeComClient) -> None:
@@ -153,6 +151,20 @@ def test_update_with_full_card_for_one_user_only(fake: FakeWeCom, client: WeComC
     assert fake.cards["expense_1002"]["zhangsan"].card["card_type"] == "text_notice"
     assert fake.cards["expense_1002"]["lisi"].card["card_type"] == "button_interaction"
     assert fake.inbox_of("lisi")[0].card == button_card("expense_1002")
+
+
+def test_a_card_update_carries_no_task_id_and_the_fake_does_not_ask_for_one(
+    fake: FakeWeCom, client: WeComClient
+) -> None:
+    """#18 pt 4: 更新模版卡片消息 documents no task_id inside template_card (the response_code
+    names the card), so we send none and a whole-card update still greys the card out."""
+    sent = client.send_template_card(["zhangsan"], button_card("expense_1003"))
+    assert sent.response_code is not None
+    decided = {**button_card("expense_1003"), "replace_text": "已同意"}
+    client.update_template_card(sent.response_code, card_json=decided, atall=True)
+    [update] = [r for r in fake.requests if r.path == "/cgi-bin/message/update_template_card"]
+    assert "task_id" not in update.json["template_card"]
+    assert fake.cards["expense_1003"]["zhangsan"].card["replace_text"] == "已同意"
 
 
 def test_task_id_reuse_surfaces_as_42014(client: WeComClient) -> None:
@@ -331,3 +343,29 @@ def test_update_arguments_are_checked_locally(client: WeComClient) -> None:
     with pytest.raises(ValueError):
         client.update_template_card("code", replace_name="x")
     assert issubclass(RetryLater, WeComError)
+
+
+@pytest.mark.parametrize(("kind", "limit"), [("chat", 2048), ("webhook", 4096)])
+def test_long_markdown_to_groups_is_cut_to_the_documented_size(
+    fake: FakeWeCom, client: WeComClient, kind: str, limit: int
+) -> None:
+    """#18 pt 7: markdown to an app group chat ≤ 2,048 bytes, to a group robot ≤ 4,096 bytes;
+    a leaderboard longer than that arrives cut with an ellipsis instead of being refused."""
+    from datetime import UTC, datetime
+
+    from bot.wecom.channel import WeComChannel
+    from domain.models import OutboxMessage
+
+    fake.add_appchat("chat-sales", ["zhangsan", "lisi"])
+    key = fake.add_webhook()
+    target = "chat-sales" if kind == "chat" else key  # teams.wecom_webhook_key
+    now = datetime.now(UTC)
+    row = OutboxMessage(
+        dedupe_key="k", platform="wecom", next_attempt_at=now, created_at=now,
+        target_kind=kind, target=target, msg_type="markdown", payload={"content": "**本周排行**\n" + "张伟 ¥1,000\n" * 600},
+    )
+    WeComChannel(client, "https://sales.example.com").deliver(None, row, now)  # type: ignore[arg-type]
+    [sent] = fake.appchat_messages("chat-sales") if kind == "chat" else fake.webhook_messages(key)
+    content = sent.body["content"]
+    assert len(content.encode("utf-8")) <= limit and len(content.encode("utf-8")) > limit - 16
+    assert content.startswith("**本周排行**") and content.endswith("…")

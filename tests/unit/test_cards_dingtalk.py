@@ -35,16 +35,32 @@ def approval_card(**overrides: object) -> Card:
 
 def test_every_key_is_a_template_variable_and_every_value_a_string() -> None:
     data = render_card_data(approval_card())
-    assert set(data) == set(CARD_PARAM_KEYS) == set(variable_names())
+    # tap_token is filled by the channel (per person, bot/dingtalk/cardauth.py), not by the renderer
+    assert set(data) | {"tap_token"} == set(CARD_PARAM_KEYS) | {"tap_token"} == set(variable_names())
     assert all(isinstance(v, str) for v in data.values())
 
 
 def test_live_card_fills_the_slots_and_the_json_lists() -> None:
     data = render_card_data(approval_card())
     assert (data["title"], data["subtitle"], data["source"]) == ("合同审批 · HT-2026-001", "张伟 提交，¥350,000", "销售助手")
-    assert (data["btn1_text"], data["btn1_action"], data["btn1_status"]) == ("同意", "approval:approve:17", "primary")
-    assert (data["btn2_text"], data["btn2_status"], data["btn3_text"]) == ("驳回", "warning", "")
-    assert json.loads(data["buttons"])[1] == {"text": "驳回", "action": "approval:reject:17", "status": "warning"}
+    assert (data["btn1_text"], data["btn1_action"], data["btn1_status"]) == ("同意", "approval:approve:17", "normal")
+    assert (data["btn2_text"], data["btn2_status"], data["btn3_text"]) == ("驳回", "normal", "")
+    assert (data["btn1_color"], data["btn2_color"]) == ("blue", "red")
+    assert json.loads(data["buttons"])[1] == {
+        "text": "驳回", "action": "approval:reject:17", "status": "normal", "color": "red"
+    }
+
+
+def test_button_looks_are_the_template_buttons_status_and_color() -> None:
+    """#18 pt 3: template buttons take status normal/disabled and a separate color (the official
+    审批 example export), never the 普通版 card's primary/normal/warning."""
+    spec = {v["name"]: v for v in load_template_spec()["variables"]}
+    assert spec["btn{n}_status"]["enum"] == ["normal", "disabled"]
+    data = render_card_data(approval_card())
+    for n in range(1, 7):
+        if data[f"btn{n}_text"]:
+            assert data[f"btn{n}_status"] in spec["btn{n}_status"]["enum"]
+            assert data[f"btn{n}_color"] in spec["btn{n}_color"]["enum"]
     assert json.loads(data["fields"]) == [{"label": "客户", "text": "华为技术有限公司"}, {"label": "金额", "text": "¥350,000"}]
     assert (data["decided"], data["interactive"], data["status"]) == ("false", "true", "")
     assert data["link_url"] == "https://sales.example.com/h5/approvals/17"
@@ -124,5 +140,5 @@ def test_markdown_with_title_for_robots_that_cannot_show_cards() -> None:
 
 def test_the_template_file_declares_callback_params_for_our_action() -> None:
     spec = load_template_spec()
-    assert spec["buttons"]["callback_params"] == {"action": "${btn{n}_action}"}
+    assert spec["buttons"]["callback_params"] == {"action": "${btn{n}_action}", "tap_token": "${tap_token}"}
     assert spec["buttons"]["slots"] == 6 and spec["selects"]["slots"] == 3

@@ -1,4 +1,4 @@
-"""Neutral Card → WeCom template_card JSON, checked against protocols.md W4/W5 names and limits."""
+"""Neutral Card → WeCom template_card JSON, checked against docs/platforms/wecom.md W4/W5 names and limits."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from cards.wecom import (
     validate_task_id,
 )
 
-# Top-level template_card keys per card type (protocols.md W4, WeCom 模板卡片类型 doc);
+# Top-level template_card keys per card type (docs/platforms/wecom.md W4): the names WxJava writes in
+# binarywang/WxJava weixin-java-cp/src/main/java/me/chanjar/weixin/cp/bean/message/WxCpMessage.java
+# @ 5c1018e (handleMsgType, TEMPLATE_CARD) and the official 发送应用消息 page (模板卡片消息);
 # replace_text only on the interactive types (update_template_card).
 ALLOWED_KEYS = {
     "text_notice": {
@@ -170,8 +172,21 @@ def test_link_and_image_keep_their_slots_and_push_fields_out() -> None:
 def test_overlong_sub_title_text_is_cut_with_ellipsis() -> None:
     fields = [Field(f"项{i}", "很长的内容" * 10) for i in range(1, 10)]
     out = render_template_card(approval_card(fields=fields))
-    assert len(out["sub_title_text"]) == 112
+    assert len(out["sub_title_text"]) == 160  # 发送应用消息: sub_title_text up to 160 characters (#18 pt 7)
     assert out["sub_title_text"].endswith("…")
+
+
+def test_button_and_option_text_are_cut_at_16_characters() -> None:
+    """#18 pt 7: button_list.text and option_list.text take at most 16 characters; a long customer
+    name on a candidate button is cut, never sent over the limit."""
+    name = "苏州工业园区精密机械制造股份有限公司"
+    out = render_template_card(approval_card(buttons=[Button(name, "pick:1")]))
+    [button] = out["button_list"]
+    assert len(button["text"]) == 16 and button["text"].endswith("…")
+    select = Select("customer", "客户", [SelectOption("1", name), SelectOption("2", "华为")])
+    out = render_template_card(approval_card(buttons=[Button("确定", "ok")], selects=[select]))
+    texts = [o["text"] for o in out["button_selection"]["option_list"]]
+    assert len(texts[0]) == 16 and texts[1] == "华为"
 
 
 def test_six_buttons_ok_seven_refused() -> None:

@@ -1,4 +1,4 @@
-"""DingTalk event crypto and HMAC signs against the vectors in protocols.md (§0, D1, D2, D8)."""
+"""DingTalk event crypto and HMAC signs against the vectors in docs/platforms (crypto.md §0, dingtalk.md D1, D2, D8)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from bot.fakes.wecom_driver import decrypt_msg, encrypt_msg
 
 SAMPLE = Path("/work/shared/samples/callbacks/dingtalk/official_dingtalk_event_crypto_vector.json")
 
-# D-A: official repo, Go/C# demo (typed in from protocols.md, independently of the JSON file).
+# D-A: official repo, Go/C# demo (typed in from docs/platforms/dingtalk.md D1, independently of the JSON file).
 A = {
     "token": "tokenxxxx",
     "aes_key": "o1w0aum42yaptlz8alnhwikjd3jenzt9cb9wmzptgus",

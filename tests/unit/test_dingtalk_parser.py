@@ -1,4 +1,4 @@
-"""DingTalk callback JSON → InboundEvent, over every real sample we have (protocols.md D1-D4)."""
+"""DingTalk callback JSON → InboundEvent, over every real sample we have (docs/platforms/dingtalk.md D1-D4)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from bot.dingtalk.crypto import DingTalkCrypto, MalformedPayloadError
 from bot.dingtalk.parser import (
+    TAP_DEDUPE_WINDOW_S,
     OrgEvent,
     RichText,
     StreamAck,
@@ -111,7 +112,7 @@ def _card_doc(name: str) -> None:
     assert event.card_action == CardAction(
         key="accept", task_id="XXXXXX", params={"action": "accept"}, card_type=None
     )
-    assert (event.sender_id, event.created_at, event.dedupe_key) == ("XXXXXX", NOW, "card|XXXXXX|accept|XXXXXX")
+    assert (event.sender_id, event.created_at, event.dedupe_key) == ("XXXXXX", NOW, f"card|XXXXXX|accept|XXXXXX|t{NOW // 10}")
     # The prose's placement (params inside cardPrivateData) and the second mirror's "value" field.
     parsed = {**verbatim, "value": json.dumps(sample["doc_parsed_structure"])}
     del parsed["content"]
@@ -298,7 +299,7 @@ def test_tap_with_our_action_param_is_the_wecom_shaped_card_action() -> None:
     assert event.card_action is not None
     assert (event.card_action.key, event.card_action.task_id) == ("visit:undo:42", "visit-msgAB12")
     assert event.card_action.card_type == "IM_ROBOT" and event.conversation_id is None
-    assert event.dedupe_key == "card|visit-msgAB12|visit:undo:42|0155667788"
+    assert event.dedupe_key == f"card|visit-msgAB12|visit:undo:42|0155667788|t{NOW // 10}"
 
 
 def test_a_slot_id_without_params_is_mapped_through_the_stored_buttons() -> None:
@@ -330,6 +331,17 @@ def test_two_different_answers_are_two_events_but_the_same_tap_twice_is_one() ->
         return parse_card_callback(card_body(content), now=NOW).dedupe_key
 
     assert tap("a") != tap("b") and tap("a") == tap("a")
+
+
+def test_the_same_tap_later_is_a_new_event_and_the_token_is_no_answer() -> None:
+    """#18 pt 5: DingTalk sends no per-tap id, so a deliberate second tap (修改 again a minute
+    later) must not be taken for a retry; a retry inside TAP_DEDUPE_WINDOW_S still is one."""
+    content = {"cardPrivateData": {"params": {"action": "visit:edit:42", "tap_token": "abc"}}}
+    base = NOW - NOW % TAP_DEDUPE_WINDOW_S
+    first = parse_card_callback(card_body(content), now=base)
+    assert parse_card_callback(card_body(content), now=base + TAP_DEDUPE_WINDOW_S - 1).dedupe_key == first.dedupe_key
+    assert parse_card_callback(card_body(content), now=base + 60).dedupe_key != first.dedupe_key
+    assert first.card_action is not None and first.card_action.selected == ()
 
 
 def test_group_taps_carry_the_conversation() -> None:

@@ -16,7 +16,7 @@ def test_nothing_set_means_no_dingtalk() -> None:
         "https://api.dingtalk.com",
         "https://oapi.dingtalk.com",
     )
-    assert s.dingtalk_card_auth == "sign" and s.dingtalk_card_route_key == "salesbot"
+    assert s.dingtalk_card_auth == "card" and s.dingtalk_card_route_key == "salesbot"  # headers optional (#18 pt 1)
 
 
 def test_app_key_and_secret_enable_robot_and_cards_token_and_aes_key_enable_events(

@@ -1,4 +1,4 @@
-"""Stream reconnect backoff: 1 s doubling to a 60 s cap, with jitter (protocols.md D3)."""
+"""Stream reconnect backoff: 1 s doubling to a 60 s cap, with jitter (docs/platforms/dingtalk.md D3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""WeCom callback crypto against the official and wechatpy vectors (protocols.md §0, W1.1)."""
+"""WeCom callback crypto against the official and wechatpy vectors (docs/platforms/crypto.md §0, wecom.md W1.1)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from bot.wecom.crypto import (
 SAMPLES = Path("/work/shared/samples/callbacks/wecom")
 VECTOR_FILES = sorted(SAMPLES.glob("*.json"))
 
-# Official vector A/B (protocols.md W1.1), typed in independently of the JSON files.
+# Official vector A/B (docs/platforms/wecom.md W1.1), typed in independently of the JSON files.
 TOKEN_A = "QDG6eK"
 AES_KEY_A = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 CORP_A = "wx5823bf96d3bd56c7"
@@ -42,7 +42,7 @@ PLAIN_B = (
     "<MsgId>4561255354251345929</MsgId>\n<AgentID>218</AgentID>\n</xml>"
 )
 
-# wechatpy vector C (protocols.md W1.1).
+# wechatpy vector C (docs/platforms/wecom.md W1.1).
 TOKEN_C = "123456"
 AES_KEY_C = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
 CORP_C = "wx49f0ab532d5d035a"
@@ -168,7 +168,7 @@ def test_official_http_examples_end_to_end() -> None:
     assert json.loads(plain_json)["Content"] == "hello"
 
 
-# -- the named vectors of protocols.md W1.1 ------------------------------------------------
+# -- the named vectors of docs/platforms/wecom.md W1.1 ------------------------------------------------
 
 
 def crypto_a(corp_id: str = CORP_A) -> WeComCrypto:

@@ -1,4 +1,4 @@
-"""Decrypted WeCom XML → InboundEvent, over every real sample we have (protocols.md W3)."""
+"""Decrypted WeCom XML → InboundEvent, over every real sample we have (docs/platforms/wecom.md W3)."""
 
 from __future__ import annotations
 

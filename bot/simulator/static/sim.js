@@ -235,7 +235,7 @@ function renderDingCard(msg) {
   for (let i = 1; i <= 6; i += 1) {
     const text = data[`btn${i}_text`], action = data[`btn${i}_action`];
     if (!text || !action) continue;
-    const look = { primary: "s1", warning: "s3" }[data[`btn${i}_status`]] || "s2";
+    const look = { blue: "s1", red: "s3" }[data[`btn${i}_color`]] || "s2";  // template buttons: status + color
     buttons.append(el("button", { type: "button", class: look + (pending && pending.key === action ? " pending" : ""), "data-key": action,
       onclick: async (e) => {
         e.stopPropagation();
