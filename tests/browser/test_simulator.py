@@ -137,7 +137,7 @@ def test_open_the_customer_page_from_chat_and_from_the_workbench(sim: Simulator)
     expect(view.locator("h1")).to_have_text("华为技术有限公司", timeout=20_000)
     expect(view.locator("main")).to_contain_text("张伟明")  # contacts
     expect(view.locator("main")).to_contain_text("谈判")  # the open opportunity
-    expect(view.locator(".timeline")).to_contain_text("初次拜访")  # recent visits
+    expect(view.locator(".timeline.visits")).to_contain_text("初次拜访")  # recent visits
     sim.shot(page, "08-customer-page-in-simulator")
     phone = sim.phone(page, webview_url(page, r"/h5/customers/\d+"))
     sim.shot(phone, "09-customer-page", full_page=True)
