@@ -322,7 +322,7 @@ def format_yuan(amount: Decimal | int | str) -> str:
 # ------------------------------------------------------------ typed amounts
 # What people type for money, read one way everywhere (quotes, contracts, visits):
 # "10万", "1.2万", "12,000", "¥12,000.50", "38w", "3千", "壹拾万元整", "十万".
-_TYPED_UNITS: dict[str, Decimal] = {
+TYPED_UNITS: dict[str, Decimal] = {
     "亿": Decimal(100_000_000),
     "千万": Decimal(10_000_000),
     "百万": Decimal(1_000_000),
@@ -346,7 +346,7 @@ def _arabic_value(m: re.Match[str]) -> Decimal | None:
     except InvalidOperation:
         return None
     unit = (m.group("unit") or "").lower()
-    return (number * _TYPED_UNITS.get(unit, Decimal(1))).quantize(_CENT)
+    return (number * TYPED_UNITS.get(unit, Decimal(1))).quantize(_CENT)
 
 
 def parse_amount(text: str | None) -> Decimal | None:
@@ -370,13 +370,13 @@ def parse_amount(text: str | None) -> Decimal | None:
         head = parse_amount(spoken.group("head"))
         tail = parse_amount(spoken.group("tail"))
         if head is not None and tail is not None and tail < 10:
-            step = _TYPED_UNITS["万"] / 10 if spoken.group("unit") in "万萬" else Decimal(100)
-            return (head * _TYPED_UNITS["万" if spoken.group("unit") in "万萬" else "千"] + tail * step).quantize(_CENT)
+            step = TYPED_UNITS["万"] / 10 if spoken.group("unit") in "万萬" else Decimal(100)
+            return (head * TYPED_UNITS["万" if spoken.group("unit") in "万萬" else "千"] + tail * step).quantize(_CENT)
     if _CHINESE_RX.fullmatch(cleaned) or (len(cleaned) == 1 and cleaned in "一二两三四五六七八九十"):
         if cleaned[-1] in "万萬亿億" and len(cleaned) > 1:
             head = parse_upper_amount(cleaned[:-1])  # "三十八万" is read by the 大写 rules too
             whole = parse_upper_amount(cleaned)
-            return whole if whole is not None else (None if head is None else head * _TYPED_UNITS["万"])
+            return whole if whole is not None else (None if head is None else head * TYPED_UNITS["万"])
         return parse_upper_amount(cleaned)
     return None
 

@@ -46,7 +46,7 @@ from domain.clock import BUSINESS_TZ
 from domain.customer_mentions import CustomerIndex, CustomerRef
 from domain.customer_mentions import Hit as _Hit
 from domain.models import Stage
-from domain.money import find_amount, parse_amount
+from domain.money import TYPED_UNITS, find_amount, parse_amount
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
 from handlers.understand.visit_fields import refine
@@ -358,15 +358,7 @@ _AMOUNT_RX = re.compile(
     r"(?P<unit>亿|千万|百万|万|w|W|千|k|K)?(?![a-zA-Z])\s*(?P<cur>元|块钱|块|rmb|RMB|人民币)?"
     r"(?![台套件个只吨米片颗箱批人天周月年号点%])"
 )
-_UNIT = {
-    "亿": Decimal(100_000_000),
-    "千万": Decimal(10_000_000),
-    "百万": Decimal(1_000_000),
-    "万": Decimal(10_000),
-    "w": Decimal(10_000),
-    "千": Decimal(1_000),
-    "k": Decimal(1_000),
-}
+_UNIT = TYPED_UNITS  # one table of money units (domain/money.py)
 _MONEY_WORDS = re.compile(r"(?:预算|报价|金额|合同|价格|总价|单子|订单|标的|项目|货款|采购额|额度|报了|价|费用|投资)[^,，。;；]{0,6}$")
 
 
