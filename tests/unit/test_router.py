@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -12,6 +13,16 @@ from handlers.context import HandlerContext
 from handlers.events import CardAction, EventKind, InboundEvent
 from handlers.replies import Replies
 from handlers.router import Router, command, command_body, command_match, kind
+from handlers.states import (
+    ALL_STATES,
+    PENDING_VISIT,
+    ApprovalStates,
+    QuoteStates,
+    VisitStates,
+    new_state,
+    state_is,
+    step_of,
+)
 
 
 class MemoryConversations:
@@ -139,3 +150,35 @@ def test_the_conversation_state_is_read_once_per_event() -> None:
     assert ctx.state == {"step": "ask_customer"} and store.reads == 1
     ctx.state["step"] = "x"  # type: ignore[index]  # a copy: the handler cannot change it by accident
     assert ctx.state == {"step": "ask_customer"}
+
+
+def test_states_are_stored_as_the_plain_strings_rows_already_hold() -> None:
+    assert new_state(VisitStates.recorded, visit_id=7) == {"step": "recorded", "visit_id": 7}
+    assert json.dumps(new_state(QuoteStates.edit, quote_id=1)) == '{"step": "quote_edit", "quote_id": 1}'
+    before = {  # what handlers wrote before typed states, as still stored in conversations rows / Redis
+        "ask_customer": VisitStates.ask_customer,
+        "pick_customer": VisitStates.pick_customer,
+        "recorded": VisitStates.recorded,
+        "quote_edit": QuoteStates.edit,
+        "approval_reject": ApprovalStates.reject_reason,
+        "contract_resubmit": ApprovalStates.resubmit,
+    }
+    assert {raw: step_of({"step": raw}) for raw in before} == before
+    assert sum(len(group) for group in ALL_STATES) == len(before)  # one place lists them all, no duplicates
+    assert step_of({"step": "nonsense"}) is None and step_of(None) is None and step_of({"step": 3}) is None
+
+
+def test_state_is_hands_the_state_to_the_handler() -> None:
+    router = Router("t")
+    got: list[dict[str, Any]] = []
+
+    @router.on(kind(EventKind.TEXT), state_is(*PENDING_VISIT))
+    def on_answer(ctx: HandlerContext, state: dict[str, Any]) -> None:
+        got.append(state)
+
+    old_row = {"step": "pick_customer", "draft": {"text": "拜访精工"}, "mention": "精工"}
+    assert router.dispatch(context(text_event("苏州精工"), MemoryConversations({"wecom:ZhangWei": old_row})))
+    assert got == [old_row]
+    other = MemoryConversations({"wecom:ZhangWei": {"step": "quote_edit", "quote_id": 1}})
+    assert not router.dispatch(context(text_event("苏州精工"), other))
+    assert not router.dispatch(context(text_event("苏州精工")))
