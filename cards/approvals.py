@@ -16,6 +16,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from cards.keys import (
+    ApprovalApprove,
+    ApprovalNudge,
+    ApprovalReject,
+    ApprovalRejectCancel,
+    ApprovalRejectConfirm,
+    ApprovalResubmit,
+    ApprovalWithdraw,
+)
 from cards.model import Button, Card, Field, Link, Select, SelectOption
 from domain.clock import to_local
 from domain.models import ApprovalFlow, ApprovalStep, Contract
@@ -205,8 +214,8 @@ def approval_card(
         fields=fields,
         quote_text=_body(flow, rule_words, history),
         buttons=[
-            Button("同意", f"approval:approve:{step.id}", "primary"),
-            Button("驳回", f"approval:reject:{step.id}", "danger"),
+            Button("同意", ApprovalApprove(step.id).pack(), "primary"),
+            Button("驳回", ApprovalReject(step.id).pack(), "danger"),
         ],
         status=status,
         link=Link("审批详情", detail_url) if detail_url else None,
@@ -230,17 +239,17 @@ def submitter_card(
     subtitle = flow_state(flow)
     if flow.status == "pending":
         buttons = [
-            Button("催办", f"approval:nudge:{flow.id}", "primary"),
-            Button("撤回", f"approval:withdraw:{flow.id}", "danger"),
+            Button("催办", ApprovalNudge(flow.id).pack(), "primary"),
+            Button("撤回", ApprovalWithdraw(flow.id).pack(), "danger"),
         ]
     elif flow.status == "rejected" and contract.status == "rejected":
         subtitle = f"{flow_state(flow)} · 可修改后点「重新提交」，或回复「重新提交 {contract.number} 金额」"
-        buttons = [Button("重新提交", f"approval:resubmit:{contract.id}", "primary")]
+        buttons = [Button("重新提交", ApprovalResubmit(contract.id).pack(), "primary")]
     else:
         status = flow_state(flow)
         if flow.status in ("rejected", "withdrawn") and contract.status != flow.status:
             status += " · 已重新提交"
-        buttons = [Button("催办", f"approval:nudge:{flow.id}")]  # shown as the status once ended
+        buttons = [Button("催办", ApprovalNudge(flow.id).pack())]  # shown as the status once ended
     return Card(
         title=f"我的合同 · {contract.number}",
         card_id=card_id,
@@ -282,8 +291,8 @@ def reject_reason_card(
         fields=[Field("客户", flow.contract.customer.name), Field("金额", format_yuan(flow.contract.amount))],
         selects=[Select(question_key="reason", title="驳回原因", options=options, selected_id=selected)],
         buttons=[
-            Button("确认驳回", f"approval:reject_confirm:{step.id}", "danger"),
-            Button("取消", f"approval:reject_cancel:{step.id}"),
+            Button("确认驳回", ApprovalRejectConfirm(step.id).pack(), "danger"),
+            Button("取消", ApprovalRejectCancel(step.id).pack()),
         ],
         status=status,
     )

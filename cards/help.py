@@ -7,27 +7,28 @@ so 帮助 is the one place to learn them.
 
 from __future__ import annotations
 
+from cards.keys import HelpTap
 from cards.model import Button, Card, Field
 from domain.models import Role
 
-# tap key → (button text, the hint sent when tapped)
+# help topic (the tap key ``HelpTap(topic)``) → (button text, the hint sent when tapped)
 HELP_ACTIONS: dict[str, tuple[str, str]] = {
-    "help:visit": (
+    "visit": (
         "记拜访",
         "直接发一句话就能记拜访，例如：\n今天拜访华为张总，谈了报价，下周三再跟进\n也可以发送位置签到。",
     ),
-    "help:quote": ("拍报价单", "对准纸质报价单拍照发给我，我会识别客户、明细和合计，请你确认后保存。"),
-    "help:todo": ("我的待办", "发送「我的待办」查看今天要跟进的客户和待审批事项。"),
-    "help:submit": (
+    "quote": ("拍报价单", "对准纸质报价单拍照发给我，我会识别客户、明细和合计，请你确认后保存。"),
+    "todo": ("我的待办", "发送「我的待办」查看今天要跟进的客户和待审批事项。"),
+    "submit": (
         "提交合同",
         "发送「提交合同 苏州精工 38万」，或在已确认的报价单卡片上点「提交审批」。\n"
         "被驳回后可在卡片上点「重新提交」，或发「重新提交 HT-20261126-001 35万 说明」。",
     ),
-    "help:approvals": (
+    "approvals": (
         "我的审批",
         "发送「我的审批」查看等你审批的合同；在审批卡片上点「同意」或「驳回」，也可以打开「审批详情」页面审批。",
     ),
-    "help:delegate": (
+    "delegate": (
         "委托",
         "出差或休假时发送「委托 王芳 至 12月5日」，期间由她代你审批；发「取消委托」提前结束。",
     ),
@@ -58,7 +59,7 @@ def help_card(card_id: str, name: str | None, role: str | None) -> Card:
     """The card for 帮助 and for entering the chat: buttons and commands for this role."""
     r = Role(role) if role in {x.value for x in Role} else Role.REP
     if r == Role.REP:
-        keys = ["help:visit", "help:quote", "help:submit", "help:todo"]
+        topics = ["visit", "quote", "submit", "todo"]
         fields = [
             Field("记拜访", "发一句话：今天拜访华为张总…"),
             Field("报价单", "拍照发送，自动识别金额"),
@@ -66,14 +67,14 @@ def help_card(card_id: str, name: str | None, role: str | None) -> Card:
             Field("提醒", "跟进到期、商机停滞、审批结果"),
         ]
     elif r == Role.MANAGER:
-        keys = ["help:approvals", "help:visit", "help:todo", "help:delegate"]
+        topics = ["approvals", "visit", "todo", "delegate"]
         fields = [
             Field("审批", "卡片上一键同意 / 驳回"),
             Field("团队", "周一排行榜、停滞商机、审批超时提醒"),
             Field("记拜访", "发一句话：今天拜访华为张总…"),
         ]
     else:  # 区域总监, 法务, 财务, 管理员: they approve
-        keys = ["help:approvals", "help:delegate"]
+        topics = ["approvals", "delegate"]
         fields = [
             Field("审批", "卡片上一键同意 / 驳回，或打开审批详情"),
             Field("委托", "休假时委托同事代为审批"),
@@ -86,6 +87,7 @@ def help_card(card_id: str, name: str | None, role: str | None) -> Card:
         description="可用指令：" + "、".join(commands_for(role)),
         fields=fields,
         buttons=[
-            Button(HELP_ACTIONS[key][0], key, "primary" if i == 0 else "default") for i, key in enumerate(keys)
+            Button(HELP_ACTIONS[topic][0], HelpTap(topic).pack(), "primary" if i == 0 else "default")
+            for i, topic in enumerate(topics)
         ],
     )

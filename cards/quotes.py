@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from cards.keys import QuoteConfirm, QuoteEdit, QuoteSubmit, QuoteVoid
 from cards.model import Button, Card, Field, Link
 from domain.models import Quote
 from domain.services.pages import quote_checks
@@ -64,12 +65,12 @@ def review_card(
         or ("已确认保存 · 签约后点「提交审批」发起合同审批" if confirmed else "请核对后点「确认」保存；有误请点「修改」"),
         fields=fields,
         quote_text="\n".join(shown) or None,
-        buttons=[Button("提交审批", f"quote:submit:{quote.id}", "primary")]
+        buttons=[Button("提交审批", QuoteSubmit(quote.id).pack(), "primary")]
         if confirmed
         else [
-            Button("确认", f"quote:confirm:{quote.id}", "primary"),
-            Button("修改", f"quote:edit:{quote.id}"),
-            Button("作废", f"quote:void:{quote.id}", "danger"),
+            Button("确认", QuoteConfirm(quote.id).pack(), "primary"),
+            Button("修改", QuoteEdit(quote.id).pack()),
+            Button("作废", QuoteVoid(quote.id).pack(), "danger"),
         ],
         status=status,
         link=Link("查看详情", detail_url) if detail_url else None,

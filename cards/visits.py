@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from cards.keys import VisitEdit, VisitNewCustomer, VisitPick, VisitStage, VisitsUndo, VisitUndo
 from cards.model import Button, Card, Field
 from domain.clock import to_local
 from domain.models import STAGE_LABELS, VISIT_CHANNEL_LABELS, Stage, Visit
@@ -45,11 +46,11 @@ def visit_card(
         fields.insert(1, Field("客户归属", f"{customer.owner.name} 的客户（协作拜访，不改动其商机）"))
     if visit.location_label or visit.lat is not None:
         fields.append(Field("地点", visit.location_label or f"{visit.lat:.5f}, {visit.lng:.5f}"))
-    buttons = [Button("修改", f"visit:edit:{visit.id}"), Button("撤销", f"visit:undo:{visit.id}", "danger")]
+    buttons = [Button("修改", VisitEdit(visit.id).pack()), Button("撤销", VisitUndo(visit.id).pack(), "danger")]
     if stage_suggestion is not None:
         opp_id, stage = stage_suggestion
         buttons.insert(
-            0, Button(f"商机改为{STAGE_LABELS[stage]}", f"visit:stage:{opp_id}:{stage.value}", "primary")
+            0, Button(f"商机改为{STAGE_LABELS[stage]}", VisitStage(opp_id, stage).pack(), "primary")
         )
     return Card(
         title="已记录拜访",
@@ -64,9 +65,9 @@ def visit_card(
 
 def pick_customer_card(card_id: str, mention: str | None, candidates: list[tuple[int, str]]) -> Card:
     """Several customers match: one button each, plus 新建客户."""
-    buttons = [Button(name[:16], f"visit:pick:{cid}") for cid, name in candidates[:5]]
+    buttons = [Button(name[:16], VisitPick(cid).pack()) for cid, name in candidates[:5]]
     if mention:
-        buttons.append(Button("新建客户", "visit:new"))
+        buttons.append(Button("新建客户", VisitNewCustomer().pack()))
     return Card(
         title="拜访的是哪家客户？",
         card_id=card_id,
@@ -94,7 +95,7 @@ def several_visits_card(card_id: str, visits: list[Visit], undone: list[str] | N
         subtitle=note,
         fields=fields,
         buttons=[
-            Button(f"撤销 {(v.customer.name if v.customer else '—')[:8]}", f"visits:undo:{v.id}", "danger")
+            Button(f"撤销 {(v.customer.name if v.customer else '—')[:8]}", VisitsUndo(v.id).pack(), "danger")
             for v in visits[:5]
         ],
         status=None if visits else "已撤销",

@@ -8,14 +8,24 @@ those calls and says what happened.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
 from cards.approvals import REASON_TEXT, reject_reason_card
+from cards.keys import (
+    ApprovalApprove,
+    ApprovalNudge,
+    ApprovalReject,
+    ApprovalRejectCancel,
+    ApprovalRejectConfirm,
+    ApprovalResubmit,
+    ApprovalWithdraw,
+    QuoteSubmit,
+)
 from cards.quotes import review_card
 from cards.serialize import card_from_dict
 from domain.clock import local_today, to_local
@@ -32,11 +42,12 @@ from handlers.approval_notices import (
     start_flow,
     tell,
 )
-from handlers.commands import card_id_for, command_text, one_customer
+from handlers.commands import card_id_for, one_customer
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.replies import user_target
-from handlers.router import Router, card_action
+from handlers.router import FilterResult, Router, command, command_body, command_match, kind
+from handlers.states import PENDING_VISIT, ApprovalStates, in_state, new_state, state_is
 from handlers.understand.timeexpr import resolve
 
 router = Router("approvals")
@@ -51,12 +62,7 @@ MINE_WORDS = {"我的审批", "待我审批", "待审批", "审批", "我的待�
 SUBMIT_HINT = "提交合同可以这样说：\n提交合同 苏州精工 38万\n或在已确认的报价单卡片上点「提交审批」"
 
 
-def _step_from_key(ctx: HandlerContext) -> ApprovalStep | None:
-    assert ctx.event.card_action is not None
-    try:
-        step_id = int(ctx.event.card_action.key.rsplit(":", 1)[1])
-    except ValueError:
-        return None
+def _step(ctx: HandlerContext, step_id: int) -> ApprovalStep | None:
     return ctx.uow.session.get(ApprovalStep, step_id)
 
 
@@ -96,14 +102,9 @@ def _own_quote_by_number(ctx: HandlerContext, number: str) -> Quote | None:
     )
 
 
-def _is_submit(ctx: HandlerContext) -> bool:
-    return ctx.event.kind == EventKind.TEXT and SUBMIT_RX.match(command_text(ctx.event.text)) is not None
-
-
-@router.on(_is_submit)
-def on_submit_text(ctx: HandlerContext) -> None:
-    m = SUBMIT_RX.match((ctx.event.text or "").strip().lstrip("/／").strip())  # "/提交合同 …" too
-    rest = m.group("rest").strip() if m else ""
+@router.on(command_match(SUBMIT_RX))  # "/提交合同 …" too
+def on_submit_text(ctx: HandlerContext, match: re.Match[str]) -> None:
+    rest = match.group("rest").strip()
     quote = _own_quote_by_number(ctx, rest)
     if quote is not None:
         if quote.customer is None or quote.total is None:
@@ -125,24 +126,29 @@ def on_submit_text(ctx: HandlerContext) -> None:
 RESUBMIT_RX = re.compile(r"(?:重新提交|重提|再提交一?[下次遍]|重新发起|重新送审|重新审批)", re.IGNORECASE)
 
 
-def _is_resubmit(ctx: HandlerContext) -> bool:
+def _is_resubmit(ctx: HandlerContext) -> FilterResult:
     """「重新提交一下HT-…」, 「重新提交合同」, 「/重新提交」 — but not a visit report that says
-    「他让我们重新提交报价」 (no contract number, not a command)."""
-    text = (ctx.event.text or "").strip().lstrip("/／").strip()
+    「他让我们重新提交报价」 (no contract number, not a command).
+
+    Hands over ``text`` (the message without a leading slash) and ``number`` (the contract number's match, or None).
+    """
+    text = command_body(ctx.event.text)
     if ctx.event.kind != EventKind.TEXT or len(text) > 200 or RESUBMIT_RX.search(text) is None:
-        return False
-    return bool(NUMBER_RX.search(text) or re.match(r"^(?:请|帮我|麻烦)?(?:把)?(?:合同)?" + RESUBMIT_RX.pattern, text))
+        return None
+    number = NUMBER_RX.search(text)
+    if number or re.match(r"^(?:请|帮我|麻烦)?(?:把)?(?:合同)?" + RESUBMIT_RX.pattern, text):
+        return {"text": text, "number": number}
+    return None
 
 
 @router.on(_is_resubmit)
-def on_resubmit(ctx: HandlerContext) -> None:
+def on_resubmit(ctx: HandlerContext, text: str, number: re.Match[str] | None) -> None:
     """「付款条件已经和客户改好了，重新提交一下HT-…」: a rejected or withdrawn contract goes through
     the approval flow again as a new round of the same contract (``resubmit_contract``); anything
     else is answered with what its state allows."""
     assert ctx.sender is not None
-    if (ctx.state or {}).get("step") in ("ask_customer", "pick_customer"):
+    if in_state(ctx, *PENDING_VISIT):
         ctx.clear_state()  # the rep moved on from the pending visit question
-    number = NUMBER_RX.search(ctx.event.text or "")
     if number is not None:
         contract = approvals.find_contract(ctx.uow.session, number.group(0))
     else:
@@ -159,14 +165,14 @@ def on_resubmit(ctx: HandlerContext) -> None:
         return
     # The same contract starts a new round (its earlier rounds and reasons kept); the rest of the
     # message carries the corrections (amount, quote number) and the note.
-    rest = re.sub(RESUBMIT_RX.pattern + r"(?:一下|下)?(?:合同)?", " ", (ctx.event.text or "").strip().lstrip("/／"))
+    rest = re.sub(RESUBMIT_RX.pattern + r"(?:一下|下)?(?:合同)?", " ", text)
     resubmit_contract(ctx, contract, rest.strip(" ，,。"))
 
 
-@router.on(card_action("quote:submit:"))
-def on_submit_quote_tap(ctx: HandlerContext) -> None:
+@router.on(QuoteSubmit.filter())
+def on_submit_quote_tap(ctx: HandlerContext, key: QuoteSubmit) -> None:
     assert ctx.event.card_action is not None and ctx.sender is not None
-    quote = ctx.uow.session.get(Quote, int(ctx.event.card_action.key.rsplit(":", 1)[1]))
+    quote = ctx.uow.session.get(Quote, key.quote_id)
     if quote is None or quote.rep_id != ctx.sender.id:
         ctx.say("这张卡片已失效")
         return
@@ -193,20 +199,20 @@ def _decide(ctx: HandlerContext, step_id: int, approve: bool, reason: str | None
     return True
 
 
-@router.on(card_action("approval:approve:"))
-def on_approve(ctx: HandlerContext) -> None:
-    step = _step_from_key(ctx)
+@router.on(ApprovalApprove.filter())
+def on_approve(ctx: HandlerContext, key: ApprovalApprove) -> None:
+    step = _step(ctx, key.step_id)
     if step is None:
         ctx.say("这张卡片已失效")
         return
     _decide(ctx, step.id, True)
 
 
-@router.on(card_action("approval:reject:"))
-def on_reject_tap(ctx: HandlerContext) -> None:
+@router.on(ApprovalReject.filter())
+def on_reject_tap(ctx: HandlerContext, key: ApprovalReject) -> None:
     """驳回 needs a reason: offer the common ones, or take the next message as the reason."""
     assert ctx.sender is not None
-    step = _step_from_key(ctx)
+    step = _step(ctx, key.step_id)
     if step is None:
         ctx.say("这张卡片已失效")
         return
@@ -221,7 +227,7 @@ def on_reject_tap(ctx: HandlerContext) -> None:
         return
     card = reject_reason_card(card_id_for(ctx, f"rej{step.id}"), step.flow, step)
     ctx.replies.card(ctx.me, card, purpose="approval_reason", entity=("approval_reason", str(step.id)))
-    ctx.set_state({"step": "approval_reject", "step_id": step.id})
+    ctx.set_state(new_state(ApprovalStates.reject_reason, step_id=step.id))
 
 
 def _close_reason_cards(ctx: HandlerContext, step_id: int, status: str, reason: str | None = None) -> None:
@@ -237,10 +243,10 @@ def _close_reason_cards(ctx: HandlerContext, step_id: int, status: str, reason: 
         ctx.replies.update_card(card)
 
 
-@router.on(card_action("approval:reject_confirm:"))
-def on_reject_confirm(ctx: HandlerContext) -> None:
+@router.on(ApprovalRejectConfirm.filter())
+def on_reject_confirm(ctx: HandlerContext, key: ApprovalRejectConfirm) -> None:
     assert ctx.event.card_action is not None
-    step = _step_from_key(ctx)
+    step = _step(ctx, key.step_id)
     if step is None:
         ctx.say("这张卡片已失效")
         return
@@ -255,22 +261,18 @@ def on_reject_confirm(ctx: HandlerContext) -> None:
         ctx.clear_state()
 
 
-@router.on(card_action("approval:reject_cancel:"))
-def on_reject_cancel(ctx: HandlerContext) -> None:
-    step = _step_from_key(ctx)
+@router.on(ApprovalRejectCancel.filter())
+def on_reject_cancel(ctx: HandlerContext, key: ApprovalRejectCancel) -> None:
+    step = _step(ctx, key.step_id)
     if step is not None:
         _close_reason_cards(ctx, step.id, "已取消驳回")
     ctx.clear_state()
     ctx.say("已取消驳回，审批卡片仍然有效。")
 
 
-def _reason_reply(ctx: HandlerContext) -> bool:
-    return ctx.event.kind == EventKind.TEXT and (ctx.state or {}).get("step") == "approval_reject"
-
-
-@router.on(_reason_reply)
-def on_reason_text(ctx: HandlerContext) -> None:
-    step_id = int((ctx.state or {})["step_id"])
+@router.on(kind(EventKind.TEXT), state_is(ApprovalStates.reject_reason))
+def on_reason_text(ctx: HandlerContext, state: dict[str, Any]) -> None:
+    step_id = int(state["step_id"])
     reason = (ctx.event.text or "").strip()
     if len(reason) > 500:
         ctx.say("原因太长了，请控制在 500 字以内。")
@@ -281,10 +283,6 @@ def on_reason_text(ctx: HandlerContext) -> None:
 
 
 # ------------------------------------------------------------------ commands
-def _text_rx(rx: re.Pattern[str]) -> Callable[[HandlerContext], bool]:
-    return lambda ctx: ctx.event.kind == EventKind.TEXT and rx.match(command_text(ctx.event.text)) is not None
-
-
 def _contract_for(ctx: HandlerContext, number: str, *, pending_only: bool) -> Contract | None:
     """The named contract, or the sender's latest (pending) one when no number is given."""
     assert ctx.sender is not None
@@ -302,12 +300,10 @@ def _contract_for(ctx: HandlerContext, number: str, *, pending_only: bool) -> Co
 
 
 def _named_contract(
-    ctx: HandlerContext, rx: re.Pattern[str], *, pending_only: bool
+    ctx: HandlerContext, match: re.Match[str], *, pending_only: bool
 ) -> tuple[Contract, ApprovalFlow] | None:
     """The contract a command names (``催办 HT-…``), or the sender's latest; None after saying why."""
-    m = rx.match(command_text(ctx.event.text))
-    assert m is not None
-    contract = _contract_for(ctx, m.group("number"), pending_only=pending_only)
+    contract = _contract_for(ctx, match.group("number"), pending_only=pending_only)
     if contract is None:
         return None
     return contract, approvals.flow_of(ctx.uow.session, contract)
@@ -331,10 +327,10 @@ def _progress_text(flow: ApprovalFlow) -> str:
     return "\n".join(lines)
 
 
-@router.on(_text_rx(PROGRESS_RX))
-def on_progress(ctx: HandlerContext) -> None:
+@router.on(command_match(PROGRESS_RX))
+def on_progress(ctx: HandlerContext, match: re.Match[str]) -> None:
     assert ctx.sender is not None
-    found = _named_contract(ctx, PROGRESS_RX, pending_only=False)
+    found = _named_contract(ctx, match, pending_only=False)
     if found is None:
         return
     contract, flow = found
@@ -376,42 +372,39 @@ def withdraw_flow(ctx: HandlerContext, flow: ApprovalFlow) -> None:
     ctx.say(f"已撤回合同 {flow.contract.number}。")
 
 
-@router.on(_text_rx(NUDGE_RX))
-def on_nudge(ctx: HandlerContext) -> None:
-    found = _named_contract(ctx, NUDGE_RX, pending_only=True)
+@router.on(command_match(NUDGE_RX))
+def on_nudge(ctx: HandlerContext, match: re.Match[str]) -> None:
+    found = _named_contract(ctx, match, pending_only=True)
     if found is not None:
         nudge_flow(ctx, found[1])
 
 
-@router.on(_text_rx(WITHDRAW_RX))
-def on_withdraw(ctx: HandlerContext) -> None:
-    found = _named_contract(ctx, WITHDRAW_RX, pending_only=True)
+@router.on(command_match(WITHDRAW_RX))
+def on_withdraw(ctx: HandlerContext, match: re.Match[str]) -> None:
+    found = _named_contract(ctx, match, pending_only=True)
     if found is not None:
         withdraw_flow(ctx, found[1])
 
 
-def _flow_from_key(ctx: HandlerContext) -> ApprovalFlow | None:
-    assert ctx.event.card_action is not None and ctx.sender is not None
-    try:
-        flow = ctx.uow.session.get(ApprovalFlow, int(ctx.event.card_action.key.rsplit(":", 1)[1]))
-    except ValueError:
-        flow = None
+def _own_flow(ctx: HandlerContext, flow_id: int) -> ApprovalFlow | None:
+    assert ctx.sender is not None
+    flow = ctx.uow.session.get(ApprovalFlow, flow_id)
     if flow is None or flow.contract.submitter_id != ctx.sender.id:
         ctx.say("这张卡片已失效")
         return None
     return flow
 
 
-@router.on(card_action("approval:nudge:"))
-def on_nudge_tap(ctx: HandlerContext) -> None:
-    flow = _flow_from_key(ctx)
+@router.on(ApprovalNudge.filter())
+def on_nudge_tap(ctx: HandlerContext, key: ApprovalNudge) -> None:
+    flow = _own_flow(ctx, key.flow_id)
     if flow is not None:
         nudge_flow(ctx, flow)
 
 
-@router.on(card_action("approval:withdraw:"))
-def on_withdraw_tap(ctx: HandlerContext) -> None:
-    flow = _flow_from_key(ctx)
+@router.on(ApprovalWithdraw.filter())
+def on_withdraw_tap(ctx: HandlerContext, key: ApprovalWithdraw) -> None:
+    flow = _own_flow(ctx, key.flow_id)
     if flow is not None:
         withdraw_flow(ctx, flow)
 
@@ -467,12 +460,10 @@ def resubmit_contract(ctx: HandlerContext, contract: Contract, text: str = "") -
 RESUBMIT_COMMAND_RX = re.compile(r"^(?:重新提交|再次提交|重新提交合同|重提)\s*[:：]?\s*(?P<rest>.*)$")
 
 
-@router.on(_text_rx(RESUBMIT_COMMAND_RX))
-def on_resubmit_text(ctx: HandlerContext) -> None:
+@router.on(command_match(RESUBMIT_COMMAND_RX))
+def on_resubmit_text(ctx: HandlerContext, match: re.Match[str]) -> None:
     assert ctx.sender is not None
-    m = RESUBMIT_COMMAND_RX.match(command_text(ctx.event.text))
-    assert m is not None
-    rest = m.group("rest").strip()
+    rest = match.group("rest").strip()
     number = NUMBER_RX.search(rest)
     contract: Contract | None = None
     if number is not None:
@@ -491,31 +482,27 @@ def on_resubmit_text(ctx: HandlerContext) -> None:
     resubmit_contract(ctx, contract, rest)
 
 
-@router.on(card_action("approval:resubmit:"))
-def on_resubmit_tap(ctx: HandlerContext) -> None:
+@router.on(ApprovalResubmit.filter())
+def on_resubmit_tap(ctx: HandlerContext, key: ApprovalResubmit) -> None:
     """重新提交 on the submitter's card: the next message carries the corrections (or 确定)."""
-    assert ctx.event.card_action is not None and ctx.sender is not None
-    contract = ctx.uow.session.get(Contract, int(ctx.event.card_action.key.rsplit(":", 1)[1]))
+    assert ctx.sender is not None
+    contract = ctx.uow.session.get(Contract, key.contract_id)
     if contract is None or contract.submitter_id != ctx.sender.id:
         ctx.say("这张卡片已失效")
         return
     if contract.status not in ("rejected", "withdrawn"):
         ctx.say(f"合同 {contract.number} {approvals.STATUS_LABELS.get(contract.status, contract.status)}，无需重新提交。")
         return
-    ctx.set_state({"step": "contract_resubmit", "contract_id": contract.id})
+    ctx.set_state(new_state(ApprovalStates.resubmit, contract_id=contract.id))
     ctx.say(f"重新提交合同 {contract.number}（当前金额 {format_yuan(contract.amount)}）。{RESUBMIT_HINT}")
 
 
-def _resubmit_reply(ctx: HandlerContext) -> bool:
-    return ctx.event.kind == EventKind.TEXT and (ctx.state or {}).get("step") == "contract_resubmit"
-
-
-@router.on(_resubmit_reply)
-def on_resubmit_reply(ctx: HandlerContext) -> None:
+@router.on(kind(EventKind.TEXT), state_is(ApprovalStates.resubmit))
+def on_resubmit_reply(ctx: HandlerContext, state: dict[str, Any]) -> None:
     text = (ctx.event.text or "").strip()
-    contract_id = int((ctx.state or {}).get("contract_id") or 0)
+    contract_id = int(state.get("contract_id") or 0)
     ctx.clear_state()
-    if text in {"取消", "算了", "不用了"}:
+    if command_body(text) in {"取消", "算了", "不用了"}:  # 「/取消」 too
         ctx.say("已取消重新提交。")
         return
     contract = ctx.uow.session.get(Contract, contract_id)
@@ -529,15 +516,14 @@ def _find_user(ctx: HandlerContext, name: str) -> User | None:
     return ctx.uow.session.scalar(select(User).where(User.name == name, User.active.is_(True)))
 
 
-@router.on(_text_rx(DELEGATE_RX))
-def on_delegate(ctx: HandlerContext) -> None:
-    m = DELEGATE_RX.match(command_text(ctx.event.text))
-    assert m is not None and ctx.sender is not None
-    delegate = _find_user(ctx, m.group("name"))
+@router.on(command_match(DELEGATE_RX))
+def on_delegate(ctx: HandlerContext, match: re.Match[str]) -> None:
+    assert ctx.sender is not None
+    delegate = _find_user(ctx, match.group("name"))
     if delegate is None:
-        ctx.say(f"没有找到同事「{m.group('name')}」，请写全名，例如：委托 王芳 至 12月5日")
+        ctx.say(f"没有找到同事「{match.group('name')}」，请写全名，例如：委托 王芳 至 12月5日")
         return
-    until = resolve(m.group("until"), ctx.uow.clock.now())
+    until = resolve(match.group("until"), ctx.uow.clock.now())
     if until is None:
         ctx.say("没看懂截止日期，例如：委托 王芳 至 12月5日")
         return
@@ -554,14 +540,14 @@ def on_delegate(ctx: HandlerContext) -> None:
         ctx.replies.text(target, f"{ctx.sender.name} 委托你代为审批合同，至 {ends_on:%m月%d日}。发「我的审批」查看待办。")
 
 
-@router.on(lambda ctx: ctx.event.kind == EventKind.TEXT and command_text(ctx.event.text) in {"取消委托", "结束委托"})
+@router.on(command("取消委托", "结束委托"))
 def on_revoke(ctx: HandlerContext) -> None:
     assert ctx.sender is not None
     n = approvals.revoke_delegations(ctx.uow, ctx.sender)
     ctx.say("已取消委托。" if n else "你目前没有委托。")
 
 
-@router.on(lambda ctx: ctx.event.kind == EventKind.TEXT and command_text(ctx.event.text) in MINE_WORDS)
+@router.on(command(*MINE_WORDS))
 def on_mine(ctx: HandlerContext) -> None:
     assert ctx.sender is not None
     steps = approvals.waiting_for(ctx.uow.session, ctx.sender, local_today(ctx.uow.clock))

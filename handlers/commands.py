@@ -8,11 +8,11 @@ messages; those routers are included ahead of this one.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 
 from cards.help import HELP_ACTIONS
 from cards.help import help_card as role_help_card
+from cards.keys import HelpTap
 from cards.model import Card
 from cards.reports import customer_card, todo_card, week_card
 from cards.serialize import card_from_dict
@@ -24,7 +24,8 @@ from domain.services.pages import can_see_customer, scope_user_ids
 from domain.services.reports import customer_overview, follow_ups, my_week
 from handlers.context import HandlerContext
 from handlers.events import EventKind
-from handlers.router import Router, card_action, kind
+from handlers.router import Router, command, command_body, command_match, kind
+from handlers.states import PENDING_VISIT, in_state
 
 router = Router("commands")
 fallback = Router("fallback")  # last: what no feature router took
@@ -52,21 +53,13 @@ def reply_unknown_sender(ctx: HandlerContext) -> None:
 
 def command_text(text: str | None) -> str:
     """What a command looks like without slashes, spaces and case ("/待办 " → "待办")."""
-    return (text or "").strip().lstrip("/／").strip().lower()
+    return command_body(text).lower()
 
 
 HELP_WORDS = {"帮助", "help", "?", "？", "菜单", "功能", "你好", "您好", "hi", "hello", "在吗"}
 TODO_WORDS = {"我的待办", "待办", "我的任务", "任务", "todo", "待办事项", "今天干什么"}
 WEEK_WORDS = {"本周业绩", "业绩", "我的业绩", "本周数据", "周报", "本周"}
 CUSTOMER_RX = re.compile(r"^(?:查客户|查询客户|查一下|查)\s*[:：]?\s*(?P<name>.+)$")
-
-
-def _words(words: set[str]) -> Callable[[HandlerContext], bool]:
-    return lambda ctx: ctx.event.kind == EventKind.TEXT and command_text(ctx.event.text) in words
-
-
-def _customer_query(ctx: HandlerContext) -> bool:
-    return ctx.event.kind == EventKind.TEXT and CUSTOMER_RX.match(command_text(ctx.event.text)) is not None
 
 
 def card_id_for(ctx: HandlerContext, prefix: str) -> str:
@@ -84,20 +77,20 @@ def on_enter(ctx: HandlerContext) -> None:
     send_help(ctx, key=key)
 
 
-@router.on(_words(HELP_WORDS))
+@router.on(command(*HELP_WORDS))
 def on_help(ctx: HandlerContext) -> None:
     send_help(ctx)
 
 
-@router.on(_words(TODO_WORDS))
+@router.on(command(*TODO_WORDS))
 def on_todo(ctx: HandlerContext) -> None:
     assert ctx.sender is not None
     todo = follow_ups(ctx.uow, ctx.sender, local_today(ctx.uow.clock))
-    drafts = 1 if (ctx.state or {}).get("step") in ("ask_customer", "pick_customer") else 0
+    drafts = 1 if in_state(ctx, *PENDING_VISIT) else 0
     ctx.replies.card(ctx.me, todo_card(card_id_for(ctx, "todo"), todo, drafts), purpose="todo")
 
 
-@router.on(_words(WEEK_WORDS))
+@router.on(command(*WEEK_WORDS))
 def on_week(ctx: HandlerContext) -> None:
     assert ctx.sender is not None
     this, last = my_week(ctx.uow, ctx.sender, local_today(ctx.uow.clock))
@@ -128,10 +121,8 @@ def one_customer(
     return found[0].customer
 
 
-@router.on(_customer_query)
-def on_customer(ctx: HandlerContext) -> None:
-    match = CUSTOMER_RX.match(command_text(ctx.event.text))
-    assert match is not None
+@router.on(command_match(CUSTOMER_RX))
+def on_customer(ctx: HandlerContext, match: re.Match[str]) -> None:
     name = match.group("name").strip()
     customer = one_customer(
         ctx,
@@ -149,12 +140,12 @@ def on_customer(ctx: HandlerContext) -> None:
     ctx.replies.card(ctx.me, customer_card(card_id_for(ctx, "cust"), view, url), purpose="customer")
 
 
-@router.on(card_action("help:"))
-def on_help_tap(ctx: HandlerContext) -> None:
+@router.on(HelpTap.filter())
+def on_help_tap(ctx: HandlerContext, key: HelpTap) -> None:
     """A tap on the help card: the card shows the choice for everyone, the hint comes as text."""
     assert ctx.event.card_action is not None
     record = cardstate.get_card(ctx.uow.session, ctx.event.card_action.task_id)
-    choice = HELP_ACTIONS.get(ctx.event.card_action.key)
+    choice = HELP_ACTIONS.get(key.topic)
     if record is None or choice is None:
         ctx.say(CARD_EXPIRED)
         return

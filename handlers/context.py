@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from domain.links import PageLinks
 from domain.models import User
@@ -12,6 +13,9 @@ from domain.uow import UnitOfWork
 from handlers.conversation import DEFAULT_TIMEOUT, ConversationStore, DatabaseConversations
 from handlers.events import InboundEvent
 from handlers.replies import Replies, Target, user_target
+
+T = TypeVar("T")
+_UNREAD = object()
 
 
 @dataclass
@@ -23,17 +27,32 @@ class HandlerContext:
     conversations: ConversationStore = field(default_factory=DatabaseConversations)
     timeout: timedelta = DEFAULT_TIMEOUT
     links: PageLinks | None = None  # signed H5 page links for cards; None when pages are off
+    _once: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _state: Any = field(default=_UNREAD, init=False, repr=False)
+
+    def once(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()`` at most once per event: what several routes' filters ask (the visit parse) is parsed once."""
+        if name not in self._once:
+            self._once[name] = compute()
+        return self._once[name]
 
     @property
     def state(self) -> dict[str, Any] | None:
-        """The pending conversation with the sender, if any (expired ones read as None)."""
-        return self.conversations.get(self.uow, self.event.platform, self.event.sender_id)
+        """The pending conversation with the sender, if any (expired ones read as None).
+
+        Read from the store once per event; what this event sets or clears is what it reads after.
+        """
+        if self._state is _UNREAD:
+            self._state = self.conversations.get(self.uow, self.event.platform, self.event.sender_id)
+        return dict(self._state) if self._state is not None else None
 
     def set_state(self, state: dict[str, Any]) -> None:
         self.conversations.set(self.uow, self.event.platform, self.event.sender_id, state, self.timeout)
+        self._state = dict(state)
 
     def clear_state(self) -> None:
         self.conversations.clear(self.uow, self.event.platform, self.event.sender_id)
+        self._state = None
 
     @property
     def me(self) -> Target:

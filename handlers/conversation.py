@@ -1,6 +1,7 @@
 """Conversation state per person, with a timeout: the small state machine of multi-turn chats.
 
-A state is a small JSON dict such as ``{"step": "ask_customer", "draft": {...}}``.
+A state is a small JSON dict such as ``{"step": "ask_customer", "draft": {...}}``; every step is
+listed, typed, in ``handlers/states.py``.
 It lives in the database by default (written in the handler's transaction) or
 in Redis when configured (written only after the transaction commits, so a
 rolled-back handler never leaves a question behind). Expired states read as

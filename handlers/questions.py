@@ -9,6 +9,7 @@ Included ahead of the visits router (see handlers/root.py).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -19,7 +20,8 @@ from domain.services.opportunities import open_opportunity_of
 from handlers.commands import command_text, one_customer
 from handlers.context import HandlerContext
 from handlers.events import EventKind
-from handlers.router import Router
+from handlers.router import Filter, FilterResult, Router
+from handlers.states import PENDING_VISIT, in_state
 from handlers.understand.intent import (
     DEAL_STAGE_RX,
     VISIT_COUNT_RX,
@@ -38,17 +40,27 @@ QUESTION_HELP = (
     "记拜访直接说：今天拜访华为张总，谈了报价，下周三再跟进\n"
     "发送「帮助」查看全部功能。"
 )
-PENDING_STEPS = ("ask_customer", "pick_customer")
 
 
 def drop_pending_visit(ctx: HandlerContext) -> None:
     """The rep moved on: a pending 「拜访的是哪家客户？」 must not swallow the next messages."""
-    if (ctx.state or {}).get("step") in PENDING_STEPS:
+    if in_state(ctx, *PENDING_VISIT):
         ctx.clear_state()
 
 
 def _text(ctx: HandlerContext) -> str:
     return command_text(ctx.event.text) if ctx.event.kind == EventKind.TEXT else ""
+
+
+def _asks(rx: re.Pattern[str], *, whole: bool = False) -> Filter:
+    """A question ``rx`` finds (from the start with ``whole``); hands over ``text`` (lower case, no slash) and ``match``."""
+
+    def check(ctx: HandlerContext) -> FilterResult:
+        text = _text(ctx)
+        m = rx.match(text) if whole else rx.search(text)
+        return {"text": text, "match": m} if m else None
+
+    return check
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -59,11 +71,11 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-@router.on(lambda ctx: VISIT_COUNT_RX.search(_text(ctx)) is not None)
-def on_visit_count(ctx: HandlerContext) -> None:
+@router.on(_asks(VISIT_COUNT_RX))
+def on_visit_count(ctx: HandlerContext, text: str) -> None:
     assert ctx.sender is not None
     drop_pending_visit(ctx)
-    label, start, end = period_of(_text(ctx), local_today(ctx.uow.clock))
+    label, start, end = period_of(text, local_today(ctx.uow.clock))
     lo, hi = _bounds(start, end)
     visits, customers = ctx.uow.session.execute(
         select(func.count(Visit.id), func.count(func.distinct(Visit.customer_id))).where(
@@ -77,10 +89,8 @@ def on_visit_count(ctx: HandlerContext) -> None:
     ctx.say(f"{label}（{span}）你记录了 {visits} 次拜访，涉及 {customers} 家客户。")
 
 
-@router.on(lambda ctx: DEAL_STAGE_RX.match(_text(ctx)) is not None)
-def on_deal_stage(ctx: HandlerContext) -> None:
-    match = DEAL_STAGE_RX.match(_text(ctx))
-    assert match is not None
+@router.on(_asks(DEAL_STAGE_RX, whole=True))
+def on_deal_stage(ctx: HandlerContext, match: re.Match[str]) -> None:
     drop_pending_visit(ctx)
     name = match.group("c").strip()
     customer = one_customer(
@@ -108,11 +118,11 @@ def on_deal_stage(ctx: HandlerContext) -> None:
     )
 
 
-@router.on(lambda ctx: WON_RX.search(_text(ctx)) is not None)
-def on_won(ctx: HandlerContext) -> None:
+@router.on(_asks(WON_RX))
+def on_won(ctx: HandlerContext, text: str) -> None:
     assert ctx.sender is not None
     drop_pending_visit(ctx)
-    label, start, end = period_of(_text(ctx), local_today(ctx.uow.clock), default="month")
+    label, start, end = period_of(text, local_today(ctx.uow.clock), default="month")
     lo, hi = _bounds(start, end)
     rows = ctx.uow.session.execute(
         select(Opportunity.name, Opportunity.amount)

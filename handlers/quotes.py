@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from cards.keys import QuoteConfirm, QuoteEdit, QuoteVoid
 from cards.quotes import review_card
 from domain.links import PageLinks
 from domain.models import Customer, Quote, User
@@ -25,7 +26,8 @@ from handlers.context import HandlerContext
 from handlers.conversation import DEFAULT_TIMEOUT, ConversationStore
 from handlers.events import EventKind
 from handlers.replies import Replies, Target
-from handlers.router import Router, card_action, kind
+from handlers.router import FilterResult, Router, command_body, kind
+from handlers.states import QuoteStates, new_state, state_is
 
 router = Router("quotes")
 
@@ -106,7 +108,7 @@ def present_extraction(
         uow,
         payload["platform"],
         payload["sender_id"],
-        {"step": "quote_edit", "quote_id": quote.id},
+        new_state(QuoteStates.edit, quote_id=quote.id),
         DEFAULT_TIMEOUT,
     )
 
@@ -154,17 +156,16 @@ def _refresh(
     ctx.replies.update_card(card, status="decided" if status else "open")
 
 
-def _tapped_quote(ctx: HandlerContext) -> Quote | None:
-    assert ctx.event.card_action is not None
-    quote = _own_quote(ctx, int(ctx.event.card_action.key.rsplit(":", 1)[1]))
+def _tapped_quote(ctx: HandlerContext, quote_id: int) -> Quote | None:
+    quote = _own_quote(ctx, quote_id)
     if quote is None:
         ctx.say("这张卡片已失效")
     return quote
 
 
-@router.on(card_action("quote:confirm:"))
-def on_confirm(ctx: HandlerContext) -> None:
-    quote = _tapped_quote(ctx)
+@router.on(QuoteConfirm.filter())
+def on_confirm(ctx: HandlerContext, key: QuoteConfirm) -> None:
+    quote = _tapped_quote(ctx, key.quote_id)
     if quote is None:
         return
     quote_service.confirm(ctx.uow, quote)
@@ -176,9 +177,9 @@ def on_confirm(ctx: HandlerContext) -> None:
     ctx.say(f"报价单已保存：{quote.customer.name if quote.customer else ''} ¥{quote.total or 0:,.2f}")
 
 
-@router.on(card_action("quote:void:"))
-def on_void(ctx: HandlerContext) -> None:
-    quote = _tapped_quote(ctx)
+@router.on(QuoteVoid.filter())
+def on_void(ctx: HandlerContext, key: QuoteVoid) -> None:
+    quote = _tapped_quote(ctx, key.quote_id)
     if quote is None:
         return
     quote_service.void(ctx.uow, quote)
@@ -187,32 +188,36 @@ def on_void(ctx: HandlerContext) -> None:
     ctx.say("已作废这张报价单。")
 
 
-@router.on(card_action("quote:edit:"))
-def on_edit_tap(ctx: HandlerContext) -> None:
-    quote = _tapped_quote(ctx)
+@router.on(QuoteEdit.filter())
+def on_edit_tap(ctx: HandlerContext, key: QuoteEdit) -> None:
+    quote = _tapped_quote(ctx, key.quote_id)
     if quote is None:
         return
-    ctx.set_state({"step": "quote_edit", "quote_id": quote.id})
+    ctx.set_state(new_state(QuoteStates.edit, quote_id=quote.id))
     ctx.say(EDIT_HINT)
 
 
-def _quote_edit(ctx: HandlerContext) -> bool:
-    if ctx.event.kind != EventKind.TEXT or (ctx.state or {}).get("step") != "quote_edit":
-        return False
-    text = (ctx.event.text or "").strip()
-    return bool(TOTAL_RX.search(text) or CUSTOMER_RX.search(text))
+def _quote_correction(ctx: HandlerContext) -> FilterResult:
+    """「合计改成10万」, 「客户是苏州精工」: hands over what each pattern found (None when it found nothing)."""
+    text = command_body(ctx.event.text)
+    total, customer = TOTAL_RX.search(text), CUSTOMER_RX.search(text)
+    return {"total_match": total, "customer_match": customer} if total or customer else None
 
 
-@router.on(_quote_edit)
-def on_correction(ctx: HandlerContext) -> None:
-    quote = _own_quote(ctx, int((ctx.state or {})["quote_id"]))
+@router.on(kind(EventKind.TEXT), state_is(QuoteStates.edit), _quote_correction)
+def on_correction(
+    ctx: HandlerContext,
+    state: dict[str, Any],
+    total_match: re.Match[str] | None,
+    customer_match: re.Match[str] | None,
+) -> None:
+    quote = _own_quote(ctx, int(state["quote_id"]))
     if quote is None:
         ctx.clear_state()
         return
-    text = (ctx.event.text or "").strip()
     total: Decimal | None = None
     customer: Customer | None = None
-    if m := TOTAL_RX.search(text):
+    if m := total_match:
         value = m.group("value").strip()
         total = parse_amount(value)
         located = find_amount(value) if total is None else None
@@ -221,7 +226,7 @@ def on_correction(ctx: HandlerContext) -> None:
         if total is None:
             ctx.say("金额看不懂，请这样写：合计改成 123456.00 或 合计改成 10万")
             return
-    if m := CUSTOMER_RX.search(text):
+    if m := customer_match:
         found = find_customers(ctx.uow, m.group("name").strip())
         if not found:
             ctx.say(f"没有找到客户「{m.group('name').strip()}」，请换个说法。")

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from cards.keys import VisitEdit, VisitNewCustomer, VisitPick, VisitStage, VisitsUndo, VisitUndo
 from cards.serialize import card_from_dict
 from cards.visits import pick_customer_card, several_visits_card, visit_card
 from domain.clock import to_local
@@ -34,8 +35,9 @@ from domain.services.visits import Place, get_visit, log_visit, recent_visit, un
 from handlers.commands import HINT, card_id_for
 from handlers.context import HandlerContext
 from handlers.events import EventKind
-from handlers.router import Router, card_action, kind
-from handlers.understand import CustomerIndex, CustomerRef, parse_visit
+from handlers.router import FilterResult, Router, command, kind
+from handlers.states import PENDING_VISIT, VisitStates, in_state, new_state, state_is, step_of
+from handlers.understand import CustomerIndex, CustomerRef, VisitDraft, parse_visit
 from handlers.understand.corrections import parse_correction
 from handlers.understand.intent import is_question
 from handlers.understand.split import Part, split_visits
@@ -57,8 +59,16 @@ def message_time(ctx: HandlerContext) -> datetime:
 
 
 def customer_refs(ctx: HandlerContext) -> CustomerIndex:
-    """This process's customer index (one query to check it is current, whatever the list's size)."""
-    return current_index(ctx.uow.session)
+    """This process's customer index (one query to check it is current, whatever the list's size), once per event."""
+    return ctx.once("customer_refs", lambda: current_index(ctx.uow.session))
+
+
+def visit_draft(ctx: HandlerContext) -> VisitDraft | None:
+    """The message parsed as a visit, once per event however many routes' filters ask (None: not text)."""
+    text = ctx.event.text
+    if ctx.event.kind != EventKind.TEXT or not text or len(text) > 2000:
+        return None
+    return ctx.once("visit_draft", lambda: parse_visit(text, message_time(ctx), customer_refs(ctx)))
 
 
 def _draft_state(text: str, now: datetime, **extra: Any) -> dict[str, Any]:
@@ -122,7 +132,7 @@ def _save(
     note = "已自动保存，无需再点确认" + ("；" + "；".join(notes) if notes else "")
     card = visit_card(card_id_for(ctx, "visit"), visit, stage_suggestion=suggestion, note=note)
     ctx.replies.card(ctx.me, card, purpose="visit", entity=("visit", str(visit.id)))
-    ctx.set_state({"step": "recorded", "visit_id": visit.id, "mention": mention})
+    ctx.set_state(new_state(VisitStates.recorded, visit_id=visit.id, mention=mention))
     return visit
 
 
@@ -158,10 +168,10 @@ def _ask_customer(
     if candidates:
         card = pick_customer_card(card_id_for(ctx, "pick"), mention, [(c.id, c.name) for c in candidates])
         ctx.replies.card(ctx.me, card, purpose="visit-pick")
-        ctx.set_state({"step": "pick_customer", "draft": draft, "mention": mention, "card_id": card.card_id})
+        ctx.set_state(new_state(VisitStates.pick_customer, draft=draft, mention=mention, card_id=card.card_id))
     else:
         ctx.say("拜访的是哪家客户？请回复客户名称，例如：华为")
-        ctx.set_state({"step": "ask_customer", "draft": draft})
+        ctx.set_state(new_state(VisitStates.ask_customer, draft=draft))
 
 
 def _refresh_visit_card(
@@ -203,46 +213,39 @@ def _own_visit(ctx: HandlerContext, visit_id: int) -> Visit | None:
 
 
 # ----------------------------------------------------------------- filters
-def _state_step(*steps: str) -> Any:
-    return lambda ctx: ctx.event.kind == EventKind.TEXT and (ctx.state or {}).get("step") in steps
-
-
-def _is_cancel(ctx: HandlerContext) -> bool:
-    return ctx.event.kind == EventKind.TEXT and (ctx.event.text or "").strip() in {
-        "取消",
-        "算了",
-        "不用了",
-        "/取消",
-    }
-
-
-def _looks_like_visit(ctx: HandlerContext) -> bool:
-    if ctx.event.kind != EventKind.TEXT or not ctx.event.text or len(ctx.event.text) > 2000:
-        return False
-    return parse_visit(ctx.event.text, message_time(ctx), customer_refs(ctx)).is_visit
+def _looks_like_visit(ctx: HandlerContext) -> FilterResult:
+    """A visit report: hands over the parse (``draft``), the message time and the customer index."""
+    draft = visit_draft(ctx)
+    if draft is None or not draft.is_visit:
+        return None
+    return {"draft": draft, "now": message_time(ctx), "refs": customer_refs(ctx)}
 
 
 # ----------------------------------------------------------------- routes
-@router.on(_is_cancel)
+@router.on(command("取消", "算了", "不用了"))
 def on_cancel(ctx: HandlerContext) -> None:
     had = ctx.state is not None
     ctx.clear_state()
     ctx.say("好的，已取消。" if had else "当前没有进行中的操作。")
 
 
-def _correction(ctx: HandlerContext) -> EditRequest | None:
-    if ctx.event.kind != EventKind.TEXT or not ctx.event.text or len(ctx.event.text) > 200:
+def _parse_correction(ctx: HandlerContext) -> EditRequest | None:
+    text = ctx.event.text
+    if ctx.event.kind != EventKind.TEXT or not text or len(text) > 200:
         return None
-    return parse_correction(ctx.event.text, message_time(ctx))
+    return ctx.once("visit_correction", lambda: parse_correction(text, message_time(ctx)))
 
 
-@router.on(_state_step("recorded"), lambda ctx: _correction(ctx) is not None)
-def on_edit(ctx: HandlerContext) -> None:
+def _correction(ctx: HandlerContext) -> FilterResult:
+    """A correction of a visit (「改成下周四跟进」, 「联系人是刘工」): hands over ``edit``."""
+    edit = _parse_correction(ctx)
+    return {"edit": edit} if edit is not None else None
+
+
+@router.on(kind(EventKind.TEXT), state_is(VisitStates.recorded), _correction)
+def on_edit(ctx: HandlerContext, state: dict[str, Any], edit: EditRequest) -> None:
     """ "改成下周四跟进" right after a visit was recorded (or after tapping 修改)."""
-    state = ctx.state or {}
     visit = _own_visit(ctx, int(state["visit_id"]))
-    edit = _correction(ctx)
-    assert edit is not None
     if visit is None:
         ctx.clear_state()
         ctx.say("这条拜访已撤销，无法修改。")
@@ -254,26 +257,26 @@ def on_edit(ctx: HandlerContext) -> None:
     _apply_edit(ctx, visit, edit)
 
 
-def _recent_correction(ctx: HandlerContext) -> bool:
-    """A correction with no 修改 tap and no pending state, within 30 minutes of the rep's last visit."""
-    if (ctx.state or {}).get("step") in ("ask_customer", "pick_customer") or ctx.sender is None:
-        return False
-    edit = _correction(ctx)
+def _recent_correction(ctx: HandlerContext) -> FilterResult:
+    """A correction with no 修改 tap and no pending state, within 30 minutes of the rep's last visit.
+
+    Hands over the correction (``edit``) and the visit it corrects (``visit``).
+    """
+    if in_state(ctx, *PENDING_VISIT) or ctx.sender is None:
+        return None
+    edit = _parse_correction(ctx)
     if edit is None or edit.cancel:
-        return False
-    return recent_visit(ctx.uow, ctx.sender, ctx.uow.clock.now() - CORRECTION_WINDOW) is not None
+        return None
+    visit = recent_visit(ctx.uow, ctx.sender, ctx.uow.clock.now() - CORRECTION_WINDOW)
+    return {"edit": edit, "visit": visit} if visit is not None else None
 
 
 @router.on(_recent_correction)
-def on_correction(ctx: HandlerContext) -> None:
+def on_correction(ctx: HandlerContext, edit: EditRequest, visit: Visit) -> None:
     """「联系人是刘工」, 「金额是35万」 typed straight after logging a visit: they correct it."""
-    assert ctx.sender is not None
-    visit = recent_visit(ctx.uow, ctx.sender, ctx.uow.clock.now() - CORRECTION_WINDOW)
-    edit = _correction(ctx)
-    assert visit is not None and edit is not None
     previous = ctx.state or {}
     mention = previous.get("mention") if previous.get("visit_id") == visit.id else None
-    ctx.set_state({"step": "recorded", "visit_id": visit.id, "mention": mention})
+    ctx.set_state(new_state(VisitStates.recorded, visit_id=visit.id, mention=mention))
     _apply_edit(ctx, visit, edit)
 
 
@@ -328,9 +331,9 @@ def _apply_edit(ctx: HandlerContext, visit: Visit, edit: EditRequest) -> None:
 
 def _clearly_new_visit(ctx: HandlerContext) -> bool:
     """While we wait for a customer name, only a message that says more than a name is a new visit."""
-    if ctx.event.kind != EventKind.TEXT or not ctx.event.text or len(ctx.event.text) > 2000:
+    d = visit_draft(ctx)
+    if d is None:
         return False
-    d = parse_visit(ctx.event.text, message_time(ctx), customer_refs(ctx))
     return d.is_visit and bool(d.contact_name or d.summary or d.visited_at_explicit or d.next_follow_up)
 
 
@@ -349,7 +352,8 @@ _NOT_AN_ANSWER = {"好的", "好", "嗯", "嗯嗯", "ok", "收到", "谢谢", "�
 
 
 @router.on(
-    _state_step("ask_customer", "pick_customer"),
+    kind(EventKind.TEXT),
+    state_is(*PENDING_VISIT),
     lambda ctx: not _answers_like_a_name(ctx),
     lambda ctx: not _clearly_new_visit(ctx),
 )
@@ -359,10 +363,9 @@ def on_pending_dropped(ctx: HandlerContext) -> None:
     ctx.say("刚才那条拜访没有记录（缺少客户名称）。\n" + HINT)
 
 
-@router.on(_state_step("ask_customer", "pick_customer"), lambda ctx: not _clearly_new_visit(ctx))
-def on_customer_answer(ctx: HandlerContext) -> None:
+@router.on(kind(EventKind.TEXT), state_is(*PENDING_VISIT), lambda ctx: not _clearly_new_visit(ctx))
+def on_customer_answer(ctx: HandlerContext, state: dict[str, Any]) -> None:
     """The answer to "拜访的是哪家客户？"."""
-    state = ctx.state or {}
     answer = (ctx.event.text or "").strip()
     found = find_customers(ctx.uow, answer)
     exact = [m.customer for m in found if m.score >= 1.0]
@@ -378,21 +381,16 @@ def on_customer_answer(ctx: HandlerContext) -> None:
     ctx.replies.card(
         ctx.me, replace(card, subtitle=f"没有找到「{answer}」，要新建这个客户吗？"), purpose="visit-pick"
     )
-    ctx.set_state(
-        {"step": "pick_customer", "draft": state["draft"], "mention": answer, "card_id": card.card_id}
-    )
+    ctx.set_state(new_state(VisitStates.pick_customer, draft=state["draft"], mention=answer, card_id=card.card_id))
 
 
 @router.on(_looks_like_visit)
-def on_visit_text(ctx: HandlerContext) -> None:
+def on_visit_text(ctx: HandlerContext, draft: VisitDraft, now: datetime, refs: CustomerIndex) -> None:
     text = ctx.event.text or ""
-    now = message_time(ctx)
-    refs = customer_refs(ctx)
     parts = split_visits(text, now, refs)
     if parts:
         _save_several(ctx, parts, now)
         return
-    draft = parse_visit(text, now, refs)
     state = _draft_state(text, now)
     if draft.future_visit:
         # Not stored blindly: a visit cannot have happened in the future.
@@ -426,7 +424,7 @@ def on_visit_text(ctx: HandlerContext) -> None:
     if draft.customer_mention and draft.candidates:
         # More customers than fit on the card may share the name: let the rep's own ones in first.
         top = draft.candidates[0][1]
-        more = [cid for cid, score, _ in customer_refs(ctx).lookup(draft.customer_mention, 20) if score >= top - 0.05]
+        more = [cid for cid, score, _ in refs.lookup(draft.customer_mention, 20) if score >= top - 0.05]
         missing = [cid for cid in more if cid not in {c.id for c in candidates}]
         if missing:
             candidates += list(ctx.uow.session.scalars(select(Customer).where(Customer.id.in_(missing))))
@@ -451,14 +449,14 @@ def _save_several(ctx: HandlerContext, parts: list[Part], now: datetime) -> None
     ]
     card = several_visits_card(card_id_for(ctx, "visits"), visits)
     ctx.replies.card(ctx.me, card, purpose="visit", entity=("visits", ",".join(str(v.id) for v in visits)))
-    ctx.set_state({"step": "recorded", "visit_id": visits[-1].id})
+    ctx.set_state(new_state(VisitStates.recorded, visit_id=visits[-1].id))
 
 
-@router.on(card_action("visits:undo:"))
-def on_undo_one_of_several(ctx: HandlerContext) -> None:
+@router.on(VisitsUndo.filter())
+def on_undo_one_of_several(ctx: HandlerContext, key: VisitsUndo) -> None:
     """撤销 one visit of a several-customer card; the card keeps the others."""
     assert ctx.event.card_action is not None
-    visit = _own_visit(ctx, int(ctx.event.card_action.key.rsplit(":", 1)[1]))
+    visit = _own_visit(ctx, key.visit_id)
     record = cardstate.get_card(ctx.uow.session, ctx.event.card_action.task_id)
     if visit is None or record is None or record.entity_id is None:
         ctx.say("这条拜访已经撤销了。")
@@ -491,16 +489,15 @@ def on_location(ctx: HandlerContext) -> None:
         )
         return
     draft = _draft_state("", message_time(ctx), place={"lat": loc.lat, "lng": loc.lng, "label": loc.label})
-    ctx.set_state({"step": "ask_customer", "draft": draft})
+    ctx.set_state(new_state(VisitStates.ask_customer, draft=draft))
     ctx.say(f"已在「{label}」签到，拜访的是哪家客户？")
 
 
-@router.on(card_action("visit:pick:"))
-def on_pick(ctx: HandlerContext) -> None:
-    assert ctx.event.card_action is not None
+@router.on(VisitPick.filter())
+def on_pick(ctx: HandlerContext, key: VisitPick) -> None:
     state = ctx.state or {}
-    customer = ctx.uow.session.get(Customer, int(ctx.event.card_action.key.rsplit(":", 1)[1]))
-    if state.get("step") != "pick_customer" or customer is None:
+    customer = ctx.uow.session.get(Customer, key.customer_id)
+    if step_of(state) != VisitStates.pick_customer or customer is None:
         ctx.say("这张卡片已失效，请重新发送拜访内容。")
         return
     _close_question(ctx, f"已选择：{customer.name}")
@@ -509,11 +506,11 @@ def on_pick(ctx: HandlerContext) -> None:
     _save(ctx, state["draft"], customer, state.get("mention"))
 
 
-@router.on(card_action("visit:new"))
+@router.on(VisitNewCustomer.filter())
 def on_new_customer(ctx: HandlerContext) -> None:
     state = ctx.state or {}
     mention = state.get("mention")
-    if state.get("step") != "pick_customer" or not mention:
+    if step_of(state) != VisitStates.pick_customer or not mention:
         ctx.say("这张卡片已失效，请重新发送拜访内容。")
         return
     existing = ctx.uow.session.scalar(select(Customer).where(Customer.name == mention))
@@ -530,10 +527,10 @@ def _close_question(ctx: HandlerContext, status: str) -> None:
         ctx.replies.update_card(replace(card_from_dict(record.content), status=status))
 
 
-@router.on(card_action("visit:undo:"))
-def on_undo(ctx: HandlerContext) -> None:
+@router.on(VisitUndo.filter())
+def on_undo(ctx: HandlerContext, key: VisitUndo) -> None:
     assert ctx.event.card_action is not None
-    visit = _own_visit(ctx, int(ctx.event.card_action.key.rsplit(":", 1)[1]))
+    visit = _own_visit(ctx, key.visit_id)
     if visit is None:
         ctx.say("这条拜访已经撤销了。")
         return
@@ -545,24 +542,21 @@ def on_undo(ctx: HandlerContext) -> None:
     ctx.say("已撤销这条拜访记录。")
 
 
-@router.on(card_action("visit:edit:"))
-def on_edit_tap(ctx: HandlerContext) -> None:
-    assert ctx.event.card_action is not None
-    visit_id = int(ctx.event.card_action.key.rsplit(":", 1)[1])
-    if _own_visit(ctx, visit_id) is None:
+@router.on(VisitEdit.filter())
+def on_edit_tap(ctx: HandlerContext, key: VisitEdit) -> None:
+    if _own_visit(ctx, key.visit_id) is None:
         ctx.say("这条拜访已撤销，无法修改。")
         return
-    ctx.set_state({"step": "recorded", "visit_id": visit_id})
+    ctx.set_state(new_state(VisitStates.recorded, visit_id=key.visit_id))
     ctx.say(EDIT_HINT)
 
 
-@router.on(card_action("visit:stage:"))
-def on_stage(ctx: HandlerContext) -> None:
+@router.on(VisitStage.filter())
+def on_stage(ctx: HandlerContext, key: VisitStage) -> None:
     """The suggested stage change, only when the rep taps it."""
     assert ctx.event.card_action is not None
-    _, _, opp_id, stage = ctx.event.card_action.key.split(":")
-    opp = get_opportunity(ctx.uow, int(opp_id))
-    target = Stage(stage)
+    opp = get_opportunity(ctx.uow, key.opportunity_id)
+    target = key.stage
     if ctx.sender is None or opp.owner_id != ctx.sender.id:
         ctx.say(f"这是 {opp.owner.name} 的商机，只有负责人可以改阶段。")
         return

@@ -14,7 +14,7 @@ Four kinds of payload reach us, all JSON:
 
 Card taps come out exactly like WeCom's ``template_card_event``: ``EventKind.CARD_ACTION``
 with ``CardAction(key=<our button action>, task_id=<outTrackId>)``, so the routers'
-``card_action("visit:undo:")`` filters work unchanged.  Our card template binds each
+typed key filters (``cards.keys``, ``VisitUndo.filter()``) work unchanged.  Our card template binds each
 button's callback params as ``{"action": "<Button.action>"}`` (bot/dingtalk/templates).
 
 Unsupported message kinds (audio, video, file, unknown) become ``EventKind.OTHER`` with
