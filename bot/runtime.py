@@ -153,7 +153,7 @@ class Runtime:
                 timedelta(seconds=s.inbox_lease_s),
                 conversations,
                 links=links,
-                platform_events=DingTalkOrgEvents(self.dingtalk_client),
+                platform_events=DingTalkOrgEvents(self.dingtalk_client, s.org_team_level),
                 hold=timedelta(seconds=s.inbox_hold_s),
             )
         jobs = None

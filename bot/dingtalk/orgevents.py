@@ -13,7 +13,8 @@ never gets here twice.
   org-file roles untouched);
 * add / modify / active → the same contacts read as ``salesbot org sync dingtalk``
   (``bot/dingtalk/contacts.fetch_org``, so managers come from the departments' 主管) and
-  ``orgsync.sync_members`` for the event's people only (file roles win).  If DingTalk cannot
+  ``orgsync.sync_members`` for the event's people only (file roles win), with teams at
+  ``SALESBOT_ORG_TEAM_LEVEL`` like the command.  If DingTalk cannot
   be asked now, the event is logged and left: the next ``salesbot org sync dingtalk`` catches up.
 """
 
@@ -25,7 +26,7 @@ from typing import Any
 from bot.dingtalk.client import DingTalkClient, DingTalkError
 from bot.dingtalk.contacts import fetch_org
 from bot.dingtalk.parser import ORG_EVENT_TYPES
-from domain.services.orgsync import deactivate_platform_user, sync_members
+from domain.services.orgsync import DEFAULT_TEAM_LEVEL, deactivate_platform_user, sync_members
 from domain.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,9 @@ ACTOR_LABEL = "钉钉通讯录"
 class DingTalkOrgEvents:
     """The inbox processor's hook for DingTalk address-book events (``client`` None: leave only)."""
 
-    def __init__(self, client: DingTalkClient | None) -> None:
+    def __init__(self, client: DingTalkClient | None, team_level: int = DEFAULT_TEAM_LEVEL) -> None:
         self.client = client
+        self.team_level = team_level  # SALESBOT_ORG_TEAM_LEVEL, as for `salesbot org sync`
 
     def __call__(self, uow: UnitOfWork, payload: dict[str, Any]) -> bool:
         """True when ``payload`` was an address-book event (applied now); False: not ours."""
@@ -69,4 +71,5 @@ class DingTalkOrgEvents:
             log.warning("dingtalk contacts unavailable; run `salesbot org sync dingtalk`", exc_info=True)
             return
         wanted = set(user_ids)
-        sync_members(uow, PLATFORM, departments, [m for m in members if m.userid in wanted])
+        people = [m for m in members if m.userid in wanted]
+        sync_members(uow, PLATFORM, departments, people, team_level=self.team_level)

@@ -100,3 +100,26 @@ def test_the_team_level_is_a_setting(db_url: str) -> None:
             assert zhang is not None and zhang.team is not None and zhang.team.name == "上海组"
     finally:
         db.dispose()
+
+
+def test_a_renamed_department_renames_its_team_in_place(db_url: str) -> None:
+    """The team follows the department's id: members, its bound chat and its history stay (#20 pt 4)."""
+    with fake_company() as fake:
+        assert salesbot(db_url, fake.base_url, "org", "sync", "wecom").returncode == 0
+        assert salesbot(db_url, fake.base_url, "org", "team-chat", "华东销售部", "wrEastChat").returncode == 0
+        fake.add_department(Department(2, "华东大区", parentid=1, department_leader=["LiNa"]))
+        again = salesbot(db_url, fake.base_url, "org", "sync", "wecom")
+        assert again.returncode == 0, again.stderr
+        assert "团队 team" not in again.stdout  # no new team
+        moved = salesbot(db_url, fake.base_url, "org", "team-chat", "华东大区", "wrEastChat2")
+        assert moved.returncode == 0, moved.stderr
+    db = Database(db_url)
+    try:
+        with db.sessions() as s:
+            teams = {t.name: t for t in s.scalars(select(Team))}
+            assert set(teams) == {"华东大区", "华南销售部"}
+            assert (teams["华东大区"].wecom_department_id, teams["华东大区"].wecom_chat_id) == (2, "wrEastChat2")
+            zhang = s.scalar(select(User).where(User.wecom_userid == "ZhangWei"))
+            assert zhang is not None and zhang.team is not None and zhang.team.name == "华东大区"
+    finally:
+        db.dispose()
