@@ -16,8 +16,8 @@ platform's export ``bot/dingtalk/templates/salesbot_card.export.json`` (docs/pla
                    empty text is hidden; the button's callback params are
                    ``{"action": "${btnN_action}", "tap_token": "${tap_token}"}`` → ``CardAction.key``
 ``buttons``        the same as JSON ``[{"text","action","status","color"}]``
-``sel1_*..sel3_*`` ``_key``, ``_title``, ``_options`` (JSON ``[{"value","text"}]``), ``_selected``;
-                   the chosen value comes back as ``params["select<i>"]`` (or under the key)
+``sel1_*..sel3_*`` ``_key``, ``_title``, ``_options`` (JSON ``[{"value","text":{"zh_CN"}}]``), ``_selected``;
+                   the choice comes back as ``params["select<i>"]`` = ``{"index": i}``
 ``status``         the decision ("已同意 · 李娜 11-25 14:03"); ``decided`` = "true" hides the
                    buttons and selects and shows ``status`` in their place (WeCom's replace_text)
 ``interactive``    "true" when the card has buttons or selects
@@ -206,7 +206,9 @@ def render_card_data(card: Card) -> dict[str, str]:
     for i, select in enumerate(live_selects, start=1):
         data[f"sel{i}_key"] = select.question_key
         data[f"sel{i}_title"] = select.title
-        data[f"sel{i}_options"] = _dumps([{"value": o.id, "text": o.text} for o in select.options])
+        # selectOptions items as the card builder's select takes them: text by language
+        # (docs/platforms/dingtalk.md "Card template export", the official loop example).
+        data[f"sel{i}_options"] = _dumps([{"value": o.id, "text": {"zh_CN": o.text}} for o in select.options])
         data[f"sel{i}_selected"] = select.selected_id or ""
     return data
 

@@ -52,6 +52,24 @@ def _loop_fields(parent: str, fields: list[tuple[str, str]]) -> list[dict[str, A
     ]
 
 
+def _select_option_fields(parent: str) -> list[dict[str, Any]]:
+    """A ``selectOptions`` item: value + text by language (the official loop example's schema)."""
+    text = {"id": f"{parent}.text", "type": "object", "name": "text", "private": False, "editorVarType": "variables", "disabled": True,
+            "schema": [{"id": f"{parent}.text.zh_CN", "type": "string", "name": "zh_CN", "private": False,
+                        "editorVarType": "variables", "disabled": True}]}
+    value = {"id": f"{parent}.value", "type": "string", "name": "value", "private": False, "editorVarType": "variables", "disabled": True}
+    return [value, text]
+
+
+def local_variables() -> list[dict[str, Any]]:
+    """What a person picks in select n, kept on the device until a button sends it (localList)."""
+    return [
+        {"name": f"sel{n}_choice", "private": False, "type": "object", "id": f"sel{n}_choice", "description": f"下拉 {n} 的选择",
+         "editorVarType": "localList", "disabled": False, "schema": []}
+        for n in range(1, SELECT_SLOTS + 1)
+    ]
+
+
 def variables() -> list[dict[str, Any]]:
     """Every variable salesbot's card data fills (public ``cardParamMap``) and ``tap_token`` (private)."""
     out = [
@@ -83,10 +101,10 @@ def variables() -> list[dict[str, Any]]:
         ]
     for n in range(1, SELECT_SLOTS + 1):
         out += [
-            _var(f"sel{n}_key", f"下拉 {n} 的问题 key（钉钉上以文字回复代替下拉）"),
+            _var(f"sel{n}_key", f"下拉 {n} 的问题 key"),
             _var(f"sel{n}_title", f"下拉 {n} 标题"),
-            _var(f"sel{n}_options", f"下拉 {n} 选项", "loopArray",
-                 schema=_loop_fields(f"sel{n}_options", [("value", "string"), ("text", "string")])),
+            _var(f"sel{n}_options", f"下拉 {n} 选项：[{{value, text: {{zh_CN}}}}]", "selectOptions",
+                 schema=_select_option_fields(f"sel{n}_options")),
             _var(f"sel{n}_selected", f"下拉 {n} 默认选中的 value"),
         ]
     out.append(_var("tap_token", "回传参数 tap_token：每人私有数据中的凭证，证明是谁点的；不显示", private=True))
@@ -162,6 +180,10 @@ def _button(n: int) -> dict[str, Any]:
         "params": [
             {"type": "variable", "variable": f"btn{n}_action", "value": "", "name": "action", "variableType": "global", "id": "1"},
             {"type": "variable", "variable": "tap_token", "value": "", "name": "tap_token", "variableType": "global", "id": "2"},
+            *(
+                {"type": "variable", "variable": f"sel{k}_choice", "value": "", "name": f"select{k}", "variableType": "global", "id": str(2 + k)}
+                for k in range(1, SELECT_SLOTS + 1)
+            ),
         ],
         "successToast": _text(""),
         "failureToast": _text(""),
@@ -173,6 +195,18 @@ def _button(n: int) -> dict[str, Any]:
         "enableClickEvent": True,
     }
     return _node("SingleButton", f"node_salesbot_btn{n}", "单个按钮", props)
+
+
+def _select(n: int) -> dict[str, Any]:
+    props = {
+        "placeholder": _text(f"${{sel{n}_title}}"),
+        "options": {"type": "dynamicSelectOptions", "valueType": "variable", "value": [], "variable": f"sel{n}_options", "variableType": "global"},
+        "params": [],
+        "actionType": "setLocalState",  # the choice stays on the device until a button sends it
+        "localVarAction": {"type": "variableValue", "variableType": "global", "variable": f"sel{n}_choice"},
+        "visible": _visible(_cond(f"sel{n}_title", "isNotEmpty"), _cond("decided", "notEqual", "true")),
+    }
+    return _node("SelectBlock", f"node_salesbot_select{n}", "下拉单选", props)
 
 
 def components() -> list[dict[str, Any]]:
@@ -195,6 +229,7 @@ def components() -> list[dict[str, Any]]:
         _base_text("node_salesbot_title", "${title}", "black", "middle"),
         _base_text("node_salesbot_subtitle", "${subtitle}", "gray", "small", _cond("subtitle", "isNotEmpty")),
         markdown,
+        *(_select(n) for n in range(1, SELECT_SLOTS + 1)),
         *(_button(n) for n in range(1, BUTTON_SLOTS + 1)),
         _base_text("node_salesbot_status", "${status}", "gray", "middle", _cond("decided", "equal", "true")),
     ]
@@ -232,6 +267,10 @@ def _components_map(names: list[str]) -> list[dict[str, Any]]:
 
 def _pub(name: str) -> str:
     return f"@data{{data.cardData.{name}}}"
+
+
+def _local(name: str) -> str:
+    return f"@data{{data.localData.{name}}}"
 
 
 def _priv_first(name: str) -> str:
@@ -288,6 +327,7 @@ def _widget(node: dict[str, Any]) -> str:
         action_id = props["actionId"]["content"]
         status = _pub(props["status"]["variable"])
         read = {v["name"]: _priv_first if v["private"] else _pub for v in variables()}
+        read.update({v["name"]: _local for v in local_variables()})
         params = ", ".join(f"'{p['name']}', {read[p['variable']](p['variable'])}" for p in props["params"])
         send = (
             "@dtMapAppend{null, 'actionType', '0', 'cardInstanceId', @data{data.cardInstanceId}, "
@@ -316,6 +356,22 @@ def _widget(node: dict[str, Any]) -> str:
             f'onTap="{_esc(on_tap)}">\n'
             f'    <FastTextView width="match_content" height="match_content" maxLines="1" lineBreakMode="end" textSize="14np" '
             f'textGravity="center" text="{_esc("@toStr{" + _pub(text_var) + "}")}"></FastTextView>\n'
+            "  </LinearLayout>\n"
+        )
+    if node["componentName"] == "SelectBlock":
+        options = _pub(props["options"]["variable"])
+        target = props["localVarAction"]["variable"]
+        pick = (
+            "@dtMapAppend{null,'action','dtSelect','args',@dtArrayAppend{null,@dtMapAppend{null,"
+            f"'dataKey','{target}','dataType','localData','options',{options},"
+            f"'currentIndex',@data{{data.localData.{target}.index}}}}}}}}"
+        )
+        placeholder = props["placeholder"]["content"][2:-1]
+        return (
+            f'  <LinearLayout width="match_parent" height="36np" marginTop="6np" marginLeft="12np" marginRight="12np" '
+            f'borderWidth="0.5np" borderColor="#297E868E" cornerRadius="4np" userId="{node["id"]}"{vis} onTap="{_esc(pick)}">\n'
+            f'    <FastTextView width="match_content" height="match_content" paddingLeft="8np" textSize="14np" '
+            f'text="{_esc("@toStr{" + _pub(placeholder) + "}")}"></FastTextView>\n'
             "  </LinearLayout>\n"
         )
     raise ValueError(node["componentName"])
@@ -370,7 +426,7 @@ def build() -> dict[str, Any]:
         "variableList": declared,
         "formList": [],
         "expList": [],
-        "localList": [],
+        "localList": local_variables(),
         "hsfList": [],
         "lwpList": [],
         "extension": {

@@ -70,7 +70,14 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 
-from bot.dingtalk.templates import EXPORT_PATH, TemplateButton, declared_variables, request_buttons
+from bot.dingtalk.templates import (
+    EXPORT_PATH,
+    TemplateButton,
+    TemplateSelect,
+    declared_variables,
+    request_buttons,
+    selects,
+)
 from bot.fakes.dingtalk_stream_gateway import StreamGateway
 from bot.fakes.wecom_server import BackgroundServer, ManualClock, parse_multipart
 
@@ -200,6 +207,7 @@ class TemplateSpec:
     template_id: str
     buttons_def: tuple[TemplateButton, ...] = ()
     variables: Mapping[str, bool] = field(default_factory=dict)  # name → private
+    selects_def: tuple[TemplateSelect, ...] = ()
 
     @classmethod
     def salesbot(cls, template_id: str) -> TemplateSpec:
@@ -209,12 +217,28 @@ class TemplateSpec:
     @classmethod
     def from_export(cls, template_id: str, path: Path) -> TemplateSpec:
         """A template as the card platform exports it (e.g. one of the official examples)."""
-        return cls(template_id, tuple(request_buttons(path)), declared_variables(path))
+        return cls(template_id, tuple(request_buttons(path)), declared_variables(path), tuple(selects(path)))
 
-    def params_for(self, component_id: str, data: Mapping[str, str]) -> dict[str, str]:
-        """The callback params button ``component_id`` sends, filled from what the tapper sees."""
+    def params_for(
+        self, component_id: str, data: Mapping[str, str], choices: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The callback params button ``component_id`` sends, filled from what the tapper sees;
+        ``choices`` {param name: option value} are what the person picked in the template's
+        selects first (refused unless that param carries a shown select's choice)."""
         button = next((b for b in self.buttons_def if b.component_id == component_id), None)
-        return button.callback_params(data) if button is not None else {}
+        if button is None:
+            return {}
+        local: dict[str, Any] = {}
+        for name, value in (choices or {}).items():
+            variable = button.local_param(name)
+            select = next((s for s in self.selects_def if s.local_variable == variable), None)
+            if variable is None or select is None or not select.shown(data):
+                raise CardNotClickable(f"button {component_id!r} sends no select choice as {name!r}")
+            options = select.options(data)
+            if value not in options:
+                raise CardNotClickable(f"{value!r} is not an option of {select.node_id!r} ({options})")
+            local[variable] = {"index": options.index(value)}
+        return button.callback_params(data, local)
 
     def buttons(self, data: Mapping[str, str]) -> dict[str, str]:
         """``{action param: component id}`` of the buttons a person seeing ``data`` can tap."""
@@ -320,7 +344,7 @@ class Click:
     # The button's callback params as the template binds them, filled from what this user sees
     # (public data with their private data on top): D4.5, "params = the request params bound in
     # the template" (docs/platforms/dingtalk.md, "Card callbacks").
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -594,8 +618,11 @@ class FakeDingTalk:
             return code
 
     # ----------------------------------------------------------------- card taps (used by the driver)
-    def click_card(self, userid: str, out_track_id: str, action: str) -> Click:
-        """Check that ``userid`` can tap ``action`` on the card now, and record the tap."""
+    def click_card(
+        self, userid: str, out_track_id: str, action: str, choices: Mapping[str, str] | None = None
+    ) -> Click:
+        """Check that ``userid`` can tap ``action`` on the card now (after picking ``choices`` in its
+        selects: {callback param: option value}), and record the tap."""
         with self._lock:
             card = self._cards.get(out_track_id)
             if card is None or not self._sees(userid, card):
@@ -608,7 +635,7 @@ class FakeDingTalk:
                 )
             assert template is not None
             view = card.view_for(userid)
-            params = template.params_for(buttons[action], view)
+            params = template.params_for(buttons[action], view, choices)
             click = Click(userid, out_track_id, action, buttons[action], self.clock(), params)
             self._clicks.append(click)
             return click

@@ -96,7 +96,10 @@ def test_selects_fill_their_slots_and_the_spec_maps_answers_back() -> None:
     )
     data = render_card_data(card)
     assert (data["sel1_key"], data["sel1_title"], data["sel1_selected"]) == ("reason", "驳回原因", "terms")
-    assert json.loads(data["sel1_options"]) == [{"value": "price", "text": "价格过高"}, {"value": "terms", "text": "条款问题"}]
+    assert json.loads(data["sel1_options"]) == [
+        {"value": "price", "text": {"zh_CN": "价格过高"}},
+        {"value": "terms", "text": {"zh_CN": "条款问题"}},
+    ]
     assert data["sel2_key"] == ""
     assert select_spec(card) == [("reason", ["price", "terms"])]
     assert button_actions(card) == ["approval:reject_confirm:1", "approval:reject_cancel:1"]

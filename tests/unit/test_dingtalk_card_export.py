@@ -17,16 +17,19 @@ import xml.dom.minidom
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.dingtalk.templates import (
     EXPORT_PATH,
     declared_variables,
     load_editor_data,
     load_export,
+    local_variables,
     request_buttons,
 )
-from bot.fakes.dingtalk_server import TemplateSpec
+from bot.fakes.dingtalk_server import CardNotClickable, TemplateSpec
 from cards.dingtalk import CARD_PARAM_KEYS, render_card_data
-from cards.model import Button, Card
+from cards.model import Button, Card, Select, SelectOption
 
 ROOT = Path(__file__).resolve().parents[2]
 # The keys every official 3.0.0 export's editorData has (the examples cited above).
@@ -66,7 +69,8 @@ def test_every_binding_names_a_declared_variable() -> None:
     declared = set(declared_variables())
     text = json.dumps(editor["schema"]["componentsTree"], ensure_ascii=False)
     bound = set(re.findall(r"\$\{(\w+)\}", text)) | set(re.findall(r'"variable": "(\w+)"', text))
-    assert bound and bound <= declared
+    assert bound and bound <= declared | local_variables()
+    assert local_variables() == {"sel1_choice", "sel2_choice", "sel3_choice"}
     assert set(editor["mockData"]["cardData"]) | set(editor["mockData"]["cardPrivateData"]) == declared
 
 
@@ -87,6 +91,29 @@ def test_the_fake_reads_what_is_tappable_from_the_export() -> None:
     assert spec.buttons(live) == {"visit:undo:1": "btn1"}
     assert spec.params_for("btn1", live) == {"action": "visit:undo:1", "tap_token": "k"}
     assert spec.buttons({**live, "decided": "true"}) == {}
+
+
+def test_a_select_choice_goes_back_only_through_the_template() -> None:
+    """The reason select: the choice is kept on the device (local variable) and sent by the button
+    as {"index": i}, the shape the official 交互组件 example reads."""
+    card = Card(
+        title="驳回合同 · HT-1",
+        card_id="reject-1",
+        selects=[Select("reason", "驳回原因", [SelectOption("price", "价格过高"), SelectOption("terms", "条款问题")])],
+        buttons=[Button("确认驳回", "approval:reject_confirm:1", "danger"), Button("取消", "approval:reject_cancel:1")],
+    )
+    view = {**render_card_data(card), "tap_token": "k"}
+    spec = TemplateSpec.salesbot("tpl")
+    assert spec.params_for("btn1", view, {"select1": "terms"}) == {
+        "action": "approval:reject_confirm:1", "tap_token": "k", "select1": {"index": 1},
+    }
+    assert spec.params_for("btn1", view) == {"action": "approval:reject_confirm:1", "tap_token": "k"}
+    with pytest.raises(CardNotClickable):
+        spec.params_for("btn1", view, {"select1": "weather"})  # not an option
+    with pytest.raises(CardNotClickable):
+        spec.params_for("btn1", view, {"select2": "terms"})  # no second select on this card
+    with pytest.raises(CardNotClickable):
+        spec.params_for("btn1", view, {"reason": "terms"})  # no button param of that name
 
 
 def test_an_export_in_the_official_button_list_form_is_read_the_same_way(tmp_path: Path) -> None:

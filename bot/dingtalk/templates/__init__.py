@@ -35,10 +35,13 @@ __all__ = [
     "BUTTON_STATUSES",
     "EXPORT_PATH",
     "TemplateButton",
+    "TemplateSelect",
     "declared_variables",
+    "local_variables",
     "load_editor_data",
     "load_export",
     "request_buttons",
+    "selects",
     "variable_names",
 ]
 
@@ -68,6 +71,12 @@ def load_editor_data(path: Path = EXPORT_PATH) -> dict[str, Any]:
 def declared_variables(path: Path = EXPORT_PATH) -> dict[str, bool]:
     """Every top-level variable the template declares → whether it is private (``variableList``)."""
     return {str(v["name"]): bool(v.get("private")) for v in load_editor_data(path)["variableList"]}
+
+
+def local_variables(path: Path = EXPORT_PATH) -> frozenset[str]:
+    """The template's local variables (``localList``): set on the device (a select's choice),
+    never sent by us; a button param bound to one carries the person's choice."""
+    return frozenset(str(v["name"]) for v in load_editor_data(path).get("localList") or [])
 
 
 def variable_names(path: Path = EXPORT_PATH) -> list[str]:
@@ -126,22 +135,65 @@ class TemplateButton:
     status: Any
     visible: Mapping[str, Any]
     params: tuple[Mapping[str, Any], ...]
+    local_vars: frozenset[str] = frozenset()
 
     def shown(self, view: Mapping[str, str]) -> bool:
-        visible = self.visible or {}
-        if visible.get("valueType") == "condition" and not _holds(visible.get("condition") or {}, view):
-            return False
-        if visible.get("valueType") == "fixed" and visible.get("value") is False:
-            return False
-        return bool(_fill(self.text, view).strip())
+        return _visible(self.visible, view) and bool(_fill(self.text, view).strip())
 
     def tappable(self, view: Mapping[str, str]) -> bool:
         """Shown and ``normal``: a tap sends the callback (a disabled button sends nothing)."""
         return self.shown(view) and (_value(self.status, view) or "normal") == "normal"
 
-    def callback_params(self, view: Mapping[str, str]) -> dict[str, str]:
-        """The ``params`` the tap sends back (fixed values and variables filled from the view)."""
-        return {str(p["name"]): _value(p, view) for p in self.params if p.get("name")}
+    def local_param(self, name: str) -> str | None:
+        """The local variable (a select's choice) param ``name`` carries, if it carries one."""
+        for p in self.params:
+            if p.get("name") == name and p.get("type") == "variable" and p.get("variable") in self.local_vars:
+                return str(p["variable"])
+        return None
+
+    def callback_params(self, view: Mapping[str, str], local: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The ``params`` the tap sends back: fixed values, variables filled from the view, and
+        local variables (what the person chose on the device; an unset one is left out)."""
+        out: dict[str, Any] = {}
+        for p in self.params:
+            if not p.get("name"):
+                continue
+            if p.get("type") == "variable" and p.get("variable") in self.local_vars:
+                if local and p["variable"] in local:
+                    out[str(p["name"])] = local[p["variable"]]
+                continue
+            out[str(p["name"])] = _value(p, view)
+        return out
+
+
+@dataclass(frozen=True)
+class TemplateSelect:
+    """A ``SelectBlock`` whose options come from a variable and whose choice goes to a local
+    variable (``localVarAction``); a button param bound to that local variable sends it as
+    ``{"index": i}`` (the official 交互组件 example's Python reads ``params["select"]["index"]``)."""
+
+    node_id: str
+    options_variable: str
+    local_variable: str
+    visible: Mapping[str, Any]
+
+    def shown(self, view: Mapping[str, str]) -> bool:
+        return _visible(self.visible, view) and bool(self.options(view))
+
+    def options(self, view: Mapping[str, str]) -> list[str]:
+        """The option values shown (the options variable is a JSON list of ``{value, text}``)."""
+        try:
+            items = json.loads(view.get(self.options_variable, "") or "[]")
+        except ValueError:
+            return []
+        return [str(i.get("value")) for i in items if isinstance(i, dict) and "value" in i]
+
+
+def _visible(visible: Mapping[str, Any] | None, view: Mapping[str, str]) -> bool:
+    visible = visible or {}
+    if visible.get("valueType") == "condition" and not _holds(visible.get("condition") or {}, view):
+        return False
+    return not (visible.get("valueType") == "fixed" and visible.get("value") is False)
 
 
 def _walk(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -152,8 +204,24 @@ def _walk(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return nodes
 
 
+def selects(path: Path = EXPORT_PATH) -> list[TemplateSelect]:
+    """Every ``SelectBlock`` with variable options that stores its choice in a local variable."""
+    out: list[TemplateSelect] = []
+    for root in load_editor_data(path)["schema"]["componentsTree"]:
+        for node in _walk(root):
+            props = node.get("props") or {}
+            options = props.get("options")
+            target = (props.get("localVarAction") or {}).get("variable")
+            if node.get("componentName") != "SelectBlock" or not isinstance(options, Mapping) or not target:
+                continue
+            if options.get("valueType") == "variable":
+                out.append(TemplateSelect(str(node["id"]), str(options["variable"]), str(target), props.get("visible") or {}))
+    return out
+
+
 def request_buttons(path: Path = EXPORT_PATH) -> list[TemplateButton]:
     """Every 回传请求 button (SingleButton, or an item of a ButtonList), in layout order."""
+    local_vars = local_variables(path)
     out: list[TemplateButton] = []
     for root in load_editor_data(path)["schema"]["componentsTree"]:
         for node in _walk(root):
@@ -183,6 +251,7 @@ def request_buttons(path: Path = EXPORT_PATH) -> list[TemplateButton]:
                         status=item.get("status", "normal"),
                         visible=visible,
                         params=tuple(item.get("params") or ()),
+                        local_vars=local_vars,
                     )
                 )
     return out
