@@ -57,6 +57,7 @@ class SyncResult:
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     teams_created: list[str] = field(default_factory=list)
+    teams_renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new): the department was renamed
 
 
 def _chain(dept_id: int | None, depts: dict[int, PlatformDepartment]) -> list[int]:
@@ -85,7 +86,11 @@ def team_department(member: PlatformMember, depts: dict[int, PlatformDepartment]
 
 
 def sync_teams(
-    uow: UnitOfWork, departments: list[PlatformDepartment], level: int, platform: str = "wecom"
+    uow: UnitOfWork,
+    departments: list[PlatformDepartment],
+    level: int,
+    platform: str = "wecom",
+    renamed: list[tuple[str, str]] | None = None,
 ) -> tuple[dict[int, Team], list[str]]:
     """A team for every department at ``level``, by department id (audited).
 
@@ -108,6 +113,8 @@ def sync_teams(
             clash = s.scalar(select(Team).where(Team.name == name))
             if clash is None:
                 before = {"name": team.name}
+                if renamed is not None:
+                    renamed.append((team.name, name))
                 team.name = name
                 uow.flush()
                 uow.audit("team.rename", "team", team.id, before, {"name": name, "department": dept_id})
@@ -157,11 +164,12 @@ def sync_members(
     column = "wecom_userid" if platform == "wecom" else "dingtalk_userid"
     s = uow.session
     depts = {d.id: d for d in departments}
-    teams, teams_created = sync_teams(uow, departments, team_level, platform)
+    renamed: list[tuple[str, str]] = []
+    teams, teams_created = sync_teams(uow, departments, team_level, platform, renamed)
     leaders = {u for d in departments for u in d.leaders}
     by_pid: dict[str, User] = {getattr(u, column): u for u in s.scalars(select(User)) if getattr(u, column)}
     keys = set(s.scalars(select(User.key)))
-    result = SyncResult(teams_created=teams_created)
+    result = SyncResult(teams_created=teams_created, teams_renamed=renamed)
     before: dict[str, dict[str, object] | None] = {}
 
     for m in members:

@@ -85,7 +85,7 @@ def test_teams_follow_departments_at_the_set_level_and_renames(db_url: str) -> N
         fake.add_department(4, "西北二组", parent_id=3)
         second = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
         assert second.returncode == 0, second.stderr
-        assert "团队 team" not in second.stdout
+        assert "+ 团队 team" not in second.stdout and "~ 团队 team 西北销售二组 → 西北二组" in second.stdout
     db = Database(db_url)
     try:
         with db.sessions() as s:

@@ -110,7 +110,8 @@ def test_a_renamed_department_renames_its_team_in_place(db_url: str) -> None:
         fake.add_department(Department(2, "华东大区", parentid=1, department_leader=["LiNa"]))
         again = salesbot(db_url, fake.base_url, "org", "sync", "wecom")
         assert again.returncode == 0, again.stderr
-        assert "团队 team" not in again.stdout  # no new team
+        assert "+ 团队 team" not in again.stdout  # no new team: the same one, renamed
+        assert "~ 团队 team 华东销售部 → 华东大区" in again.stdout
         moved = salesbot(db_url, fake.base_url, "org", "team-chat", "华东大区", "wrEastChat2")
         assert moved.returncode == 0, moved.stderr
     db = Database(db_url)
