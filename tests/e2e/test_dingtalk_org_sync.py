@@ -56,6 +56,10 @@ def test_sync_adds_people_keeps_file_roles_and_follows_department_managers(db_ur
         assert users[XU].role == "rep" and users[XU].active and by_id[users[XU].manager_id] == "钱军"
         assert users[MA].role == "manager" and by_id[users[MA].manager_id] == "王芳"
         assert by_id[users[HE].manager_id] == "马超"  # no 主管 in 二组: the one above
+        # The org file's team of the same name now follows department 2 (teams synced before
+        # teams remembered their department are bound by name once); 西北销售部 became a team.
+        teams = {t.name: t.dingtalk_department_id for t in s.scalars(select(Team))}
+        assert teams["华东销售一部"] == 2 and teams["西北销售部"] == 3
     db.dispose()
 
 
