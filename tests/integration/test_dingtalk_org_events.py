@@ -91,7 +91,17 @@ def test_events_put_people_in_teams_at_the_set_level_and_follow_renames(db_url: 
             [team] = s.scalars(select(Team).where(Team.dingtalk_department_id.is_not(None)))
             assert (team.name, team.dingtalk_department_id) == ("西北一组", 31)
             first_id = team.id
+        # The department is renamed: DingTalk pushes org_dept_modify; the same team takes the name.
         stack.fake.add_department(31, "西北先锋组", parent_id=30)
+        stack.driver.send_event("org_dept_modify", DeptId=[31])
+
+        def renamed() -> bool:
+            with stack.db.sessions() as s:
+                team = s.get(Team, first_id)
+                return team is not None and team.name == "西北先锋组"
+
+        stack.wait_until(renamed, what="the team renamed")
+        # A later change to the person keeps them in that same team.
         stack.fake.add_user(XU, "徐明明", departments=[31])
         stack.driver.send_event("user_modify_org", UserId=[XU])
         stack.wait_until(lambda: (u := _user(stack, XU)) is not None and u.name == "徐明明", what="the change")
@@ -100,3 +110,5 @@ def test_events_put_people_in_teams_at_the_set_level_and_follow_renames(db_url: 
             xu = s.scalar(select(User).where(User.dingtalk_userid == XU))
             assert xu is not None and xu.team_id == first_id
             assert "西北先锋组" in names and "西北一组" not in names and "西北销售部" not in names
+            [rename] = s.scalars(select(AuditEntry).where(AuditEntry.action == "team.rename"))
+            assert rename.actor_label == "钉钉通讯录"
