@@ -20,16 +20,18 @@ from bot.dingtalk.stream import StreamClient
 from bot.erp import ErpWebhookChannel
 from bot.jobs_runner import JobRunner
 from bot.photos import store_from_settings
-from bot.processing import InboxProcessor
+from bot.processing import InboxProcessor, PlatformEventHook
 from bot.settings import Settings
 from bot.wakeups import RedisWakeups
 from bot.wecom.channel import WeComChannel, build_wecom_client
 from bot.wecom.client import WeComClient
 from bot.wecom.crypto import WeComCrypto
+from bot.wecom.orgevents import WeComOrgEvents
 from bot.worker import QUEUES, BackgroundWorker
 from domain.clock import Clock, SystemClock, set_business_timezone
 from domain.db import Database
 from domain.links import PageLinks
+from domain.uow import UnitOfWork
 from handlers.conversation import ConversationStore, DatabaseConversations
 from handlers.root import build_router
 
@@ -153,7 +155,10 @@ class Runtime:
                 timedelta(seconds=s.inbox_lease_s),
                 conversations,
                 links=links,
-                platform_events=DingTalkOrgEvents(self.dingtalk_client),
+                platform_events=_first_hook(
+                    DingTalkOrgEvents(self.dingtalk_client, s.org_team_level),
+                    WeComOrgEvents(self.wecom_client, s.org_team_level),
+                ),
                 hold=timedelta(seconds=s.inbox_hold_s),
             )
         jobs = None
@@ -187,3 +192,12 @@ class Runtime:
         erp = self.channels.get("erp")
         if isinstance(erp, ErpWebhookChannel):
             erp.close()
+
+
+def _first_hook(*hooks: PlatformEventHook) -> PlatformEventHook:
+    """One platform-event hook made of several: the first that takes the event applies it."""
+
+    def hook(uow: UnitOfWork, payload: dict[str, Any]) -> bool:
+        return any(h(uow, payload) for h in hooks)
+
+    return hook

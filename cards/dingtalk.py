@@ -2,8 +2,9 @@
 
 A DingTalk interactive card (高级版) is an instance of a *template* built and published in
 the developer console; what we send is only its data, ``cardData.cardParamMap``: a flat map
-of **string** values (lists go JSON-encoded).  Our one template,
-``bot/dingtalk/templates/salesbot_card.json``, binds these variables:
+of **string** values (lists go JSON-encoded).  Our one template, shipped as the card
+platform's export ``bot/dingtalk/templates/salesbot_card.export.json`` (docs/platforms/dingtalk.md
+"Card template export"), declares exactly these variables (a test holds us to it):
 
 =================  ==============================================================
 ``title``          card title                      ``subtitle``  one line under it
@@ -13,10 +14,10 @@ of **string** values (lists go JSON-encoded).  Our one template,
                    example's ``contents`` shape)
 ``btn1_*..btn6_*`` ``_text``, ``_action``, ``_status`` (normal/disabled), ``_color``; a slot with
                    empty text is hidden; the button's callback params are
-                   ``{"action": "${btnN_action}"}`` → ``CardAction.key``
+                   ``{"action": "${btnN_action}", "tap_token": "${tap_token}"}`` → ``CardAction.key``
 ``buttons``        the same as JSON ``[{"text","action","status","color"}]``
-``sel1_*..sel3_*`` ``_key``, ``_title``, ``_options`` (JSON ``[{"value","text"}]``), ``_selected``;
-                   the chosen value comes back as ``params["select<i>"]`` (or under the key)
+``sel1_*..sel3_*`` ``_key``, ``_title``, ``_options`` (JSON ``[{"value","text":{"zh_CN"}}]``), ``_selected``;
+                   the choice comes back as ``params["select<i>"]`` = ``{"index": i}``
 ``status``         the decision ("已同意 · 李娜 11-25 14:03"); ``decided`` = "true" hides the
                    buttons and selects and shows ``status`` in their place (WeCom's replace_text)
 ``interactive``    "true" when the card has buttons or selects
@@ -62,7 +63,7 @@ TEXT_MAX_CHARS = 5000  # robot sampleText content: UNCONFIRMED limit, kept conse
 
 # Template (高级版) buttons have a ``status`` (normal / disabled) and a separate ``color``; the
 # 普通版 card's primary/normal/warning do not apply (docs/platforms/dingtalk.md, "Card template":
-# open-dingtalk/dingtalk-card-examples examples/审批/审批.json @ 89b2729 uses status
+# open-dingtalk/dingtalk-card-examples examples/审批模板/审批模板.json @ 2201b86 uses status
 # normal/disabled with color gray/blue/red).
 BUTTON_STATUS: dict[str, str] = {"primary": "normal", "default": "normal", "danger": "normal"}
 BUTTON_COLOR: dict[str, str] = {"primary": "blue", "default": "gray", "danger": "red"}
@@ -205,7 +206,9 @@ def render_card_data(card: Card) -> dict[str, str]:
     for i, select in enumerate(live_selects, start=1):
         data[f"sel{i}_key"] = select.question_key
         data[f"sel{i}_title"] = select.title
-        data[f"sel{i}_options"] = _dumps([{"value": o.id, "text": o.text} for o in select.options])
+        # selectOptions items as the card builder's select takes them: text by language
+        # (docs/platforms/dingtalk.md "Card template export", the official loop example).
+        data[f"sel{i}_options"] = _dumps([{"value": o.id, "text": {"zh_CN": o.text}} for o in select.options])
         data[f"sel{i}_selected"] = select.selected_id or ""
     return data
 

@@ -102,6 +102,9 @@ class Team(Base):
     dingtalk_conversation_id: Mapped[str | None] = mapped_column(String(128))
     dingtalk_webhook_url: Mapped[str | None] = mapped_column(String(512))
     dingtalk_webhook_secret: Mapped[str | None] = mapped_column(String(128))
+    # The platform department this team follows (org sync): a renamed department renames the team.
+    wecom_department_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    dingtalk_department_id: Mapped[int | None] = mapped_column(Integer, unique=True)
 
     members: Mapped[list[User]] = relationship(back_populates="team")
 

@@ -300,6 +300,7 @@ class DingTalkDriver:
         action: str,
         params: Mapping[str, Any] | None = None,
         *,
+        choices: Mapping[str, str] | None = None,
         signed: bool = False,
         retry: bool = True,
     ) -> httpx.Response:
@@ -310,9 +311,12 @@ class DingTalkDriver:
         ``signed``: add robot-style ``timestamp``/``sign`` headers made with the route's apiSecret.
         Off by default: no official source shows DingTalk sending them on card callbacks
         (docs/platforms/dingtalk.md, "Card callbacks"), so the product must work without them.
+
+        ``choices`` {callback param: option value}: what the person picked in the card's selects
+        first (e.g. ``{"select1": "terms"}``); the linked fake checks the template can send it.
         """
         url, secret = self.card_url, self.app_secret
-        body = self.tap_body(user, out_track_id, action, params)
+        body = self.tap_body(user, out_track_id, action, params, choices=choices)
         if self.fake is not None:
             route = self.fake.callback_for(out_track_id)
             if route is not None:
@@ -321,12 +325,19 @@ class DingTalkDriver:
         return self._deliver(url, body, headers, None, retry=retry)
 
     def tap_body(
-        self, user: str, out_track_id: str, action: str, params: Mapping[str, Any] | None = None
+        self,
+        user: str,
+        out_track_id: str,
+        action: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        choices: Mapping[str, str] | None = None,
     ) -> bytes:
         """The body DingTalk would send for this tap (checked against the linked fake, if any)."""
-        component, bound = "btn1", {"action": action}
+        component = "btn1"
+        bound: dict[str, Any] = {"action": action, **(choices or {})}
         if self.fake is not None:
-            click = self.fake.click_card(user, out_track_id, action)
+            click = self.fake.click_card(user, out_track_id, action, choices)
             component, bound = click.component_id, dict(click.params)
         tap = self.card_callback(user, out_track_id, action, component_id=component, params={**bound, **(params or {})})
         return json.dumps(tap, ensure_ascii=False).encode("utf-8")

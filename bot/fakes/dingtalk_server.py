@@ -24,8 +24,9 @@ the real answer:
 Interactive cards follow D4: createAndDeliver refuses unpublished templates; ``PUT
 /v1.0/card/instances`` merges (``updateCardDataByKey``) or replaces the public data everyone
 sees, and ``privateData[userId]`` only that person sees.  What is tappable on a card is read
-from the template definition salesbot ships (``bot/dingtalk/templates/salesbot_card.json``):
-a button slot with text, on a card not ``decided``.
+from the template salesbot ships as the card platform's own export
+(``bot/dingtalk/templates/salesbot_card.export.json``): a 回传请求 button whose ``visible``
+condition holds, whose text is not empty and whose status is ``normal``.
 
 One createAndDeliver may name several spaces (``dtv1.card//IM_ROBOT.a;IM_ROBOT.b``): one
 instance, a copy in each chat, one update for all.  Contacts for the org sync
@@ -61,6 +62,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -68,7 +70,14 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 
-from bot.dingtalk.templates import load_template_spec
+from bot.dingtalk.templates import (
+    EXPORT_PATH,
+    TemplateButton,
+    TemplateSelect,
+    declared_variables,
+    request_buttons,
+    selects,
+)
 from bot.fakes.dingtalk_stream_gateway import StreamGateway
 from bot.fakes.wecom_server import BackgroundServer, ManualClock, parse_multipart
 
@@ -191,57 +200,54 @@ class AppConfig:
 
 @dataclass(frozen=True)
 class TemplateSpec:
-    """What the fake needs to know of a published template: which variables make a button."""
+    """What the fake knows of a published template: its variables and its 回传请求 buttons,
+    read from the card platform's export (``bot/dingtalk/templates``), so what a person can
+    tap follows the template an admin imports, not a copy of our renderer's idea of it."""
 
     template_id: str
-    button_slots: int = 6
-    button_text: str = "btn{n}_text"
-    button_action: str = "btn{n}_action"
-    button_component: str = "btn{n}"
-    hidden_when: Mapping[str, str] = field(default_factory=lambda: {"decided": "true"})
-    variables: tuple[str, ...] = ()
-    callback_params: Mapping[str, str] = field(default_factory=lambda: {"action": "${btn{n}_action}"})
+    buttons_def: tuple[TemplateButton, ...] = ()
+    variables: Mapping[str, bool] = field(default_factory=dict)  # name → private
+    selects_def: tuple[TemplateSelect, ...] = ()
 
     @classmethod
     def salesbot(cls, template_id: str) -> TemplateSpec:
-        """The template salesbot ships (bot/dingtalk/templates/salesbot_card.json)."""
-        spec = load_template_spec()
-        buttons = spec["buttons"]
-        from bot.dingtalk.templates import variable_names
+        """The template salesbot ships (bot/dingtalk/templates/salesbot_card.export.json)."""
+        return cls.from_export(template_id, EXPORT_PATH)
 
-        return cls(
-            template_id=template_id,
-            button_slots=int(buttons["slots"]),
-            button_text=str(buttons["text"]),
-            button_action=str(buttons["action"]),
-            button_component=str(buttons["component_id"]),
-            hidden_when=dict(buttons.get("hidden_when") or {}),
-            variables=tuple(variable_names()),
-            callback_params=dict(buttons.get("callback_params") or {}),
-        )
+    @classmethod
+    def from_export(cls, template_id: str, path: Path) -> TemplateSpec:
+        """A template as the card platform exports it (e.g. one of the official examples)."""
+        return cls(template_id, tuple(request_buttons(path)), declared_variables(path), tuple(selects(path)))
 
-    def params_for(self, component_id: str, data: Mapping[str, str]) -> dict[str, str]:
-        """The callback params of button ``component_id`` with the template's ``${var}`` filled from ``data``."""
-        n = next(
-            (str(i) for i in range(1, self.button_slots + 1) if self.button_component.replace("{n}", str(i)) == component_id),
-            "",
-        )
-        out: dict[str, str] = {}
-        for name, expr in self.callback_params.items():
-            var = expr.replace("{n}", n)
-            out[name] = data.get(var[2:-1], "") if var.startswith("${") and var.endswith("}") else var
-        return out
+    def params_for(
+        self, component_id: str, data: Mapping[str, str], choices: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The callback params button ``component_id`` sends, filled from what the tapper sees;
+        ``choices`` {param name: option value} are what the person picked in the template's
+        selects first (refused unless that param carries a shown select's choice)."""
+        button = next((b for b in self.buttons_def if b.component_id == component_id), None)
+        if button is None:
+            return {}
+        local: dict[str, Any] = {}
+        for name, value in (choices or {}).items():
+            variable = button.local_param(name)
+            select = next((s for s in self.selects_def if s.local_variable == variable), None)
+            if variable is None or select is None or not select.shown(data):
+                raise CardNotClickable(f"button {component_id!r} sends no select choice as {name!r}")
+            options = select.options(data)
+            if value not in options:
+                raise CardNotClickable(f"{value!r} is not an option of {select.node_id!r} ({options})")
+            local[variable] = {"index": options.index(value)}
+        return button.callback_params(data, local)
 
     def buttons(self, data: Mapping[str, str]) -> dict[str, str]:
-        """``{action: component id}`` of the buttons shown for ``data``."""
-        if any(data.get(k) == v for k, v in self.hidden_when.items()):
-            return {}
+        """``{action param: component id}`` of the buttons a person seeing ``data`` can tap."""
         shown: dict[str, str] = {}
-        for n in range(1, self.button_slots + 1):
-            text = data.get(self.button_text.replace("{n}", str(n)), "")
-            action = data.get(self.button_action.replace("{n}", str(n)), "")
-            if text and action:
-                shown[action] = self.button_component.replace("{n}", str(n))
+        for button in self.buttons_def:
+            if button.tappable(data):
+                action = button.callback_params(data).get("action", "")
+                if action:
+                    shown[action] = button.component_id
         return shown
 
 
@@ -338,7 +344,7 @@ class Click:
     # The button's callback params as the template binds them, filled from what this user sees
     # (public data with their private data on top): D4.5, "params = the request params bound in
     # the template" (docs/platforms/dingtalk.md, "Card callbacks").
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -612,8 +618,11 @@ class FakeDingTalk:
             return code
 
     # ----------------------------------------------------------------- card taps (used by the driver)
-    def click_card(self, userid: str, out_track_id: str, action: str) -> Click:
-        """Check that ``userid`` can tap ``action`` on the card now, and record the tap."""
+    def click_card(
+        self, userid: str, out_track_id: str, action: str, choices: Mapping[str, str] | None = None
+    ) -> Click:
+        """Check that ``userid`` can tap ``action`` on the card now (after picking ``choices`` in its
+        selects: {callback param: option value}), and record the tap."""
         with self._lock:
             card = self._cards.get(out_track_id)
             if card is None or not self._sees(userid, card):
@@ -626,7 +635,7 @@ class FakeDingTalk:
                 )
             assert template is not None
             view = card.view_for(userid)
-            params = template.params_for(buttons[action], view)
+            params = template.params_for(buttons[action], view, choices)
             click = Click(userid, out_track_id, action, buttons[action], self.clock(), params)
             self._clicks.append(click)
             return click

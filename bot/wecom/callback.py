@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.wecom.crypto import CallbackRejected, WeComCrypto
-from bot.wecom.parser import parse_message
+from bot.wecom.parser import contact_change, parse_message
 from domain.clock import Clock
 from domain.db import Database
 from domain.services import inbox
@@ -72,6 +72,7 @@ def wecom_router(
             crypto.check_timestamp(timestamp, clock.now().timestamp())
             plain = crypto.decrypt_message(body, msg_signature, timestamp, nonce)
             event = parse_message(plain)
+            change = contact_change(plain)
         except CallbackRejected as exc:
             log.warning(
                 "wecom callback refused", extra={"reason": type(exc).__name__, "status": exc.http_status}
@@ -85,7 +86,8 @@ def wecom_router(
                     dedupe_key=event.dedupe_key,
                     kind=event.kind.value,
                     sender_id=event.sender_id,
-                    payload=event.to_dict(),
+                    # an address-book change keeps its ids beside the event (bot/wecom/orgevents.py)
+                    payload={**event.to_dict(), **({"wecom_event": change} if change else {})},
                     now=clock.now(),
                 )
         except SQLAlchemyError:

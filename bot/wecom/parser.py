@@ -17,7 +17,7 @@ from xml.etree.ElementTree import Element
 from bot.wecom.crypto import MalformedXMLError, parse_xml
 from handlers.events import CardAction, EventKind, InboundEvent, Location, SelectedItem
 
-__all__ = ["PLATFORM", "dedupe_key", "parse_message"]
+__all__ = ["PLATFORM", "contact_change", "dedupe_key", "parse_message"]
 
 PLATFORM = "wecom"
 
@@ -170,3 +170,16 @@ def parse_message(plain_xml: str | bytes) -> InboundEvent:
         return replace(base, raw_type=raw_type)
 
     return base
+
+
+def contact_change(plain_xml: str | bytes) -> dict[str, str] | None:
+    """The ids of a ``change_contact`` event (W10): ``{"change_type", "user_id", "dept_id"}``;
+    None for any other message (the XML was already checked by :func:`parse_message`)."""
+    root = parse_xml(plain_xml)
+    if (_text(root, "MsgType") or "") != "event" or (_text(root, "Event") or "").lower() != "change_contact":
+        return None
+    return {
+        "change_type": _text(root, "ChangeType") or "",
+        "user_id": (_text(root, "UserID") or "")[:64],
+        "dept_id": (_text(root, "Id") or "")[:32],
+    }

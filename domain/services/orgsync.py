@@ -9,12 +9,15 @@ Teams come from departments: with ``team_level`` N (``SALESBOT_ORG_TEAM_LEVEL``,
 default 2 — the company is level 1, 华东销售部 under it level 2), every department
 at level N becomes a team of the same name, and a platform user belongs to the
 team of their main department's level-N ancestor (people above that level, e.g.
-the CEO, have none). A team's group chat is set once, by the org file or
+the CEO, have none). A team follows its department by id, so renaming the
+department renames the team. The level applies alike to ``salesbot org sync``
+and to address-book events (``bot/dingtalk/orgevents.py``). A team's group chat is set once, by the org file or
 ``salesbot org team-chat 华东销售部 CHAT_ID``; sync never touches it.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -22,6 +25,8 @@ from sqlalchemy import select
 from domain.models import Role, Team, User
 from domain.snapshot import snapshot
 from domain.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 SYNC_FIELDS = ("name", "role", "manager_id", "team_id", "active", "wecom_userid", "dingtalk_userid")
 DEFAULT_TEAM_LEVEL = 2
@@ -52,6 +57,7 @@ class SyncResult:
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     teams_created: list[str] = field(default_factory=list)
+    teams_renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new): the department was renamed
 
 
 def _chain(dept_id: int | None, depts: dict[int, PlatformDepartment]) -> list[int]:
@@ -80,22 +86,55 @@ def team_department(member: PlatformMember, depts: dict[int, PlatformDepartment]
 
 
 def sync_teams(
-    uow: UnitOfWork, departments: list[PlatformDepartment], level: int
+    uow: UnitOfWork,
+    departments: list[PlatformDepartment],
+    level: int,
+    platform: str = "wecom",
+    renamed: list[tuple[str, str]] | None = None,
 ) -> tuple[dict[int, Team], list[str]]:
-    """A team for every department at ``level`` (found by name, else created, audited): by department id."""
+    """A team for every department at ``level``, by department id (audited).
+
+    A team follows its department by id (``teams.<platform>_department_id``): a renamed
+    department renames its team in place (members, chats and history stay).  A department
+    with no team yet takes the unbound team of its name (the org file's, or one synced before
+    teams remembered their department), else a new team is created.
+    """
+    column = Team.wecom_department_id if platform == "wecom" else Team.dingtalk_department_id
+    attr = column.key
     depts = {d.id: d for d in departments}
-    wanted = {d.id: d.name.strip() for d in departments if len(_levels(d.id, depts)) == level and d.name.strip()}
-    existing = {t.name: t for t in uow.session.scalars(select(Team).where(Team.name.in_(set(wanted.values()))))}
+    wanted = {d.id: d.name.strip()[:100] for d in departments if len(_levels(d.id, depts)) == level and d.name.strip()}
+    s = uow.session
+    bound = {getattr(t, attr): t for t in s.scalars(select(Team).where(column.in_(set(wanted))))}
     created: list[str] = []
     out: dict[int, Team] = {}
     for dept_id, name in sorted(wanted.items()):
-        team = existing.get(name)
+        team = bound.get(dept_id)
+        if team is not None and team.name != name:
+            clash = s.scalar(select(Team).where(Team.name == name))
+            if clash is None:
+                before = {"name": team.name}
+                if renamed is not None:
+                    renamed.append((team.name, name))
+                team.name = name
+                uow.flush()
+                uow.audit("team.rename", "team", team.id, before, {"name": name, "department": dept_id})
+            else:  # another team already has the new name: keep ours as it is, say so in the log
+                log.warning("department %s renamed to %r, a name another team has; team %r kept", dept_id, name, team.name)
         if team is None:
-            team = Team(name=name[:100])
-            uow.session.add(team)
+            team = s.scalar(select(Team).where(Team.name == name))
+            if team is not None and getattr(team, attr) is None:
+                setattr(team, attr, dept_id)
+                uow.flush()
+                uow.audit("team.bind", "team", team.id, {attr: None}, {attr: dept_id})
+            elif team is not None:  # the name belongs to another department's team: a new name
+                team = None
+                name = f"{name}（{dept_id}）"[:100]
+        if team is None:
+            team = Team(name=name)
+            setattr(team, attr, dept_id)
+            s.add(team)
             uow.flush()
             uow.audit("team.create", "team", team.id, None, {"name": team.name, "department": dept_id})
-            existing[name] = team
             created.append(name)
         out[dept_id] = team
     return out, created
@@ -125,11 +164,12 @@ def sync_members(
     column = "wecom_userid" if platform == "wecom" else "dingtalk_userid"
     s = uow.session
     depts = {d.id: d for d in departments}
-    teams, teams_created = sync_teams(uow, departments, team_level)
+    renamed: list[tuple[str, str]] = []
+    teams, teams_created = sync_teams(uow, departments, team_level, platform, renamed)
     leaders = {u for d in departments for u in d.leaders}
     by_pid: dict[str, User] = {getattr(u, column): u for u in s.scalars(select(User)) if getattr(u, column)}
     keys = set(s.scalars(select(User.key)))
-    result = SyncResult(teams_created=teams_created)
+    result = SyncResult(teams_created=teams_created, teams_renamed=renamed)
     before: dict[str, dict[str, object] | None] = {}
 
     for m in members:

@@ -237,7 +237,11 @@ class DingTalkPlatform(_Base):
         return {card[f"btn{n}_text"]: card[f"btn{n}_action"] for n in range(1, 7) if card.get(f"btn{n}_text")}
 
     def tap(self, person: str, card: CardView, button: str, selected: Mapping[str, str] | None = None) -> None:
-        r = self.stack.driver.tap_card(person, card.id, self._actions(card.raw)[button], params=selected)
+        # A choice is made in the card's select n (the one asking ``question_key``); the template
+        # sends it with the button as ``select<n>``.
+        slot = {card.raw.get(f"sel{n}_key"): f"select{n}" for n in range(1, 4)}
+        choices = {slot[key]: value for key, value in (selected or {}).items()}
+        r = self.stack.driver.tap_card(person, card.id, self._actions(card.raw)[button], choices=choices)
         assert r.status_code == 200
 
     def prepare_tap(self, person: str, card: CardView, button: str) -> Callable[[], int]:

@@ -98,6 +98,31 @@ class DingTalkStack:
             worker.wake()
 
 
+def assert_cards_fill_the_template(fake: FakeDingTalk) -> int:
+    """Every card sent to the fake fills exactly the variables the template export declares (#18 pt 2):
+    a new card all of them (public map; private ones in privateData), an update only declared ones.
+    Returns how many card requests were checked."""
+    from bot.dingtalk.templates import declared_variables
+
+    declared = declared_variables()
+    private = {name for name, is_private in declared.items() if is_private}
+    checked = 0
+    for request in fake.requests:
+        body = request.json if isinstance(request.json, dict) else {}
+        if request.path == "/v1.0/card/instances/createAndDeliver":
+            public = set(body["cardData"]["cardParamMap"])
+            assert public == set(declared), f"undeclared {sorted(public - set(declared))}, unfilled {sorted(set(declared) - public)}"
+            for data in (body.get("privateData") or {}).values():
+                assert set(data["cardParamMap"]) == private
+            checked += 1
+        elif request.path == "/v1.0/card/instances" and request.method == "PUT":
+            sent = set((body.get("cardData") or {}).get("cardParamMap") or {})
+            by_key = (body.get("cardUpdateOptions") or {}).get("updateCardDataByKey", False)
+            assert sent <= set(declared) if by_key else sent == set(declared), sorted(sent ^ set(declared))
+            checked += 1
+    return checked
+
+
 @contextmanager
 def dingtalk_stack(
     db_url: str, *, with_org: bool = True, worker: bool = True, **setting_overrides: Any
@@ -156,6 +181,7 @@ def dingtalk_stack(
     stack._worker = background  # type: ignore[attr-defined]
     try:
         yield stack
+        assert_cards_fill_the_template(fake)  # every card this test sent (visits, quotes, approvals, …)
     finally:
         if stream is not None:
             stream.stop()

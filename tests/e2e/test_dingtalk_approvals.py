@@ -175,7 +175,7 @@ def test_a_rejection_takes_the_next_message_as_the_reason(stack: DingTalkStack) 
         what="reason card",
     )
     options = json.loads(reason_card["sel1_options"])
-    assert options[0]["text"] == "价格或折扣过低" and reason_card["sel1_title"] == "驳回原因"
+    assert options[0]["text"] == {"zh_CN": "价格或折扣过低"} and reason_card["sel1_title"] == "驳回原因"
     assert list(_buttons(reason_card)) == ["确认驳回", "取消"]
     stack.driver.send_text(WANG, "付款周期太长，请改为30天")
     notice = _said(stack, ZHANG, "驳回")
@@ -211,7 +211,8 @@ def test_a_reason_picked_from_the_list_rejects_too(stack: DingTalkStack) -> None
     )
     assert reason.card is not None and reason.out_track_id is not None
     action = _buttons(reason.card)["确认驳回"]
-    stack.driver.tap_card(WANG, reason.out_track_id, action, params={"reason": "terms"})
+    # 王芳 picks 条款问题 in the card's select (the template's SelectBlock), then taps 确认驳回
+    stack.driver.tap_card(WANG, reason.out_track_id, action, choices={"select1": "terms"})
     assert "合同条款需要修改" in _said(stack, ZHANG, "驳回")
     assert (_decided(stack, WANG, out_track_id) or "").startswith("已驳回 · 王芳")
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.fakes.dingtalk_server import AppConfig, FakeDingTalk
 from domain.db import Database
-from domain.models import User
+from domain.models import AuditEntry, Team, User
 from tests.e2e.dingtalk_stack import APP_KEY, APP_SECRET, ROBOT_CODE, WANG, ZHANG, dingtalk_env
 from tests.factories import load_example_org
 
@@ -56,6 +56,10 @@ def test_sync_adds_people_keeps_file_roles_and_follows_department_managers(db_ur
         assert users[XU].role == "rep" and users[XU].active and by_id[users[XU].manager_id] == "钱军"
         assert users[MA].role == "manager" and by_id[users[MA].manager_id] == "王芳"
         assert by_id[users[HE].manager_id] == "马超"  # no 主管 in 二组: the one above
+        # The org file's team of the same name now follows department 2 (teams synced before
+        # teams remembered their department are bound by name once); 西北销售部 became a team.
+        teams = {t.name: t.dingtalk_department_id for t in s.scalars(select(Team))}
+        assert teams["华东销售一部"] == 2 and teams["西北销售部"] == 3
     db.dispose()
 
 
@@ -66,3 +70,36 @@ def test_sync_without_dingtalk_settings_says_what_is_missing(db_url: str) -> Non
         [sys.executable, "-m", "bot.cli", "org", "sync", "dingtalk"], env=env, capture_output=True, text=True, timeout=60
     )
     assert r.returncode == 2 and "未配置钉钉" in r.stderr
+
+
+def test_teams_follow_departments_at_the_set_level_and_renames(db_url: str) -> None:
+    """DingTalk departments become teams at SALESBOT_ORG_TEAM_LEVEL; a renamed department renames
+    its team in place (#20 pt 4)."""
+    fake = FakeDingTalk([AppConfig(app_key=APP_KEY, app_secret=APP_SECRET, robot_code=ROBOT_CODE)])
+    fake.add_department(3, "西北销售部")
+    fake.add_department(4, "西北销售二组", parent_id=3)
+    fake.add_user(MA, "马超", departments=[3], leader_in=[3])
+    fake.add_user(HE, "何静", departments=[4])
+    with fake:
+        env = dingtalk_env(db_url, fake.base_url, SALESBOT_ORG_TEAM_LEVEL="3")
+        run = [sys.executable, "-m", "bot.cli", "org", "sync", "dingtalk"]
+        first = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
+        assert first.returncode == 0, first.stderr
+        assert "+ 团队 team 西北销售二组" in first.stdout and "团队 team 西北销售部" not in first.stdout
+        fake.add_department(4, "西北二组", parent_id=3)
+        second = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 0, second.stderr
+        assert "+ 团队 team" not in second.stdout and "~ 团队 team 西北销售二组 → 西北二组" in second.stdout
+    db = Database(db_url)
+    try:
+        with db.sessions() as s:
+            [team] = s.scalars(select(Team))
+            assert (team.name, team.dingtalk_department_id) == ("西北二组", 4)
+            he = s.scalar(select(User).where(User.dingtalk_userid == HE))
+            assert he is not None and he.team_id == team.id
+            ma = s.scalar(select(User).where(User.dingtalk_userid == MA))
+            assert ma is not None and ma.team_id is None  # above level 3
+            [rename] = s.scalars(select(AuditEntry).where(AuditEntry.action == "team.rename"))
+            assert rename.before == {"name": "西北销售二组"} and rename.after is not None and rename.after["name"] == "西北二组"
+    finally:
+        db.dispose()

@@ -100,3 +100,66 @@ def test_the_team_level_is_a_setting(db_url: str) -> None:
             assert zhang is not None and zhang.team is not None and zhang.team.name == "上海组"
     finally:
         db.dispose()
+
+
+def test_a_renamed_department_renames_its_team_in_place(db_url: str) -> None:
+    """The team follows the department's id: members, its bound chat and its history stay (#20 pt 4)."""
+    with fake_company() as fake:
+        assert salesbot(db_url, fake.base_url, "org", "sync", "wecom").returncode == 0
+        assert salesbot(db_url, fake.base_url, "org", "team-chat", "华东销售部", "wrEastChat").returncode == 0
+        fake.add_department(Department(2, "华东大区", parentid=1, department_leader=["LiNa"]))
+        again = salesbot(db_url, fake.base_url, "org", "sync", "wecom")
+        assert again.returncode == 0, again.stderr
+        assert "+ 团队 team" not in again.stdout  # no new team: the same one, renamed
+        assert "~ 团队 team 华东销售部 → 华东大区" in again.stdout
+        moved = salesbot(db_url, fake.base_url, "org", "team-chat", "华东大区", "wrEastChat2")
+        assert moved.returncode == 0, moved.stderr
+    db = Database(db_url)
+    try:
+        with db.sessions() as s:
+            teams = {t.name: t for t in s.scalars(select(Team))}
+            assert set(teams) == {"华东大区", "华南销售部"}
+            assert (teams["华东大区"].wecom_department_id, teams["华东大区"].wecom_chat_id) == (2, "wrEastChat2")
+            zhang = s.scalar(select(User).where(User.wecom_userid == "ZhangWei"))
+            assert zhang is not None and zhang.team is not None and zhang.team.name == "华东大区"
+    finally:
+        db.dispose()
+
+
+def test_wecom_contact_events_follow_people_and_departments(db_url: str) -> None:
+    """change_contact pushes (W10) keep teams current between syncs: a new person in a level-2
+    department joins its team, a renamed department renames the team in place, a deleted person
+    is deactivated (#20 pt 4)."""
+    from bot.fakes.wecom_server import Department as FakeDepartment
+    from tests.e2e.wecom_stack import wecom_stack
+
+    with wecom_stack(db_url, with_org=False) as stack:
+        stack.fake.add_department(FakeDepartment(20, "西北销售部", parentid=1))
+        stack.fake.add_user(FakeUser("XuMing", "徐明", department=[20]))
+        stack.driver.send_event("sys", "change_contact", ChangeType="create_user", UserID="XuMing")
+
+        def xu() -> User | None:
+            with stack.db.sessions() as s:
+                user = s.scalar(select(User).where(User.wecom_userid == "XuMing"))
+                if user is not None and user.team is not None:
+                    _ = user.team.name  # loaded while the session is open
+                return user
+
+        stack.wait_until(lambda: (u := xu()) is not None and u.team is not None, what="徐明 in a team")
+        user = xu()
+        assert user is not None and user.team is not None and user.team.name == "西北销售部"
+        team_id = user.team_id
+
+        stack.fake.add_department(FakeDepartment(20, "西北大区", parentid=1))
+        stack.driver.send_event("sys", "change_contact", ChangeType="update_party", Id="20", Name="西北大区")
+
+        def renamed() -> bool:
+            with stack.db.sessions() as s:
+                team = s.get(Team, team_id)
+                return team is not None and team.name == "西北大区"
+
+        stack.wait_until(renamed, what="the team renamed")
+        stack.driver.send_event("sys", "change_contact", ChangeType="delete_user", UserID="XuMing")
+        stack.wait_until(lambda: (u := xu()) is not None and not u.active, what="徐明 deactivated")
+        with stack.db.sessions() as s:
+            assert [t.name for t in s.scalars(select(Team))] == ["西北大区"]

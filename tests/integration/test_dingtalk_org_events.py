@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from domain.models import AuditEntry, InboxEvent, User
+from domain.models import AuditEntry, InboxEvent, Team, User
 from tests.e2e.dingtalk_stack import ZHANG, DingTalkStack, dingtalk_stack
 
 XU = "0160000001"
@@ -76,3 +76,39 @@ def test_add_and_modify_events_read_the_person_from_contacts(stack: DingTalkStac
     stack.driver.send_event("user_modify_org", UserId=[XU])
     stack.wait_until(lambda: (u := _user(stack, XU)) is not None and u.name == "徐明明", what="the new name")
     assert len(_audits(stack, "user.sync")) == 1
+
+
+def test_events_put_people_in_teams_at_the_set_level_and_follow_renames(db_url: str) -> None:
+    """An add event syncs teams at SALESBOT_ORG_TEAM_LEVEL (not a fixed level 2), and a later
+    change after the department was renamed renames the same team (#20 pt 4)."""
+    with dingtalk_stack(db_url, org_team_level=3) as stack:
+        stack.fake.add_department(30, "西北销售部")
+        stack.fake.add_department(31, "西北一组", parent_id=30)
+        stack.fake.add_user(XU, "徐明", departments=[31])
+        stack.driver.send_event("user_add_org", UserId=[XU])
+        stack.wait_until(lambda: (u := _user(stack, XU)) is not None and u.team_id is not None, what="the team")
+        with stack.db.sessions() as s:
+            [team] = s.scalars(select(Team).where(Team.dingtalk_department_id.is_not(None)))
+            assert (team.name, team.dingtalk_department_id) == ("西北一组", 31)
+            first_id = team.id
+        # The department is renamed: DingTalk pushes org_dept_modify; the same team takes the name.
+        stack.fake.add_department(31, "西北先锋组", parent_id=30)
+        stack.driver.send_event("org_dept_modify", DeptId=[31])
+
+        def renamed() -> bool:
+            with stack.db.sessions() as s:
+                team = s.get(Team, first_id)
+                return team is not None and team.name == "西北先锋组"
+
+        stack.wait_until(renamed, what="the team renamed")
+        # A later change to the person keeps them in that same team.
+        stack.fake.add_user(XU, "徐明明", departments=[31])
+        stack.driver.send_event("user_modify_org", UserId=[XU])
+        stack.wait_until(lambda: (u := _user(stack, XU)) is not None and u.name == "徐明明", what="the change")
+        with stack.db.sessions() as s:
+            names = set(s.scalars(select(Team.name)))
+            xu = s.scalar(select(User).where(User.dingtalk_userid == XU))
+            assert xu is not None and xu.team_id == first_id
+            assert "西北先锋组" in names and "西北一组" not in names and "西北销售部" not in names
+            [rename] = s.scalars(select(AuditEntry).where(AuditEntry.action == "team.rename"))
+            assert rename.actor_label == "钉钉通讯录"

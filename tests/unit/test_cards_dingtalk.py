@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.dingtalk.templates import load_template_spec, variable_names
+from bot.dingtalk.templates import BUTTON_COLORS, BUTTON_STATUSES, declared_variables
 from bot.fakes.dingtalk_server import TemplateSpec
 from cards.dingtalk import (
     CARD_PARAM_KEYS,
@@ -36,7 +36,9 @@ def approval_card(**overrides: object) -> Card:
 def test_every_key_is_a_template_variable_and_every_value_a_string() -> None:
     data = render_card_data(approval_card())
     # tap_token is filled by the channel (per person, bot/dingtalk/cardauth.py), not by the renderer
-    assert set(data) | {"tap_token"} == set(CARD_PARAM_KEYS) | {"tap_token"} == set(variable_names())
+    declared = declared_variables()
+    assert set(data) == set(CARD_PARAM_KEYS) == {name for name, private in declared.items() if not private}
+    assert {name for name, private in declared.items() if private} == {"tap_token"}
     assert all(isinstance(v, str) for v in data.values())
 
 
@@ -54,13 +56,11 @@ def test_live_card_fills_the_slots_and_the_json_lists() -> None:
 def test_button_looks_are_the_template_buttons_status_and_color() -> None:
     """#18 pt 3: template buttons take status normal/disabled and a separate color (the official
     审批 example export), never the 普通版 card's primary/normal/warning."""
-    spec = {v["name"]: v for v in load_template_spec()["variables"]}
-    assert spec["btn{n}_status"]["enum"] == ["normal", "disabled"]
     data = render_card_data(approval_card())
     for n in range(1, 7):
         if data[f"btn{n}_text"]:
-            assert data[f"btn{n}_status"] in spec["btn{n}_status"]["enum"]
-            assert data[f"btn{n}_color"] in spec["btn{n}_color"]["enum"]
+            assert data[f"btn{n}_status"] in BUTTON_STATUSES
+            assert data[f"btn{n}_color"] in BUTTON_COLORS
     assert json.loads(data["fields"]) == [{"label": "客户", "text": "华为技术有限公司"}, {"label": "金额", "text": "¥350,000"}]
     assert (data["decided"], data["interactive"], data["status"]) == ("false", "true", "")
     assert data["link_url"] == "https://sales.example.com/h5/approvals/17"
@@ -79,7 +79,7 @@ def test_a_decided_card_hides_buttons_and_shows_the_status_for_everyone() -> Non
     assert data["status"] == "已同意 · 李娜 11-25 14:03"
     assert all(data[f"btn{n}_text"] == "" and data[f"btn{n}_action"] == "" for n in range(1, 7))
     assert data["buttons"] == "[]" and data["title"] == "合同审批 · HT-2026-001"
-    # The template (as the fake reads it from salesbot_card.json) then shows no button at all.
+    # The template (as the fake reads it from the card platform export) then shows no button at all.
     assert TemplateSpec.salesbot("t").buttons(data) == {}
     assert TemplateSpec.salesbot("t").buttons(render_card_data(approval_card())) == {
         "approval:approve:17": "btn1",
@@ -96,7 +96,10 @@ def test_selects_fill_their_slots_and_the_spec_maps_answers_back() -> None:
     )
     data = render_card_data(card)
     assert (data["sel1_key"], data["sel1_title"], data["sel1_selected"]) == ("reason", "驳回原因", "terms")
-    assert json.loads(data["sel1_options"]) == [{"value": "price", "text": "价格过高"}, {"value": "terms", "text": "条款问题"}]
+    assert json.loads(data["sel1_options"]) == [
+        {"value": "price", "text": {"zh_CN": "价格过高"}},
+        {"value": "terms", "text": {"zh_CN": "条款问题"}},
+    ]
     assert data["sel2_key"] == ""
     assert select_spec(card) == [("reason", ["price", "terms"])]
     assert button_actions(card) == ["approval:reject_confirm:1", "approval:reject_cancel:1"]
@@ -138,7 +141,14 @@ def test_markdown_with_title_for_robots_that_cannot_show_cards() -> None:
     assert md.startswith("### 合同审批 · HT-2026-001\n\n**状态：已同意**\n\n张伟 提交")
 
 
-def test_the_template_file_declares_callback_params_for_our_action() -> None:
-    spec = load_template_spec()
-    assert spec["buttons"]["callback_params"] == {"action": "${btn{n}_action}", "tap_token": "${tap_token}"}
-    assert spec["buttons"]["slots"] == 6 and spec["selects"]["slots"] == 3
+def test_the_export_binds_our_action_and_the_tap_token_to_every_button() -> None:
+    """Each of the six 回传请求 buttons of the export sends {action: btnN_action, tap_token}."""
+    from bot.dingtalk.templates import request_buttons
+
+    buttons = request_buttons()
+    assert [b.component_id for b in buttons] == [f"btn{n}" for n in range(1, 7)]
+    view = {**render_card_data(approval_card()), "tap_token": "tok"}
+    assert buttons[0].callback_params(view) == {"action": "approval:approve:17", "tap_token": "tok"}
+    assert [b.tappable(view) for b in buttons] == [True, True, False, False, False, False]
+    disabled = {**view, "btn1_status": "disabled"}  # a disabled button sends nothing
+    assert not buttons[0].tappable(disabled) and buttons[0].shown(disabled)

@@ -299,3 +299,22 @@ MALFORMED = {
 def test_malformed_xml_raises(xml: str) -> None:
     with pytest.raises(MalformedXMLError):
         parse_message(xml)
+
+
+def test_a_contact_change_keeps_its_ids_and_other_messages_have_none() -> None:
+    """change_contact (W10): since 2022-08 new callbacks carry only ids; salesbot reads the rest."""
+    from bot.wecom.parser import contact_change
+
+    party = (
+        "<xml><ToUserName><![CDATA[ww0corp]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>"
+        "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        "<Event><![CDATA[change_contact]]></Event><ChangeType><![CDATA[update_party]]></ChangeType>"
+        "<Id>2</Id><Name><![CDATA[华东大区]]></Name></xml>"
+    )
+    assert contact_change(party) == {"change_type": "update_party", "user_id": "", "dept_id": "2"}
+    text = (
+        "<xml><ToUserName><![CDATA[ww0corp]]></ToUserName><FromUserName><![CDATA[ZhangWei]]></FromUserName>"
+        "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        "<Content><![CDATA[change_contact]]></Content><MsgId>1</MsgId><AgentID>1</AgentID></xml>"
+    )
+    assert contact_change(text) is None
