@@ -86,3 +86,19 @@ def test_a_note_keeps_every_clause_that_is_not_a_date() -> None:
     assert d.summary == "他们下个月招标" and d.next_step == "准备资质文件"  # not 「他们，」
     d = parse_visit("今天拜访苏州精工，他们下周三要开会定供应商我下周四再打电话问结果", NOW, CUSTOMERS)
     assert d.summary == "他们下周三要开会定供应商" and d.next_step == "我下周四再打电话问结果"
+
+
+def test_year_end_is_the_follow_up_and_stays_in_the_note() -> None:
+    d = parse_visit("今天拜访华为张总，对方年底才有预算，先保持联系", NOW, CUSTOMERS)
+    assert d.next_follow_up == datetime(2026, 12, 31).date()
+    assert "年底才有预算" in f"{d.summary}|{d.next_step}"
+
+
+@pytest.mark.parametrize("noun", ["交付计划", "生产计划", "采购计划"])
+def test_a_plan_noun_is_not_a_next_step(noun: str) -> None:
+    d = parse_visit(f"今天拜访苏州精工王总，沟通了{noun}", NOW, CUSTOMERS)
+    assert d.summary == f"沟通了{noun}"
+    assert d.next_step is None
+    d = parse_visit(f"苏州精工王总 聊了{noun} 计划下周去现场", NOW, CUSTOMERS)
+    assert noun in (d.summary or "")
+    assert d.next_step == "计划下周去现场"
