@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from domain.clock import BUSINESS_TZ, local_today
 from domain.models import STAGE_LABELS, Opportunity, Stage, Visit
 from domain.services.opportunities import open_opportunity_of
-from handlers.commands import command_text, one_customer
+from handlers.commands import command_text, drop_pending_visit, one_customer
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.router import Router
@@ -38,13 +38,6 @@ QUESTION_HELP = (
     "记拜访直接说：今天拜访华为张总，谈了报价，下周三再跟进\n"
     "发送「帮助」查看全部功能。"
 )
-PENDING_STEPS = ("ask_customer", "pick_customer")
-
-
-def drop_pending_visit(ctx: HandlerContext) -> None:
-    """The rep moved on: a pending 「拜访的是哪家客户？」 must not swallow the next messages."""
-    if (ctx.state or {}).get("step") in PENDING_STEPS:
-        ctx.clear_state()
 
 
 def _text(ctx: HandlerContext) -> str:

@@ -25,11 +25,14 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 # Titles written next to the name: 「设备科科长刘工」, 「刘工（设备科科长）」, 「他助理小杨」.
+_FUNCTIONS = r"采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|法务"
 _TITLE = (
-    r"(?:[\u4e00-\u9fff]{1,4}?(?:科|部|处|办|室|中心|车间|厂))?(?:科长|处长|部长|主任|总监|总经理|副总|经理|工程师|"
+    rf"(?:[\u4e00-\u9fff]{{1,4}}?(?:科|部|处|办|室|中心|车间|厂)|{_FUNCTIONS})?(?:科长|处长|部长|主任|总监|总经理|副总|经理|工程师|"
     r"主管|厂长|董事长|助理|秘书|负责人|会计|书记|院长|老板)"
 )
 _TITLE_BEFORE = re.compile(rf"(?P<t>{_TITLE})(?:的)?$")
+# 「跟采购小李聊了会」: a bare function written right before the name is the title.
+_FUNCTION_BEFORE = re.compile(rf"(?:[跟和与找见了的]|^)(?P<t>{_FUNCTIONS})$")
 _TITLE_AFTER = re.compile(rf"^\s*[（(,，、]\s*(?P<t>{_TITLE})\s*[）)]?")
 
 _WON_PHRASES = re.compile(r"我们中了|中标了|我们中标|拿下了|签下来了|合同签了|签约了|赢单|成交了|we won", re.I)
@@ -59,6 +62,8 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     if customer and customer in before:
         before = before[before.rindex(customer) + len(customer) :]
     if m := _TITLE_BEFORE.search(before):
+        return m.group("t")
+    if m := _FUNCTION_BEFORE.search(before):
         return m.group("t")
     if m := _TITLE_AFTER.match(text[at + len(name) :]):
         return m.group("t")

@@ -102,3 +102,36 @@ def test_a_plan_noun_is_not_a_next_step(noun: str) -> None:
     d = parse_visit(f"苏州精工王总 聊了{noun} 计划下周去现场", NOW, CUSTOMERS)
     assert noun in (d.summary or "")
     assert d.next_step == "计划下周去现场"
+
+
+def test_absence_belongs_to_the_person_it_follows() -> None:
+    d = parse_visit("今儿去了苏州精工 唐总不在 跟采购小李聊了会", NOW, CUSTOMERS)
+    assert (d.contact_name, d.contact_title) == ("小李", "采购")
+    d = parse_visit("今天下午去苏州精工 赵经理 临时开会没见上 改约明天上午", NOW, CUSTOMERS)
+    assert d.contact_name is None
+
+
+def test_a_function_before_the_title_is_part_of_it() -> None:
+    d = parse_visit("去了华为，见了他们采购总监黄总，谈了年度框架价格", NOW, CUSTOMERS)
+    assert (d.contact_name, d.contact_title) == ("黄总", "采购总监")
+    assert d.stage_hint is Stage.NEGOTIATION
+
+
+def test_an_english_honorific_wins_over_the_word_after_called() -> None:
+    d = parse_visit("Called Huawei, Mr. Wang wants a demo next Tuesday", NOW, CUSTOMERS)
+    assert d.contact_name == "Mr. Wang"
+
+
+def test_a_spoken_fee_without_a_unit_is_an_amount() -> None:
+    assert parse_visit("华为肖工 样板费三千五 他们先付", NOW, CUSTOMERS).amount == 3500
+
+
+def test_dates_roles_what_was_said_and_an_earlier_meeting() -> None:
+    d = parse_visit("华为李总说预算批下来了120w，下周一去签合同", NOW, CUSTOMERS)
+    assert d.visited_at.date() == NOW.date() and str(d.next_follow_up) == "2026-11-30"
+    d = parse_visit("上个月15号见过华为冯总，今天电话回访了一下，他说还在走流程", NOW, CUSTOMERS)
+    assert d.visited_at.date() == NOW.date() and d.next_follow_up is None
+
+
+def test_asking_for_ones_records_is_not_a_visit() -> None:
+    assert not parse_visit("我今天的拜访记录", NOW, CUSTOMERS).is_visit
