@@ -226,6 +226,7 @@ _LATIN_NAME_RX = re.compile(r"(?:的|见了?|和|跟|与|找|约了?|联系人�
 _ABSENT = re.compile(r"不在|出差|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是")
 _ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的是")
 _NOT_MET = re.compile(r"不在|没见到|没见着|没见上|没碰上|没遇到|没在")
+_OWNER_OF = re.compile(r"的(?:秘书|助理|下属|手下|副手|徒弟|技术员)")
 _COLLEAGUE = re.compile(r"(?:同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
 
 
@@ -288,7 +289,9 @@ def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | N
         if i and people[i - 1].end > c.start - len(before):
             before = text[people[i - 1].end : c.start]
         absent = _ABSENT.search(segment(i)) or _ABSENT_BEFORE.search(before)
-        return int(bool(absent)) + int(bool(_COLLEAGUE.search(_clause_before(text, c.start))))
+        # 「唐总的秘书小刘接待的」: 唐总 only says whose 秘书 小刘 is; 小刘 is the one met.
+        owner = i + 1 < len(people) and _OWNER_OF.fullmatch(text[c.end : people[i + 1].start]) is not None
+        return int(bool(absent)) + int(bool(_COLLEAGUE.search(_clause_before(text, c.start)))) + int(owner)
 
     best = min(range(len(people)), key=lambda i: (demerit(i), people[i].start))
     if _NOT_MET.search(segment(best)):
@@ -307,7 +310,7 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
     (
         Stage.WON,
         r"签约|签了|签下|签单|签合同|合同签|成交|下单|下了单|中标|拿下|订单下来|打款了|付了预付款|付预付款了|"
-        r"签(?=$|[,，。;；!！\s]|成)",
+        r"签(?=$|[,，。;；!！\s]|成)|签[^,，。;；!！?？\s]{1,4}?(?:合同|协议)",
     ),
     (
         Stage.NEGOTIATION,
@@ -385,6 +388,8 @@ _MONEY_WORDS = re.compile(r"(?:预算|报价|金额|合同|价格|总价|单子|
 def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
     """The deal amount: the first money figure after a money word, else the first money figure."""
     first: Decimal | None = None
+    # 「1.5个亿」, 「五十多万」, 「二十来万」: the round figure (same length, so spans stay)
+    text = re.sub(r"(?<=[\d一二两三四五六七八九十])个(?=亿|万)|(?<=[0十百千])[多来几](?=[万亿wW])", " ", text)
     for m in _AMOUNT_RX.finditer(text):
         # 「样板费三千五」: a spoken figure with 千/百 in it counts after a money word, without a unit.
         spoken = re.search(r"[千百]", m.group("num")) and _MONEY_WORDS.search(text[: m.start()])
@@ -424,7 +429,8 @@ def _typed_value(text: str, m: re.Match[str]) -> Decimal | None:
     nxt = text[m.end(): m.end() + 1]
     if m.group("unit") in ("万", "千") and not m.group("cur") and nxt and nxt in "123456789一二两三四五六七八九":
         after = text[m.end() + 1: m.end() + 2]
-        if not after or not (after.isdigit() or after in "十百千万台套件个只吨米片颗箱批人天周月年号点%"):
+        # 「六十万 二期待定」 is 60万 then 二期, not 六十万二
+        if not after or not (after.isdigit() or after in "十百千万台套件个只吨米片颗箱批人天周月年号点%期级代届次线楼"):
             spoken = parse_amount(typed + nxt)
             if spoken is not None:
                 return spoken
@@ -545,7 +551,9 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
 _EARLIER_CONTACT = re.compile(r"^[^,，。;；!！?？]{0,10}?(?:见|去|拜访|来|聊|谈|到)过")
 # 「李总说预算批下来了，下周一去签合同」: what the contact said was heard already, so the date is a plan.
 _PAST_VISIT_WORDS = re.compile(
-    r"拜访了|去了|见了|聊了|谈了|沟通了|走访了|过去了|刚|今天|上午|下午|昨天|前天|[总工理长监]说|告诉我|反馈|来电|回电"
+    r"拜访了|去了|见了|聊了|谈了|沟通了|走访了|过去了|刚|今天|上午|下午|昨天|前天|[总工理长监]说|告诉我|反馈|来电|回电|"
+    # 「中联孙部长 技术交流 下周二去现场」: an activity reported before the date happened already
+    r"沟通|交流|电话|微信|会议|演示|测试|报价|方案"
 )
 
 
@@ -716,7 +724,11 @@ def parse_visit(
     time_spans = [(t.start, t.end) for t in times]
     mention_span, candidates = _match_customers(norm, index, time_spans)
     blocked = time_spans + ([mention_span] if mention_span else [])
-    contact = _find_contact(norm, blocked)
+    # Every exact customer name is blocked for people too: 「晚上跟徐工罗总吃饭」 names 徐工, not a 徐 工程师.
+    named = [
+        (h.start, h.end) for h in index.hits(norm.lower(), blocked) if max(h.scores.values()) >= 0.95
+    ] if len(candidates) > 1 else []
+    contact = _find_contact(norm, blocked + named)
     if mention_span is not None:
         mention: str | None = norm[mention_span[0] : mention_span[1]]
     else:
