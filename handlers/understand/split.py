@@ -46,16 +46,22 @@ _MOVE = r"去|跑|到|拜访|见|转|走访"
 _BOUNDARY = re.compile(
     rf"[，,。;；!！?？\n：:]|\s+|(?<![今昨前明后当天日号])(?=(?:{_DAY_PART}))|(?=(?:{_SEQUENCE})+(?:{_MOVE}))"
 )
-_SEQUENCE_ONLY = re.compile(rf"(?:{_SEQUENCE})+")
+# A stretch that is only 「然后」 or 「下午：」 opens the next one.
+_SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
 _SEQUENCE_START = re.compile(r"^(?:然后|接着|后来|随后|之后|完又|又|再)+")
 _GOES_TO = re.compile(r"去了?|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|电话|打给|约了|吃饭|visited|met", re.I)
-_OPENS_NEW = re.compile(rf"^(?:今天|昨天|今儿|先|又)?(?:{_DAY_PART}|{_SEQUENCE}|接下来|最后)")
-_JOIN = re.compile(r"\s*(?:和|与|及|跟|还有|以及|、|/)\s*")
+# 「下午：…」, 「然后…」, 「2. …」 (a numbered line) open a new visit.
+_OPENS_NEW = re.compile(
+    rf"^(?:(?:今天|昨天|今儿|先|又)?(?:{_DAY_PART}|{_SEQUENCE}|接下来|最后)|(?<![\d.])\d{{1,2}}[.、)）](?!\d)|[①②③④⑤⑥])"
+)
+_JOIN = re.compile(r"\s*(?:和|与|及|跟|还有|以及|、|/)\s*|\s+")
 _LIST_INTRO = re.compile(
-    r"(?:跑了?|拜访了?|走访了?|去了|见了|联系了|打了电话给)[^,，。;；]{0,6}?[:：]?\s*$|[两三四五六几\d]家[^,，。;；]{0,4}[:：]\s*$"
+    r"(?:跑了?|拜访了?|走访了?|去了|见了|联系了|打了电话给)[^,，。;；]{0,6}?[:：]?\s*$|"
+    r"[两三四五六几\d]家[^,，。;；]{0,4}[:：,，]\s*$"
 )
 _LIST_SUM = re.compile(
-    rf"^\s*(?:今天|昨天|{_DAY_PART})?\s*(?:都|均|分别|各)\s*(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签)"
+    rf"^\s*(?:今天|昨天|{_DAY_PART})?\s*(?:(?:都|均|分别|各|一起)\s*"
+    r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了)"
 )
 _ALL_OF_THEM = re.compile(r"都|两家|三家|几家|两边|各自|分别|均")
 _DAY = re.compile(
@@ -80,6 +86,7 @@ class _Mention:
     start: int
     end: int  # after the contact written right behind the name (「博世邓工」)
     customer: int
+    with_contact: bool = False
 
 
 def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
@@ -94,17 +101,17 @@ def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
         if candidates[0][1] < 0.8:
             continue
         end = span[1]
-        if (m := _CONTACT_RX.match(text, end)) is not None and m.start() == end:
+        if (m := _CONTACT_RX.match(text, end + (text[end : end + 1] == " "))) is not None:
             end = m.end()
-        found.append(_Mention(span[0], end, candidates[0][0]))
+        found.append(_Mention(span[0], end, candidates[0][0], end > span[1]))
     found.sort(key=lambda m: m.start)
     return found
 
 
-def _stretches(text: str) -> list[tuple[int, int]]:
+def _stretches(text: str, lists: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     cuts = {0, len(text)}
     for m in _BOUNDARY.finditer(text):
-        cuts.update((m.start(), m.end()))
+        cuts.update(c for c in (m.start(), m.end()) if not any(a < c < b for a, b in lists))
     ordered = sorted(cuts)
     spans: list[tuple[int, int]] = []
     glue: int | None = None  # a stretch that is only 「然后」 opens the next one
@@ -146,10 +153,11 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
     if len({m.customer for m in mentions}) < 2:
         return []
     groups = _groups(norm, mentions)
+    lists = [(g[0].start, g[-1].end) for g in groups if len(g) > 1]
     visits: list[_Visit] = []
     current: list[_Visit] = []  # the visit(s) the stretches being read belong to
     leading: list[str] = []  # stretches before the first customer
-    for a, b in _stretches(norm):
+    for a, b in _stretches(norm, lists):
         piece = norm[a:b].strip()
         inside = [g for g in groups if a <= g[0].start < b]
         listed = next((g for g in inside if len({m.customer for m in g}) > 1), None)
@@ -180,7 +188,13 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
             continue
         known = next((v for v in visits if v.customer == first.customer), None)
         before = norm[a : first.start]
-        starts = not visits or _GOES_TO.search(piece) is not None or _OPENS_NEW.match(before) is not None
+        starts = (
+            not visits
+            or _GOES_TO.search(piece) is not None
+            or _OPENS_NEW.match(before) is not None
+            # 「精工王总 周五给报价 苏州精密蒋总 下周一送样」: a stretch that opens with another customer's person
+            or (first.start == a and first.with_contact)
+        )
         if known is not None:
             known.pieces.append(piece)
             current = [known]

@@ -49,7 +49,8 @@ _TITLE_AFTER = re.compile(rf"^\s*[（(,，、]?\s*(?P<t>{_TITLE})(?=\s|[）),，
 _WON_PHRASES = re.compile(
     r"我们中了|中标了|我们中标|拿下了|签下来了|合同签了|签约了|赢单|成交了|we won|"
     r"(?:订单|(?<![a-z])po(?![a-z])|合同)(?:已经?|都)?(?:下来|下达|确认|盖章|盖好|回传|下了)|(?:盖好|盖完)章|"
-    r"下了[^,，。;；!！?？\s]{0,8}?单|(?:首付|预付|定金|订金|货款|尾款|[万千元])[^,，。;；!！?？\s]{0,3}到账",
+    r"下了[^,，。;；!！?？\s]{0,8}?单|下了?(?<![a-z])po(?![a-z])|(?:首付|预付|定金|订金|货款|尾款|[万千元])[^,，。;；!！?？\s]{0,3}到账|"
+    r"付了[^,，。;；!！?？\s]{0,5}(?:预付款|首付|定金|订金|货款)",
     re.I,
 )
 # Lost: beaten by someone (被…抢了 / 截胡 / 输给…), not chosen (不考虑我们, 没选我们), the customer does it
@@ -58,7 +59,7 @@ _LOST_PHRASES = re.compile(
     r"丢标|丢单|没戏|黄了|选了(?:别家|别人|[\u4e00-\u9fff]{1,6}的方案)|这单没了|落标|没中|lost the deal|"
     r"被[^,，。;；!！?？\s]{0,6}?(?:抢|截胡|撬|拿走|翻盘)|输(?:单|标|给|掉)|"
     r"(?:不|没)(?:再)?(?:考虑|选|用|要)(?:我们|我司|咱们)|自己(?:做|干|生产|开发)(?=$|[,，。;；!！\s了])|"
-    r"没(?:希望|机会)了|不了了之|换了供应商|被否了|(?:选|定|用)了别的"
+    r"没(?:希望|机会)了|不了了之|换了供应商|被否了|(?:选|定|用)了别的|淘汰|项目(?:终止|取消)|终止了"
 )
 _CONDITIONAL_SIGN = re.compile(r"(?:再|如果|要是|只要|若).{0,10}就(?:能|可以)?(?:签|下单|定|成交|合作|用我们)")
 # Phrases of the later stages the keyword families miss: price pushed down (降到 / 压到 / 年降),
@@ -66,12 +67,13 @@ _CONDITIONAL_SIGN = re.compile(r"(?:再|如果|要是|只要|若).{0,10}就(?:�
 _NEGOTIATION_PHRASES = re.compile(
     r"(?:降|压|砍|让)(?:到|至)|年降|商务阶段|谈商务|"
     r"价格[^,，。;；!！?？\s]{0,4}(?:定了|敲定|确定了)|合同[^,，。;；!！?？\s]{0,8}(?:审|走流程)|磨价|价格还在磨|"
-    r"(?<![一二三四五六七八九十])[一二三四五六七八九]{1,2}折|打折|优惠|返点|底价|最低价|等[^,，。;；!！?？\s]{0,3}(?:盖章|签字|回签)"
+    r"(?<![一二三四五六七八九十])[一二三四五六七八九]{1,2}折|打折|优惠|返点|底价|最低价|等[^,，。;；!！?？\s]{0,3}(?:盖章|签字|回签)|"
+    r"价格战|确定合作|合同[^,，。;；!！?？\s]{0,4}走"
 )
 # Evaluation work the families miss: tenders (标书, 开标, 述标, 入围, 流标), trial production, asking a price,
 # choosing among suppliers.
 _EVALUATION_PHRASES = re.compile(
-    r"标书|开标|述标|入围|流标|废标|竞标|重新招|试产|小批量|试单|问(?:问|了)?(?:一下|下)?价|"
+    r"标书|开标|述标|入围|流标|废标|竞标|重新招|候选|试产|小试|中试|小批量|试单|问(?:问|了)?(?:一下|下)?价|"
     r"在[^,，。;；!！?？\s]{0,4}(?:里面|中间|之间|当中)?选|选供应商|需求[^,，。;；!！?？\s]{0,3}确认|确认了?需求"
 )
 _LEAD_PHRASES = re.compile(r"名片|加了微信|互相介绍|刚认识|新认识|朋友介绍|转介绍")
@@ -118,7 +120,7 @@ def stage_from_phrases(text: str, first_pass: Stage | None) -> Stage | None:
         clause = text[max(text.rfind(c, 0, m.start()) for c in ",，。;；!！ ") + 1 : m.start()]
         if re.search(r"如果|要是|万一|否则|不然|的话", clause):
             conditional_loss = True  # 「如果价格降不下来就没戏了」: the price is still being talked about
-        elif not re.search(r"差点|险些|不是|没有", clause):
+        elif not re.search(r"差点|险些|不是|没有|[没不未]被?$", clause):
             return Stage.LOST  # not 「差点丢单」, 「不是丢单」
     if re.search(r"没谈拢|谈不拢", text) or conditional_loss:
         return Stage.NEGOTIATION  # still talking: not lost yet
