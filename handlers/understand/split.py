@@ -92,19 +92,22 @@ class _Mention:
 def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
     """Every confidently named customer, left to right (the parser's matcher, run until nothing is left)."""
     blocked = [(t.start, t.end) for t in find_times(text, now)]
-    found: list[_Mention] = []
+    spans: list[tuple[int, int, int]] = []
     for _ in range(8):
         span, candidates = _match_customers(text, index, blocked)
         if span is None or not candidates:
             break
         blocked.append(span)
-        if candidates[0][1] < 0.8:
-            continue
-        end = span[1]
-        if (m := _CONTACT_RX.match(text, end + (text[end : end + 1] == " "))) is not None:
-            end = m.end()
-        found.append(_Mention(span[0], end, candidates[0][0], end > span[1]))
-    found.sort(key=lambda m: m.start)
+        if candidates[0][1] >= 0.8:
+            spans.append((span[0], span[1], candidates[0][0]))
+    spans.sort()
+    found: list[_Mention] = []
+    for start, end, customer in spans:
+        m = _CONTACT_RX.match(text, end + (text[end : end + 1] == " "))
+        if m is not None and not any(s < m.end() and m.start() < e for s, e, _ in spans):
+            found.append(_Mention(start, m.end(), customer, True))  # not 「海康 苏州精工」 read as 苏 州精 工
+        else:
+            found.append(_Mention(start, end, customer))
     return found
 
 
