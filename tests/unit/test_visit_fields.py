@@ -160,6 +160,8 @@ def test_channel_words_reps_use(text: str, channel: str) -> None:
         ("苏州精工 王工 生产部主管 聊了改造", "王工", "生产部主管"),
         ("海康车间主任老何 带我看了产线", "老何", "车间主任"),
         ("华为张总的秘书小李接待的", "小李", "秘书"),
+        ("海康 和何总的助手小王通了电话", "小王", "助手"),
+        ("华为 张总监外出 由他们的朱经理接待", "朱经理", None),  # 外出: not met
     ],
 )
 def test_titles_as_written(text: str, name: str, title: str) -> None:
@@ -240,3 +242,9 @@ def test_a_later_visit_keeps_the_day_and_a_shared_clause_goes_to_all() -> None:
     parts = split_visits("昨天上午拜访华为张总，下午去了海康，两家都要报价", NOW, CUSTOMERS)
     assert [p.draft.visited_at.date().day for p in parts] == [24, 24]
     assert [p.draft.stage_hint for p in parts] == [Stage.EVALUATION, Stage.EVALUATION]
+
+
+def test_leave_is_not_a_plan() -> None:
+    """「请假」 is no 「请…」 request: 「今天是赵工接待」 is today's visit, not a follow-up for today."""
+    d = parse_visit("海康 黄工请假了 今天是赵工接待", NOW, CUSTOMERS)
+    assert (d.contact_name, d.next_follow_up) == ("赵工", None)
