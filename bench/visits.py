@@ -1,6 +1,7 @@
 """Field-level accuracy and speed of the visit-message parser on the evaluation set.
 
-Run: ``.venv/bin/python bench/visits.py [--misses]``
+Run: ``.venv/bin/python bench/visits.py [--tuning] [--misses]`` (``--tuning`` while tuning: the held-out
+rows are dropped before they are parsed, so their misses are never seen)
 
 Why a separate script (and not only the pytest gate): it prints the numbers a
 reviewer wants to see — accuracy per field, median/p99 parse time after import,
@@ -60,13 +61,15 @@ def import_cost(stmt: str) -> str:
     return f"{ms:6.1f} ms  {mb:5.1f} MB"
 
 
-def load() -> tuple[datetime, list[Any], list[dict[str, Any]]]:
+def load(tuning_only: bool = False) -> tuple[datetime, list[Any], list[dict[str, Any]]]:
+    """``tuning_only`` drops the held-out rows before anything parses or prints them (use it while tuning)."""
     from handlers.understand.visit_text import CustomerRef
 
     data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
     now = datetime.fromisoformat(str(data["now"]))
     customers = [CustomerRef(c["id"], c["name"], tuple(c.get("aliases", ()))) for c in data["customers"]]
-    return now, customers, data["messages"]
+    messages = [m for m in data["messages"] if not (tuning_only and m.get("holdout"))]
+    return now, customers, messages
 
 
 def routed_as_visit(text: str, draft: Any) -> bool:
@@ -80,11 +83,11 @@ def routed_as_visit(text: str, draft: Any) -> bool:
     return bool(draft.is_visit)
 
 
-def evaluate(show_misses: bool = False) -> dict[str, float]:
+def evaluate(show_misses: bool = False, tuning_only: bool = False) -> dict[str, float]:
     from handlers.understand.split import split_visits
     from handlers.understand.visit_text import parse_visit
 
-    now, customers, messages = load()
+    now, customers, messages = load(tuning_only)
     by_id = {c.id: c.name for c in customers}
     parse_visit("预热 warm-up 华为张总", now, customers)  # first call builds the index and loads pinyin
 
@@ -107,6 +110,12 @@ def evaluate(show_misses: bool = False) -> dict[str, float]:
             misses.append(f"{tag}is_visit   {msg['text']!r}: expected {expected_visit}, got {not expected_visit}")
         if not expected_visit:
             continue
+        parts = split_visits(msg["text"], now, customers)
+        notes = [(p.draft.summary or "") + "|" + (p.draft.next_step or "") for p in parts]
+        if parts:
+            # The chat stores one visit per part (handlers/visits.py), each parsed from its own text:
+            # the scalar fields a rep sees for such a message are those of its first visit.
+            draft = parts[0].draft
         got: dict[str, Any] = {
             "customer": by_id[draft.candidates[0][0]] if draft.candidates else None,
             "contact": draft.contact_name,
@@ -117,9 +126,8 @@ def evaluate(show_misses: bool = False) -> dict[str, float]:
             "channel": draft.channel,
             "amount": int(draft.amount) if draft.amount is not None else None,
         }
-        note = (draft.summary or "") + "|" + (draft.next_step or "")
+        note = "|".join(notes) if parts else (draft.summary or "") + "|" + (draft.next_step or "")
         got["note_kept"] = [p for p in msg.get("note_kept", []) if p in note]
-        parts = split_visits(msg["text"], now, customers)
         got["customers"] = (
             [by_id[p.draft.customer_id] for p in parts if p.draft.customer_id in by_id]
             if parts
@@ -147,9 +155,9 @@ def evaluate(show_misses: bool = False) -> dict[str, float]:
     n_dev = sum(1 for m in messages if not m.get("holdout"))
     print(f"evaluation set: {len(messages)} messages ({n_dev} dev + {len(messages) - n_dev} holdout),")
     print(f"{len(customers)} customers, now = {now.isoformat()}")
-    print("dev = the messages the rules were tuned against; holdout = written afterwards, never tuned on")
+    print("dev = the tuning part (rules were tuned against it); holdout = written before the parser saw it, never tuned on")
     print()
-    print(f"{'field':<12} {'all':>24} {'dev':>9} {'holdout':>9}")
+    print(f"{'field':<12} {'all':>17} {'tuning (dev)':>19} {'held-out':>17}")
     result = {}
     for name in keys:
         ok = correct["dev"][name] + correct["holdout"][name]
@@ -159,11 +167,13 @@ def evaluate(show_misses: bool = False) -> dict[str, float]:
         acc = ok / n
         result[name] = acc
         shares = [
-            f"{correct[p][name] / total[p][name] * 100:6.1f} %" if total[p][name] else "     —  "
+            f"{correct[p][name] / total[p][name] * 100:5.1f} % ({correct[p][name]:>3}/{total[p][name]:>3})"
+            if total[p][name]
+            else "            —    "
             for p in ("dev", "holdout")
         ]
-        flag = "" if acc >= 0.95 else "   <-- below 95 %"
-        print(f"{name:<12} {acc * 100:6.1f} % ({ok:>3}/{n:>3})     {shares[0]}  {shares[1]}{flag}")
+        flag = "" if correct["holdout"][name] >= 0.97 * total["holdout"][name] else "   <-- held-out below 97 %"
+        print(f"{name:<12} {acc * 100:5.1f} % ({ok:>3}/{n:>3})  {shares[0]}  {shares[1]}{flag}")
     timings.sort()
     median = statistics.median(timings) * 1000
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1000
@@ -182,6 +192,9 @@ def evaluate(show_misses: bool = False) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list every wrong field")
+    parser.add_argument(
+        "--tuning", action="store_true", help="the tuning part only (held-out rows are dropped unread): for tuning"
+    )
     args = parser.parse_args()
     print("import cost (fresh interpreter, median of 3: wall time, RSS growth)")
     print(f"  cn2an                          {import_cost('import cn2an')}")
@@ -190,7 +203,7 @@ def main() -> None:
     print(f"  handlers.understand.visit_text {import_cost('import handlers.understand.visit_text')}")
     print(f"  ... + first parse (pinyin)     {import_cost(_FIRST_PARSE_STMT)}")
     print()
-    evaluate(show_misses=args.misses)
+    evaluate(show_misses=args.misses, tuning_only=args.tuning)
 
 
 _PINYIN_STMT = (

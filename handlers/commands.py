@@ -30,6 +30,20 @@ from handlers.states import PENDING_VISIT, in_state
 router = Router("commands")
 fallback = Router("fallback")  # last: what no feature router took
 
+PENDING_DROPPED = "刚才那条拜访没有记录（缺少客户名称）。"
+
+
+def drop_pending_visit(ctx: HandlerContext, *, notice: bool = False) -> None:
+    """The rep moved on: a pending 「拜访的是哪家客户？」 must not swallow the next messages.
+
+    ``notice`` tells the rep the unfinished visit was not recorded (commands say it; answered
+    questions already tell enough)."""
+    if in_state(ctx, *PENDING_VISIT):
+        ctx.clear_state()
+        if notice:
+            ctx.say(PENDING_DROPPED)
+
+
 UNKNOWN_SENDER = "你还没有开通销售助手，请联系管理员"
 CARD_EXPIRED = "这张卡片已失效"
 
@@ -79,20 +93,22 @@ def on_enter(ctx: HandlerContext) -> None:
 
 @router.on(command(*HELP_WORDS))
 def on_help(ctx: HandlerContext) -> None:
+    drop_pending_visit(ctx, notice=True)
     send_help(ctx)
 
 
 @router.on(command(*TODO_WORDS))
 def on_todo(ctx: HandlerContext) -> None:
     assert ctx.sender is not None
+    drop_pending_visit(ctx, notice=True)
     todo = follow_ups(ctx.uow, ctx.sender, local_today(ctx.uow.clock))
-    drafts = 1 if in_state(ctx, *PENDING_VISIT) else 0
-    ctx.replies.card(ctx.me, todo_card(card_id_for(ctx, "todo"), todo, drafts), purpose="todo")
+    ctx.replies.card(ctx.me, todo_card(card_id_for(ctx, "todo"), todo, 0), purpose="todo")
 
 
 @router.on(command(*WEEK_WORDS))
 def on_week(ctx: HandlerContext) -> None:
     assert ctx.sender is not None
+    drop_pending_visit(ctx, notice=True)
     this, last = my_week(ctx.uow, ctx.sender, local_today(ctx.uow.clock))
     ctx.replies.card(ctx.me, week_card(card_id_for(ctx, "week"), this, last), purpose="week")
 
@@ -123,6 +139,7 @@ def one_customer(
 
 @router.on(command_match(CUSTOMER_RX))
 def on_customer(ctx: HandlerContext, match: re.Match[str]) -> None:
+    drop_pending_visit(ctx, notice=True)
     name = match.group("name").strip()
     customer = one_customer(
         ctx,

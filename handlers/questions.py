@@ -17,11 +17,10 @@ from sqlalchemy import func, select
 from domain.clock import BUSINESS_TZ, local_today
 from domain.models import STAGE_LABELS, Opportunity, Stage, Visit
 from domain.services.opportunities import open_opportunity_of
-from handlers.commands import command_text, one_customer
+from handlers.commands import command_text, drop_pending_visit, one_customer
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.router import Filter, FilterResult, Router
-from handlers.states import PENDING_VISIT, in_state
 from handlers.understand.intent import (
     DEAL_STAGE_RX,
     VISIT_COUNT_RX,
@@ -40,12 +39,6 @@ QUESTION_HELP = (
     "记拜访直接说：今天拜访华为张总，谈了报价，下周三再跟进\n"
     "发送「帮助」查看全部功能。"
 )
-
-
-def drop_pending_visit(ctx: HandlerContext) -> None:
-    """The rep moved on: a pending 「拜访的是哪家客户？」 must not swallow the next messages."""
-    if in_state(ctx, *PENDING_VISIT):
-        ctx.clear_state()
 
 
 def _text(ctx: HandlerContext) -> str:

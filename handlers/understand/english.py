@@ -86,8 +86,12 @@ def to_chinese_frame(text: str) -> str:
     return _WEEKDAY_RX.sub(weekday, out)
 
 
+_HONORIFIC_RX = re.compile(r"\b(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+[A-Z][a-z]+)")
+
+
 def english_contact(text: str) -> str | None:
-    m = _CONTACT_RX.search(text)
+    """「Mr. Wang」 wherever it stands (「Called Siemens, Mr. Wang wants…」), else the name after a verb."""
+    m = _HONORIFIC_RX.search(text) or _CONTACT_RX.search(text)
     return re.sub(r"\s+", " ", m.group("n")) if m else None
 
 

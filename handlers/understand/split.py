@@ -1,22 +1,72 @@
 """One message, several customers: 「上午去了海康，下午又跑了趟精工…」 is two visits.
 
-A new visit starts at a clause that *goes to* a customer (去了 / 跑了趟 / 拜访 / 见了 / 电话…)
-other than the one before; clauses without a customer stay with the visit before them. A customer
-only named in passing (「他们和海康在比价」) has no such verb and starts nothing. Each part is then
-parsed on its own, so its time (上午 / 下午), contact and follow-up stay with it.
+Reps write a day with several customers in a few shapes:
+
+* a sequence — 「上午…下午…」, 「先去了A，然后去了B」, 「A那边聊完又去了B」, separated by commas, spaces or
+  nothing at all: a new visit starts at a stretch that *goes to* another customer (去了 / 跑了趟 / 拜访 /
+  见了 / 电话…) or that opens with a part of the day or a sequence word (下午, 然后, 接着, 又去…);
+* a list — 「宝钢和中联都跑了」, 「海尔、美的、格力今天都拜访了」, 「拜访了海康和大华」, 「见了三个客户：华为张总、
+  比亚迪刘经理、格力黄工」: customers joined by 和 / 、 / 与, each with its contact, that a visit verb introduces
+  or that 都 / 分别 sums up. What the list's stretch says applies to each of them.
+
+A customer only named in passing (「他们和海康在比价」, 「之前用的是美的的设备」, 「王总说苏州精密也想要一套」)
+starts nothing. Stretches without a customer stay with the visit before them, except those that speak of all
+of them (「两家都要报价」), which go to every visit. Each visit is then parsed on its own, so its time
+(上午 / 下午), contact and follow-up stay with it; a later visit without a day of its own gets the first one's
+(「昨天上午拜访精工王总，下午去苏州精密」: both yesterday).
+
+Written by hand: this is about how our reps chain clauses, which no segmenter models; the customer names come
+from the same index the parser uses.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from handlers.understand.visit_text import CustomerIndex, CustomerRef, VisitDraft, parse_visit
+from handlers.understand.timeexpr import find_times
+from handlers.understand.visit_text import (
+    _CONTACT_RX,
+    CustomerIndex,
+    CustomerRef,
+    VisitDraft,
+    _index_for,
+    _match_customers,
+    _normalize,
+    parse_visit,
+)
 
-_CLAUSE = re.compile(r"[^，,。;；!！\n]+")
-_GOES_TO = re.compile(r"去了?|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|电话|打给|约了|visited|met", re.I)
+_DAY_PART = r"上午|下午|中午|晚上|早上|傍晚|晚间|早晨"
+_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完又|又|再"
+_MOVE = r"去|跑|到|拜访|见|转|走访"
+# Where one stretch of the message ends and the next begins: punctuation, blanks, a part of the day (not
+# right after its own day: 「昨天上午」 stays whole), a sequence word before a move (「聊完又去了美的」).
+_BOUNDARY = re.compile(
+    rf"[，,。;；!！?？\n：:]|\s+|(?<![今昨前明后当天日号])(?=(?:{_DAY_PART}))|(?=(?:{_SEQUENCE})+(?:{_MOVE}))"
+)
+# A stretch that is only 「然后」 or 「下午：」 opens the next one.
+_SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
+_SEQUENCE_START = re.compile(r"^(?:然后|接着|后来|随后|之后|完又|又|再)+")
+_GOES_TO = re.compile(r"去了?|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|电话|打给|约了|吃饭|visited|met", re.I)
+# 「下午：…」, 「然后…」, 「2. …」 (a numbered line) open a new visit.
+_OPENS_NEW = re.compile(
+    rf"^(?:(?:今天|昨天|今儿|先|又)?(?:{_DAY_PART}|{_SEQUENCE}|接下来|最后)|(?<![\d.])\d{{1,2}}[.、)）](?!\d)|[①②③④⑤⑥])"
+)
+_JOIN = re.compile(r"\s*(?:和|与|及|跟|还有|以及|、|/)\s*|\s+")
+_LIST_INTRO = re.compile(
+    r"(?:跑了?|拜访了?|走访了?|去了|见了|联系了|打了电话给)[^,，。;；]{0,6}?[:：]?\s*$|"
+    r"[两三四五六几\d]家[^,，。;；]{0,4}[:：,，]\s*$"
+)
+_LIST_SUM = re.compile(
+    rf"^\s*(?:今天|昨天|{_DAY_PART})?\s*(?:(?:都|均|分别|各|一起)\s*"
+    r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了)"
+)
+_ALL_OF_THEM = re.compile(r"都|两家|三家|几家|两边|各自|分别|均")
+_DAY = re.compile(
+    r"今天|今儿|昨天|昨儿|前天|大前天|(?:上|这|本)?(?:周|星期|礼拜)[一二三四五六日天1-7]|\d{1,2}月\d{1,2}[日号]?|\d{1,2}[日号]"
+)
 
 
 @dataclass(frozen=True)
@@ -25,35 +75,151 @@ class Part:
     draft: VisitDraft
 
 
+@dataclass
+class _Visit:
+    customer: int
+    pieces: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Mention:
+    start: int
+    end: int  # after the contact written right behind the name (「博世邓工」)
+    customer: int
+    with_contact: bool = False
+
+
+def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
+    """Every confidently named customer, left to right (the parser's matcher, run until nothing is left)."""
+    blocked = [(t.start, t.end) for t in find_times(text, now)]
+    spans: list[tuple[int, int, int]] = []
+    for _ in range(8):
+        span, candidates = _match_customers(text, index, blocked)
+        if span is None or not candidates:
+            break
+        blocked.append(span)
+        if candidates[0][1] >= 0.8:
+            spans.append((span[0], span[1], candidates[0][0]))
+    spans.sort()
+    found: list[_Mention] = []
+    for start, end, customer in spans:
+        m = _CONTACT_RX.match(text, end + (text[end : end + 1] == " "))
+        if m is not None and not any(s < m.end() and m.start() < e for s, e, _ in spans):
+            found.append(_Mention(start, m.end(), customer, True))  # not 「海康 苏州精工」 read as 苏 州精 工
+        else:
+            found.append(_Mention(start, end, customer))
+    return found
+
+
+def _stretches(text: str, lists: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    cuts = {0, len(text)}
+    for m in _BOUNDARY.finditer(text):
+        cuts.update(c for c in (m.start(), m.end()) if not any(a < c < b for a, b in lists))
+    ordered = sorted(cuts)
+    spans: list[tuple[int, int]] = []
+    glue: int | None = None  # a stretch that is only 「然后」 opens the next one
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        piece = text[a:b].strip(" ，,。;；!！?？\n：:")
+        if not piece:
+            continue
+        if _SEQUENCE_ONLY.fullmatch(piece):
+            glue = a if glue is None else glue
+            continue
+        spans.append((glue if glue is not None else a, b))
+        glue = None
+    return spans
+
+
+def _groups(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
+    """Mentions joined into lists (「宝钢和中联都跑了」); a mention on its own is a group of one."""
+    groups: list[list[_Mention]] = []
+    for m in mentions:
+        if groups and _JOIN.fullmatch(text[groups[-1][-1].end : m.start]):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    result: list[list[_Mention]] = []
+    for g in groups:
+        distinct = {m.customer for m in g}
+        listed = len(distinct) > 1 and (
+            _LIST_INTRO.search(text[max(0, g[0].start - 14) : g[0].start]) or _LIST_SUM.match(text[g[-1].end :])
+        )
+        result.extend([g] if listed else [[m] for m in g])
+    return result
+
+
 def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | CustomerIndex) -> list[Part]:
     """The message's visits when it reports two or more customers, else an empty list."""
-    clauses = [m.group(0) for m in _CLAUSE.finditer(text) if m.group(0).strip()]
-    if len(clauses) < 2:
+    norm = _normalize(text)
+    index = customers if isinstance(customers, CustomerIndex) else _index_for(tuple(customers))
+    mentions = _mentions(norm, index, now)
+    if len({m.customer for m in mentions}) < 2:
         return []
-    segments: list[list[str]] = []
-    owners: list[int | None] = []
-    for clause in clauses:
-        draft = parse_visit(clause, now, customers)
-        customer = draft.customer_id
-        starts_new = (
-            customer is not None
-            and (not owners or customer != owners[-1])
-            and _GOES_TO.search(clause) is not None
+    groups = _groups(norm, mentions)
+    lists = [(g[0].start, g[-1].end) for g in groups if len(g) > 1]
+    visits: list[_Visit] = []
+    current: list[_Visit] = []  # the visit(s) the stretches being read belong to
+    leading: list[str] = []  # stretches before the first customer
+    for a, b in _stretches(norm, lists):
+        piece = norm[a:b].strip()
+        inside = [g for g in groups if a <= g[0].start < b]
+        listed = next((g for g in inside if len({m.customer for m in g}) > 1), None)
+        if listed is not None:
+            # Each listed customer gets the stretch with only its own name (and contact) in the list's place.
+            lo, hi = listed[0].start - a, listed[-1].end - a
+            current = []
+            for m in listed:
+                own = piece[:lo] + norm[m.start : m.end] + piece[hi:].lstrip()
+                visit = next((v for v in visits if v.customer == m.customer), None)
+                if visit is None:
+                    visit = _Visit(m.customer, [*leading])
+                    visits.append(visit)
+                visit.pieces.append(own)
+                current.append(visit)
+            leading = []
+            continue
+        first = inside[0][0] if inside else None
+        if first is None or (current and first.customer in {v.customer for v in current}):
+            if not current:
+                leading.append(piece)
+            elif _ALL_OF_THEM.search(piece) and len(visits) > 1:
+                for v in visits:
+                    v.pieces.append(piece)
+            else:
+                for v in current:
+                    v.pieces.append(piece)
+            continue
+        known = next((v for v in visits if v.customer == first.customer), None)
+        before = norm[a : first.start]
+        starts = (
+            not visits
+            or _GOES_TO.search(piece) is not None
+            or _OPENS_NEW.match(before) is not None
+            # 「精工王总 周五给报价 苏州精密蒋总 下周一送样」: a stretch that opens with another customer's person
+            or (first.start == a and first.with_contact)
         )
-        if starts_new or not segments:
-            if segments and owners[-1] is None and customer is not None:
-                owners[-1] = customer  # the first clause had no customer yet: this one completes it
-                segments[-1].append(clause)
-                continue
-            segments.append([clause])
-            owners.append(customer)
+        if known is not None:
+            known.pieces.append(piece)
+            current = [known]
+        elif starts:
+            visit = _Visit(first.customer, [*leading, piece])
+            leading = []
+            visits.append(visit)
+            current = [visit]
         else:
-            segments[-1].append(clause)
-    distinct = {o for o in owners if o is not None}
-    if len(segments) < 2 or len(distinct) < 2:
+            for v in current:  # named in passing (「他们和海康在比价」): stays with the visit it is about
+                v.pieces.append(piece)
+    if len(visits) < 2:
         return []
+    day = _DAY.search(" ".join(visits[0].pieces))
     parts = []
-    for segment in segments:
-        part_text = "，".join(c.strip() for c in segment)
+    for i, visit in enumerate(visits):
+        part_text = "，".join(visit.pieces)
+        if i:
+            part_text = _SEQUENCE_START.sub("", part_text) or part_text  # 「然后顺路去了…」 → 「顺路去了…」
+        if i and day is not None and not _DAY.search(part_text):
+            part_text = day.group(0) + part_text
         parts.append(Part(part_text, parse_visit(part_text, now, customers)))
+    if len({p.draft.customer_id for p in parts}) < 2:
+        return []
     return parts

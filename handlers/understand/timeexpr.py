@@ -19,7 +19,7 @@ Rules worth knowing (each was a decision, not an accident):
   month: a reminder that fires on a Sunday gets ignored. Public holidays are not
   known here (Dec 1st and Jan 1st–3rd can differ from the official calendar).
   "月底" is the last calendar day of the month, "月中" the 15th, "下个月" alone
-  the 1st of next month.
+  the 1st of next month; "年底" is Dec 31st, "年底前" / "月底前" (deadlines) the last workday.
 * "过两天" is +2 days, "过几天"/"几天后" +3 days, "一周后" +7, "半个月后" +15,
   "N个月后" the same day N months later (clamped to the month's end).
 * A clock time without a part of day uses business hours: 1–6 o'clock means
@@ -192,6 +192,7 @@ _DATE_RX = re.compile(
   | (?P<nth>(?P<nth_m>{_N})\s*月份?的?第(?P<nth_n>[一二三四五1-5])个?{_WEEK}(?P<nth_d>[一二三四五六日天1-7]))
   | (?P<dth>(?P<dth_y>{_YEAR_ANY})?的?第(?P<dth_n>{_N})天)
   | (?P<cmd>(?:(?P<cmd_y>(?:(?<!\d)20\d\d|(?<!\d)\d\d|[二〇零一两三四五六七八九]{{4}}|[二〇零一两三四五六七八九]{{2}})\s*年|{_YEAR_REL})\s*)?(?P<cmd_m>{_N})\s*月份?\s*(?P<cmd_d>{_N})\s*[日号]?)
+  | (?P<yend>(?P<yend_y>{_YEAR_REL}|(?:(?<!\d)20\d\d|(?<!\d)\d\d)\s*年)?(?:年底|年末)(?P<yend_b>前|之前)?)
   | (?P<mpart>(?P<mpart_m>{_N})\s*月份?(?P<mpart_w>上旬|中旬|下旬|初|中|底|末)(?!心|央))
   | (?P<nxm>(?P<nxm_p>上上个?|上个?|下下个?|下个?|本|这个?|当|同)月(?:份)?(?P<nxm_w>初|底|末|中旬|中|(?P<nxm_d>{_N})\s*(?:[号日]|(?=[\s,，。;；!！?？]|$)))?(?P<nxm_b>前|之前)?)
   | (?P<thm>(?<![个上下本这当同])月(?P<thm_w>初|底|末|中旬|中)(?!心|央)(?P<thm_b>前|之前)?)
@@ -595,6 +596,13 @@ def _resolve_date(
         return d, d, None
     if kind == "lun":
         return _resolve_lunar(m, today)
+    if kind == "yend":
+        year = _year_of(g("yend_y"), today) if g("yend_y") else today.year
+        if year is None:
+            return None
+        # "年底前" is a deadline: the year's last workday, as "月底前" is the month's.
+        d = last_workday_of_month(date(year, 12, 1)) if g("yend_b") else date(year, 12, 31)
+        return d, d, None
     if kind == "hol":
         return _resolve_holiday(m, today)
     if kind == "term":

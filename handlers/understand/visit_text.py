@@ -223,7 +223,10 @@ class _Contact:
 
 _LATIN_NAME_RX = re.compile(r"(?:的|见了?|和|跟|与|找|约了?|联系人是?|对接人是?)\s?(?P<n>[A-Z][a-z]{2,11})(?![A-Za-z])")
 # People the rep did NOT meet: planned but absent, or the rep's own colleagues.
-_ABSENT = re.compile(r"不在|出差|请假|休假|没见到|没见着|没在|换人|本来约|原本约|原来约|本来要见|约的是")
+_ABSENT = re.compile(r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是")
+_ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的是")
+_NOT_MET = re.compile(r"不在|没见到|没见着|没见上|没碰上|没遇到|没在")
+_OWNER_OF = re.compile(r"的(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)")
 _COLLEAGUE = re.compile(r"(?:同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
 
 
@@ -273,11 +276,27 @@ def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | N
     if not people:
         return None
 
-    def demerit(c: _Contact) -> int:
-        clause = _clause_before(text, c.start) + text[c.start : c.end] + _clause_after(text, c.end)
-        return int(bool(_ABSENT.search(clause))) + int(bool(_COLLEAGUE.search(_clause_before(text, c.start))))
+    def segment(i: int) -> str:
+        """Person ``i`` and what follows, up to the clause's end or the next person named
+        (「唐总不在 跟采购小李聊了会」: 不在 is about 唐总 only)."""
+        c = people[i]
+        hi = min(c.end + len(_clause_after(text, c.end)), people[i + 1].start if i + 1 < len(people) else len(text))
+        return text[c.start : hi]
 
-    return min(people, key=lambda c: (demerit(c), c.start))
+    def demerit(i: int) -> int:
+        c = people[i]
+        before = _clause_before(text, c.start)
+        if i and people[i - 1].end > c.start - len(before):
+            before = text[people[i - 1].end : c.start]
+        absent = _ABSENT.search(segment(i)) or _ABSENT_BEFORE.search(before)
+        # 「唐总的秘书小刘接待的」: 唐总 only says whose 秘书 小刘 is; 小刘 is the one met.
+        owner = i + 1 < len(people) and _OWNER_OF.fullmatch(text[c.end : people[i + 1].start]) is not None
+        return int(bool(absent)) + int(bool(_COLLEAGUE.search(_clause_before(text, c.start)))) + int(owner)
+
+    best = min(range(len(people)), key=lambda i: (demerit(i), people[i].start))
+    if _NOT_MET.search(segment(best)):
+        return None  # 「赵经理 临时开会没见上」: the only person named was not met
+    return people[best]
 
 
 # ---------------------------------------------------------------- stage hints
@@ -291,18 +310,22 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
     (
         Stage.WON,
         r"签约|签了|签下|签单|签合同|合同签|成交|下单|下了单|中标|拿下|订单下来|打款了|付了预付款|付预付款了|"
-        r"签(?=$|[,，。;；!！\s]|成)",
+        r"签(?=$|[,，。;；!！\s]|成)|签[^,，。;；!！?？\s]{1,4}?(?:合同|协议)",
     ),
     (
         Stage.NEGOTIATION,
         r"谈判|议价|砍价|压价|还价|比价|商务条款|合同条款|付款方式|付款条件|账期|折扣|降价|让利|谈价|价格谈|"
         r"嫌贵|太贵|审合同|合同评审|合同流程|走合同|合同细节|商务谈|谈合同|谈了?价格|价格(?:还要|还得|要)?再谈|"
-        r"价格问题|价格方面|价格.{0,4}谈妥|再降|降一点|(?:价格|报价|价钱).{0,6}(?:太高|偏高|高了)",
+        r"价格问题|价格方面|价格.{0,4}谈妥|再降|降一点|(?:价格|报价|价钱).{0,6}(?:太高|偏高|高了)|"
+        # 「聊了传感器的价格」, 「价格还需要再商量」, 「报价38万可以接受」, 「合同金额定在…」, 「合同草稿」
+        r"(?:聊|谈|讨论|沟通)了?[^,，。;；!！?？\s]{0,6}价格|价格[^,，。;；!！?？]{0,6}(?:商量|协商|分歧|再议)|"
+        r"(?:报价|价格|价钱|万)[^,，。;；!！?？]{0,3}(?:可以|能)接受|合同金额|合同草稿|合同[^,，。;；!！?？]{0,3}定下来|"
+        r"\bnegotiat|\bdiscount|\bpricing\b|\bprice\b",
     ),
     (
         Stage.EVALUATION,
         r"报个?价|重新报|方案|询价|试用|测试|样品|样机|送样|打样|演示|选型|技术交流|技术参数|参数|规格书|demo|poc|招标|投标|"
-        r"需求调研|调研",
+        r"需求调研|调研|技术澄清|澄清会|样板|勘测|勘察|评审|\bquot(?:e|ation)|\bsample|\btrial\b|\bproposal",
     ),
     (Stage.LEAD, r"初次拜访|第一次拜访|首次拜访|第一次见|初次见|初次接触|初步接触|陌拜|新客户|认识一下|破冰"),
 )
@@ -359,14 +382,18 @@ _AMOUNT_RX = re.compile(
     r"(?![台套件个只吨米片颗箱批人天周月年号点%])"
 )
 _UNIT = TYPED_UNITS  # one table of money units (domain/money.py)
-_MONEY_WORDS = re.compile(r"(?:预算|报价|金额|合同|价格|总价|单子|订单|标的|项目|货款|采购额|额度|报了|价|费用|投资)[^,，。;；]{0,6}$")
+_MONEY_WORDS = re.compile(r"(?:预算|报价|金额|合同|价格|总价|单子|订单|标的|项目|货款|采购额|额度|报了|价|费用|费|投资)[^,，。;；]{0,6}$")
 
 
 def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
     """The deal amount: the first money figure after a money word, else the first money figure."""
     first: Decimal | None = None
+    # 「1.5个亿」, 「五十多万」, 「二十来万」: the round figure (same length, so spans stay)
+    text = re.sub(r"(?<=[\d一二两三四五六七八九十])个(?=亿|万)|(?<=[0十百千])[多来几](?=[万亿wW])", " ", text)
     for m in _AMOUNT_RX.finditer(text):
-        if not (m.group("unit") or m.group("cur")):
+        # 「样板费三千五」: a spoken figure with 千/百 in it counts after a money word, without a unit.
+        spoken = re.search(r"[千百]", m.group("num")) and _MONEY_WORDS.search(text[: m.start()])
+        if not (m.group("unit") or m.group("cur") or spoken):
             continue
         if any(s < m.end() and m.start() < e for s, e in blocked):
             continue
@@ -402,7 +429,8 @@ def _typed_value(text: str, m: re.Match[str]) -> Decimal | None:
     nxt = text[m.end(): m.end() + 1]
     if m.group("unit") in ("万", "千") and not m.group("cur") and nxt and nxt in "123456789一二两三四五六七八九":
         after = text[m.end() + 1: m.end() + 2]
-        if not after or not (after.isdigit() or after in "十百千万台套件个只吨米片颗箱批人天周月年号点%"):
+        # 「六十万 二期待定」 is 60万 then 二期, not 六十万二
+        if not after or not (after.isdigit() or after in "十百千万台套件个只吨米片颗箱批人天周月年号点%期级代届次线楼"):
             spoken = parse_amount(typed + nxt)
             if spoken is not None:
                 return spoken
@@ -415,8 +443,10 @@ _FOLLOW_AFTER = re.compile(
     r"过来|来访|来我司|来公司|到访|提交|发|送|出|确认|给|定|等|安排|内|前|之前|以前|左右|带|上门|看|签|下单|付|交|"
     r"审|评审|测试|试用|安装|交付|复盘|汇报|演示|讲|沟通|拜访|去|见|到)"
 )
+# 「计划」 as a verb (「计划下周去」), not the end of a noun (交付计划, 生产计划, 采购计划, 明年计划).
+_PLAN = r"(?<![付产购试目年度作排期训销营务货修施业])计划"
 _FOLLOW_BEFORE = re.compile(
-    r"(?:约了|约好|约在|约|定了|定在|安排|计划|准备|预计|打算|等|争取|需要|要求|让|请|说|答应|承诺|下次|下一步|跟进时间|"
+    rf"(?:约了|约好|约在|约|定了|定在|安排|{_PLAN}|准备|预计|打算|等|争取|需要|要求|让|请(?![假客吃])|说|答应|承诺|下次|下一步|跟进时间|"
     r"回访时间|后续|然后|再|待|需|要|会|希望|最晚|最迟|截止|之后)[^,，。;；!！?？]{0,6}$"
 )
 _VISIT_AFTER = re.compile(r"^[^,，。;；!！?？]{0,4}?(?:拜访了|去了|见了|到了|跑了|走访了|上门了|过去了|在|拜访|走访|上门|去|见|到|跟|和|与|约见|面谈)")
@@ -458,7 +488,7 @@ def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeM
         after = text[tm.end :]
         before = _clause_before(text, tm.start)
         plan_cue = bool(_FOLLOW_BEFORE.search(before)) or bool(
-            re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|回复|答复)", after)
+            re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|回复|答复)(?!了)", after)
         )
         if tense == "past":
             role = "visit"
@@ -480,8 +510,8 @@ def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeM
                 and not _has_past_visit(text, tm)
             ):
                 role = "visit"  # "明天去拜访华为": a planned visit; the caller asks about it
-        if role == "visit" and visit is None:
-            visit = tm
+        if role == "visit" and (visit is None or _EARLIER_CONTACT.match(text[visit.end :])):
+            visit = tm  # 「上个月15号见过冯总，今天电话回访了一下」: 见过 is background, today's call is the visit
         elif role == "follow" and follow is None:
             follow = tm
     if follow is None:
@@ -518,7 +548,13 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
     return bool(_THEIR_EVENT.match(after))
 
 
-_PAST_VISIT_WORDS = re.compile(r"拜访了|去了|见了|聊了|谈了|沟通了|走访了|过去了|刚|今天|上午|下午|昨天|前天")
+_EARLIER_CONTACT = re.compile(r"^[^,，。;；!！?？]{0,10}?(?:见|去|拜访|来|聊|谈|到)过")
+# 「李总说预算批下来了，下周一去签合同」: what the contact said was heard already, so the date is a plan.
+_PAST_VISIT_WORDS = re.compile(
+    r"拜访了|去了|见了|聊了|谈了|沟通了|走访了|过去了|刚|今天|上午|下午|昨天|前天|[总工理长监]说|告诉我|反馈|来电|回电|"
+    # 「中联孙部长 技术交流 下周二去现场」: an activity reported before the date happened already
+    r"沟通|交流|电话|微信|会议|演示|测试|报价|方案"
+)
 
 
 def _has_past_visit(text: str, tm: TimeMatch) -> bool:
@@ -545,7 +581,7 @@ def _visited_at(tm: TimeMatch | None, local_now: datetime) -> tuple[datetime, bo
 # ---------------------------------------------------------- summary/next step
 _SPLIT_BEFORE = re.compile(
     r"(?=聊了|聊的|谈了|谈到|沟通了|讨论了|介绍了|演示了|汇报了|交流了|确认了|了解了|反馈|提出|表示|说|他们|对方|客户说|"
-    r"主要|重点|下一步|下次|后续|约了|准备|需要|计划)"
+    rf"主要|重点|下一步|下次|后续|约了|准备|需要|{_PLAN})"
 )
 _FRAME_WORDS = re.compile(
     r"今天|刚刚|刚才|刚|拜访了|拜访|走访了|走访|去了|去|见了|见|到了|上门|和|跟|与|的|了|在|客户|公司|那边|一下|一趟|"
@@ -626,7 +662,9 @@ def _summary_and_next(
 # -------------------------------------------------------------- is it a visit
 _NOT_VISIT = re.compile(
     r"^(?:你好|您好|hi|hello|hey|在吗|在不在|帮助|help|菜单|menu|我的待办|待办|待办事项|我的任务|我的客户|谢谢|多谢|收到|好的|"
-    r"ok|嗯|嗯嗯|好|行|\?|？|测试|test|取消|确认|是|否|对|不对)$",
+    r"ok|嗯|嗯嗯|好|行|\?|？|测试|test|取消|确认|是|否|对|不对|"
+    # 「我今天的拜访记录」: asking for records, not writing one
+    r"(?:我的?)?(?:今天|昨天|本周|这周|上周|本月|这个月|上个月)?的?(?:拜访|跟进)(?:记录|列表|情况))$",
     re.IGNORECASE,
 )
 _QUERY = re.compile(r"^(?:查|查询|查一下|搜索|找一下|看看|看下|显示|列出|导出|统计|帮我查|怎么|如何|为什么|能不能)")
@@ -686,7 +724,11 @@ def parse_visit(
     time_spans = [(t.start, t.end) for t in times]
     mention_span, candidates = _match_customers(norm, index, time_spans)
     blocked = time_spans + ([mention_span] if mention_span else [])
-    contact = _find_contact(norm, blocked)
+    # Every exact customer name is blocked for people too: 「晚上跟徐工罗总吃饭」 names 徐工, not a 徐 工程师.
+    named = [
+        (h.start, h.end) for h in index.hits(norm.lower(), blocked) if max(h.scores.values()) >= 0.95
+    ] if len(candidates) > 1 else []
+    contact = _find_contact(norm, blocked + named)
     if mention_span is not None:
         mention: str | None = norm[mention_span[0] : mention_span[1]]
     else:

@@ -300,3 +300,33 @@ def test_a_part_of_day_still_ahead_today_is_questioned_not_stored(stack: WeComSt
     reply = _said(stack, "ZhangWei", "还没到")
     assert "11月25日 15:00" in reply
     assert _visit_count(stack) == 3
+
+
+def _inbox_size(stack: WeComStack) -> int:
+    return len(stack.fake.inbox_of("ZhangWei"))
+
+
+@pytest.mark.parametrize("command", ["帮助", "/帮助", "查客户 华为", "我的待办", "本周业绩"])
+def test_a_command_drops_the_pending_visit_question(stack: WeComStack, command: str) -> None:
+    stack.driver.send_text("ZhangWei", "今天下午拜访了李工，聊了交期")
+    _said(stack, "ZhangWei", "拜访的是哪家客户？")
+    cards = len(stack.cards_of("ZhangWei"))
+    stack.driver.send_text("ZhangWei", command)
+    _said(stack, "ZhangWei", "刚才那条拜访没有记录")
+    stack.wait_until(lambda: len(stack.cards_of("ZhangWei")) > cards, what="the command's card")
+    # A customer name now is no longer the answer to the old question: the 李工 visit stays unrecorded.
+    before = _inbox_size(stack)
+    stack.driver.send_text("ZhangWei", "苏州精工")
+    stack.wait_until(lambda: _inbox_size(stack) > before, what="a reply to 苏州精工")
+    with stack.db.sessions() as s:
+        assert not [v for v in s.scalars(select(Visit)) if v.summary and "交期" in v.summary]
+    assert sum("哪家客户" in t for t in stack.texts_of("ZhangWei")) == 1
+
+
+def test_a_plan_noun_stays_in_the_note_and_year_end_is_the_follow_up(stack: WeComStack) -> None:
+    stack.driver.send_text("ZhangWei", "今天拜访华为张总，沟通了交付计划，对方年底前定供应商")
+    stack.wait_until(lambda: _visit_count(stack) == 4, what="visit saved")
+    with stack.db.sessions() as s:
+        visit = s.scalars(select(Visit).order_by(Visit.id.desc())).first()
+        assert visit is not None and visit.summary is not None and "交付计划" in visit.summary
+        assert visit.next_follow_up == date(2026, 12, 31)  # a Thursday: the year's last workday

@@ -59,3 +59,19 @@ def test_questions_commands_and_corrections(chat: ChatPlatform) -> None:
         assert s.scalar(select(func.count()).select_from(Contract)) == 1
         visit = s.scalar(select(Visit))
         assert visit is not None and visit.next_follow_up == date(2026, 12, 3)
+
+
+@SQLITE
+def test_a_command_drops_the_pending_question_and_year_end_is_a_follow_up(chat: ChatPlatform) -> None:
+    zhang = chat.person("zhangwei")
+    chat.send_text(zhang, "今天下午拜访了李工，聊了交期")
+    said(chat, zhang, "拜访的是哪家客户？")
+    chat.send_text(zhang, "帮助")
+    said(chat, zhang, "刚才那条拜访没有记录（缺少客户名称）。")
+    chat.send_text(zhang, "今天拜访苏州精工王总，沟通了交付计划，对方年底前定供应商")
+    card = chat.wait_until(lambda: chat.cards(zhang, "已记录拜访"), what="visit card")[-1]
+    assert card.fields["下次跟进"] == "12月31日（周四）"
+    assert sum("哪家客户" in t for t in chat.texts(zhang)) == 1  # 苏州精工 was a new visit, not the old answer
+    with chat.db.sessions() as s:
+        visits = list(s.scalars(select(Visit)))
+        assert len(visits) == 1 and visits[0].summary is not None and "交付计划" in visits[0].summary

@@ -177,3 +177,17 @@ def test_number_words(token: str, value: int) -> None:
 def test_decimal_number_words() -> None:
     assert to_decimal("38.5万") == 385000
     assert to_decimal("不是数") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("年底", date(2026, 12, 31)),
+        ("年底前", date(2026, 12, 31)),  # Thursday, a workday
+        ("明年年底", date(2027, 12, 31)),
+        ("2028年年底前", date(2028, 12, 29)),  # Dec 30/31 2028 are a weekend: the deadline is the Friday
+        ("年末", date(2026, 12, 31)),
+    ],
+)
+def test_year_end(text: str, expected: date) -> None:
+    assert resolve(text, NOW) == expected

@@ -86,3 +86,165 @@ def test_a_note_keeps_every_clause_that_is_not_a_date() -> None:
     assert d.summary == "他们下个月招标" and d.next_step == "准备资质文件"  # not 「他们，」
     d = parse_visit("今天拜访苏州精工，他们下周三要开会定供应商我下周四再打电话问结果", NOW, CUSTOMERS)
     assert d.summary == "他们下周三要开会定供应商" and d.next_step == "我下周四再打电话问结果"
+
+
+def test_year_end_is_the_follow_up_and_stays_in_the_note() -> None:
+    d = parse_visit("今天拜访华为张总，对方年底才有预算，先保持联系", NOW, CUSTOMERS)
+    assert d.next_follow_up == datetime(2026, 12, 31).date()
+    assert "年底才有预算" in f"{d.summary}|{d.next_step}"
+
+
+@pytest.mark.parametrize("noun", ["交付计划", "生产计划", "采购计划"])
+def test_a_plan_noun_is_not_a_next_step(noun: str) -> None:
+    d = parse_visit(f"今天拜访苏州精工王总，沟通了{noun}", NOW, CUSTOMERS)
+    assert d.summary == f"沟通了{noun}"
+    assert d.next_step is None
+    d = parse_visit(f"苏州精工王总 聊了{noun} 计划下周去现场", NOW, CUSTOMERS)
+    assert noun in (d.summary or "")
+    assert d.next_step == "计划下周去现场"
+
+
+def test_absence_belongs_to_the_person_it_follows() -> None:
+    d = parse_visit("今儿去了苏州精工 唐总不在 跟采购小李聊了会", NOW, CUSTOMERS)
+    assert (d.contact_name, d.contact_title) == ("小李", "采购")
+    d = parse_visit("今天下午去苏州精工 赵经理 临时开会没见上 改约明天上午", NOW, CUSTOMERS)
+    assert d.contact_name is None
+
+
+def test_a_function_before_the_title_is_part_of_it() -> None:
+    d = parse_visit("去了华为，见了他们采购总监黄总，谈了年度框架价格", NOW, CUSTOMERS)
+    assert (d.contact_name, d.contact_title) == ("黄总", "采购总监")
+    assert d.stage_hint is Stage.NEGOTIATION
+
+
+def test_an_english_honorific_wins_over_the_word_after_called() -> None:
+    d = parse_visit("Called Huawei, Mr. Wang wants a demo next Tuesday", NOW, CUSTOMERS)
+    assert d.contact_name == "Mr. Wang"
+
+
+def test_a_spoken_fee_without_a_unit_is_an_amount() -> None:
+    assert parse_visit("华为肖工 样板费三千五 他们先付", NOW, CUSTOMERS).amount == 3500
+
+
+def test_dates_roles_what_was_said_and_an_earlier_meeting() -> None:
+    d = parse_visit("华为李总说预算批下来了120w，下周一去签合同", NOW, CUSTOMERS)
+    assert d.visited_at.date() == NOW.date() and str(d.next_follow_up) == "2026-11-30"
+    d = parse_visit("上个月15号见过华为冯总，今天电话回访了一下，他说还在走流程", NOW, CUSTOMERS)
+    assert d.visited_at.date() == NOW.date() and d.next_follow_up is None
+
+
+def test_asking_for_ones_records_is_not_a_visit() -> None:
+    assert not parse_visit("我今天的拜访记录", NOW, CUSTOMERS).is_visit
+
+
+# ------------------------------------------------- issue #15: weak kinds on the tuning part (section H)
+@pytest.mark.parametrize(
+    ("text", "channel"),
+    [
+        ("海康何工发微信说图纸收到了", "wechat"),  # 收到了 is no arrival
+        ("华为张总来电 问了交期", "phone"),
+        ("苏州精工王总 视频沟通了方案", "meeting"),
+        ("海康何总 电话沟通 后天去现场", "phone"),  # the visit is the plan, the call happened
+        ("晚上和华为张总吃了个饭", "visit"),
+    ],
+)
+def test_channel_words_reps_use(text: str, channel: str) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).channel == channel
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("海康李总（副总经理）说下周定", "李总", "副总经理"),
+        ("见了华为总经理助理小周", "小周", "总经理助理"),
+        ("苏州精工 王工 生产部主管 聊了改造", "王工", "生产部主管"),
+        ("海康车间主任老何 带我看了产线", "老何", "车间主任"),
+        ("华为张总的秘书小李接待的", "小李", "秘书"),
+        ("海康 和何总的助手小王通了电话", "小王", "助手"),
+        ("华为 张总监外出 由他们的朱经理接待", "朱经理", None),  # 外出: not met
+    ],
+)
+def test_titles_as_written(text: str, name: str, title: str) -> None:
+    d = parse_visit(text, NOW, CUSTOMERS)
+    assert (d.contact_name, d.contact_title) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("华为 一期预算八十万 二期再说", 800_000),  # not 八十万二
+        ("海康 2.5个亿的项目", 250_000_000),
+        ("苏州精工 预算三十多万", 300_000),
+        ("华为张总 报价一百零五万", 1_050_000),
+        ("海康 要3个点的折扣 20台", None),
+    ],
+)
+def test_amounts_as_reps_write_them(text: str, amount: int | None) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).amount == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("海康何工 被同行低价抢走了", Stage.LOST),
+        ("华为张总 这单输给了本地厂家", Stage.LOST),
+        ("苏州精工 不考虑我们了", Stage.LOST),
+        ("海康 他们决定自己做", Stage.LOST),
+        ("华为 如果交期保证不了就没戏了", Stage.NEGOTIATION),  # a condition, not a loss
+        ("海康 再便宜两个点就下单", Stage.NEGOTIATION),  # a condition, not a deal
+        ("苏州精工 订单确认了", Stage.WON),
+        ("华为 PO下来了", Stage.WON),
+        ("海康 首付款已经到账", Stage.WON),
+        ("苏州精工 下了个小试单", Stage.WON),
+        ("华为 在等盖章", Stage.NEGOTIATION),
+        ("海康 要求价格压到20万", Stage.NEGOTIATION),
+        ("苏州精工 下周签年度协议", Stage.NEGOTIATION),
+        ("华为 我们入围了", Stage.EVALUATION),
+        ("海康 只是问了一下价", Stage.EVALUATION),
+        ("苏州精工王总 刚认识 加了微信", Stage.LEAD),
+        ("华为 不是丢单 只是推迟", None),
+        ("海康 没被淘汰 进了第二轮", None),
+        ("华为 项目终止了", Stage.LOST),
+        ("海康 付了30%预付款", Stage.WON),
+    ],
+)
+def test_stage_wordings(text: str, stage: Stage | None) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).stage_hint == stage
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("上午去了华为 下午去了海康", ["华为技术有限公司", "杭州海康威视数字技术股份有限公司"]),
+        ("苏州精工和海康今天都跑了", ["苏州精工机械有限公司", "杭州海康威视数字技术股份有限公司"]),
+        ("拜访了华为、海康、苏州精工三家", ["华为技术有限公司", "杭州海康威视数字技术股份有限公司", "苏州精工机械有限公司"]),
+        ("华为张总那边聊完又去了海康", ["华为技术有限公司", "杭州海康威视数字技术股份有限公司"]),
+        ("今天跑了一天 华为 海康 苏州精工", ["华为技术有限公司", "杭州海康威视数字技术股份有限公司", "苏州精工机械有限公司"]),
+        ("上午：华为 张总 报价；下午：海康 何总 方案", ["华为技术有限公司", "杭州海康威视数字技术股份有限公司"]),
+        ("1.华为张总 报价 2.海康何工 送样", ["华为技术有限公司", "杭州海康威视数字技术股份有限公司"]),
+        ("苏州精工王总 周五给报价 海康何总 下周一送样", ["苏州精工机械有限公司", "杭州海康威视数字技术股份有限公司"]),
+        ("华为张总说海康也在跟这个项目", []),  # named in passing
+        ("华为张总 海康也在跟", []),
+        ("华为和海康在比价", []),  # a list nobody visited
+        ("拜访华为张总 他们之前用的是海康的", []),
+    ],
+)
+def test_several_customers(text: str, names: list[str]) -> None:
+    from handlers.understand.split import split_visits
+
+    by_id = {c.id: c.name for c in CUSTOMERS}
+    assert [by_id[p.draft.customer_id] for p in split_visits(text, NOW, CUSTOMERS) if p.draft.customer_id] == names
+
+
+def test_a_later_visit_keeps_the_day_and_a_shared_clause_goes_to_all() -> None:
+    from handlers.understand.split import split_visits
+
+    parts = split_visits("昨天上午拜访华为张总，下午去了海康，两家都要报价", NOW, CUSTOMERS)
+    assert [p.draft.visited_at.date().day for p in parts] == [24, 24]
+    assert [p.draft.stage_hint for p in parts] == [Stage.EVALUATION, Stage.EVALUATION]
+
+
+def test_leave_is_not_a_plan() -> None:
+    """「请假」 is no 「请…」 request: 「今天是赵工接待」 is today's visit, not a follow-up for today."""
+    d = parse_visit("海康 黄工请假了 今天是赵工接待", NOW, CUSTOMERS)
+    assert (d.contact_name, d.next_follow_up) == ("赵工", None)

@@ -323,15 +323,16 @@ def _evaluation() -> tuple[datetime, list[CustomerRef], list[dict[str, Any]]]:
 
 def test_evaluation_set_is_big_enough() -> None:
     _, customers, messages = _evaluation()
-    assert len(messages) >= 200
+    assert len(messages) >= 500
+    assert sum(1 for m in messages if m.get("holdout")) * 3 >= len(messages)  # a third held out
     assert len(customers) >= 30
 
 
 def test_evaluation_accuracy_per_field() -> None:
-    """Quality gate: ≥ 95 % on every field over the whole set (dev + holdout).
+    """Quality gate: ≥ 95 % on every field over the tuning part (rows without ``holdout``).
 
-    The holdout part alone is lower for stage hints (see bench/visits.py);
-    this gate catches regressions, it is not the accuracy estimate.
+    The held-out part is never tuned on, so it does not gate: bench/visits.py reports it as the
+    accuracy estimate. This gate catches regressions on what the rules were tuned against.
     """
     now, customers, messages = _evaluation()
     names = {c.id: c.name for c in customers}
@@ -339,6 +340,8 @@ def test_evaluation_accuracy_per_field() -> None:
     correct = dict.fromkeys(fields, 0)
     total = dict.fromkeys(fields, 0)
     for msg in messages:
+        if msg.get("holdout"):
+            continue
         d = parse_visit(msg["text"], now, customers)
         expected_visit = msg.get("is_visit", True)
         total["is_visit"] += 1
