@@ -344,6 +344,19 @@ class CustomerIndex:
             return slot
         return {cid: score if cid in owners else min(score, 0.9) for cid, score in slot.items()}
 
+    def names_over(self, lowered: str, start: int, end: int) -> bool:
+        """Whether a customer's spelling, written in full, covers ``lowered[start:end]`` and more.
+
+        A date word inside a known name is part of the name, not a date: 「昆明天一」 holds 明天,
+        「九号公司」 holds 九号. Only whole spellings at 1.0 count (a 字号, city + 字号, the whole
+        name), so 「明天」 alone or 「九号」 alone stays a date. Bounded: at most MAX_KEY² look-ups.
+        """
+        for i in range(max(0, end - MAX_KEY), start + 1):
+            for j in range(max(end, i + 3), min(len(lowered), i + MAX_KEY) + 1):
+                if j - i > end - start and any(score >= 1.0 for score in self.keys.get(lowered[i:j], {}).values()):
+                    return True
+        return False
+
     def _with_prefix(self, prefix: str) -> list[str] | None:
         """Spellings that start with ``prefix``; None when there are too many to mean anything."""
         out: list[str] = []

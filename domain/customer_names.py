@@ -327,6 +327,11 @@ def name_keys(name: str) -> dict[str, float]:
     add(core + parsed.form)
     add(core)
     add(brand)
+    if parsed.form.endswith("公司"):  # 「九号公司」, 「国联公司」: reps call any company 「…公司」
+        add(brand + "公司")
+        add(core + "公司")
+    if "集团" in parsed.form:
+        add(brand + "集团")
     for place in {parsed.place, *(p for p in parse_places(parsed))}:
         if not place:
             continue

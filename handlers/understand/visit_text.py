@@ -682,7 +682,8 @@ def parse_visit(
     norm = _normalize(text)
     index = customers if isinstance(customers, CustomerIndex) else _index_for(tuple(customers))
 
-    times = find_times(norm, local_now)
+    # A date word inside a known customer's name is the name (「昆明天一」, 「九号公司」)
+    times = [t for t in find_times(norm, local_now) if not index.names_over(norm.lower(), t.start, t.end)]
     time_spans = [(t.start, t.end) for t in times]
     mention_span, candidates = _match_customers(norm, index, time_spans)
     blocked = time_spans + ([mention_span] if mention_span else [])
