@@ -30,7 +30,7 @@ found / confidently wrong (strict: only a save of the right customer is "right")
 resolver: the same mention is made, by the rules above, for another customer of the list
 too (registered names: the package's own labels give the same 字号, city + 字号 or short
 name; listed companies: another customer's official short name starts with that 字号, as
-中信 for 中信重工 and 中信特钢). Asking with the right one among the buttons is the right
+中信 for 中信重工 and 中信特钢, or is a place and that 字号, as 亚虹 for 亚虹医药 and 上海亚虹). Asking with the right one among the buttons is the right
 answer there, so the ambiguity-aware column "right*" counts it as right (and a confident
 pick among them only when it is the right one). Goal (issue #14), on the held-out parts:
 right ≥ 97 %, confidently wrong ≤ 0.5 %, right one among the buttons ≥ 99 % when asking.
@@ -247,7 +247,7 @@ def evaluate(
                 tally[key]["shared"] += 1
             if outcome == "right" or (ambiguous and outcome == "asked, right among buttons"):
                 tally[key]["right*"] += 1
-            elif key == "all":
+            elif key == "all" and outcome == "asked, right among buttons":
                 examples["asked on a mention only one customer has"].append(
                     f"{case.mention}: asked {[refs[b].name for b in buttons]} (truth {case.customer})"
                 )
@@ -316,9 +316,14 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             listed_names = listed + rng.sample(listed_others, min(1000, len(listed_others)))
-            # Another customer's short name starting with the mention (中信 → 中信重工, 中信特钢) shares it
+            # Another customer's short name starting with the mention (中信 → 中信重工, 中信特钢), or
+            # with it right after a place (亚虹 → 亚虹医药, 上海亚虹), shares it
+            big = places()[0]
             listed_owners = {
-                case.mention: {n for n in listed_names if n.startswith(case.mention)} for case in listed_cases(listed)
+                case.mention: {
+                    n for n in listed_names if n.startswith(case.mention) or (n.endswith(case.mention) and n[: -len(case.mention)] in big)
+                }
+                for case in listed_cases(listed)
             }
             results.append(
                 evaluate(

@@ -157,7 +157,12 @@ def _match_customers(
         wider = [
             h
             for h in chosen
-            if h.start <= best_exact.start and best_exact.end <= h.end and (h.end - h.start) >= (best_exact.end - best_exact.start) + 2
+            if h.start <= best_exact.start
+            and best_exact.end <= h.end
+            and (
+                (h.end - h.start) >= (best_exact.end - best_exact.start) + 2
+                or max(h.scores.values()) >= 0.85  # a whole short name around it: 森达熏蒸 holds 达熏蒸
+            )
         ]
         mention = max(wider, key=lambda h: (h.end - h.start, max(h.scores.values()))) if wider else best_exact
     scores: dict[int, float] = {}
