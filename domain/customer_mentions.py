@@ -344,6 +344,15 @@ class CustomerIndex:
             return slot
         return {cid: score if cid in owners else min(score, 0.9) for cid, score in slot.items()}
 
+    def guessed(self, cid: int, span: str) -> bool:
+        """Whether ``span`` names customer ``cid`` only by a guessed cut of its 字号 (中信 of 中信特钢),
+        not by its 字号 or short name as parsed (中信 of 中信重工): among equals, the latter go first."""
+        ref = self.customers.get(cid)
+        if ref is None:
+            return True
+        parsed = parse_company_name(ref.name)
+        return not any(part and span.endswith(part) for part in (parsed.brand, parsed.core))
+
     def names_over(self, lowered: str, start: int, end: int) -> bool:
         """Whether a customer's spelling, written in full, covers ``lowered[start:end]`` and more.
 
@@ -552,7 +561,9 @@ class CustomerIndex:
                     offer(cid, min(score, 0.9), "部分匹配")
                 elif score >= 0.95:
                     offer(cid, 0.6 + 0.3 * (hit.end - hit.start) / len(folded), "部分匹配")
-        ranked = sorted(found.items(), key=lambda kv: (-kv[1][0], self.customers[kv[0]].name))
+        ranked = sorted(
+            found.items(), key=lambda kv: (-kv[1][0], self.guessed(kv[0], folded), self.customers[kv[0]].name)
+        )
         return [(cid, score, reason) for cid, (score, reason) in ranked[:limit]]
 
 

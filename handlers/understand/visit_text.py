@@ -177,7 +177,10 @@ def _match_customers(
             else:
                 value = score * 0.5  # named elsewhere in the message
             scores[cid] = max(value, scores.get(cid, 0.0))
-    ranked = sorted(((cid, round(s, 3)) for cid, s in scores.items() if s >= 0.3), key=lambda x: (-x[1], x[0]))
+    said = text[mention.start : mention.end].lower()  # among equals, a 字号 as parsed before a guessed cut
+    ranked = sorted(
+        ((cid, round(s, 3)) for cid, s in scores.items() if s >= 0.3), key=lambda x: (-x[1], index.guessed(x[0], said), x[0])
+    )
     return (mention.start, mention.end), tuple(ranked[:5])
 
 
