@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             listed_names = listed + rng.sample(listed_others, min(1000, len(listed_others)))
             # Another customer's short name starting with the mention (中信 → 中信重工, 中信特钢), or
             # with it right after a place (亚虹 → 亚虹医药, 上海亚虹), shares it
-            big = places()[0]
+            big = {*places()[0], *places()[1].values()}  # provinces, cities, counties, districts (浦东)
             listed_owners = {
                 case.mention: {
                     n for n in listed_names if n.startswith(case.mention) or (n.endswith(case.mention) and n[: -len(case.mention)] in big)
