@@ -440,7 +440,7 @@ class CustomerIndex:
             self._latin_hits(m.group(), m.start(), m.end(), add)
         self._abbreviation_hits(lowered, found, add)
         if not exact_seen:
-            self._homophones(lowered, add)
+            self._homophones(lowered, found, add)
         return [Hit(s, e, scores) for (s, e), scores in found.items()]
 
     def _latin_hits(self, token: str, start: int, end: int, add: _AddFn) -> None:
@@ -504,8 +504,10 @@ class CustomerIndex:
                                 add(i, j, cid, 0.85 if len(span) >= 4 else 0.75)
                             break
 
-    def _homophones(self, lowered: str, add: _AddFn) -> None:
-        """Dictation typos: same pinyin, at least one identical character ("华伟" → 华为)."""
+    def _homophones(self, lowered: str, found: dict[tuple[int, int], dict[int, float]], add: _AddFn) -> None:
+        """Dictation typos: same pinyin, at least one identical character ("华伟" → 华为). Never
+        confident when the very characters typed start another customer's name (天津中鑫 of
+        天津中鑫环塑钢 is not 天津众鑫)."""
         table = self._reading_table()
         plain = _plain_words()
         for i in range(len(lowered) - 1):
@@ -523,8 +525,9 @@ class CustomerIndex:
                     # Dictation writes a character's common reading: 李氏 is not heard in 李经(理).
                     if 0 < same < n and all(x == y or common_reading(x) == common_reading(y) for x, y in zip(window, key, strict=True)):
                         # Two characters sound alike by chance too often (李经/李氏) to save without asking.
+                        typed = found.get((i, i + n), {})
                         for cid in list(self.keys.get(key, ())):
-                            add(i, i + n, cid, 0.8 if n >= 3 else 0.75)
+                            add(i, i + n, cid, 0.8 if n >= 3 and not typed.keys() - {cid} else 0.75)
 
     # ------------------------------------------------------------ typed names
     def lookup(self, text: str, limit: int = 5) -> list[tuple[int, float, str]]:

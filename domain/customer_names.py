@@ -113,7 +113,7 @@ INDUSTRY_WORDS = tuple(
             "防雷", "废旧", "腌制", "保健品", "造纸", "燃料", "楼梯", "丝印", "办公用品", "管材", "印业", "户外用品", "彩钢", "水处理", "膳食", "木制品",
             "图书", "回收", "胶粘制品", "混凝土", "咖啡", "调料", "纤维", "货架", "家纺", "粉体", "熏蒸", "钢绞线", "自动门", "营销", "布艺", "拍卖",
             "耐火", "油脂", "涂装", "冶炼", "矿山", "重型", "礼仪", "塑钢门窗", "婚庆", "理发", "高分子", "辐条", "防腐", "锻造", "计算机", "图文",
-            "船务代理", "户外运动", "储运", "小吃", "园艺", "拔丝", "庆典", "搬家", "铸件", "粮食", "塑膜", "整形美容", "围巾", "舞台", "饭店", "酒厂", "药店", "农副产品", "鞍座",
+            "船务代理", "户外运动", "储运", "小吃", "园艺", "拔丝", "庆典", "搬家", "铸件", "粮食", "塑膜", "整形美容", "围巾", "舞台", "科工贸", "饭店", "酒厂", "药店", "农副产品", "鞍座",
             "珠宝首饰", "数控", "冲件", "脚手架", "热能", "花卉", "保温材料", "电梯", "真空", "热处理",
             # … and what followed a two-character 字号 there (思域|喷画, 鸿盾|防伪), when it did so at least
             # twice and more than twice as often as it ended a longer labelled 字号:
@@ -417,6 +417,9 @@ def name_keys(name: str) -> dict[str, float]:
     add(core + parsed.form)
     add(core)
     add(brand)
+    leads = _leading_words(parsed.industry)
+    for lead in leads:  # 字号 + the first industry word: 景阳天泡棉 of 景阳天泡棉制品
+        add(brand + lead)
     if parsed.form.endswith("公司"):  # 「九号公司」, 「国联公司」: reps call any company 「…公司」
         add(brand + "公司")
         add(core + "公司")
@@ -435,6 +438,11 @@ def name_keys(name: str) -> dict[str, float]:
         add("".join(parsed.places_written) + core)
         add("".join(parsed.places_written) + brand)
     cjk = all("\u4e00" <= ch <= "\u9fff" for ch in brand)
+    first = parsed.places_written[0] if parsed.places_written else ""
+    if first in _county_stems() and first not in big and whole.startswith(first):
+        # A county's bare name in front may be the start of the 字号 instead (金凤|凰苗族服饰 is 金凤凰)
+        add(whole[:3])
+        add(whole[:4])
     # Every way of writing the place goes with every 字号 we may have cut: 「宝坻英俊」,
     # 「天津市宝坻区英俊」 and 「宝坻区英俊」 of 天津市宝坻区英俊百货商店.
     heads = {parsed.place, *parse_places(parsed), "".join(parsed.places_written), *parsed.places_written[-1:]} - {""}
@@ -450,8 +458,29 @@ def name_keys(name: str) -> dict[str, float]:
     # does (南艺灯光 is not 星艺灯光's 「艺灯光」).
     for k in range(1, len(brand) - 1) if cjk else ():
         add(brand[k:] + parsed.industry, 0.9)
+        for lead in leads:
+            add(brand[k:] + lead, 0.9)
         add(brand[k:], 1.0 if len(brand) >= 4 and len(brand) - k == 2 else 0.9)
     return keys
+
+
+def _leading_words(industry: str) -> list[str]:
+    """The industry's leading runs of whole industry words, shorter than the whole:
+    泡棉制品 → [泡棉]; 机电设备安装 → [机电, 机电设备]."""
+    out: list[str] = []
+    at = 0
+    while at < len(industry):
+        for size in _INDUSTRY_LENGTHS:
+            if industry[at : at + size] in _INDUSTRY_SET:
+                at += size
+                break
+        else:
+            break
+        if at < len(industry):
+            out.append(industry[:at])
+    # and any shorter industry word it starts with (舞台 of 舞台灯光设备)
+    out += [industry[:k] for k in range(2, len(industry)) if industry[:k] in _INDUSTRY_SET and industry[:k] not in out]
+    return out
 
 
 def short_brands(parsed: CompanyName) -> list[str]:
