@@ -70,6 +70,10 @@ ORG_FORMS = tuple(
             "研究所",
             "中心",
             "店",
+            "医院",
+            "诊所",
+            "学校",
+            "学院",
         },
         key=len,
         reverse=True,
@@ -113,7 +117,7 @@ INDUSTRY_WORDS = tuple(
             "防雷", "废旧", "腌制", "保健品", "造纸", "燃料", "楼梯", "丝印", "办公用品", "管材", "印业", "户外用品", "彩钢", "水处理", "膳食", "木制品",
             "图书", "回收", "胶粘制品", "混凝土", "咖啡", "调料", "纤维", "货架", "家纺", "粉体", "熏蒸", "钢绞线", "自动门", "营销", "布艺", "拍卖",
             "耐火", "油脂", "涂装", "冶炼", "矿山", "重型", "礼仪", "塑钢门窗", "婚庆", "理发", "高分子", "辐条", "防腐", "锻造", "计算机", "图文",
-            "船务代理", "户外运动", "储运", "小吃", "园艺", "拔丝", "庆典", "搬家", "铸件", "粮食", "塑膜", "整形美容", "围巾", "舞台", "科工贸", "饭店", "酒厂", "药店", "农副产品", "鞍座",
+            "船务代理", "户外运动", "储运", "小吃", "园艺", "拔丝", "庆典", "搬家", "铸件", "粮食", "塑膜", "整形美容", "围巾", "舞台", "科工贸", "男科", "妇产", "眼科", "皮肤科", "口腔", "健康体检", "体检", "专科", "中医", "饭店", "酒厂", "药店", "农副产品", "鞍座",
             "珠宝首饰", "数控", "冲件", "脚手架", "热能", "花卉", "保温材料", "电梯", "真空", "热处理",
             # … and what followed a two-character 字号 there (思域|喷画, 鸿盾|防伪), when it did so at least
             # twice and more than twice as often as it ended a longer labelled 字号:
@@ -456,7 +460,9 @@ def name_keys(name: str) -> dict[str, float]:
     # characters are as sure as a 字号 (shared → asked: 天宏盛达's 「盛达」 may be the 字号 it is
     # registered under); longer tails are weaker than a typed name that starts where the 字号
     # does (南艺灯光 is not 星艺灯光's 「艺灯光」).
-    for k in range(1, len(brand) - 1) if cjk else ():
+    # A customer kept under its short name alone (星网锐捷, no place, no form) is called by it whole.
+    registered = bool(parsed.form or parsed.place or parsed.branch)
+    for k in range(1, len(brand) - 1) if cjk and registered else ():
         add(brand[k:] + parsed.industry, 0.9)
         for lead in leads:
             add(brand[k:] + lead, 0.9)
