@@ -62,6 +62,8 @@ class BackgroundWorker:
         self._wake_delivery = threading.Event()
         self._wake_jobs = threading.Event()
         self._stop = threading.Event()
+        # Set once the chat loop has built the customer index and takes events (at once without chat).
+        self.ready = threading.Event()
         self._threads: list[threading.Thread] = []
         if processor is not None:
             processor.should_stop = self._stop.is_set
@@ -82,6 +84,8 @@ class BackgroundWorker:
             self._threads.append(threading.Thread(target=self._jobs_loop, name="salesbot-jobs", daemon=True))
         if self.slow_deliverer is not None:
             self._threads.append(threading.Thread(target=self._slow_loop, name="salesbot-erp", daemon=True))
+        if self.processor is None:
+            self.ready.set()
         for thread in self._threads:
             thread.start()
         if self.wakeups is not None:
@@ -145,6 +149,11 @@ class BackgroundWorker:
     def _loop(self) -> None:
         """Inbox events, one line head at a time (bot/processing.py)."""
         assert self.processor is not None
+        try:
+            self.processor.warm_up()  # before the first event: no rep's message pays for building it
+        except Exception:  # noqa: BLE001 - the first message then builds it; the loop must run
+            log.exception("customer index warm-up failed")
+        self.ready.set()
         while not self._stop.is_set():
             self._wake.clear()
             try:

@@ -344,6 +344,28 @@ class CustomerIndex:
             return slot
         return {cid: score if cid in owners else min(score, 0.9) for cid, score in slot.items()}
 
+    def guessed(self, cid: int, span: str) -> bool:
+        """Whether ``span`` names customer ``cid`` only by a guessed cut of its 字号 (中信 of 中信特钢),
+        not by its 字号 or short name as parsed (中信 of 中信重工): among equals, the latter go first."""
+        ref = self.customers.get(cid)
+        if ref is None:
+            return True
+        parsed = parse_company_name(ref.name)
+        return not any(part and span.endswith(part) for part in (parsed.brand, parsed.core))
+
+    def names_over(self, lowered: str, start: int, end: int) -> bool:
+        """Whether a customer's spelling, written in full, covers ``lowered[start:end]`` and more.
+
+        A date word inside a known name is part of the name, not a date: 「昆明天一」 holds 明天,
+        「九号公司」 holds 九号. Only whole spellings at 1.0 count (a 字号, city + 字号, the whole
+        name), so 「明天」 alone or 「九号」 alone stays a date. Bounded: at most MAX_KEY² look-ups.
+        """
+        for i in range(max(0, end - MAX_KEY), start + 1):
+            for j in range(max(end, i + 3), min(len(lowered), i + MAX_KEY) + 1):
+                if j - i > end - start and any(score >= 1.0 for score in self.keys.get(lowered[i:j], {}).values()):
+                    return True
+        return False
+
     def _with_prefix(self, prefix: str) -> list[str] | None:
         """Spellings that start with ``prefix``; None when there are too many to mean anything."""
         out: list[str] = []
@@ -418,7 +440,7 @@ class CustomerIndex:
             self._latin_hits(m.group(), m.start(), m.end(), add)
         self._abbreviation_hits(lowered, found, add)
         if not exact_seen:
-            self._homophones(lowered, add)
+            self._homophones(lowered, found, add)
         return [Hit(s, e, scores) for (s, e), scores in found.items()]
 
     def _latin_hits(self, token: str, start: int, end: int, add: _AddFn) -> None:
@@ -482,8 +504,10 @@ class CustomerIndex:
                                 add(i, j, cid, 0.85 if len(span) >= 4 else 0.75)
                             break
 
-    def _homophones(self, lowered: str, add: _AddFn) -> None:
-        """Dictation typos: same pinyin, at least one identical character ("华伟" → 华为)."""
+    def _homophones(self, lowered: str, found: dict[tuple[int, int], dict[int, float]], add: _AddFn) -> None:
+        """Dictation typos: same pinyin, at least one identical character ("华伟" → 华为). Never
+        confident when the very characters typed start another customer's name (天津中鑫 of
+        天津中鑫环塑钢 is not 天津众鑫)."""
         table = self._reading_table()
         plain = _plain_words()
         for i in range(len(lowered) - 1):
@@ -501,8 +525,9 @@ class CustomerIndex:
                     # Dictation writes a character's common reading: 李氏 is not heard in 李经(理).
                     if 0 < same < n and all(x == y or common_reading(x) == common_reading(y) for x, y in zip(window, key, strict=True)):
                         # Two characters sound alike by chance too often (李经/李氏) to save without asking.
+                        typed = found.get((i, i + n), {})
                         for cid in list(self.keys.get(key, ())):
-                            add(i, i + n, cid, 0.8 if n >= 3 else 0.75)
+                            add(i, i + n, cid, 0.8 if n >= 3 and not typed.keys() - {cid} else 0.75)
 
     # ------------------------------------------------------------ typed names
     def lookup(self, text: str, limit: int = 5) -> list[tuple[int, float, str]]:
@@ -539,7 +564,9 @@ class CustomerIndex:
                     offer(cid, min(score, 0.9), "部分匹配")
                 elif score >= 0.95:
                     offer(cid, 0.6 + 0.3 * (hit.end - hit.start) / len(folded), "部分匹配")
-        ranked = sorted(found.items(), key=lambda kv: (-kv[1][0], self.customers[kv[0]].name))
+        ranked = sorted(
+            found.items(), key=lambda kv: (-kv[1][0], self.guessed(kv[0], folded), self.customers[kv[0]].name)
+        )
         return [(cid, score, reason) for cid, (score, reason) in ranked[:limit]]
 
 

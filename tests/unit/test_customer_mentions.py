@@ -100,3 +100,84 @@ def test_an_index_follows_renames_and_removals() -> None:
     assert index.lookup("国联") == []
     assert index.lookup("路通")[0][0] == 2
     assert index.lookup("路畅") == []
+
+
+# Real registered names from the tuning part of bench/customers.py (fuyun-comrec train_data) whose
+# mentions went wrong or asked for nothing before, with the look-alikes that caught them.
+TUNING = CustomerIndex(
+    [
+        CustomerRef(21, "天津市蓟县环宇劳保制品厂"),
+        CustomerRef(22, "天津市环宇鸿业电气销售有限公司"),
+        CustomerRef(23, "意大利斯卡拉日化有限公司"),
+        CustomerRef(24, "松滋市卡拉可可服饰有限公司"),
+        CustomerRef(25, "天津市宝坻区英俊服装店"),
+        CustomerRef(26, "天津市宝坻区英俊百货商店"),
+        CustomerRef(27, "贵州鑫欣竹制品有限公司"),
+        CustomerRef(28, "天津鑫欣永大科技有限公司"),
+        CustomerRef(29, "天津市森达熏蒸服务有限公司"),
+        CustomerRef(30, "天津开发区长安达熏蒸消毒服务有限公司"),
+        CustomerRef(31, "天津三联工业技术玻璃有限责任公司"),
+        CustomerRef(32, "天津三联工业技术玻璃有限责任公司加油站"),
+        CustomerRef(33, "中国诚通金属天津公司"),
+        CustomerRef(34, "天津路桥建设工程有限公司第二分公司"),
+        CustomerRef(35, "沁阳市安顺机械有限公司"),
+        CustomerRef(36, "天津安顺利达物流有限公司"),
+        CustomerRef(37, "蓝天舞台灯光设备有限公司"),
+        CustomerRef(38, "广州蓝天舞台设备有限公司"),
+        CustomerRef(39, "苍南县金乡镇兴辉纸塑制品厂"),
+    ]
+)
+
+
+def _decide(text: str) -> tuple[int | None, set[int]]:
+    """(saved customer, offered customers) as handlers/visits.py decides."""
+    draft = parse_visit(text, NOW, TUNING)
+    ones = [cid for cid, score in draft.candidates if score >= 1.0]
+    if len(ones) == 1:
+        return ones[0], set()
+    lead = draft.customer_id
+    if not ones and lead is not None and (len(draft.candidates) == 1 or draft.candidates[1][1] < 0.8):
+        return lead, set()
+    return None, set(ones or [cid for cid, _ in draft.candidates])
+
+
+@pytest.mark.parametrize(
+    ("text", "customer_id"),
+    [
+        ("下午去了蓟县环宇，看了样品", 21),  # 蓟县 is a county written with 县, not part of the 字号
+        ("今天拜访了斯卡拉的王总", 23),  # 意大利 is a place; 卡拉 inside 斯卡拉 is not 卡拉可可
+        ("森达熏蒸 李经理 技术交流", 29),  # the whole short name, not the 达熏蒸 inside it
+        ("下午去了兴辉纸塑，看了样品", 39),  # 金乡镇 is a town, not the start of the 字号
+        ("今天拜访了沁阳安顺的王总", 35),  # 安顺 after 沁阳市 is the 字号: 安顺 city is not in 沁阳
+    ],
+)
+def test_tuning_mentions_resolve_to_the_right_customer(text: str, customer_id: int) -> None:
+    assert _decide(text)[0] == customer_id
+
+
+@pytest.mark.parametrize(
+    ("text", "both"),
+    [
+        ("今天拜访了天津市宝坻区英俊的王总", {25, 26}),  # same place and 字号: ask
+        ("今天拜访了鑫欣的王总", {27, 28}),  # 鑫欣|竹制品 and 鑫欣永大: ask, never 鑫欣永大 alone
+        ("三联工业 李经理 技术交流", {31, 32}),  # a company and its 加油站
+        ("下午去了蓝天舞台，看了样品", {37, 38}),  # 舞台 is an industry word of both
+    ],
+)
+def test_tuning_mentions_two_customers_share_are_asked(text: str, both: set[int]) -> None:
+    saved, offered = _decide(text)
+    assert saved is None and both <= offered
+
+
+def test_a_place_alone_names_no_customer() -> None:
+    assert _decide("今天去了天津，看了样品")[0] is None  # not 中国诚通金属天津公司
+
+
+def test_a_date_word_inside_a_name_is_the_name() -> None:
+    index = CustomerIndex([CustomerRef(1, "昆明天一装饰有限公司"), CustomerRef(2, "九号有限公司")])
+    draft = parse_visit("今天拜访了昆明天一的王总，聊了报价", NOW, index)
+    assert draft.customer_id == 1 and draft.next_follow_up is None
+    draft = parse_visit("九号公司 李经理 技术交流，明天再跟进", NOW, index)
+    assert draft.customer_id == 2 and draft.next_follow_up is not None and draft.next_follow_up.day == 26
+    draft = parse_visit("九号去了昆明天一", NOW, index)  # 九号 alone is still a date
+    assert draft.customer_id == 1 and draft.visited_at.day == 9
