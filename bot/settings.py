@@ -30,11 +30,16 @@ class Settings(BaseSettings):
     inbox_hold_s: int = Field(default=60, gt=0)
     # How long an OCR job stays leased to its worker (a killed worker's job runs again after this).
     job_lease_s: int = Field(default=120, gt=0)
+    # How long a send stays leased to its sender (a killed sender's message is tried again after this).
+    outbox_lease_s: int = Field(default=60, gt=0)
     # OCR engine for quote photos: default (bot/ocr/engines.py DEFAULT_ENGINE, chosen by bench/ocr.py),
     # i.e. onnx-v6; onnx-v5; or (Python ≤ 3.12 only) onnx and paddle.
     ocr_engine: Literal["default", "onnx", "paddle", "onnx-v5", "onnx-v6"] = "default"
     # Threads per photo; set 1 when several OCR worker processes share a machine's cores.
     ocr_threads: int | None = Field(default=None, gt=0)
+    # CPU priority of `salesbot worker --queues ocr` processes (bot/priority.py): idle = Linux SCHED_IDLE
+    # (runs only when no chat process wants the CPU; nice 19 where unavailable), low = nice 10, normal.
+    ocr_priority: Literal["idle", "low", "normal"] = "idle"
     # Scheduled jobs (bot/scheduler.py). auto: inside serve/demo on SQLite (embedded); with
     # PostgreSQL run `salesbot scheduler` (or set on: every serve process then runs one, safely).
     scheduler: Literal["auto", "on", "off"] = "auto"
