@@ -171,8 +171,9 @@ class Runtime:
             )
         chat = slow = None
         if "delivery" in queues:
-            chat = Deliverer(self.db, self.channels, self.clock, exclude=SLOW_PLATFORMS)
-            slow = Deliverer(self.db, self.channels, self.clock, only=SLOW_PLATFORMS)
+            lease = timedelta(seconds=s.outbox_lease_s)
+            chat = Deliverer(self.db, self.channels, self.clock, exclude=SLOW_PLATFORMS, lease=lease)
+            slow = Deliverer(self.db, self.channels, self.clock, only=SLOW_PLATFORMS, lease=lease)
         wakeups = RedisWakeups(self.redis) if self.redis is not None else None
         return BackgroundWorker(processor, chat, jobs, slow_deliverer=slow, wakeups=wakeups)
 
