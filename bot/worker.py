@@ -163,6 +163,7 @@ class BackgroundWorker:
                 busy = 0
             if busy:
                 self._wake_delivery.set()  # replies were written: send them now
+                self._wake_jobs.set()  # the event may have queued a photo
                 # ... or let the workers serving those queues know (the event may have queued a photo)
                 others = [q for q, here in (("delivery", self.deliverer), ("ocr", self.jobs)) if here is None]
                 if others and self.wakeups is not None:
