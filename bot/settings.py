@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     # The background worker (inbox processing and outbox delivery) inside each serve process.
     worker: bool = True
     inbox_lease_s: int = Field(default=60, gt=0)
+    # How often an idle worker loop looks for work it was not woken for (retries coming due, leases run
+    # out, lost wake-ups). Unset: 0.5 s, or 2 s with Redis wake-ups (each look is a query; idle workers
+    # on the OCR machines and the chat worker made ~10 a second between them).
+    worker_poll_s: float | None = Field(default=None, gt=0, le=60)
     # How long a failing event may hold back its sender's later events before they go ahead.
     inbox_hold_s: int = Field(default=60, gt=0)
     # How long an OCR job stays leased to its worker (a killed worker's job runs again after this).
