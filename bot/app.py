@@ -127,7 +127,7 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
 
     # HTTP only (SALESBOT_WORKER=false / serve --no-worker): no queue here, but wake-ups still go out.
     worker = rt.make_worker() if rt.settings.worker else rt.make_worker(queues=())
-    stream = rt.make_stream_client(worker.wake)  # DingTalk Stream mode: callbacks over a socket
+    stream = rt.make_stream_client(worker.wake_chat)  # DingTalk Stream mode: callbacks over a socket
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -158,8 +158,8 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
     app.state.runtime = rt
     app.state.worker = worker
     app.state.stream = stream
-    app.include_router(wecom_router(rt.db, rt.wecom_crypto(), rt.clock, worker.wake))
-    app.include_router(dingtalk_router(rt.db, rt.settings, rt.clock, worker.wake))
+    app.include_router(wecom_router(rt.db, rt.wecom_crypto(), rt.clock, worker.wake_chat))
+    app.include_router(dingtalk_router(rt.db, rt.settings, rt.clock, worker.wake_chat))
     app.include_router(h5_router(rt, worker.wake))
 
     app.add_middleware(SecurityHeaders)  # /h5: no framing, no referrer (links carry tokens), CSP

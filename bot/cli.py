@@ -84,7 +84,19 @@ def serve(
             "提示 / note: several workers on SQLite serialise writes; use PostgreSQL for real load.", err=True
         )
     upgrade(settings.database_url)
+    stopped_by: list[int] = []
+    if workers == 1:
+        # uvicorn finishes the requests in flight and the app's shutdown (the embedded worker
+        # finishes the event, photo or send it holds), then restores the handlers it found and
+        # raises the signal again -- with the default handler the process would die of SIGTERM
+        # (exit -15) after a clean stop. Found handlers that only take note make it exit 0.
+        import signal
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda signum, _frame: stopped_by.append(signum))
     uvicorn.run("bot.app:app_factory", factory=True, host=host, port=port, workers=workers, log_config=None)
+    if stopped_by:
+        typer.echo("已停止 / stopped", err=True)
 
 
 @db_app.command("upgrade")

@@ -46,13 +46,19 @@ def worker_command(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    priority = "normal"
+    if chosen == ("ocr",):
+        # Before any thread starts, so the engine's threads and every other one inherit it.
+        from bot.priority import lower_priority
+
+        priority = lower_priority(settings.ocr_priority)
     rt = Runtime.build(settings)
     try:
         if "ocr" in chosen:
             _load_ocr_engine(settings.ocr_engine, settings.ocr_threads)
         worker = rt.make_worker(chosen)
         worker.start()
-        typer.echo(f"worker 已启动 / worker running: {', '.join(chosen)}", err=True)
+        typer.echo(f"worker 已启动 / worker running: {', '.join(chosen)} (CPU priority {priority})", err=True)
         while not stop.wait(1):
             pass
         finished = worker.stop(timeout=stop_timeout)
@@ -70,11 +76,11 @@ def worker_command(
 
 
 def _load_ocr_engine(name: str, threads: int | None) -> None:
-    """Load the engine before taking jobs, so the first photo is not the slow one."""
+    """Load and warm the engine before taking jobs, so the first photo is not the slow one."""
     try:
-        from bot.ocr.engines import get_engine
+        from bot.ocr.engines import get_engine, warm_up
 
-        get_engine(name, threads)
+        warm_up(get_engine(name, threads))
     except ImportError as exc:  # the ocr extra is missing: say so now, not at the first photo
         typer.echo(f"OCR 引擎无法加载 / OCR engine unavailable ({exc}); install salesbot[ocr]", err=True)
         raise typer.Exit(2) from None

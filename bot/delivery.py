@@ -64,7 +64,9 @@ class Deliverer:
         *,
         only: Collection[str] | None = None,
         exclude: Collection[str] = (),
+        lease: timedelta = outbox.SEND_LEASE,
     ) -> None:
+        self.lease = lease  # SALESBOT_OUTBOX_LEASE_S: a send cut by a crash is tried again after this
         self.db = db
         self.channels = channels
         self.clock = clock
@@ -85,9 +87,21 @@ class Deliverer:
     def deliver_one(self, message_id: int) -> bool:
         with self.db.sessions() as session:
             now = self.clock.now()
-            row = outbox.claim(session, message_id, now)
+            # "sending" when its lease ran out: the sender holding it stopped mid-send (SIGKILL, a crash).
+            taken_over = outbox.status_of(session, message_id) == "sending"
+            row = outbox.claim(session, message_id, now, self.lease)
             if row is None:
                 return False
+            note = None
+            if taken_over:
+                # The platform may have shown the first send. WeCom hides a resent text, markdown or image
+                # (duplicate check, bot/wecom/channel.py) and refuses a card's used task_id; elsewhere
+                # (DingTalk robot messages have no idempotency key) the row says so for `outbox list`.
+                note = outbox.TAKEN_OVER
+                log.warning(
+                    "outbox send taken over",
+                    extra={"outbox_id": row.id, "platform": row.platform, "msg_type": row.msg_type},
+                )
             channel = self.channels.get(row.platform)
             if channel is None:
                 outbox.postpone(
@@ -125,5 +139,5 @@ class Deliverer:
                 )
                 outbox.mark_failed(session, row, exc.errcode, exc.message)
                 return True
-            outbox.mark_sent(session, row, self.clock.now(), msgid)
+            outbox.mark_sent(session, row, self.clock.now(), msgid, note)
             return True

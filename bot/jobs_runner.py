@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
@@ -71,6 +72,8 @@ class JobRunner:
             self._finish(job, None, status="failed", error=f"unknown kind {job.kind}")
             return
         payload = job.payload
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        timings: dict[str, float] = {}
         problem: str | None = None
         extracted = None
         photo_hash = None
@@ -79,6 +82,7 @@ class JobRunner:
             if channel is None:
                 raise RuntimeError(f"no {payload['platform']} channel")
             data = channel.download(payload["media_id"])
+            timings["download_s"] = time.perf_counter() - started
         except Exception:  # noqa: BLE001 - expired media, platform error: tell the rep, do not retry forever
             log.warning("photo download failed", extra={"job_id": job.id}, exc_info=True)
             problem = "download"
@@ -89,7 +93,11 @@ class JobRunner:
 
             photo_hash = hashlib.sha256(data).hexdigest()
             try:
-                boxes = get_engine(self.engine, self.threads).recognize(data)
+                engine = get_engine(self.engine, self.threads)
+                t0, c0 = time.perf_counter(), time.thread_time()
+                boxes = engine.recognize(data)  # decodes the photo once, at the working size
+                timings["engine_s"] = time.perf_counter() - t0
+                timings["engine_cpu_s"] = time.thread_time() - c0
                 extracted = extract_quote(boxes).to_dict()
             except UnreadableImage as exc:
                 problem = exc.reason
@@ -99,6 +107,7 @@ class JobRunner:
                 if self.photos is not None:  # the platform keeps media 3 days; the quote needs it longer
                     extracted["photo"]["stored"] = self.photos.put(data)
                 extracted["ocr"] = ocr_overlay(data, boxes)
+        t0 = time.perf_counter()
         self._finish(
             job,
             lambda uow: present_extraction(
@@ -111,6 +120,12 @@ class JobRunner:
                 links=self.links,
             ),
         )
+        # The draft quote, its card and the outbox row, in one commit.
+        timings["finish_s"] = time.perf_counter() - t0
+        timings["total_s"] = time.perf_counter() - started
+        timings["total_cpu_s"] = time.thread_time() - started_cpu
+        # One line per photo: where its time went (bench/workers.py sums these).
+        log.info("quote photo job", extra={"job_id": job.id, **{k: round(v, 4) for k, v in timings.items()}})
 
     def _finish(self, job: Job, work: object, status: str = "done", error: str | None = None) -> None:
         with UnitOfWork(self.db, self.clock, actor_label="ocr", cause=job.cause_event) as uow:

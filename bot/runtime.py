@@ -176,10 +176,12 @@ class Runtime:
             )
         chat = slow = None
         if "delivery" in queues:
-            chat = Deliverer(self.db, self.channels, self.clock, exclude=SLOW_PLATFORMS)
-            slow = Deliverer(self.db, self.channels, self.clock, only=SLOW_PLATFORMS)
+            lease = timedelta(seconds=s.outbox_lease_s)
+            chat = Deliverer(self.db, self.channels, self.clock, exclude=SLOW_PLATFORMS, lease=lease)
+            slow = Deliverer(self.db, self.channels, self.clock, only=SLOW_PLATFORMS, lease=lease)
         wakeups = RedisWakeups(self.redis) if self.redis is not None else None
-        return BackgroundWorker(processor, chat, jobs, slow_deliverer=slow, wakeups=wakeups)
+        poll_s = s.worker_poll_s or (2.0 if wakeups is not None else 0.5)
+        return BackgroundWorker(processor, chat, jobs, poll_s=poll_s, slow_deliverer=slow, wakeups=wakeups)
 
     def close(self) -> None:
         self.db.dispose()

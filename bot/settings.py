@@ -26,15 +26,24 @@ class Settings(BaseSettings):
     # The background worker (inbox processing and outbox delivery) inside each serve process.
     worker: bool = True
     inbox_lease_s: int = Field(default=60, gt=0)
+    # How often an idle worker loop looks for work it was not woken for (retries coming due, leases run
+    # out, lost wake-ups). Unset: 0.5 s, or 2 s with Redis wake-ups (each look is a query; idle workers
+    # on the OCR machines and the chat worker made ~10 a second between them).
+    worker_poll_s: float | None = Field(default=None, gt=0, le=60)
     # How long a failing event may hold back its sender's later events before they go ahead.
     inbox_hold_s: int = Field(default=60, gt=0)
     # How long an OCR job stays leased to its worker (a killed worker's job runs again after this).
     job_lease_s: int = Field(default=120, gt=0)
+    # How long a send stays leased to its sender (a killed sender's message is tried again after this).
+    outbox_lease_s: int = Field(default=60, gt=0)
     # OCR engine for quote photos: default (bot/ocr/engines.py DEFAULT_ENGINE, chosen by bench/ocr.py),
     # i.e. onnx-v6; onnx-v5; or (Python ≤ 3.12 only) onnx and paddle.
     ocr_engine: Literal["default", "onnx", "paddle", "onnx-v5", "onnx-v6"] = "default"
     # Threads per photo; set 1 when several OCR worker processes share a machine's cores.
     ocr_threads: int | None = Field(default=None, gt=0)
+    # CPU priority of `salesbot worker --queues ocr` processes (bot/priority.py): idle = Linux SCHED_IDLE
+    # (runs only when no chat process wants the CPU; nice 19 where unavailable), low = nice 10, normal.
+    ocr_priority: Literal["idle", "low", "normal"] = "idle"
     # Scheduled jobs (bot/scheduler.py). auto: inside serve/demo on SQLite (embedded); with
     # PostgreSQL run `salesbot scheduler` (or set on: every serve process then runs one, safely).
     scheduler: Literal["auto", "on", "off"] = "auto"

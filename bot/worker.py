@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Collection
 
 from bot.delivery import Deliverer
 from bot.jobs_runner import JobRunner
@@ -99,16 +100,24 @@ class BackgroundWorker:
             thread.join(timeout)
         return not any(t.is_alive() for t in self._threads)
 
-    def wake(self) -> None:
-        """New work was stored: wake this process's loops, and the other processes' (Redis)."""
-        self._wake_here()
+    def wake(self, queues: Collection[str] = QUEUES) -> None:
+        """New work was stored in ``queues``: wake the loops serving them, here and in the other
+        processes (Redis)."""
+        self._wake_here(queues)
         if self.wakeups is not None:
-            self.wakeups.publish()
+            self.wakeups.publish(queues)
 
-    def _wake_here(self) -> None:
-        self._wake.set()
-        self._wake_delivery.set()
-        self._wake_jobs.set()
+    def wake_chat(self) -> None:
+        """An inbound event was stored (the callbacks): only inbox loops need to look."""
+        self.wake(("chat",))
+
+    def _wake_here(self, queues: Collection[str] = QUEUES) -> None:
+        if "chat" in queues:
+            self._wake.set()
+        if "delivery" in queues:
+            self._wake_delivery.set()
+        if "ocr" in queues:
+            self._wake_jobs.set()
 
     def _jobs_loop(self) -> None:
         assert self.jobs is not None
@@ -122,7 +131,7 @@ class BackgroundWorker:
             if busy:
                 self._wake_delivery.set()  # a job wrote replies: deliver them now
                 if self.deliverer is None and self.wakeups is not None:
-                    self.wakeups.publish()  # ... in the worker that delivers
+                    self.wakeups.publish(("delivery",))  # ... in the worker that delivers
             else:
                 self._wake_jobs.wait(self.poll_s)
 
@@ -163,8 +172,11 @@ class BackgroundWorker:
                 busy = 0
             if busy:
                 self._wake_delivery.set()  # replies were written: send them now
-                if (self.deliverer is None or self.jobs is None) and self.wakeups is not None:
-                    self.wakeups.publish()  # ... or let the workers serving those queues know
+                self._wake_jobs.set()  # the event may have queued a photo
+                # ... or let the workers serving those queues know (the event may have queued a photo)
+                others = [q for q, here in (("delivery", self.deliverer), ("ocr", self.jobs)) if here is None]
+                if others and self.wakeups is not None:
+                    self.wakeups.publish(others)
             else:
                 self._wake.wait(self.poll_s)
 

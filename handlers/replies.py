@@ -190,6 +190,21 @@ class Replies:
             ids.append(card_id)
         return ids
 
+    def revise_unsent_card(self, card: Card, *, status: str = "open") -> bool:
+        """Change a card whose first send has not left yet, so its recipients only ever see this version.
+
+        False once a sender has taken the send (or it went out): then ``update_card``, which the
+        outbox sends after the card (one recipient's messages leave in the order written).
+        """
+        record = cardstate.get_card(self.session, card.card_id)
+        if record is None:
+            raise ValueError(f"unknown card {card.card_id}")
+        content = card_to_dict(card)
+        if not outbox.revise_unsent_card(self.session, card.card_id, content):
+            return False
+        cardstate.set_content(self.session, record, content, self.clock.now(), status)
+        return True
+
     def update_card(
         self, card: Card, *, status: str = "decided", best_effort: bool = False, no_fallback: bool = False
     ) -> None:

@@ -21,7 +21,7 @@ from cards.visits import pick_customer_card, several_visits_card, visit_card
 from domain.clock import to_local
 from domain.models import STAGE_LABELS, Customer, Stage, Visit
 from domain.rules import can_transition, is_advance
-from domain.services import cardstate
+from domain.services import cardstate, outbox
 from domain.services.customer_index import current_index
 from domain.services.customers import add_contact, create_customer, find_customers, learn_alias
 from domain.services.opportunities import (
@@ -193,6 +193,15 @@ def _refresh_visit_card(
     if resend and ctx.event.platform == "wecom" and not cardstate.has_code(
         ctx.uow.session, record.card_id, ctx.uow.clock.now()
     ):
+        # No code yet may mean the card itself has not gone out (a correction typed right after the
+        # visit): then the rep gets one card, already corrected -- changed before it leaves, or
+        # updated right after it with the code its send brings.
+        card = visit_card(record.card_id, visit, note=note)
+        if ctx.replies.revise_unsent_card(card):
+            return
+        if outbox.card_send_unfinished(ctx.uow.session, record.card_id):
+            ctx.replies.update_card(card, status="open")
+            return
         card = visit_card(card_id_for(ctx, "visit"), visit, note=note)
         ctx.replies.card(ctx.me, card, purpose="visit", entity=("visit", str(visit.id)))
         return

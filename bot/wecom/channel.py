@@ -80,7 +80,13 @@ class WeComChannel:
             if row.msg_type == "markdown":
                 return self.client.send_markdown(row.target, fit_text(p["content"]), **resend_check(row, now)).msgid
             if row.msg_type == "image":
-                return self.client.send_image(row.target, self._media_id(p)).msgid
+                media_id = self._media_id(p)
+                if not p.get("media_id"):
+                    # Kept before sending, so a resend (answer lost, sender killed) is the same request
+                    # and WeCom's duplicate check can hide it (a fresh upload would be a new media_id).
+                    row.payload = {**p, "media_id": media_id}
+                    session.commit()
+                return self.client.send_image(row.target, media_id, **resend_check(row, now)).msgid
             if row.msg_type == "card":
                 card = card_from_dict(p["card"])
                 result = self.client.send_template_card(

@@ -107,8 +107,47 @@ def _first_unsent_to_recipient() -> ColumnElement[bool]:
     )
 
 
-def claim(session: Session, message_id: int, now: datetime) -> OutboxMessage | None:
-    """Lease one due row to this sender (status sending until the lease ends)."""
+def revise_unsent_card(session: Session, card_id: str, card: dict[str, Any]) -> bool:
+    """Put ``card`` into the not yet sent first send(s) of a card; False if none is left unsent.
+
+    Conditional on the row still being pending, so it never races a sender: once a sender has
+    leased the row (status sending) this changes nothing and the caller updates the card instead.
+    """
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.payload).where(
+            OutboxMessage.card_id == card_id, OutboxMessage.msg_type == "card", OutboxMessage.status == "pending"
+        )
+    ).all()
+    revised = 0
+    for row_id, payload in rows:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
+            .values(payload={**payload, "card": card})
+            .execution_options(synchronize_session=False)
+        )
+        revised += result.rowcount  # type: ignore[attr-defined]
+    return revised > 0
+
+
+def card_send_unfinished(session: Session, card_id: str) -> bool:
+    """Whether a first send of this card is still to be sent or being sent (no answer recorded yet)."""
+    return (
+        session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.card_id == card_id,
+                OutboxMessage.msg_type == "card",
+                OutboxMessage.status.in_(("pending", "sending")),
+            )
+        )
+        is not None
+    )
+
+
+def claim(
+    session: Session, message_id: int, now: datetime, lease: timedelta = SEND_LEASE
+) -> OutboxMessage | None:
+    """Lease one due row to this sender (status sending until the lease ends; then another may resend it)."""
     result = session.execute(
         update(OutboxMessage)
         .where(
@@ -116,7 +155,7 @@ def claim(session: Session, message_id: int, now: datetime) -> OutboxMessage | N
             OutboxMessage.status.in_(("pending", "sending")),
             OutboxMessage.next_attempt_at <= now,
         )
-        .values(status="sending", next_attempt_at=now + SEND_LEASE, attempts=OutboxMessage.attempts + 1)
+        .values(status="sending", next_attempt_at=now + lease, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -125,11 +164,22 @@ def claim(session: Session, message_id: int, now: datetime) -> OutboxMessage | N
     return session.get(OutboxMessage, message_id, populate_existing=True)
 
 
-def mark_sent(session: Session, row: OutboxMessage, now: datetime, platform_msgid: str | None) -> None:
+#: Kept on a row sent again after its first sender stopped mid-send (killed, lease ran out): the
+#: first send may have reached the platform. ``salesbot outbox list`` shows it.
+TAKEN_OVER = "resent after its sender stopped mid-send: the first send may also have arrived"
+
+
+def status_of(session: Session, message_id: int) -> str | None:
+    return session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == message_id))
+
+
+def mark_sent(
+    session: Session, row: OutboxMessage, now: datetime, platform_msgid: str | None, note: str | None = None
+) -> None:
     row.status = "sent"
     row.sent_at = now
     row.platform_msgid = platform_msgid
-    row.last_error = None
+    row.last_error = note
     session.commit()
 
 

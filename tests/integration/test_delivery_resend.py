@@ -9,6 +9,8 @@ row ends ``sent``, not ``failed`` (no false alarm in ``outbox list --failed``).
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +34,17 @@ START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 SEND = "/cgi-bin/message/send"
 
 
+def _png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buf, "PNG")
+    return buf.getvalue()
+
+
+PNG = _png()
+
+
 @pytest.fixture
 def fake_clock() -> ManualClock:
     return ManualClock(START.timestamp())
@@ -45,10 +58,16 @@ def fake(fake_clock: ManualClock) -> Iterator[FakeWeCom]:
         yield server
 
 
-def _run(db: Database, fake: FakeWeCom, fake_clock: ManualClock, seconds: int) -> None:
-    clock = FixedClock(START)
+def _channel(fake: FakeWeCom, fake_clock: ManualClock) -> WeComChannel:
     client = WeComClient(fake.base_url, APP.corp_id, APP.corpsecret, APP.agent_id, MemoryTokenStore(), clock=fake_clock)
-    deliverer = Deliverer(db, {"wecom": WeComChannel(client, default_url="http://h5.test")}, clock)
+    return WeComChannel(client, default_url="http://h5.test")
+
+
+def _run(
+    db: Database, fake: FakeWeCom, fake_clock: ManualClock, seconds: int, lease: timedelta = outbox.SEND_LEASE
+) -> None:
+    clock = FixedClock(START)
+    deliverer = Deliverer(db, {"wecom": _channel(fake, fake_clock)}, clock, lease=lease)
     for second in range(seconds):
         clock.set(START + timedelta(seconds=second))
         fake_clock.advance(START.timestamp() + second - fake_clock())
@@ -98,3 +117,40 @@ def test_a_text_carrying_a_users_link_arrives_as_plain_characters(
     _run(db, fake, fake_clock, 2)
     [shown] = [m.content for m in fake.inbox_of("LiNa")]
     assert "<a" not in shown and "苏州精工" in shown and "＜a href" in shown
+
+
+def _killed_mid_send(db: Database, fake: FakeWeCom, fake_clock: ManualClock, lease: timedelta) -> None:
+    """A sender leases the only row, its send reaches WeCom, and the process dies before recording it."""
+    with db.sessions() as s:
+        row_id = s.scalar(select(OutboxMessage.id))
+        assert row_id is not None
+        row = outbox.claim(s, row_id, START, lease)
+        assert row is not None
+        _channel(fake, fake_clock).deliver(s, row, START)  # arrives; never marked sent (SIGKILL here)
+
+
+@pytest.mark.parametrize(
+    "msg_type, payload",
+    [
+        ("text", {"content": "已记录拜访：苏州精工"}),
+        ("image", {"data_b64": base64.b64encode(PNG).decode(), "filename": "chart.png"}),
+    ],
+)
+def test_a_send_cut_by_a_killed_sender_is_taken_over_and_shown_once(
+    db: Database, fake: FakeWeCom, fake_clock: ManualClock, msg_type: str, payload: dict[str, str]
+) -> None:
+    lease = timedelta(seconds=5)  # SALESBOT_OUTBOX_LEASE_S
+    with db.sessions() as s:
+        outbox.enqueue(s, dedupe_key="k1", platform="wecom", target_kind="user", target="LiNa",
+                       msg_type=msg_type, payload=payload, now=START)  # fmt: skip
+        s.commit()
+    _killed_mid_send(db, fake, fake_clock, lease)
+    _run(db, fake, fake_clock, 3, lease)  # still leased to the dead sender: nobody resends yet
+    with db.sessions() as s:
+        assert s.scalar(select(OutboxMessage.status)) == "sending"
+    _run(db, fake, fake_clock, 10, lease)  # the lease ran out: another sender takes it over
+    assert [m.msgtype for m in fake.inbox_of("LiNa")] == [msg_type]  # WeCom's duplicate check: shown once
+    with db.sessions() as s:
+        row = s.scalar(select(OutboxMessage))
+        assert row is not None and row.status == "sent" and row.attempts == 2
+        assert row.last_error == outbox.TAKEN_OVER  # and the row says it was resent (`outbox list`)
