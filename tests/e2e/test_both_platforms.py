@@ -239,13 +239,12 @@ def test_the_nine_oclock_followups_reach_the_rep(chat: ChatPlatform) -> None:
     outcome = chat.run_job("followups", sh(2026, 11, 25, 9))
     assert outcome.status == "done", outcome.detail
     zhang = chat.person("zhangwei")
-    [message] = chat.wait_until(lambda: chat.texts(zhang), what="the 09:00 follow-up reminder")
-    assert message.startswith("张伟，早上好！今天的跟进提醒：")
-    assert "1. 华为技术有限公司：发正式报价（11月20日拜访）" in message
+    card = _card(chat, zhang, "跟进提醒 · 华为技术有限公司")  # a card with 已跟进 / 明天再提醒 (#16)
+    assert card.fields["下一步"] == "发正式报价" and card.buttons == ["已跟进", "明天再提醒"]
     assert chat.run_job("followups", sh(2026, 11, 25, 9)).status == "lost"  # a second scheduler
     settle(chat)
-    assert len(chat.texts(zhang)) == 1  # seen once
-    assert chat.texts(chat.person("wangfang")) == []  # nothing due for her
+    assert len(chat.cards(zhang)) == 1 and chat.texts(zhang) == []  # seen once
+    assert chat.cards(chat.person("wangfang")) == []  # nothing due for her
 
 
 # ----------------------------------------------------------------- 5. the Monday leaderboard

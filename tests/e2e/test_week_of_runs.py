@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.scheduler import JobScheduler
-from domain.models import OutboxMessage, ScheduledRun, Team
+from domain.models import OutboxMessage, ScheduledRun, Team, User
 from jobs import schedule
 from jobs.catalog import all_jobs
 from jobs.runs import execute
@@ -31,6 +31,7 @@ def stack(db_url: str) -> Iterator[WeComStack]:
         s.fake.add_appchat(SOUTH_CHAT, ["ChenJing", "ZhaoLei"], name="华南销售部")
         with s.db.sessions() as session:  # this test talks to WeCom only
             session.execute(update(Team).values(dingtalk_conversation_id=None, dingtalk_webhook_url=None))
+            session.execute(update(User).values(dingtalk_userid=None))  # reminders reach every known platform
             session.commit()
         h = History(s.db)
         jinggong = h.customer("苏州精工机械有限公司", "zhangwei", sh(2026, 11, 2))
