@@ -83,7 +83,7 @@ def check_glyphs(texts: list[str]) -> None:
 
 
 def charted(board: Leaderboard) -> list[Standing]:
-    """The reps the chart shows: ranked ones first (up to ``MAX_ROWS``), then those with no record."""
+    """The reps the chart shows: ranked ones first (up to ``MAX_ROWS``), then the unranked (no 成交)."""
     return board.standings[:MAX_ROWS]
 
 
@@ -105,7 +105,9 @@ def _colour(s: Standing) -> str:
 
 
 def _row_label(s: Standing) -> str:
-    return f"{s.rank}. {s.name}" if s.rank is not None else f"{s.name}（暂无记录）"
+    if s.rank is not None:
+        return f"{s.rank}. {s.name}"
+    return f"{s.name}（本周暂无成交）" if s.this.active else f"{s.name}（暂无记录）"
 
 
 def render_leaderboard(board: Leaderboard, scale: float = 1.0) -> Chart:

@@ -280,5 +280,5 @@ def test_the_monday_leaderboard_reaches_the_team_group_chat(chat: ChatPlatform) 
     assert group.images == 1
     assert text.startswith("## 华东销售一部 · 周排行榜") and "2026-W47（11月16日—11月22日）" in text
     assert "🥇 **张伟** 成交 ¥120,000 ↑¥120,000 · 拜访 2 ↑2" in text
-    assert "🥈 **刘洋** 成交 ¥0 → · 拜访 1 ↑1" in text
+    assert "— 刘洋 本周暂无成交 · 拜访 1 ↑1" in text  # no 成交: unranked, never 「2.」 (#16)
     assert chat.texts(chat.person("zhangwei")) == []  # reps see it in the group, not privately

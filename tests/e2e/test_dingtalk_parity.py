@@ -347,7 +347,7 @@ def test_the_monday_leaderboard_reaches_the_dingtalk_group_and_the_manager(db_ur
         assert markdown["title"] == "华东销售一部 · 周排行榜"
         assert text.startswith("## 华东销售一部 · 周排行榜") and "2026-W47（11月16日—11月22日）" in text
         assert "🥇 **张伟** 成交 ¥120,000 ↑¥120,000 · 拜访 2 ↑2" in text
-        assert "🥈 **刘洋** 成交 ¥0 → · 拜访 1 ↑1" in text
+        assert "— 刘洋 本周暂无成交 · 拜访 1 ↑1" in text  # no 成交: unranked (#16)
         chart = stack.fake.media(next(m for m in group if m.msgtype == "image").body["photoURL"])
         assert chart is not None, "the chart was not uploaded"
         assert chart.data.startswith(b"\x89PNG") and 5_000 < len(chart.data) < 200 * 1024

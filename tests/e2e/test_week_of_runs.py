@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.scheduler import JobScheduler
-from domain.models import OutboxMessage, ScheduledRun, Team, User
+from domain.models import OutboxMessage, ScheduledRun, Stage, Team, User
 from jobs import schedule
 from jobs.catalog import all_jobs
 from jobs.runs import execute
@@ -37,6 +37,8 @@ def stack(db_url: str) -> Iterator[WeComStack]:
         jinggong = h.customer("苏州精工机械有限公司", "zhangwei", sh(2026, 11, 2))
         huawei = h.customer("华为技术有限公司", "liuyang", sh(2026, 11, 2))
         h.opportunity(jinggong, "zhangwei", sh(2026, 11, 2))  # untouched since: a stale opportunity
+        for won_on in (sh(2026, 12, 2, 11), sh(2026, 12, 9, 11)):  # a 成交 in each board's week: ranks and a chart
+            h.stage(h.opportunity(huawei, "liuyang", won_on, Stage.NEGOTIATION, 80_000), Stage.WON, won_on)
         h.visit("zhangwei", jinggong, sh(2026, 12, 4, 15), follow_up=date(2026, 12, 8), next_step="发报价")
         h.visit("liuyang", huawei, sh(2026, 12, 8, 11), follow_up=date(2026, 12, 10))
         h.visit("zhangwei", huawei, sh(2026, 12, 9, 16))

@@ -15,6 +15,7 @@ import pytest
 from bot.scheduler import JobScheduler
 from domain.clock import FixedClock
 from domain.db import Database
+from domain.models import Stage
 from jobs.catalog import all_jobs
 from jobs.runs import execute, list_runs
 from tests.factories import load_example_org
@@ -30,6 +31,8 @@ def history(db: Database) -> History:
     customer = h.customer("苏州精工机械有限公司", "zhangwei", sh(2026, 11, 30))
     h.visit("zhangwei", customer, sh(2026, 12, 7, 15), follow_up=sh(2026, 12, 8).date())  # Monday
     h.visit("zhangwei", customer, sh(2026, 12, 9, 10), follow_up=sh(2026, 12, 10).date())  # in week 50
+    won = h.opportunity(customer, "zhangwei", sh(2026, 12, 7, 16), Stage.NEGOTIATION, 100_000)
+    h.stage(won, Stage.WON, sh(2026, 12, 8, 11))  # a 成交 in week 50: the board has a ranked rep and a chart
     return h
 
 
