@@ -122,7 +122,7 @@ def render_leaderboard(board: Leaderboard, scale: float = 1.0) -> Chart:
     rows = charted(board)
     title = f"{board.team_name} 周排行榜"
     labels = [_row_label(s) for s in rows]
-    legend = [board.week.label, "彩条 本周成交金额 · 灰条 前一周", "拜访", "排名：成交金额，其次拜访次数"]
+    legend = [board.week.label, "彩条 本周成交金额 · 灰条 前一周", "拜访", "排名：成交金额，金额相同名次相同；无成交不排名"]
     more = f"另有 {len(board.standings) - len(rows)} 人未画出" if len(board.standings) > len(rows) else ""
     values = [_wan_label(s.this.won_amount) for s in rows]
     check_glyphs([title, *labels, *legend, more, *values, "万暂无记录团队里还没有销售成员"])
