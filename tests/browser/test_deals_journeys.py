@@ -48,8 +48,8 @@ def _fields_text(card: Any) -> str:
 
 def test_a_deal_on_a_colleagues_customer_rejected_resubmitted_and_approved(sim: Simulator) -> None:
     """张伟 (DingTalk look) submits for 宝钢, 刘洋's customer; 李娜 (WeCom) rejects, he resubmits, she approves."""
-    rep = sim.open("ZhangWei", platform="dingtalk")
-    manager = sim.open("LiNa")
+    rep = sim.open("ZhangWei", platform="dingtalk", phone=True)
+    manager = sim.open("LiNa", phone=True)
     send_text(rep, "提交合同 宝钢 28万")
     mine = last_card(rep, "我的合同 · HT-")
     expect(mine).to_contain_text("刘洋 的客户", timeout=20_000)  # whose customer it is
@@ -109,7 +109,7 @@ def test_a_deal_on_a_colleagues_customer_rejected_resubmitted_and_approved(sim: 
 
 def test_a_total_typed_as_wan_and_the_checks_agree_on_card_and_page(sim: Simulator) -> None:
     truth = TRUTH["quote-classic.jpg"]
-    page = sim.open("ZhangWei")
+    page = sim.open("ZhangWei", phone=True)
     send_sample(page, "quote-classic.jpg")
     card = last_card(page, "报价单识别结果")
     expect(card).to_contain_text(truth["customer"], timeout=OCR_TIMEOUT_MS)
@@ -133,7 +133,7 @@ def test_a_total_typed_as_wan_and_the_checks_agree_on_card_and_page(sim: Simulat
 
 
 def test_help_fits_the_role_and_a_dead_link_is_a_readable_page(sim: Simulator) -> None:
-    legal = sim.open("SunLi")
+    legal = sim.open("SunLi", phone=True)
     help_card = last_card(legal, "销售助手可以帮你")
     expect(help_card.get_by_role("button", name="我的审批")).to_have_count(1)
     expect(help_card.get_by_role("button", name="记拜访")).to_have_count(0)  # 法务 logs no visits
