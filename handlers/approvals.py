@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from cards.approvals import NEW_OPPORTUNITY, OPPORTUNITY_QUESTION, REASON_TEXT, reject_reason_card
+from cards.approvals import REASON_TEXT, reject_reason_card
 from cards.quotes import review_card
 from cards.serialize import card_from_dict
 from domain.clock import local_today, to_local
@@ -23,7 +23,6 @@ from domain.errors import DomainError
 from domain.models import ApprovalFlow, ApprovalStep, Contract, Customer, Quote, User
 from domain.money import find_amount, format_yuan
 from domain.services import approvals, cardstate
-from domain.services.deals import relink_contract
 from domain.services.pages import can_see_contract
 from handlers.approval_notices import (
     notify_outcome,
@@ -415,29 +414,6 @@ def on_withdraw_tap(ctx: HandlerContext) -> None:
     flow = _flow_from_key(ctx)
     if flow is not None:
         withdraw_flow(ctx, flow)
-
-
-@router.on(card_action("approval:relink:"))
-def on_relink_tap(ctx: HandlerContext) -> None:
-    """The submitter picks which of their opportunities the contract is on (or 新建商机), before approval."""
-    assert ctx.event.card_action is not None and ctx.sender is not None
-    contract_id = ctx.event.card_action.key.rsplit(":", 1)[-1]
-    contract = ctx.uow.session.get(Contract, int(contract_id)) if contract_id.isdigit() else None
-    flow = approvals.flow_of(ctx.uow.session, contract) if contract is not None else None
-    if contract is None or flow is None:
-        ctx.say("这张卡片已失效")
-        return
-    chosen = next((i for i in ctx.event.card_action.selected if i.question_key == OPPORTUNITY_QUESTION), None)
-    option = chosen.option_ids[0] if chosen and chosen.option_ids else None
-    if option is None:
-        ctx.say("请先在卡片上选择要记入的商机。")
-        return
-    try:
-        relink_contract(ctx.uow, contract, ctx.sender, None if option == NEW_OPPORTUNITY else int(option))
-    except (DomainError, ValueError) as exc:
-        ctx.say(exc.message if isinstance(exc, DomainError) else "请先在卡片上选择要记入的商机。")
-        return
-    refresh_flow_cards(ctx.replies, flow, ctx.links)  # the card now names the chosen opportunity
 
 
 # ------------------------------------------------------------------ 重新提交
