@@ -53,7 +53,9 @@ def _options(card: CardView) -> dict[str, str]:
         return {o["text"]: o["id"] for o in raw["button_selection"]["option_list"]}
     import json
 
-    return {o["text"]: o["value"] for o in json.loads(raw.get("sel1_options") or "[]")}
+    options = json.loads(raw.get("sel1_options") or "[]")
+    # the option text is plain, or per locale ({"zh_CN": …}) as DingTalk's template export has it
+    return {(o["text"]["zh_CN"] if isinstance(o["text"], dict) else o["text"]): o["value"] for o in options}
 
 
 def _contract(chat: ChatPlatform) -> Contract:
