@@ -203,7 +203,8 @@ def jobs_run(
             )
             raise typer.Exit(2)
         outcome = execute(
-            db, SystemClock(), spec, occurrence, sched.options, rerun=True, ignore_calendar=ignore_calendar
+            db, SystemClock(), spec, occurrence, sched.options, rerun=True, ignore_calendar=ignore_calendar,
+            links=sched.links,
         )
         typer.echo(outcome.describe())
         if outcome.status in ("failed", "busy"):

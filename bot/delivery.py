@@ -9,7 +9,7 @@ platform, so we must never exceed it ourselves).
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import timedelta
 
 from bot.channels import Channel, TryLater, Undeliverable
@@ -74,14 +74,21 @@ class Deliverer:
         self.only = only
         self.exclude = exclude
 
-    def run_once(self, limit: int = 50) -> int:
-        """Deliver what is due now; returns how many rows were handled."""
+    def run_once(self, limit: int = 50, should_yield: Callable[[], bool] | None = None) -> int:
+        """Deliver what is due now; returns how many rows were handled.
+
+        ``should_yield``: checked after each row; True (new rows were written meanwhile, e.g. a
+        reply to a tap) ends the pass early, so the next pass picks the new reply first
+        (``outbox.due_ids`` puts replies before the jobs' bulk) instead of after the whole batch.
+        """
         with self.db.sessions() as session:
             ids = outbox.due_ids(session, self.clock.now(), limit, only=self.only, exclude=self.exclude)
         handled = 0
         for message_id in ids:
             if self.deliver_one(message_id):
                 handled += 1
+            if should_yield is not None and should_yield():
+                break
         return handled
 
     def deliver_one(self, message_id: int) -> bool:

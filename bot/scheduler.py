@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from domain.clock import Clock, SystemClock, local_today
 from domain.db import Database, make_engine
+from domain.links import PageLinks
 from domain.workcalendar import missing_year_warning
 from jobs import schedule
 from jobs.base import JobSpec
@@ -47,6 +48,13 @@ _ACTIVE_LOCK = threading.Lock()
 def job_options(settings: Any) -> JobOptions:
     """What ``ctx.options`` holds: the settings jobs need (thresholds, times, time zone), no secret."""
     return JobOptions.from_settings(settings)
+
+
+def page_links(settings: Any) -> PageLinks | None:
+    """Signed H5 links for the jobs' cards (打开商机), as ``Runtime.page_links`` builds them; None without a secret."""
+    if not getattr(settings, "h5_secret", None):
+        return None
+    return PageLinks(settings.public_base_url, settings.h5_secret.encode(), timedelta(hours=settings.h5_link_ttl_hours))
 
 
 def scheduler_wanted(settings: Any) -> bool:
@@ -86,6 +94,7 @@ class JobScheduler:
         times: dict[str, str] | None = None,
         tz: ZoneInfo | None = None,
         runner: str | None = None,
+        links: PageLinks | None = None,
     ) -> None:
         from domain.clock import BUSINESS_TZ
 
@@ -97,6 +106,7 @@ class JobScheduler:
         self.times = dict(times or {})
         self.tz = tz or BUSINESS_TZ
         self.runner = runner or runner_id()
+        self.links = links
         self._aps: Any = None
         self._catch_up_thread: threading.Thread | None = None
         self._locks = {name: threading.Lock() for name in self.specs}
@@ -115,6 +125,7 @@ class JobScheduler:
             grace=timedelta(seconds=settings.scheduler_grace_s),
             times=settings.job_times,
             tz=settings.tz,
+            links=page_links(settings),
         )
 
     def cron(self, name: str) -> dict[str, Any]:
@@ -142,7 +153,9 @@ class JobScheduler:
             # a run left "running" by a process that died mid-run is taken over while still in grace
             due += [o for o in abandoned_runs(self.db, name, now, now - self.grace) if o not in due]
             for occurrence in due:
-                outcomes.append(execute(self.db, self.clock, spec, occurrence, self.options, runner=self.runner))
+                outcomes.append(
+                    execute(self.db, self.clock, spec, occurrence, self.options, runner=self.runner, links=self.links)
+                )
             return outcomes
 
     def catch_up(self) -> list[RunOutcome]:

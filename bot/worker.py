@@ -185,7 +185,8 @@ class BackgroundWorker:
         while not self._stop.is_set():
             self._wake_delivery.clear()
             try:
-                busy = self.deliverer.run_once()
+                # A wake-up during the pass means a reply was just written: end the batch, take it first.
+                busy = self.deliverer.run_once(should_yield=self._wake_delivery.is_set)
             except Exception:  # noqa: BLE001
                 log.exception("delivery pass failed")
                 busy = 0

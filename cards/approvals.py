@@ -40,6 +40,19 @@ REJECT_REASONS = (
 REASON_TEXT = dict(REJECT_REASONS)
 OTHER_REASON = "other"  # the option a typed reason selects (its text shows as the option)
 SHOWN_LINES = 3
+NEW_OPPORTUNITY = "new"  # the choice 新建商机 on the submitter's card
+OPPORTUNITY_QUESTION = "opportunity"
+RELINK_PREFIX = "approval:relink:"
+
+
+def relink_key(contract_id: int) -> str:
+    """The tap key of 改记所选商机 (read back by :func:`relink_contract_id`)."""
+    return f"{RELINK_PREFIX}{contract_id}"
+
+
+def relink_contract_id(key: str) -> int | None:
+    rest = key.removeprefix(RELINK_PREFIX)
+    return int(rest) if rest != key and rest.isdigit() else None
 
 
 def _when(step: ApprovalStep) -> str:
@@ -230,18 +243,30 @@ def submitter_card(
     owner_name: str | None = None,
     rule_words: str | None = None,
     history: list[str] | None = None,
+    choices: list[tuple[int, str]] | None = None,
 ) -> Card:
-    """The submitter's copy: the flow as it stands, with 撤回 / 催办 (重新提交 after a 驳回)."""
+    """The submitter's copy: the flow as it stands, with 撤回 / 催办 (重新提交 after a 驳回).
+
+    ``choices``: the submitter's open opportunities on the customer (id, short label);
+    with more than one, the card asks which the contract is on (or 新建商机) until approval.
+    """
     contract = flow.contract
     fields = _facts(flow, owner_name)
     status: str | None = None
     buttons: list[Button] = []
+    selects: list[Select] = []
     subtitle = flow_state(flow)
     if flow.status == "pending":
         buttons = [
             Button("催办", ApprovalNudge(flow.id).pack(), "primary"),
             Button("撤回", ApprovalWithdraw(flow.id).pack(), "danger"),
         ]
+        if choices and len(choices) > 1:
+            options = [SelectOption(str(i), label) for i, label in choices]
+            options.append(SelectOption(NEW_OPPORTUNITY, "新建商机"))
+            chosen = str(contract.opportunity_id) if contract.opportunity_id in {i for i, _ in choices} else None
+            selects = [Select(OPPORTUNITY_QUESTION, "记入商机", options, selected_id=chosen)]
+            buttons.append(Button("改记所选商机", relink_key(contract.id)))
     elif flow.status == "rejected" and contract.status == "rejected":
         subtitle = f"{flow_state(flow)} · 可修改后点「重新提交」，或回复「重新提交 {contract.number} 金额」"
         buttons = [Button("重新提交", ApprovalResubmit(contract.id).pack(), "primary")]
@@ -257,6 +282,7 @@ def submitter_card(
         fields=fields,
         quote_text=_body(flow, rule_words, history),
         buttons=buttons,
+        selects=selects,
         status=status,
         link=Link("审批详情", detail_url) if detail_url else None,
     )

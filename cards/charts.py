@@ -83,7 +83,7 @@ def check_glyphs(texts: list[str]) -> None:
 
 
 def charted(board: Leaderboard) -> list[Standing]:
-    """The reps the chart shows: ranked ones first (up to ``MAX_ROWS``), then those with no record."""
+    """The reps the chart shows: ranked ones first (up to ``MAX_ROWS``), then the unranked (no 成交)."""
     return board.standings[:MAX_ROWS]
 
 
@@ -105,7 +105,9 @@ def _colour(s: Standing) -> str:
 
 
 def _row_label(s: Standing) -> str:
-    return f"{s.rank}. {s.name}" if s.rank is not None else f"{s.name}（暂无记录）"
+    if s.rank is not None:
+        return f"{s.rank}. {s.name}"
+    return f"{s.name}（本周暂无成交）" if s.this.active else f"{s.name}（暂无记录）"
 
 
 def render_leaderboard(board: Leaderboard, scale: float = 1.0) -> Chart:
@@ -120,7 +122,7 @@ def render_leaderboard(board: Leaderboard, scale: float = 1.0) -> Chart:
     rows = charted(board)
     title = f"{board.team_name} 周排行榜"
     labels = [_row_label(s) for s in rows]
-    legend = [board.week.label, "彩条 本周成交金额 · 灰条 前一周", "拜访", "排名：成交金额，其次拜访次数"]
+    legend = [board.week.label, "彩条 本周成交金额 · 灰条 前一周", "拜访", "排名：成交金额，金额相同名次相同；无成交不排名"]
     more = f"另有 {len(board.standings) - len(rows)} 人未画出" if len(board.standings) > len(rows) else ""
     values = [_wan_label(s.this.won_amount) for s in rows]
     check_glyphs([title, *labels, *legend, more, *values, "万暂无记录团队里还没有销售成员"])

@@ -21,6 +21,7 @@ from domain.services.leaderboard import Leaderboard, RepWeek, Standing
 MARKDOWN_LIMIT = 2048  # bytes, WeCom app message / appchat markdown
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 KIND_NOTE = "这一周暂无记录，新的一周加油！💪"
+NO_DEAL = "本周暂无成交"
 
 
 def yuan(amount: Decimal) -> str:
@@ -53,15 +54,24 @@ def _bytes(text: str) -> int:
 
 
 def _badge(s: Standing) -> str:
-    assert s.rank is not None
+    """🥇 / 2. … for the ranked; an unranked rep (no 成交) gets a dash, never a number."""
+    if s.rank is None:
+        return "—"
     return MEDALS.get(s.rank, f"{s.rank}.")
+
+
+def _won(s: Standing) -> str:
+    t, p = s.this, s.previous
+    if s.rank is None:
+        return NO_DEAL
+    return f"成交 {yuan(t.won_amount)} {change(t.won_amount, p.won_amount, money=True)}"
 
 
 def full_line(s: Standing) -> str:
     t, p = s.this, s.previous
     name = f"**{safe_text.markdown(s.name)}**" if s.top_three else safe_text.markdown(s.name)
     return (
-        f"{_badge(s)} {name} 成交 {yuan(t.won_amount)} {change(t.won_amount, p.won_amount, money=True)}"
+        f"{_badge(s)} {name} {_won(s)}"
         f" · 拜访 {t.visits} {change(t.visits, p.visits)}"
         f" · 新商机 {t.new_opportunities} {change(t.new_opportunities, p.new_opportunities)}"
         f" · 赢单率 {percent(t.win_rate)}{rate_change(t, p)}"
@@ -71,14 +81,12 @@ def full_line(s: Standing) -> str:
 
 def medium_line(s: Standing) -> str:
     t, p = s.this, s.previous
-    return (
-        f"{_badge(s)} {s.name} 成交 {yuan(t.won_amount)} {change(t.won_amount, p.won_amount, money=True)}"
-        f" · 拜访 {t.visits} {change(t.visits, p.visits)}"
-    )
+    return f"{_badge(s)} {s.name} {_won(s)} · 拜访 {t.visits} {change(t.visits, p.visits)}"
 
 
 def short_line(s: Standing) -> str:
-    return f"{_badge(s)} {s.name} 成交 {yuan(s.this.won_amount)} · 拜访 {s.this.visits}"
+    won = NO_DEAL if s.rank is None else f"成交 {yuan(s.this.won_amount)}"
+    return f"{_badge(s)} {s.name} {won} · 拜访 {s.this.visits}"
 
 
 def total_line(board: Leaderboard) -> str:
@@ -136,7 +144,7 @@ def leaderboard_markdown(board: Leaderboard, limit: int = MARKDOWN_LIMIT) -> str
     """The Monday message for a team chat and its managers, never longer than ``limit`` bytes."""
     head = [
         f"## {board.team_name} · 周排行榜",
-        f'<font color="comment">{board.week.label}　按成交金额、再按拜访次数排名；箭头为与前一周相比</font>',
+        f'<font color="comment">{board.week.label}　按成交金额排名，金额相同名次相同；箭头为与前一周相比</font>',
         "",
     ]
     if not board.standings:
@@ -149,10 +157,12 @@ def leaderboard_markdown(board: Leaderboard, limit: int = MARKDOWN_LIMIT) -> str
         tail.append("📊 排名图表见下方")
 
     budget = limit - _bytes("\n".join(head + tail)) - 1
-    ranked = board.ranked
-    lines = _fit(ranked, budget, {s.user_id for s in charted(board)})
-    if not ranked:
+    listed = board.ranked + board.no_deal  # the unranked with activity: 「— 名字 本周暂无成交 · 拜访 …」
+    lines = _fit(listed, budget, {s.user_id for s in charted(board)})
+    if not board.ranked and not board.no_deal:
         lines.append("这一周大家都还没有记录。")
+    elif not board.ranked:
+        lines.insert(0, "这一周还没有成交，暂不排名。")
     text = "\n".join(head + lines + tail)
     assert _bytes(text) <= limit, "leaderboard markdown over the platform limit"
     return text
@@ -173,7 +183,7 @@ def leaderboard_text(board: Leaderboard) -> str:
             f"{t.new_opportunities:>3} {change(t.new_opportunities, p.new_opportunities):<5}"
             f"{percent(t.win_rate):>5}{rate_change(t, p):<2}  "
             f"{t.stage_advances:>3} {change(t.stage_advances, p.stage_advances)}"
-            + ("   " + KIND_NOTE if s.rank is None else "")
+            + ("" if s.rank is not None else "   " + (NO_DEAL if t.active else KIND_NOTE))
         )
     t = board.total
     out.append(

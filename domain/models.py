@@ -470,6 +470,29 @@ class WorkCalendarDay(Base):
     loaded_at: Mapped[datetime]
 
 
+# --------------------------------------------------------------- reminders
+class ReminderMark(Base):
+    """What a person did with one item of a reminder card (issue #16): 已跟进 or 明天再提醒.
+
+    ``kind`` is ``followup`` (``entity_id`` a visit with a follow-up date), ``opportunity``
+    (a stale opportunity) or ``customer`` (a dormant customer); one row per item and person.
+    ``snoozed_until`` (明天再提醒): the jobs leave the item out until that workday's morning.
+    ``done_at`` (已跟进): a follow-up is closed by it; an opportunity or customer is touched
+    instead (``last_touched_at`` / ``last_interaction_at``), which is what the jobs read.
+    """
+
+    __tablename__ = "reminder_marks"
+    __table_args__ = (UniqueConstraint("kind", "entity_id", "user_id", name="uq_reminder_marks_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    snoozed_until: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
 # ------------------------------------------------------------------- audit
 class AuditEntry(Base):
     """Who did what to which record, when, before/after, and which inbound event caused it."""

@@ -26,7 +26,7 @@ from domain.models import ApprovalFlow, ApprovalStep, Opportunity, User
 from domain.money import format_yuan
 from domain.services import approvals, cardstate
 from domain.services.approvals import Outcome
-from domain.services.deals import foreign_owner
+from domain.services.deals import foreign_owner, opportunity_label, own_open_opportunities
 from handlers.replies import Replies, Target, user_targets
 
 ENTITY = "approval_step"
@@ -70,18 +70,24 @@ class _Facts:
     history: list[str]
     detail_url: str | None
     opportunity: str | None = None  # the submitter's opportunity the contract is on (their card only)
+    choices: list[tuple[int, str]] | None = None  # the submitter's open opportunities there (their card only)
 
 
 def _facts(session: Session, flow: ApprovalFlow, links: PageLinks | None) -> _Facts:
     contract = flow.contract
     owner = foreign_owner(contract.customer, contract.submitter)
     opp = session.get(Opportunity, contract.opportunity_id) if contract.opportunity_id is not None else None
+    choices = None
+    if flow.status == "pending":
+        opens = own_open_opportunities(session, contract.submitter, contract.customer)
+        choices = [(o.id, opportunity_label(o, contract.customer)) for o in opens]
     return _Facts(
         owner.name if owner else None,
         approvals.rule_in_words(session, flow),
         approvals.earlier_rounds(session, flow),
         links.contract(flow.contract_id) if links is not None else None,
         f"记入你的商机「{opp.name}」" if opp is not None else None,
+        choices,
     )
 
 
@@ -97,7 +103,7 @@ def _approver_card(
 def _submitter_card(card_id: str, flow: ApprovalFlow, facts: _Facts) -> Card:
     return submitter_card(
         card_id, flow, detail_url=facts.detail_url, owner_name=facts.owner_name, rule_words=facts.rule_words,
-        history=[*([facts.opportunity] if facts.opportunity else []), *facts.history],
+        history=[*([facts.opportunity] if facts.opportunity else []), *facts.history], choices=facts.choices,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.services import cardstate
-from handlers import approvals, commands, questions, quotes, visits
+from handlers import approvals, commands, deals, questions, quotes, reminders, visits
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.router import Router
@@ -13,6 +13,8 @@ def build_router() -> Router:
     root = Router("root")
     root.include(commands.router)
     root.include(approvals.router)
+    root.include(deals.router)  # the contract card's choice of opportunity
+    root.include(reminders.router)  # 已跟进 / 明天再提醒 on reminder cards
     root.include(quotes.router)
     root.include(questions.router)  # before visits: a question is never taken for a visit
     root.include(visits.router)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from domain.links import PageLinks
 from domain.uow import UnitOfWork
 from handlers.replies import Replies
 from jobs.options import JobOptions
@@ -29,6 +30,7 @@ class JobContext:
     occurrence: datetime  # aware, UTC: the moment this run stands for
     options: JobOptions = field(default_factory=JobOptions)  # thresholds from settings, no secrets
     prepared: Any = None  # what the spec's ``prepare`` made before the transaction (e.g. rendered charts)
+    links: PageLinks | None = None  # signed H5 links for cards (打开商机); None when pages are off
 
     @property
     def cause(self) -> str:

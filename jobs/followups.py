@@ -1,4 +1,4 @@
-"""09:00 on workdays: each rep's follow-ups due today and overdue, in ONE message.
+"""09:00 on workdays: each rep's follow-ups due today and overdue, one card each.
 
 A follow-up is a visit's ``next_follow_up`` date ("下周三再跟进"); it stays
 open until a later visit to the same customer happens — the same rule as the
@@ -6,6 +6,10 @@ open until a later visit to the same customer happens — the same rule as the
 message and the command never disagree. Overdue items older than
 ``followup_overdue_days`` (default 30) stop being repeated every morning;
 「我的待办」 still lists them.
+
+Each card carries 已跟进 (closes the follow-up: ``domain.services.reminders``),
+明天再提醒 (left out until the next workday) and 打开商机 (the customer's page);
+beyond a few cards the rest come as one list (``jobs/reminding.py``).
 
 ``scan`` selects every rep's items in one SQL query (the visits indexes on
 ``next_follow_up`` and ``(customer_id, visited_at)``), for the bench and the job.
@@ -21,11 +25,14 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
+from cards.model import Card
+from cards.reminders import followup_card
 from domain.clock import to_local
 from domain.models import Customer, User, Visit
-from handlers.replies import user_target
+from domain.services import reminders
+from jobs import reminding
 from jobs.base import JobContext, JobSpec, register
-from jobs.text import compose, md
+from jobs.text import md
 
 DEFAULT_OVERDUE_DAYS = 30
 
@@ -71,6 +78,7 @@ def scan(session: Session, now: datetime, options: Mapping[str, Any] | None = No
             Visit.next_follow_up <= today,
             Visit.next_follow_up >= oldest,
             ~exists().where(later.customer_id == Visit.customer_id, later.visited_at > Visit.visited_at),
+            ~reminders.followup_done(Visit.id),
         )
         .order_by(Visit.rep_id, Visit.next_follow_up, Visit.id)
     )
@@ -94,44 +102,56 @@ def scan(session: Session, now: datetime, options: Mapping[str, Any] | None = No
     return out
 
 
-def message(name: str, items: RepFollowUps, today: date, morning: bool = True) -> str:
-    today_lines = [
-        f"{i}. {f.customer_name}" + (f"：{f.next_step}" if f.next_step else "") + f"（{md(f.visited_on)}拜访）"
-        for i, f in enumerate(items.due_today, 1)
-    ]
-    overdue_lines = [
-        f"{i}. {f.customer_name}（应于{md(f.due)}跟进，已逾期 {(today - f.due).days} 天）"
-        + (f"：{f.next_step}" if f.next_step else "")
-        for i, f in enumerate(items.overdue, 1)
-    ]
-    return compose(
-        [
-            (f"今天要跟进（{len(today_lines)}）：", today_lines),
-            (f"已逾期（{len(overdue_lines)}）：", overdue_lines),
-        ],
-        head=f"{name}，{'早上好！' if morning else ''}今天的跟进提醒：",
-        tail="跟进后记录一次拜访，提醒就会消失；发送「我的待办」查看全部。",
-    )
+def _items(ctx: JobContext, rep: User, items: RepFollowUps, today: date) -> list[reminding.Item]:
+    out = []
+    for f in [*items.due_today, *items.overdue]:
+        url = (
+            ctx.links.customer(rep.key, f.customer_id, ctx.occurrence)
+            if ctx.links is not None and f.customer_id is not None
+            else None
+        )
+        late = (today - f.due).days
+        line = f"{f.customer_name}" + (f"：{f.next_step}" if f.next_step else "")
+        line += f"（应于{md(f.due)}跟进，已逾期 {late} 天）" if late > 0 else "（今天）"
+
+        def card(cid: str, f: FollowUpItem = f, url: str | None = url) -> Card:
+            return followup_card(
+                cid, visit_id=f.visit_id, customer_name=f.customer_name, due=f.due, today=today,
+                visited_on=f.visited_on, next_step=f.next_step, url=url,
+            )
+
+        out.append(reminding.Item(reminders.FOLLOWUP, f.visit_id, card, line))
+    return out
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
     session = ctx.uow.session
     found = scan(session, ctx.occurrence, ctx.options)
+    snoozed = reminders.snoozed_items(session, reminders.FOLLOWUP, ctx.occurrence)
+    held = 0
+    for rep_id, items in found.items():
+        before = len(items.due_today) + len(items.overdue)
+        items.due_today = [f for f in items.due_today if (f.visit_id, rep_id) not in snoozed]
+        items.overdue = [f for f in items.overdue if (f.visit_id, rep_id) not in snoozed]
+        held += before - len(items.due_today) - len(items.overdue)
+    found = {k: v for k, v in found.items() if v.due_today or v.overdue}
     local = to_local(ctx.occurrence)
     reps = {u.id: u for u in session.scalars(select(User).where(User.id.in_(list(found))))} if found else {}
     sent = unreachable = 0
     for rep_id, items in sorted(found.items()):
         rep = reps[rep_id]
-        target = user_target(rep)
-        if target is None:
+        told = reminding.send(
+            ctx, rep, _items(ctx, rep, items, local.date()), rest_head=f"{rep.name}，另有 {{n}} 个跟进提醒："
+        )
+        if not told:
             unreachable += 1
             continue
-        ctx.replies.text(target, message(rep.name, items, local.date(), local.hour < 12), key=ctx.key("rep", rep.id))
         sent += 1
     return {
         "reps": sent,
         "due_today": sum(len(r.due_today) for r in found.values()),
         "overdue": sum(len(r.overdue) for r in found.values()),
+        "snoozed": held,
         "unreachable": unreachable,
     }
 

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.clock import Clock, to_local
 from domain.db import Database
+from domain.links import PageLinks
 from domain.models import Role, ScheduledRun, User
 from domain.services.workcalendar_data import refresh as refresh_calendar
 from domain.uow import UnitOfWork
@@ -213,6 +214,7 @@ def execute(
     runner: str | None = None,
     rerun: bool = False,
     ignore_calendar: bool = False,
+    links: PageLinks | None = None,
 ) -> RunOutcome:
     """Run ``spec`` for ``occurrence`` once: claim, check the calendar, run, record.
 
@@ -249,7 +251,7 @@ def execute(
         prepared = spec.prepare(db, occurrence, job_options) if spec.prepare is not None else None
         with UnitOfWork(db, clock, actor_label="scheduler", cause=cause) as uow:
             replies = _CountingReplies(uow.session, clock, cause)
-            ctx = JobContext(uow, replies, occurrence, job_options, prepared)
+            ctx = JobContext(uow, replies, occurrence, job_options, prepared, links)
             summary = spec.run(ctx) or {}
             counts: dict[str, Any] = {"messages": replies.written}
             if replies.duplicates:

@@ -8,7 +8,8 @@ the customer's latest visit and the customer's latest (not void) quote — in
 SQL, with the ``(customer_id, visited_at)`` / ``(customer_id, created_at)``
 indexes.
 
-- untouched ``stale_remind_days`` (7) → the owner, one message listing them all;
+- untouched ``stale_remind_days`` (7) → the owner, one card per opportunity (已跟进 touches it,
+  明天再提醒 leaves it out until the next workday, 打开商机 opens the customer's page);
 - untouched ``stale_escalate_days`` (14) → also the owner's manager, one
   message per manager for the whole team.
 The reminder repeats each workday while the opportunity stays untouched.
@@ -26,10 +27,14 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from cards.model import Card
+from cards.reminders import stale_card
 from domain.clock import to_local
 from domain.models import STAGE_LABELS, Customer, Opportunity, Quote, Stage, User, Visit
 from domain.rules import OPEN_STAGES
+from domain.services import reminders
 from handlers.replies import user_target
+from jobs import reminding
 from jobs.base import JobContext, JobSpec, register
 from jobs.text import compose, yuan
 from jobs.workdays import days_ago
@@ -50,6 +55,7 @@ class StaleOpportunity:
     touched_at: datetime
     days: int
     escalate: bool  # untouched for the escalation threshold: the manager hears of it too
+    customer_id: int = 0
 
 
 def scan(session: Session, now: datetime, options: Mapping[str, Any] | None = None) -> list[StaleOpportunity]:
@@ -78,6 +84,7 @@ def scan(session: Session, now: datetime, options: Mapping[str, Any] | None = No
             Opportunity.last_touched_at,
             last_visit,
             last_quote,
+            Opportunity.customer_id,
         )
         .join(User, User.id == Opportunity.owner_id)
         .join(Customer, Customer.id == Opportunity.customer_id)
@@ -92,12 +99,12 @@ def scan(session: Session, now: datetime, options: Mapping[str, Any] | None = No
         )
     )
     out: list[StaleOpportunity] = []
-    for opp_id, name, customer, stage, amount, owner_id, manager_id, touched, visit_at, quote_at in rows:
+    for opp_id, name, customer, stage, amount, owner_id, manager_id, touched, visit_at, quote_at, cid in rows:
         touched_at = max(t for t in (touched, visit_at, quote_at) if t is not None)
         days = (to_local(now).date() - to_local(touched_at).date()).days  # calendar days, as people count
         out.append(
             StaleOpportunity(
-                opp_id, name, customer, stage, amount, owner_id, manager_id, touched_at, days, days >= escalate
+                opp_id, name, customer, stage, amount, owner_id, manager_id, touched_at, days, days >= escalate, cid
             )
         )
     out.sort(key=lambda s: (s.touched_at, s.opportunity_id))
@@ -110,6 +117,21 @@ def _line(i: int, s: StaleOpportunity, owner_name: str | None = None) -> str:
     # the default name is "<customer> 商机": say the customer once
     what = s.name if s.name.startswith(s.customer_name) else f"{s.customer_name} · {s.name}"
     return f"{i}. {who}{what}（{STAGE_LABELS[Stage(s.stage)]}{money}）— {s.days} 天未跟进"
+
+
+def _item(ctx: JobContext, owner: User, s: StaleOpportunity, manager_told: str | None) -> reminding.Item:
+    url = None
+    if ctx.links is not None:
+        url = ctx.links.customer(owner.key, s.customer_id, ctx.occurrence)
+
+    def card(cid: str) -> Card:
+        return stale_card(
+            cid, opportunity_id=s.opportunity_id, name=s.name, customer_name=s.customer_name,
+            stage=STAGE_LABELS[Stage(s.stage)], amount=s.amount, touched=to_local(s.touched_at).date(),
+            days=s.days, manager_told=manager_told, url=url,
+        )
+
+    return reminding.Item(reminders.OPPORTUNITY, s.opportunity_id, card, _line(0, s)[3:])
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
@@ -126,26 +148,19 @@ def run(ctx: JobContext) -> dict[str, Any]:
     ids = set(by_owner) | set(by_manager)
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     owners_told = managers_told = 0
+    snoozed = reminders.snoozed_items(session, reminders.OPPORTUNITY, ctx.occurrence)
+    held = 0
     for owner_id, items in sorted(by_owner.items()):
         owner = users[owner_id]
-        target = user_target(owner)
-        if target is None:
-            continue
-        escalated = [s for s in items if s.escalate]
-        lines = [_line(i, s) for i, s in enumerate(items, 1)]
         manager = users.get(owner.manager_id) if owner.manager_id else None
-        note = (
-            f"其中 {len(escalated)} 个已超过 {escalate} 天，已同时告知{manager.name}。"
-            if escalated and manager is not None and manager.active
-            else ""
-        )
-        text = compose(
-            [("", lines)],
-            head=f"{owner.name}，以下 {len(items)} 个商机已超过 {remind} 天没有跟进：",
-            tail=(note + "\n" if note else "") + "拜访客户、更新报价或推进阶段都算跟进。",
-        )
-        ctx.replies.text(target, text, key=ctx.key("owner", owner_id))
-        owners_told += 1
+        told_manager = manager.name if manager is not None and manager.active else None
+        shown = [s for s in items if (s.opportunity_id, owner_id) not in snoozed]
+        held += len(items) - len(shown)
+        if not shown:
+            continue
+        cards = [_item(ctx, owner, s, told_manager if s.escalate else None) for s in shown]
+        if reminding.send(ctx, owner, cards, rest_head=f"{owner.name}，另有 {{n}} 个商机已超过 {remind} 天没有跟进："):
+            owners_told += 1
     for manager_id, items in sorted(by_manager.items()):
         manager = users[manager_id]
         target = user_target(manager)
@@ -164,6 +179,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         "escalated": sum(1 for s in stale if s.escalate),
         "owners": owners_told,
         "managers": managers_told,
+        "snoozed": held,
     }
 
 

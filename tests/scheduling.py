@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cards.model import Card
+from cards.serialize import card_from_dict
 from domain.clock import BUSINESS_TZ, Clock, FixedClock
 from domain.db import Database
 from domain.models import AuditEntry, Customer, OutboxMessage, ScheduledRun, Stage, User
@@ -105,7 +107,17 @@ def outbox(db: Database, target: str | None = None) -> list[OutboxMessage]:
 
 
 def texts(db: Database, target: str) -> list[str]:
-    return [str(m.payload.get("content", "")) for m in outbox(db, target)]
+    """The text messages to ``target`` (cards are read with :func:`cards`)."""
+    return [str(m.payload.get("content", "")) for m in outbox(db, target) if m.msg_type != "card"]
+
+
+def cards(db: Database, target: str) -> list[Card]:
+    """The cards sent to ``target`` (alone or with others), oldest first."""
+    return [
+        card_from_dict(m.payload["card"])
+        for m in outbox(db)
+        if m.msg_type == "card" and target in m.target.split("|")
+    ]
 
 
 def runs(db: Database, job: str) -> list[ScheduledRun]:

@@ -26,7 +26,8 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
-from domain.models import Contract, Customer, Opportunity, Quote, Stage, StageChange, User
+from domain.errors import ValidationFailed
+from domain.models import STAGE_LABELS, Contract, Customer, Opportunity, Quote, Stage, StageChange, User
 from domain.rules import OPEN_STAGES
 from domain.services.opportunities import create_opportunity, open_opportunity_of
 from domain.uow import UnitOfWork
@@ -73,20 +74,59 @@ def contract_opportunity(
     return created, True
 
 
-def own_open_opportunities(uow: UnitOfWork, submitter: User, customer: Customer) -> list[Opportunity]:
-    """The submitter's open opportunities on a customer, most recently touched first."""
+def own_open_opportunities(session: Session, submitter: User, customer: Customer, limit: int = 8) -> list[Opportunity]:
+    """The submitter's open opportunities on a customer, oldest first (a stable order for a card's choices)."""
     return list(
-        uow.session.scalars(
+        session.scalars(
             select(Opportunity)
             .where(
                 Opportunity.customer_id == customer.id,
                 Opportunity.owner_id == submitter.id,
                 Opportunity.stage.in_([s.value for s in OPEN_STAGES]),
             )
-            .order_by(Opportunity.last_touched_at.desc(), Opportunity.id.desc())
-            .limit(5)
+            .order_by(Opportunity.id)
+            .limit(limit)
         )
     )
+
+
+def relink_contract(uow: UnitOfWork, contract: Contract, user: User, opportunity_id: int | None) -> Opportunity:
+    """The submitter chooses which of their open opportunities a contract is on (None: a new one).
+
+    Only before approval, only by the submitter, only their own open opportunity on the
+    contract's customer: a contract never moves onto a colleague's deal.
+    """
+    if contract.submitter_id != user.id:
+        raise ValidationFailed("只有提交人可以选择合同记入的商机")
+    if contract.status not in ("submitted", "rejected"):
+        raise ValidationFailed("合同已经审批结束，不能再改记入的商机")
+    if opportunity_id is None:
+        opp = create_opportunity(
+            uow, contract.customer, user, name=f"{contract.customer.name} 合同", amount=contract.amount,
+            stage=Stage.NEGOTIATION,
+        )
+    else:
+        found = uow.session.get(Opportunity, opportunity_id)
+        if (
+            found is None
+            or found.owner_id != user.id
+            or found.customer_id != contract.customer_id
+            or found.stage not in [s.value for s in OPEN_STAGES]
+        ):
+            raise ValidationFailed("只能选择你自己在这个客户上进行中的商机")
+        opp = found
+    if contract.opportunity_id != opp.id:
+        before = {"opportunity_id": contract.opportunity_id}
+        contract.opportunity_id = opp.id
+        uow.audit("contract.relink", "contract", contract.id, before, {"opportunity_id": opp.id})
+    return opp
+
+
+def opportunity_label(opp: Opportunity, customer: Customer) -> str:
+    """A short name for a choice (WeCom shows 16 characters): the name without the customer, stage, amount."""
+    short = opp.name.removeprefix(customer.name).strip(" ·-—") or opp.name
+    amount = f" {(opp.amount / 10000).normalize():f}万" if opp.amount else ""
+    return f"{short}·{STAGE_LABELS[Stage(opp.stage)]}{amount}"
 
 
 # -------------------------------------------------------------------- 成交金额

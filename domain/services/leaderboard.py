@@ -30,10 +30,12 @@ when asked for several. Python only ranks the handful of per-rep result rows.
 The indexes that keep these fast are ``ix_visits_rep_visited``,
 ``ix_opportunities_owner_created`` and ``ix_stage_changes_changed_at`` (migration 0006).
 
-Ranking key (documented for the teams): 成交金额 first, then 拜访 次数. Reps
-equal on both share a rank (1, 2, 2, 4); among equals the one with more new
-opportunities, then more stage advances, is listed first, then by name. Reps
-with nothing at all in the week get no rank: they are listed kindly at the end.
+Ranking (documented for the teams): 成交金额 only. Reps with the same amount
+share a rank (competition ranking: 1, 1, 3); among equals the one with more
+拜访, then more new opportunities, then more stage advances is listed first,
+then by name. Reps with no 成交 in the week get no rank: those with other
+activity are listed after the ranked ones as 「本周暂无成交」 (their visits
+still shown), those with nothing at all kindly at the end.
 """
 
 from __future__ import annotations
@@ -171,7 +173,7 @@ class RepWeek:
 
 @dataclass(frozen=True)
 class Standing:
-    """A rep's line on the board: rank (``None`` when the rep had no activity), this week and the one before."""
+    """A rep's line on the board: rank (``None`` when the rep won nothing), this week and the one before."""
 
     user_id: int
     name: str
@@ -198,15 +200,21 @@ class Leaderboard:
     team_id: int
     team_name: str
     week: IsoWeek
-    standings: list[Standing] = field(default_factory=list)  # ranked first, then the reps with no record
+    standings: list[Standing] = field(default_factory=list)  # ranked, then 本周暂无成交, then no record
 
     @property
     def ranked(self) -> list[Standing]:
         return [s for s in self.standings if s.rank is not None]
 
     @property
+    def no_deal(self) -> list[Standing]:
+        """Unranked: active in the week (visits, new opportunities…) but no 成交."""
+        return [s for s in self.standings if s.rank is None and s.this.active]
+
+    @property
     def inactive(self) -> list[Standing]:
-        return [s for s in self.standings if s.rank is None]
+        """Unranked: nothing at all in the week."""
+        return [s for s in self.standings if s.rank is None and not s.this.active]
 
     @property
     def total(self) -> RepWeek:
@@ -229,7 +237,7 @@ class Leaderboard:
             "from": self.week.monday.isoformat(),
             "to": self.week.sunday.isoformat(),
             "previous_week": str(self.week.previous()),
-            "ranking": "won_amount desc, visits desc",
+            "ranking": "won_amount desc (ties share a rank: 1, 1, 3); no 成交 = unranked",
             "standings": [s.to_dict() for s in self.standings],
             "total": self.total.to_dict(),
             "previous_total": self.previous_total.to_dict(),
@@ -343,31 +351,28 @@ def _metrics(uow: UnitOfWork, rep_ids: Any, week: IsoWeek) -> dict[int, tuple[Re
     return out
 
 
-def rank_key(week: RepWeek) -> tuple[Decimal, int]:
-    """What decides the rank: 成交金额, then 拜访 (ties share a rank)."""
-    return (week.won_amount, week.visits)
+def rank_key(week: RepWeek) -> Decimal:
+    """What decides the rank: 成交金额 alone (equal amounts share a rank)."""
+    return week.won_amount
 
 
 def _standings(reps: Iterable[User], numbers: dict[int, tuple[RepWeek, RepWeek]]) -> list[Standing]:
     rows = [(rep, *numbers.get(rep.id, (RepWeek(), RepWeek()))) for rep in reps]
-    active = [r for r in rows if r[1].active]
-    idle = sorted((r for r in rows if not r[1].active), key=lambda r: (r[0].name, r[0].id))
-    active.sort(
-        key=lambda r: (
-            *(-v for v in rank_key(r[1])),
-            -r[1].new_opportunities,
-            -r[1].stage_advances,
-            r[0].name,
-            r[0].id,
-        )
-    )
+
+    def order(r: tuple[User, RepWeek, RepWeek]) -> tuple[Any, ...]:
+        w = r[1]
+        return (-w.won_amount, -w.visits, -w.new_opportunities, -w.stage_advances, r[0].name, r[0].id)
+
+    winners = sorted((r for r in rows if r[1].won_amount > 0), key=order)
+    no_deal = sorted((r for r in rows if r[1].won_amount <= 0 and r[1].active), key=order)
+    idle = sorted((r for r in rows if r[1].won_amount <= 0 and not r[1].active), key=lambda r: (r[0].name, r[0].id))
     out: list[Standing] = []
     rank = 0
-    for i, (rep, this, before) in enumerate(active):
-        if i == 0 or rank_key(this) != rank_key(active[i - 1][1]):
-            rank = i + 1  # competition ranking: 1, 2, 2, 4
+    for i, (rep, this, before) in enumerate(winners):
+        if i == 0 or rank_key(this) != rank_key(winners[i - 1][1]):
+            rank = i + 1  # competition ranking: 1, 1, 3
         out.append(Standing(rep.id, rep.name, rank, this, before))
-    out += [Standing(rep.id, rep.name, None, this, before) for rep, this, before in idle]
+    out += [Standing(rep.id, rep.name, None, this, before) for rep, this, before in [*no_deal, *idle]]
     return out
 
 

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from domain.models import OutboxMessage
@@ -73,7 +73,8 @@ def due_ids(
     only: Collection[str] | None = None,
     exclude: Collection[str] = (),
 ) -> list[int]:
-    """Rows due now, oldest first; ``only`` / ``exclude`` pick platforms (slow ERP hooks get their own sender)."""
+    """Rows due now, replies before scheduled jobs' rows, oldest first; ``only`` / ``exclude`` pick
+    platforms (slow ERP hooks get their own sender)."""
     query = select(OutboxMessage.id).where(
         or_(
             (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
@@ -86,7 +87,11 @@ def due_ids(
         query = query.where(OutboxMessage.platform.in_(list(only)))
     if exclude:
         query = query.where(OutboxMessage.platform.not_in(list(exclude)))
-    return list(session.scalars(query.order_by(OutboxMessage.id).limit(limit)))
+    # Replies to someone who just wrote or tapped go before the scheduled jobs' bulk (a Monday's charts,
+    # a morning's reminder cards): a reply written during a burst must not wait for the burst to drain.
+    # Each person's own messages still leave in the order written (the filter above).
+    bulk = case((OutboxMessage.cause_event.like("job:%"), 1), else_=0)
+    return list(session.scalars(query.order_by(bulk, OutboxMessage.id).limit(limit)))
 
 
 def _first_unsent_to_recipient() -> ColumnElement[bool]:

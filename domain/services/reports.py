@@ -13,6 +13,7 @@ from domain.clock import BUSINESS_TZ
 from domain.models import ApprovalStep, Customer, Opportunity, Quote, User, Visit
 from domain.rules import OPEN_STAGES
 from domain.services.deals import won_amounts
+from domain.services.reminders import followup_done
 from domain.uow import UnitOfWork
 
 
@@ -58,6 +59,7 @@ def follow_ups(uow: UnitOfWork, rep: User, today: date) -> Todo:
             Visit.next_follow_up.is_not(None),
             Visit.next_follow_up <= today,
             ~newer_visit,
+            ~followup_done(Visit.id),  # 已跟进 on a reminder card
         )
         .options(selectinload(Visit.customer))
         .order_by(Visit.next_follow_up, Visit.id)

@@ -77,14 +77,14 @@ class Simulator:
     pages: list[Any] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def open(self, userid: str, platform: str = "wecom") -> Any:
+    def open(self, userid: str, platform: str = "wecom", *, phone: bool = False) -> Any:
         """A fresh tab (own cookies) on the simulator as ``userid`` (their WeCom id), ready to chat.
 
         On WeCom the app greets whoever opens it (enter_agent → help card); DingTalk has no such event.
+        ``phone``: a phone-sized window (390×844), as a person on the road sees the chat.
         """
-        context = self.browser.new_context(
-            viewport={"width": 1400, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
-        )
+        size = {"width": 390, "height": 844} if phone else {"width": 1400, "height": 900}
+        context = self.browser.new_context(viewport=size, locale="zh-CN", timezone_id="Asia/Shanghai")
         page = context.new_page()
         page.on("pageerror", lambda exc: self.errors.append(f"{userid}: {exc}"))
         page.goto(f"{self.url}?as={userid}&platform={platform}")

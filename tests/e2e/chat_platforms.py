@@ -48,6 +48,7 @@ class CardView:
     decided: str | None  # the grey status line once decided ("已同意 · 王芳"), else None
     quote: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    links: dict[str, str] = field(default_factory=dict)  # link text → the page it opens
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ class _Base:
     def run_job(self, name: str, at: datetime, *, rerun: bool = False) -> RunOutcome:
         """What the scheduler does at ``at``: claim the occurrence, run the job, record the run."""
         self.clock.set(at)
-        outcome = execute(self.db, self.clock, all_jobs()[name], at, rerun=rerun)
+        links = self.stack.runtime.page_links  # signed links on the jobs' cards, as the scheduler gives them
+        outcome = execute(self.db, self.clock, all_jobs()[name], at, rerun=rerun, links=links)
         self.wake()
         return outcome
 
@@ -196,6 +198,9 @@ class WeComPlatform(_Base):
                     decided=decided,
                     quote=card.get("quote_area", {}).get("quote_text", ""),
                     raw=card,
+                    links={
+                        f["keyname"]: f["url"] for f in card.get("horizontal_content_list", []) if f.get("type") == 1
+                    },
                 )
             )
         return out
@@ -266,6 +271,7 @@ class DingTalkPlatform(_Base):
                     decided=card.get("status") if card.get("decided") == "true" else None,
                     quote=card.get("quote", ""),
                     raw=card,
+                    links={card["link_text"]: card["link_url"]} if card.get("link_url") else {},
                 )
             )
         return out
@@ -281,13 +287,16 @@ class DingTalkPlatform(_Base):
 
 
 @contextmanager
-def open_platform(name: str, db_url: str, *, worker: bool = True) -> Iterator[ChatPlatform]:
-    """A running salesbot on the fake ``name`` platform, with the example org loaded."""
+def open_platform(
+    name: str, db_url: str, *, worker: bool = True, h5_secret: str | None = None
+) -> Iterator[ChatPlatform]:
+    """A running salesbot on the fake ``name`` platform, with the example org loaded
+    (``h5_secret``: pages on, so cards carry signed links)."""
     if name == "wecom":
-        with wecom_stack(db_url, worker=worker) as w:
+        with wecom_stack(db_url, worker=worker, h5_secret=h5_secret) as w:
             yield WeComPlatform(w)
     elif name == "dingtalk":
-        with dingtalk_stack(db_url, worker=worker) as d:
+        with dingtalk_stack(db_url, worker=worker, h5_secret=h5_secret) as d:
             yield DingTalkPlatform(d)
     else:
         raise ValueError(name)

@@ -239,13 +239,12 @@ def test_the_nine_oclock_followups_reach_the_rep(chat: ChatPlatform) -> None:
     outcome = chat.run_job("followups", sh(2026, 11, 25, 9))
     assert outcome.status == "done", outcome.detail
     zhang = chat.person("zhangwei")
-    [message] = chat.wait_until(lambda: chat.texts(zhang), what="the 09:00 follow-up reminder")
-    assert message.startswith("张伟，早上好！今天的跟进提醒：")
-    assert "1. 华为技术有限公司：发正式报价（11月20日拜访）" in message
+    card = _card(chat, zhang, "跟进提醒 · 华为技术有限公司")  # a card with 已跟进 / 明天再提醒 (#16)
+    assert card.fields["下一步"] == "发正式报价" and card.buttons == ["已跟进", "明天再提醒"]
     assert chat.run_job("followups", sh(2026, 11, 25, 9)).status == "lost"  # a second scheduler
     settle(chat)
-    assert len(chat.texts(zhang)) == 1  # seen once
-    assert chat.texts(chat.person("wangfang")) == []  # nothing due for her
+    assert len(chat.cards(zhang)) == 1 and chat.texts(zhang) == []  # seen once
+    assert chat.cards(chat.person("wangfang")) == []  # nothing due for her
 
 
 # ----------------------------------------------------------------- 5. the Monday leaderboard
@@ -281,5 +280,5 @@ def test_the_monday_leaderboard_reaches_the_team_group_chat(chat: ChatPlatform) 
     assert group.images == 1
     assert text.startswith("## 华东销售一部 · 周排行榜") and "2026-W47（11月16日—11月22日）" in text
     assert "🥇 **张伟** 成交 ¥120,000 ↑¥120,000 · 拜访 2 ↑2" in text
-    assert "🥈 **刘洋** 成交 ¥0 → · 拜访 1 ↑1" in text
+    assert "— 刘洋 本周暂无成交 · 拜访 1 ↑1" in text  # no 成交: unranked, never 「2.」 (#16)
     assert chat.texts(chat.person("zhangwei")) == []  # reps see it in the group, not privately

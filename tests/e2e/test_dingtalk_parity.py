@@ -258,17 +258,19 @@ def test_the_nine_oclock_followups_reach_dingtalk_people(db_url: str) -> None:
         assert outcome.status == "done", outcome.detail
         assert outcome.detail["reps"] == 3 and outcome.detail["messages"] == 3
         stack.runtime_worker_wake()
-        [message] = stack.wait_until(lambda: stack.texts_of(ZHANG), what="张伟's 09:00 reminder")
-        assert message.startswith("张伟，早上好！今天的跟进提醒：")
-        assert "1. 华为技术有限公司：发正式报价（11月20日拜访）" in message
-        [hers] = stack.wait_until(lambda: stack.texts_of(WANG), what="王芳's 09:00 reminder")
-        assert hers.startswith("王芳，早上好！") and "中兴通讯股份有限公司（应于11月23日跟进，已逾期 2 天）" in hers
+        [message] = stack.wait_until(lambda: stack.cards_of(ZHANG), what="张伟's 09:00 reminder card")
+        assert message.card is not None and message.card["title"] == "跟进提醒 · 华为技术有限公司"
+        assert message.card["btn1_text"] == "已跟进" and message.card["btn2_text"] == "明天再提醒"
+        hers = [c for c in stack.wait_until(lambda: len(stack.cards_of(WANG)) > 1 and stack.cards_of(WANG),
+                                            what="王芳's 09:00 reminder card") if c.card and c.card["title"].startswith("跟进提醒")]
+        assert hers[0].card is not None and hers[0].card["title"] == "跟进提醒 · 中兴通讯股份有限公司"
+        assert hers[0].card["subtitle"] == "已逾期 2 天（应于11月23日跟进）"
         with stack.db.sessions() as s:  # 刘洋's goes to WeCom, which this deployment does not have
             liu = s.scalar(select(OutboxMessage).where(OutboxMessage.target == "LiuYang"))
             assert liu is not None and liu.platform == "wecom"
         assert execute(stack.db, stack.clock, all_jobs()["followups"], nine).status == "lost"  # a second scheduler
         stack.runtime_worker_wake()
-        assert len(stack.texts_of(ZHANG)) == 1 and len(stack.texts_of(WANG)) == 1
+        assert len(stack.cards_of(ZHANG)) == 1 and len(stack.cards_of(WANG)) == 2  # her help card and the reminder
 
 
 def _run_deadlines(stack: DingTalkStack) -> dict[str, Any]:
@@ -345,7 +347,7 @@ def test_the_monday_leaderboard_reaches_the_dingtalk_group_and_the_manager(db_ur
         assert markdown["title"] == "华东销售一部 · 周排行榜"
         assert text.startswith("## 华东销售一部 · 周排行榜") and "2026-W47（11月16日—11月22日）" in text
         assert "🥇 **张伟** 成交 ¥120,000 ↑¥120,000 · 拜访 2 ↑2" in text
-        assert "🥈 **刘洋** 成交 ¥0 → · 拜访 1 ↑1" in text
+        assert "— 刘洋 本周暂无成交 · 拜访 1 ↑1" in text  # no 成交: unranked (#16)
         chart = stack.fake.media(next(m for m in group if m.msgtype == "image").body["photoURL"])
         assert chart is not None, "the chart was not uploaded"
         assert chart.data.startswith(b"\x89PNG") and 5_000 < len(chart.data) < 200 * 1024

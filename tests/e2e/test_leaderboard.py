@@ -91,7 +91,7 @@ def test_group_chat_and_managers_get_the_board_and_the_chart(stack: WeComStack) 
     assert text.startswith("## 华东销售一部 · 周排行榜")
     assert "2026-W47（11月16日—11月22日）" in text
     assert "🥇 **张伟** 成交 ¥120,000 ↑¥120,000 · 拜访 2 ↑2" in text
-    assert "🥈 **刘洋** 成交 ¥0 → · 拜访 1 ↑1" in text and "赢单率 —" in text
+    assert "— 刘洋 本周暂无成交 · 拜访 1 ↑1" in text and "赢单率 —" in text  # no 成交: unranked (#16)
     png = _png_of(stack, next(m for m in east if m.msgtype == "image").body["media_id"])
     assert png.startswith(b"\x89PNG") and 5_000 < len(png) < 200 * 1024
 

@@ -97,7 +97,7 @@ def test_json_is_exactly_what_the_monday_job_computes(db_file: str) -> None:
         db.dispose()
     assert data == json.loads(json.dumps(board.to_dict(), ensure_ascii=False))
     zhang = data["standings"][0]
-    assert zhang["name"] == "张伟" and zhang["rank"] == 1
+    assert zhang["name"] == "张伟" and zhang["rank"] is None  # visits but no 成交: unranked (#16)
     assert zhang["this_week"] == {
         "visits": 2,
         "new_opportunities": 1,
@@ -119,7 +119,8 @@ def test_table_markdown_and_chart(db_file: str, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == "华东销售一部  2026-W47（11月16日—11月22日）"
-    assert next(line for line in lines if "张伟" in line).split()[:6] == ["1", "张伟", "¥0", "↓¥50,000", "2", "↑2"]
+    zhang = next(line for line in lines if "张伟" in line)
+    assert zhang.split()[:6] == ["—", "张伟", "¥0", "↓¥50,000", "2", "↑2"] and zhang.endswith("本周暂无成交")
     assert "这一周暂无记录" in next(line for line in lines if "刘洋" in line)
 
     chart = tmp_path / "board.png"

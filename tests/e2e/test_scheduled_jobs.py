@@ -49,19 +49,20 @@ def test_jobs_run_followups_at_nine_reaches_the_rep_in_wecom(stack: WeComStack, 
 
     r = salesbot(env, "jobs", "run", "followups", "--at", "2026-11-25T09:00")
     assert r.returncode == 0, r.stderr
-    assert "followups @ 2026-11-25 09:00: 完成 — 新消息 1 条" in r.stdout
+    # one card, written for WeCom and for his DingTalk id too (he never wrote to the bot: #16)
+    assert "followups @ 2026-11-25 09:00: 完成 — 新消息 2 条" in r.stdout
     stack.clock.set(datetime.now(UTC) + timedelta(seconds=1))  # the CLI queued it on the real clock
-    [message] = stack.wait_until(lambda: stack.texts_of("ZhangWei"), what="the 09:00 follow-up reminder")
-    assert message.startswith("张伟，早上好！今天的跟进提醒：")
-    assert "1. 华为技术有限公司：发正式报价（11月20日拜访）" in message
-    assert stack.texts_of("LiuYang") == [] and stack.texts_of("LiNa") == []
+    [message] = stack.wait_until(lambda: stack.cards_of("ZhangWei"), what="the 09:00 follow-up reminder")
+    assert message.card is not None and message.card["main_title"]["title"] == "跟进提醒 · 华为技术有限公司"
+    assert [b["text"] for b in message.card["button_list"]] == ["已跟进", "明天再提醒"]
+    assert stack.cards_of("LiuYang") == [] and stack.cards_of("LiNa") == []
 
     again = salesbot(env, "jobs", "run", "followups", "--at", "2026-11-25T09:00+08:00")
     assert again.returncode == 0 and "新消息 0 条" in again.stdout
     stack.clock.set(datetime.now(UTC) + timedelta(seconds=1))
     time.sleep(1.0)
     stack.runtime_worker_wake()
-    assert len(stack.texts_of("ZhangWei")) == 1  # the rep sees it once
+    assert len(stack.cards_of("ZhangWei")) == 1 and stack.texts_of("ZhangWei") == []  # the rep sees it once
 
 
 def test_jobs_list_run_on_a_holiday_and_the_run_log(db_url: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.scheduler import JobScheduler
-from domain.models import OutboxMessage, ScheduledRun, Team
+from domain.models import OutboxMessage, ScheduledRun, Stage, Team, User
 from jobs import schedule
 from jobs.catalog import all_jobs
 from jobs.runs import execute
@@ -31,11 +31,14 @@ def stack(db_url: str) -> Iterator[WeComStack]:
         s.fake.add_appchat(SOUTH_CHAT, ["ChenJing", "ZhaoLei"], name="华南销售部")
         with s.db.sessions() as session:  # this test talks to WeCom only
             session.execute(update(Team).values(dingtalk_conversation_id=None, dingtalk_webhook_url=None))
+            session.execute(update(User).values(dingtalk_userid=None))  # reminders reach every known platform
             session.commit()
         h = History(s.db)
         jinggong = h.customer("苏州精工机械有限公司", "zhangwei", sh(2026, 11, 2))
         huawei = h.customer("华为技术有限公司", "liuyang", sh(2026, 11, 2))
         h.opportunity(jinggong, "zhangwei", sh(2026, 11, 2))  # untouched since: a stale opportunity
+        for won_on in (sh(2026, 12, 2, 11), sh(2026, 12, 9, 11)):  # a 成交 in each board's week: ranks and a chart
+            h.stage(h.opportunity(huawei, "liuyang", won_on, Stage.NEGOTIATION, 80_000), Stage.WON, won_on)
         h.visit("zhangwei", jinggong, sh(2026, 12, 4, 15), follow_up=date(2026, 12, 8), next_step="发报价")
         h.visit("liuyang", huawei, sh(2026, 12, 8, 11), follow_up=date(2026, 12, 10))
         h.visit("zhangwei", huawei, sh(2026, 12, 9, 16))

@@ -181,26 +181,42 @@ def test_iso_week_boundaries_are_shanghai_midnights(fortnight: Org) -> None:
     assert {s.name: s.previous.visits for s in w48.standings}["张伟"] == 3
 
 
-def test_ranking_by_won_amount_then_visits_with_shared_ranks_and_kind_idle(fortnight: Org) -> None:
+def test_ranking_by_won_amount_and_no_rank_without_a_deal(fortnight: Org) -> None:
     board = board_of(fortnight, "华东销售一部", W47)
     assert [(s.rank, s.name) for s in board.standings] == [
         (1, "张伟"),  # ¥120,000
-        (2, "刘洋"),  # ¥0, 5 visits
-        (2, "王强"),  # ¥0, 5 visits: the same rank
-        (4, "钱多"),  # ¥0, 1 visit
+        (None, "刘洋"),  # ¥0, 5 visits: 本周暂无成交, never 「2.」
+        (None, "王强"),  # ¥0, 5 visits
+        (None, "钱多"),  # ¥0, 1 visit
         (None, "安静"),  # nothing at all: listed, not ranked
     ]
-    assert [s.name for s in board.ranked if s.top_three] == ["张伟", "刘洋", "王强"]
+    assert [s.name for s in board.ranked if s.top_three] == ["张伟"]
+    assert [s.name for s in board.no_deal] == ["刘洋", "王强", "钱多"]  # most visits first
     assert [s.name for s in board.inactive] == ["安静"]
     names = {s.name for s in board.standings}
     assert "离职者" not in names and "李娜" not in names  # inactive users and managers are not on the board
+
+
+def test_equal_amounts_share_a_rank_and_the_next_rank_is_skipped(fortnight: Org) -> None:
+    """Competition ranking on 成交金额: 1, 1, 3 — visits only order the names within a tie."""
+    for key, amount in (("liuyang", 120_000), ("wangqiang", 80_000)):
+        opp = fortnight.opportunity(key, sh(18, 9), "上海电气集团", amount)
+        fortnight.stage(opp, sh(20), Stage.WON)
+    board = board_of(fortnight, "华东销售一部", W47)
+    assert [(s.rank, s.name, s.this.won_amount) for s in board.ranked] == [
+        (1, "刘洋", Decimal("120000.00")),  # 5 visits: listed first among equals
+        (1, "张伟", Decimal("120000.00")),  # 3 visits: the same rank
+        (3, "王强", Decimal("80000.00")),
+    ]
+    assert [(s.rank, s.name) for s in board.standings[3:]] == [(None, "钱多"), (None, "安静")]
 
 
 def test_a_week_with_nothing_closed_and_an_empty_team(org: Org) -> None:
     org.visit("zhaolei", sh(17))
     board = board_of(org, "华南销售部", W47)
     [zhao] = board.standings
-    assert zhao.rank == 1 and zhao.this.visits == 1 and zhao.this.win_rate is None
+    assert zhao.rank is None and zhao.this.visits == 1 and zhao.this.win_rate is None  # no 成交: no rank
+    assert board.no_deal == [zhao] and board.inactive == []
     assert zhao.previous == RepWeek()
     empty = board_of(org, "华南销售部", IsoWeek(2026, 30))
     assert [(s.name, s.rank) for s in empty.standings] == [("赵磊", None)]

@@ -15,6 +15,7 @@ import pytest
 from bot.scheduler import JobScheduler
 from domain.clock import FixedClock
 from domain.db import Database
+from domain.models import Stage
 from jobs.catalog import all_jobs
 from jobs.runs import execute, list_runs
 from tests.factories import load_example_org
@@ -30,6 +31,8 @@ def history(db: Database) -> History:
     customer = h.customer("苏州精工机械有限公司", "zhangwei", sh(2026, 11, 30))
     h.visit("zhangwei", customer, sh(2026, 12, 7, 15), follow_up=sh(2026, 12, 8).date())  # Monday
     h.visit("zhangwei", customer, sh(2026, 12, 9, 10), follow_up=sh(2026, 12, 10).date())  # in week 50
+    won = h.opportunity(customer, "zhangwei", sh(2026, 12, 7, 16), Stage.NEGOTIATION, 100_000)
+    h.stage(won, Stage.WON, sh(2026, 12, 8, 11))  # a 成交 in week 50: the board has a ranked rep and a chart
     return h
 
 
@@ -82,10 +85,10 @@ def test_a_rerun_of_the_same_occurrence_keeps_the_first_runs_count(history: Hist
     at = sh(2026, 12, 10, 9, 0)
     clock = FixedClock(at)
     [first] = scheduler_at(db, clock, "followups").tick("followups")
-    assert first.detail["messages"] == 1
+    assert first.detail["messages"] == 2  # one card, on WeCom and DingTalk (he never wrote to the bot)
     again = execute(db, clock, all_jobs()["followups"], at.astimezone(UTC), rerun=True)
-    assert again.detail["messages"] == 0 and again.detail["already_sent"] == 1
-    assert sorted((r.run_no, (r.detail or {})["messages"]) for r in runs(db, "followups")) == [(0, 1), (1, 0)]
+    assert again.detail["messages"] == 0 and again.detail["already_sent"] == 2
+    assert sorted((r.run_no, (r.detail or {})["messages"]) for r in runs(db, "followups")) == [(0, 2), (1, 0)]
 
 
 def test_the_digest_goes_to_a_manager_once_a_day_whatever_the_run_time(history: History, db: Database) -> None:

@@ -16,7 +16,7 @@ from domain.uow import UnitOfWork
 from jobs import digest, dormant_customers, followups, stale_opportunities
 from jobs.runs import execute
 from tests.factories import load_example_org
-from tests.scheduling import History, outbox, runs, sh, texts
+from tests.scheduling import History, cards, outbox, runs, sh, texts
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def run_job(db: Database, spec: Any, when: Any, **kwargs: Any) -> Any:
 
 
 # ---------------------------------------------------------------- 09:00 follow-ups
-def test_followups_one_message_per_rep_with_due_and_overdue(history: History, db: Database) -> None:
+def test_followups_one_card_per_item_with_due_and_overdue(history: History, db: Database) -> None:
     h = history
     huawei = h.customer("华为技术有限公司", "zhangwei", sh(2026, 11, 1))
     jinggong = h.customer("苏州精工机械有限公司", "zhangwei", sh(2026, 11, 1))
@@ -49,14 +49,18 @@ def test_followups_one_message_per_rep_with_due_and_overdue(history: History, db
     outcome = run_job(db, followups.SPEC, sh(2026, 11, 25, 9))
 
     assert outcome.status == "done" and outcome.detail["reps"] == 2
-    [zhang] = texts(db, "ZhangWei")
-    assert zhang.startswith("张伟，早上好！今天的跟进提醒：")
-    assert "今天要跟进（1）：\n1. 华为技术有限公司：发正式报价（11月20日拜访）" in zhang
-    assert "已逾期（1）：\n1. 苏州精工机械有限公司（应于11月23日跟进，已逾期 2 天）：确认样机" in zhang
-    assert "海康" not in zhang and "宝钢" not in zhang
-    [liu] = texts(db, "LiuYang")
-    assert "（未指定客户）：回电话" in liu and "大疆" not in liu
-    assert texts(db, "ZhaoLei") == []
+    # 张伟 never wrote to the bot and is on WeCom and DingTalk: his two cards go to both (#16)
+    assert (outcome.detail["due_today"], outcome.detail["overdue"], outcome.detail["messages"]) == (2, 1, 5)
+    today, late = cards(db, "ZhangWei")  # one card per follow-up, today's first
+    assert today.title == "跟进提醒 · 华为技术有限公司" and today.subtitle == "今天要跟进"
+    assert {f.label: f.value for f in today.fields}["下一步"] == "发正式报价"
+    assert {f.label: f.value for f in today.fields}["上次拜访"] == "11月20日"
+    assert [b.text for b in today.buttons] == ["已跟进", "明天再提醒"]
+    assert late.title == "跟进提醒 · 苏州精工机械有限公司" and late.subtitle == "已逾期 2 天（应于11月23日跟进）"
+    assert texts(db, "ZhangWei") == []  # no text besides the cards
+    [liu] = cards(db, "LiuYang")
+    assert liu.title == "跟进提醒 · （未指定客户）" and "大疆" not in str(liu)
+    assert cards(db, "ZhaoLei") == [] and texts(db, "ZhaoLei") == []
     # the morning message and the 「我的待办」 command agree
     with UnitOfWork(db, FixedClock(sh(2026, 11, 25, 9))) as uow:
         todo = follow_ups(uow, h.user("zhangwei"), date(2026, 11, 25))
@@ -70,13 +74,13 @@ def test_running_the_same_occurrence_twice_sends_nothing_new(history: History, d
     first = run_job(db, followups.SPEC, sh(2026, 11, 25, 9))
     before = [(m.dedupe_key, m.payload) for m in outbox(db)]
     second = run_job(db, followups.SPEC, sh(2026, 11, 25, 9), rerun=True)
-    assert (first.status, first.detail["messages"]) == ("done", 1)
+    assert (first.status, first.detail["messages"]) == ("done", 2)  # one card, on WeCom and DingTalk
     assert (second.status, second.detail["messages"]) == ("done", 0)
     assert [(m.dedupe_key, m.payload) for m in outbox(db)] == before
     # without rerun (a second scheduler), the occurrence is simply not run again
     assert run_job(db, followups.SPEC, sh(2026, 11, 25, 9)).status == "lost"
     # the next morning is a new occurrence: the still-open follow-up is sent again
-    assert run_job(db, followups.SPEC, sh(2026, 11, 26, 9)).detail["messages"] == 1
+    assert run_job(db, followups.SPEC, sh(2026, 11, 26, 9)).detail["messages"] == 2
 
 
 # ------------------------------------------------------------- holidays
@@ -91,8 +95,8 @@ def test_national_day_is_skipped_and_the_make_up_saturday_runs(history: History,
     assert holiday.status == "skipped" and "国庆节" in holiday.detail["reason"]
     assert weekend.status == "skipped" and "周末" in weekend.detail["reason"]
     assert make_up.status == "done"
-    [message] = texts(db, "ZhangWei")
-    assert "应于9月30日跟进，已逾期 10 天" in message
+    [card] = cards(db, "ZhangWei")
+    assert card.subtitle == "已逾期 10 天（应于9月30日跟进）"
     assert [r.status for r in runs(db, "followups")] == ["skipped", "done", "skipped"]
     # a job that is not workday-only runs on the holiday
     assert run_job(db, dormant_customers.SPEC, sh(2026, 10, 1, 8)).status == "done"
@@ -144,11 +148,16 @@ def test_stale_opportunities_tell_owner_at_7_days_and_manager_at_14(history: His
         ("苏州精工机械有限公司", 10, False),
     ]
     outcome = run_job(db, stale_opportunities.SPEC, sh(2026, 11, 25, 10))
-    assert outcome.detail == {"stale": 2, "escalated": 1, "owners": 1, "managers": 1, "messages": 2}
-    [owner] = texts(db, "ZhangWei")
-    assert owner.startswith("张伟，以下 2 个商机已超过 7 天没有跟进：")
-    assert "1. 华为技术有限公司 商机（谈判，¥480,000）— 24 天未跟进" in owner
-    assert "苏州精工机械有限公司" in owner and "其中 1 个已超过 14 天，已同时告知李娜。" in owner
+    assert outcome.detail == {
+        "stale": 2, "escalated": 1, "owners": 1, "managers": 1, "snoozed": 0, "messages": 5
+    }  # 张伟's two cards on WeCom and on DingTalk (he never wrote to the bot), 李娜's list
+    huawei_card, jinggong_card = cards(db, "ZhangWei")  # stalest first, one card each
+    assert huawei_card.title == "商机停滞 · 华为技术有限公司" and huawei_card.subtitle == "24 天未跟进 · 已同时告知李娜"
+    assert {f.label: f.value for f in huawei_card.fields} == {
+        "客户": "华为技术有限公司", "阶段": "谈判", "金额": "¥480,000.00", "上次跟进": "11月1日"
+    }
+    assert jinggong_card.subtitle == "10 天未跟进" and [b.text for b in jinggong_card.buttons] == ["已跟进", "明天再提醒"]
+    assert texts(db, "ZhangWei") == []
     [manager] = texts(db, "LiNa")
     assert manager.startswith("李娜，你的团队有 1 个商机超过 14 天没有跟进：\n1. 张伟 · 华为技术有限公司")
     assert texts(db, "ZhaoLei") == [] and texts(db, "LiuYang") == [] and texts(db, "ChenJing") == []
@@ -190,17 +199,20 @@ def test_dormant_customers_marked_audited_owner_told_once_and_woken_by_a_visit(
     assert status[jinggong] == status[baosteel] == (CustomerStatus.ACTIVE, None)
     assert sorted(int(a.entity_id) for a in audits) == sorted([huawei, hik, orphan])
     assert all(a.actor_label == "scheduler" and a.cause_event.startswith("job:dormant_customers:") for a in audits)
-    [told] = texts(db, "ZhangWei")
-    assert told.startswith("张伟，以下 2 个客户已 14 天没有拜访或联系，已标记为「休眠」：")
-    assert "华为技术有限公司（上次联系：11月1日）" in told and "杭州海康威视数字技术股份有限公司（上次联系：从未）" in told
-    assert texts(db, "LiuYang") == []
+    told = {c.title: c for c in cards(db, "ZhangWei")}
+    assert sorted(told) == ["客户休眠 · 华为技术有限公司", "客户休眠 · 杭州海康威视数字技术股份有限公司"]
+    assert told["客户休眠 · 华为技术有限公司"].subtitle == "已 14 天没有拜访或联系，已标记为「休眠」"
+    assert {f.label: f.value for f in told["客户休眠 · 华为技术有限公司"].fields}["上次联系"] == "11月1日"
+    assert {f.label: f.value for f in told["客户休眠 · 杭州海康威视数字技术股份有限公司"].fields}["上次联系"] == "从未"
+    assert cards(db, "LiuYang") == []
 
     # the next day 宝钢 turns 14 days; nobody is told twice about the others
     next_day = run_job(db, dormant_customers.SPEC, sh(2026, 11, 26, 8))
     assert (next_day.detail["dormant"], next_day.detail["messages"]) == (1, 1)
-    assert len(texts(db, "ZhangWei")) == 1
-    [liu] = texts(db, "LiuYang")
-    assert "上海宝钢股份有限公司（上次联系：11月12日）" in liu
+    assert len(cards(db, "ZhangWei")) == 2
+    [liu] = cards(db, "LiuYang")
+    assert liu.title == "客户休眠 · 上海宝钢股份有限公司"
+    assert {f.label: f.value for f in liu.fields}["上次联系"] == "11月12日"
     # a visit wakes the customer
     h.visit("zhangwei", huawei, sh(2026, 11, 26, 15))
     with db.sessions() as s:

@@ -162,7 +162,7 @@ def test_next_run_of_a_workday_job_skips_weekends_and_national_day(db: Database)
 
 def test_two_schedulers_started_on_monday_send_one_leaderboard(db: Database) -> None:
     """The real leaderboard job, two schedulers catching up together: one message per chat."""
-    from domain.models import OutboxMessage
+    from domain.models import OutboxMessage, Stage
     from jobs.catalog import all_jobs
     from tests.factories import load_example_org
 
@@ -170,6 +170,8 @@ def test_two_schedulers_started_on_monday_send_one_leaderboard(db: Database) -> 
     history = History(db)
     customer = history.customer("苏州精工机械有限公司", "zhangwei", sh(2026, 11, 16))
     history.visit("zhangwei", customer, sh(2026, 11, 25, 10))  # in last week, W48
+    won = history.opportunity(customer, "zhangwei", sh(2026, 11, 24, 10), Stage.NEGOTIATION, 100_000)
+    history.stage(won, Stage.WON, sh(2026, 11, 26, 10))  # a 成交 in W48: someone is ranked, so a chart too
     clock = FixedClock(sh(2026, 11, 30, 9, 30))  # Monday; the 09:00 run is due
     spec = all_jobs()["leaderboard"]
     schedulers = [

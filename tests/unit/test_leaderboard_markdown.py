@@ -20,9 +20,9 @@ def board(*standings: Standing) -> Leaderboard:
 
 SAMPLE = board(
     Standing(1, "张伟", 1, week(3, 2, 120_000, 1, 2, 3), week(2, 1, 50_000, 1, 1, 1)),
-    Standing(2, "刘洋", 2, week(5), week(1)),
-    Standing(3, "王强", 2, week(5), week(5)),
-    Standing(4, "钱多", 4, week(1, closed=1), week(3)),
+    Standing(2, "刘洋", None, week(5), week(1)),  # no 成交: unranked (domain.services.leaderboard)
+    Standing(3, "王强", None, week(5), week(5)),
+    Standing(4, "钱多", None, week(1, closed=1), week(3)),
     Standing(5, "安静", None, week(), week(2)),
 )
 
@@ -31,16 +31,41 @@ def test_message_shows_week_ranking_changes_and_medals() -> None:
     text = leaderboard_markdown(SAMPLE)
     lines = text.splitlines()
     assert lines[0] == "## 华东销售一部 · 周排行榜"
-    assert "2026-W47（11月16日—11月22日）" in lines[1] and "按成交金额、再按拜访次数排名" in lines[1]
+    assert "2026-W47（11月16日—11月22日）" in lines[1] and "按成交金额排名，金额相同名次相同" in lines[1]
     assert (
         "🥇 **张伟** 成交 ¥120,000 ↑¥70,000 · 拜访 3 ↑1 · 新商机 2 ↑1 · 赢单率 50% ↓ · 推进 3 ↑2"
         in lines
     )
-    # shared rank 2: two silver medals, and the next rank is 4, not 3
-    assert any(line.startswith("🥈 **刘洋** 成交 ¥0 → · 拜访 5 ↑4") for line in lines)
-    assert any(line.startswith("🥈 **王强** 成交 ¥0 → · 拜访 5 →") for line in lines)
-    assert any(line.startswith("4. 钱多 成交 ¥0 → · 拜访 1 ↓2") for line in lines)
-    assert "🥉" not in text
+    # no 成交: no number and no medal, 「本周暂无成交」 with what they did
+    assert any(line.startswith("— 刘洋 本周暂无成交 · 拜访 5 ↑4") for line in lines)
+    assert any(line.startswith("— 王强 本周暂无成交 · 拜访 5 →") for line in lines)
+    assert any(line.startswith("— 钱多 本周暂无成交 · 拜访 1 ↓2") for line in lines)
+    assert "🥈" not in text and "🥉" not in text and not any(line.startswith("2.") for line in lines)
+
+
+def test_equal_amounts_share_a_medal_and_the_next_rank_is_three() -> None:
+    text = leaderboard_markdown(
+        board(
+            Standing(1, "张伟", 1, week(3, won=120_000, n_won=1, closed=1), week()),
+            Standing(2, "刘洋", 1, week(2, won=120_000, n_won=1, closed=1), week()),
+            Standing(3, "王强", 3, week(1, won=80_000, n_won=1, closed=1), week()),
+            Standing(4, "钱多", None, week(4), week()),
+        )
+    )
+    lines = text.splitlines()
+    assert [line.split(" 成交")[0] for line in lines if "成交 ¥" in line and not line.startswith(">")] == [
+        "🥇 **张伟**", "🥇 **刘洋**", "🥉 **王强**"
+    ]
+    assert any(line.startswith("— 钱多 本周暂无成交") for line in lines)
+    table = leaderboard_text(
+        board(
+            Standing(1, "张伟", 1, week(3, won=120_000), week()),
+            Standing(2, "刘洋", 1, week(2, won=120_000), week()),
+            Standing(3, "王强", 3, week(1, won=80_000), week()),
+            Standing(4, "钱多", None, week(4), week()),
+        )
+    ).splitlines()
+    assert [row.split()[0] for row in table[2:6]] == ["1", "1", "3", "—"] and "本周暂无成交" in table[5]
 
 
 def test_win_rate_without_closes_is_a_dash_and_a_lost_week_is_zero() -> None:
