@@ -22,6 +22,7 @@ from cards.keys import (
     ApprovalReject,
     ApprovalRejectCancel,
     ApprovalRejectConfirm,
+    ApprovalRelink,
     ApprovalResubmit,
     ApprovalWithdraw,
 )
@@ -42,18 +43,6 @@ OTHER_REASON = "other"  # the option a typed reason selects (its text shows as t
 SHOWN_LINES = 3
 NEW_OPPORTUNITY = "new"  # the choice 新建商机 on the submitter's card
 OPPORTUNITY_QUESTION = "opportunity"
-RELINK_PREFIX = "approval:relink:"
-
-
-def relink_key(contract_id: int) -> str:
-    """The tap key of 改记所选商机 (read back by :func:`relink_contract_id`)."""
-    return f"{RELINK_PREFIX}{contract_id}"
-
-
-def relink_contract_id(key: str) -> int | None:
-    rest = key.removeprefix(RELINK_PREFIX)
-    return int(rest) if rest != key and rest.isdigit() else None
-
 
 def _when(step: ApprovalStep) -> str:
     return to_local(step.decided_at).strftime("%m-%d %H:%M") if step.decided_at else ""
@@ -266,7 +255,7 @@ def submitter_card(
             options.append(SelectOption(NEW_OPPORTUNITY, "新建商机"))
             chosen = str(contract.opportunity_id) if contract.opportunity_id in {i for i, _ in choices} else None
             selects = [Select(OPPORTUNITY_QUESTION, "记入商机", options, selected_id=chosen)]
-            buttons.append(Button("改记所选商机", relink_key(contract.id)))
+            buttons.append(Button("改记所选商机", ApprovalRelink(contract.id).pack()))
     elif flow.status == "rejected" and contract.status == "rejected":
         subtitle = f"{flow_state(flow)} · 可修改后点「重新提交」，或回复「重新提交 {contract.number} 金额」"
         buttons = [Button("重新提交", ApprovalResubmit(contract.id).pack(), "primary")]

@@ -23,7 +23,7 @@ import dataclasses
 import re
 import typing
 from collections.abc import Callable, Mapping
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any, ClassVar, Self
 
 from domain.models import Stage
@@ -208,6 +208,34 @@ class ApprovalResubmit(CallbackData, prefix="approval:resubmit"):
     contract_id: int
 
 
+@dataclasses.dataclass(frozen=True)
+class ApprovalRelink(CallbackData, prefix="approval:relink"):
+    """改记所选商机 on the submitter's contract card (the chosen opportunity is the card's select)."""
+
+    contract_id: int
+
+
+# ------------------------------------------------------------------ reminders
+class ReminderVerb(StrEnum):
+    done = "done"  # 已跟进
+    snooze = "snooze"  # 明天再提醒
+
+
+class ReminderKind(StrEnum):
+    followup = "followup"
+    opportunity = "opportunity"
+    customer = "customer"
+
+
+@dataclasses.dataclass(frozen=True)
+class ReminderTap(CallbackData, prefix="remind"):
+    """已跟进 / 明天再提醒 on a reminder card, e.g. ``remind:done:opportunity:42``."""
+
+    verb: ReminderVerb
+    kind: ReminderKind
+    entity_id: int
+
+
 ALL_KEYS: tuple[type[CallbackData], ...] = (
     HelpTap,
     VisitEdit,
@@ -227,6 +255,8 @@ ALL_KEYS: tuple[type[CallbackData], ...] = (
     ApprovalNudge,
     ApprovalWithdraw,
     ApprovalResubmit,
+    ApprovalRelink,
+    ReminderTap,
 )
 
 

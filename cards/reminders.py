@@ -2,49 +2,30 @@
 
 The 09:00 follow-ups, the 10:00 stale opportunities and the 08:00 dormant customers
 each send their owner one card per item (a few; the rest as one list). The tap keys
-are built and read here only (:func:`action` / :func:`parse_action`), so the handler
+are typed in ``cards.keys.ReminderTap`` and built here (:func:`action`), so the handler
 (``handlers/reminders.py``) and the jobs never spell them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
+from cards.keys import ReminderKind, ReminderTap, ReminderVerb
 from cards.model import Button, Card, Field, Link
 from domain.clock import to_local
 from domain.money import format_yuan
 
-PREFIX = "remind:"
-DONE = "done"
-SNOOZE = "snooze"
-VERBS = (DONE, SNOOZE)
+DONE = ReminderVerb.done
+SNOOZE = ReminderVerb.snooze
 KIND_CODES = {"followup": "fu", "opportunity": "op", "customer": "cu"}  # short, for card ids
 WEEKDAYS = "一二三四五六日"
 
 
-def action(verb: str, kind: str, entity_id: int) -> str:
-    """The tap key of a reminder button, e.g. ``remind:done:opportunity:42``."""
-    assert verb in VERBS and kind in KIND_CODES
-    return f"{PREFIX}{verb}:{kind}:{entity_id}"
-
-
-@dataclass(frozen=True)
-class Tap:
-    verb: str
-    kind: str
-    entity_id: int
-
-
-def parse_action(key: str) -> Tap | None:
-    """The reminder tap a key stands for, or None when it is not one of ours (or malformed)."""
-    if not key.startswith(PREFIX):
-        return None
-    parts = key[len(PREFIX):].split(":")
-    if len(parts) != 3 or parts[0] not in VERBS or parts[1] not in KIND_CODES or not parts[2].isdigit():
-        return None
-    return Tap(parts[0], parts[1], int(parts[2]))
+def action(verb: ReminderVerb, kind: str, entity_id: int) -> str:
+    """The tap key of a reminder button, e.g. ``remind:done:opportunity:42`` (``cards.keys.ReminderTap``)."""
+    return ReminderTap(verb, ReminderKind(kind), entity_id).pack()
 
 
 def card_id(kind: str, entity_id: int, user_id: int, occurrence: datetime) -> str:

@@ -7,26 +7,26 @@ approval (``domain.services.deals.relink_contract``) and every copy of the card 
 
 from __future__ import annotations
 
-from cards.approvals import NEW_OPPORTUNITY, OPPORTUNITY_QUESTION, RELINK_PREFIX, relink_contract_id
+from cards.approvals import NEW_OPPORTUNITY, OPPORTUNITY_QUESTION
+from cards.keys import ApprovalRelink
 from domain.errors import DomainError
 from domain.models import Contract
 from domain.services import approvals
 from domain.services.deals import relink_contract
 from handlers.approval_notices import refresh_flow_cards
 from handlers.context import HandlerContext
-from handlers.router import Router, card_action
+from handlers.router import Router
 
 router = Router("deals")
 
 CHOOSE_FIRST = "请先在卡片上选择要记入的商机。"
 
 
-@router.on(card_action(RELINK_PREFIX))
-def on_relink_tap(ctx: HandlerContext) -> None:
+@router.on(ApprovalRelink.filter())
+def on_relink_tap(ctx: HandlerContext, key: ApprovalRelink) -> None:
     """The submitter picks which of their opportunities the contract is on (or 新建商机), before approval."""
     assert ctx.event.card_action is not None and ctx.sender is not None
-    contract_id = relink_contract_id(ctx.event.card_action.key)
-    contract = ctx.uow.session.get(Contract, contract_id) if contract_id is not None else None
+    contract = ctx.uow.session.get(Contract, key.contract_id)
     if contract is None:
         ctx.say("这张卡片已失效")
         return

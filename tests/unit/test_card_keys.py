@@ -44,6 +44,11 @@ SENT_BEFORE = {
     "approval:nudge:4": keys.ApprovalNudge(4),
     "approval:withdraw:4": keys.ApprovalWithdraw(4),
     "approval:resubmit:9": keys.ApprovalResubmit(9),
+    # Sent by the deals branch's reminder and contract cards (cards/reminders.py, cards/approvals.py at e05128f).
+    "approval:relink:9": keys.ApprovalRelink(9),
+    "remind:done:opportunity:42": keys.ReminderTap(keys.ReminderVerb.done, keys.ReminderKind.opportunity, 42),
+    "remind:snooze:followup:7": keys.ReminderTap(keys.ReminderVerb.snooze, keys.ReminderKind.followup, 7),
+    "remind:done:customer:3": keys.ReminderTap(keys.ReminderVerb.done, keys.ReminderKind.customer, 3),
 }
 
 

@@ -1,7 +1,7 @@
 """reminder_marks: 已跟进 / 明天再提醒 on reminder cards (issue #16)
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 from collections.abc import Sequence
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import domain.types
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
