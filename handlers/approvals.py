@@ -274,6 +274,11 @@ def on_reject_cancel(ctx: HandlerContext, key: ApprovalRejectCancel) -> None:
 def on_reason_text(ctx: HandlerContext, state: dict[str, Any]) -> None:
     step_id = int(state["step_id"])
     reason = (ctx.event.text or "").strip()
+    if command_body(reason) in {"取消", "算了", "不用了"}:  # the 取消驳回 button, typed
+        _close_reason_cards(ctx, step_id, "已取消驳回")
+        ctx.clear_state()
+        ctx.say("已取消驳回，审批卡片仍然有效。")
+        return
     if len(reason) > 500:
         ctx.say("原因太长了，请控制在 500 字以内。")
         return

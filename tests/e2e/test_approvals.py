@@ -176,6 +176,24 @@ def test_a_rejection_asks_for_a_reason_and_tells_the_submitter(stack: WeComStack
     assert _approval_cards(stack, "SunLi") == []  # the chain stopped
 
 
+def test_typing_cancel_for_the_reason_cancels_the_rejection(stack: WeComStack) -> None:
+    """「取消」 typed at 「驳回原因？」 is the 取消驳回 button, not a reason: nothing is rejected."""
+    stack.driver.send_text("ZhangWei", "提交合同 苏州精工 38万")
+    card = _wait_card(stack, "WangFang")
+    _tap(stack, "WangFang", card, "驳回")
+    stack.wait_until(
+        lambda: next((m for m in stack.cards_of("WangFang") if m.card and m.card["main_title"]["title"].startswith("驳回合同")), None),
+        what="reason card",
+    )
+    stack.driver.send_text("WangFang", "/取消")
+    assert "已取消驳回" in _said(stack, "WangFang", "已取消驳回")
+    with stack.db.sessions() as s:
+        assert s.scalar(select(Contract.status)) == "submitted"
+    assert not any("驳回" in t for t in stack.texts_of("ZhangWei"))
+    _tap(stack, "WangFang", card, "同意")  # the approval card still works
+    stack.wait_until(lambda: _decided(stack, "WangFang", card["task_id"]), what="WangFang decided")
+
+
 def test_a_reason_picked_from_the_list_rejects_too(stack: WeComStack) -> None:
     stack.driver.send_text("ZhangWei", "提交合同 苏州精工 38万")
     card = _wait_card(stack, "WangFang")
