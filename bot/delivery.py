@@ -111,9 +111,12 @@ class Deliverer:
                 )
             channel = self.channels.get(row.platform)
             if channel is None:
-                outbox.postpone(
-                    session, row, now + timedelta(minutes=1), None, f"no {row.platform} channel configured"
-                )
+                # A notice for someone the org knows on a platform this install has no account for
+                # (handlers.replies.user_targets writes one row per platform they are on): it can never
+                # be sent, so it ends failed at once, visible in `salesbot outbox list`, instead of
+                # being retried every minute for ever. Their copy on the configured platform goes out.
+                log.warning("outbox row for an unconfigured platform", extra={"outbox_id": row.id, "platform": row.platform})
+                outbox.mark_failed(session, row, None, f"no {row.platform} channel configured: not sent")
                 return True
             if self.per_minute:
                 # Every person the row reaches counts, also each of a card's "a|b" or a fallback's "a,b":

@@ -91,6 +91,25 @@ def test_a_text_whose_answer_was_lost_is_shown_once(db: Database, fake: FakeWeCo
     assert [status for status, _ in _rows(db)] == ["sent", "sent"]
 
 
+def test_a_row_for_a_platform_this_install_lacks_ends_failed_and_the_rest_goes_out(
+    db: Database, fake: FakeWeCom, fake_clock: ManualClock
+) -> None:
+    """A WeCom-only install: 李娜's DingTalk copy of a notice can never go; her WeCom copy must."""
+    with db.sessions() as s:
+        outbox.enqueue(s, dedupe_key="n#1", platform="dingtalk", target_kind="user", target="lina_dt",
+                       msg_type="text", payload={"content": "审批提醒"}, now=START)  # fmt: skip
+        outbox.enqueue(s, dedupe_key="n#2", platform="wecom", target_kind="user", target="LiNa",
+                       msg_type="text", payload={"content": "审批提醒"}, now=START)  # fmt: skip
+        s.commit()
+    _run(db, fake, fake_clock, 5)
+    assert [m.content for m in fake.inbox_of("LiNa")] == ["审批提醒"]
+    with db.sessions() as s:
+        rows = {r.platform: r for r in s.scalars(select(OutboxMessage))}
+        assert rows["wecom"].status == "sent"
+        assert rows["dingtalk"].status == "failed" and "no dingtalk channel configured" in (rows["dingtalk"].last_error or "")
+        assert rows["dingtalk"].attempts <= 1  # not retried every minute
+
+
 def test_a_card_whose_answer_was_lost_ends_sent_not_failed(
     db: Database, fake: FakeWeCom, fake_clock: ManualClock
 ) -> None:
