@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from handlers.understand.visit_text import VisitDraft
 
 _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # A video call or a remote session is a meeting even when it looks at the site (「钉钉视频 远程看了现场的问题」,
+    # 「打视频电话看了下样机」).
+    ("meeting", re.compile(r"视频电话|视频通话|远程|线上")),
     # A visit word wins: 「去了海康，电话里约了下次」 was a visit.
     # 「到了」 as arrived, not 收到了 / 拿到了 / 看到了 (the thing reached someone).
     ("visit", re.compile(
@@ -24,21 +27,24 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"展会|展位|吃饭|吃了个?饭|饭局|茶叙|喝茶|visited|visit\b|\bmet\b",
         re.I,
     )),
-    ("phone", re.compile(r"电话|打了个?电话|通话|致电|来电|回电|电联|call(?:ed)?\b|phone", re.I)),
+    ("phone", re.compile(r"电话|打了个?电话|通话|致电|来电|回电|去电|电联|call(?:ed)?\b|phone", re.I)),
     ("wechat", re.compile(r"微信|企微|wechat", re.I)),
     ("meeting", re.compile(r"视频|腾讯会议|钉钉会|飞书会|线上会|开了个?会|会议|meeting|zoom|teams", re.I)),
 )
 
 # Titles written next to the name: 「设备科科长刘工」, 「刘工（设备科科长）」, 「他助理小杨」.
-_FUNCTIONS = r"采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|法务"
+_FUNCTIONS = r"采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|法务|产品|电气|仓库|运营|供应链|物流|计划"
 # A unit (设备科, 研发中心, 车间), a function (采购, 工艺) or a senior title (总经理助理, 董事长秘书) may come
 # before the title word; longer title words first (副总经理 before 副总).
 _TITLE = (
     rf"(?:[\u4e00-\u9fff]{{0,4}}?(?:科|部|处|办|室|中心|车间|厂)|{_FUNCTIONS}|总经理|董事长|总裁|厂长|总监)?"
-    r"(?:副总经理|总经理|副总裁|董事长|科长|处长|部长|主任|总监|副总|经理|工程师|"
-    r"主管|厂长|助理|助手|秘书|负责人|会计|书记|院长|老板)"
+    r"(?:总工程师|副总经理|总经理|副总裁|董事长|科长|处长|部长|主任|总监|副总|经理|工程师|"
+    r"主管|厂长|助理|助手|秘书|负责人|会计|书记|院长|老板|专家|专员|采购员|技术员|质检员)"
 )
 _TITLE_BEFORE = re.compile(rf"(?P<t>{_TITLE})(?:的)?$")
+# 「宁德时代 采购主管 陈姐」, 「龙腾光电 厂长 曾总」: a title standing alone between blanks (not the 经理 of
+# 「王经理 李工」, which is another person).
+_TITLE_BEFORE_SPACED = re.compile(rf"(?:^|[\s的])(?P<t>{_TITLE})\s+$")
 # 「跟采购小李聊了会」: a bare function written right before the name is the title.
 _FUNCTION_BEFORE = re.compile(rf"(?:[跟和与找见了的]|^)(?P<t>{_FUNCTIONS})$")
 # 「刘工（设备科科长）」, 「谢工，质量部负责人，」, 「董工 生产部主管 聊了…」: the title right after the name.
@@ -50,7 +56,13 @@ _WON_PHRASES = re.compile(
     r"我们中了|中标了|我们中标|拿下了|签下来了|合同签了|签约了|赢单|成交了|we won|"
     r"(?:订单|(?<![a-z])po(?![a-z])|合同)(?:已经?|都)?(?:下来|下达|确认|盖章|盖好|回传|下了)|(?:盖好|盖完)章|"
     r"下了[^,，。;；!！?？\s]{0,8}?单|下了?(?<![a-z])po(?![a-z])|(?:首付|预付|定金|订金|货款|尾款|[万千元])[^,，。;；!！?？\s]{0,3}到账|"
-    r"付了[^,，。;；!！?？\s]{0,5}(?:预付款|首付|定金|订金|货款)",
+    r"付了[^,，。;；!！?？\s]{0,5}(?:预付款|首付|定金|订金|货款)|"
+    # Money in (预付款…打过来了, 第一笔款到了, 尾款也结了, 定金5万已付), the paperwork done (签完了, 签署完毕,
+    # 签字盖章, 双章), an order placed in any wording (下到系统, 采购订单发过来了, 追加订单, 首批订单, 今天下的订单).
+    r"(?:预付款|首付款?|定金|订金|货款|尾款|笔款|进度款)[^,，。;；!！?？\s]{0,8}?(?:打过来|到了|到账|结了|已付|已到|收到|付了)|"
+    r"签完了|签好了|签署完毕|签署完成|签字盖章|盖了章|盖章了|双章|"
+    r"订单[^,，。;；!！?？\s]{0,4}?(?:下到|发过来|发来了)|下的订单|追加了?[^,，。;；!！?？\s]{0,4}订单|"
+    r"(?:首批|首单|采购)订单|搞定了|(?:单子|项目|订单)落地",
     re.I,
 )
 # Lost: beaten by someone (被…抢了 / 截胡 / 输给…), not chosen (不考虑我们, 没选我们), the customer does it
@@ -59,7 +71,11 @@ _LOST_PHRASES = re.compile(
     r"丢标|丢单|没戏|黄了|选了(?:别家|别人|[\u4e00-\u9fff]{1,6}的方案)|这单没了|落标|没中|lost the deal|"
     r"被[^,，。;；!！?？\s]{0,6}?(?:抢|截胡|撬|拿走|翻盘)|输(?:单|标|给|掉)|"
     r"(?:不|没)(?:再)?(?:考虑|选|用|要)(?:我们|我司|咱们)|自己(?:做|干|生产|开发)(?=$|[,，。;；!！\s了])|"
-    r"没(?:希望|机会)了|不了了之|换了供应商|被否了|(?:选|定|用)了别的|淘汰|项目(?:终止|取消)|终止了"
+    r"没(?:希望|机会)了|不了了之|换了供应商|被否了|(?:选|定|用)了别的|淘汰|项目(?:终止|取消)|终止了|"
+    # Another supplier chosen in other words (选了日本的品牌, 定了另一家, 订单给了竞争对手, 继续用原来的供应商),
+    # out of the running (没入围, 被刷下来), the need gone (需求没了, 不用这个设备, 搁置, 预算被砍), 流失.
+    r"选了[\u4e00-\u9fff]{1,6}的(?:品牌|产品|设备)|(?:选|定|用|给)了(?:另一家|另外一家|其他家|竞争对手|竞品|友商)|"
+    r"原来的供应商|[没未]入围|被刷|刷下来|出局|需求没了|不用这个|搁置|预算被砍|预算[^,，。;；!！?？\s]{0,4}冻结|流失"
 )
 _CONDITIONAL_SIGN = re.compile(r"(?:再|如果|要是|只要|若).{0,10}就(?:能|可以)?(?:签|下单|定|成交|合作|用我们)")
 # Phrases of the later stages the keyword families miss: price pushed down (降到 / 压到 / 年降),
@@ -68,15 +84,53 @@ _NEGOTIATION_PHRASES = re.compile(
     r"(?:降|压|砍|让)(?:到|至)|年降|商务阶段|谈商务|"
     r"价格[^,，。;；!！?？\s]{0,4}(?:定了|敲定|确定了)|合同[^,，。;；!！?？\s]{0,8}(?:审|走流程)|磨价|价格还在磨|"
     r"(?<![一二三四五六七八九十])[一二三四五六七八九]{1,2}折|打折|优惠|返点|底价|最低价|等[^,，。;；!！?？\s]{0,3}(?:盖章|签字|回签)|"
-    r"价格战|确定合作|合同[^,，。;；!！?？\s]{0,4}走"
+    r"价格战|确定合作|合同[^,，。;；!！?？\s]{0,4}走|"
+    # Price pressure (心理价位, 目标价, 价格这块卡住了, 对价格有意见, 比预算高, 压了我们3个点, 就差五千块钱,
+    # 最终报价, 议标), contract terms (合同文本 / 初稿, 法务, 质保期, 含税含运费, 付款节点, 独家, 商务条件),
+    # the buying process (走采购流程), and 「还在谈」 / 「答应了用我们」 with the price still open.
+    r"心理价|目标价|价格[^,，。;；!！?？\s]{0,4}卡|价格有意见|比预算高|超预算|[0-9一二两三四五]个点|"
+    r"就差[^,，。;；!！?？\s]{0,4}(?:块|钱|万|千|个点)|最终报价|最后报价|议标|"
+    r"合同(?:文本|初稿|稿)|法务|质保期|含税|运费|付款(?:节点|比例)|独家|商务条件|采购流程|"
+    r"(?:在|还在)谈|价格还差|年度价格"
 )
 # Evaluation work the families miss: tenders (标书, 开标, 述标, 入围, 流标), trial production, asking a price,
 # choosing among suppliers.
 _EVALUATION_PHRASES = re.compile(
     r"标书|开标|述标|入围|流标|废标|竞标|重新招|候选|试产|小试|中试|小批量|试单|问(?:问|了)?(?:一下|下)?价|"
-    r"在[^,，。;；!！?？\s]{0,4}(?:里面|中间|之间|当中)?选|选供应商|需求[^,，。;；!！?？\s]{0,3}确认|确认了?需求"
+    r"在[^,，。;；!！?？\s]{0,4}(?:里面|中间|之间|当中)?选|选供应商|需求[^,，。;；!！?？\s]{0,3}确认|确认了?需求|"
+    # The need pinned down (需求摸清楚了, 过了需求), survey and drawings (量了尺寸, 出图), a presentation (PPT,
+    # 讲解), samples and trial runs in other words (样件, 小样, 装机, 试机, 送完样, 测完), technical terms
+    # (技术协议, 技术问题), the business case (ROI, 测算), being shortlisted (短名单, 比选, 进了下一轮), a quote
+    # given in passing (报了个价).
+    r"需求[^,，。;；!！?？\s]{0,2}摸清|过了?(?:一遍|一下)?需求|量了?尺寸|出图|ppt|讲解|样件|小样|装机|试机|"
+    r"送[了完]样|测[完过]了?|技术协议|技术问题|roi|测算|短名单|比选|下一轮|报了个?价",
+    re.I,
 )
-_LEAD_PHRASES = re.compile(r"名片|加了微信|互相介绍|刚认识|新认识|朋友介绍|转介绍")
+# First contact in other words: 第一次去 / 头一回见面 / 初次沟通 / 陌生拜访 / 刚建立联系 / 混个脸熟 / 重新接触 /
+# 没合作过 / 想了解一下 (a lead is the weakest stage: used only when nothing else is said).
+_LEAD_PHRASES = re.compile(
+    r"名片|加了微信|互相介绍|刚认识|新认识|朋友介绍|转介绍|第一次|头一回|初次|首次|陌生(?:拜访|电话)|建立联系|"
+    r"混个脸熟|重新接触|没合作过|了解(?:一下|情况)|介绍认识|老客户介绍",
+    re.I,
+)
+
+
+# Clauses whose stage words say nothing about this deal: someone else's (听说美的那边跟竞品签了, 他们竞争对手大华
+#刚签了, 宁德时代那边也在招标), an old one (去年签过一个小单, 上次的合同早就签完了, 上半年那个项目我们丢了),
+# a worry or a wish (担心被截胡, 万一不中标, 要是能拿下, 有没有可能拿下), a step not taken (方案还没开始做,
+# 报价的事一个字没提). They are blanked before the stage is read.
+_NOT_THIS_DEAL = re.compile(
+    r"听说|据说|他们的?竞争对手|(?<!被)同行|隔壁|那边也|上个项目|去年(?!的)|上半年(?!的)|以前|上次的|早就|曾经|"
+    # not 「1.05万一台」
+    r"担心|(?<![\d.零一二两三四五六七八九十百千])万一|要是能|有没有可能|不好说|"
+    r"(?:报价|方案|需求)[^,，。;；!！?？\s]{0,6}(?:没提|还没开始|没开始|还没定)"
+)
+_CLAUSE = re.compile(r"[^,，。;；!！?？\s]+")
+
+
+def stage_text(norm: str) -> str:
+    """The message with the clauses that cannot move this deal's stage blanked (same length, same offsets)."""
+    return _CLAUSE.sub(lambda m: " " * len(m.group()) if _NOT_THIS_DEAL.search(m.group()) else m.group(), norm)
 
 
 def detect_channel(text: str) -> str:
@@ -98,7 +152,7 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     before = text[max(0, at - 10) : at]
     if customer and customer in before:
         before = before[before.rindex(customer) + len(customer) :]
-    if m := _TITLE_BEFORE.search(before):
+    if m := _TITLE_BEFORE.search(before) or _TITLE_BEFORE_SPACED.search(before):
         return m.group("t")
     if m := _FUNCTION_BEFORE.search(before):
         return m.group("t")
@@ -151,7 +205,7 @@ def refine(draft: VisitDraft, norm: str) -> VisitDraft:
     return replace(
         draft,
         contact_title=title,
-        stage_hint=stage_from_phrases(norm, draft.stage_hint),
+        stage_hint=stage_from_phrases(stage_text(norm), draft.stage_hint),
         channel=detect_channel(_without_plan(norm, draft.next_step)),
     )
 

@@ -49,7 +49,7 @@ from domain.models import Stage
 from domain.money import TYPED_UNITS, find_amount, parse_amount
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
-from handlers.understand.visit_fields import refine
+from handlers.understand.visit_fields import refine, stage_text
 
 __all__ = [
     "CustomerIndex",
@@ -393,9 +393,22 @@ _UNIT = TYPED_UNITS  # one table of money units (domain/money.py)
 _MONEY_WORDS = re.compile(r"(?:预算|报价|金额|合同|价格|总价|单子|订单|标的|项目|货款|采购额|额度|报了|价|费用|费|投资)[^,，。;；]{0,6}$")
 
 
+# What a figure is, from the words around it (hand-written: these are how reps phrase a price talk):
+# a discount or a gap, not the deal (「让利两万」, 「比预算高了二十万」);
+_NOT_DEAL_BEFORE = re.compile(r"(?:让利|优惠|便宜|降了|少了|差了?|高了|低了|单价)[^,，。;；\s]{0,2}$")
+# a unit price (「1.05万一台」, 「800/套」);
+_PER_UNIT_AFTER = re.compile(r"^\s*(?:/|每|一)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)")
+# the figure the talk ended on, which wins over the opening one (「报价从50万降到了46万」, 「最终二十八万成交」).
+_FINAL_BEFORE = re.compile(r"(?:降到|压到|砍到|谈到|定在|最终|最后|成交价)了?[^,，。;；\s]{0,2}$")
+_COUNT_AFTER = "台套件个只吨米片颗箱批人天周月年号点%"
+
+
 def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
-    """The deal amount: the first money figure after a money word, else the first money figure."""
+    """The deal amount: the figure the talk ended on, else the first money figure after a money word, else
+    the first money figure; discounts, gaps and unit prices are not the deal's amount."""
     first: Decimal | None = None
+    after_word: Decimal | None = None
+    skipped = False
     # 「1.5个亿」, 「五十多万」, 「二十来万」: the round figure (same length, so spans stay)
     text = re.sub(r"(?<=[\d一二两三四五六七八九十])个(?=亿|万)|(?<=[0十百千])[多来几](?=[万亿wW])", " ", text)
     for m in _AMOUNT_RX.finditer(text):
@@ -404,6 +417,9 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
         if not (m.group("unit") or m.group("cur") or spoken):
             continue
         if any(s < m.end() and m.start() < e for s, e in blocked):
+            continue
+        if _NOT_DEAL_BEFORE.search(text[: m.start()]) or _PER_UNIT_AFTER.match(text[m.end() :]):
+            skipped = True
             continue
         value = _typed_value(text, m)
         if value is None:
@@ -415,16 +431,21 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
             value = number * _UNIT.get((m.group("unit") or "").lower(), Decimal(1))
         if value == value.to_integral_value():
             value = value.quantize(Decimal(1))
-        if _MONEY_WORDS.search(text[: m.start()]):
+        if _FINAL_BEFORE.search(text[: m.start()]):
             return value
+        if after_word is None and _MONEY_WORDS.search(text[: m.start()]):
+            after_word = value
         if first is None:
             first = value
-    if first is None:  # 大写 ("壹拾万元整") and "12,000" with a money word: the shared reader
+    if after_word is not None:
+        return after_word
+    if first is None and not skipped:  # 大写 ("壹拾万元整") and "12,000" with a money word: the shared reader
         found = find_amount(text)
         if (
             found is not None
             and not any(s < found[1] and found[0] < e for s, e in blocked)
             and (_MONEY_WORDS.search(text[: found[0]]) or "元" in text[found[0] : found[1]])
+            and (text[found[1] : found[1] + 1] or " ") not in _COUNT_AFTER  # 「首批200台」 counts machines
         ):
             value = found[2]
             return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
@@ -455,7 +476,9 @@ _FOLLOW_AFTER = re.compile(
 _PLAN = r"(?<![付产购试目年度作排期训销营务货修施业])计划"
 _FOLLOW_BEFORE = re.compile(
     rf"(?:约了|约好|约在|约|定了|定在|安排|{_PLAN}|准备|预计|打算|等|争取|需要|要求|让|请(?![假客吃])|说|答应|承诺|下次|下一步|跟进时间|"
-    r"回访时间|后续|然后|再|待|需|要|会|希望|最晚|最迟|截止|之后)[^,，。;；!！?？]{0,6}$"
+    # 会 as "will", not the end of an event noun (「展会上加的微信 今天第一次登门」: 今天 is the visit)
+    r"回访时间|后续|然后|再|待|需|要|(?<![展大年例晨周晚聚宴茶酒峰览流讨证布谈])会|希望|最晚|最迟|截止|之后)"
+    r"[^,，。;；!！?？]{0,6}$"
 )
 _VISIT_AFTER = re.compile(r"^[^,，。;；!！?？]{0,4}?(?:拜访了|去了|见了|到了|跑了|走访了|上门了|过去了|在|拜访|走访|上门|去|见|到|跟|和|与|约见|面谈)")
 _PAST_MARK = re.compile(r"^[^,，。;；!！?？]{0,12}了")
@@ -772,7 +795,7 @@ def parse_visit(
         summary=summary,
         next_step=next_step,
         next_follow_up=follow_up,
-        stage_hint=_stage_hint(norm),
+        stage_hint=_stage_hint(stage_text(norm)),
         amount=_amount(norm, amount_blocked),
         is_visit=_looks_like_visit(norm, bool(candidates), contact is not None),
         # 「下午拜访了华为」 sent at 10:00 names a time still ahead: questioned, not stored (an hour's slack).
