@@ -49,7 +49,7 @@ _BOUNDARY = re.compile(
 # A stretch that is only 「然后」 or 「下午：」 opens the next one.
 _SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
 _SEQUENCE_START = re.compile(r"^(?:然后|接着|后来|随后|之后|完又|又|再)+")
-_GOES_TO = re.compile(r"去了?|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|电话|打给|约了|吃饭|visited|met", re.I)
+_GOES_TO = re.compile(r"去了?|直奔|赶往|赶到|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|电话|打给|约了|吃饭|visited|met", re.I)
 # 「下午：…」, 「然后…」, 「2. …」 (a numbered line) open a new visit.
 _OPENS_NEW = re.compile(
     rf"^(?:(?:今天|昨天|今儿|先|又)?(?:{_DAY_PART}|{_SEQUENCE}|接下来|最后)|(?<![\d.])\d{{1,2}}[.、)）](?!\d)|[①②③④⑤⑥]|"
@@ -66,7 +66,7 @@ _LIST_SUM = re.compile(
     rf"^[\s,，]*(?:(?:今天|昨天|{_DAY_PART})?\s*(?:(?:都|均|分别|各|一起)\s*"
     r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了)|"
     # 「…三家都送了样」, 「…两边都在推测试」, 「…都在比价」, 「…一天跑了三家」, 「博世、先导：样品测试通过」
-    r"[^,，。;；!！?？]{0,4}?(?:[两三四五六几\d]家|两边|都|均|分别|各自)|[:：])"
+    r"[^,，。;；!！?？]{0,4}?(?:[两三四五六几\d]家|两边|都|均|分别|各自|一起)|[:：])"
 )
 _ALL_OF_THEM = re.compile(r"都|两家|三家|几家|两边|各自|分别|均")
 _DAY = re.compile(

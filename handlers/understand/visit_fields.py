@@ -27,13 +27,17 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"展会|展位|吃饭|吃了个?饭|饭局|茶叙|喝茶|visited|visit\b|\bmet\b",
         re.I,
     )),
-    ("phone", re.compile(r"电话|打了个?电话|通话|致电|来电|回电|去电|电联|call(?:ed)?\b|phone", re.I)),
+    # 「打了两个电话都没接」 is no call; 「微信语音」 is WeChat.
+    ("phone", re.compile(
+        r"电话(?![^,，。;；!！?？]{0,3}没(?:接|打通|人接))|通话|致电|来电|回电|去电|电联|(?<!微信)语音|call(?:ed)?\b|phone",
+        re.I,
+    )),
     ("wechat", re.compile(r"微信|企微|wechat", re.I)),
     ("meeting", re.compile(r"视频|腾讯会议|钉钉会|飞书会|线上会|开了个?会|会议|meeting|zoom|teams", re.I)),
 )
 
 # Titles written next to the name: 「设备科科长刘工」, 「刘工（设备科科长）」, 「他助理小杨」.
-_FUNCTIONS = r"采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|法务|产品|电气|仓库|运营|供应链|物流|计划"
+_FUNCTIONS = r"采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|法务|产品|电气|仓库|运营|供应链|物流|计划|测试|大客户|客户"
 # A unit (设备科, 研发中心, 车间), a function (采购, 工艺) or a senior title (总经理助理, 董事长秘书) may come
 # before the title word; longer title words first (副总经理 before 副总).
 _TITLE = (
@@ -48,7 +52,7 @@ _TITLE_BEFORE_SPACED = re.compile(rf"(?:^|[\s的])(?P<t>{_TITLE})\s+$")
 # 「跟采购小李聊了会」: a bare function written right before the name is the title.
 _FUNCTION_BEFORE = re.compile(rf"(?:[跟和与找见了的]|^)(?P<t>{_FUNCTIONS})$")
 # 「刘工（设备科科长）」, 「谢工，质量部负责人，」, 「董工 生产部主管 聊了…」: the title right after the name.
-_TITLE_AFTER = re.compile(rf"^\s*[（(,，、]?\s*(?P<t>{_TITLE})(?=\s|[）),，。;；!！]|$)")
+_TITLE_AFTER = re.compile(rf"^\s*[（(,，、]?\s*(?:是(?:他们|我们)?的?)?(?P<t>{_TITLE})(?=\s|[）),，。;；!！]|$)")
 
 # Word families, not exact sentences: an order or a contract that has come through (PO下来了, 订单确认了,
 # 合同盖章了, 下了个50k的试单, 首付款到账了) is a won deal.
@@ -62,7 +66,10 @@ _WON_PHRASES = re.compile(
     r"(?:预付款|首付款?|定金|订金|货款|尾款|笔款|进度款)[^,，。;；!！?？\s]{0,8}?(?:打过来|到了|到账|结了|已付|已到|收到|付了)|"
     r"签完了|签好了|签署完毕|签署完成|签字盖章|盖了章|盖章了|双章|"
     r"订单[^,，。;；!！?？\s]{0,4}?(?:下到|发过来|发来了)|下的订单|追加了?[^,，。;；!！?？\s]{0,4}订单|"
-    r"(?:首批|首单|采购)订单|搞定了|(?:单子|项目|订单)落地",
+    r"(?:首批|首单|采购)订单|搞定了|(?:单子|项目|订单)落地|"
+    # 合同已归档, 中了！, 货款已结清, 对方已经付款, 开票了, 拿到订单了, 正式合作了, 开始供货, 单子成了, 到账12.6万
+    r"合同[^,，。;；!！?？\s]{0,2}归档|中了(?=[!！])|结清|(?:已经?|已)付款|付款了|开票了|开了票|"
+    r"拿到了?(?:订单|单子|合同|po)|正式合作了|(?:开始|正式)供货|(?:单子|这单|项目)成了|到账",
     re.I,
 )
 # Lost: beaten by someone (被…抢了 / 截胡 / 输给…), not chosen (不考虑我们, 没选我们), the customer does it
@@ -75,9 +82,17 @@ _LOST_PHRASES = re.compile(
     # Another supplier chosen in other words (选了日本的品牌, 定了另一家, 订单给了竞争对手, 继续用原来的供应商),
     # out of the running (没入围, 被刷下来), the need gone (需求没了, 不用这个设备, 搁置, 预算被砍), 流失.
     r"选了[\u4e00-\u9fff]{1,6}的(?:品牌|产品|设备)|(?:选|定|用|给)了(?:另一家|另外一家|其他家|竞争对手|竞品|友商)|"
-    r"原来的供应商|[没未]入围|被刷|刷下来|出局|需求没了|不用这个|搁置|预算被砍|预算[^,，。;；!！?？\s]{0,4}冻结|流失"
+    r"(?:继续|还是)用原来的|[没未]入围|被刷|刷下来|出局|需求没了|不用这个|搁置|预算被砍|预算[^,，。;；!！?？\s]{0,4}冻结|流失|"
+    # 黄掉了, 用了进口的, 不打算采购了, 订单转给别人了, 评标没过, 项目砍了, 不用再跟了
+    r"黄掉|(?:用|选)了(?:进口|国外|别人|人家)的?|不打算(?:采购|买|做|上)|(?:转|给)给?了?别人|评标没(?:通)?过|"
+    r"项目[^,，。;；!！?？\s]{0,2}砍|不用再?跟了?"
 )
-_CONDITIONAL_SIGN = re.compile(r"(?:再|如果|要是|只要|若).{0,10}就(?:能|可以)?(?:签|下单|定|成交|合作|用我们)")
+_CONDITIONAL_SIGN = re.compile(
+    r"(?:再|如果|要是|只要|若).{0,10}就(?:能|可以)?(?:签|下单|定|成交|合作|用我们)|"
+    # 「价格合适就签」: 就签 without 了 is a condition, not a signature
+    r"就(?:能|可以|会)?(?:签|下单)(?![了下完])",
+    re.I,
+)
 # Phrases of the later stages the keyword families miss: price pushed down (降到 / 压到 / 年降),
 # the commercial phase (进入商务阶段, 价格基本定了), a contract under review (合同在法务那边审).
 _NEGOTIATION_PHRASES = re.compile(
@@ -90,8 +105,13 @@ _NEGOTIATION_PHRASES = re.compile(
     # the buying process (走采购流程), and 「还在谈」 / 「答应了用我们」 with the price still open.
     r"心理价|目标价|价格[^,，。;；!！?？\s]{0,4}卡|价格有意见|比预算高|超预算|[0-9一二两三四五]个点|"
     r"就差[^,，。;；!！?？\s]{0,4}(?:块|钱|万|千|个点)|最终报价|最后报价|议标|"
-    r"合同(?:文本|初稿|稿)|法务|质保期|含税|运费|付款(?:节点|比例)|独家|商务条件|采购流程|"
-    r"(?:在|还在)谈|价格还差|年度价格"
+    r"合同(?:文本|初稿|稿)|法务|质保期|要求[^,，。;；!！?？\s]{0,3}含|运费|付款(?:节点|比例)|独家|商务条件|"
+    r"走[^,，。;；!！?？\s]{0,2}采购流程|(?:在|还在)谈|价格还差|年度价格|"
+    # 验收标准 / 违约责任 / 过了一遍合同 (terms), 贵了一截, 让了一步, 实在价, 拉锯, 谈到了62万, 价格要重新报,
+    # and the deal not through yet (PO还没下, 合同还没回来, 卡在预算审批)
+    r"验收标准|违约|过了?一遍合同|合同过了一遍|贵了|偏贵|有点贵|让了?一步|让步|实在价|拉锯|"
+    r"谈到了?[\d一二两三四五六七八九十]|价格[^,，。;；!！?？\s]{0,3}重新报|"
+    r"(?:po|订单|合同)还没(?:下|签|回)|卡在[^,，。;；!！?？\s]{0,4}审批"
 )
 # Evaluation work the families miss: tenders (标书, 开标, 述标, 入围, 流标), trial production, asking a price,
 # choosing among suppliers.
@@ -103,14 +123,18 @@ _EVALUATION_PHRASES = re.compile(
     # (技术协议, 技术问题), the business case (ROI, 测算), being shortlisted (短名单, 比选, 进了下一轮), a quote
     # given in passing (报了个价).
     r"需求[^,，。;；!！?？\s]{0,2}摸清|过了?(?:一遍|一下)?需求|量了?尺寸|出图|ppt|讲解|样件|小样|装机|试机|"
-    r"送[了完]样|测[完过]了?|技术协议|技术问题|roi|测算|短名单|比选|下一轮|报了个?价",
+    r"送[了完]样|测[完过]了?|技术协议|技术问题|roi|测算|短名单|比选|下一轮|报了个?价|"
+    # 技术对接, 内部评估, 踏勘, 内部汇报, 产品宣讲, 验证板, 规格要求, 示范线, 看样
+    r"技术对接|对接了?[^,，。;；!！?？\s]{0,3}(?:需求|技术|参数|方案|研发)|评估|踏勘|汇报|宣讲|验证|规格|示范线|看样",
     re.I,
 )
 # First contact in other words: 第一次去 / 头一回见面 / 初次沟通 / 陌生拜访 / 刚建立联系 / 混个脸熟 / 重新接触 /
 # 没合作过 / 想了解一下 (a lead is the weakest stage: used only when nothing else is said).
 _LEAD_PHRASES = re.compile(
     r"名片|加了微信|互相介绍|刚认识|新认识|朋友介绍|转介绍|第一次|头一回|初次|首次|陌生(?:拜访|电话)|建立联系|"
-    r"混个脸熟|重新接触|没合作过|了解(?:一下|情况)|介绍认识|老客户介绍",
+    r"混个脸熟|重新接触|没合作过|了解(?:一下|下|情况)|介绍认识|老客户介绍|"
+    # 朋友牵的线, 正式认识了, 结识, 第一回打交道, 扫楼, 官网留言进来的线索, 刚搭上线, 没机会接触
+    r"牵的?线|认识|结识|第一回|打交道|扫楼|线索|搭上线|接触",
     re.I,
 )
 
@@ -122,14 +146,21 @@ _LEAD_PHRASES = re.compile(
 _NOT_THIS_DEAL = re.compile(
     r"听说|据说|他们的?竞争对手|(?<!被)同行|隔壁|那边也|上个项目|去年(?!的)|上半年(?!的)|以前|上次的|早就|曾经|"
     # not 「1.05万一台」
-    r"担心|(?<![\d.零一二两三四五六七八九十百千])万一|要是能|有没有可能|不好说|"
+    r"担心|(?<![\d.零一二两三四五六七八九十百千])万一|要是能|有没有可能|不好说|(?:争取|想|希望|力争)拿下|"
+    # questions about the past (签没签过), the customer's far-off plans (明年才会启动招标)
+    r"([\u4e00-\u9fff])没\1|才会|明年才|"
     r"(?:报价|方案|需求)[^,，。;；!！?？\s]{0,6}(?:没提|还没开始|没开始|还没定)"
 )
 _CLAUSE = re.compile(r"[^,，。;；!！?？\s]+")
 
 
+# A stage word that is part of a job title (测试工程师, 评估主管) says nothing about the deal.
+_IN_TITLE = re.compile(r"(?:测试|试验|评估|验证)(?=工程师|主管|经理|专员|部|中心|组)")
+
+
 def stage_text(norm: str) -> str:
     """The message with the clauses that cannot move this deal's stage blanked (same length, same offsets)."""
+    norm = _IN_TITLE.sub(lambda m: " " * len(m.group()), norm)
     return _CLAUSE.sub(lambda m: " " * len(m.group()) if _NOT_THIS_DEAL.search(m.group()) else m.group(), norm)
 
 
@@ -181,7 +212,7 @@ def stage_from_phrases(text: str, first_pass: Stage | None) -> Stage | None:
     if _CONDITIONAL_SIGN.search(text):
         return Stage.NEGOTIATION
     won = _WON_PHRASES.search(text)
-    if won and not re.search(r"[没不未等要]$", text[max(0, won.start() - 2) : won.start()]):
+    if won and not re.search(r"[没不未等要再]$", text[max(0, won.start() - 2) : won.start()]):
         return Stage.WON
     if first_pass in (Stage.WON, Stage.LOST):
         return first_pass
