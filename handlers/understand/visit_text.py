@@ -234,7 +234,7 @@ _LATIN_NAME_RX = re.compile(r"(?:的|见了?|和|跟|与|找|约了?|联系人�
 _ABSENT = re.compile(r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是")
 _ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的是")
 _NOT_MET = re.compile(r"不在|没见到|没见着|没见上|没碰上|没遇到|没在")
-_OWNER_OF = re.compile(r"的(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)")
+_OWNER_OF = re.compile(r"的?(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)")
 _COLLEAGUE = re.compile(r"(?:同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
 
 
@@ -579,7 +579,8 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
     return bool(_THEIR_EVENT.match(after))
 
 
-_EARLIER_CONTACT = re.compile(r"^[^,，。;；!！?？]{0,10}?(?:见|去|拜访|来|聊|谈|到)过")
+# (「昨天把报价发过去了 今天打电话确认」: something sent the day before is background too, the call is the contact)
+_EARLIER_CONTACT = re.compile(r"^[^,，。;；!！?？]{0,10}?(?:(?:见|去|拜访|来|聊|谈|到)过|(?:发|寄|送|传)过去|寄出|寄了)")
 # 「李总说预算批下来了，下周一去签合同」: what the contact said was heard already, so the date is a plan.
 _PAST_VISIT_WORDS = re.compile(
     r"拜访了|去了|见了|聊了|谈了|沟通了|走访了|过去了|刚|今天|上午|下午|昨天|前天|[总工理长监]说|告诉我|反馈|来电|回电|"
