@@ -109,9 +109,10 @@ def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
     found: list[_Mention] = []
     for start, end, customer in spans:
         # 「博世邓工」, 「海康 何经理」, 「施耐德的冯经理」: the contact written right behind the name
-        m = _CONTACT_RX.match(text, end + (text[end : end + 1] in (" ", "的")))
+        m = _CONTACT_RX.match(text, end + (text[end : end + 1] in (" ", "的", "（", "(")))
         if m is not None and not any(s < m.end() and m.start() < e for s, e, _ in spans):
-            found.append(_Mention(start, m.end(), customer, True))  # not 「海康 苏州精工」 read as 苏 州精 工
+            close = m.end() + (text[end : end + 1] in ("（", "(") and text[m.end() : m.end() + 1] in ("）", ")"))
+            found.append(_Mention(start, close, customer, True))  # not 「海康 苏州精工」 read as 苏 州精 工
         else:
             found.append(_Mention(start, end, customer))
     return found

@@ -446,6 +446,7 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
             and not any(s < found[1] and found[0] < e for s, e in blocked)
             and (_MONEY_WORDS.search(text[: found[0]]) or "元" in text[found[0] : found[1]])
             and (text[found[1] : found[1] + 1] or " ") not in _COUNT_AFTER  # 「首批200台」 counts machines
+            and not _NOT_DEAL_BEFORE.search(text[: found[0]])  # 「单价1200」
         ):
             value = found[2]
             return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
@@ -541,6 +542,8 @@ def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeM
                 and not _has_past_visit(text, tm)
             ):
                 role = "visit"  # "明天去拜访华为": a planned visit; the caller asks about it
+        if role == "visit" and _ATTRIBUTIVE.match(after):
+            continue  # 「上周送的样品有异响」: when the samples were sent, not when the rep met anyone
         if role == "visit" and (visit is None or _EARLIER_CONTACT.match(text[visit.end :])):
             visit = tm  # 「上个月15号见过冯总，今天电话回访了一下」: 见过 is background, today's call is the visit
         elif role == "follow" and follow is None:
@@ -579,6 +582,7 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
     return bool(_THEIR_EVENT.match(after))
 
 
+_ATTRIBUTIVE = re.compile(r"^[^,，。;；!！?？\s]{0,2}?(?:送|发|寄|买|签|交|报|装|提)的")
 # (「昨天把报价发过去了 今天打电话确认」: something sent the day before is background too, the call is the contact)
 _EARLIER_CONTACT = re.compile(r"^[^,，。;；!！?？]{0,10}?(?:(?:见|去|拜访|来|聊|谈|到)过|(?:发|寄|送|传)过去|寄出|寄了)")
 # 「李总说预算批下来了，下周一去签合同」: what the contact said was heard already, so the date is a plan.
