@@ -127,7 +127,8 @@ _NEGOTIATION_PHRASES = re.compile(
     r"可接受|能接受|接受不了|交(?:货)?期[^,，。;；!！?？\s]{0,3}(?:压缩|提前)|要求压缩|压缩到|合同模板|最后一轮|质保|"
     r"降[^,，。;；!！?？\s]{0,3}%|"
     # 价格比去年涨了, 嫌…价格, 口头答应 / 书面合同, 比竞品贵30%
-    r"价格[^,，。;；!！?？\s]{0,6}涨|嫌|口头答应|书面合同|贵[\d一二两三四五六七八九十]"
+    r"价格[^,，。;；!！?？\s]{0,6}涨|嫌|口头答应|书面合同|贵[\d一二两三四五六七八九十]",
+    re.I,
 )
 # Evaluation work the families miss: tenders (标书, 开标, 述标, 入围, 流标), trial production, asking a price,
 # choosing among suppliers.
