@@ -37,24 +37,26 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 # Titles written next to the name: 「设备科科长刘工」, 「刘工（设备科科长）」, 「他助理小杨」.
-_FUNCTIONS = r"采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|法务|产品|电气|仓库|运营|供应链|物流|计划|测试|大客户|客户|硬件|软件|安全|环保|能源"
+_FUNCTIONS = r"采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|法务|产品|电气|仓库|运营|供应链|物流|计划|测试|大客户|客户|硬件|软件|安全|环保|能源|结构|机械|自动化"
 # A unit (设备科, 研发中心, 车间), a function (采购, 工艺) or a senior title (总经理助理, 董事长秘书) may come
 # before the title word; longer title words first (副总经理 before 副总).
 _TITLE = (
-    rf"(?:[\u4e00-\u9fff]{{0,4}}?(?:科|部|处|办|室|中心|车间|厂)|{_FUNCTIONS}|总经理|董事长|总裁|厂长|总监)?"
+    rf"(?:[\u4e00-\u9fff]{{0,4}}?(?:科|部|处|办|室|中心|车间|厂|院|所)|{_FUNCTIONS}|总经理|董事长|总裁|厂长|总监)?"
     r"(?:高级工程师|总工程师|副总经理|总经理|副总裁|董事长|科长|处长|部长|主任|总监|副总|经理|工程师|"
-    r"主管|厂长|助理|助手|秘书|负责人|会计|书记|院长|老板|专家|专员|采购员|技术员|质检员)"
+    r"主管|厂长|助理|助手|秘书|负责人|会计|书记|院长|老板|专家|专员|采购员|技术员|质检员|总裁)"
 )
 _TITLE_BEFORE = re.compile(rf"(?P<t>{_TITLE})(?:的)?$")
 # 「宁德时代 采购主管 陈姐」, 「龙腾光电 厂长 曾总」: a title standing alone between blanks (not the 经理 of
 # 「王经理 李工」, which is another person).
+_UNIT_BEFORE_SPACED = re.compile(r"(?:^|\s)(?P<u>[\u4e00-\u9fff]{1,6}?(?:部|科|处|中心|车间|办))\s+$")
+_RANK_IN_NAME = re.compile(r"(?:经理|科长|处长|部长|主任|总监|主管)$")
 _TITLE_BEFORE_SPACED = re.compile(rf"(?:^|[\s的])(?P<t>{_TITLE})\s+$")
 # 「跟采购小李聊了会」: a bare function written right before the name is the title.
 _FUNCTION_BEFORE = re.compile(rf"(?:[跟和与找见了的们]|^)(?P<t>{_FUNCTIONS})$")
 # 「刘工（设备科科长）」, 「谢工，质量部负责人，」, 「董工 生产部主管 聊了…」: the title right after the name.
 # 「孙部长（采购）」: a bare function in brackets right after the name.
 _FUNCTION_AFTER = re.compile(rf"^\s*[（(]\s*(?P<t>{_FUNCTIONS})\s*[）)]")
-_TITLE_AFTER = re.compile(rf"^\s*[（(,，、]?\s*(?:是(?:他们|我们)?的?)?(?P<t>{_TITLE})(?=\s|[）),，。;；!！]|$)")
+_TITLE_AFTER = re.compile(rf"^\s*[（(,，、]?\s*(?:是)?(?:他们|我们)?的?(?P<t>{_TITLE})(?=\s|[）),，。;；!！]|$)")
 
 # Word families, not exact sentences: an order or a contract that has come through (PO下来了, 订单确认了,
 # 合同盖章了, 下了个50k的试单, 首付款到账了) is a won deal.
@@ -75,7 +77,7 @@ _WON_PHRASES = re.compile(
     # 签字了, 订单已下, 续了三年的合同, PO今天发出
     r"签字了|已签字|(?:订)?单已下|续了[^,，。;；!！?？\s]{0,4}合同|(?:po|订单)[^,，。;；!！?？\s]{0,3}发出|"
     # 合同正式生效, 履约保证金, 打了30%预付, 设备验收通过
-    r"生效|履约保证金|打了[^,，。;；!！?？\s]{0,5}(?:预付|首付|定金|订金|货款)|验收(?:通过|完)",
+    r"生效|履约保证金|打了[^,，。;；!！?？\s]{0,5}(?:预付|首付|定金|订金|货款)|验收(?:通过|完|了)|(?:po|订单)\s*收到",
     re.I,
 )
 # Lost: beaten by someone (被…抢了 / 截胡 / 输给…), not chosen (不考虑我们, 没选我们), the customer does it
@@ -96,7 +98,9 @@ _LOST_PHRASES = re.compile(
     r"(?:整个)?项目(?:都|全)?停了|不需要(?:我们|了)|没进[^,，。;；!！?？\s]{0,4}(?:名录|名单|短名单)|不外采|"
     r"不是我们(?=$|[\s,，。;；!！])|"
     # 设备不要了, 不采购, 维持原状, 被否决, 不换供应商, 不重新招了
-    r"不要了|不采购|维持原状|被否|不换供应商|不(?:重新|再)招"
+    r"不要了|不采购|维持原状|被否|不换供应商|不(?:重新|再)招|"
+    # 这个单子没了, 领导拍板选了海康 (not 选了我们)
+    r"(?:单子|这单|项目|机会)没了|拍板(?:选|用)了(?!我们|我司|咱)"
 )
 _CONDITIONAL_SIGN = re.compile(
     r"(?:再|如果|要是|只要|若).{0,10}就(?:能|可以)?(?:签|下单|定|成交|合作|用我们)|"
@@ -127,7 +131,7 @@ _NEGOTIATION_PHRASES = re.compile(
     r"可接受|能接受|接受不了|交(?:货)?期[^,，。;；!！?？\s]{0,3}(?:压缩|提前)|要求压缩|压缩到|合同模板|最后一轮|质保|"
     r"降[^,，。;；!！?？\s]{0,3}%|"
     # 价格比去年涨了, 嫌…价格, 口头答应 / 书面合同, 比竞品贵30%
-    r"价格[^,，。;；!！?？\s]{0,6}涨|嫌|口头答应|书面合同|贵[\d一二两三四五六七八九十]",
+    r"价格[^,，。;；!！?？\s]{0,6}涨|嫌|口头答应|书面合同|贵[\d一二两三四五六七八九十]|意向书|意向协议",
     re.I,
 )
 # Evaluation work the families miss: tenders (标书, 开标, 述标, 入围, 流标), trial production, asking a price,
@@ -142,7 +146,8 @@ _EVALUATION_PHRASES = re.compile(
     r"需求[^,，。;；!！?？\s]{0,2}摸清|过了?(?:一遍|一下)?需求|量了?尺寸|出图|ppt|讲解|样件|小样|装机|试机|"
     r"送[了完]样|测[完过]了?|技术协议|技术问题|roi|测算|短名单|比选|下一轮|报了个?价|"
     # 技术对接, 内部评估, 踏勘, 内部汇报, 产品宣讲, 验证板, 规格要求, 示范线, 看样
-    r"技术对接|对接了?[^,，。;；!！?？\s]{0,3}(?:需求|技术|参数|方案|研发)|评估|踏勘|汇报|宣讲|验证|规格|示范线|看样|试点|问了?[^,，。;；!！?？\s]{0,3}价格|续标",
+    r"技术对接|对接了?[^,，。;；!！?？\s]{0,3}(?:需求|技术|参数|方案|研发)|评估|踏勘|汇报|宣讲|验证|规格|示范线|看样|试点|问了?[^,，。;；!！?？\s]{0,3}价格|续标|"
+    r"在比较|比较[^,，。;；!！?？\s]{0,2}我们|对比",
     re.I,
 )
 # First contact in other words: 第一次去 / 头一回见面 / 初次沟通 / 陌生拜访 / 刚建立联系 / 混个脸熟 / 重新接触 /
@@ -153,7 +158,7 @@ _LEAD_PHRASES = re.compile(
     # 朋友牵的线, 正式认识了, 结识, 第一回打交道, 扫楼, 官网留言进来的线索, 刚搭上线, 没机会接触
     r"牵的?线|认识|结识|第一回|打交道|扫楼|线索|搭上线|接触|"
     # 新开发的客户, 资质递过去, 加上微信, 自我介绍, 样本册
-    r"新开发|资质|先跟着|加(?:上|了)[^,，。;；!！?？\s]{0,6}微信|自我介绍|样本册|宣传册|公司介绍",
+    r"新开发|资质|先跟着|前期|维护(?:好)?关系|关系维护|加(?:上|了)[^,，。;；!！?？\s]{0,6}微信|自我介绍|样本册|宣传册|公司介绍",
     re.I,
 )
 
@@ -166,8 +171,8 @@ _NOT_THIS_DEAL = re.compile(
     r"听说|据说|他们的?竞争对手|(?<!被)同行|隔壁|那边也|上个项目|(?<!比)去年(?!的)|下次(?=[^,，。;；!！?？\s]{0,4}(?:招标|采购|项目))|上半年(?!的)|以前|上次的|早就|曾经(?!理)|"
     # not 「1.05万一台」
     r"担心|(?<![\d.零一二两三四五六七八九十百千])万一|要是能|有没有可能|不好说|不确定|说不准|(?:争取|想|希望|力争)拿下|"
-    # questions about the past (签没签过), the customer's far-off plans (明年才会启动招标)
-    r"([\u4e00-\u9fff])没\1|才会|明年才|"
+    # A-not-A questions (签没签过, 认不认识, 要不要立项), the customer's far-off plans (明年才会启动招标)
+    r"([\u4e00-\u9fff])[没不]\1|才会|明年才|"
     r"(?:报价|方案|需求)[^,，。;；!！?？\s]{0,6}(?:没提|还没开始|没开始|还没定)"
 )
 _CLAUSE = re.compile(r"[^,，。;；!！?？\s]+")
@@ -204,6 +209,9 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
         before = before[before.rindex(customer) + len(customer) :]
     if m := _TITLE_BEFORE.search(before) or _TITLE_BEFORE_SPACED.search(before):
         return m.group("t")
+    # 「华为 采购部 张经理」, 「格力 设备科 黄科长」: the unit apart from 「张经理」 makes the title 采购部经理.
+    if (m := _UNIT_BEFORE_SPACED.search(before)) and (rank := _RANK_IN_NAME.search(name)):
+        return m.group("u") + rank.group(0)
     if m := _FUNCTION_BEFORE.search(before):
         return m.group("t")
     if m := _TITLE_AFTER.match(text[at + len(name) :]) or _FUNCTION_AFTER.match(text[at + len(name) :]):

@@ -185,7 +185,8 @@ def _match_customers(
 
 
 # ----------------------------------------------------------------- contacts
-_SURNAMES_2 = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|令狐|慕容|夏侯|长孙|公孙|端木|宇文|司徒"
+# 长孙 right after a title ending in 长 (「研究院院长孙总」) is 院长 + 孙总.
+_SURNAMES_2 = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|令狐|慕容|夏侯|(?<![院厂科部队校行处组班所站局市县])长孙|公孙|端木|宇文|司徒"
 _SURNAMES_1 = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任"
     "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫"
@@ -710,9 +711,13 @@ _VISIT_WORDS = re.compile(
 )
 
 
+# Requests to the bot, not reports: 「华为的拜访记录给我看看」, 「明天提醒我给华为张总打电话」.
+_REQUEST = re.compile(r"(?:给我看看|给我看下|发给我|发我一下|帮我看看|调出来)$|^[^,，。]{0,4}提醒我")
+
+
 def _looks_like_visit(text: str, has_customer: bool, has_contact: bool) -> bool:
     bare = re.sub(r"[\s,，。.!！?？~～]+", "", text)
-    if not bare or _NOT_VISIT.match(bare) or _QUERY.match(bare):
+    if not bare or _NOT_VISIT.match(bare) or _QUERY.match(bare) or _REQUEST.search(bare):
         return False
     return has_customer or has_contact or bool(_VISIT_WORDS.search(text))
 
