@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # A video call or a remote session is a meeting even when it looks at the site (「钉钉视频 远程看了现场的问题」,
     # 「打视频电话看了下样机」).
-    ("meeting", re.compile(r"视频电话|视频通话|微信视频|视频连线|远程|线上")),
+    ("meeting", re.compile(r"视频电话|视频通话|微信视频|视频连线|语音会议|电话会议|远程|线上")),
     # A visit word wins: 「去了海康，电话里约了下次」 was a visit.
     # 「到了」 as arrived, not 收到了 / 拿到了 / 看到了 (the thing reached someone).
     ("visit", re.compile(
@@ -37,11 +37,11 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 # Titles written next to the name: 「设备科科长刘工」, 「刘工（设备科科长）」, 「他助理小杨」.
-_FUNCTIONS = r"采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|法务|产品|电气|仓库|运营|供应链|物流|计划|测试|大客户|客户|硬件|软件|安全|环保|能源|结构|机械|自动化"
+_FUNCTIONS = r"采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|法务|产品|电气|仓库|运营|供应链|物流|计划|测试|大客户|客户|硬件|软件|安全|环保|能源|结构|机械|自动化|售后|客服|维修|检验|质检"
 # A unit (设备科, 研发中心, 车间), a function (采购, 工艺) or a senior title (总经理助理, 董事长秘书) may come
 # before the title word; longer title words first (副总经理 before 副总).
 _TITLE = (
-    rf"(?:[\u4e00-\u9fff]{{0,4}}?(?:科|部|处|办|室|中心|车间|厂|院|所)|{_FUNCTIONS}|总经理|董事长|总裁|厂长|总监)?"
+    rf"(?:[\u4e00-\u9fff]{{0,4}}?(?:科|部|处|办|室|中心|车间|厂|院|所|公司)|{_FUNCTIONS}|总经理|董事长|总裁|厂长|总监)?"
     r"(?:高级工程师|总工程师|副总经理|总经理|副总裁|董事长|科长|处长|部长|主任|总监|副总|经理|工程师|"
     r"主管|厂长|助理|助手|秘书|负责人|会计|书记|院长|老板|专家|专员|采购员|技术员|质检员|总裁)"
 )
@@ -77,7 +77,9 @@ _WON_PHRASES = re.compile(
     # 签字了, 订单已下, 续了三年的合同, PO今天发出
     r"签字了|已签字|(?:订)?单已下|续了[^,，。;；!！?？\s]{0,4}合同|(?:po|订单)[^,，。;；!！?？\s]{0,3}发出|"
     # 合同正式生效, 履约保证金, 打了30%预付, 设备验收通过
-    r"生效|履约保证金|打了[^,，。;；!！?？\s]{0,5}(?:预付|首付|定金|订金|货款)|验收(?:通过|完|了)|(?:po|订单)\s*收到",
+    r"生效|履约保证金|打了[^,，。;；!！?？\s]{0,5}(?:预付|首付|定金|订金|货款)|验收(?:通过|完|了)|(?:po|订单)\s*收到|"
+    # 首单已经交付, 又追加了两台
+    r"已经?交付|(?:首单|首批|货|设备)[^,，。;；!！?？\s]{0,3}交付了?|追加了?[^,，。;；!！?？\s]{0,3}(?:台|套|批|件)",
     re.I,
 )
 # Lost: beaten by someone (被…抢了 / 截胡 / 输给…), not chosen (不考虑我们, 没选我们), the customer does it
@@ -100,7 +102,9 @@ _LOST_PHRASES = re.compile(
     # 设备不要了, 不采购, 维持原状, 被否决, 不换供应商, 不重新招了
     r"不要了|不采购|维持原状|被否|不换供应商|不(?:重新|再)招|"
     # 这个单子没了, 领导拍板选了海康 (not 选了我们)
-    r"(?:单子|这单|项目|机会)没了|拍板(?:选|用)了(?!我们|我司|咱)"
+    r"(?:单子|这单|项目|机会)没了|拍板(?:选|用)了(?!我们|我司|咱)|"
+    # 项目跟我们没关系了, 这单已经给别家了
+    r"(?:跟|和|与)我们没关系|给了?别家"
 )
 _CONDITIONAL_SIGN = re.compile(
     r"(?:再|如果|要是|只要|若).{0,10}就(?:能|可以)?(?:签|下单|定|成交|合作|用我们)|"
@@ -131,7 +135,9 @@ _NEGOTIATION_PHRASES = re.compile(
     r"可接受|能接受|接受不了|交(?:货)?期[^,，。;；!！?？\s]{0,3}(?:压缩|提前)|要求压缩|压缩到|合同模板|最后一轮|质保|"
     r"降[^,，。;；!！?？\s]{0,3}%|"
     # 价格比去年涨了, 嫌…价格, 口头答应 / 书面合同, 比竞品贵30%
-    r"价格[^,，。;；!！?？\s]{0,6}涨|嫌|口头答应|书面合同|贵[\d一二两三四五六七八九十]|意向书|意向协议",
+    r"价格[^,，。;；!！?？\s]{0,6}涨|嫌|口头答应|书面合同|贵[\d一二两三四五六七八九十]|意向书|意向协议|"
+    # 价格没优势, 不同意这个价 / 还要降, 价格可以 / 准备合同, 合同收到了
+    r"没优势|不同意[^,，。;；!！?？\s]{0,3}价|还要降|价格可以|准备合同|合同[^,，。;；!！?？\s]{0,2}收到",
     re.I,
 )
 # Evaluation work the families miss: tenders (标书, 开标, 述标, 入围, 流标), trial production, asking a price,
@@ -168,7 +174,7 @@ _LEAD_PHRASES = re.compile(
 # a worry or a wish (担心被截胡, 万一不中标, 要是能拿下, 有没有可能拿下), a step not taken (方案还没开始做,
 # 报价的事一个字没提). They are blanked before the stage is read.
 _NOT_THIS_DEAL = re.compile(
-    r"听说|据说|他们的?竞争对手|(?<!被)同行|隔壁|那边也|上个项目|(?<!比)去年(?!的)|下次(?=[^,，。;；!！?？\s]{0,4}(?:招标|采购|项目))|上半年(?!的)|以前|上次的|早就|曾经(?!理)|"
+    r"听说|据说|他们的?竞争对手|(?<!被)同行|隔壁|那边也|上个项目|上个月|(?<!比)去年(?!的)|下次(?=[^,，。;；!！?？\s]{0,4}(?:招标|采购|项目))|上半年(?!的)|以前|上次的|早就|曾经(?!理)|"
     # not 「1.05万一台」
     r"担心|(?<![\d.零一二两三四五六七八九十百千])万一|要是能|有没有可能|不好说|不确定|说不准|(?:争取|想|希望|力争)拿下|"
     # A-not-A questions (签没签过, 认不认识, 要不要立项), the customer's far-off plans (明年才会启动招标)
@@ -182,8 +188,14 @@ _CLAUSE = re.compile(r"[^,，。;；!！?？\s]+")
 _IN_TITLE = re.compile(r"(?:测试|试验|评估|验证)(?=工程师|主管|经理|专员|部|中心|组)")
 
 
+# Pinyin-input slips reps leave in (same length, so offsets stay): 签和同了, 报介已经发了.
+_TYPOS = re.compile(r"和同|合痛|报介|报加|定单")
+_TYPO_FIX = {"和同": "合同", "合痛": "合同", "报介": "报价", "报加": "报价", "定单": "订单"}
+
+
 def stage_text(norm: str) -> str:
     """The message with the clauses that cannot move this deal's stage blanked (same length, same offsets)."""
+    norm = _TYPOS.sub(lambda m: _TYPO_FIX[m.group()], norm)
     norm = _IN_TITLE.sub(lambda m: " " * len(m.group()), norm)
     return _CLAUSE.sub(lambda m: " " * len(m.group()) if _NOT_THIS_DEAL.search(m.group()) else m.group(), norm)
 

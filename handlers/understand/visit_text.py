@@ -712,7 +712,10 @@ _VISIT_WORDS = re.compile(
 
 
 # Requests to the bot, not reports: 「华为的拜访记录给我看看」, 「明天提醒我给华为张总打电话」.
-_REQUEST = re.compile(r"(?:给我看看|给我看下|发给我|发我一下|帮我看看|调出来)$|^[^,，。]{0,4}提醒我")
+_REQUEST = re.compile(
+    r"(?:给我看看|给我看下|发给我|发我一下|帮我看看|调出来)$|^[^,，。]{0,4}提醒我|"
+    r"^把[^,，。]{1,12}(?:手机号?|电话|联系方式|微信号?|邮箱)发给?我$"
+)
 
 
 def _looks_like_visit(text: str, has_customer: bool, has_contact: bool) -> bool:
