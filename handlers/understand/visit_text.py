@@ -235,6 +235,8 @@ _LATIN_NAME_RX = re.compile(r"(?:的|见了?|和|跟|与|找|约了?|联系人�
 _ABSENT = re.compile(r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是")
 _ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的是")
 _NOT_MET = re.compile(r"不在|没见到|没见着|没见上|没碰上|没遇到|没在")
+# 「去了海康 没见到何经理」: the miss written before the name
+_NOT_MET_BEFORE = re.compile(r"(?:没见到|没见着|没见上|没碰上|没碰到|没遇到)$")
 _OWNER_OF = re.compile(r"的?(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)")
 _COLLEAGUE = re.compile(r"(?:同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
 
@@ -303,7 +305,7 @@ def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | N
         return int(bool(absent)) + int(bool(_COLLEAGUE.search(_clause_before(text, c.start)))) + int(owner)
 
     best = min(range(len(people)), key=lambda i: (demerit(i), people[i].start))
-    if _NOT_MET.search(segment(best)):
+    if _NOT_MET.search(segment(best)) or _NOT_MET_BEFORE.search(_clause_before(text, people[best].start)):
         return None  # 「赵经理 临时开会没见上」: the only person named was not met
     return people[best]
 
@@ -550,7 +552,8 @@ def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeM
         elif role == "follow" and follow is None:
             follow = tm
     if follow is None:
-        follow = next((tm for tm in theirs if _to_date(tm.value("future")) >= today), None)
+        # (a later day: 「今天收到了他们的采购订单」 is what happened today, nothing to follow up on)
+        follow = next((tm for tm in theirs if _to_date(tm.value("future")) > today), None)
     return visit, follow
 
 
