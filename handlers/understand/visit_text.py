@@ -330,7 +330,7 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"价格问题|价格方面|价格.{0,4}谈妥|再降|降一点|(?:价格|报价|价钱).{0,6}(?:太高|偏高|高了)|"
         # 「聊了传感器的价格」, 「价格还需要再商量」, 「报价38万可以接受」, 「合同金额定在…」, 「合同草稿」
         r"(?:聊|谈|讨论|沟通)了?[^,，。;；!！?？\s]{0,6}价格|价格[^,，。;；!！?？]{0,6}(?:商量|协商|分歧|再议)|"
-        r"(?:报价|价格|价钱|万)[^,，。;；!！?？]{0,3}(?:可以|能)接受|合同金额|合同草稿|合同[^,，。;；!！?？]{0,3}定下来|"
+        r"(?:报价|价格|价钱|万)[^,，。;；!！?？]{0,3}(?:可以|能)接受|合同金额[^,，。;；!！?？\s]{0,2}定|合同草稿|合同[^,，。;；!！?？]{0,3}定下来|"
         r"\bnegotiat|\bdiscount|\bpricing\b|\bprice\b",
     ),
     (
@@ -417,7 +417,9 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
     for m in _AMOUNT_RX.finditer(text):
         # 「样板费三千五」: a spoken figure with 千/百 in it counts after a money word, without a unit.
         spoken = re.search(r"[千百]", m.group("num")) and _MONEY_WORDS.search(text[: m.start()])
-        if not (m.group("unit") or m.group("cur") or spoken):
+        # 「RMB680,000」, 「¥ 73,500」: the currency written before the figure
+        cur_before = re.search(r"(?:rmb|¥|￥|人民币)\s*$", text[: m.start()], re.I)
+        if not (m.group("unit") or m.group("cur") or spoken or cur_before):
             continue
         if any(s < m.end() and m.start() < e for s, e in blocked):
             continue
