@@ -345,9 +345,9 @@ _STAGE_ORDER = {Stage.LOST: 5, Stage.WON: 5, Stage.NEGOTIATION: 3, Stage.EVALUAT
 _NEGATION = re.compile(r"(?:没|未|不|别|无|非|尚未|还没|没有|不能|不会|不一定|难以)[^,，。;；!！?？\s]{0,2}$")
 _INTENT = re.compile(
     r"(?:准备|计划|预计|争取|等|待|要|希望|有望|打算|可能|应该|尽快|如果|能否|是否|约|安排|推进|催|走|年底|月底|下周|"
-    r"明天|后天|下个?月|周[一二三四五六日天]|号|再)[^,，。;；!！?？\s]{0,4}$"
+    r"明天|后天|下个?月|周[一二三四五六日天]|号|再)[^,，。;；!！?？\s]{0,6}$"
 )
-_WON_FOLLOWERS = re.compile(r"^(?:前|之前|的事|流程|时间|事宜)")
+_WON_FOLLOWERS = re.compile(r"^(?:前|之前|的事|流程|时间|事宜|仪式)")
 # "签了保密协议/NDA/意向书", "签到": signing something that is not the deal.
 _NOT_DEAL = re.compile(r"^了?(?:个|份)?(?:保密|nda|意向|到|字确认|收)", re.IGNORECASE)
 _CONDITIONAL = re.compile(r"如果|要是|假如|否则|不然|万一|的话")
