@@ -39,7 +39,7 @@ from handlers.understand.visit_text import (
 )
 
 _DAY_PART = r"上午|下午|中午|晚上|早上|傍晚|晚间|早晨"
-_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完又|又|再"
+_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完又|又|再|后(?=去|到|跑)"
 _MOVE = r"去|跑|到|拜访|见|转|走访|给|找|约|联系"
 # Where one stretch of the message ends and the next begins: punctuation, blanks, a part of the day (not
 # right after its own day: 「昨天上午」 stays whole), a sequence word before a move (「聊完又去了美的」).
