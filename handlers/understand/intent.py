@@ -34,6 +34,8 @@ WON_RX = re.compile(
 
 _QUESTION_END = re.compile(r"(?:[?？]|吗|呢|么|嘛)[\s!！~～。.]*$")
 _QUESTION_START = re.compile(r"^(?:怎么|怎样|如何|为什么|为啥|能不能|能否|可不可以|可以吗|是不是|有没有|多少|哪|什么|谁|啥)")
+# 「华为张总的电话是多少」: asking for someone's contact detail (电话 here is no call that was made).
+_DETAIL_QUERY = re.compile(r"^[^,，。;；\s]{1,14}的(?:电话|手机|联系方式|微信|邮箱|地址)(?:号码?)?是(?:多少|什么|啥)[?？]?$")
 _REPORT = re.compile(r"拜访了|去了|见了|聊了|谈了|沟通了|跑了趟|电话|签了|报价|今天|昨天|上午|下午|刚")
 
 
@@ -42,6 +44,8 @@ def is_question(text: str) -> bool:
     text = text.strip()
     if not text or len(text) > 60:
         return False
+    if _DETAIL_QUERY.match(text):
+        return True
     if not (_QUESTION_END.search(text) or _QUESTION_START.match(text)):
         return False
     return _REPORT.search(text) is None

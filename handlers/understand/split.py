@@ -39,8 +39,8 @@ from handlers.understand.visit_text import (
 )
 
 _DAY_PART = r"上午|下午|中午|晚上|早上|傍晚|晚间|早晨"
-_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完又|又|再"
-_MOVE = r"去|跑|到|拜访|见|转|走访"
+_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完又|又|再|后(?=去|到|跑)"
+_MOVE = r"去|跑|到|拜访|见|转|走访|给|找|约|联系"
 # Where one stretch of the message ends and the next begins: punctuation, blanks, a part of the day (not
 # right after its own day: 「昨天上午」 stays whole), a sequence word before a move (「聊完又去了美的」).
 _BOUNDARY = re.compile(
@@ -49,19 +49,24 @@ _BOUNDARY = re.compile(
 # A stretch that is only 「然后」 or 「下午：」 opens the next one.
 _SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
 _SEQUENCE_START = re.compile(r"^(?:然后|接着|后来|随后|之后|完又|又|再)+")
-_GOES_TO = re.compile(r"去了?|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|电话|打给|约了|吃饭|visited|met", re.I)
+_GOES_TO = re.compile(r"去了?|直奔|赶往|赶到|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|电话|打给|约了|吃饭|visited|met", re.I)
 # 「下午：…」, 「然后…」, 「2. …」 (a numbered line) open a new visit.
 _OPENS_NEW = re.compile(
-    rf"^(?:(?:今天|昨天|今儿|先|又)?(?:{_DAY_PART}|{_SEQUENCE}|接下来|最后)|(?<![\d.])\d{{1,2}}[.、)）](?!\d)|[①②③④⑤⑥])"
+    rf"^(?:(?:今天|昨天|今儿|先|又)?(?:{_DAY_PART}|{_SEQUENCE}|接下来|最后)|(?<![\d.])\d{{1,2}}[.、)）](?!\d)|[①②③④⑤⑥]|"
+    r"(?:上|这|本)?(?:周|星期|礼拜)[一二三四五六日天])"
 )
-_JOIN = re.compile(r"\s*(?:和|与|及|跟|还有|以及|、|/)\s*|\s+")
+# 「天合；舜宇；长安 三家都…」, 「比亚迪→宁德时代→三一」, 「ABB袁经理，还有西门子潘总，都…」: a list only when
+# something sums it up (_LIST_INTRO / _LIST_SUM), so punctuation may join it too.
+_JOIN = re.compile(r"\s*[,，;；]?\s*(?:和|与|及|跟|还有|以及|、|/|→|->)?\s*")
 _LIST_INTRO = re.compile(
     r"(?:跑了?|拜访了?|走访了?|去了|见了|联系了|打了电话给)[^,，。;；]{0,6}?[:：]?\s*$|"
-    r"[两三四五六几\d]家[^,，。;；]{0,4}[:：,，]\s*$"
+    r"[两三四五六几\d]家[^,，。;；]{0,4}[:：,，]\s*$|客户[:：]\s*$"
 )
 _LIST_SUM = re.compile(
-    rf"^\s*(?:今天|昨天|{_DAY_PART})?\s*(?:(?:都|均|分别|各|一起)\s*"
-    r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了)"
+    rf"^[\s,，]*(?:(?:今天|昨天|{_DAY_PART})?\s*(?:(?:都|均|分别|各|一起)\s*"
+    r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了)|"
+    # 「…三家都送了样」, 「…两边都在推测试」, 「…都在比价」, 「…一天跑了三家」, 「博世、先导：样品测试通过」
+    r"[^,，。;；!！?？]{0,4}?(?:[两三四五六几\d]家|两边|都|均|分别|各自|一起)|[:：])"
 )
 _ALL_OF_THEM = re.compile(r"都|两家|三家|几家|两边|各自|分别|均")
 _DAY = re.compile(
@@ -103,9 +108,11 @@ def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
     spans.sort()
     found: list[_Mention] = []
     for start, end, customer in spans:
-        m = _CONTACT_RX.match(text, end + (text[end : end + 1] == " "))
+        # 「博世邓工」, 「海康 何经理」, 「施耐德的冯经理」: the contact written right behind the name
+        m = _CONTACT_RX.match(text, end + (text[end : end + 1] in (" ", "的", "（", "(")))
         if m is not None and not any(s < m.end() and m.start() < e for s, e, _ in spans):
-            found.append(_Mention(start, m.end(), customer, True))  # not 「海康 苏州精工」 read as 苏 州精 工
+            close = m.end() + (text[end : end + 1] in ("（", "(") and text[m.end() : m.end() + 1] in ("）", ")"))
+            found.append(_Mention(start, close, customer, True))  # not 「海康 苏州精工」 read as 苏 州精 工
         else:
             found.append(_Mention(start, end, customer))
     return found
@@ -134,7 +141,8 @@ def _groups(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
     """Mentions joined into lists (「宝钢和中联都跑了」); a mention on its own is a group of one."""
     groups: list[list[_Mention]] = []
     for m in mentions:
-        if groups and _JOIN.fullmatch(text[groups[-1][-1].end : m.start]):
+        gap = text[groups[-1][-1].end : m.start] if groups else ""
+        if gap and _JOIN.fullmatch(gap):
             groups[-1].append(m)
         else:
             groups.append([m])
@@ -197,6 +205,9 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
             or _OPENS_NEW.match(before) is not None
             # 「精工王总 周五给报价 苏州精密蒋总 下周一送样」: a stretch that opens with another customer's person
             or (first.start == a and first.with_contact)
+            # 「隆基签了！天合还在谈」, 「徐工这边合同签了 潍柴那边还要再等等」: a stretch that opens with another customer
+            # (not 「海康也在跟」: 也 says it is someone else in this customer's story)
+            or (first.start == a and not re.match(r"(?:那边|这边)?也", norm[first.end : b]))
         )
         if known is not None:
             known.pieces.append(piece)

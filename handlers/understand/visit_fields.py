@@ -17,32 +17,46 @@ if TYPE_CHECKING:
     from handlers.understand.visit_text import VisitDraft
 
 _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # A video call or a remote session is a meeting even when it looks at the site (「钉钉视频 远程看了现场的问题」,
+    # 「打视频电话看了下样机」).
+    ("meeting", re.compile(r"视频电话|视频通话|微信视频|视频连线|语音会议|电话会议|远程|线上")),
     # A visit word wins: 「去了海康，电话里约了下次」 was a visit.
     # 「到了」 as arrived, not 收到了 / 拿到了 / 看到了 (the thing reached someone).
     ("visit", re.compile(
-        r"拜访|走访|上门|去了|跑了趟|(?<![收拿看听想得找办做遇碰接等感受达])到了|见了|面谈|当面|现场|过去|来访|参观|考察|"
+        r"拜访|走访|上门|(?<!发过)(?<!寄过)(?<!送过)(?<!传过)去了|跑了趟|(?<![收拿看听想得找办做遇碰接等感受达])到了|见了|面谈|当面|现场|(?<![发寄送传递带拿给])过去|来访|参观|考察|"
         r"展会|展位|吃饭|吃了个?饭|饭局|茶叙|喝茶|visited|visit\b|\bmet\b",
         re.I,
     )),
-    ("phone", re.compile(r"电话|打了个?电话|通话|致电|来电|回电|电联|call(?:ed)?\b|phone", re.I)),
-    ("wechat", re.compile(r"微信|企微|wechat", re.I)),
+    # 「打了两个电话都没接」 is no call; 「微信语音」 is WeChat.
+    ("phone", re.compile(
+        r"电话(?![^,，。;；!！?？]{0,3}没(?:接|打通|人接))|通话|致电|来电|回电|去电|电联|(?<!微信)(?<![发个])语音(?!消息|留言)|call(?:ed)?\b|phone",
+        re.I,
+    )),
+    ("wechat", re.compile(r"微信|企微|发了?个?语音|语音消息|语音留言|wechat", re.I)),
     ("meeting", re.compile(r"视频|腾讯会议|钉钉会|飞书会|线上会|开了个?会|会议|meeting|zoom|teams", re.I)),
 )
 
 # Titles written next to the name: 「设备科科长刘工」, 「刘工（设备科科长）」, 「他助理小杨」.
-_FUNCTIONS = r"采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|法务"
+_FUNCTIONS = r"采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|法务|产品|电气|仓库|运营|供应链|物流|计划|测试|大客户|客户|硬件|软件|安全|环保|能源|结构|机械|自动化|售后|客服|维修|检验|质检"
 # A unit (设备科, 研发中心, 车间), a function (采购, 工艺) or a senior title (总经理助理, 董事长秘书) may come
 # before the title word; longer title words first (副总经理 before 副总).
 _TITLE = (
-    rf"(?:[\u4e00-\u9fff]{{0,4}}?(?:科|部|处|办|室|中心|车间|厂)|{_FUNCTIONS}|总经理|董事长|总裁|厂长|总监)?"
-    r"(?:副总经理|总经理|副总裁|董事长|科长|处长|部长|主任|总监|副总|经理|工程师|"
-    r"主管|厂长|助理|助手|秘书|负责人|会计|书记|院长|老板)"
+    rf"(?:[\u4e00-\u9fff]{{0,4}}?(?:科|部|处|办|室|中心|车间|厂|院|所|公司)|{_FUNCTIONS}|总经理|董事长|总裁|厂长|总监)?"
+    r"(?:副(?:科长|部长|处长|主任|厂长|总监)|副经理|高级工程师|总工程师|总工(?!程)|副总经理|总经理|副总裁|董事长|科长|处长|部长|主任|总监|副总|经理|工程师|"
+    r"主管|厂长|助理|助手|秘书|负责人|会计|书记|院长|老板|专家|专员|采购员|技术员|质检员|总裁)"
 )
 _TITLE_BEFORE = re.compile(rf"(?P<t>{_TITLE})(?:的)?$")
+# 「宁德时代 采购主管 陈姐」, 「龙腾光电 厂长 曾总」: a title standing alone between blanks (not the 经理 of
+# 「王经理 李工」, which is another person).
+_UNIT_BEFORE_SPACED = re.compile(r"(?:^|\s)(?P<u>[\u4e00-\u9fff]{1,6}?(?:部|科|处|中心|车间|办))\s+$")
+_RANK_IN_NAME = re.compile(r"(?:经理|科长|处长|部长|主任|总监|主管)$")
+_TITLE_BEFORE_SPACED = re.compile(rf"(?:^|[\s的])(?P<t>{_TITLE})\s+$")
 # 「跟采购小李聊了会」: a bare function written right before the name is the title.
-_FUNCTION_BEFORE = re.compile(rf"(?:[跟和与找见了的]|^)(?P<t>{_FUNCTIONS})$")
+_FUNCTION_BEFORE = re.compile(rf"(?:[跟和与找见了的们]|^)(?P<t>{_FUNCTIONS})$")
 # 「刘工（设备科科长）」, 「谢工，质量部负责人，」, 「董工 生产部主管 聊了…」: the title right after the name.
-_TITLE_AFTER = re.compile(rf"^\s*[（(,，、]?\s*(?P<t>{_TITLE})(?=\s|[）),，。;；!！]|$)")
+# 「孙部长（采购）」: a bare function in brackets right after the name.
+_FUNCTION_AFTER = re.compile(rf"^\s*[（(]\s*(?P<t>{_FUNCTIONS})\s*[）)]")
+_TITLE_AFTER = re.compile(rf"^\s*[（(,，、]?\s*(?:是)?(?:他们|我们)?的?(?P<t>{_TITLE})(?=\s|[）),，。;；!！]|$)")
 
 # Word families, not exact sentences: an order or a contract that has come through (PO下来了, 订单确认了,
 # 合同盖章了, 下了个50k的试单, 首付款到账了) is a won deal.
@@ -50,7 +64,31 @@ _WON_PHRASES = re.compile(
     r"我们中了|中标了|我们中标|拿下了|签下来了|合同签了|签约了|赢单|成交了|we won|"
     r"(?:订单|(?<![a-z])po(?![a-z])|合同)(?:已经?|都)?(?:下来|下达|确认|盖章|盖好|回传|下了)|(?:盖好|盖完)章|"
     r"下了[^,，。;；!！?？\s]{0,8}?单|下了?(?<![a-z])po(?![a-z])|(?:首付|预付|定金|订金|货款|尾款|[万千元])[^,，。;；!！?？\s]{0,3}到账|"
-    r"付了[^,，。;；!！?？\s]{0,5}(?:预付款|首付|定金|订金|货款)",
+    r"付了[^,，。;；!！?？\s]{0,5}(?:预付款|首付|定金|订金|货款)|"
+    # Money in (预付款…打过来了, 第一笔款到了, 尾款也结了, 定金5万已付), the paperwork done (签完了, 签署完毕,
+    # 签字盖章, 双章), an order placed in any wording (下到系统, 采购订单发过来了, 追加订单, 首批订单, 今天下的订单).
+    r"(?:预付款|首付款?|定金|订金|货款|尾款|笔款|进度款|付款|首期款?|第一期)[^,，。;；!！?？\s]{0,8}?(?:打过来|到了|到账|结了|已付|已到|收到|付了)|"
+    r"签完了|签好了|签署完毕|签署完成|签字盖章|盖了章|盖章了|双章|"
+    r"订单[^,，。;；!！?？\s]{0,4}?(?:下到|发过来|发来了)|下的订单|追加了?[^,，。;；!！?？\s]{0,4}订单|"
+    r"(?:首批|首单|采购)订单|搞定了|(?:单子|项目|订单)落地|"
+    # 合同已归档, 中了！, 货款已结清, 对方已经付款, 开票了, 拿到订单了, 正式合作了, 开始供货, 单子成了, 到账12.6万
+    r"合同[^,，。;；!！?？\s]{0,2}归档|中了(?=[!！])|结清|(?:已经?|已)付款|付款了|开票了|开了票|"
+    r"拿到了?(?:订单|单子|合同|po)|正式合作了|(?:开始|正式)供货|(?:单子|这单|项目)成了|到账|"
+    # 签字了, 订单已下, 续了三年的合同, PO今天发出
+    r"签字了|已签字|(?:订)?单已下|续了[^,，。;；!！?？\s]{0,4}合同|(?:po|订单)[^,，。;；!！?？\s]{0,3}发出|"
+    # 合同正式生效, 履约保证金, 打了30%预付, 设备验收通过
+    r"生效|履约保证金|打了[^,，。;；!！?？\s]{0,5}(?:预付|首付|定金|订金|货款)|验收(?:通过|完|了)|(?:po|订单)\s*收到|"
+    # 首单已经交付, 又追加了两台
+    r"已经?交付|(?:首单|首批|货|设备)[^,，。;；!！?？\s]{0,3}交付了?|追加了?[^,，。;；!！?？\s]{0,3}(?:台|套|批|件)|"
+    # 货已经发了, 发票也开了
+    r"货已经?发了|已发货|发货了|发票[^,，。;；!！?？\s]{0,2}开了|开了发票|"
+    # 中了一个标段, 项目正式开始实施
+    r"中了[^,，。;；!！?？\s]{0,4}标|开始实施|正式实施|"
+    # 合同走完了, 设备到货 安装调试中
+    r"合同(?:都|已经?)?走完了|(?<!样品)(?<!样机)到货|安装调试中|开始安装|"
+    # 盖章的合同扫描件, 拿到了正式订单, 回款了, 第一期三十万到了, 由我们供货
+    r"盖(?:好|完)?章的合同|合同扫描件|拿到了?[^,，。;；!！?？\s]{0,3}订单|回款|由我们供货|验收入库|已入库|"
+    r"(?:第一|首)单下来|上线运行|投入使用|(?:正式)?定了我们(?:做|当|为)",
     re.I,
 )
 # Lost: beaten by someone (被…抢了 / 截胡 / 输给…), not chosen (不考虑我们, 没选我们), the customer does it
@@ -59,24 +97,143 @@ _LOST_PHRASES = re.compile(
     r"丢标|丢单|没戏|黄了|选了(?:别家|别人|[\u4e00-\u9fff]{1,6}的方案)|这单没了|落标|没中|lost the deal|"
     r"被[^,，。;；!！?？\s]{0,6}?(?:抢|截胡|撬|拿走|翻盘)|输(?:单|标|给|掉)|"
     r"(?:不|没)(?:再)?(?:考虑|选|用|要)(?:我们|我司|咱们)|自己(?:做|干|生产|开发)(?=$|[,，。;；!！\s了])|"
-    r"没(?:希望|机会)了|不了了之|换了供应商|被否了|(?:选|定|用)了别的|淘汰|项目(?:终止|取消)|终止了"
+    r"没(?:希望|机会)了|不了了之|换了供应商|被否了|(?:选|定|用)了别的|淘汰|项目(?:终止|取消)|终止了|"
+    # Another supplier chosen in other words (选了日本的品牌, 定了另一家, 订单给了竞争对手, 继续用原来的供应商),
+    # out of the running (没入围, 被刷下来), the need gone (需求没了, 不用这个设备, 搁置, 预算被砍), 流失.
+    r"选了[\u4e00-\u9fff]{1,6}的(?:品牌|产品|设备)|(?:选|定|用|给)了(?:另一家|另外一家|其他家|竞争对手|竞品|友商)|"
+    r"(?:继续|还是)用原来的|[没未]入围|被刷|刷下来|出局|需求没了|不用这个|搁置|预算被砍|预算[^,，。;；!！?？\s]{0,4}冻结|流失|"
+    # 黄掉了, 用了进口的, 不打算采购了, 订单转给别人了, 评标没过, 项目砍了, 不用再跟了
+    r"黄掉|(?:用|选)了(?:进口|国外|别人|人家)的?|不打算(?:采购|买|做|上)|(?:转|给)给?了?别人|评标没(?:通)?过|"
+    r"项目[^,，。;；!！?？\s]{0,2}砍|不用再?跟了?|"
+    # 整个项目停了, 不需要我们的产品了, 没进供应商名录, 不外采了, (结果公示了) 不是我们
+    r"(?:整个)?项目(?:都|全)?停了|不需要(?:我们|了)|没进[^,，。;；!！?？\s]{0,4}(?:名录|名单|短名单)|不外采|"
+    r"不是我们(?=$|[\s,，。;；!！])|"
+    # 设备不要了, 不采购, 维持原状, 被否决, 不换供应商, 不重新招了
+    r"不要了|不采购|维持原状|被否|不换供应商|不(?:重新|再)招|"
+    # 这个单子没了, 领导拍板选了海康 (not 选了我们)
+    r"(?:单子|这单|项目|机会)没了|拍板(?:选|用)了(?!我们|我司|咱)|"
+    # 项目跟我们没关系了, 这单已经给别家了
+    r"(?:跟|和|与)我们没关系|给了?别家|用不上|改用|(?:竞标|投标)失败|不用再(?:发|报|送|跟)|"
+    # 直接pass了, 不准备换了 继续用现在的, 项目被叫停了
+    r"pass(?:了|掉)|被pass|(?:继续|还是)用(?:现在|现有)的|不(?:准备|打算|考虑)换|叫停|"
+    # 我们没资格, 单子被集团收回去了 / 集团统一招标, 这单我们做不了 / 技术要求达不到
+    r"没有?资格|收回去|(?:集团|总部)统一(?:招标|采购)|做不了|达不到要求|要求达不到|"
+    # 给了一家本地公司, 采购了别的品牌
+    r"给了(?!我们|我司)[^,，。;；!！?？\s]{0,6}(?:公司|厂家|厂商|供应商)|(?:采购|买)了(?:别的|别家|其他)|"
+    # 落选, 项目被取消, 选了价格更低的那家, 还是用老牌子, 输在了交期上
+    r"落选|项目[^,，。;；!！?？\s]{0,2}取消|选了[^,，。;；!！?？\s]{0,8}那家|还是用(?:老|原)|输在|"
+    # 没被选上, 机会错过了, 用了他们自己研发的, 不搞了, 没通过我们的资质审核
+    r"没被?选上|错过了|自己研发|不搞了|没通过[^,，。;；!！?？\s]{0,6}资质"
 )
-_CONDITIONAL_SIGN = re.compile(r"(?:再|如果|要是|只要|若).{0,10}就(?:能|可以)?(?:签|下单|定|成交|合作|用我们)")
+_CONDITIONAL_SIGN = re.compile(
+    r"(?:再|如果|要是|只要|若).{0,10}(?:就|马上|立刻|立马)(?:能|可以)?(?:签|下单|定|成交|合作|用我们)|"
+    # 「价格合适就签」: 就签 without 了 is a condition, not a signature
+    r"就(?:能|可以|会)?(?:签|下单)(?![了下完])",
+    re.I,
+)
 # Phrases of the later stages the keyword families miss: price pushed down (降到 / 压到 / 年降),
 # the commercial phase (进入商务阶段, 价格基本定了), a contract under review (合同在法务那边审).
 _NEGOTIATION_PHRASES = re.compile(
     r"(?:降|压|砍|让)(?:到|至)|年降|商务阶段|谈商务|"
     r"价格[^,，。;；!！?？\s]{0,4}(?:定了|敲定|确定了)|合同[^,，。;；!！?？\s]{0,8}(?:审|走流程)|磨价|价格还在磨|"
     r"(?<![一二三四五六七八九十])[一二三四五六七八九]{1,2}折|打折|优惠|返点|底价|最低价|等[^,，。;；!！?？\s]{0,3}(?:盖章|签字|回签)|"
-    r"价格战|确定合作|合同[^,，。;；!！?？\s]{0,4}走"
+    r"价格战|确定合作|合同[^,，。;；!！?？\s]{0,4}走|"
+    # Price pressure (心理价位, 目标价, 价格这块卡住了, 对价格有意见, 比预算高, 压了我们3个点, 就差五千块钱,
+    # 最终报价, 议标), contract terms (合同文本 / 初稿, 法务, 质保期, 含税含运费, 付款节点, 独家, 商务条件),
+    # the buying process (走采购流程), and 「还在谈」 / 「答应了用我们」 with the price still open.
+    r"心理价|目标价|价格[^,，。;；!！?？\s]{0,4}卡|价格有意见|比预算高|超预算|[0-9一二两三四五]个点|"
+    r"就差[^,，。;；!！?？\s]{0,4}(?:块|钱|万|千|个点)|最终报价|最后报价|议标|"
+    r"合同(?:文本|初稿|稿)|法务|要求[^,，。;；!！?？\s]{0,3}含|运费|付款(?:节点|比例)|独家|商务条件|"
+    r"走[^,，。;；!！?？\s]{0,2}采购流程|(?:在|还在)谈|价格还差|年度价格|[就只还]差[^,，。;；!！?？\s]{0,5}签|"
+    # 验收标准 / 违约责任 / 过了一遍合同 (terms), 贵了一截, 让了一步, 实在价, 拉锯, 谈到了62万, 价格要重新报,
+    # and the deal not through yet (PO还没下, 合同还没回来, 卡在预算审批)
+    r"验收标准|违约|过了?一遍合同|合同过了一遍|贵了|偏贵|有点贵|让了?一步|让步|实在价|拉锯|"
+    r"谈到了?[\d一二两三四五六七八九十]|价格[^,，。;；!！?？\s]{0,3}重新报|"
+    r"(?:po|订单|合同)还没(?:下|签|回)|卡在[^,，。;；!！?？\s]{0,4}审批|"
+    # 在可接受范围内 / 不能接受, 交货期太长 / 要求压缩, 合同模板, 最后一轮, 质保, 每年要降5%
+    r"可接受|能接受|接受不了|交(?:货)?期[^,，。;；!！?？\s]{0,3}(?:压缩|提前)|要求压缩|压缩到|合同模板|最后一轮|质保|"
+    r"降[^,，。;；!！?？\s]{0,3}%|"
+    # 价格比去年涨了, 嫌…价格, 口头答应 / 书面合同, 比竞品贵30%
+    r"价格[^,，。;；!！?？\s]{0,6}涨|嫌|口头答应|书面合同|贵[\d一二两三四五六七八九十]|意向书|意向协议|"
+    # 价格没优势, 不同意这个价 / 还要降, 价格可以 / 准备合同, 合同收到了
+    r"没优势|不同意[^,，。;；!！?？\s]{0,3}价|还要降|价格可以|准备合同|合同[^,，。;；!！?？\s]{0,2}收到|"
+    # 报价比预期高 但可以谈, 价格要重新谈
+    r"比预期高|高于预期|可以谈|重新谈|"
+    # 交期和价格再优化, 价格确认了 等走OA审批, 口头offer 等正式PO
+    r"价格[^,，。;；!！?？\s]{0,3}优化|交期和价格|价格和交期|价格确认|走[^,，。;；!！?？\s]{0,3}审批|口头|offer|"
+    r"等[^,，。;；!！?？\s]{0,3}po|"
+    # 再便宜点, 预算只够买一半, 价格已经是最低的了, 准备小批量采购, 对比…报价, 价格没谈下来
+    r"便宜(?:点|一点|些)|预算(?:只够|不够|有限)|最低的|最低了|准备[^,，。;；!！?？\s]{0,4}(?:采购|下单|订货)|"
+    r"对比[^,，。;；!！?？\s]{0,10}报价|没谈下来|谈不下来|"
+    # 报价里的运输费要去掉, 价格…觉得还可以, 出采购申请, 价格和别家差不多 就看服务, 先垫资, 基本可以定了
+    r"运输费|(?:报价|价格)里的?[^,，。;；!！?？\s]{0,6}(?:去掉|扣掉|减掉)|(?<!要是)(?<!如果)价格[^,，。;；!！?？\s]{0,8}(?:还可以|合适)|"
+    r"采购申请|价格和别家|就看服务|垫资|(?:基本|可以)定了|要含|阶梯价|价格锁定|锁定价格|锁价|保价|"
+    # 讨论了总价和分期付款, 商务这块, 报价没竞争力 / 重新核算
+    r"讨论了?总价|分期付款|商务(?:这块|上|方面)|没竞争力|重新核算",
+    re.I,
 )
 # Evaluation work the families miss: tenders (标书, 开标, 述标, 入围, 流标), trial production, asking a price,
 # choosing among suppliers.
 _EVALUATION_PHRASES = re.compile(
     r"标书|开标|述标|入围|流标|废标|竞标|重新招|候选|试产|小试|中试|小批量|试单|问(?:问|了)?(?:一下|下)?价|"
-    r"在[^,，。;；!！?？\s]{0,4}(?:里面|中间|之间|当中)?选|选供应商|需求[^,，。;；!！?？\s]{0,3}确认|确认了?需求"
+    r"在[^,，。;；!！?？\s]{0,4}(?:里面|中间|之间|当中)?选|选供应商|需求[^,，。;；!！?？\s]{0,3}确认|确认了?需求|"
+    # The need pinned down (需求摸清楚了, 过了需求), survey and drawings (量了尺寸, 出图), a presentation (PPT,
+    # 讲解), samples and trial runs in other words (样件, 小样, 装机, 试机, 送完样, 测完), technical terms
+    # (技术协议, 技术问题), the business case (ROI, 测算), being shortlisted (短名单, 比选, 进了下一轮), a quote
+    # given in passing (报了个价).
+    r"需求[^,，。;；!！?？\s]{0,2}摸清|过了?(?:一遍|一下)?需求|量了?尺寸|出图|ppt|讲解|样件|小样|装机|试机|"
+    r"送[了完]样|测[完过]了?|技术协议|技术问题|roi|测算|短名单|比选|下一轮|报了个?价|"
+    # 技术对接, 内部评估, 踏勘, 内部汇报, 产品宣讲, 验证板, 规格要求, 示范线, 看样
+    r"初步认可|认可了?我们的(?:方案|技术|产品)|技术[^,，。;；!！?？\s]{0,3}认可|技术对接|对接了?[^,，。;；!！?？\s]{0,3}(?:需求|技术|参数|方案|研发)|评估|踏勘|内部汇报|回去汇报|宣讲|验证|规格|示范线|看样|试点|问了?[^,，。;；!！?？\s]{0,3}价格|续标|报个[^,，。;；!！?？\s]{0,3}价|答疑|资质证明|资质文件|工况|技术要求|逐条|客户现场|验厂|审厂|"
+    r"在比较|比较[^,，。;；!！?？\s]{0,2}我们|对比",
+    re.I,
 )
-_LEAD_PHRASES = re.compile(r"名片|加了微信|互相介绍|刚认识|新认识|朋友介绍|转介绍")
+# First contact in other words: 第一次去 / 头一回见面 / 初次沟通 / 陌生拜访 / 刚建立联系 / 混个脸熟 / 重新接触 /
+# 没合作过 / 想了解一下 (a lead is the weakest stage: used only when nothing else is said).
+_LEAD_PHRASES = re.compile(
+    r"名片|加了微信|互相介绍|刚认识|新认识|朋友介绍|转介绍|第一次|头一回|初次|首次|陌生(?:拜访|电话)|建立联系|"
+    r"混个脸熟|重新接触|没合作过|了解(?:一下|下|情况)|介绍认识|老客户介绍|"
+    # 朋友牵的线, 正式认识了, 结识, 第一回打交道, 扫楼, 官网留言进来的线索, 刚搭上线, 没机会接触
+    r"牵的?线|认识|结识|第一回|打交道|扫楼|线索|搭上线|接触|"
+    # 新开发的客户, 资质递过去, 加上微信, 自我介绍, 样本册
+    r"新开发|资质递|引荐|产品手册|只是意向|初步会面|初次会面|先跟着|前期|维护(?:好)?关系|关系维护|加(?:上|了)[^,，。;；!！?？\s]{0,6}微信|自我介绍|样本册|宣传册|公司介绍",
+    re.I,
+)
+
+
+# Clauses whose stage words say nothing about this deal: someone else's (听说美的那边跟竞品签了, 他们竞争对手大华
+#刚签了, 宁德时代那边也在招标), an old one (去年签过一个小单, 上次的合同早就签完了, 上半年那个项目我们丢了),
+# a worry or a wish (担心被截胡, 万一不中标, 要是能拿下, 有没有可能拿下), a step not taken (方案还没开始做,
+# 报价的事一个字没提). They are blanked before the stage is read.
+_NOT_THIS_DEAL = re.compile(
+    r"听说|据说|他们的?竞争对手|(?<!被)同行|隔壁|那边也|上个项目|上个月|(?<!比)去年(?!的)|下次(?=[^,，。;；!！?？\s]{0,4}(?:招标|采购|项目))|上半年(?!的)|以前|上次的|早就|曾经(?!理)|"
+    # not 「1.05万一台」
+    r"担心|(?<![\d.零一二两三四五六七八九十百千])万一|要是能|当初|早知道|(?:竞品|友商|竞争对手)(?:最近|也|在|都)|有没有可能(?!降|便宜|优惠|让)|不好说|不确定|说不准|兄弟单位|兄弟公司|(?:争取|想|希望|力争)拿下|"
+    # A-not-A questions (签没签过, 认不认识, 要不要立项), the customer's far-off plans (明年才会启动招标)
+    # (not 能不能 / 有没有: 「问能不能再便宜点」, 「有没有可能降价」 are requests)
+    r"(?![能可行有])([\u4e00-\u9fff])[没不]\1|才会|明年才|"
+    r"(?:报价|方案|需求)[^,，。;；!！?？\s]{0,6}(?:没提|还没开始|没开始|还没定)"
+)
+_CLAUSE = re.compile(r"[^,，。;；!！?？\s]+")
+
+
+# A stage word that is part of a job title (测试工程师, 评估主管) says nothing about the deal.
+_IN_TITLE = re.compile(r"(?:测试|试验|评估|验证)(?=工程师|主管|经理|专员|部|中心|组)")
+
+
+# What would have happened (「要是当初早点介入 这单就拿下了」): the whole if-then, across its blank.
+_COUNTERFACTUAL = re.compile(r"(?:要是当初|如果当初|早知道|(?:要是|如果)[^,，。;；!！?？\s]{0,3}早)[^。;；!！?？]{0,16}?就[^,，。;；!！?？\s]*")
+# Pinyin-input slips reps leave in (same length, so offsets stay): 签和同了, 报介已经发了.
+_TYPOS = re.compile(r"和同|合痛|报介|报加|定单")
+_TYPO_FIX = {"和同": "合同", "合痛": "合同", "报介": "报价", "报加": "报价", "定单": "订单"}
+
+
+def stage_text(norm: str) -> str:
+    """The message with the clauses that cannot move this deal's stage blanked (same length, same offsets)."""
+    norm = _TYPOS.sub(lambda m: _TYPO_FIX[m.group()], norm)
+    norm = _IN_TITLE.sub(lambda m: " " * len(m.group()), norm)
+    norm = _COUNTERFACTUAL.sub(lambda m: " " * len(m.group()), norm)
+    return _CLAUSE.sub(lambda m: " " * len(m.group()) if _NOT_THIS_DEAL.search(m.group()) else m.group(), norm)
 
 
 def detect_channel(text: str) -> str:
@@ -98,11 +255,14 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     before = text[max(0, at - 10) : at]
     if customer and customer in before:
         before = before[before.rindex(customer) + len(customer) :]
-    if m := _TITLE_BEFORE.search(before):
+    if m := _TITLE_BEFORE.search(before) or _TITLE_BEFORE_SPACED.search(before):
         return m.group("t")
+    # 「华为 采购部 张经理」, 「格力 设备科 黄科长」: the unit apart from 「张经理」 makes the title 采购部经理.
+    if (m := _UNIT_BEFORE_SPACED.search(before)) and (rank := _RANK_IN_NAME.search(name)):
+        return m.group("u") + rank.group(0)
     if m := _FUNCTION_BEFORE.search(before):
         return m.group("t")
-    if m := _TITLE_AFTER.match(text[at + len(name) :]):
+    if m := _TITLE_AFTER.match(text[at + len(name) :]) or _FUNCTION_AFTER.match(text[at + len(name) :]):
         return m.group("t")
     return None
 
@@ -127,7 +287,9 @@ def stage_from_phrases(text: str, first_pass: Stage | None) -> Stage | None:
     if _CONDITIONAL_SIGN.search(text):
         return Stage.NEGOTIATION
     won = _WON_PHRASES.search(text)
-    if won and not re.search(r"[没不未等要]$", text[max(0, won.start() - 2) : won.start()]):
+    # not 「还没签」, 「等签字」, 「再签」, 「就差最后一个签字了」
+    before_won = text[max(0, won.start() - 8) : won.start()] if won else ""
+    if won and not re.search(r"[没不未等要再]$|[就只还]差[^,，。;；!！?？\s]{0,5}$", before_won):
         return Stage.WON
     if first_pass in (Stage.WON, Stage.LOST):
         return first_pass
@@ -151,7 +313,7 @@ def refine(draft: VisitDraft, norm: str) -> VisitDraft:
     return replace(
         draft,
         contact_title=title,
-        stage_hint=stage_from_phrases(norm, draft.stage_hint),
+        stage_hint=stage_from_phrases(stage_text(norm), draft.stage_hint),
         channel=detect_channel(_without_plan(norm, draft.next_step)),
     )
 

@@ -49,7 +49,7 @@ from domain.models import Stage
 from domain.money import TYPED_UNITS, find_amount, parse_amount
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
-from handlers.understand.visit_fields import refine
+from handlers.understand.visit_fields import refine, stage_text
 
 __all__ = [
     "CustomerIndex",
@@ -185,7 +185,8 @@ def _match_customers(
 
 
 # ----------------------------------------------------------------- contacts
-_SURNAMES_2 = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|令狐|慕容|夏侯|长孙|公孙|端木|宇文|司徒"
+# 长孙 right after a title ending in 长 (「研究院院长孙总」) is 院长 + 孙总.
+_SURNAMES_2 = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|令狐|慕容|夏侯|(?<![院厂科部队校行处组班所站局市县])长孙|公孙|端木|宇文|司徒"
 _SURNAMES_1 = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任"
     "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫"
@@ -234,7 +235,9 @@ _LATIN_NAME_RX = re.compile(r"(?:的|见了?|和|跟|与|找|约了?|联系人�
 _ABSENT = re.compile(r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是")
 _ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的是")
 _NOT_MET = re.compile(r"不在|没见到|没见着|没见上|没碰上|没遇到|没在")
-_OWNER_OF = re.compile(r"的(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)")
+# 「去了海康 没见到何经理」: the miss written before the name
+_NOT_MET_BEFORE = re.compile(r"(?:没见到|没见着|没见上|没碰上|没碰到|没遇到)$")
+_OWNER_OF = re.compile(r"的?(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)")
 _COLLEAGUE = re.compile(r"(?:同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
 
 
@@ -302,7 +305,7 @@ def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | N
         return int(bool(absent)) + int(bool(_COLLEAGUE.search(_clause_before(text, c.start)))) + int(owner)
 
     best = min(range(len(people)), key=lambda i: (demerit(i), people[i].start))
-    if _NOT_MET.search(segment(best)):
+    if _NOT_MET.search(segment(best)) or _NOT_MET_BEFORE.search(_clause_before(text, people[best].start)):
         return None  # 「赵经理 临时开会没见上」: the only person named was not met
     return people[best]
 
@@ -327,7 +330,7 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"价格问题|价格方面|价格.{0,4}谈妥|再降|降一点|(?:价格|报价|价钱).{0,6}(?:太高|偏高|高了)|"
         # 「聊了传感器的价格」, 「价格还需要再商量」, 「报价38万可以接受」, 「合同金额定在…」, 「合同草稿」
         r"(?:聊|谈|讨论|沟通)了?[^,，。;；!！?？\s]{0,6}价格|价格[^,，。;；!！?？]{0,6}(?:商量|协商|分歧|再议)|"
-        r"(?:报价|价格|价钱|万)[^,，。;；!！?？]{0,3}(?:可以|能)接受|合同金额|合同草稿|合同[^,，。;；!！?？]{0,3}定下来|"
+        r"(?:报价|价格|价钱|万)[^,，。;；!！?？]{0,3}(?:可以|能)接受|合同金额[^,，。;；!！?？\s]{0,2}定|合同草稿|合同[^,，。;；!！?？]{0,3}定下来|"
         r"\bnegotiat|\bdiscount|\bpricing\b|\bprice\b",
     ),
     (
@@ -342,9 +345,9 @@ _STAGE_ORDER = {Stage.LOST: 5, Stage.WON: 5, Stage.NEGOTIATION: 3, Stage.EVALUAT
 _NEGATION = re.compile(r"(?:没|未|不|别|无|非|尚未|还没|没有|不能|不会|不一定|难以)[^,，。;；!！?？\s]{0,2}$")
 _INTENT = re.compile(
     r"(?:准备|计划|预计|争取|等|待|要|希望|有望|打算|可能|应该|尽快|如果|能否|是否|约|安排|推进|催|走|年底|月底|下周|"
-    r"明天|后天|下个?月|周[一二三四五六日天]|号)[^,，。;；!！?？\s]{0,4}$"
+    r"明天|后天|下个?月|周[一二三四五六日天]|号|再)[^,，。;；!！?？\s]{0,6}$"
 )
-_WON_FOLLOWERS = re.compile(r"^(?:前|之前|的事|流程|时间|事宜)")
+_WON_FOLLOWERS = re.compile(r"^(?:前|之前|的事|流程|时间|事宜|仪式)")
 # "签了保密协议/NDA/意向书", "签到": signing something that is not the deal.
 _NOT_DEAL = re.compile(r"^了?(?:个|份)?(?:保密|nda|意向|到|字确认|收)", re.IGNORECASE)
 _CONDITIONAL = re.compile(r"如果|要是|假如|否则|不然|万一|的话")
@@ -393,17 +396,35 @@ _UNIT = TYPED_UNITS  # one table of money units (domain/money.py)
 _MONEY_WORDS = re.compile(r"(?:预算|报价|金额|合同|价格|总价|单子|订单|标的|项目|货款|采购额|额度|报了|价|费用|费|投资)[^,，。;；]{0,6}$")
 
 
+# What a figure is, from the words around it (hand-written: these are how reps phrase a price talk):
+# a discount or a gap, not the deal (「让利两万」, 「比预算高了二十万」);
+_NOT_DEAL_BEFORE = re.compile(r"(?:让利|优惠|便宜|降了|少了|差了?|高了|低了|单价)[^,，。;；\s]{0,2}$")
+# a unit price (「1.05万一台」, 「800/套」);
+_PER_UNIT_AFTER = re.compile(r"^\s*(?:/|每|一)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)")
+# the figure the talk ended on, which wins over the opening one (「报价从50万降到了46万」, 「最终二十八万成交」).
+_FINAL_BEFORE = re.compile(r"(?:降到|压到|砍到|谈到|定在|最终|最后|成交价)了?[^,，。;；\s]{0,2}$")
+_COUNT_AFTER = "台套件个只吨米片颗箱批人天周月年号点%"
+
+
 def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
-    """The deal amount: the first money figure after a money word, else the first money figure."""
+    """The deal amount: the figure the talk ended on, else the first money figure after a money word, else
+    the first money figure; discounts, gaps and unit prices are not the deal's amount."""
     first: Decimal | None = None
+    after_word: Decimal | None = None
+    skipped = False
     # 「1.5个亿」, 「五十多万」, 「二十来万」: the round figure (same length, so spans stay)
     text = re.sub(r"(?<=[\d一二两三四五六七八九十])个(?=亿|万)|(?<=[0十百千])[多来几](?=[万亿wW])", " ", text)
     for m in _AMOUNT_RX.finditer(text):
         # 「样板费三千五」: a spoken figure with 千/百 in it counts after a money word, without a unit.
         spoken = re.search(r"[千百]", m.group("num")) and _MONEY_WORDS.search(text[: m.start()])
-        if not (m.group("unit") or m.group("cur") or spoken):
+        # 「RMB680,000」, 「¥ 73,500」: the currency written before the figure
+        cur_before = re.search(r"(?:rmb|¥|￥|人民币)\s*$", text[: m.start()], re.I)
+        if not (m.group("unit") or m.group("cur") or spoken or cur_before):
             continue
         if any(s < m.end() and m.start() < e for s, e in blocked):
+            continue
+        if _NOT_DEAL_BEFORE.search(text[: m.start()]) or _PER_UNIT_AFTER.match(text[m.end() :]):
+            skipped = True
             continue
         value = _typed_value(text, m)
         if value is None:
@@ -415,16 +436,22 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
             value = number * _UNIT.get((m.group("unit") or "").lower(), Decimal(1))
         if value == value.to_integral_value():
             value = value.quantize(Decimal(1))
-        if _MONEY_WORDS.search(text[: m.start()]):
+        if _FINAL_BEFORE.search(text[: m.start()]):
             return value
+        if after_word is None and _MONEY_WORDS.search(text[: m.start()]):
+            after_word = value
         if first is None:
             first = value
-    if first is None:  # 大写 ("壹拾万元整") and "12,000" with a money word: the shared reader
+    if after_word is not None:
+        return after_word
+    if first is None and not skipped:  # 大写 ("壹拾万元整") and "12,000" with a money word: the shared reader
         found = find_amount(text)
         if (
             found is not None
             and not any(s < found[1] and found[0] < e for s, e in blocked)
             and (_MONEY_WORDS.search(text[: found[0]]) or "元" in text[found[0] : found[1]])
+            and (text[found[1] : found[1] + 1] or " ") not in _COUNT_AFTER  # 「首批200台」 counts machines
+            and not _NOT_DEAL_BEFORE.search(text[: found[0]])  # 「单价1200」
         ):
             value = found[2]
             return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
@@ -455,7 +482,9 @@ _FOLLOW_AFTER = re.compile(
 _PLAN = r"(?<![付产购试目年度作排期训销营务货修施业])计划"
 _FOLLOW_BEFORE = re.compile(
     rf"(?:约了|约好|约在|约|定了|定在|安排|{_PLAN}|准备|预计|打算|等|争取|需要|要求|让|请(?![假客吃])|说|答应|承诺|下次|下一步|跟进时间|"
-    r"回访时间|后续|然后|再|待|需|要|会|希望|最晚|最迟|截止|之后)[^,，。;；!！?？]{0,6}$"
+    # 会 as "will", not the end of an event noun (「展会上加的微信 今天第一次登门」: 今天 is the visit)
+    r"回访时间|后续|然后|再|待|需|要|(?<![展大年例晨周晚聚宴茶酒峰览流讨证布谈机协社])会|希望|最晚|最迟|截止|之后)"
+    r"[^,，。;；!！?？]{0,6}$"
 )
 _VISIT_AFTER = re.compile(r"^[^,，。;；!！?？]{0,4}?(?:拜访了|去了|见了|到了|跑了|走访了|上门了|过去了|在|拜访|走访|上门|去|见|到|跟|和|与|约见|面谈)")
 _PAST_MARK = re.compile(r"^[^,，。;；!！?？]{0,12}了")
@@ -518,12 +547,15 @@ def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeM
                 and not _has_past_visit(text, tm)
             ):
                 role = "visit"  # "明天去拜访华为": a planned visit; the caller asks about it
+        if role == "visit" and _ATTRIBUTIVE.match(after):
+            continue  # 「上周送的样品有异响」: when the samples were sent, not when the rep met anyone
         if role == "visit" and (visit is None or _EARLIER_CONTACT.match(text[visit.end :])):
             visit = tm  # 「上个月15号见过冯总，今天电话回访了一下」: 见过 is background, today's call is the visit
         elif role == "follow" and follow is None:
             follow = tm
     if follow is None:
-        follow = next((tm for tm in theirs if _to_date(tm.value("future")) >= today), None)
+        # (a later day: 「今天收到了他们的采购订单」 is what happened today, nothing to follow up on)
+        follow = next((tm for tm in theirs if _to_date(tm.value("future")) > today), None)
     return visit, follow
 
 
@@ -556,7 +588,9 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
     return bool(_THEIR_EVENT.match(after))
 
 
-_EARLIER_CONTACT = re.compile(r"^[^,，。;；!！?？]{0,10}?(?:见|去|拜访|来|聊|谈|到)过")
+_ATTRIBUTIVE = re.compile(r"^[^,，。;；!！?？\s]{0,2}?(?:送|发|寄|买|签|交|报|装|提)的")
+# (「昨天把报价发过去了 今天打电话确认」: something sent the day before is background too, the call is the contact)
+_EARLIER_CONTACT = re.compile(r"^[^,，。;；!！?？]{0,10}?(?:(?:见|去|拜访|来|聊|谈|到)过|(?:发|寄|送|传)过去|寄出|寄了)")
 # 「李总说预算批下来了，下周一去签合同」: what the contact said was heard already, so the date is a plan.
 _PAST_VISIT_WORDS = re.compile(
     r"拜访了|去了|见了|聊了|谈了|沟通了|走访了|过去了|刚|今天|上午|下午|昨天|前天|[总工理长监]说|告诉我|反馈|来电|回电|"
@@ -682,9 +716,16 @@ _VISIT_WORDS = re.compile(
 )
 
 
+# Requests to the bot, not reports: 「华为的拜访记录给我看看」, 「明天提醒我给华为张总打电话」.
+_REQUEST = re.compile(
+    r"(?:给我看看|给我看下|发给我|发我一下|帮我看看|调出来)$|^[^,，。]{0,4}提醒我|"
+    r"^把[^,，。]{1,12}(?:手机号?|电话|联系方式|微信号?|邮箱)发给?我$"
+)
+
+
 def _looks_like_visit(text: str, has_customer: bool, has_contact: bool) -> bool:
     bare = re.sub(r"[\s,，。.!！?？~～]+", "", text)
-    if not bare or _NOT_VISIT.match(bare) or _QUERY.match(bare):
+    if not bare or _NOT_VISIT.match(bare) or _QUERY.match(bare) or _REQUEST.search(bare):
         return False
     return has_customer or has_contact or bool(_VISIT_WORDS.search(text))
 
@@ -772,7 +813,7 @@ def parse_visit(
         summary=summary,
         next_step=next_step,
         next_follow_up=follow_up,
-        stage_hint=_stage_hint(norm),
+        stage_hint=_stage_hint(stage_text(norm)),
         amount=_amount(norm, amount_blocked),
         is_visit=_looks_like_visit(norm, bool(candidates), contact is not None),
         # 「下午拜访了华为」 sent at 10:00 names a time still ahead: questioned, not stored (an hour's slack).

@@ -248,3 +248,101 @@ def test_leave_is_not_a_plan() -> None:
     """「请假」 is no 「请…」 request: 「今天是赵工接待」 is today's visit, not a follow-up for today."""
     d = parse_visit("海康 黄工请假了 今天是赵工接待", NOW, CUSTOMERS)
     assert (d.contact_name, d.next_follow_up) == ("赵工", None)
+
+
+# ------------------------------------------------- issue #15, third round (section J of the evaluation set)
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("华为张总 头一回见 先递了资料", Stage.LEAD),
+        ("海康何工 给他们做了个PPT讲解", Stage.EVALUATION),
+        ("苏州精工 样件寄过去了", Stage.EVALUATION),
+        ("华为张总 合同初稿发过去了", Stage.NEGOTIATION),
+        ("海康 要求质保三年", Stage.NEGOTIATION),
+        ("苏州精工王总 价格这块卡住了", Stage.NEGOTIATION),
+        ("华为 价格合适就签", Stage.NEGOTIATION),  # 就签 without 了: a condition
+        ("海康 PO还没下", Stage.NEGOTIATION),
+        ("华为张总 合同签完了", Stage.WON),
+        ("海康 尾款也结了", Stage.WON),
+        ("苏州精工 追加了一批订单", Stage.WON),
+        ("华为 最后选了德国的品牌", Stage.LOST),
+        ("海康 我们没入围", Stage.LOST),
+        ("苏州精工 项目搁置 预算被砍了", Stage.LOST),
+        ("华为 项目暂停了 明年再说", None),  # paused, not lost
+        ("海康何工 听说别的客户跟竞品签了", None),  # someone else's deal
+        ("华为张总 去年签过一单 今天例行回访", None),  # an old deal
+        ("苏州精工 要是能拿下 今年就稳了", None),  # a wish
+        ("海康 问我们签没签过类似合同", None),  # a question about the past
+        ("华为 价格压到了1.05万一台", Stage.NEGOTIATION),  # 万一 inside a figure is no 万一
+        ("海康 测试工程师何工 聊了聊", None),  # 测试 inside a title
+    ],
+)
+def test_stage_families_of_section_j(text: str, stage: Stage | None) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).stage_hint == stage
+
+
+@pytest.mark.parametrize(
+    ("text", "channel"),
+    [
+        ("海康何工 钉钉视频 远程看了现场", "meeting"),  # a remote look at the site is no visit
+        ("华为张总 打视频电话看了样机", "meeting"),
+        ("苏州精工王总 打了两次电话没接 最后微信回的", "wechat"),
+        ("华为张总 我这边去电确认了", "phone"),
+        ("海康 把报价发过去了 电话确认收到", "phone"),  # 发过去 is no visit
+    ],
+)
+def test_channels_of_section_j(text: str, channel: str) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).channel == channel
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("海康 采购主管 何姐 对了交期", "何姐", "采购主管"),  # a title between blanks
+        ("华为 张总 是他们的工艺工程师", "张总", "工艺工程师"),
+        ("苏州精工王总（采购）", "王总", "采购"),
+        ("华为的技术专家张工 做了测试", "张工", "技术专家"),
+    ],
+)
+def test_titles_of_section_j(text: str, name: str, title: str) -> None:
+    d = parse_visit(text, NOW, CUSTOMERS)
+    assert (d.contact_name, d.contact_title) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("华为 报价从80万降到了72万", 720_000),  # the figure the talk ended on
+        ("海康 让利三万 最终三十五万成交", 350_000),  # a discount is not the deal
+        ("苏州精工 单价一千二 一共五十台", None),  # a unit price
+        ("海康 首批300台", None),  # machines, not money
+    ],
+)
+def test_amounts_of_section_j(text: str, amount: int | None) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).amount == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("华为签了！海康还在谈", ["华为技术有限公司", "杭州海康威视数字技术股份有限公司"]),
+        ("华为和海康都在比价", ["华为技术有限公司", "杭州海康威视数字技术股份有限公司"]),
+        ("华为；海康；苏州精工 三家都送了样", ["华为技术有限公司", "杭州海康威视数字技术股份有限公司", "苏州精工机械有限公司"]),
+        ("华为→海康 一天跑了两家", ["华为技术有限公司", "杭州海康威视数字技术股份有限公司"]),
+        ("华为的张总和海康的何工 今天都见了", ["华为技术有限公司", "杭州海康威视数字技术股份有限公司"]),
+        ("华为、海康：样品测试通过", ["华为技术有限公司", "杭州海康威视数字技术股份有限公司"]),
+        ("华为完事 直奔海康", ["华为技术有限公司", "杭州海康威视数字技术股份有限公司"]),
+    ],
+)
+def test_several_customers_of_section_j(text: str, names: list[str]) -> None:
+    from handlers.understand.split import split_visits
+
+    by_id = {c.id: c.name for c in CUSTOMERS}
+    assert [by_id[p.draft.customer_id] for p in split_visits(text, NOW, CUSTOMERS) if p.draft.customer_id] == names
+
+
+def test_a_contact_detail_question_is_no_visit() -> None:
+    from handlers.understand.intent import is_question
+
+    assert is_question("华为张总的电话是多少")
+    assert not is_question("今天给华为张总打了电话")
