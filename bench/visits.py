@@ -1,7 +1,8 @@
 """Field-level accuracy and speed of the visit-message parser on the evaluation set.
 
-Run: ``.venv/bin/python bench/visits.py [--tuning] [--misses]`` (``--tuning`` while tuning: the held-out
-rows are dropped before they are parsed, so their misses are never seen)
+Run: ``.venv/bin/python bench/visits.py [--tuning] [--misses] [--sections]`` (``--tuning`` while tuning: the
+held-out rows are dropped before they are parsed, so their misses are never seen; ``--sections`` adds the
+aggregate figures of each held-out section, e.g. the newest one alone — aggregates only, never a message)
 
 Why a separate script (and not only the pytest gate): it prints the numbers a
 reviewer wants to see — accuracy per field, median/p99 parse time after import,
@@ -12,6 +13,7 @@ and what the third-party libraries (cn2an, pypinyin) cost to import — and, wit
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
@@ -61,13 +63,34 @@ def import_cost(stmt: str) -> str:
     return f"{ms:6.1f} ms  {mb:5.1f} MB"
 
 
+def sections(text: str) -> list[str]:
+    """The section letter of each message, read from the ``# --- X.`` comment above it (rows are one per line)."""
+    body = text.split("\nmessages:\n", 1)[1]
+    letter, out = "?", []
+    for line in body.splitlines():
+        head = re.match(r"\s*# --- ([A-Z])\b", line)
+        if head:
+            letter = head.group(1)
+        elif line.startswith("  - "):
+            out.append(letter)
+    return out
+
+
 def load(tuning_only: bool = False) -> tuple[datetime, list[Any], list[dict[str, Any]]]:
-    """``tuning_only`` drops the held-out rows before anything parses or prints them (use it while tuning)."""
+    """``tuning_only`` drops the held-out rows before anything parses or prints them (use it while tuning).
+
+    Each message gets its section letter under the key ``_section`` (for ``--sections``)."""
     from handlers.understand.visit_text import CustomerRef
 
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    text = DATA.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
     now = datetime.fromisoformat(str(data["now"]))
     customers = [CustomerRef(c["id"], c["name"], tuple(c.get("aliases", ()))) for c in data["customers"]]
+    letters = sections(text)
+    if len(letters) != len(data["messages"]):
+        raise ValueError(f"{len(letters)} message lines but {len(data['messages'])} messages: keep one row a line")
+    for msg, letter in zip(data["messages"], letters, strict=True):
+        msg["_section"] = letter
     messages = [m for m in data["messages"] if not (tuning_only and m.get("holdout"))]
     return now, customers, messages
 
@@ -83,7 +106,7 @@ def routed_as_visit(text: str, draft: Any) -> bool:
     return bool(draft.is_visit)
 
 
-def evaluate(show_misses: bool = False, tuning_only: bool = False) -> dict[str, float]:
+def evaluate(show_misses: bool = False, tuning_only: bool = False, by_section: bool = False) -> dict[str, float]:
     from handlers.understand.split import split_visits
     from handlers.understand.visit_text import parse_visit
 
@@ -92,30 +115,35 @@ def evaluate(show_misses: bool = False, tuning_only: bool = False) -> dict[str, 
     parse_visit("预热 warm-up 华为张总", now, customers)  # first call builds the index and loads pinyin
 
     keys = (*FIELDS, *OPTIONAL, "is_visit")
-    correct = {part: dict.fromkeys(keys, 0) for part in ("dev", "holdout")}
-    total = {part: dict.fromkeys(keys, 0) for part in ("dev", "holdout")}
+    held_sections = sorted({m["_section"] for m in messages if m.get("holdout")})
+    parts = ("dev", "holdout", *(f"holdout {s}" for s in held_sections))
+    correct = {part: dict.fromkeys(keys, 0) for part in parts}
+    total = {part: dict.fromkeys(keys, 0) for part in parts}
     timings: list[float] = []
     misses: list[str] = []
     for msg in messages:
         part = "holdout" if msg.get("holdout") else "dev"
         tag = "[holdout] " if part == "holdout" else ""
+        # Each counted row also counts for its held-out section (aggregates only; misses stay per message).
+        counted = [part, f"holdout {msg['_section']}"] if part == "holdout" else [part]
         t0 = time.perf_counter()
         draft = parse_visit(msg["text"], now, customers)
         timings.append(time.perf_counter() - t0)
         expected_visit = msg.get("is_visit", True)
-        total[part]["is_visit"] += 1
-        if routed_as_visit(msg["text"], draft) == expected_visit:
-            correct[part]["is_visit"] += 1
-        else:
+        routed_ok = routed_as_visit(msg["text"], draft) == expected_visit
+        for p in counted:
+            total[p]["is_visit"] += 1
+            correct[p]["is_visit"] += routed_ok
+        if not routed_ok:
             misses.append(f"{tag}is_visit   {msg['text']!r}: expected {expected_visit}, got {not expected_visit}")
         if not expected_visit:
             continue
-        parts = split_visits(msg["text"], now, customers)
-        notes = [(p.draft.summary or "") + "|" + (p.draft.next_step or "") for p in parts]
-        if parts:
+        visits = split_visits(msg["text"], now, customers)
+        notes = [(p.draft.summary or "") + "|" + (p.draft.next_step or "") for p in visits]
+        if visits:
             # The chat stores one visit per part (handlers/visits.py), each parsed from its own text:
             # the scalar fields a rep sees for such a message are those of its first visit.
-            draft = parts[0].draft
+            draft = visits[0].draft
         got: dict[str, Any] = {
             "customer": by_id[draft.candidates[0][0]] if draft.candidates else None,
             "contact": draft.contact_name,
@@ -126,30 +154,32 @@ def evaluate(show_misses: bool = False, tuning_only: bool = False) -> dict[str, 
             "channel": draft.channel,
             "amount": int(draft.amount) if draft.amount is not None else None,
         }
-        note = "|".join(notes) if parts else (draft.summary or "") + "|" + (draft.next_step or "")
+        note = "|".join(notes) if visits else (draft.summary or "") + "|" + (draft.next_step or "")
         got["note_kept"] = [p for p in msg.get("note_kept", []) if p in note]
         got["customers"] = (
-            [by_id[p.draft.customer_id] for p in parts if p.draft.customer_id in by_id]
-            if parts
+            [by_id[p.draft.customer_id] for p in visits if p.draft.customer_id in by_id]
+            if visits
             else [got["customer"]]
         )
         for name in OPTIONAL:
             if name not in msg:
                 continue
             want = msg[name]
-            total[part][name] += 1
-            if got[name] == want:
-                correct[part][name] += 1
-            else:
+            ok = got[name] == want
+            for p in counted:
+                total[p][name] += 1
+                correct[p][name] += ok
+            if not ok:
                 misses.append(f"{tag}{name:<10} {msg['text']!r}: expected {want}, got {got[name]}")
         for name in FIELDS:
             want = msg.get(name)
             if isinstance(want, datetime):
                 want = want.date()
-            total[part][name] += 1
-            if got[name] == want:
-                correct[part][name] += 1
-            else:
+            ok = got[name] == want
+            for p in counted:
+                total[p][name] += 1
+                correct[p][name] += ok
+            if not ok:
                 misses.append(f"{tag}{name:<10} {msg['text']!r}: expected {want}, got {got[name]}")
 
     n_dev = sum(1 for m in messages if not m.get("holdout"))
@@ -174,6 +204,17 @@ def evaluate(show_misses: bool = False, tuning_only: bool = False) -> dict[str, 
         ]
         flag = "" if correct["holdout"][name] >= 0.97 * total["holdout"][name] else "   <-- held-out below 97 %"
         print(f"{name:<12} {acc * 100:5.1f} % ({ok:>3}/{n:>3})  {shares[0]}  {shares[1]}{flag}")
+    if by_section and held_sections:
+        print()
+        print("held-out part by section (aggregate figures only)")
+        print(f"{'field':<12} " + " ".join(f"{'section ' + sec:>19}" for sec in held_sections))
+        for name in keys:
+            cells = []
+            for sec in held_sections:
+                c, t = correct[f"holdout {sec}"][name], total[f"holdout {sec}"][name]
+                cells.append(f"{c / t * 100:5.1f} % ({c:>3}/{t:>3})" if t else f"{'—':>19}")
+            if any(total[f"holdout {sec}"][name] for sec in held_sections):
+                print(f"{name:<12} " + " ".join(f"{cell:>19}" for cell in cells))
     timings.sort()
     median = statistics.median(timings) * 1000
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1000
@@ -195,6 +236,9 @@ def main() -> None:
     parser.add_argument(
         "--tuning", action="store_true", help="the tuning part only (held-out rows are dropped unread): for tuning"
     )
+    parser.add_argument(
+        "--sections", action="store_true", help="also the aggregate figures of each held-out section (no messages)"
+    )
     args = parser.parse_args()
     print("import cost (fresh interpreter, median of 3: wall time, RSS growth)")
     print(f"  cn2an                          {import_cost('import cn2an')}")
@@ -203,7 +247,7 @@ def main() -> None:
     print(f"  handlers.understand.visit_text {import_cost('import handlers.understand.visit_text')}")
     print(f"  ... + first parse (pinyin)     {import_cost(_FIRST_PARSE_STMT)}")
     print()
-    evaluate(show_misses=args.misses, tuning_only=args.tuning)
+    evaluate(show_misses=args.misses, tuning_only=args.tuning, by_section=args.sections)
 
 
 _PINYIN_STMT = (

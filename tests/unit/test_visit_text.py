@@ -324,9 +324,9 @@ def _evaluation() -> tuple[datetime, list[CustomerRef], list[dict[str, Any]]]:
 def test_evaluation_set_is_big_enough() -> None:
     _, customers, messages = _evaluation()
     assert len(messages) >= 500
-    # Issue #15 asks for ≥ 500 messages, a third held out: at least a third of those 500 stay held out. The
-    # tuning part has grown past that (section J) without new held-out rows, so the share is measured on 500.
-    assert sum(1 for m in messages if m.get("holdout")) * 3 >= 500
+    # Issue #15 asks for ≥ 500 messages, a third of them held out (never tuned on): the share is measured on the
+    # whole set, so new tuning rows need new held-out rows too.
+    assert sum(1 for m in messages if m.get("holdout")) * 3 >= len(messages)
     assert len(customers) >= 30
 
 
