@@ -390,6 +390,11 @@ def main() -> int:
         help="SALESBOT_OCR_PRIORITY of the OCR workers (default idle = SCHED_IDLE; low = nice 10)",
     )
     parser.add_argument("--pin", action="store_true", help="pin OCR worker i to core i")
+    parser.add_argument(
+        "--delivery-apart",
+        action="store_true",
+        help="run delivery in a worker of its own (`--queues delivery`) instead of with chat",
+    )
     args = parser.parse_args()
 
     import tempfile
@@ -420,11 +425,15 @@ def main() -> int:
             meter = CpuMeter(stack, name)
             try:
                 stack.start("web", "serve", "--port", str(stack.port), "--no-worker")
-                stack.start("chat", "worker", "--queues", "chat,delivery")
+                if args.delivery_apart:
+                    stack.start("chat", "worker", "--queues", "chat")
+                    stack.start("delivery", "worker", "--queues", "delivery")
+                else:
+                    stack.start("chat", "worker", "--queues", "chat,delivery")
                 cores = os.cpu_count() or 1
                 pin = (lambda i: i % cores) if args.pin else (lambda i: None)  # noqa: E731
                 stack.start("ocr1", "worker", "--queues", "ocr", cpu=pin(0), SALESBOT_LOG_LEVEL="INFO")
-                for proc in ("chat", "ocr1"):
+                for proc in ("chat", "ocr1", *(["delivery"] if args.delivery_apart else [])):
                     stack.wait_log(proc, "worker running")
                 stack.wait_ready()
                 chat_latency(stack, 3)  # warm-up (token, first connections)
