@@ -277,6 +277,38 @@ def chat_latency(stack: Stack, count: int, gap: float = 0.3) -> list[float]:
     return out
 
 
+def chat_stages(db: Database, since: datetime) -> dict[str, float]:
+    """Median milliseconds of each stage of the 「帮助」 replies since ``since`` (from the rows' own times):
+    callback stored → handled (inbox wait + handler), handled → outbox row written, written → sent to the fake."""
+    from sqlalchemy import select
+
+    from domain.models import InboxEvent, OutboxMessage
+
+    with db.sessions() as s:
+        ins = s.execute(
+            select(InboxEvent.received_at, InboxEvent.processed_at)
+            .where(InboxEvent.sender_id == CHATTER, InboxEvent.received_at >= since)
+            .order_by(InboxEvent.id)
+        ).all()
+        outs = s.execute(
+            select(OutboxMessage.created_at, OutboxMessage.sent_at)
+            .where(OutboxMessage.target == CHATTER, OutboxMessage.created_at >= since)
+            .order_by(OutboxMessage.id)
+        ).all()
+    rows = [(i, o) for i, o in zip(ins, outs, strict=False) if i[1] and o[1]]
+    if not rows:
+        return {}
+
+    def ms(pairs: list[float]) -> float:
+        return round(statistics.median(pairs) * 1000, 1)
+
+    return {
+        "stored→handled": ms([(i[1] - i[0]).total_seconds() for i, _ in rows]),
+        "handled→outbox": ms([(o[0] - i[1]).total_seconds() for i, o in rows]),
+        "outbox→sent": ms([(o[1] - o[0]).total_seconds() for _, o in rows]),
+    }
+
+
 def _latest_job(db: Database) -> int:
     from sqlalchemy import func, select
 
@@ -345,8 +377,10 @@ def chat_under_load(stack: Stack, db: Database, photos: list[bytes], chat: int) 
         if time.monotonic() > deadline:
             raise SystemExit("photo acknowledgements did not arrive within 60 s")
         time.sleep(0.05)
+    chat_start = datetime.now(UTC)
     latencies = chat_latency(stack, chat)
     chat_end = datetime.now(UTC)
+    print(f"chat stages, 2 OCR busy (median ms): {chat_stages(db, chat_start)}")
     wait_results(stack, done_before + len(photos))
     with db.sessions() as s:
         last = s.scalar(select(func.max(Job.finished_at)).where(Job.created_at >= round_start))
@@ -438,7 +472,9 @@ def main() -> int:
                 stack.wait_ready()
                 chat_latency(stack, 3)  # warm-up (token, first connections)
                 meter.start()
+                idle_start = datetime.now(UTC)
                 results["chat_idle"] = chat_latency(stack, args.chat)
+                print(f"chat stages, idle (median ms): {chat_stages(db, idle_start)}")
                 results["cpu_chat"] = meter.stop()
                 ocr_round(stack, db, warm1)  # warm-up round: ocr1's connections, token, first photo
                 first = _latest_job(db) + 1
