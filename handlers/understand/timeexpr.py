@@ -200,7 +200,7 @@ _DATE_RX = re.compile(
         (?![\d.\-/:：%]|\s*(?:万|w|W|k|K|M(?![a-zA-Z])|千|百|亿|元|块|折|倍|个|吨|米|%|版|寸|kg|台|套|级|mm|cm|号[楼线门厅机库室栋车期])))
   | (?P<rel>现在|此刻|大大前天|大大后天|大前天|大后天|当天|当日|当晚|本日|前天|昨天|昨日|昨儿|今天|今日|今儿|明天|明日|明儿|后天|今早|今晨|今晚|明早|明晨|明晚|昨晚|隔天|次日)
   | (?P<wd>(?P<wd_p>{_PRE})?(?:{_WEEK}的?)?{_WEEK}(?P<wd_d>[一二三四五六日天1-7])(?![\d十]))
-  | (?P<wk>(?P<wk_p>{_PRE}){_WEEK}(?P<wk_e>末)?)
+  | (?P<wk>(?P<wk_p>{_PRE}){_WEEK}(?:(?P<wk_e>末)|(?P<wk_in>内|之内))?)
   | (?P<wke>周末)
   | (?P<off>(?P<off_n>{_N}|半|几)\s*(?P<off_u>个?工作日|天|日|周|个?星期|个?礼拜|个?月)\s*(?P<off_d>以?后|之后|过后|以?内|之内|内|以?前|之前))
   | (?P<guo>过(?P<guo_n>{_N}|几)?(?P<guo_u>天|周|个?星期))
@@ -651,6 +651,10 @@ def _resolve_date(
         return today - timedelta(days=behind), today + timedelta(days=ahead), None
     if kind == "wk":
         shift = _week_shift(g("wk_p"))
+        if g("wk_in"):  # "本周内" / "下周之内": a deadline, the week's last workday
+            sunday = monday + timedelta(weeks=shift or 0, days=6)
+            d = sunday if _workday(sunday) else _workday_before(sunday)
+            return d, d, None
         if g("wk_e"):
             d = monday + timedelta(weeks=shift or 0, days=5)
             return d, d, None

@@ -191,3 +191,16 @@ def test_decimal_number_words() -> None:
 )
 def test_year_end(text: str, expected: date) -> None:
     assert resolve(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "本周内" / "下周之内" are deadlines: the week's last workday (2026-12-07 is a Monday).
+        ("本周内回复", date(2026, 12, 11)),
+        ("这周之内定下来", date(2026, 12, 11)),
+        ("下周之内给方案", date(2026, 12, 18)),
+    ],
+)
+def test_within_a_week_is_its_last_workday(text: str, expected: date) -> None:
+    assert resolve(text, datetime(2026, 12, 7, 10, 0, tzinfo=BUSINESS_TZ)) == expected
