@@ -199,7 +199,12 @@ def _refresh_visit_card(
         card = visit_card(record.card_id, visit, note=note)
         if ctx.replies.revise_unsent_card(card):
             return
-        if outbox.card_send_unfinished(ctx.uow.session, record.card_id):
+        # A sender may have finished the send since the look for a code above: its code and its
+        # "sent" are committed together, so looking again for the code after finding the send
+        # finished closes that gap (else the rep got a second card, tests/e2e/test_many_workers.py).
+        if outbox.card_send_unfinished(ctx.uow.session, record.card_id) or cardstate.has_code(
+            ctx.uow.session, record.card_id, ctx.uow.clock.now()
+        ):
             ctx.replies.update_card(card, status="open")
             return
         card = visit_card(card_id_for(ctx, "visit"), visit, note=note)

@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from domain.clock import BUSINESS_TZ
 from domain.models import OutboxMessage, User
 from domain.services import outbox
 from domain.services.customers import create_customer
 from domain.uow import UnitOfWork
+from tests.conftest import _truncate_all
 from tests.e2e.wecom_stack import WeComStack, wecom_stack
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=BUSINESS_TZ)  # a Wednesday: 周四 is 11月26日
@@ -108,3 +109,54 @@ def test_a_correction_while_the_card_is_being_sent_updates_it_right_after(stack:
     [card] = _visit_cards(stack)  # one card, updated in place with the code its send brought
     assert _follow_up(card) == "11月26日（周四）"
     assert not [t for t in stack.texts_of("ZhangWei") if "已记录拜访" in t]  # no plain-text copy either
+
+
+@pytest.fixture
+def pg_stack(postgres_database: str) -> Iterator[WeComStack]:
+    """The stack on the real PostgreSQL: two connections interleave there as they do between workers."""
+    _truncate_all(postgres_database)
+    with wecom_stack(postgres_database, worker=False) as s:
+        s.clock.set(NOW)
+        with UnitOfWork(s.db, s.clock) as uow:
+            zhang = uow.session.scalar(select(User).where(User.key == "zhangwei"))
+            assert zhang is not None
+            create_customer(uow, "苏州精工机械有限公司", owner=zhang, aliases=["苏州精工"])
+            uow.commit()
+        yield s
+
+
+def test_a_send_finishing_while_the_correction_is_handled_still_gives_one_card(pg_stack: WeComStack) -> None:
+    """The sender commits the card's send (and its code) between the correction's two looks at it.
+
+    Seen in tests/e2e/test_many_workers.py: the correction found no code yet, then found the send
+    no longer pending or sending, and sent the rep a second 「已记录拜访」 card.
+    """
+    stack = pg_stack
+    stack.driver.send_text("ZhangWei", "今天拜访苏州精工，见了刘工，聊了交期，下周三再跟进")
+    _handle(stack)
+    row_id = _card_row(stack)
+    sender = stack.db.sessions()
+    row = outbox.claim(sender, row_id, stack.clock.now())  # a sender has leased the card ...
+    assert row is not None
+    fired: list[str] = []
+
+    def finish_send(conn, cursor, statement: str, parameters, context, executemany) -> None:
+        # ... and its answer comes back right after the correction looked for the card's codes.
+        if fired or "FROM outbox" not in statement or "card_id" not in statement:
+            return
+        fired.append(statement)
+        msgid = stack.runtime.channels["wecom"].deliver(sender, row, stack.clock.now())
+        outbox.mark_sent(sender, row, stack.clock.now(), msgid)
+
+    stack.driver.send_text("ZhangWei", "改成周四跟进")
+    event.listen(stack.db.engine, "before_cursor_execute", finish_send)
+    try:
+        _handle(stack)
+    finally:
+        event.remove(stack.db.engine, "before_cursor_execute", finish_send)
+        sender.close()
+    assert fired  # the send really finished in the middle of the correction
+    _deliver(stack)
+
+    [card] = _visit_cards(stack)  # one card, updated in place with the code its send brought
+    assert _follow_up(card) == "11月26日（周四）"
