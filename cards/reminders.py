@@ -127,7 +127,10 @@ def done(card: Card, who: str, at: datetime) -> Card:
 
 
 def snoozed(card: Card, until: datetime) -> Card:
-    """The card after 明天再提醒: when it comes back."""
-    local = to_local(until)
-    return replace(card, status=f"明天再提醒 · {day_text(local.date())} {local:%H:%M}")
+    """The card after 明天再提醒: the day it comes back.
+
+    Only the day: a snooze holds until that day's first reminder run, whose hour differs by job
+    (the dormant sweep runs at 08:00, follow-ups later), so an hour on the card would be wrong for some.
+    """
+    return replace(card, status=f"明天再提醒 · {day_text(to_local(until).date())}")
 

@@ -5,7 +5,7 @@ a tap lands here. 已跟进 records the touch the way the rest of the system rea
 an opportunity's ``last_touched_at`` (no longer stale), a customer's interaction
 (``touch_customer``: no longer dormant), a follow-up closed by a ``done`` mark (the
 follow-up rule, "open until a later visit", gains "or until marked done").
-明天再提醒 keeps the item out of its job until the next workday, 09:00.
+明天再提醒 keeps the item out of its job until the next workday: every run of that day shows it again.
 """
 
 from __future__ import annotations
