@@ -82,16 +82,22 @@ def _save(
     mention: str | None = None,
     *,
     send_card: bool = True,
+    parsed: VisitDraft | None = None,
 ) -> Visit:
     """Store the visit described by ``draft`` and send its card (unless several share one card).
 
     ``mention`` is what the rep called the customer; a later 「客户改成…」 teaches it as an alias.
+    ``parsed``: this event's own parse of the text when it already names ``customer``, so a
+    message is parsed once (issue #15). Otherwise -- the customer was picked on a later message,
+    or found by its registered name -- the stored text is read again for that customer: its
+    contact and note depend on which words name the customer.
     """
     assert ctx.sender is not None
     now = datetime.fromisoformat(draft["now"])
-    parsed = (
-        parse_visit(draft["text"], now, [CustomerRef(customer.id, customer.name)]) if draft["text"] else None
-    )
+    if parsed is None or parsed.customer_id != customer.id:
+        parsed = (
+            parse_visit(draft["text"], now, [CustomerRef(customer.id, customer.name)]) if draft["text"] else None
+        )
     contact = None
     if parsed is not None and parsed.contact_name:
         contact = add_contact(ctx.uow, customer, parsed.contact_name, parsed.contact_title)
@@ -432,7 +438,8 @@ def on_visit_text(ctx: HandlerContext, draft: VisitDraft, now: datetime, refs: C
         len(draft.candidates) == 1 or draft.candidates[1][1] < 0.8
     )
     if len(best) == 1 or (not best and clear_lead):
-        _save(ctx, state, best[0] if best else by_id[draft.candidates[0][0]], draft.customer_mention)
+        chosen = best[0] if best else by_id[draft.candidates[0][0]]
+        _save(ctx, state, chosen, draft.customer_mention, parsed=draft)
         return
     candidates = best or [by_id[i] for i, _ in draft.candidates if i in by_id]
     if draft.customer_mention and draft.candidates:
@@ -458,7 +465,7 @@ def _save_several(ctx: HandlerContext, parts: list[Part], now: datetime) -> None
         ctx.say(f"这条消息里提到了几家客户（{names}），请每家客户分开发一条，我好分别记录。")
         return
     visits = [
-        _save(ctx, _draft_state(p.text, now), customers[p.draft.customer_id], send_card=False)  # type: ignore[index]
+        _save(ctx, _draft_state(p.text, now), customers[p.draft.customer_id], send_card=False, parsed=p.draft)  # type: ignore[index]
         for p in parts
     ]
     card = several_visits_card(card_id_for(ctx, "visits"), visits)
