@@ -75,3 +75,57 @@ def period_of(text: str, today: date, default: str = "month") -> tuple[str, date
         return "本周", monday, today
     end = date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
     return "本月", first, min(end, today)
+
+
+# ------------------------------------------------------------ asking the bot, not reporting
+# Interrogatives that make a message a question to the bot when they are the rep's own words
+# (「西门子最近有没有人去过」, 「隆基的客户经理是谁」, 「上周我都去了哪些客户那里」). No maintained
+# Chinese library classifies chat intents offline; jieba / HanLP would give word classes, not this.
+_ASKING = re.compile(
+    r"哪些|哪个|哪家|哪位|哪里|哪儿|在哪|到哪|谁|多少|什么时候|啥时候|什么阶段"
+    # 几 + measure word asks only at a clause's end (「拜访了几次」); before a noun it is "several" (几个工程师)
+    r"|几(?:次|家|个|单|回|天|位|笔)(?=[?？了呢啊吗,，。;；\s]|$)"
+    r"|有没有|是不是|能不能|可不可以|怎么|怎样|如何|为什么|为啥|是什么|是啥"
+    r"|(?:吗|呢|么|嘛)[\s!！~～。.?？]*$|[?？][\s]*$"
+)
+# The question is someone else's, told in a report: 「张总问能不能再便宜点」, 「他们想知道有没有现货」.
+_REPORTED = re.compile(
+    r"(?:(?<!请)问|说|想知道|不知道|不清楚|咨询|打听|确认|关心|担心|考虑|看看|讨论|商量|研究|评估|决定|算|回复|答复)"
+    r"[^,，。;；!！]{0,8}$"
+)
+# The question is left open in a report: 「有没有可能拿下 现在还不好说」, 「是不是要重新招标还不确定」.
+_LEFT_OPEN = re.compile(r"^[^。;；!！?？]{0,12}?(?:还不好说|不好说|不确定|还没定|没定|待定|不清楚|不知道|还在看|看情况)")
+# Past report of a contact: 「今天去了精工…」, 「刚跟刘工聊了」 -- a question after it is part of the report.
+_DONE = re.compile(r"(?:拜访了|走访了|去了|见了|聊了|谈了|沟通了|跑了一?趟|打了个?电话|电话沟通|开了个?会|吃了个?饭)")
+# Right after a visit verb the interrogative asks about the rep's visits: 「我都去了哪些客户」.
+_VERB_THEN_ASK = re.compile(r"(?:去了|拜访了|见了|跑了)(?:哪些|哪几|几|多少|谁)")
+# Requests and commands: 「帮我把海尔的负责人改成小刘」, 「给我看下京东方的联系人电话」, 「新建客户 …」.
+_ASK_TO_DO = re.compile(
+    r"^(?:请问|请|麻烦|帮我|帮忙|给我|你帮我)(?:一下)?(?:看|查|找|把|列|导|发|改|删|新建|添加|加|建|统计|汇总|拉|调)"
+    r"|^/|^(?:新建|添加|新增|删除|导出|查询|搜索)(?:客户|联系人|商机|拜访|记录|合同)"
+    r"|提醒我"
+)
+
+
+def asks_the_bot(text: str) -> bool:
+    """A question or request to the bot rather than a report of a contact with a customer.
+
+    Why not only ``is_question``: that one looks at the message's two ends; reps also ask in the
+    middle (「中车还有没有在跟的商机」) and ask about customers by name, which the visit
+    parser would otherwise take as a visit to them.
+    """
+    text = text.strip()
+    if not text or len(text) > 80:
+        return False
+    if _ASK_TO_DO.search(text) or _VERB_THEN_ASK.search(text):
+        return True
+    done = _DONE.search(text)
+    for m in _ASKING.finditer(text):
+        if _REPORTED.search(text[: m.start()]):
+            continue  # the customer's question, told by the rep
+        if done is not None and done.start() < m.start():
+            continue  # asked within a report of a visit or call
+        if _LEFT_OPEN.search(text[m.end() :]):
+            continue  # an open question reported, not asked
+        return True
+    return False

@@ -48,6 +48,7 @@ from domain.customer_mentions import Hit as _Hit
 from domain.models import Stage
 from domain.money import TYPED_UNITS, find_amount, parse_amount
 from handlers.understand.english import english_visit, is_english
+from handlers.understand.intent import asks_the_bot
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
 from handlers.understand.visit_fields import refine, stage_text
 
@@ -726,6 +727,8 @@ _REQUEST = re.compile(
 def _looks_like_visit(text: str, has_customer: bool, has_contact: bool) -> bool:
     bare = re.sub(r"[\s,，。.!！?？~～]+", "", text)
     if not bare or _NOT_VISIT.match(bare) or _QUERY.match(bare) or _REQUEST.search(bare):
+        return False
+    if asks_the_bot(text):
         return False
     return has_customer or has_contact or bool(_VISIT_WORDS.search(text))
 

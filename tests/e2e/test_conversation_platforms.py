@@ -75,3 +75,14 @@ def test_a_command_drops_the_pending_question_and_year_end_is_a_follow_up(chat: 
     with chat.db.sessions() as s:
         visits = list(s.scalars(select(Visit)))
         assert len(visits) == 1 and visits[0].summary is not None and "交付计划" in visits[0].summary
+
+
+@SQLITE
+def test_a_question_naming_a_customer_logs_no_visit(chat: ChatPlatform) -> None:
+    """「苏州精工最近有没有人去过」 asks the bot; it used to be stored as a visit to 苏州精工."""
+    zhang = chat.person("zhangwei")
+    chat.send_text(zhang, "苏州精工最近有没有人去过")
+    said(chat, zhang, "没看懂这条消息。")
+    chat.send_text(zhang, "帮我把苏州精工的负责人改成小刘")
+    chat.wait_until(lambda: sum("没看懂" in t for t in chat.texts(zhang)) == 2, what="the second short help")
+    assert _visits(chat) == 0 and not chat.cards(zhang, "已记录拜访")
