@@ -26,8 +26,7 @@ from tests.e2e.wecom_stack import WeComStack, wecom_stack
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=BUSINESS_TZ)  # a Wednesday: 周四 is 11月26日
 
 
-@pytest.fixture
-def stack(db_url: str) -> Iterator[WeComStack]:
+def _stack_at_now(db_url: str) -> Iterator[WeComStack]:
     with wecom_stack(db_url, worker=False) as s:  # the test decides when events are handled and sent
         s.clock.set(NOW)
         with UnitOfWork(s.db, s.clock) as uow:
@@ -36,6 +35,11 @@ def stack(db_url: str) -> Iterator[WeComStack]:
             create_customer(uow, "苏州精工机械有限公司", owner=zhang, aliases=["苏州精工"])
             uow.commit()
         yield s
+
+
+@pytest.fixture
+def stack(db_url: str) -> Iterator[WeComStack]:
+    yield from _stack_at_now(db_url)
 
 
 def _handle(stack: WeComStack) -> None:
@@ -115,14 +119,7 @@ def test_a_correction_while_the_card_is_being_sent_updates_it_right_after(stack:
 def pg_stack(postgres_database: str) -> Iterator[WeComStack]:
     """The stack on the real PostgreSQL: two connections interleave there as they do between workers."""
     _truncate_all(postgres_database)
-    with wecom_stack(postgres_database, worker=False) as s:
-        s.clock.set(NOW)
-        with UnitOfWork(s.db, s.clock) as uow:
-            zhang = uow.session.scalar(select(User).where(User.key == "zhangwei"))
-            assert zhang is not None
-            create_customer(uow, "苏州精工机械有限公司", owner=zhang, aliases=["苏州精工"])
-            uow.commit()
-        yield s
+    yield from _stack_at_now(postgres_database)
 
 
 def test_a_send_finishing_while_the_correction_is_handled_still_gives_one_card(pg_stack: WeComStack) -> None:
