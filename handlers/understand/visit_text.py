@@ -49,6 +49,7 @@ from domain.models import Stage
 from domain.money import TYPED_UNITS, find_amount, parse_amount
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
+from handlers.understand.titles import TITLE_TEXT
 from handlers.understand.visit_fields import refine, stage_text
 
 __all__ = [
@@ -219,6 +220,8 @@ _CONTACT_RX = re.compile(
 )
 # A given name only follows a clear boundary ("见了张建国总监"), never in mid-word.
 _NAME_BOUNDARY = set(" ,.;:!?，。；：！？、的了和跟与找约见访是位个(（\"'“")
+# A given name does not end in the first character of a word ending in 工 (化工, 重工, 电工, 精工, 员工).
+_WORD_BEFORE_GONG = set("化重电轻精军手木技员职施加民农分美矿石竣开复停完")
 _NOT_GIVEN = set("的了和跟与是在去见到说把被给对向约等和总工经理部长主任老师司厂公们个位都也就还又再")
 
 
@@ -230,15 +233,29 @@ class _Contact:
     title: str | None
 
 
-_LATIN_NAME_RX = re.compile(r"(?:的|见了?|和|跟|与|找|约了?|联系人是?|对接人是?)\s?(?P<n>[A-Z][a-z]{2,11})(?![A-Za-z])")
+_LATIN_NAME_RX = re.compile(
+    r"(?:的|见了?|和|跟|与|找|约了?|联系人是?|对接人是?|经理|总监|主管|专员|助理|工程师)\s?(?P<n>[A-Z][a-z]{2,11})(?![A-Za-z])"
+)
+# A full name with no honorific is a person when a title stands right next to it (「采购总监 张建国」,
+# 「张建国（采购总监）」); the name must end at a blank or a bracket, so its length is not guessed.
+_FULL_NAME = rf"(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}"
+_TITLED_NAME_RX = re.compile(
+    rf"(?:{TITLE_TEXT})\s?(?P<n>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
+    rf"|(?:^|(?<=[\s,，。;；、的了见是]))(?P<m>{_FULL_NAME})(?=\s*[（(]\s*(?:{TITLE_TEXT})\s*[）)])"
+)
 # People the rep did NOT meet: planned but absent, or the rep's own colleagues.
 _ABSENT = re.compile(r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是")
 _ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的是")
-_NOT_MET = re.compile(r"不在|没见到|没见着|没见上|没碰上|没遇到|没在")
+_NOT_MET = re.compile(r"不在|没见到|没见着|没见上|没碰上|没遇到|没在|没空")
+# Away (出差, 请假) and nothing said with them either (「长安董工 这周出差 下周回来再约」); a call while away is a
+# contact (「孙部长 这周在外地出差 电话聊了几句」).
+_AWAY = re.compile(r"出差(?!回来)|外出|请假|休假")
+_TALKED = re.compile(r"电话|微信|视频|语音|通话|聊|谈|沟通|说|交流|对接")
 # 「去了海康 没见到何经理」: the miss written before the name
 _NOT_MET_BEFORE = re.compile(r"(?:没见到|没见着|没见上|没碰上|没碰到|没遇到)$")
 _OWNER_OF = re.compile(r"的?(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)")
-_COLLEAGUE = re.compile(r"(?:同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
+# (「跟他同事小钱聊了聊」: the customer's colleague is a contact, only the rep's own is not)
+_COLLEAGUE = re.compile(r"(?:(?<![他她])(?<!他们)(?<!对方)同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
 
 
 def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
@@ -261,6 +278,8 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
             if not boundary or any(c in _NOT_GIVEN for c in given):
                 continue
         title_word = m.group("title")
+        if title_word == "工" and given and given[-1] in _WORD_BEFORE_GONG:
+            continue  # 「金禾化工 的刘总」: 化工 is the company's trade, not 金禾化 工程师
         canon = _TITLE_CANON.get(title_word, title_word)
         name = m.group("name") if given else m.group("name") + title_word
         dept = m.group("dept")
@@ -270,6 +289,13 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
         if dept and canon:
             canon = dept + canon
         found.append(_Contact(dept_start if dept else core_start, end, name, canon))
+    for m in _TITLED_NAME_RX.finditer(text):
+        group = "n" if m.group("n") else "m"
+        a, b = m.span(group)
+        if any(c in _NOT_GIVEN for c in m.group(group)[1:]) or any(c.start < b and a < c.end for c in found):
+            continue
+        if not any(s < b and a < e for s, e in blocked):
+            found.append(_Contact(a, b, m.group(group), None))
     for m in _LATIN_NAME_RX.finditer(text):
         if not any(s < m.end("n") and m.start("n") < e for s, e in blocked):
             found.append(_Contact(m.start("n"), m.end("n"), m.group("n"), None))
@@ -307,6 +333,8 @@ def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | N
     best = min(range(len(people)), key=lambda i: (demerit(i), people[i].start))
     if _NOT_MET.search(segment(best)) or _NOT_MET_BEFORE.search(_clause_before(text, people[best].start)):
         return None  # 「赵经理 临时开会没见上」: the only person named was not met
+    if _AWAY.search(segment(best)) and not _TALKED.search(text):
+        return None
     return people[best]
 
 
