@@ -89,9 +89,22 @@ def to_chinese_frame(text: str) -> str:
 _HONORIFIC_RX = re.compile(r"\b(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+[A-Z][a-z]+)")
 
 
-def english_contact(text: str) -> str | None:
-    """「Mr. Wang」 wherever it stands (「Called Siemens, Mr. Wang wants…」), else the name after a verb."""
+# A first name as the subject of what the contact said or will do (「…, Linda will reply by Thursday」).
+_SUBJECT_RX = re.compile(
+    r"(?:^|[,;.]\s*|\band\s+)(?P<n>[A-Z][a-z]{2,11})\s+(?:will|would|said|says|wants|asked|agreed|confirmed|"
+    r"replied|promised|needs|thinks|liked|requested|mentioned|prefers|is going to)\b"
+)
+
+
+def english_contact(text: str, customer: str | None = None) -> str | None:
+    """「Mr. Wang」 wherever it stands (「Called Siemens, Mr. Wang wants…」), else the name after a verb, else a
+    first name saying or doing something (not the customer's name: 「Siemens wants a demo」)."""
     m = _HONORIFIC_RX.search(text) or _CONTACT_RX.search(text)
+    if m is None:
+        m = next(
+            (s for s in _SUBJECT_RX.finditer(text) if not customer or s.group("n").lower() not in customer.lower()),
+            None,
+        )
     return re.sub(r"\s+", " ", m.group("n")) if m else None
 
 
@@ -117,7 +130,7 @@ def english_visit(text: str, now: datetime, customers: Sequence[CustomerRef] | C
     return replace(
         draft,
         text=text,
-        contact_name=english_contact(text) or draft.contact_name,
+        contact_name=english_contact(text, draft.customer_mention) or draft.contact_name,
         contact_title=None,
         summary=english_note(text),
         next_step="，".join(follow) or None,

@@ -25,7 +25,7 @@ FUNCTIONS = (
     "电气|仓库|仓储|运营|供应链|物流|计划|测试|大客户|客户|硬件|软件|安全|环保|能源|结构|机械|自动化|售后|客服|维修|"
     "检验|质检|信息化|信息|数字化|工程|基建|制造|综合|战略|审计|投资|品牌|设计|精益|物控|物料|资材|工务|厂务|"
     "后勤|总务|营销|渠道|外贸|业务|技改|保全|机电|电仪|仪表|实验|检测|化验|认证|体系|标准化|证券|党委|工会|"
-    "售前|调试|算法|视觉|光学|电控|电子|模具|焊接|涂装|注塑|"
+    "售前|调试|算法|视觉|电控|焊接|涂装|注塑|"
     "[A-Z]{2,4}(?![A-Za-z])"
 )
 # Where in the company: 集团副总裁, 华东区销售经理, 分公司总经理, 工厂厂长, 研究院院长.
@@ -34,7 +34,7 @@ _SCOPE = (
     r"(?:华[东南西北中]|[东西南北]|中国|亚太|大中华|海外|国际|国内|全国|省)区|区域|大区|片区|华[东南西北中]|海外|国际"
 )
 # A department: a function or any short stem (no particle, pronoun or verb in it) before a unit word.
-_STEM = r"[\u4e00-\u9fff](?<![了的和跟与见是在去到说把被给对向们个这那他她我你也都就还又再很已刚及或])"
+_STEM = r"[\u4e00-\u9fff](?<![了的和跟与见是在去到说把被给对向们个这那他她我你也都就还又再很已刚及或着带让请叫找约陪帮])"
 _UNIT = (
     rf"(?:(?:{FUNCTIONS}){{1,2}}|(?:{_STEM}){{1,4}}?)(?:部门|事业部|部|科|课|处|中心|办公室|室|车间|组|办|工段)"
     r"|车间|办公室|实验室|中心"  # alone: 「车间主任」, 「办公室主任」
@@ -116,8 +116,10 @@ def title_before(before: str, name: str, floor: int = 0) -> str | None:
             return _written(m).replace("的", "")
         if m := _UNIT_ONLY.fullmatch(tail, i):
             return _with_name((m.group("scope") or "") + m.group("unit"), name)
-        if not spaced and (m := _FUNC_ONLY.fullmatch(tail, i)):
-            return m.group("func")  # 「采购小李」, 「跟他们采购周经理」
+        # 「采购小李」, 「跟他们采购周经理」 (not 「恒瑞达电子的王总」: a bare function only after a boundary)
+        at_boundary = i in (0, floor) or tail[i - 1] in _START_AFTER
+        if not spaced and at_boundary and (m := _FUNC_ONLY.fullmatch(tail, i)):
+            return m.group("func")
     # 「赵总助理小王」: the assistant of the person named just before.
     if m := re.search(r"(?<=[总工理长监])的?(?P<t>助理|秘书|助手)$", tail):
         return m.group("t")
@@ -125,16 +127,28 @@ def title_before(before: str, name: str, floor: int = 0) -> str | None:
 
 
 # What may come between the name and a title written after it: 「（」, 「，」, 「是」, 「他是」, 「他们的」, 「他们公司的」.
+_WHOSE = r"(?:(?:他们|我们)(?:公司|厂里|这边|那边)?的?|(?:对方|客户|人家|公司|厂里|这边|那边)的)?"
 _AFTER_SEP = re.compile(
-    r"(?:\s*[（(,，、:：]\s*|\s+)(?:(?:他|她)?(?:是|任|担任))?(?:他们|我们|对方|客户|人家)?(?:公司|厂里|这边|那边)?的?\s*"
-    r"|(?:他|她)?(?:是|任|担任)(?:他们|我们|对方|客户|人家)?(?:公司|厂里|这边|那边)?的?\s*"
+    rf"(?P<mark>\s*[（(,，、:：]\s*|\s+)(?P<is>(?:他|她)?(?:是|任|担任))?{_WHOSE}\s*"
+    rf"|(?P<is2>(?:他|她)?(?:是|任|担任)){_WHOSE}\s*"
 )
 _AFTER_END = re.compile(r"\s|[）),，。;；!！?？、]|$")
 # Another person right after a title (「王总 采购经理李工也在」): the title is that person's.
-_NEXT_PERSON = re.compile(r"[\u4e00-\u9fff]{1,3}?(?:总|工|经理|科长|部长|主任|姐|哥)(?![\u4e00-\u9fff])|[老小][\u4e00-\u9fff](?![\u4e00-\u9fff])")
+_NEXT_PERSON = re.compile(
+    r"[\u4e00-\u9fff]{1,3}?(?:总|工|经理|科长|部长|主任|姐|哥)(?![\u4e00-\u9fff])|[老小][\u4e00-\u9fff](?![\u4e00-\u9fff])"
+)
 # A bare function after the name is a title only when it stands alone (「小刘 采购 问了报价」), not the start of
-# what was discussed (「张总 技术 交流了参数」, 「王总 采购的事」).
+# what was discussed (「张总 技术 交流了参数」, 「王总 采购的事」) …
 _NOT_A_ROLE_AFTER = re.compile(r"\s*(?:交流|对接|问题|方案|资料|参数|需求|部分|方面|这块|那块|的|流程|计划|合同|价格)")
+# … and, outside brackets, only a function that names a person's job, not an activity (「美的刘工 测试」,
+# 「周经理 项目 85万」); in brackets any function (「孙部长（采购）」).
+_PERSON_FUNCTION = re.compile(r"采购|财务|人事|行政|法务|商务|销售|会计|出纳|前台|HR|IT")
+
+
+def _title_at(after: str, at: int) -> re.Match[str] | None:
+    """A title starting at ``at`` that is not the title of another person named right after it."""
+    m = TITLE.match(after, at)
+    return m if m and not _NEXT_PERSON.match(after, m.end()) else None
 
 
 def title_after(after: str, name: str) -> str | None:
@@ -142,12 +156,27 @@ def title_after(after: str, name: str) -> str | None:
     「谢工，质量部负责人」, 「陈工 是研发部经理」, 「赵总 他们的生产总监」, 「刘工，设备科的科长」."""
     sep = _AFTER_SEP.match(after)
     if sep is None:
-        return None  # glued to the name: 「王总总经理」 is rarer than a word that only starts like a title
+        # Glued to the name (dictated: 「格力黄工设备科科长要报价」): only a title that starts with a known word
+        # and has a rank (not 「张总让采购部…」, 「王总采购的事」).
+        m = _title_at(after, 0)
+        known = _KNOWN_START.match(after) or (m and m.start("rank") == 0)
+        return _written(m).replace("的", "") if m and m.group("rank") and known else None
     at = sep.end()
-    if (m := TITLE.match(after, at)) and not _NEXT_PERSON.match(after, m.end()):
+    bracket = "（" in sep.group() or "(" in sep.group()
+    # Only a blank between: a bare rank running on into words is what the contact said or did, not their
+    # title (「黄工 老板说价格合适就签」).
+    blank_only = not sep.group().strip()
+    m = _title_at(after, at)
+    if m and blank_only and m.start("rank") == at and not _AFTER_END.match(after, m.end()):
+        m = None
+    if m and _AFTER_END.match(after, m.end()):
         return _written(m).replace("的", "")
-    if (m := _UNIT_ONLY.match(after, at)) and _AFTER_END.match(after, m.end()):
-        return _with_name((m.group("scope") or "") + m.group("unit"), name)
-    if (m := _FUNC_ONLY.match(after, at)) and _AFTER_END.match(after, m.end()) and not _NOT_A_ROLE_AFTER.match(after, m.end()):
-        return m.group("func")
-    return None
+    # 「王主任（总经理室）」: a department that only starts like a rank (总经理 + 室)
+    if (u := _UNIT_ONLY.match(after, at)) and _AFTER_END.match(after, u.end()):
+        return _with_name((u.group("scope") or "") + u.group("unit"), name)
+    if m:
+        return _written(m).replace("的", "")  # 「赵总，生产副总今天见了」
+    f = _FUNC_ONLY.match(after, at)
+    if not f or not _AFTER_END.match(after, f.end()) or _NOT_A_ROLE_AFTER.match(after, f.end()):
+        return None
+    return f.group("func") if bracket or _PERSON_FUNCTION.fullmatch(f.group("func")) else None

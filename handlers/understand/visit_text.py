@@ -211,7 +211,7 @@ _CONTACT_RX = re.compile(
     (?:
         (?P<name>(?:{_SURNAMES_2}|[{_SURNAMES_1}])(?P<given>[\u4e00-\u9fff]{{0,2}}?))
         (?P<title>{_TITLES})
-        (?!(?<=总)[结部体共额价之是算数量计包代裁监经工])
+        (?!(?<=总)[结部体共额价之算数量计包代裁监经工])
         (?!(?<=工)[作程期厂艺资具业人地序位件单况装])
       | (?P<nick>[老小](?:{_SURNAMES_2}|[{_SURNAMES_1}]))(?![\u4e00-\u9fff]{{0,1}}(?:{_TITLES}))
     )
@@ -239,6 +239,8 @@ _LATIN_NAME_RX = re.compile(
 # A full name with no honorific is a person when a title stands right next to it (「采购总监 张建国」,
 # 「张建国（采购总监）」); the name must end at a blank or a bracket, so its length is not guessed.
 _FULL_NAME = rf"(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}"
+# Words after a title that start with a surname's character but name no one (「技术总监 周五再约」, 「方案」).
+_NOT_IN_FULL_NAME = set("一二三四五六七日天末案额序务本兴排元点号月年期后前次会议价单款")
 _TITLED_NAME_RX = re.compile(
     rf"(?:{TITLE_TEXT})\s?(?P<n>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
     rf"|(?:^|(?<=[\s,，。;；、的了见是]))(?P<m>{_FULL_NAME})(?=\s*[（(]\s*(?:{TITLE_TEXT})\s*[）)])"
@@ -292,7 +294,10 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
     for m in _TITLED_NAME_RX.finditer(text):
         group = "n" if m.group("n") else "m"
         a, b = m.span(group)
-        if any(c in _NOT_GIVEN for c in m.group(group)[1:]) or any(c.start < b and a < c.end for c in found):
+        given = m.group(group)[1:]
+        if any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in given):
+            continue
+        if any(c.start < b and a < c.end for c in found):
             continue
         if not any(s < b and a < e for s, e in blocked):
             found.append(_Contact(a, b, m.group(group), None))
