@@ -44,7 +44,7 @@ _BASE_RANK = (
     rf"(?:{_STEM}){{1,3}}?工程师|科学家|架构师|设计师|分析师|"
     "总经理|总裁|董事长|董事|总监|总工程师|高级工程师|工程师|高工|总工(?!程)|经理|主管|主任|科长|课长|处长|部长|厂长|"
     "院长|所长|局长|站长|组长|班长|队长|主席|书记|负责人|专员|助理|秘书|会计|出纳|专家|顾问|采购员|技术员|质检员|"
-    r"业务员|文员|合伙人|老板|首席[\u4e00-\u9fff]{2}官"
+    r"业务员|文员|合伙人|老板|仓管|库管|跟单|首席[\u4e00-\u9fff]{2}官"
 )
 # Longest first: 总经理助理 before 总经理, 副总经理 before 副总.
 _RANK = (
@@ -74,6 +74,11 @@ _START_AFTER = set(" ,，。;；:：、（(的了和跟与找见是们位个约�
 # Elsewhere a title written before the name starts only at a known scope or function (「金禾化工设备科科长」
 # at 设备), never at a rank (「王经理 李工」: 经理 is 王经理's) nor at an unknown stem.
 _KNOWN_START = re.compile(rf"(?:{_SCOPE}|{FUNCTIONS}|{_ENGLISH})")
+
+
+# Functions that name a person's job when they stand alone as a word beside the name (「小刘 采购」), unlike an
+# activity (「美的刘工 测试」, 「周经理 项目 85万」); in brackets any function is a title (「孙部长（采购）」).
+_PERSON_FUNCTION = re.compile(r"采购|财务|人事|行政|法务|商务|销售|会计|出纳|前台|HR|IT")
 
 
 def _written(m: re.Match[str]) -> str:
@@ -120,6 +125,10 @@ def title_before(before: str, name: str, floor: int = 0) -> str | None:
         at_boundary = i in (0, floor) or tail[i - 1] in _START_AFTER
         if not spaced and at_boundary and (m := _FUNC_ONLY.fullmatch(tail, i)):
             return m.group("func")
+        # 「华为 采购 王经理」: a job standing alone as a word (not 「聊了采购 王经理说…」)
+        alone = i == floor or tail[i - 1].isspace()
+        if spaced and alone and (m := _PERSON_FUNCTION.fullmatch(tail, i)):
+            return m.group()
     # 「赵总助理小王」: the assistant of the person named just before.
     if m := re.search(r"(?<=[总工理长监])的?(?P<t>助理|秘书|助手)$", tail):
         return m.group("t")
@@ -127,7 +136,7 @@ def title_before(before: str, name: str, floor: int = 0) -> str | None:
 
 
 # What may come between the name and a title written after it: 「（」, 「，」, 「是」, 「他是」, 「他们的」, 「他们公司的」.
-_WHOSE = r"(?:(?:他们|我们)(?:公司|厂里|这边|那边)?的?|(?:对方|客户|人家|公司|厂里|这边|那边)的)?"
+_WHOSE = r"(?:(?:他们|我们)(?:公司|厂里|这边|那边)?的?|(?:对方|客户|人家|这边|那边)的|公司的?|厂里的?)?"
 _AFTER_SEP = re.compile(
     rf"(?P<mark>\s*[（(,，、:：]\s*|\s+)(?P<is>(?:他|她)?(?:是|任|担任))?{_WHOSE}\s*"
     rf"|(?P<is2>(?:他|她)?(?:是|任|担任)){_WHOSE}\s*"
@@ -138,11 +147,8 @@ _NEXT_PERSON = re.compile(
     r"[\u4e00-\u9fff]{1,3}?(?:总|工|经理|科长|部长|主任|姐|哥)(?![\u4e00-\u9fff])|[老小][\u4e00-\u9fff](?![\u4e00-\u9fff])"
 )
 # A bare function after the name is a title only when it stands alone (「小刘 采购 问了报价」), not the start of
-# what was discussed (「张总 技术 交流了参数」, 「王总 采购的事」) …
+# what was discussed (「张总 技术 交流了参数」, 「王总 采购的事」).
 _NOT_A_ROLE_AFTER = re.compile(r"\s*(?:交流|对接|问题|方案|资料|参数|需求|部分|方面|这块|那块|的|流程|计划|合同|价格)")
-# … and, outside brackets, only a function that names a person's job, not an activity (「美的刘工 测试」,
-# 「周经理 项目 85万」); in brackets any function (「孙部长（采购）」).
-_PERSON_FUNCTION = re.compile(r"采购|财务|人事|行政|法务|商务|销售|会计|出纳|前台|HR|IT")
 
 
 def _title_at(after: str, at: int) -> re.Match[str] | None:

@@ -239,11 +239,19 @@ _LATIN_NAME_RX = re.compile(
 # A full name with no honorific is a person when a title stands right next to it (「采购总监 张建国」,
 # 「张建国（采购总监）」); the name must end at a blank or a bracket, so its length is not guessed.
 _FULL_NAME = rf"(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}"
+# The full name and what everyone calls them (「李建国李总」, 「王芳（王经理）」): the name is the contact, the
+# honorific as written is the title.
+_NAME_AND_HONORIFIC = re.compile(
+    rf"(?:^|(?<=[\s,，。;；、的了见是和跟与]))(?P<full>(?P<s>{_SURNAMES_2}|[{_SURNAMES_1}])(?P<g>[\u4e00-\u9fff]{{1,2}}))"
+    r"\s?[（(]?(?P=s)(?P<h>总经理|总监|经理|总工|总|工|主任|科长|部长|处长|厂长|主管)[）)]?"
+)
 # Words after a title that start with a surname's character but name no one (「技术总监 周五再约」, 「方案」).
 _NOT_IN_FULL_NAME = set("一二三四五六七日天末案额序务本兴排元点号月年期后前次会议价单款")
 _TITLED_NAME_RX = re.compile(
     rf"(?:{TITLE_TEXT})\s?(?P<n>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
     rf"|(?:^|(?<=[\s,，。;；、的了见是]))(?P<m>{_FULL_NAME})(?=\s*[（(]\s*(?:{TITLE_TEXT})\s*[）)])"
+    # 「对接人：李明，采购经理」, 「联系人 王芳」
+    rf"|(?:对接人|联系人|接待人)(?:是|为)?[:：\s]*(?P<k>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
 )
 # People the rep did NOT meet: planned but absent, or the rep's own colleagues.
 _ABSENT = re.compile(r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是")
@@ -263,6 +271,10 @@ _COLLEAGUE = re.compile(r"(?:(?<![他她])(?<!他们)(?<!对方)同事|我们的
 def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
     """Every person named in the message, left to right."""
     found: list[_Contact] = []
+    for m in _NAME_AND_HONORIFIC.finditer(text):
+        a, b = m.span("full")
+        if not any(c in _NOT_GIVEN for c in m.group("g")) and not any(s < m.end() and a < e for s, e in blocked):
+            found.append(_Contact(a, m.end(), m.group("full"), m.group("s") + m.group("h")))
     pos = 0
     while (m := _CONTACT_RX.search(text, pos)) is not None:
         pos = m.start() + 1
@@ -289,10 +301,10 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
         if dept and any(s < m.end("dept") and dept_start < e for s, e in blocked):
             dept = None  # "汇川联合动力李工": the "department" is the customer's name
         if dept and canon:
-            canon = dept + canon
+            canon = dept if canon == "总" else dept + canon  # 「管采购的王总」: 采购, not 采购总
         found.append(_Contact(dept_start if dept else core_start, end, name, canon))
     for m in _TITLED_NAME_RX.finditer(text):
-        group = "n" if m.group("n") else "m"
+        group = next(g for g in ("n", "m", "k") if m.group(g))
         a, b = m.span(group)
         given = m.group(group)[1:]
         if any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in given):

@@ -90,6 +90,7 @@ def test_english_titles_and_english_functions(text: str, name: str, title: str) 
         ("华为 见了张总 他是采购部的部长", "张总", "采购部部长"),
         ("华为 见了王总，他是这边的厂长", "王总", "厂长"),
         ("华为 刘总 他们的厂长", "刘总", "厂长"),
+        ("华为 张总，公司副总经理，亲自接待", "张总", "副总经理"),
         ("格力黄工设备科科长要报价", "黄工", "设备科科长"),  # dictated, glued to the name
     ],
 )
@@ -108,6 +109,9 @@ def test_a_title_before_or_after_the_name(text: str, name: str, title: str) -> N
         ("拜访华为 王主任（总经理室）", "王主任", "总经理室主任"),  # a department that starts like a rank
         ("华为 财务小李 对了账", "小李", "财务"),  # a function alone stays a function
         ("华为 小李 财务 对了账", "小李", "财务"),
+        ("华为 采购 王经理", "王经理", "采购"),  # a job standing alone as a word
+        ("华为 见到了管采购的王总", "王总", "采购"),  # not 采购总
+        ("华为 仓管小刘 对了库存", "小刘", "仓管"),
     ],
 )
 def test_a_department_beside_a_ranked_name(text: str, name: str, title: str) -> None:
@@ -130,6 +134,8 @@ def test_a_department_beside_a_ranked_name(text: str, name: str, title: str) -> 
         ("苏州精工 李工 带着工程师去现场量了尺寸", "李工"),
         ("今天拜访了恒瑞达电子的王总 聊了报价", "王总"),  # 电子 is the company's trade
         ("华为 王经理 李工都在", "王经理"),  # 经理 is 王经理's honorific
+        ("华为 王总王工都在", "王总"),
+        ("华为 聊了采购 王经理说下周定", "王经理"),  # 采购 is what was discussed
     ],
 )
 def test_no_title_where_none_is_written(text: str, name: str) -> None:
@@ -142,6 +148,11 @@ def test_no_title_where_none_is_written(text: str, name: str) -> None:
         ("华为的采购总监 张建国 谈了价格", "张建国", "采购总监"),
         ("华为 张建国（采购总监）", "张建国", "采购总监"),
         ("华为 采购经理Lily 对了交期", "Lily", "采购经理"),
+        ("华为 对接人：李明，采购经理", "李明", "采购经理"),
+        ("华为 联系人 王芳 财务", "王芳", "财务"),
+        # the full name and the honorific everyone uses: the honorific as written is the title
+        ("今天见了华为的张建国张总", "张建国", "张总"),
+        ("华为 王芳（王经理）对了账", "王芳", "王经理"),
     ],
 )
 def test_a_full_name_beside_a_title_is_the_contact(text: str, name: str, title: str) -> None:
