@@ -271,10 +271,10 @@ _COLLEAGUE = re.compile(r"(?:(?<![他她])(?<!他们)(?<!对方)同事|我们的
 def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
     """Every person named in the message, left to right."""
     found: list[_Contact] = []
-    for m in _NAME_AND_HONORIFIC.finditer(text):
-        a, b = m.span("full")
-        if not any(c in _NOT_GIVEN for c in m.group("g")) and not any(s < m.end() and a < e for s, e in blocked):
-            found.append(_Contact(a, m.end(), m.group("full"), m.group("s") + m.group("h")))
+    for full in _NAME_AND_HONORIFIC.finditer(text):
+        a = full.start("full")
+        if not any(c in _NOT_GIVEN for c in full.group("g")) and not any(s < full.end() and a < e for s, e in blocked):
+            found.append(_Contact(a, full.end(), full.group("full"), full.group("s") + full.group("h")))
     pos = 0
     while (m := _CONTACT_RX.search(text, pos)) is not None:
         pos = m.start() + 1
