@@ -25,7 +25,7 @@ FUNCTIONS = (
     "电气|仓库|仓储|运营|供应链|物流|计划|测试|大客户|客户|硬件|软件|安全|环保|能源|结构|机械|自动化|售后|客服|维修|"
     "检验|质检|信息化|信息|数字化|工程|基建|制造|综合|战略|审计|投资|品牌|设计|精益|物控|物料|资材|工务|厂务|"
     "后勤|总务|营销|渠道|外贸|业务|技改|保全|机电|电仪|仪表|实验|检测|化验|认证|体系|标准化|证券|党委|工会|"
-    "售前|调试|算法|视觉|电控|焊接|涂装|注塑|"
+    "售前|调试|算法|视觉|电控|焊接|涂装|注塑|品管|生管|物管|"
     "[A-Z]{2,4}(?![A-Za-z])"
 )
 # Where in the company: 集团副总裁, 华东区销售经理, 分公司总经理, 工厂厂长, 研究院院长.
@@ -44,27 +44,31 @@ _BASE_RANK = (
     rf"(?:{_STEM}){{1,3}}?工程师|科学家|架构师|设计师|分析师|"
     "总经理|总裁|董事长|董事|总监|总工程师|高级工程师|工程师|高工|总工(?!程)|经理|主管|主任|科长|课长|处长|部长|厂长|"
     "院长|所长|局长|站长|组长|班长|队长|主席|书记|负责人|专员|助理|秘书|会计|出纳|专家|顾问|采购员|技术员|质检员|"
-    r"业务员|文员|合伙人|老板|仓管|库管|跟单|首席[\u4e00-\u9fff]{2}官"
+    r"业务员|文员|合伙人|老板|仓管|库管|跟单|司机|首席[\u4e00-\u9fff]{2}官"
 )
 # Longest first: 总经理助理 before 总经理, 副总经理 before 副总.
 _RANK = (
     r"(?:总经理|董事长|总裁|厂长|总监|经理|部长|副总|老板)(?:助理|秘书|助手)|"
     r"(?:常务|执行|资深|高级|首席)?副(?:总经理|总裁|董事长|总监|经理|主任|科长|课长|处长|部长|厂长|院长|所长|局长|"
     r"站长|组长|班长|队长|主席|书记|总工程师|总工|总)|"
-    rf"(?:常务|执行|资深|高级|首席)?(?:{_BASE_RANK})"
+    rf"(?:常务|执行|资深|高级|首席)?(?:{_BASE_RANK})|"
+    r"(?<=[\u4e00-\u9fff])(?:S?VP|GM|C[A-Z]O)(?![A-Za-z])"  # 技术VP, 区域GM
 )
 # English titles that stand alone: CTO, CEO, VP, GM, PM (not a time: 「3 PM」).
 _ENGLISH = r"(?<![A-Za-z\d] )(?<![A-Za-z\d])(?:C[A-Z]O|S?VP|GM|PM)(?![A-Za-z])"
 # The unit's 的 is kept out of the title (「设备科的科长」 → 设备科科长); a scope's 的 drops the scope
 # (「他们基地的厂长」 → 厂长: the title is the rank, the place only says where).
-TITLE = re.compile(
+_ONE_TITLE = (
     rf"(?:(?P<scope>{_SCOPE})(?P<scope_de>的)?)?"
     rf"(?:(?P<unit>{_UNIT}|(?:{_STEM}){{1,4}}?班(?=班长|组长))的?|(?P<func>(?:{FUNCTIONS}){{1,3}}))?"
     rf"(?P<rank>{_RANK})(?!人事|人员|务|级|理)"
     rf"|(?P<english>{_ENGLISH})"
 )
+_ONE_TITLE_TEXT = re.sub(r"\(\?P<\w+>", "(?:", _ONE_TITLE)
+# Two posts held at once: 「研发经理兼项目经理」.
+TITLE = re.compile(rf"(?:{_ONE_TITLE})(?P<also>(?:兼(?:{_ONE_TITLE_TEXT}))*)")
 # The same without its group names, to put inside other patterns (visit_text: a full name beside a title).
-TITLE_TEXT = re.sub(r"\(\?P<\w+>", "(?:", TITLE.pattern)
+TITLE_TEXT = rf"(?:{_ONE_TITLE_TEXT})(?:兼(?:{_ONE_TITLE_TEXT}))*"
 _UNIT_ONLY = re.compile(rf"(?:(?P<scope>{_SCOPE}))?(?P<unit>{_UNIT})的?")
 _FUNC_ONLY = re.compile(rf"(?P<func>{FUNCTIONS})")
 # Ranks a name may carry (「王经理」, 「钱科长」): a department before it makes 采购部经理.
@@ -85,10 +89,10 @@ def _written(m: re.Match[str]) -> str:
     """The title a match spells, without its 的 (a scope's 的 drops the scope: see ``TITLE``)."""
     rank = m.group("rank")
     if rank is None:
-        return m.group("english")
+        return m.group("english") + m.group("also")
     scope = m.group("scope") if m.group("scope") and not m.group("scope_de") else ""
     unit = (m.group("unit") or "").removesuffix("的")
-    return scope + unit + (m.group("func") or "") + rank
+    return scope + unit + (m.group("func") or "") + rank + m.group("also")
 
 
 def _with_name(part: str, name: str) -> str:
@@ -138,10 +142,10 @@ def title_before(before: str, name: str, floor: int = 0) -> str | None:
 # What may come between the name and a title written after it: 「（」, 「，」, 「是」, 「他是」, 「他们的」, 「他们公司的」.
 _WHOSE = r"(?:(?:他们|我们)(?:公司|厂里|这边|那边)?的?|(?:对方|客户|人家|这边|那边)的|公司的?|厂里的?)?"
 _AFTER_SEP = re.compile(
-    rf"(?P<mark>\s*[（(,，、:：]\s*|\s+)(?P<is>(?:他|她)?(?:是|任|担任))?{_WHOSE}\s*"
+    rf"(?P<mark>\s*[（(【\[,，、:：/|—-]\s*|\s+)(?P<is>(?:他|她)?(?:是|任|担任))?{_WHOSE}\s*"
     rf"|(?P<is2>(?:他|她)?(?:是|任|担任)){_WHOSE}\s*"
 )
-_AFTER_END = re.compile(r"\s|[）),，。;；!！?？、]|$")
+_AFTER_END = re.compile(r"\s|[）)】\],，。;；!！?？、/|]|$")
 # Another person right after a title (「王总 采购经理李工也在」): the title is that person's.
 _NEXT_PERSON = re.compile(
     r"[\u4e00-\u9fff]{1,3}?(?:总|工|经理|科长|部长|主任|姐|哥)(?![\u4e00-\u9fff])|[老小][\u4e00-\u9fff](?![\u4e00-\u9fff])"
@@ -168,7 +172,7 @@ def title_after(after: str, name: str) -> str | None:
         known = _KNOWN_START.match(after) or (m and m.start("rank") == 0)
         return _written(m).replace("的", "") if m and m.group("rank") and known else None
     at = sep.end()
-    bracket = "（" in sep.group() or "(" in sep.group()
+    bracket = any(b in sep.group() for b in "（(【[")
     # Only a blank between: a bare rank running on into words is what the contact said or did, not their
     # title (「黄工 老板说价格合适就签」).
     blank_only = not sep.group().strip()

@@ -72,6 +72,8 @@ def test_a_title_is_built_from_scope_department_or_function_and_rank(text: str, 
         ("苏州精工 王总 GM 亲自接待", "王总", "GM"),
         ("华为 李工 PM 过了排期", "李工", "PM"),
         ("华为 何工（IT）聊了系统", "何工", "IT"),
+        ("华为的技术VP李总", "李总", "技术VP"),
+        ("华为 QC小王 检了货", "小王", "QC"),
     ],
 )
 def test_english_titles_and_english_functions(text: str, name: str, title: str) -> None:
@@ -92,6 +94,11 @@ def test_english_titles_and_english_functions(text: str, name: str, title: str) 
         ("华为 刘总 他们的厂长", "刘总", "厂长"),
         ("华为 张总，公司副总经理，亲自接待", "张总", "副总经理"),
         ("格力黄工设备科科长要报价", "黄工", "设备科科长"),  # dictated, glued to the name
+        ("华为 王工/设备科长 要报价", "王工", "设备科长"),
+        ("华为 王工-设备主管 要报价", "王工", "设备主管"),
+        ("华为 王工【设备主管】要报价", "王工", "设备主管"),
+        ("华为王总不在 见了他们的采购经理李工", "李工", "采购经理"),
+        ("华为 研发经理兼项目经理 张工", "张工", "研发经理兼项目经理"),  # two posts
     ],
 )
 def test_a_title_before_or_after_the_name(text: str, name: str, title: str) -> None:
@@ -112,6 +119,8 @@ def test_a_title_before_or_after_the_name(text: str, name: str, title: str) -> N
         ("华为 采购 王经理", "王经理", "采购"),  # a job standing alone as a word
         ("华为 见到了管采购的王总", "王总", "采购"),  # not 采购总
         ("华为 仓管小刘 对了库存", "小刘", "仓管"),
+        ("华为 品管王工", "王工", "品管"),
+        ("华为 王总的司机小李", "小李", "司机"),
     ],
 )
 def test_a_department_beside_a_ranked_name(text: str, name: str, title: str) -> None:
