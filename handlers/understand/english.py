@@ -89,6 +89,20 @@ def to_chinese_frame(text: str) -> str:
 _HONORIFIC_RX = re.compile(r"\b(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+[A-Z][a-z]+)")
 
 
+# An English job title as written: functions and a rank word (「purchasing manager」, 「IT director」, 「CTO」).
+_EN_FUNCTION = (
+    r"(?:senior|chief|general|deputy|assistant|regional|purchasing|procurement|project|product|sales|IT|technical|"
+    r"engineering|quality|plant|production|R&D|finance|financial|operations|supply chain|HR|marketing|"
+    r"maintenance|equipment|process|test)"
+)
+_EN_TITLE = (
+    rf"(?:{_EN_FUNCTION}\s+){{0,3}}(?:manager|director|engineer|head|buyer|supervisor|lead|president|officer|"
+    r"specialist|assistant|chief)\b|(?<![A-Za-z])(?:C[A-Z]O|S?VP|GM|PM)(?![A-Za-z])"
+)
+_EN_TITLE_AFTER = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+)(?:the\s+|our\s+|their\s+)?(?P<t>{_EN_TITLE})", re.I)
+_EN_TITLE_BEFORE = re.compile(rf"(?:^|[\s,(])(?P<t>{_EN_TITLE})\s*[,:]?\s*$", re.I)
+
+
 # A first name as the subject of what the contact said or will do (「…, Linda will reply by Thursday」).
 _SUBJECT_RX = re.compile(
     r"(?:^|[,;.]\s*|\band\s+)(?P<n>[A-Z][a-z]{2,11})\s+(?:will|would|said|says|wants|asked|agreed|confirmed|"
@@ -96,16 +110,34 @@ _SUBJECT_RX = re.compile(
 )
 
 
+# 「met Huawei IT director Tony」: the name right after a title.
+_TITLED_NAME_RX = re.compile(rf"(?i:{_EN_TITLE})\s+(?P<n>[A-Z][a-z]{{2,11}})\b")
+
+
 def english_contact(text: str, customer: str | None = None) -> str | None:
-    """「Mr. Wang」 wherever it stands (「Called Siemens, Mr. Wang wants…」), else the name after a verb, else a
-    first name saying or doing something (not the customer's name: 「Siemens wants a demo」)."""
-    m = _HONORIFIC_RX.search(text) or _CONTACT_RX.search(text)
+    """「Mr. Wang」 wherever it stands (「Called Siemens, Mr. Wang wants…」), else a name right after a title
+    (「IT director Tony」), else the name after a verb, else a first name saying or doing something (never
+    the customer's name: 「met Huawei …」, 「Siemens wants a demo」)."""
+    m = _HONORIFIC_RX.search(text) or _TITLED_NAME_RX.search(text)
+    if m is None:
+        m = next(
+            (s for s in _CONTACT_RX.finditer(text) if not customer or s.group("n").lower() not in customer.lower()),
+            None,
+        )
     if m is None:
         m = next(
             (s for s in _SUBJECT_RX.finditer(text) if not customer or s.group("n").lower() not in customer.lower()),
             None,
         )
     return re.sub(r"\s+", " ", m.group("n")) if m else None
+
+
+def english_title(text: str, name: str | None) -> str | None:
+    """The contact's title written next to the name: 「Linda (purchasing manager)」, 「IT director Tony」."""
+    if not name or (at := text.find(name)) < 0:
+        return None
+    m = _EN_TITLE_AFTER.match(text[at + len(name) :]) or _EN_TITLE_BEFORE.search(text[max(0, at - 40) : at])
+    return m.group("t") if m else None
 
 
 def english_note(text: str) -> str | None:
@@ -130,8 +162,8 @@ def english_visit(text: str, now: datetime, customers: Sequence[CustomerRef] | C
     return replace(
         draft,
         text=text,
-        contact_name=english_contact(text, draft.customer_mention) or draft.contact_name,
-        contact_title=None,
+        contact_name=(name := english_contact(text, draft.customer_mention) or draft.contact_name),
+        contact_title=english_title(text, name),
         summary=english_note(text),
         next_step="，".join(follow) or None,
     )

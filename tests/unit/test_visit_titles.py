@@ -187,3 +187,18 @@ def test_words_after_a_title_are_not_a_full_name() -> None:
 )
 def test_who_was_met(text: str, name: str | None) -> None:
     assert contact(text)[0] == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("Visited Huawei today, met Linda (purchasing manager), follow up next Wednesday", "Linda", "purchasing manager"),
+        ("Visited Huawei, met Mr. Zhang, the plant manager, about the new line", "Mr. Zhang", "plant manager"),
+        ("Met Huawei IT director Tony, budget 500k", "Tony", "IT director"),  # not 「Huawei」
+        ("Met Tony, CTO of Huawei", "Tony", "CTO"),
+        ("Visited Huawei today, met Mr. Zhang, budget 500k", "Mr. Zhang", None),
+        ("Called Siemens, Siemens wants a demo next week", None, None),  # the customer is no contact
+    ],
+)
+def test_english_messages_keep_the_title_as_written(text: str, name: str | None, title: str | None) -> None:
+    assert contact(text) == (name, title)
