@@ -37,14 +37,14 @@ _SCOPE = (
 _STEM = r"[\u4e00-\u9fff](?<![了的和跟与见是在去到说把被给对向们个这那他她我你也都就还又再很已刚及或着带让请叫找约陪帮])"
 _UNIT = (
     rf"(?:(?:{FUNCTIONS}){{1,2}}|(?:{_STEM}){{1,4}}?)(?:部门|事业部|部|科|课|处|中心|办公室|室|车间|组|办|工段)"
-    r"|车间|办公室|实验室|中心"  # alone: 「车间主任」, 「办公室主任」
+    r"|车间|办公室|实验室|中心|部门"  # alone: 「车间主任」, 「办公室主任」, 「部门经理」
 )
 _BASE_RANK = (
     # An engineer of any speciality (应用工程师, 现场工程师, 视觉工程师): the stem before 工程师 is open.
     rf"(?:{_STEM}){{1,3}}?工程师|科学家|架构师|设计师|分析师|"
     "总经理|总裁|董事长|董事|总监|总工程师|高级工程师|工程师|高工|总工(?!程)|经理|主管|主任|科长|课长|处长|部长|厂长|"
     "院长|所长|局长|站长|组长|班长|队长|主席|书记|负责人|专员|助理|秘书|会计|出纳|专家|顾问|采购员|技术员|质检员|"
-    r"业务员|文员|合伙人|老板|仓管|库管|跟单|司机|首席[\u4e00-\u9fff]{2}官"
+    r"业务员|文员|合伙人|老板|仓管|库管|跟单|司机|总助|董秘|线长|工段长|首席[\u4e00-\u9fff]{2}官"
 )
 # Longest first: 总经理助理 before 总经理, 副总经理 before 副总.
 _RANK = (
@@ -74,7 +74,7 @@ _FUNC_ONLY = re.compile(rf"(?P<func>{FUNCTIONS})")
 # Ranks a name may carry (「王经理」, 「钱科长」): a department before it makes 采购部经理.
 RANK_IN_NAME = re.compile(r"(?:副?(?:经理|科长|课长|处长|部长|主任|总监|主管|厂长|院长|所长)|负责人)$")
 # Where a title written before the name may start: after a blank, a particle or a verb of meeting.
-_START_AFTER = set(" ,，。;；:：、（(的了和跟与找见是们位个约访到他她") | {"\n"}
+_START_AFTER = set(" ,，。;；:：、（(的了和跟与找见是们位个约访到他她给问请向陪带等让叫被") | {"\n"}
 # Elsewhere a title written before the name starts only at a known scope or function (「金禾化工设备科科长」
 # at 设备), never at a rank (「王经理 李工」: 经理 is 王经理's) nor at an unknown stem.
 _KNOWN_START = re.compile(rf"(?:{_SCOPE}|{FUNCTIONS}|{_ENGLISH})")
@@ -82,7 +82,10 @@ _KNOWN_START = re.compile(rf"(?:{_SCOPE}|{FUNCTIONS}|{_ENGLISH})")
 
 # Functions that name a person's job when they stand alone as a word beside the name (「小刘 采购」), unlike an
 # activity (「美的刘工 测试」, 「周经理 项目 85万」); in brackets any function is a title (「孙部长（采购）」).
-_PERSON_FUNCTION = re.compile(r"采购|财务|人事|行政|法务|商务|销售|会计|出纳|前台|HR|IT")
+_PERSON_FUNCTION = re.compile(
+    r"采购|财务|人事|行政|法务|商务|销售|会计|出纳|前台|HR|IT|技术|研发|生产|质量|品质|质检|设备|工艺|仓库|物流|计划|"
+    r"品管|生管|物控|QA|QC|EHS|PMC"
+)
 
 
 def _written(m: re.Match[str]) -> str:
