@@ -206,3 +206,25 @@ def test_who_was_met(text: str, name: str | None) -> None:
 )
 def test_english_messages_keep_the_title_as_written(text: str, name: str | None, title: str | None) -> None:
     assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("华为 见了张女士 聊了报价", "张女士"),
+        ("华为 李先生 看了样品", "李先生"),
+        ("华为 王师傅 带我看了设备", "王师傅"),
+        ("今天拜访华为刘董 谈了战略合作", "刘董"),  # 董 for 董事长, 处 / 科 / 局 / 院 for their heads
+        ("华为 王处 聊了招标", "王处"),
+        ("华为 张科 对了参数", "张科"),
+        ("华为 李局 来视察", "李局"),
+        ("华为 陈院 聊了合作", "陈院"),
+    ],
+)
+def test_short_honorifics_name_a_contact_without_a_title(text: str, name: str) -> None:
+    assert contact(text) == (name, None)
+
+
+def test_words_ending_like_a_short_honorific_are_no_contact() -> None:
+    assert contact("华为 方案处理完了 下周再约")[0] is None
+    assert contact("华为 金科技术交流会")[0] is None
