@@ -116,6 +116,18 @@ def title_before(before: str, name: str, floor: int = 0) -> str | None:
     stand between), ``floor`` where the customer's name in it ends: a title starts after it, or at a
     function word the customer's name ends with when a rank follows (「海康技术」 read as the customer,
     「总监何工」 after it: 技术总监)."""
+    found = _before(before, name, floor)
+    return found[1] if found else None
+
+
+def title_start(before: str) -> int | None:
+    """Where a title written right before a name starts in ``before`` (for an unknown company's name that
+    must stop there: 「金禾化工设备科科长刘工」 → 金禾化工)."""
+    found = _before(before, "", 0)
+    return found[0] if found else None
+
+
+def _before(before: str, name: str, floor: int) -> tuple[int, str] | None:
     tail = before.rstrip()
     spaced = len(tail) < len(before)
     tail = tail.removesuffix("的").rstrip()
@@ -125,20 +137,20 @@ def title_before(before: str, name: str, floor: int = 0) -> str | None:
         if not (i == floor or tail[i - 1] in _START_AFTER or _KNOWN_START.match(tail, i)):
             continue
         if m := TITLE.fullmatch(tail, i):
-            return _written(m).replace("的", "")
+            return i, _written(m).replace("的", "")
         if m := _UNIT_ONLY.fullmatch(tail, i):
-            return _with_name((m.group("scope") or "") + m.group("unit"), name)
+            return i, _with_name((m.group("scope") or "") + m.group("unit"), name)
         # 「采购小李」, 「跟他们采购周经理」 (not 「恒瑞达电子的王总」: a bare function only after a boundary)
         at_boundary = i in (0, floor) or tail[i - 1] in _START_AFTER
         if not spaced and at_boundary and (m := _FUNC_ONLY.fullmatch(tail, i)):
-            return m.group("func")
+            return i, m.group("func")
         # 「华为 采购 王经理」: a job standing alone as a word (not 「聊了采购 王经理说…」)
         alone = i == floor or tail[i - 1].isspace()
         if spaced and alone and (m := _PERSON_FUNCTION.fullmatch(tail, i)):
-            return m.group()
+            return i, m.group()
     # 「赵总助理小王」: the assistant of the person named just before.
     if m := re.search(r"(?<=[总工理长监])的?(?P<t>助理|秘书|助手)$", tail):
-        return m.group("t")
+        return m.start("t"), m.group("t")
     return None
 
 

@@ -49,7 +49,7 @@ from domain.models import Stage
 from domain.money import TYPED_UNITS, find_amount, parse_amount
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
-from handlers.understand.titles import TITLE_TEXT
+from handlers.understand.titles import TITLE_TEXT, title_start
 from handlers.understand.visit_fields import refine, stage_text
 
 __all__ = [
@@ -789,6 +789,9 @@ def _unknown_mention(text: str, contact: _Contact | None, blocked: Sequence[tupl
     """Best guess at a company the index doesn't know, so the caller can offer to create it."""
     if contact is not None and contact.start > 0:
         head = text[: contact.start].rstrip("的 ")
+        # The contact's title is no part of the company's name (「海康的IT经理小张」: 海康, not 海康的IT经理).
+        if (cut := title_start(head)) is not None:
+            head = head[:cut].rstrip("的 ")
         m = re.search(r"(?:拜访了?|走访了?|去了?|见了?|到|和|跟|与|^)(?P<c>[\u4e00-\u9fffA-Za-z0-9]{2,14})$", head)
         if m and not any(s < m.end("c") and m.start("c") < e for s, e in blocked):
             return m.group("c")

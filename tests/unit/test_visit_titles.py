@@ -228,3 +228,16 @@ def test_short_honorifics_name_a_contact_without_a_title(text: str, name: str) -
 def test_words_ending_like_a_short_honorific_are_no_contact() -> None:
     assert contact("华为 方案处理完了 下周再约")[0] is None
     assert contact("华为 金科技术交流会")[0] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("拜访了金禾化工设备科科长刘工", "金禾化工"),
+        ("去了易联科技 见了采购经理王总", "易联科技"),
+        ("拜访了金禾化工的采购部王经理", "金禾化工"),
+    ],
+)
+def test_an_unknown_companys_name_stops_where_the_title_starts(text: str, company: str) -> None:
+    """The name offered for 新建客户 is the company's, not 「金禾化工设备科科长」."""
+    assert parse_visit(text, NOW, CUSTOMERS).customer_mention == company
