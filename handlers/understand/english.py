@@ -163,7 +163,8 @@ def english_visit(text: str, now: datetime, customers: Sequence[CustomerRef] | C
         draft,
         text=text,
         contact_name=(name := english_contact(text, draft.customer_mention) or draft.contact_name),
-        contact_title=english_title(text, name),
+        # 「met 刘总 (purchasing director)」; a Chinese title beside a Chinese name was read by the frame's parse
+        contact_title=english_title(text, name) or (draft.contact_title if name == draft.contact_name else None),
         summary=english_note(text),
         next_step="，".join(follow) or None,
     )

@@ -255,6 +255,10 @@ _TITLED_NAME_RX = re.compile(
     rf"|(?:^|(?<=[\s,，。;；、的了见是]))(?P<m>{_FULL_NAME})(?=\s*[（(]\s*(?:{TITLE_TEXT})\s*[）)])"
     # 「对接人：李明，采购经理」, 「联系人 王芳」
     rf"|(?:对接人|联系人|接待人)(?:是|为)?[:：\s]*(?P<k>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
+    # 「Tony 采购经理 对了交期」, 「Amy（采购）」: an English name with a title after it (a whole word)
+    rf"|(?<![A-Za-z])(?P<l>[A-Z][a-z]{{2,11}})(?=\s*[（(,，]?\s*(?:{TITLE_TEXT})(?:\s|[）),，。;；!！?？]|$))"
+    # 「华为 Kevin 说下周来」: an English name saying or asking something
+    r"|(?<![A-Za-z])(?P<v>[A-Z][a-z]{2,11})(?=\s*(?:说|问|表示|反馈|答应|同意|觉得|希望|催|要了))"
 )
 # People the rep did NOT meet: planned but absent, or the rep's own colleagues.
 _ABSENT = re.compile(r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是")
@@ -307,7 +311,7 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
             canon = dept if canon == "总" else dept + canon  # 「管采购的王总」: 采购, not 采购总
         found.append(_Contact(dept_start if dept else core_start, end, name, canon))
     for m in _TITLED_NAME_RX.finditer(text):
-        group = next(g for g in ("n", "m", "k") if m.group(g))
+        group = next(g for g in ("n", "m", "k", "l", "v") if m.group(g))
         a, b = m.span(group)
         given = m.group(group)[1:]
         if any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in given):

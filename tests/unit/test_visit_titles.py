@@ -161,6 +161,8 @@ def test_no_title_where_none_is_written(text: str, name: str) -> None:
         ("华为的采购总监 张建国 谈了价格", "张建国", "采购总监"),
         ("华为 张建国（采购总监）", "张建国", "采购总监"),
         ("华为 采购经理Lily 对了交期", "Lily", "采购经理"),
+        ("华为 Tony 采购经理 对了交期", "Tony", "采购经理"),
+        ("华为 Kevin 说下周来", "Kevin", None),
         ("华为 对接人：李明，采购经理", "李明", "采购经理"),
         ("华为 联系人 王芳 财务", "王芳", "财务"),
         # the full name and the honorific everyone uses: the honorific as written is the title
@@ -202,6 +204,8 @@ def test_who_was_met(text: str, name: str | None) -> None:
         ("Met Tony, CTO of Huawei", "Tony", "CTO"),
         ("Visited Huawei today, met Mr. Zhang, budget 500k", "Mr. Zhang", None),
         ("Called Siemens, Siemens wants a demo next week", None, None),  # the customer is no contact
+        ("Visited Huawei, met 刘总 (purchasing director), talked about pricing", "刘总", "purchasing director"),
+        ("Visited Huawei, met 刘总 采购经理, talked about pricing", "刘总", "采购经理"),
     ],
 )
 def test_english_messages_keep_the_title_as_written(text: str, name: str | None, title: str | None) -> None:
