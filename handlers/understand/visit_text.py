@@ -261,9 +261,12 @@ _TITLED_NAME_RX = re.compile(
     r"|(?<![A-Za-z])(?P<v>[A-Z][a-z]{2,11})(?=\s*(?:说|问|表示|反馈|答应|同意|觉得|希望|催|要了))"
 )
 # People the rep did NOT meet: planned but absent, or the rep's own colleagues.
-_ABSENT = re.compile(r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是")
+_ABSENT = re.compile(
+    r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是|"
+    r"在开会|临时开会|开会去了|在忙|没时间|没空"  # busy elsewhere (「张总在开会 让李工接待的」), not 「跟张总开会」
+)
 _ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的是")
-_NOT_MET = re.compile(r"不在|没见到|没见着|没见上|没碰上|没遇到|没在|没空")
+_NOT_MET = re.compile(r"不在|没见到|没见着|没见上|没碰上|没遇到|没在|没空|没时间")
 # Away (出差, 请假) and nothing said with them either (「长安董工 这周出差 下周回来再约」); a call while away is a
 # contact (「孙部长 这周在外地出差 电话聊了几句」).
 _AWAY = re.compile(r"出差(?!回来)|外出|请假|休假")

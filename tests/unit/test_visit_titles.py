@@ -97,6 +97,7 @@ def test_english_titles_and_english_functions(text: str, name: str, title: str) 
         ("华为 王工/设备科长 要报价", "王工", "设备科长"),
         ("华为 王工-设备主管 要报价", "王工", "设备主管"),
         ("华为 王工【设备主管】要报价", "王工", "设备主管"),
+        ("华为 总经理特助小李 安排的", "小李", "总经理特助"),
         ("华为王总不在 见了他们的采购经理李工", "李工", "采购经理"),
         ("华为 研发经理兼项目经理 张工", "张工", "研发经理兼项目经理"),  # two posts
     ],
@@ -189,6 +190,10 @@ def test_words_after_a_title_are_not_a_full_name() -> None:
         ("跟同事小王一起去了华为，见了陈博士", "陈博士"),  # the rep's colleague
         ("今天拜访了一家新客户 金禾化工 的刘总", "刘总"),  # 化工 is no 金禾化 工程师
         ("Sent the quotation to Siemens, Linda will reply by Friday", "Linda"),
+        ("华为张总在开会 让李工接待的", "李工"),  # busy elsewhere: the one who received the rep
+        ("华为 王总在忙 跟他们采购小张聊了聊", "小张"),
+        ("跟华为张总开会讨论了方案", "张总"),  # a meeting with him
+        ("华为张总没时间 改天再约", None),
     ],
 )
 def test_who_was_met(text: str, name: str | None) -> None:
