@@ -14,6 +14,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from handlers.understand.titles import EN_TITLE as _EN_TITLE
+
 if TYPE_CHECKING:
     from handlers.understand.visit_text import CustomerIndex, CustomerRef, VisitDraft
 
@@ -89,16 +91,7 @@ def to_chinese_frame(text: str) -> str:
 _HONORIFIC_RX = re.compile(r"\b(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+[A-Z][a-z]+)")
 
 
-# An English job title as written: functions and a rank word (「purchasing manager」, 「IT director」, 「CTO」).
-_EN_FUNCTION = (
-    r"(?:senior|chief|general|deputy|assistant|regional|purchasing|procurement|project|product|sales|IT|technical|"
-    r"engineering|quality|plant|production|R&D|finance|financial|operations|supply chain|HR|marketing|"
-    r"maintenance|equipment|process|test)"
-)
-_EN_TITLE = (
-    rf"(?:{_EN_FUNCTION}\s+){{0,3}}(?:manager|director|engineer|head|buyer|supervisor|lead|president|officer|"
-    r"specialist|assistant|chief)\b|(?<![A-Za-z])(?:C[A-Z]O|S?VP|GM|PM)(?![A-Za-z])"
-)
+# The English title (titles.EN_TITLE) written right after or before the name.
 _EN_TITLE_AFTER = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+)(?:the\s+|our\s+|their\s+)?(?P<t>{_EN_TITLE})", re.I)
 _EN_TITLE_BEFORE = re.compile(rf"(?:^|[\s,(])(?P<t>{_EN_TITLE})\s*[,:]?\s*$", re.I)
 

@@ -54,6 +54,16 @@ _RANK = (
     rf"(?:常务|执行|资深|高级|首席)?(?:{_BASE_RANK})|"
     r"(?<=[\u4e00-\u9fff])(?:S?VP|GM|C[A-Z]O)(?![A-Za-z])"  # 技术VP, 区域GM
 )
+# An English job title as written: functions and a rank word (「purchasing manager」, 「IT director」, 「CTO」).
+_EN_FUNCTION = (
+    r"(?:senior|chief|general|deputy|assistant|regional|purchasing|procurement|project|product|sales|IT|technical|"
+    r"engineering|quality|plant|production|R&D|finance|financial|operations|supply chain|HR|marketing|"
+    r"maintenance|equipment|process|test)"
+)
+EN_TITLE = (
+    rf"(?:{_EN_FUNCTION}\s+){{0,3}}(?:manager|director|engineer|head|buyer|supervisor|lead|president|officer|"
+    r"specialist|assistant|chief)\b|(?<![A-Za-z])(?:C[A-Z]O|S?VP|GM|PM)(?![A-Za-z])"
+)
 # English titles that stand alone: CTO, CEO, VP, GM, PM (not a time: 「3 PM」).
 _ENGLISH = r"(?<![A-Za-z\d] )(?<![A-Za-z\d])(?:C[A-Z]O|S?VP|GM|PM)(?![A-Za-z])"
 # The unit's 的 is kept out of the title (「设备科的科长」 → 设备科科长); a scope's 的 drops the scope
@@ -62,7 +72,7 @@ _ONE_TITLE = (
     rf"(?:(?P<scope>{_SCOPE})(?P<scope_de>的)?)?"
     rf"(?:(?P<unit>{_UNIT}|(?:{_STEM}){{1,4}}?班(?=班长|组长))的?|(?P<func>(?:{FUNCTIONS}){{1,3}}))?"
     rf"(?P<rank>{_RANK})(?!人事|人员|务|级|理)"
-    rf"|(?P<english>{_ENGLISH})"
+    rf"|(?P<english>{_ENGLISH}|(?i:{EN_TITLE}))"  # 「王总 Sales Director」, written in English
 )
 _ONE_TITLE_TEXT = re.sub(r"\(\?P<\w+>", "(?:", _ONE_TITLE)
 # Two posts held at once: 「研发经理兼项目经理」.

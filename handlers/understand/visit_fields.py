@@ -233,7 +233,7 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     if at < 0:
         return None
     clause_start = max(text.rfind(c, 0, at) for c in ",，。;；!！?？\n") + 1
-    before = text[max(clause_start, at - 16) : at]
+    before = text[max(clause_start, at - 30) : at]
     floor = before.rindex(customer) + len(customer) if customer and customer in before else 0
     first = title_before(before, name, floor)
     after = title_after(text[at + len(name) :], name)

@@ -72,6 +72,8 @@ def test_a_title_is_built_from_scope_department_or_function_and_rank(text: str, 
         ("苏州精工 王总 GM 亲自接待", "王总", "GM"),
         ("华为 李工 PM 过了排期", "李工", "PM"),
         ("华为 何工（IT）聊了系统", "何工", "IT"),
+        ("华为 王总 Sales Director 聊了渠道", "王总", "Sales Director"),  # written in English, kept so
+        ("华为 Purchasing Manager 王总 谈了价格", "王总", "Purchasing Manager"),
         ("华为的技术VP李总", "李总", "技术VP"),
         ("华为 QC小王 检了货", "小王", "QC"),
     ],
