@@ -61,8 +61,11 @@ _EN_FUNCTION = (
     r"maintenance|equipment|process|test)"
 )
 EN_TITLE = (
-    rf"(?:{_EN_FUNCTION}\s+){{0,3}}(?:manager|director|engineer|head|buyer|supervisor|lead|president|officer|"
-    r"specialist|assistant|chief)\b|(?<![A-Za-z])(?:C[A-Z]O|S?VP|GM|PM)(?![A-Za-z])"
+    rf"(?:{_EN_FUNCTION}\s+){{1,3}}(?:manager|director|engineer|head|buyer|supervisor|lead|president|officer|"
+    r"specialist|assistant|chief)\b|(?:manager|director|engineer|buyer|supervisor|president)\b|"
+    # alone only the words no message uses otherwise (not 「lead time」, 「head office」), and the
+    # abbreviations in capitals (not 「3pm」)
+    r"(?-i:(?<![A-Za-z\d])(?:C[A-Z]O|S?VP|GM|PM)(?![A-Za-z]))"
 )
 # English titles that stand alone: CTO, CEO, VP, GM, PM (not a time: 「3 PM」).
 _ENGLISH = r"(?<![A-Za-z\d] )(?<![A-Za-z\d])(?:C[A-Z]O|S?VP|GM|PM)(?![A-Za-z])"

@@ -150,6 +150,8 @@ def test_a_department_beside_a_ranked_name(text: str, name: str, title: str) -> 
         ("苏州精工 李工 带着工程师去现场量了尺寸", "李工"),
         ("今天拜访了恒瑞达电子的王总 聊了报价", "王总"),  # 电子 is the company's trade
         ("华为 王经理 李工都在", "王经理"),  # 经理 is 王经理's honorific
+        ("华为 王总 lead time 要缩短", "王总"),  # English words that are no title
+        ("华为 王总 3pm 开会", "王总"),
         ("华为 王总王工都在", "王总"),
         ("华为 聊了采购 王经理说下周定", "王经理"),  # 采购 is what was discussed
     ],
