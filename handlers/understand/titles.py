@@ -3,8 +3,9 @@
 Chinese job titles are compositional, so they are parsed, not listed: an optional scope (集团, 华东区,
 分公司, 基地), then a department (设备科, 采购部, 焊装车间, 总经办) or a function (采购, 战略采购, IT),
 then a rank (科长, 经理, 总监, 副总, 工程师, 负责人, 助理) — 「设备科科长」, 「战略采购经理」,
-「区域销售总监」, 「生产副总」, 「董事长助理」 — or an English abbreviation alone (CTO, GM, PM).
-A department may be any short stem before 部/科/课/处/室/中心/车间/办, so 「焊装车间主任」 needs no list entry.
+「区域销售总监」, 「生产副总」, 「董事长助理」 — or an English title (CTO, GM, PM, 「Sales Director」).
+The functions and ranks are closed word classes and are listed; a department may be any short stem before
+部/科/课/处/室/中心/车间/办, so 「焊装车间主任」 needs no list entry, and so may an engineer's speciality.
 The title may stand before the name (「设备科科长刘工」, 「见了采购经理王总」) or after it
 (「刘工（设备科科长）」, 「刘工，设备科的科长」, 「王总 他们的厂长」).
 
