@@ -14,6 +14,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from handlers.understand.titles import EN_TITLE as _EN_TITLE
+
 if TYPE_CHECKING:
     from handlers.understand.visit_text import CustomerIndex, CustomerRef, VisitDraft
 
@@ -89,10 +91,46 @@ def to_chinese_frame(text: str) -> str:
 _HONORIFIC_RX = re.compile(r"\b(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+[A-Z][a-z]+)")
 
 
-def english_contact(text: str) -> str | None:
-    """「Mr. Wang」 wherever it stands (「Called Siemens, Mr. Wang wants…」), else the name after a verb."""
-    m = _HONORIFIC_RX.search(text) or _CONTACT_RX.search(text)
+# The English title (titles.EN_TITLE) written right after or before the name.
+_EN_TITLE_AFTER = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+)(?:the\s+|our\s+|their\s+)?(?P<t>{_EN_TITLE})", re.I)
+_EN_TITLE_BEFORE = re.compile(rf"(?:^|[\s,(])(?P<t>{_EN_TITLE})\s*[,:]?\s*$", re.I)
+
+
+# A first name as the subject of what the contact said or will do (「…, Linda will reply by Thursday」).
+_SUBJECT_RX = re.compile(
+    r"(?:^|[,;.]\s*|\band\s+)(?P<n>[A-Z][a-z]{2,11})\s+(?:will|would|said|says|wants|asked|agreed|confirmed|"
+    r"replied|promised|needs|thinks|liked|requested|mentioned|prefers|is going to)\b"
+)
+
+
+# 「met Huawei IT director Tony」: the name right after a title.
+_TITLED_NAME_RX = re.compile(rf"(?i:{_EN_TITLE})\s+(?P<n>[A-Z][a-z]{{2,11}})\b")
+
+
+def english_contact(text: str, customer: str | None = None) -> str | None:
+    """「Mr. Wang」 wherever it stands (「Called Siemens, Mr. Wang wants…」), else a name right after a title
+    (「IT director Tony」), else the name after a verb, else a first name saying or doing something (never
+    the customer's name: 「met Huawei …」, 「Siemens wants a demo」)."""
+    m = _HONORIFIC_RX.search(text) or _TITLED_NAME_RX.search(text)
+    if m is None:
+        m = next(
+            (s for s in _CONTACT_RX.finditer(text) if not customer or s.group("n").lower() not in customer.lower()),
+            None,
+        )
+    if m is None:
+        m = next(
+            (s for s in _SUBJECT_RX.finditer(text) if not customer or s.group("n").lower() not in customer.lower()),
+            None,
+        )
     return re.sub(r"\s+", " ", m.group("n")) if m else None
+
+
+def english_title(text: str, name: str | None) -> str | None:
+    """The contact's title written next to the name: 「Linda (purchasing manager)」, 「IT director Tony」."""
+    if not name or (at := text.find(name)) < 0:
+        return None
+    m = _EN_TITLE_AFTER.match(text[at + len(name) :]) or _EN_TITLE_BEFORE.search(text[max(0, at - 40) : at])
+    return m.group("t") if m else None
 
 
 def english_note(text: str) -> str | None:
@@ -117,8 +155,9 @@ def english_visit(text: str, now: datetime, customers: Sequence[CustomerRef] | C
     return replace(
         draft,
         text=text,
-        contact_name=english_contact(text) or draft.contact_name,
-        contact_title=None,
+        contact_name=(name := english_contact(text, draft.customer_mention) or draft.contact_name),
+        # 「met 刘总 (purchasing director)」; a Chinese title beside a Chinese name was read by the frame's parse
+        contact_title=english_title(text, name) or (draft.contact_title if name == draft.contact_name else None),
         summary=english_note(text),
         next_step="，".join(follow) or None,
     )

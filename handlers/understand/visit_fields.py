@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from domain.models import Stage
+from handlers.understand.titles import TITLE, title_after, title_before
 
 if TYPE_CHECKING:
     from handlers.understand.visit_text import VisitDraft
@@ -35,28 +36,6 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("wechat", re.compile(r"微信|企微|发了?个?语音|语音消息|语音留言|wechat", re.I)),
     ("meeting", re.compile(r"视频|腾讯会议|钉钉会|飞书会|线上会|开了个?会|会议|meeting|zoom|teams", re.I)),
 )
-
-# Titles written next to the name: 「设备科科长刘工」, 「刘工（设备科科长）」, 「他助理小杨」.
-_FUNCTIONS = r"采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|法务|产品|电气|仓库|运营|供应链|物流|计划|测试|大客户|客户|硬件|软件|安全|环保|能源|结构|机械|自动化|售后|客服|维修|检验|质检"
-# A unit (设备科, 研发中心, 车间), a function (采购, 工艺) or a senior title (总经理助理, 董事长秘书) may come
-# before the title word; longer title words first (副总经理 before 副总).
-_TITLE = (
-    rf"(?:[\u4e00-\u9fff]{{0,4}}?(?:科|部|处|办|室|中心|车间|厂|院|所|公司)|{_FUNCTIONS}|总经理|董事长|总裁|厂长|总监)?"
-    r"(?:副(?:科长|部长|处长|主任|厂长|总监)|副经理|高级工程师|总工程师|总工(?!程)|副总经理|总经理|副总裁|董事长|科长|处长|部长|主任|总监|副总|经理|工程师|"
-    r"主管|厂长|助理|助手|秘书|负责人|会计|书记|院长|老板|专家|专员|采购员|技术员|质检员|总裁)"
-)
-_TITLE_BEFORE = re.compile(rf"(?P<t>{_TITLE})(?:的)?$")
-# 「宁德时代 采购主管 陈姐」, 「龙腾光电 厂长 曾总」: a title standing alone between blanks (not the 经理 of
-# 「王经理 李工」, which is another person).
-_UNIT_BEFORE_SPACED = re.compile(r"(?:^|\s)(?P<u>[\u4e00-\u9fff]{1,6}?(?:部|科|处|中心|车间|办))\s+$")
-_RANK_IN_NAME = re.compile(r"(?:经理|科长|处长|部长|主任|总监|主管)$")
-_TITLE_BEFORE_SPACED = re.compile(rf"(?:^|[\s的])(?P<t>{_TITLE})\s+$")
-# 「跟采购小李聊了会」: a bare function written right before the name is the title.
-_FUNCTION_BEFORE = re.compile(rf"(?:[跟和与找见了的们]|^)(?P<t>{_FUNCTIONS})$")
-# 「刘工（设备科科长）」, 「谢工，质量部负责人，」, 「董工 生产部主管 聊了…」: the title right after the name.
-# 「孙部长（采购）」: a bare function in brackets right after the name.
-_FUNCTION_AFTER = re.compile(rf"^\s*[（(]\s*(?P<t>{_FUNCTIONS})\s*[）)]")
-_TITLE_AFTER = re.compile(rf"^\s*[（(,，、]?\s*(?:是)?(?:他们|我们)?的?(?P<t>{_TITLE})(?=\s|[）),，。;；!！]|$)")
 
 # Word families, not exact sentences: an order or a contract that has come through (PO下来了, 订单确认了,
 # 合同盖章了, 下了个50k的试单, 首付款到账了) is a won deal.
@@ -245,26 +224,26 @@ def detect_channel(text: str) -> str:
 
 
 def written_title(text: str, name: str, customer: str | None = None) -> str | None:
-    """The contact's title where the message writes it next to the name, else None.
+    """The contact's title where the message writes it next to the name, else None (titles.py builds it from
+    its parts). 「设备科科长刘工」 → 设备科科长; 「他助理小杨」 → 助理; 「刘工（设备科科长）」 → 设备科科长.
 
-    「设备科科长刘工」 → 设备科科长; 「他助理小杨」 → 助理; 「刘工（设备科科长）」 → 设备科科长.
-    """
+    A title with a rank wins over a department or function alone on the other side of the name
+    (「采购 李工 采购部经理」)."""
     at = text.find(name)
     if at < 0:
         return None
-    before = text[max(0, at - 10) : at]
-    if customer and customer in before:
-        before = before[before.rindex(customer) + len(customer) :]
-    if m := _TITLE_BEFORE.search(before) or _TITLE_BEFORE_SPACED.search(before):
-        return m.group("t")
-    # 「华为 采购部 张经理」, 「格力 设备科 黄科长」: the unit apart from 「张经理」 makes the title 采购部经理.
-    if (m := _UNIT_BEFORE_SPACED.search(before)) and (rank := _RANK_IN_NAME.search(name)):
-        return m.group("u") + rank.group(0)
-    if m := _FUNCTION_BEFORE.search(before):
-        return m.group("t")
-    if m := _TITLE_AFTER.match(text[at + len(name) :]) or _FUNCTION_AFTER.match(text[at + len(name) :]):
-        return m.group("t")
-    return None
+    clause_start = max(text.rfind(c, 0, at) for c in ",，。;；!！?？\n") + 1
+    before = text[max(clause_start, at - 30) : at]
+    floor = before.rindex(customer) + len(customer) if customer and customer in before else 0
+    first = title_before(before, name, floor)
+    after = title_after(text[at + len(name) :], name)
+    if first and after and not _has_rank(first) and _has_rank(after):
+        return after
+    return first or after
+
+
+def _has_rank(title: str) -> bool:
+    return bool(TITLE.search(title))
 
 
 def _honorific_only(name: str, title: str) -> bool:
@@ -309,7 +288,10 @@ def refine(draft: VisitDraft, norm: str) -> VisitDraft:
     if draft.contact_name:
         if title and _honorific_only(draft.contact_name, title):
             title = None
-        title = written_title(norm, draft.contact_name, draft.customer_mention) or title
+        # An unknown customer's guessed name may have swallowed the title (「海康的IT经理小张」): only a
+        # customer the index knows bounds where a title may start.
+        known = draft.customer_mention if draft.candidates else None
+        title = written_title(norm, draft.contact_name, known) or title
     return replace(
         draft,
         contact_title=title,

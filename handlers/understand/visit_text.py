@@ -50,6 +50,7 @@ from domain.money import TYPED_UNITS, find_amount, parse_amount
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.intent import asks_the_bot
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
+from handlers.understand.titles import TITLE_TEXT, title_start
 from handlers.understand.visit_fields import refine, stage_text
 
 __all__ = [
@@ -198,9 +199,11 @@ _SURNAMES_1 = (
 # Longest first: "总经理" before "总", "总工" before "总".
 _TITLES = (
     "副总经理|总经理|副总裁|董事长|工程师|总裁|总监|总工|副总|经理|主任|主管|部长|科长|处长|厂长|院长|所长|局长"
-    "|书记|老板|老师|博士|教授|会计|秘书|助理|专员|总|工|姐|哥"
+    "|书记|老板|老师|博士|教授|会计|秘书|助理|专员|女士|先生|小姐|师傅|总|工|姐|哥|董|处|科|局|院"
 )
-_TITLE_CANON = {"工": "工程师", "总工": "总工程师", "姐": None, "哥": None}
+# The one-character forms of a rank (刘董, 王处, 张科, 李局, 陈院) and 女士 / 先生 say nothing of the title.
+_TITLE_CANON = {"工": "工程师", "总工": "总工程师", "姐": None, "哥": None, "女士": None, "先生": None, "小姐": None}
+_TITLE_CANON |= dict.fromkeys(("师傅", "董", "处", "科", "局", "院"))
 _DEPARTMENTS = (
     "采购|技术|研发|生产|设备|工程|质量|品质|财务|行政|信息|IT|设计|项目|销售|市场|运营|供应链|物流|仓储|基建"
     "|动力|安全|总经办|人事|法务|商务|工艺|制造|质检|计划|综合|战略"
@@ -211,8 +214,9 @@ _CONTACT_RX = re.compile(
     (?:
         (?P<name>(?:{_SURNAMES_2}|[{_SURNAMES_1}])(?P<given>[\u4e00-\u9fff]{{0,2}}?))
         (?P<title>{_TITLES})
-        (?!(?<=总)[结部体共额价之是算数量计包代裁监经工])
+        (?!(?<=总)[结部体共额价之算数量计包代裁监经工])
         (?!(?<=工)[作程期厂艺资具业人地序位件单况装])
+        (?!(?<=[^总]董)事)(?!(?<=[^副]处)[理长])(?!(?<=[^副]科)[技学研室长])(?!(?<=[^副]局)[长面势部])(?!(?<=[^副]院)[长士校子])
       | (?P<nick>[老小](?:{_SURNAMES_2}|[{_SURNAMES_1}]))(?![\u4e00-\u9fff]{{0,1}}(?:{_TITLES}))
     )
     """,
@@ -220,6 +224,8 @@ _CONTACT_RX = re.compile(
 )
 # A given name only follows a clear boundary ("见了张建国总监"), never in mid-word.
 _NAME_BOUNDARY = set(" ,.;:!?，。；：！？、的了和跟与找约见访是位个(（\"'“")
+# A given name does not end in the first character of a word ending in 工 (化工, 重工, 电工, 精工, 员工).
+_WORD_BEFORE_GONG = set("化重电轻精军手木技员职施加民农分美矿石竣开复停完")
 _NOT_GIVEN = set("的了和跟与是在去见到说把被给对向约等和总工经理部长主任老师司厂公们个位都也就还又再")
 
 
@@ -231,20 +237,55 @@ class _Contact:
     title: str | None
 
 
-_LATIN_NAME_RX = re.compile(r"(?:的|见了?|和|跟|与|找|约了?|联系人是?|对接人是?)\s?(?P<n>[A-Z][a-z]{2,11})(?![A-Za-z])")
+_LATIN_NAME_RX = re.compile(
+    r"(?:的|见了?|和|跟|与|找|约了?|联系人是?|对接人是?|经理|总监|主管|专员|助理|工程师)\s?(?P<n>[A-Z][a-z]{2,11})(?![A-Za-z])"
+)
+# A full name with no honorific is a person when a title stands right next to it (「采购总监 张建国」,
+# 「张建国（采购总监）」); the name must end at a blank or a bracket, so its length is not guessed.
+_FULL_NAME = rf"(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}"
+# The full name and what everyone calls them (「李建国李总」, 「王芳（王经理）」): the name is the contact, the
+# honorific as written is the title.
+_NAME_AND_HONORIFIC = re.compile(
+    rf"(?:^|(?<=[\s,，。;；、的了见是和跟与]))(?P<full>(?P<s>{_SURNAMES_2}|[{_SURNAMES_1}])(?P<g>[\u4e00-\u9fff]{{1,2}}))"
+    r"\s?[（(]?(?P=s)(?P<h>总经理|总监|经理|总工|总|工|主任|科长|部长|处长|厂长|主管)[）)]?"
+)
+# Words after a title that start with a surname's character but name no one (「技术总监 周五再约」, 「方案」).
+_NOT_IN_FULL_NAME = set("一二三四五六七日天末案额序务本兴排元点号月年期后前次会议价单款")
+_TITLED_NAME_RX = re.compile(
+    rf"(?:{TITLE_TEXT})\s?(?P<n>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
+    rf"|(?:^|(?<=[\s,，。;；、的了见是]))(?P<m>{_FULL_NAME})(?=\s*[（(]\s*(?:{TITLE_TEXT})\s*[）)])"
+    # 「对接人：李明，采购经理」, 「联系人 王芳」
+    rf"|(?:对接人|联系人|接待人)(?:是|为)?[:：\s]*(?P<k>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
+    # 「Tony 采购经理 对了交期」, 「Amy（采购）」: an English name with a title after it (a whole word)
+    rf"|(?<![A-Za-z])(?P<l>[A-Z][a-z]{{2,11}})(?=\s*[（(,，]?\s*(?:{TITLE_TEXT})(?:\s|[）),，。;；!！?？]|$))"
+    # 「华为 Kevin 说下周来」: an English name saying or asking something
+    r"|(?<![A-Za-z])(?P<v>[A-Z][a-z]{2,11})(?=\s*(?:说|问|表示|反馈|答应|同意|觉得|希望|催|要了))"
+)
 # People the rep did NOT meet: planned but absent, or the rep's own colleagues.
-_ABSENT = re.compile(r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是")
+_ABSENT = re.compile(
+    r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是|"
+    r"在开会|临时开会|开会去了|在忙|没时间|没空"  # busy elsewhere (「张总在开会 让李工接待的」), not 「跟张总开会」
+)
 _ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的是")
-_NOT_MET = re.compile(r"不在|没见到|没见着|没见上|没碰上|没遇到|没在")
+_NOT_MET = re.compile(r"不在|没见到|没见着|没见上|没碰上|没遇到|没在|没空|没时间")
+# Away (出差, 请假) and nothing said with them either (「长安董工 这周出差 下周回来再约」); a call while away is a
+# contact (「孙部长 这周在外地出差 电话聊了几句」).
+_AWAY = re.compile(r"出差(?!回来)|外出|请假|休假")
+_TALKED = re.compile(r"电话|微信|视频|语音|通话|聊|谈|沟通|说|交流|对接")
 # 「去了海康 没见到何经理」: the miss written before the name
 _NOT_MET_BEFORE = re.compile(r"(?:没见到|没见着|没见上|没碰上|没碰到|没遇到)$")
 _OWNER_OF = re.compile(r"的?(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)")
-_COLLEAGUE = re.compile(r"(?:同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
+# (「跟他同事小钱聊了聊」: the customer's colleague is a contact, only the rep's own is not)
+_COLLEAGUE = re.compile(r"(?:(?<![他她])(?<!他们)(?<!对方)同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
 
 
 def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
     """Every person named in the message, left to right."""
     found: list[_Contact] = []
+    for full in _NAME_AND_HONORIFIC.finditer(text):
+        a = full.start("full")
+        if not any(c in _NOT_GIVEN for c in full.group("g")) and not any(s < full.end() and a < e for s, e in blocked):
+            found.append(_Contact(a, full.end(), full.group("full"), full.group("s") + full.group("h")))
     pos = 0
     while (m := _CONTACT_RX.search(text, pos)) is not None:
         pos = m.start() + 1
@@ -262,6 +303,8 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
             if not boundary or any(c in _NOT_GIVEN for c in given):
                 continue
         title_word = m.group("title")
+        if title_word == "工" and given and given[-1] in _WORD_BEFORE_GONG:
+            continue  # 「金禾化工 的刘总」: 化工 is the company's trade, not 金禾化 工程师
         canon = _TITLE_CANON.get(title_word, title_word)
         name = m.group("name") if given else m.group("name") + title_word
         dept = m.group("dept")
@@ -269,8 +312,18 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
         if dept and any(s < m.end("dept") and dept_start < e for s, e in blocked):
             dept = None  # "汇川联合动力李工": the "department" is the customer's name
         if dept and canon:
-            canon = dept + canon
+            canon = dept if canon == "总" else dept + canon  # 「管采购的王总」: 采购, not 采购总
         found.append(_Contact(dept_start if dept else core_start, end, name, canon))
+    for m in _TITLED_NAME_RX.finditer(text):
+        group = next(g for g in ("n", "m", "k", "l", "v") if m.group(g))
+        a, b = m.span(group)
+        given = m.group(group)[1:]
+        if any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in given):
+            continue
+        if any(c.start < b and a < c.end for c in found):
+            continue
+        if not any(s < b and a < e for s, e in blocked):
+            found.append(_Contact(a, b, m.group(group), None))
     for m in _LATIN_NAME_RX.finditer(text):
         if not any(s < m.end("n") and m.start("n") < e for s, e in blocked):
             found.append(_Contact(m.start("n"), m.end("n"), m.group("n"), None))
@@ -308,6 +361,8 @@ def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | N
     best = min(range(len(people)), key=lambda i: (demerit(i), people[i].start))
     if _NOT_MET.search(segment(best)) or _NOT_MET_BEFORE.search(_clause_before(text, people[best].start)):
         return None  # 「赵经理 临时开会没见上」: the only person named was not met
+    if _AWAY.search(segment(best)) and not _TALKED.search(text):
+        return None
     return people[best]
 
 
@@ -744,6 +799,9 @@ def _unknown_mention(text: str, contact: _Contact | None, blocked: Sequence[tupl
     """Best guess at a company the index doesn't know, so the caller can offer to create it."""
     if contact is not None and contact.start > 0:
         head = text[: contact.start].rstrip("的 ")
+        # The contact's title is no part of the company's name (「海康的IT经理小张」: 海康, not 海康的IT经理).
+        if (cut := title_start(head)) is not None:
+            head = head[:cut].rstrip("的 ")
         m = re.search(r"(?:拜访了?|走访了?|去了?|见了?|到|和|跟|与|^)(?P<c>[\u4e00-\u9fffA-Za-z0-9]{2,14})$", head)
         if m and not any(s < m.end("c") and m.start("c") < e for s, e in blocked):
             return m.group("c")

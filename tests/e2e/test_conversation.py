@@ -244,6 +244,19 @@ def test_a_phone_call_is_logged_as_a_call_with_the_budget_on_the_deal(stack: WeC
         assert opp is not None and opp.amount == Decimal("1200000.00")
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("今天拜访苏州精工，见了战略采购经理王总，聊了交期", "王总（战略采购经理）"),
+        ("海康 刘工，设备科的科长，看了样机", "刘工（设备科科长）"),
+    ],
+)
+def test_the_card_shows_the_contacts_title_as_written(stack: WeComStack, text: str, shown: str) -> None:
+    stack.driver.send_text("ZhangWei", text)
+    stack.wait_until(lambda: _visit_cards(stack), what="visit card")
+    assert _lines(_visit_cards(stack)[-1])["联系人"] == shown
+
+
 def test_two_customers_in_one_message_become_two_visits_each_undoable(stack: WeComStack) -> None:
     stack.driver.send_text("ZhangWei", "上午去了海康，见了李总聊了方案，下午又跑了趟苏州精工，王工说下周三再看样机")
     card = stack.wait_until(

@@ -1,0 +1,256 @@
+"""The contact and the contact's title as the rep wrote them (issue #15): titles built from their parts.
+
+Every message here was written for these tests (none comes from the evaluation set); each group is one rule
+of handlers/understand/titles.py or of the contact code in visit_text.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from domain.clock import BUSINESS_TZ
+from handlers.understand.visit_text import CustomerRef, parse_visit
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=BUSINESS_TZ)
+CUSTOMERS = [
+    CustomerRef(1, "华为技术有限公司", ("华为",)),
+    CustomerRef(2, "华为终端有限公司", ("华为终端",)),
+    CustomerRef(3, "苏州精工机械有限公司", ("精工", "苏州精工")),
+    CustomerRef(4, "宁德时代新能源科技股份有限公司", ("宁德时代",)),
+    CustomerRef(5, "西门子（中国）有限公司", ("西门子", "Siemens")),
+    CustomerRef(6, "长安汽车股份有限公司", ("长安汽车",)),
+]
+
+
+def contact(text: str) -> tuple[str | None, str | None]:
+    d = parse_visit(text, NOW, CUSTOMERS)
+    return d.contact_name, d.contact_title
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # function + rank, any function: 战略采购 / 供应链 / 物流 / 运营
+        ("华为 战略采购经理 刘总 聊了年度框架", "刘总", "战略采购经理"),
+        ("华为 供应链总监孙总 谈了交期", "孙总", "供应链总监"),
+        ("华为 张总 物流总监 聊了仓储", "张总", "物流总监"),
+        ("华为 李工 生产计划主管", "李工", "生产计划主管"),
+        # a department on any stem: 设备课, 焊装车间, 总经办, 总裁办, 研发二部, 维修班
+        ("宁德时代 设备课长张工 要报价", "张工", "设备课长"),
+        ("华为 焊装车间主任老刘 带我看了现场", "老刘", "焊装车间主任"),
+        ("苏州精工 总经办主任 刘姐 接待的", "刘姐", "总经办主任"),
+        ("华为 总裁办主任王姐 接待", "王姐", "总裁办主任"),
+        ("华为 研发二部经理王工 聊了新品", "王工", "研发二部经理"),
+        ("华为 设备维修班班长老刘", "老刘", "设备维修班班长"),
+        # a scope before: 集团, 华东区, 大中华区
+        ("华为 张总 集团副总裁", "张总", "集团副总裁"),
+        ("华为 陈经理 华东区销售经理", "陈经理", "华东区销售经理"),
+        ("西门子 王总 大中华区总裁 见了一面", "王总", "大中华区总裁"),
+        # ranks with 副 / 常务 / 首席, and an engineer of any speciality
+        ("华为 副董事长李总 见了一面", "李总", "副董事长"),
+        ("华为 王总 常务副总 亲自接待", "王总", "常务副总"),
+        ("华为 研发中心副主任张工 聊了新项目", "张工", "研发中心副主任"),
+        ("华为 首席科学家李博士 聊了合作", "李博士", "首席科学家"),
+        ("苏州精工 张工 应用工程师 做了调试", "张工", "应用工程师"),
+        ("华为 王工 高工 看了图纸", "王工", "高工"),
+    ],
+)
+def test_a_title_is_built_from_scope_department_or_function_and_rank(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("华为的IT经理小张 看了系统", "小张", "IT经理"),
+        ("华为 见了HR经理李姐", "李姐", "HR经理"),
+        ("华为 何工 EHS主管 查了现场", "何工", "EHS主管"),
+        ("华为 张总 CTO 聊了架构", "张总", "CTO"),
+        ("华为的CTO李总 聊了架构", "李总", "CTO"),
+        ("苏州精工 王总 GM 亲自接待", "王总", "GM"),
+        ("华为 李工 PM 过了排期", "李工", "PM"),
+        ("华为 何工（IT）聊了系统", "何工", "IT"),
+        ("华为 王总 Sales Director 聊了渠道", "王总", "Sales Director"),  # written in English, kept so
+        ("华为 Purchasing Manager 王总 谈了价格", "王总", "Purchasing Manager"),
+        ("华为的技术VP李总", "李总", "技术VP"),
+        ("华为 QC小王 检了货", "小王", "QC"),
+    ],
+)
+def test_english_titles_and_english_functions(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("见了华为采购经理王总 谈了价格", "王总", "采购经理"),
+        ("华为 见了他们的总经理王总", "王总", "总经理"),
+        ("华为 刘工，设备科的科长，聊了备件", "刘工", "设备科科长"),
+        ("华为 张总（采购总监）亲自接待", "张总", "采购总监"),
+        ("华为 张总，采购总监，亲自接待", "张总", "采购总监"),
+        ("华为的刘总是采购部经理", "刘总", "采购部经理"),
+        ("华为 见了张总 他是采购部的部长", "张总", "采购部部长"),
+        ("华为 见了王总，他是这边的厂长", "王总", "厂长"),
+        ("华为 刘总 他们的厂长", "刘总", "厂长"),
+        ("华为 张总，公司副总经理，亲自接待", "张总", "副总经理"),
+        ("格力黄工设备科科长要报价", "黄工", "设备科科长"),  # dictated, glued to the name
+        ("华为 王工/设备科长 要报价", "王工", "设备科长"),
+        ("华为 王工-设备主管 要报价", "王工", "设备主管"),
+        ("华为 王工【设备主管】要报价", "王工", "设备主管"),
+        ("华为 总经理特助小李 安排的", "小李", "总经理特助"),
+        ("华为王总不在 见了他们的采购经理李工", "李工", "采购经理"),
+        ("华为 研发经理兼项目经理 张工", "张工", "研发经理兼项目经理"),  # two posts
+    ],
+)
+def test_a_title_before_or_after_the_name(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("华为 采购中心 王经理 对了交期", "王经理", "采购中心经理"),  # the name's rank completes the department
+        ("华为 刘科长 设备科 要了报价", "刘科长", "设备科科长"),
+        ("华为 研发部 李工 测了样品", "李工", "研发部工程师"),
+        ("华为 质量部的王工 提了改进", "王工", "质量部工程师"),
+        ("华为 采购部 王总 聊了聊", "王总", "采购部"),  # 总 is an honorific, not a rank
+        ("拜访华为 王主任（总经理室）", "王主任", "总经理室主任"),  # a department that starts like a rank
+        ("华为 财务小李 对了账", "小李", "财务"),  # a function alone stays a function
+        ("华为 小李 财务 对了账", "小李", "财务"),
+        ("华为 采购 王经理", "王经理", "采购"),  # a job standing alone as a word
+        ("华为 见到了管采购的王总", "王总", "采购"),  # not 采购总
+        ("华为 仓管小刘 对了库存", "小刘", "仓管"),
+        ("华为 品管王工", "王工", "品管"),
+        ("宁德时代 陈工 工艺 聊了参数", "陈工", "工艺"),
+        ("华为 部门经理王工 看了方案", "王工", "部门经理"),
+        ("华为 总助小王 安排的", "小王", "总助"),
+        ("给华为焊装车间主任老刘打了电话", "老刘", "焊装车间主任"),
+        ("华为 王总的司机小李", "小李", "司机"),
+    ],
+)
+def test_a_department_beside_a_ranked_name(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("华为张总 聊了报价 下周三再跟进", "张总"),
+        ("苏州精工 王总 说项目经理下周来对接", "王总"),  # another person's title
+        ("华为张总让采购部经理跟我对接", "张总"),
+        ("华为 李工 技术交流了两个小时", "李工"),  # an activity, not a function
+        ("华为 张总 采购的事还没定", "张总"),
+        ("华为 张经理 设备的事情下周再说", "张经理"),
+        ("华为终端 李工 测试 周五", "李工"),
+        ("苏州精工 周经理 项目 85万", "周经理"),
+        ("苏州精工 黄工 老板说价格合适就签", "黄工"),  # what the boss said, not 黄工's title
+        ("苏州精工 冯经理 客户那边采购经理换人了", "冯经理"),
+        ("苏州精工 李工 带着工程师去现场量了尺寸", "李工"),
+        ("今天拜访了恒瑞达电子的王总 聊了报价", "王总"),  # 电子 is the company's trade
+        ("华为 王经理 李工都在", "王经理"),  # 经理 is 王经理's honorific
+        ("华为 王总 lead time 要缩短", "王总"),  # English words that are no title
+        ("华为 王总 3pm 开会", "王总"),
+        ("华为 王总王工都在", "王总"),
+        ("华为 聊了采购 王经理说下周定", "王经理"),  # 采购 is what was discussed
+    ],
+)
+def test_no_title_where_none_is_written(text: str, name: str) -> None:
+    assert contact(text) == (name, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("华为的采购总监 张建国 谈了价格", "张建国", "采购总监"),
+        ("华为 张建国（采购总监）", "张建国", "采购总监"),
+        ("华为 采购经理Lily 对了交期", "Lily", "采购经理"),
+        ("华为 Tony 采购经理 对了交期", "Tony", "采购经理"),
+        ("华为 Kevin 说下周来", "Kevin", None),
+        ("华为 对接人：李明，采购经理", "李明", "采购经理"),
+        ("华为 联系人 王芳 财务", "王芳", "财务"),
+        # the full name and the honorific everyone uses: the honorific as written is the title
+        ("今天见了华为的张建国张总", "张建国", "张总"),
+        ("华为 王芳（王经理）对了账", "王芳", "王经理"),
+    ],
+)
+def test_a_full_name_beside_a_title_is_the_contact(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+def test_words_after_a_title_are_not_a_full_name() -> None:
+    assert contact("华为技术总监 周五再约") == (None, None)
+    assert contact("华为 技术总监 方案评审通过了") == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("长安汽车李工 这周请假 下周回来再约", None),  # away and nothing said with him: not met
+        ("长安汽车李工 这周出差 电话聊了几句", "李工"),  # a call while away is a contact
+        ("苏州精工孙部长今天没空 改成明天了", None),
+        ("去了趟精工 王工没在 跟他同事小李聊了聊", "小李"),  # the customer's colleague, not the rep's
+        ("跟同事小王一起去了华为，见了陈博士", "陈博士"),  # the rep's colleague
+        ("今天拜访了一家新客户 金禾化工 的刘总", "刘总"),  # 化工 is no 金禾化 工程师
+        ("Sent the quotation to Siemens, Linda will reply by Friday", "Linda"),
+        ("华为张总在开会 让李工接待的", "李工"),  # busy elsewhere: the one who received the rep
+        ("华为 王总在忙 跟他们采购小张聊了聊", "小张"),
+        ("跟华为张总开会讨论了方案", "张总"),  # a meeting with him
+        ("华为张总没时间 改天再约", None),
+    ],
+)
+def test_who_was_met(text: str, name: str | None) -> None:
+    assert contact(text)[0] == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("Visited Huawei today, met Linda (purchasing manager), follow up next Wednesday", "Linda", "purchasing manager"),
+        ("Visited Huawei, met Mr. Zhang, the plant manager, about the new line", "Mr. Zhang", "plant manager"),
+        ("Met Huawei IT director Tony, budget 500k", "Tony", "IT director"),  # not 「Huawei」
+        ("Met Tony, CTO of Huawei", "Tony", "CTO"),
+        ("Visited Huawei today, met Mr. Zhang, budget 500k", "Mr. Zhang", None),
+        ("Called Siemens, Siemens wants a demo next week", None, None),  # the customer is no contact
+        ("Visited Huawei, met 刘总 (purchasing director), talked about pricing", "刘总", "purchasing director"),
+        ("Visited Huawei, met 刘总 采购经理, talked about pricing", "刘总", "采购经理"),
+    ],
+)
+def test_english_messages_keep_the_title_as_written(text: str, name: str | None, title: str | None) -> None:
+    assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("华为 见了张女士 聊了报价", "张女士"),
+        ("华为 李先生 看了样品", "李先生"),
+        ("华为 王师傅 带我看了设备", "王师傅"),
+        ("今天拜访华为刘董 谈了战略合作", "刘董"),  # 董 for 董事长, 处 / 科 / 局 / 院 for their heads
+        ("华为 王处 聊了招标", "王处"),
+        ("华为 张科 对了参数", "张科"),
+        ("华为 李局 来视察", "李局"),
+        ("华为 陈院 聊了合作", "陈院"),
+    ],
+)
+def test_short_honorifics_name_a_contact_without_a_title(text: str, name: str) -> None:
+    assert contact(text) == (name, None)
+
+
+def test_words_ending_like_a_short_honorific_are_no_contact() -> None:
+    assert contact("华为 方案处理完了 下周再约")[0] is None
+    assert contact("华为 金科技术交流会")[0] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("拜访了金禾化工设备科科长刘工", "金禾化工"),
+        ("去了易联科技 见了采购经理王总", "易联科技"),
+        ("拜访了金禾化工的采购部王经理", "金禾化工"),
+    ],
+)
+def test_an_unknown_companys_name_stops_where_the_title_starts(text: str, company: str) -> None:
+    """The name offered for 新建客户 is the company's, not 「金禾化工设备科科长」."""
+    assert parse_visit(text, NOW, CUSTOMERS).customer_mention == company
