@@ -23,7 +23,7 @@ import re
 # Functions a title is built on (a closed class: what a company's people do).
 FUNCTIONS = (
     "战略采购|采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|人力资源|人力|法务|产品|"
-    "电气|仓库|仓储|运营|供应链|物流|计划|测试|大客户|客户|硬件|软件|安全|环保|能源|结构|机械|自动化|售后|客服|维修|"
+    "电气|仓库|仓储|运营|供应商|供应链|物流|计划|测试|大客户|客户|硬件|软件|安全|环保|能源|结构|机械|自动化|售后|客服|维修|"
     "检验|质检|信息化|信息|数字化|工程|基建|制造|综合|战略|审计|投资|品牌|设计|精益|物控|物料|资材|工务|厂务|"
     "后勤|总务|营销|渠道|外贸|业务|技改|保全|机电|电仪|仪表|实验|检测|化验|认证|体系|标准化|证券|党委|工会|"
     "售前|调试|算法|视觉|电控|焊接|涂装|注塑|品管|生管|物管|"
@@ -42,10 +42,10 @@ _UNIT = (
 )
 _BASE_RANK = (
     # An engineer of any speciality (应用工程师, 现场工程师, 视觉工程师): the stem before 工程师 is open.
-    rf"(?:{_STEM}){{1,3}}?工程师|科学家|架构师|设计师|分析师|"
+    rf"(?:{_STEM}){{1,3}}?(?:工程师|设计师)|科学家|架构师|设计师|分析师|"
     "总经理|总裁|董事长|董事|总监|总工程师|高级工程师|工程师|高工|总工(?!程)|经理|主管|主任|科长|课长|处长|部长|厂长|"
     "院长|所长|局长|站长|组长|班长|队长|主席|书记|负责人|专员|助理|秘书|会计|出纳|专家|顾问|采购员|技术员|质检员|"
-    r"业务员|文员|合伙人|老板|仓管|库管|跟单|司机|总助|董秘|线长|工段长|首席[\u4e00-\u9fff]{2}官"
+    r"业务员|文员|管理员|计划员|调度员|统计员|检验员|操作员|安全员|合伙人|老板娘|老板|仓管|库管|跟单|司机|总助|董秘|线长|工段长|首席[\u4e00-\u9fff]{2}官"
 )
 # Longest first: 总经理助理 before 总经理, 副总经理 before 副总.
 _RANK = (
@@ -74,7 +74,9 @@ _ENGLISH = r"(?<![A-Za-z\d] )(?<![A-Za-z\d])(?:C[A-Z]O|S?VP|GM|PM)(?![A-Za-z])"
 # (「他们基地的厂长」 → 厂长: the title is the rank, the place only says where).
 _ONE_TITLE = (
     rf"(?:(?P<scope>{_SCOPE})(?P<scope_de>的)?)?"
-    rf"(?:(?P<unit>{_UNIT}|(?:{_STEM}){{1,4}}?班(?=班长|组长))的?|(?P<func>(?:{FUNCTIONS}){{1,3}}))?"
+    # 「分管生产的副总」, 「负责采购的经理」: what the person is in charge of is the function (生产副总)
+    rf"(?:(?:分管|主管|负责|管)(?P<charge>(?:{FUNCTIONS}){{1,2}})的?"
+    rf"|(?P<unit>{_UNIT}|(?:{_STEM}){{1,4}}?班(?=班长|组长))的?|(?P<func>(?:{FUNCTIONS}){{1,3}}))?"
     rf"(?P<rank>{_RANK})(?!人事|人员|务|级|理)"
     rf"|(?P<english>{_ENGLISH}|(?i:{EN_TITLE}))"  # 「王总 Sales Director」, written in English
 )
@@ -83,22 +85,26 @@ _ONE_TITLE_TEXT = re.sub(r"\(\?P<\w+>", "(?:", _ONE_TITLE)
 TITLE = re.compile(rf"(?:{_ONE_TITLE})(?P<also>(?:兼(?:{_ONE_TITLE_TEXT}))*)")
 # The same without its group names, to put inside other patterns (visit_text: a full name beside a title).
 TITLE_TEXT = rf"(?:{_ONE_TITLE_TEXT})(?:兼(?:{_ONE_TITLE_TEXT}))*"
+# A rank alone (visit_text: 「董秘罗总」, 「车间主任董工」 are no 董秘罗, 任董).
+RANK = re.compile(_RANK)
 _UNIT_ONLY = re.compile(rf"(?:(?P<scope>{_SCOPE}))?(?P<unit>{_UNIT})的?")
-_FUNC_ONLY = re.compile(rf"(?P<func>{FUNCTIONS})")
+_FUNC_ONLY = re.compile(rf"(?P<func>(?:{FUNCTIONS}){{1,2}})")
 # Ranks a name may carry (「王经理」, 「钱科长」): a department before it makes 采购部经理.
-RANK_IN_NAME = re.compile(r"(?:副?(?:经理|科长|课长|处长|部长|主任|总监|主管|厂长|院长|所长)|负责人)$")
+RANK_IN_NAME = re.compile(r"(?:副?(?:经理|科长|课长|处长|部长|主任|总监|主管|厂长|院长|所长)|负责人|会计|出纳|秘书|助理|专员)$")
 # Where a title written before the name may start: after a blank, a particle or a verb of meeting.
 _START_AFTER = set(" ,，。;；:：、（(的了和跟与找见是们位个约访到他她给问请向陪带等让叫被") | {"\n"}
 # Elsewhere a title written before the name starts only at a known scope or function (「金禾化工设备科科长」
 # at 设备), never at a rank (「王经理 李工」: 经理 is 王经理's) nor at an unknown stem.
-_KNOWN_START = re.compile(rf"(?:{_SCOPE}|{FUNCTIONS}|{_ENGLISH})")
+_KNOWN_START = re.compile(rf"(?:{_SCOPE}|{FUNCTIONS}|{_ENGLISH}|(?:分管|主管|负责|管)(?:{FUNCTIONS}))")
 
 
 # Functions that name a person's job when they stand alone as a word beside the name (「小刘 采购」), unlike an
 # activity (「美的刘工 测试」, 「周经理 项目 85万」); in brackets any function is a title (「孙部长（采购）」).
+# A function before it narrows it (「周经理 战略采购」, 「王工 供应商质量」); the role abbreviations are listed
+# because other capitals beside a name are things (「张总 MES 聊了」, 「王工 PLC 调试」).
 _PERSON_FUNCTION = re.compile(
-    r"采购|财务|人事|行政|法务|商务|销售|会计|出纳|前台|HR|IT|技术|研发|生产|质量|品质|质检|设备|工艺|仓库|物流|计划|"
-    r"品管|生管|物控|QA|QC|EHS|PMC"
+    rf"(?:{FUNCTIONS})?(?:采购|财务|人事|行政|法务|商务|销售|会计|出纳|前台|HR|IT|技术|研发|生产|质量|品质|质检|设备|工艺|"
+    r"仓库|物流|计划|品管|生管|物控|QA|QC|EHS|PMC|SQE|SQA|[DPC]QE|QE|IQC|OQC|IPQC|PE|ME|TE|FAE|BD|HRBP)"
 )
 
 
@@ -109,7 +115,7 @@ def _written(m: re.Match[str]) -> str:
         return m.group("english") + m.group("also")
     scope = m.group("scope") if m.group("scope") and not m.group("scope_de") else ""
     unit = (m.group("unit") or "").removesuffix("的")
-    return scope + unit + (m.group("func") or "") + rank + m.group("also")
+    return scope + unit + (m.group("charge") or m.group("func") or "") + rank + m.group("also")
 
 
 def _with_name(part: str, name: str) -> str:
@@ -169,11 +175,27 @@ def _before(before: str, name: str, floor: int) -> tuple[int, str] | None:
 
 
 # What may come between the name and a title written after it: 「（」, 「，」, 「是」, 「他是」, 「他们的」, 「他们公司的」.
-_WHOSE = r"(?:(?:他们|我们)(?:公司|厂里|这边|那边)?的?|(?:对方|客户|人家|这边|那边)的|公司的?|厂里的?)?"
+# (「我们的销售总监」 is the rep's colleague, never the contact's title: 我们 is matched to be refused.)
+_WHOSE = (
+    r"(?:(?:他们|她们|我们)(?:公司|厂里|这边|那边)?的?|(?:对方|客户|人家|这边|那边)的|公司的?|厂里的?)?"
+    r"(?:新来的|刚来的|新上任的|新任的?|现在的)?"
+)
 _AFTER_SEP = re.compile(
     rf"(?P<mark>\s*[（(【\[,，、:：/|—-]\s*|\s+)(?P<is>(?:他|她)?(?:是|任|担任))?{_WHOSE}\s*"
     rf"|(?P<is2>(?:他|她)?(?:是|任|担任)){_WHOSE}\s*"
+    # dictated, glued to the name: 「曾总他们的总经理约了下周二吃饭」
+    r"|(?P<whose>(?:他们|她们)(?:公司|厂里|这边|那边)?的?)"
 )
+# What a person other than the contact does, glued to a title after the name: 「黄工 他们总经理不同意这个价」,
+# 「韩工 项目经理换人了」, 「肖工 他们质量经理休假了」 — that title is the other person's.
+OTHER_PERSON_DOES = re.compile(
+    r"[也都还又]?(?:不同意|同意了|不批|没批|批了|换人|换了|休假|请假|出差|不在|没在|在开会|不满意|很满意|去了|来了|在场|"
+    r"参加|觉得|认为|嫌|要求|说(?!了算))"
+)
+# Where the words about someone else start, after a contact (「肖工 他们质量经理休假了」: 休假 is not 肖工's).
+THIRD_PARTY = re.compile(rf"(?:(?:他们|她们|我们)的?)?(?:{TITLE_TEXT})(?={OTHER_PERSON_DOES.pattern})")
+# 「小赵 赵总的助理」: the assistant of someone named in the title (the contact is the assistant).
+_ASSISTANT_OF = re.compile(r"[\u4e00-\u9fff]{1,2}?(?:总|工|经理|董|主任|部长)的?(?P<t>助理|秘书|助手|特助|司机)")
 _AFTER_END = re.compile(r"\s|[）)】\],，。;；!！?？、/|]|$")
 # Another person right after a title (「王总 采购经理李工也在」): the title is that person's.
 _NEXT_PERSON = re.compile(
@@ -184,10 +206,13 @@ _NEXT_PERSON = re.compile(
 _NOT_A_ROLE_AFTER = re.compile(r"\s*(?:交流|对接|问题|方案|资料|参数|需求|部分|方面|这块|那块|的|流程|计划|合同|价格)")
 
 
-def _title_at(after: str, at: int) -> re.Match[str] | None:
-    """A title starting at ``at`` that is not the title of another person named right after it."""
+def _title_at(after: str, at: int, of_contact: bool = False) -> re.Match[str] | None:
+    """A title starting at ``at`` that is not the title of another person named right after it, nor of someone
+    doing something else there (unless ``of_contact``: 「他是设备部的主管说…」 says whose title it is)."""
     m = TITLE.match(after, at)
-    return m if m and not _NEXT_PERSON.match(after, m.end()) else None
+    if m is None or _NEXT_PERSON.match(after, m.end()):
+        return None
+    return None if not of_contact and OTHER_PERSON_DOES.match(after, m.end()) else m
 
 
 def title_after(after: str, name: str) -> str | None:
@@ -200,12 +225,17 @@ def title_after(after: str, name: str) -> str | None:
         m = _title_at(after, 0)
         known = _KNOWN_START.match(after) or (m and m.start("rank") == 0)
         return _written(m).replace("的", "") if m and m.group("rank") and known else None
+    if "我们" in sep.group():
+        return None  # 「曹总 我们销售总监也去了」: the rep's colleague
     at = sep.end()
+    a = _ASSISTANT_OF.match(after, at)
+    if a and not TITLE.fullmatch(a.group()) and _AFTER_END.match(after, a.end()):  # not 「总经理助理」
+        return a.group("t")
     bracket = any(b in sep.group() for b in "（(【[")
     # Only a blank between: a bare rank running on into words is what the contact said or did, not their
     # title (「黄工 老板说价格合适就签」).
     blank_only = not sep.group().strip()
-    m = _title_at(after, at)
+    m = _title_at(after, at, of_contact=bool(sep.group("is") or sep.group("is2")))
     if m and blank_only and m.start("rank") == at and not _AFTER_END.match(after, m.end()):
         m = None
     if m and _AFTER_END.match(after, m.end()):
@@ -219,3 +249,17 @@ def title_after(after: str, name: str) -> str | None:
     if not f or not _AFTER_END.match(after, f.end()) or _NOT_A_ROLE_AFTER.match(after, f.end()):
         return None
     return f.group("func") if bracket or _PERSON_FUNCTION.fullmatch(f.group("func")) else None
+
+
+# 「找采购的小唐送资料她是新来的采购专员」: the title said of the contact a few words on, with no one else named between.
+_LATER = re.compile(rf"(?P<gap>[^,，。;；!！?？\n]{{0,12}}?)[他她](?:是|任|担任){_WHOSE}\s*")
+_SOMEONE = re.compile(r"[老小][\u4e00-\u9fff]|[\u4e00-\u9fff](?:总|工|经理|科长|部长|主任)")
+
+
+def title_later(after: str) -> str | None:
+    """A title with a rank said of the contact later in the sentence (「刘工那边他是设备部的主管」), else None."""
+    lead = _LATER.match(after)
+    if lead is None or "我们" in lead.group() or _SOMEONE.search(lead.group("gap")):
+        return None
+    m = _title_at(after, lead.end(), of_contact=True)
+    return _written(m).replace("的", "") if m and m.group("rank") else None

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from domain.models import Stage
-from handlers.understand.titles import TITLE, title_after, title_before
+from handlers.understand.titles import TITLE, TITLE_TEXT, title_after, title_before, title_later
 
 if TYPE_CHECKING:
     from handlers.understand.visit_text import VisitDraft
@@ -236,10 +236,17 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     before = text[max(clause_start, at - 30) : at]
     floor = before.rindex(customer) + len(customer) if customer and customer in before else 0
     first = title_before(before, name, floor)
-    after = title_after(text[at + len(name) :], name)
-    if first and after and not _has_rank(first) and _has_rank(after):
+    rest = text[at + len(name) :]
+    after = title_after(rest, name) or title_later(rest)
+    # A rank written after the name wins over a title whose rank is only the name's honorific before it
+    # (「设备部刘工那边他是设备部的主管」: 设备部主管, not 设备部 + 工 → 设备部工程师).
+    if first and after and _has_rank(after) and not _WRITTEN_RANK_AT_END.search(before):
         return after
     return first or after
+
+
+# A title with its rank written right before the name (「设备科科长刘工」, 「采购经理 王总」), not 「采购部王经理」.
+_WRITTEN_RANK_AT_END = re.compile(rf"(?:{TITLE_TEXT})[的\s]*$")
 
 
 def _has_rank(title: str) -> bool:

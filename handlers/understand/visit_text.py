@@ -50,7 +50,7 @@ from domain.money import TYPED_UNITS, find_amount, parse_amount
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.intent import asks_the_bot
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
-from handlers.understand.titles import TITLE_TEXT, title_start
+from handlers.understand.titles import RANK, THIRD_PARTY, TITLE_TEXT, title_start
 from handlers.understand.visit_fields import refine, stage_text
 
 __all__ = [
@@ -229,6 +229,10 @@ _WORD_BEFORE_GONG = set("化重电轻精军手木技员职施加民农分美矿�
 _NOT_GIVEN = set("的了和跟与是在去见到说把被给对向约等和总工经理部长主任老师司厂公们个位都也就还又再")
 
 
+# A surname character that ends a rank word (主任 + 董工).
+_ENDS_IN_RANK = re.compile(rf"(?:{RANK.pattern})$")
+
+
 @dataclass(frozen=True)
 class _Contact:
     start: int
@@ -297,6 +301,11 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
             found.append(_Contact(core_start, end, m.group("nick"), None))
             continue
         given = m.group("given") or ""
+        # A rank word is no name: 「董秘罗总」 is 董秘 + 罗总, 「车间主任董工」 主任 + 董工, 「顾问王总」 顾问 + 王总.
+        if (r := RANK.match(text, core_start, m.start("title"))) and r.end() < m.start("title"):
+            continue
+        if core_start and _ENDS_IN_RANK.search(text, max(0, core_start - 4), core_start + 1):
+            continue
         if given:
             before = text[core_start - 1] if core_start > 0 else " "
             boundary = core_start == 0 or before in _NAME_BOUNDARY or any(e == core_start for _, e in blocked)
@@ -346,6 +355,8 @@ def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | N
         (「唐总不在 跟采购小李聊了会」: 不在 is about 唐总 only)."""
         c = people[i]
         hi = min(c.end + len(_clause_after(text, c.end)), people[i + 1].start if i + 1 < len(people) else len(text))
+        if other := THIRD_PARTY.search(text, c.end, hi):
+            hi = other.start()  # 「肖工 他们质量经理休假了」: the leave is the 质量经理's
         return text[c.start : hi]
 
     def demerit(i: int) -> int:

@@ -254,3 +254,74 @@ def test_words_ending_like_a_short_honorific_are_no_contact() -> None:
 def test_an_unknown_companys_name_stops_where_the_title_starts(text: str, company: str) -> None:
     """The name offered for 新建客户 is the company's, not 「金禾化工设备科科长」."""
     assert parse_visit(text, NOW, CUSTOMERS).customer_mention == company
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # what the person is in charge of, before a rank, is the function: 分管 / 负责 / 主管 X 的
+        ("华为 分管质量的副总李总 看了报告", "李总", "质量副总"),
+        ("华为 张总 分管销售的副总裁 聊了渠道", "张总", "销售副总裁"),
+        ("苏州精工 负责采购的经理小王 对了交期", "小王", "采购经理"),
+        # ranks: 老板娘, an 员 of a listed kind, a designer of any speciality, a rank in the name after a department
+        ("华为 老板娘王姐 对了账", "王姐", "老板娘"),
+        ("华为 计划调度员小李 排了产", "小李", "计划调度员"),
+        ("华为 李工 结构设计师 改了图", "李工", "结构设计师"),
+        ("华为 采购部李专员 确认了交期", "李专员", "采购部专员"),
+        ("华为 供应商开发工程师张工 来审厂", "张工", "供应商开发工程师"),
+        # a function narrowed by another, and the role abbreviations, standing alone beside the name
+        ("华为 李经理 大客户采购 聊了框架", "李经理", "大客户采购"),
+        ("华为 王工 IQC 退了一批料", "王工", "IQC"),
+    ],
+)
+def test_more_ranks_and_functions(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # dictated, 他们的 glued to the name: apposition
+        ("华为的王总他们的厂长带我看了车间", "王总", "厂长"),
+        # said of the contact a few words on, with no one else named between
+        ("去了华为找了设备部的李工聊完他是设备部的副部长", "李工", "设备部副部长"),
+        ("宁德时代 陈姐对了交期 她是新来的计划主管", "陈姐", "计划主管"),
+        # the assistant of someone named in the title
+        ("华为 小周 张总的秘书 安排了会议", "小周", "秘书"),
+        ("华为 小周 总经理秘书 安排了会议", "小周", "总经理秘书"),
+    ],
+)
+def test_a_title_said_of_the_contact_further_on(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a title followed by what someone else does or is: that person's, not the contact's
+        ("华为李工 他们厂长不同意这个方案", "李工"),
+        ("华为王经理 采购总监换人了", "王经理"),
+        ("华为张工 他们设备经理出差了 电话沟通的", "张工"),
+        # the rep's own colleague
+        ("华为刘总 我们技术总监也在 聊了方案", "刘总"),
+    ],
+)
+def test_a_title_that_is_someone_elses(text: str, name: str) -> None:
+    assert contact(text) == (name, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("华为 顾问王总 聊了咨询项目", "王总", "顾问"),  # 顾 starts 顾问: no 顾问王
+        ("华为 董秘李总 聊了投资者关系", "李总", "董秘"),
+        ("华为 办公室主任任工 安排了参观", "任工", "办公室主任"),  # 任 ends 主任 only once
+        ("华为 车间主任董工 带我看了产线", "董工", "车间主任"),
+    ],
+)
+def test_a_rank_word_is_no_name(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+def test_someone_elses_absence_does_not_remove_the_contact() -> None:
+    assert contact("华为李工 他们采购经理休假了 下周再约")[0] == "李工"
