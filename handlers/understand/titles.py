@@ -20,6 +20,16 @@ from __future__ import annotations
 
 import re
 
+# Pinyin-input slips inside a title or an honorific (same length, so offsets stay): 采够经理, 周经里, 设被科.
+_TYPO = {"采够": "采购", "彩购": "采购", "经里": "经理", "设被": "设备", "总间": "总监", "科张": "科长", "部张": "部长", "厂张": "厂长"}
+_TYPO_RX = re.compile("|".join(_TYPO))
+
+
+def fix_typos(text: str) -> str:
+    """The text with the title typos above corrected, same length (offsets into it stay valid)."""
+    return _TYPO_RX.sub(lambda m: _TYPO[m.group()], text)
+
+
 # Functions a title is built on (a closed class: what a company's people do).
 FUNCTIONS = (
     "战略采购|采购|技术|研发|生产|设备|质量|品质|财务|销售|市场|项目|商务|工艺|行政|人事|人力资源|人力|法务|产品|"
@@ -32,7 +42,10 @@ FUNCTIONS = (
 # Where in the company: 集团副总裁, 华东区销售经理, 分公司总经理, 工厂厂长, 研究院院长.
 _SCOPE = (
     r"集团|总部|分公司|子公司|事业部|事业群|基地|工厂|分厂|总厂|本部|[一二三四五六七八九十\d]厂|研究院|设计院|研究所|"
-    r"(?:华[东南西北中]|[东西南北]|中国|亚太|大中华|海外|国际|国内|全国|省)区|区域|大区|片区|华[东南西北中]|海外|国际"
+    r"(?:华[东南西北中]|[东西南北]|中国|亚太|大中华|海外|国际|国内|全国|省)区|区域|大区|片区|华[东南西北中]|海外|国际|"
+    # any short place before 厂 / 基地 / 园区: 「发动机厂的设备经理」, 「四川基地的设备主管」
+    r"(?:[\u4e00-\u9fff](?<![了的和跟与见是在去到说把被给对向们个这那他她我你也都就还又再很已刚及或着带让请叫找约陪帮]))"
+    r"{1,4}?(?:厂|基地|园区)(?=的?[\u4e00-\u9fff])"
 )
 # A department: a function or any short stem (no particle, pronoun or verb in it) before a unit word.
 _STEM = r"[\u4e00-\u9fff](?<![了的和跟与见是在去到说把被给对向们个这那他她我你也都就还又再很已刚及或着带让请叫找约陪帮])"
@@ -45,7 +58,7 @@ _BASE_RANK = (
     rf"(?:{_STEM}){{1,3}}?(?:工程师|设计师)|科学家|架构师|设计师|分析师|"
     "总经理|总裁|董事长|董事|总监|总工程师|高级工程师|工程师|高工|总工(?!程)|经理|主管|主任|科长|课长|处长|部长|厂长|"
     "院长|所长|局长|站长|组长|班长|队长|主席|书记|负责人|专员|助理|秘书|会计|出纳|专家|顾问|采购员|技术员|质检员|"
-    r"业务员|文员|管理员|计划员|调度员|统计员|检验员|操作员|安全员|合伙人|老板娘|老板|仓管|库管|跟单|司机|总助|董秘|线长|工段长|首席[\u4e00-\u9fff]{2}官"
+    r"业务员|文员|(?:管理|计划|调度|统计|检验|操作|安全|点检|巡检|工艺|维修|资料|化验|检测)员|合伙人|老板娘|老板|仓管|库管|跟单|司机|总助|董秘|线长|工段长|首席[\u4e00-\u9fff]{2}官"
 )
 # Longest first: 总经理助理 before 总经理, 副总经理 before 副总.
 _RANK = (
@@ -76,7 +89,8 @@ _ONE_TITLE = (
     rf"(?:(?P<scope>{_SCOPE})(?P<scope_de>的)?)?"
     # 「分管生产的副总」, 「负责采购的经理」: what the person is in charge of is the function (生产副总)
     rf"(?:(?:分管|主管|负责|管)(?P<charge>(?:{FUNCTIONS}){{1,2}})的?"
-    rf"|(?P<unit>{_UNIT}|(?:{_STEM}){{1,4}}?班(?=班长|组长))的?|(?P<func>(?:{FUNCTIONS}){{1,3}}))?"
+    rf"|(?:(?P<unit>{_UNIT}|(?:{_STEM}){{1,4}}?班(?=班长|组长))(?:的 ?|新来的|新任的?|新上任的)?)?"
+    rf"(?P<func>(?:{FUNCTIONS}){{1,3}})?)"
     rf"(?P<rank>{_RANK})(?!人事|人员|务|级|理)"
     rf"|(?P<english>{_ENGLISH}|(?i:{EN_TITLE}))"  # 「王总 Sales Director」, written in English
 )
@@ -92,7 +106,7 @@ _FUNC_ONLY = re.compile(rf"(?P<func>(?:{FUNCTIONS}){{1,2}})")
 # Ranks a name may carry (「王经理」, 「钱科长」): a department before it makes 采购部经理.
 RANK_IN_NAME = re.compile(r"(?:副?(?:经理|科长|课长|处长|部长|主任|总监|主管|厂长|院长|所长)|负责人|会计|出纳|秘书|助理|专员)$")
 # Where a title written before the name may start: after a blank, a particle or a verb of meeting.
-_START_AFTER = set(" ,，。;；:：、（(的了和跟与找见是们位个约访到他她给问请向陪带等让叫被") | {"\n"}
+_START_AFTER = set(" ,，。;；:：、（(的了和跟与找见是们位个约访到他她给问请向陪带等让叫被做搞管责") | {"\n"}
 # Elsewhere a title written before the name starts only at a known scope or function (「金禾化工设备科科长」
 # at 设备), never at a rank (「王经理 李工」: 经理 is 王经理's) nor at an unknown stem.
 _KNOWN_START = re.compile(rf"(?:{_SCOPE}|{FUNCTIONS}|{_ENGLISH}|(?:分管|主管|负责|管)(?:{FUNCTIONS}))")
@@ -114,8 +128,8 @@ def _written(m: re.Match[str]) -> str:
     if rank is None:
         return m.group("english") + m.group("also")
     scope = m.group("scope") if m.group("scope") and not m.group("scope_de") else ""
-    unit = (m.group("unit") or "").removesuffix("的")
-    return scope + unit + (m.group("charge") or m.group("func") or "") + rank + m.group("also")
+    unit = m.group("unit") or ""
+    return scope + unit + (m.group("charge") or m.group("func") or "") + rank.strip() + m.group("also")
 
 
 def _with_name(part: str, name: str) -> str:
@@ -150,7 +164,8 @@ def title_start(before: str) -> int | None:
 def _before(before: str, name: str, floor: int) -> tuple[int, str] | None:
     tail = before.rstrip()
     spaced = len(tail) < len(before)
-    tail = tail.removesuffix("的").rstrip()
+    tail = re.sub(r"\s*[:：\-—/]$", "", tail)  # 「技术部：刘工」, 「采购部-王经理」
+    tail = re.sub(r"(?:这边|那边)?的?$", "", tail).rstrip()  # 「采购这边的王经理」
     if 0 < floor < len(tail) and (f := re.search(rf"(?:{FUNCTIONS})(?<![A-Za-z])$", tail[:floor])):
         floor = f.start()
     for i in range(floor, len(tail)):
@@ -179,10 +194,12 @@ def _before(before: str, name: str, floor: int) -> tuple[int, str] | None:
 _WHOSE = (
     r"(?:(?:他们|她们|我们)(?:公司|厂里|这边|那边)?的?|(?:对方|客户|人家|这边|那边)的|公司的?|厂里的?)?"
     r"(?:新来的|刚来的|新上任的|新任的?|现在的)?"
+    # what the post is about: 「他是这个项目的技术负责人」, 「他是做项目的项目经理」
+    r"(?:(?:这个|那个)?项目(?:上)?的|做[\u4e00-\u9fff]{1,3}?的)?"
 )
 _AFTER_SEP = re.compile(
-    rf"(?P<mark>\s*[（(【\[,，、:：/|—-]\s*|\s+)(?P<is>(?:他|她)?(?:是|任|担任))?{_WHOSE}\s*"
-    rf"|(?P<is2>(?:他|她)?(?:是|任|担任)){_WHOSE}\s*"
+    rf"(?P<mark>\s*[（(【\[,，、:：/|—-]\s*|\s+)(?P<is>(?:他|她)?(?:现在|目前)?(?:是|任|担任))?{_WHOSE}\s*"
+    rf"|(?P<is2>(?:他|她)?(?:现在|目前)?(?:是|任|担任)){_WHOSE}\s*"
     # dictated, glued to the name: 「曾总他们的总经理约了下周二吃饭」
     r"|(?P<whose>(?:他们|她们)(?:公司|厂里|这边|那边)?的?)"
 )
@@ -190,7 +207,7 @@ _AFTER_SEP = re.compile(
 # 「韩工 项目经理换人了」, 「肖工 他们质量经理休假了」 — that title is the other person's.
 OTHER_PERSON_DOES = re.compile(
     r"[也都还又]?(?:不同意|同意了|不批|没批|批了|换人|换了|休假|请假|出差|不在|没在|在开会|不满意|很满意|去了|来了|在场|"
-    r"参加|觉得|认为|嫌|要求|说(?!了算))"
+    r"参加|觉得|认为|嫌|要求|离职|辞职|走了|调走|退休|说(?!了算))"
 )
 # Where the words about someone else start, after a contact (「肖工 他们质量经理休假了」: 休假 is not 肖工's).
 THIRD_PARTY = re.compile(rf"(?:(?:他们|她们|我们)的?)?(?:{TITLE_TEXT})(?={OTHER_PERSON_DOES.pattern})")

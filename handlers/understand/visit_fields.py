@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from domain.models import Stage
-from handlers.understand.titles import TITLE, TITLE_TEXT, title_after, title_before, title_later
+from handlers.understand.titles import TITLE, TITLE_TEXT, fix_typos, title_after, title_before, title_later
 
 if TYPE_CHECKING:
     from handlers.understand.visit_text import VisitDraft
@@ -229,6 +229,7 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
 
     A title with a rank wins over a department or function alone on the other side of the name
     (「采购 李工 采购部经理」)."""
+    text = fix_typos(text)
     at = text.find(name)
     if at < 0:
         return None

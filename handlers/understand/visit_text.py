@@ -50,7 +50,7 @@ from domain.money import TYPED_UNITS, find_amount, parse_amount
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.intent import asks_the_bot
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
-from handlers.understand.titles import RANK, THIRD_PARTY, TITLE_TEXT, title_start
+from handlers.understand.titles import RANK, THIRD_PARTY, TITLE_TEXT, fix_typos, title_start
 from handlers.understand.visit_fields import refine, stage_text
 
 __all__ = [
@@ -199,11 +199,11 @@ _SURNAMES_1 = (
 # Longest first: "总经理" before "总", "总工" before "总".
 _TITLES = (
     "副总经理|总经理|副总裁|董事长|工程师|总裁|总监|总工|副总|经理|主任|主管|部长|科长|处长|厂长|院长|所长|局长"
-    "|书记|老板|老师|博士|教授|会计|秘书|助理|专员|女士|先生|小姐|师傅|总|工|姐|哥|董|处|科|局|院"
+    "|书记|老板|老师|博士|教授|会计|秘书|助理|专员|组长|班长|课长|站长|女士|先生|小姐|师傅|总|工|姐|哥|董|处|科|部|局|院"
 )
 # The one-character forms of a rank (刘董, 王处, 张科, 李局, 陈院) and 女士 / 先生 say nothing of the title.
 _TITLE_CANON = {"工": "工程师", "总工": "总工程师", "姐": None, "哥": None, "女士": None, "先生": None, "小姐": None}
-_TITLE_CANON |= dict.fromkeys(("师傅", "董", "处", "科", "局", "院"))
+_TITLE_CANON |= dict.fromkeys(("师傅", "董", "处", "科", "部", "局", "院"))
 _DEPARTMENTS = (
     "采购|技术|研发|生产|设备|工程|质量|品质|财务|行政|信息|IT|设计|项目|销售|市场|运营|供应链|物流|仓储|基建"
     "|动力|安全|总经办|人事|法务|商务|工艺|制造|质检|计划|综合|战略"
@@ -216,7 +216,7 @@ _CONTACT_RX = re.compile(
         (?P<title>{_TITLES})
         (?!(?<=总)[结部体共额价之算数量计包代裁监经工])
         (?!(?<=工)[作程期厂艺资具业人地序位件单况装])
-        (?!(?<=[^总]董)事)(?!(?<=[^副]处)[理长])(?!(?<=[^副]科)[技学研室长])(?!(?<=[^副]局)[长面势部])(?!(?<=[^副]院)[长士校子])
+        (?!(?<=[^总]董)事)(?!(?<=[^副]处)[理长])(?!(?<=[^副]科)[技学研室长])(?!(?<=[^副]部)[门长分件位署队委属落])(?!(?<=[^副]局)[长面势部])(?!(?<=[^副]院)[长士校子])
       | (?P<nick>[老小](?:{_SURNAMES_2}|[{_SURNAMES_1}]))(?![\u4e00-\u9fff]{{0,1}}(?:{_TITLES}))
     )
     """,
@@ -285,6 +285,7 @@ _COLLEAGUE = re.compile(r"(?:(?<![他她])(?<!他们)(?<!对方)同事|我们的
 
 def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
     """Every person named in the message, left to right."""
+    text = fix_typos(text)  # 「周经里」 is 周经理 (same length: offsets stay)
     found: list[_Contact] = []
     for full in _NAME_AND_HONORIFIC.finditer(text):
         a = full.start("full")
@@ -321,7 +322,10 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
         if dept and any(s < m.end("dept") and dept_start < e for s, e in blocked):
             dept = None  # "汇川联合动力李工": the "department" is the customer's name
         if dept and canon:
-            canon = dept if canon == "总" else dept + canon  # 「管采购的王总」: 采购, not 采购总
+            # 「管采购的王总」: 采购, not 采购总; 「搞技术的王工」: 技术 (a function with 工 is the function, a
+            # department with 工 its engineer: 「研发部 李工」 → 研发部工程师)
+            alone = canon == "总" or (title_word == "工" and dept[-1] not in "部科处心门")
+            canon = dept if alone else dept + canon  # 「管采购的王总」: 采购, not 采购总
         found.append(_Contact(dept_start if dept else core_start, end, name, canon))
     for m in _TITLED_NAME_RX.finditer(text):
         group = next(g for g in ("n", "m", "k", "l", "v") if m.group(g))

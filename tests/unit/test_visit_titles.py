@@ -325,3 +325,69 @@ def test_a_rank_word_is_no_name(text: str, name: str, title: str) -> None:
 
 def test_someone_elses_absence_does_not_remove_the_contact() -> None:
     assert contact("华为李工 他们采购经理休假了 下周再约")[0] == "李工"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # a colon or dash between a department and the name, 这边 / 那边 after a function
+        ("华为 研发部：张工 看了图纸", "张工", "研发部工程师"),
+        ("华为 采购部-李经理 对了交期", "李经理", "采购部经理"),
+        ("华为 财务那边的王姐 对了账", "王姐", "财务"),
+        # what someone does, before the name: 做 / 搞 / 管 X 的 — the function (with 工 too: not X工程师)
+        ("华为 做质量的小张 查了来料", "小张", "质量"),
+        ("华为 搞研发的李工 看了样机", "李工", "研发"),
+        ("华为 管仓库的老王 收了货", "老王", "仓库"),
+    ],
+)
+def test_a_function_or_department_written_loosely_before_the_name(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # a department and a function (事业部的工艺主管), 新来的 between, 的 and a blank before the rank
+        ("华为 李工 终端事业部的品质主管 提了意见", "李工", "终端事业部品质主管"),
+        ("华为 王工 是设备科新来的科长", "王工", "设备科科长"),
+        ("华为 张工 测试中心的 主任 看了报告", "张工", "测试中心主任"),
+        # any short place before 厂 / 基地 is a scope (its 的 drops it), 员 of more kinds
+        ("华为 李经理 东莞基地的采购经理 谈了价格", "李经理", "采购经理"),
+        ("华为 李经理 东莞基地采购经理 谈了价格", "李经理", "东莞基地采购经理"),
+        ("华为 老刘 总装车间的巡检员 反馈了问题", "老刘", "总装车间巡检员"),
+        # what the post is about, and 现在是
+        ("华为 王工 他是这个项目的项目经理", "王工", "项目经理"),
+        ("华为 李工 现在是质量部的经理了", "李工", "质量部经理"),
+    ],
+)
+def test_titles_with_more_parts(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("华为的彩购经理王总 谈了价格", "王总", "采购经理"),  # pinyin slips inside a title or an honorific
+        ("华为 李经里 说下周定", "李经理", None),
+        ("华为 王工 设被部经理 要了报价", "王工", "设备部经理"),
+    ],
+)
+def test_typos_inside_a_title_are_read_through(text: str, name: str, title: str | None) -> None:
+    assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("华为 李部 聊了招标", "李部"), ("华为 王组长 反馈了问题", "王组长"), ("华为 张班长 带我看了产线", "张班长")],
+)
+def test_more_honorifics_name_a_contact_without_a_title(text: str, name: str) -> None:
+    assert contact(text) == (name, None)
+
+
+def test_words_ending_in_bu_are_no_contact() -> None:
+    assert contact("华为 王部门经理 聊了聊")[0] != "王部"
+    assert contact("华为 全部发货了")[0] is None
+
+
+def test_someone_who_left_is_someone_else() -> None:
+    assert contact("华为李工 他们采购经理离职了 项目缓一缓") == ("李工", None)
