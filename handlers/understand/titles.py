@@ -56,6 +56,8 @@ _UNIT = (
 _BASE_RANK = (
     # An engineer of any speciality (应用工程师, 现场工程师, 视觉工程师): the stem before 工程师 is open.
     rf"(?:{_STEM}){{1,3}}?(?:工程师|设计师)|科学家|架构师|设计师|分析师|"
+    # the head of a section whose name is no function (「品保课长」, 「生技科长」)
+    rf"(?:{_STEM}){{1,3}}?(?:科长|课长|处长|组长)|班组长|拉长|"
     "总经理|总裁|董事长|董事|总监|总工程师|高级工程师|工程师|高工|总工(?!程)|经理|主管|主任|科长|课长|处长|部长|厂长|"
     "院长|所长|局长|站长|组长|班长|队长|主席|书记|负责人|专员|助理|秘书|会计|出纳|专家|顾问|采购员|技术员|质检员|"
     r"业务员|文员|(?:管理|计划|调度|统计|检验|操作|安全|点检|巡检|工艺|维修|资料|化验|检测)员|合伙人|老板娘|老板|仓管|库管|跟单|司机|总助|董秘|线长|工段长|首席[\u4e00-\u9fff]{2}官"
@@ -104,7 +106,9 @@ RANK = re.compile(_RANK)
 _UNIT_ONLY = re.compile(rf"(?:(?P<scope>{_SCOPE}))?(?P<unit>{_UNIT})的?")
 _FUNC_ONLY = re.compile(rf"(?P<func>(?:{FUNCTIONS}){{1,2}})")
 # Ranks a name may carry (「王经理」, 「钱科长」): a department before it makes 采购部经理.
-RANK_IN_NAME = re.compile(r"(?:副?(?:经理|科长|课长|处长|部长|主任|总监|主管|厂长|院长|所长)|负责人|会计|出纳|秘书|助理|专员)$")
+RANK_IN_NAME = re.compile(
+    r"(?:副?(?:经理|科长|课长|处长|部长|主任|总监|主管|厂长|院长|所长)|负责人|会计|出纳|秘书|助理|专员|工程师)$"
+)
 # Where a title written before the name may start: after a blank, a particle or a verb of meeting.
 _START_AFTER = set(" ,，。;；:：、（(的了和跟与找见是们位个约访到他她给问请向陪带等让叫被做搞管责") | {"\n"}
 # Elsewhere a title written before the name starts only at a known scope or function (「金禾化工设备科科长」
@@ -164,6 +168,7 @@ def title_start(before: str) -> int | None:
 def _before(before: str, name: str, floor: int) -> tuple[int, str] | None:
     tail = before.rstrip()
     spaced = len(tail) < len(before)
+    tail = re.sub(r"(?:\s*(?:那个|这个|嗯+|呃|额|就是))+\s*$", "", tail)  # fillers: 「采购经理 那个 王总」
     tail = re.sub(r"\s*[:：\-—/]$", "", tail)  # 「技术部：刘工」, 「采购部-王经理」
     tail = re.sub(r"(?:这边|那边)?的?$", "", tail).rstrip()  # 「采购这边的王经理」
     if 0 < floor < len(tail) and (f := re.search(rf"(?:{FUNCTIONS})(?<![A-Za-z])$", tail[:floor])):
@@ -173,6 +178,9 @@ def _before(before: str, name: str, floor: int) -> tuple[int, str] | None:
             continue
         if m := TITLE.fullmatch(tail, i):
             return i, _written(m).replace("的", "")
+        # 「总经理的助理小杨」: a 的 inside the title
+        if "的" in tail[i:] and (m := TITLE.fullmatch(tail[i:].replace("的", ""))) and m.group("rank"):
+            return i, _written(m)
         if m := _UNIT_ONLY.fullmatch(tail, i):
             return i, _with_name((m.group("scope") or "") + m.group("unit"), name)
         # 「采购小李」, 「跟他们采购周经理」 (not 「恒瑞达电子的王总」: a bare function only after a boundary)
@@ -180,7 +188,7 @@ def _before(before: str, name: str, floor: int) -> tuple[int, str] | None:
         if not spaced and at_boundary and (m := _FUNC_ONLY.fullmatch(tail, i)):
             return i, m.group("func")
         # 「华为 采购 王经理」: a job standing alone as a word (not 「聊了采购 王经理说…」)
-        alone = i == floor or tail[i - 1].isspace()
+        alone = i == floor or tail[i - 1].isspace() or tail[:i].endswith(("他们", "她们"))  # 「他们采购 小王」
         if spaced and alone and (m := _PERSON_FUNCTION.fullmatch(tail, i)):
             return i, m.group()
     # 「赵总助理小王」: the assistant of the person named just before.

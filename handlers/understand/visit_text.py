@@ -216,7 +216,7 @@ _CONTACT_RX = re.compile(
         (?P<title>{_TITLES})
         (?!(?<=总)[结部体共额价之算数量计包代裁监经工])
         (?!(?<=工)[作程期厂艺资具业人地序位件单况装])
-        (?!(?<=[^总]董)事)(?!(?<=[^副]处)[理长])(?!(?<=[^副]科)[技学研室长])(?!(?<=[^副]部)[门长分件位署队委属落])(?!(?<=[^副]局)[长面势部])(?!(?<=[^副]院)[长士校子])
+        (?!(?<=[^总]董)事)(?!(?<=[^副]处)[理长])(?!(?<=[^副]科)[技学研室长])(?!(?<=[^副]部)[门长分件位署队委属落经])(?!(?<=[^副]局)[长面势部])(?!(?<=[^副]院)[长士校子])
       | (?P<nick>[老小](?:{_SURNAMES_2}|[{_SURNAMES_1}]))(?![\u4e00-\u9fff]{{0,1}}(?:{_TITLES}))
     )
     """,
@@ -313,6 +313,8 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
             if not boundary or any(c in _NOT_GIVEN for c in given):
                 continue
         title_word = m.group("title")
+        if title_word == "部" and core_start and text[core_start - 1] not in _NAME_BOUNDARY:
+            continue  # 「工程部」 is no 程部: 部 as an honorific only after a boundary (「李部」)
         if title_word == "工" and given and given[-1] in _WORD_BEFORE_GONG:
             continue  # 「金禾化工 的刘总」: 化工 is the company's trade, not 金禾化 工程师
         canon = _TITLE_CANON.get(title_word, title_word)

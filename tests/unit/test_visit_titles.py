@@ -391,3 +391,26 @@ def test_words_ending_in_bu_are_no_contact() -> None:
 
 def test_someone_who_left_is_someone_else() -> None:
     assert contact("华为李工 他们采购经理离职了 项目缓一缓") == ("李工", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("华为 技术经理 那个 李工 看了图纸", "李工", "技术经理"),  # fillers between the title and the name
+        ("华为 采购部的 呃 王经理 对了交期", "王经理", "采购部经理"),
+        ("华为 董事长的秘书小刘 安排了会议", "小刘", "董事长秘书"),  # a 的 inside the title
+        ("华为 王经理的助理小刘 安排了会议", "小刘", "助理"),  # the assistant of a person: not 经理助理
+        ("华为 他们财务 小陈 对了账", "小陈", "财务"),
+        ("华为 研发部的 李工程师 做了测试", "李工程师", "研发部工程师"),
+        ("华为 生技课长王工 要了报价", "王工", "生技课长"),  # a section that is no listed function
+        ("华为 班组长老李 带我看了线", "老李", "班组长"),
+        ("华为 拉长小周 反馈设备卡料", "小周", "拉长"),
+    ],
+)
+def test_titles_around_fillers_and_line_posts(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+def test_a_word_ending_in_bu_before_a_title_is_no_honorific() -> None:
+    assert contact("华为 工程部经理助理小陈 对了图纸") == ("小陈", "工程部经理助理")
+    assert contact("华为 王工 交期拉长了 要催一下") == ("王工", None)
