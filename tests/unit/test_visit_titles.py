@@ -414,3 +414,30 @@ def test_titles_around_fillers_and_line_posts(text: str, name: str, title: str) 
 def test_a_word_ending_in_bu_before_a_title_is_no_honorific() -> None:
     assert contact("华为 工程部经理助理小陈 对了图纸") == ("小陈", "工程部经理助理")
     assert contact("华为 王工 交期拉长了 要催一下") == ("王工", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # owners and founders, heads of other organisations, 总X师, the posts of Japanese-run firms
+        ("华为 他们老总王总 亲自接待", "王总", "老总"),
+        ("华为 创始人张总 聊了战略", "张总", "创始人"),
+        ("华为 王总 联合创始人 聊了融资", "王总", "联合创始人"),
+        ("华为 店长小王 反馈了销量", "小王", "店长"),
+        ("华为 总会计师王总 对了账", "王总", "总会计师"),
+        ("华为 采购担当小李 对了交期", "小李", "采购担当"),
+        ("华为 次长李总 见了一面", "李总", "次长"),
+        ("华为 营业本部长王总 聊了代理", "王总", "营业本部长"),
+        ("华为 销售内勤小刘 对了订单", "小刘", "销售内勤"),
+        ("华为 车间主任助理小陈 排了产", "小陈", "车间主任助理"),
+        # 是 X 的: a function said of the contact (not 「采购的事情」)
+        ("华为 李经理是采购的", "李经理", "采购"),
+        ("华为 王总是采购的 很好说话", "王总", "采购"),
+    ],
+)
+def test_more_kinds_of_post(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+def test_a_function_followed_by_what_it_is_about_is_no_title() -> None:
+    assert contact("华为 李经理是采购的事情 还没定") == ("李经理", None)
