@@ -1,0 +1,157 @@
+"""The stage a rep's visit message suggests, read from how the sentence is built, not from listed phrases.
+
+Every message here was written for these tests (none is in tests/data/visit_messages.yaml): each test
+names the structure it checks — whose clause a stage word is in, negation and modality, tense and aspect,
+which of several stage words wins, and what counts as evidence of each stage.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from domain.clock import BUSINESS_TZ
+from domain.models import Stage
+from handlers.understand.visit_text import CustomerRef, parse_visit
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=BUSINESS_TZ)  # Wednesday
+CUSTOMERS = [
+    CustomerRef(1, "华为技术有限公司", ("华为",)),
+    CustomerRef(3, "苏州精工机械有限公司", ("精工",)),
+    CustomerRef(7, "深圳市汇川技术股份有限公司", ("汇川",)),
+    CustomerRef(10, "宁德时代新能源科技股份有限公司", ("宁德时代",)),
+    CustomerRef(11, "比亚迪股份有限公司", ("比亚迪",)),
+]
+
+
+def stage(text: str) -> Stage | None:
+    return parse_visit(text, NOW, CUSTOMERS).stage_hint
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("海尔周总 下周周五 签合同", Stage.NEGOTIATION),  # the future time before it, across the blanks
+        ("宁德时代陈工 明天去签合同", Stage.NEGOTIATION),
+        ("华为张总 下周三签约", Stage.NEGOTIATION),
+        ("比亚迪王经理 等他们下单", Stage.NEGOTIATION),
+        ("汇川郑总 打电话催了下合同盖章 说周四前盖完寄回", Stage.NEGOTIATION),  # urged, a deadline after it
+        ("汇川郑总 订单下周下来", Stage.NEGOTIATION),
+        ("华为张总 准备签约了 就等法务审完", Stage.NEGOTIATION),  # 要…了 / 准备…了: about to, not done
+        ("精工王总 马上要下单了", Stage.NEGOTIATION),
+        ("比亚迪王经理 合同今天签完了", Stage.WON),  # perfective: done
+        ("精工李工 上午签了合同 下午去办手续", Stage.WON),
+        ("宁德时代陈工 订单已经下来了", Stage.WON),
+        ("精工李工 首批订单两台已经下了", Stage.WON),  # the order and its verb apart
+    ],
+)
+def test_a_deal_word_is_won_only_when_done(text: str, expected: Stage) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("华为张总 送了两个样过去", Stage.EVALUATION),  # 送样 split by 了 and a count
+        ("精工李工 打过三次样 都不太行", Stage.EVALUATION),
+        ("汇川郑总 报了个一百二十万", Stage.EVALUATION),  # a figure quoted is a quote
+        ("宁德时代陈工 报了38万", Stage.EVALUATION),
+        ("比亚迪王经理 下了两台的单", Stage.WON),
+        ("华为张总 谈了一上午价", Stage.NEGOTIATION),
+    ],
+)
+def test_separable_words_with_the_particle_inside(text: str, expected: Stage) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "宁德时代陈工 报了120万 他们觉得高了",  # the figure and the objection in different clauses
+        "汇川郑总 价格发过去了 客户嫌贵",
+        "精工王总 报价38万 老板说有点高",
+    ],
+)
+def test_a_price_objection_is_a_negotiation(text: str) -> None:
+    assert stage(text) is Stage.NEGOTIATION
+
+
+def test_a_high_requirement_is_no_price_objection() -> None:
+    assert stage("华为张总 他们对精度要求太高") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("华为张总 后天去送合同", Stage.NEGOTIATION),
+        ("精工王总 合同已经发过去了 等回签", Stage.NEGOTIATION),
+        ("汇川郑总 改了两版合同", Stage.NEGOTIATION),
+        ("精工王总 合同额150万", None),  # a figure, no contract being handled
+        ("比亚迪王经理 签了保密协议", None),  # not the deal
+    ],
+)
+def test_a_contract_being_handled_is_a_negotiation(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("以为要黄了 结果今天华为张总签了", Stage.WON),  # a belief that turned out wrong
+        ("华为张总 差点丢单 最后还是签下来了", Stage.WON),
+        ("比亚迪王经理 本来都要签了 结果被竞品截胡了", Stage.LOST),  # a loss after the near-deal
+        ("汇川郑总 签了之后又反悔了 单子黄了", Stage.LOST),
+        ("精工李工 单子先是黄了 后来又签下来了", Stage.WON),
+        ("汇川郑总 样品测试通过了 开始谈价格", Stage.NEGOTIATION),  # the later stage in the funnel
+    ],
+)
+def test_the_later_outcome_wins(text: str, expected: Stage) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("华为张总 问能不能先试用再签合同", Stage.EVALUATION),  # 先…再: the step after is not reached
+        ("精工李工 先送样 测完再谈价格", Stage.EVALUATION),
+        ("宁德时代陈工 客户问能不能试用一个月", Stage.EVALUATION),  # an A-not-A question denies nothing
+        ("汇川郑总 竞争对手已经在他们那里测了一个月", None),  # the competitor's clause
+        ("华为张总 万一丢了就麻烦了 价格还得再让一点", Stage.NEGOTIATION),  # a worry, then a concession
+        ("比亚迪王经理 要是能再便宜点就定我们", Stage.NEGOTIATION),  # a wish that names the price
+    ],
+)
+def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("华为张总 复测了一轮", Stage.EVALUATION),  # testing as a morpheme
+        ("汇川郑总 演示完了 反馈还可以", Stage.EVALUATION),  # the customer's feedback on what was shown
+        ("精工李工 聊了下供应商导入流程", Stage.EVALUATION),
+        ("宁德时代陈工 想把付款周期拉到120天", Stage.NEGOTIATION),
+        ("比亚迪王经理 价格差不多了 在等老板拍板", Stage.NEGOTIATION),
+        ("精工王总 这单飞了", Stage.LOST),
+        ("精工王总 预算被砍了一部分", None),  # a cut in part is no loss
+        ("汇川郑总 初步聊了聊 先摸个底", Stage.LEAD),
+    ],
+)
+def test_evidence_of_each_stage(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Huawei Mr. Zhang, contract not signed yet, still negotiating price", Stage.NEGOTIATION),
+        ("Met Mr. Chen at CATL, sent the quotation", Stage.EVALUATION),
+        ("BYD Mr. Wang said they went with another supplier", Stage.LOST),
+        ("Huawei PO received today", Stage.WON),
+        ("Visited Jinggong, first meeting with Mr. Li, just an intro", Stage.LEAD),
+        ("Lost the Huawei deal to a cheaper vendor", Stage.LOST),
+    ],
+)
+def test_english_messages(text: str, expected: Stage) -> None:
+    assert stage(text) is expected
