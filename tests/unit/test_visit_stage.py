@@ -136,6 +136,14 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("精工王总 这单飞了", Stage.LOST),
         ("精工王总 预算被砍了一部分", None),  # a cut in part is no loss
         ("汇川郑总 初步聊了聊 先摸个底", Stage.LEAD),
+        ("精工王总 试装了两台 效果还行", Stage.EVALUATION),  # trying out in any form
+        ("华为张总 参加了他们的技术评标", Stage.EVALUATION),
+        ("比亚迪王经理 拿了我们的资料回去比较", Stage.EVALUATION),
+        ("宁德时代陈工 商务这边还在拉扯", Stage.NEGOTIATION),
+        ("精工李工 报价他们不太满意", Stage.NEGOTIATION),
+        ("比亚迪王经理 我们被选为供应商了", Stage.WON),
+        ("比亚迪王经理 首批货已经发过去了", Stage.WON),
+        ("华为张总 他们最后决定用进口的了", Stage.LOST),
     ],
 )
 def test_evidence_of_each_stage(text: str, expected: Stage | None) -> None:
