@@ -341,7 +341,8 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"(?:报价|价格|价钱|万)[^,，。;；!！?？]{0,3}(?:可以|能)接受|合同金额[^,，。;；!！?？\s]{0,2}定|合同草稿|合同[^,，。;；!！?？]{0,3}定下来|"
         r"\bnegotiat|\bdiscount|\bpricing\b|\bprice\b|\bpayment terms|\bcontract terms|\bbargain|"
         r"\btoo expensive|\bcounter-?offer|"
-        r"(?:谈|砍|压|还)[了过][^,，。;；!！?？\s]{0,4}?价|让[了过][^,，。;；!！?？\s]{0,3}?利",
+        r"(?:谈|砍|压|还)[了过][^,，。;；!！?？\s]{0,4}?价|让[了过][^,，。;；!！?？\s]{0,3}?利|"
+        r"(?:比|谈|砍|压)(?:了|过)?[一两几]?(?:轮|次|下|回)价",
     ),
     (
         Stage.EVALUATION,

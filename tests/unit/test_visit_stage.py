@@ -38,6 +38,8 @@ def stage(text: str) -> Stage | None:
         ("比亚迪王经理 等他们下单", Stage.NEGOTIATION),
         ("汇川郑总 打电话催了下合同盖章 说周四前盖完寄回", Stage.NEGOTIATION),  # urged, a deadline after it
         ("汇川郑总 订单下周下来", Stage.NEGOTIATION),
+        ("比亚迪王经理 订单应该月底能下", Stage.NEGOTIATION),  # a modal and a date inside the phrase
+        ("比亚迪王经理 PO还没下", Stage.NEGOTIATION),
         ("华为张总 准备签约了 就等法务审完", Stage.NEGOTIATION),  # 要…了 / 准备…了: about to, not done
         ("精工王总 马上要下单了", Stage.NEGOTIATION),
         ("比亚迪王经理 合同今天签完了", Stage.WON),  # perfective: done
@@ -117,6 +119,7 @@ def test_the_later_outcome_wins(text: str, expected: Stage) -> None:
         ("精工李工 先送样 测完再谈价格", Stage.EVALUATION),
         ("宁德时代陈工 客户问能不能试用一个月", Stage.EVALUATION),  # an A-not-A question denies nothing
         ("汇川郑总 竞争对手已经在他们那里测了一个月", None),  # the competitor's clause
+        ("比亚迪王经理说，竞品上周已经签了他们另一个事业部，我们还在做技术交流", Stage.EVALUATION),
         ("华为张总 万一丢了就麻烦了 价格还得再让一点", Stage.NEGOTIATION),  # a worry, then a concession
         ("比亚迪王经理 要是能再便宜点就定我们", Stage.NEGOTIATION),  # a wish that names the price
     ],
@@ -144,6 +147,10 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("比亚迪王经理 我们被选为供应商了", Stage.WON),
         ("比亚迪王经理 首批货已经发过去了", Stage.WON),
         ("华为张总 他们最后决定用进口的了", Stage.LOST),
+        ("比亚迪王经理 原本以为能签 结果还要再比一轮价", Stage.NEGOTIATION),
+        ("精工王总 价格已经报了 等老板回来再定", Stage.NEGOTIATION),  # the decision awaited on a price
+        ("汇川郑总 卡在价格上", Stage.NEGOTIATION),
+        ("宁德时代陈工 只是例行拜访 维护一下关系", Stage.LEAD),
     ],
 )
 def test_evidence_of_each_stage(text: str, expected: Stage | None) -> None:
