@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from domain.customer_mentions import common_reading, readings
 from domain.models import Stage
 
 if TYPE_CHECKING:
@@ -248,9 +250,44 @@ _TYPO_FIX = {"和同": "合同", "合痛": "合同", "报介": "报价", "报加
 _THEN_LATER = re.compile(r"先[^,，。;；!！?？]{1,10}?(再[^,，。;；!！?？\s]*)")
 
 
+# Pinyin-input slips of the core stage words in general (签越, 合痛, 羊品, 谈盘, 侧试): two characters typed for the
+# sound of a stage word. Left out are the words whose homophones are everyday words or names (试用/使用,
+# 中标/钟表, 成交/城郊, 议价/一家, 打样/大洋, 下单/夏丹, 送样/宋阳, 订单/敲定单价) and the real words listed below.
+_SOUND_WORDS = ("合同", "报价", "签约", "谈判", "样品", "丢单", "方案", "测试", "询价", "比价")
+_REAL_HOMOPHONES = frozenset(("保价", "包价"))
+
+
+@lru_cache(maxsize=1)
+def _sound_table() -> dict[tuple[str, str], str]:
+    """Toneless readings of each sound word → the word (built on first use: pypinyin loads lazily)."""
+    return {(common_reading(w[0]), common_reading(w[1])): w for w in _SOUND_WORDS}
+
+
+def _sound_slips(norm: str) -> str:
+    """``norm`` with every slip of a sound word replaced by the word (same length): a slip keeps one
+    of the two characters and puts a homophone for the other, as a pinyin input method offers it.
+
+    Hand-written: pypinyin gives the readings; matching them against a few stage words is ours."""
+    table, out, i = _sound_table(), list(norm), 0
+    while i < len(norm) - 1:
+        pair = norm[i : i + 2]
+        word = None
+        if pair not in _REAL_HOMOPHONES and pair not in _SOUND_WORDS:
+            word = next((table[(a, b)] for a in readings(pair[0]) for b in readings(pair[1]) if (a, b) in table), None)
+            if word and (word[0] == pair[0]) == (word[1] == pair[1]):
+                word = None  # one character typed right, one slipped (「审核通过」 holds no 合同)
+        if word:
+            out[i : i + 2] = word
+            i += 2
+        else:
+            i += 1
+    return "".join(out)
+
+
 def stage_text(norm: str) -> str:
     """The message with the clauses that cannot move this deal's stage blanked (same length, same offsets)."""
     norm = _TYPOS.sub(lambda m: _TYPO_FIX[m.group()], norm)
+    norm = _sound_slips(norm)
     norm = _IN_TITLE.sub(lambda m: " " * len(m.group()), norm)
     norm = _COUNTERFACTUAL.sub(lambda m: " " * len(m.group()), norm)
     norm = _THEN_LATER.sub(lambda m: m.group()[: m.start(1) - m.start()] + " " * len(m.group(1)), norm)

@@ -170,3 +170,19 @@ def test_evidence_of_each_stage(text: str, expected: Stage | None) -> None:
 )
 def test_english_messages(text: str, expected: Stage) -> None:
     assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("比亚迪王经理 签越了", Stage.WON),  # pinyin-input slips of stage words
+        ("精工李工 合痛已经寄过去了", Stage.NEGOTIATION),
+        ("汇川郑总 羊品寄过去了", Stage.EVALUATION),
+        ("宁德时代陈工 谈盘了一上午", Stage.NEGOTIATION),
+        ("华为张总 侧试通过了", Stage.EVALUATION),
+        ("华为张总 来公司参观 说审核通过就能进名录", None),  # 核通 sounds like 合同 but keeps neither character
+        ("精工王总 保价三个月", Stage.NEGOTIATION),  # a real word, not a slip of 报价
+    ],
+)
+def test_slips_of_the_pinyin_input_method(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
