@@ -106,7 +106,7 @@ _LOST_PHRASES = re.compile(
     r"丢标|丢单|没戏|黄了|选了(?:别家|别人|[\u4e00-\u9fff]{1,6}的方案)|这单没了|落标|没中|lost the deal|"
     r"被[^,，。;；!！?？\s]{0,6}?(?:抢|截胡|撬|拿走|翻盘)|输(?:单|标|给|掉)|"
     r"(?:不|没)(?:再)?(?:考虑|选|用|要)(?:我们|我司|咱们)|自己(?:做|干|生产|开发)(?=$|[,，。;；!！\s了])|"
-    r"没(?:希望|机会)了|不了了之|换了供应商|被否了|(?:选|定|用)了别的|淘汰|项目(?:终止|取消)|终止了|"
+    r"没(?:啥|什么)?(?:希望|机会)(?!接触|见|认识)|没(?:有)?预算了|不了了之|换了供应商|被否了|(?:选|定|用)了别的|淘汰|项目(?:终止|取消)|终止了|"
     # Another supplier chosen in other words (选了日本的品牌, 定了另一家, 订单给了竞争对手, 继续用原来的供应商),
     # out of the running (没入围, 被刷下来), the need gone (需求没了, 不用这个设备, 搁置, 预算被砍), 流失.
     r"选了[\u4e00-\u9fff]{1,6}的(?:品牌|产品|设备)|(?:选|定|用|给)了(?:另一家|另外一家|其他家|竞争对手|竞品|友商)|"
@@ -133,7 +133,8 @@ _LOST_PHRASES = re.compile(
     r"落选|项目[^,，。;；!！?？\s]{0,2}取消|选了[^,，。;；!！?？\s]{0,8}那家|还是用(?:老|原)|输在|"
     # 没被选上, 机会错过了, 用了他们自己研发的, 不搞了, 没通过我们的资质审核
     r"没被?选上|错过了|自己研发|不搞了|没通过[^,，。;；!！?？\s]{0,6}资质|"
-    # 这单飞了, 单子跑了, 决定用国产的了
+    # 这单飞了, 单子跑了, 决定用国产的了, 定了用竞品 (a decision for another supplier, words between)
+    r"(?:定|选|决定|换|给)了?[^,，。;；!！?？\s]{0,3}?(?:竞品|别家|友商|竞争对手|其他家|另一家|另外一家)|"
     r"(?:单子?|项目|订单|生意)[^,，。;；!！?？\s]{0,2}(?:飞了|跑了)|(?:决定|最后|最终)(?:还是)?(?:用|选)(?:了)?(?:国产|进口|国外|本地)"
 )
 _CONDITIONAL_SIGN = re.compile(
@@ -412,7 +413,7 @@ def stage_from_phrases(text: str, first_pass: Stage | None) -> Stage | None:
         clause = text[max(text.rfind(c, 0, m.start()) for c in ",，。;；!！ ") + 1 : m.start()]
         if re.search(r"如果|要是|万一|否则|不然|的话", clause):
             conditional_loss = True  # 「如果价格降不下来就没戏了」: the price is still being talked about
-        elif not re.search(r"差点|险些|不是|没有|[没不未]被?$", clause):
+        elif not re.search(r"差点|险些|不是|没有|[没不未](?:会|能|要|再|想|打算|准备|考虑)?被?$", clause):
             # not 「差点丢单」, 「不是丢单」; the later of a loss and a deal is the outcome (「本来黄了 后来又签了」)
             return Stage.WON if _won_after(text, m.end()) else Stage.LOST
     if re.search(r"没谈拢|谈不拢", text) or conditional_loss:

@@ -147,6 +147,9 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("比亚迪王经理 我们被选为供应商了", Stage.WON),
         ("比亚迪王经理 首批货已经发过去了", Stage.WON),
         ("华为张总 他们最后决定用进口的了", Stage.LOST),
+        ("比亚迪王经理今天说他们已经定了用竞品了我们这次没机会", Stage.LOST),  # dictated, no punctuation
+        ("华为张总说这个项目今年没预算了明年再看", Stage.LOST),
+        ("精工王总 说不会选别家 让我们放心", None),  # a negated modal before the loss
         ("比亚迪王经理 原本以为能签 结果还要再比一轮价", Stage.NEGOTIATION),
         ("精工王总 价格已经报了 等老板回来再定", Stage.NEGOTIATION),  # the decision awaited on a price
         ("汇川郑总 卡在价格上", Stage.NEGOTIATION),
