@@ -319,7 +319,7 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"(?:和|跟|与)(?:别家|别人|竞品|竞争对手)签|签了(?:别家|别人|竞品)|"
         r"\blost\b(?:\s+\S+){0,3}?\s+(?:deal|bid|tender|order|project|opportunity)|\bwe lost\b|"
         r"\b(?:chose|went with|picked|selected)\s+(?:a|an|another|the other|other|their own|a cheaper)\b|\bdropped us\b|"
-        r"\b(?:project|deal)\s+(?:was\s+)?(?:cancel+ed|killed|dead)",
+        r"\b(?:project|deal|budget)\s+(?:(?:is|was|got|has been)\s+)?(?:cancel+ed|killed|dead|lost|gone)",
     ),
     (
         Stage.WON,
@@ -329,7 +329,7 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         # what makes the split form, so it is required and the words between are free.
         r"签[了过][^,，。;；!！?？\s]{0,3}?约|下[了过][^,，。;；!！?？\s]{0,6}?单|"
         r"\bsigned\b|\bwon\s+(?:the\s+)?(?:deal|bid|tender|order|project|contract)|\bclosed\s+(?:the\s+)?deal|"
-        r"\bdeal\s+closed|\b(?:po|purchase order|order)\s+(?:is\s+|was\s+)?(?:received|issued|placed|confirmed|signed)",
+        r"\bdeal\s+closed|\b(?:po|purchase order|order)\s+(?:(?:is|was|has been|had been|got|been)\s+)?(?:received|issued|placed|confirmed|signed)",
     ),
     (
         Stage.NEGOTIATION,
@@ -362,7 +362,12 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
 _STAGE_RX = [(stage, re.compile(words, re.IGNORECASE)) for stage, words in _STAGE_WORDS]
 _STAGE_ORDER = {Stage.LOST: 5, Stage.WON: 5, Stage.NEGOTIATION: 3, Stage.EVALUATION: 2, Stage.LEAD: 1}
 _NEGATION = re.compile(r"(?:没|未|不|别|无|非|尚未|还没|没有|不能|不会|不一定|难以)[^,，。;；!！?？\s]{0,2}$")
-# English: 「not signed yet」, 「haven't received the PO」 (the word before, across its blank).
+# English: 「not signed yet」, 「haven't received the PO」 (the word before, across its blank); 「will be signed」,
+# 「waiting for the PO」 are still to come.
+_INTENT_EN = re.compile(
+    r"\b(?:will|going to|to be|shall|expect(?:s|ed)? to|waiting for|wait for|plan(?:s|ned)? to|about to|ready to)\s+(?:\w+\s+){0,2}$",
+    re.I,
+)
 _NEGATION_EN = re.compile(r"\b(?:not|no|never|haven't|hasn't|didn't|don't|won't|yet to)\s+(?:\w+\s+)?$", re.I)
 _INTENT = re.compile(
     r"(?:准备|计划|预计|争取|等|待|要|希望|有望|打算|可能|应该|尽快|如果|能否|是否|约|安排|推进|催|走|年底|月底|下周|"
@@ -402,7 +407,12 @@ def _stage_hint(text: str) -> Stage | None:
                     continue
                 if _NEGATION.search(before) or english_denied:
                     found = Stage.LOST if m.group() == "中标" else Stage.NEGOTIATION
-                elif _INTENT.search(before) or _WON_FOLLOWERS.search(after) or pending(text, m.start(), m.end()):
+                elif (
+                    _INTENT.search(before)
+                    or _WON_FOLLOWERS.search(after)
+                    or pending(text, m.start(), m.end())
+                    or _INTENT_EN.search(text[max(0, m.start() - 30) : m.start()])
+                ):
                     found = Stage.NEGOTIATION
             elif _denied(stage, before) or english_denied:
                 continue

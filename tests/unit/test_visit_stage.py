@@ -169,6 +169,10 @@ def test_evidence_of_each_stage(text: str, expected: Stage | None) -> None:
         ("Huawei PO received today", Stage.WON),
         ("Visited Jinggong, first meeting with Mr. Li, just an intro", Stage.LEAD),
         ("Lost the Huawei deal to a cheaper vendor", Stage.LOST),
+        ("BYD deal is dead, budget cancelled", Stage.LOST),
+        ("Huawei contract will be signed next Monday", Stage.NEGOTIATION),  # still to come
+        ("Huawei Mr. Zhang said the PO has been issued", Stage.WON),
+        ("Called Mr. Li at Jinggong, they want a 10% discount", Stage.NEGOTIATION),
     ],
 )
 def test_english_messages(text: str, expected: Stage) -> None:
