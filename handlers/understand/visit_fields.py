@@ -103,13 +103,13 @@ _WON_PHRASES = re.compile(
 # Lost: beaten by someone (被…抢了 / 截胡 / 输给…), not chosen (不考虑我们, 没选我们), the customer does it
 # itself (他们自己做), the project is off.
 _LOST_PHRASES = re.compile(
-    r"丢标|丢单|没戏|黄了|选了(?:别家|别人|[\u4e00-\u9fff]{1,6}的方案)|这单没了|落标|没中|lost the deal|"
+    r"丢标|丢单|没戏|黄了|选了(?:别家|别人|(?!我们|我司|咱)[\u4e00-\u9fff]{1,6}的方案)|这单没了|落标|没中|lost the deal|"
     r"被[^,，。;；!！?？\s]{0,6}?(?:抢|截胡|撬|拿走|翻盘)|输(?:单|标|给|掉)|"
     r"(?:不|没)(?:再)?(?:考虑|选|用|要)(?:我们|我司|咱们)|自己(?:做|干|生产|开发)(?=$|[,，。;；!！\s了])|"
     r"没(?:啥|什么)?(?:希望|机会)(?!接触|见|认识)|没(?:有)?预算了|不了了之|换了供应商|被否了|(?:选|定|用)了别的|淘汰|项目(?:终止|取消)|终止了|"
     # Another supplier chosen in other words (选了日本的品牌, 定了另一家, 订单给了竞争对手, 继续用原来的供应商),
     # out of the running (没入围, 被刷下来), the need gone (需求没了, 不用这个设备, 搁置, 预算被砍), 流失.
-    r"选了[\u4e00-\u9fff]{1,6}的(?:品牌|产品|设备)|(?:选|定|用|给)了(?:另一家|另外一家|其他家|竞争对手|竞品|友商)|"
+    r"选了(?!我们|我司|咱)[\u4e00-\u9fff]{1,6}的(?:品牌|产品|设备)|(?:选|定|用|给)了(?:另一家|另外一家|其他家|竞争对手|竞品|友商)|"
     r"(?:继续|还是)用原来的|[没未]入围|被刷|刷下来|出局|需求没了|不用这个|搁置|预算被砍(?!了?(?:一半|一部分|部分|一些|些|[\d一二两三四五六七八九十]))|预算[^,，。;；!！?？\s]{0,4}冻结|流失|"
     # 黄掉了, 用了进口的, 不打算采购了, 订单转给别人了, 评标没过, 项目砍了, 不用再跟了
     r"黄掉|(?:用|选)了(?:进口|国外|别人|人家)的?|不打算(?:采购|买|做|上)|(?:转|给)给?了?别人|评标没(?:通)?过|"
@@ -285,6 +285,22 @@ def _sound_slips(norm: str) -> str:
     return "".join(out)
 
 
+# 「一期已经交付 二期在谈价格」, 「别的部门都签了 他们部门还在测试」: a clause about another phase, project or
+# department, set against this one later in the message, says nothing about this deal.
+_OTHER_PART = re.compile(
+    r"(?:^|(?<=[,，。;；!！?？\s]))(?:[一1]期|上一?期|老项目|之前的项目|别的|其他|其它|另一个|集团其他|他们集团)[^,，。;；!！?？\s]*"
+)
+_THIS_PART = re.compile(r"(?:^|(?<=[,，。;；!！?？\s]))(?:[二三2-3]期|这一?期|新项目|这次|这个|这边|他们部门|本部门|今年|这个厂)")
+
+
+def _other_parts_blanked(norm: str) -> str:
+    """``norm`` with the clauses about another part blanked when a later clause names this one."""
+    for m in reversed(list(_OTHER_PART.finditer(norm))):
+        if _THIS_PART.search(norm, m.end()):
+            norm = norm[: m.start()] + " " * (m.end() - m.start()) + norm[m.end() :]
+    return norm
+
+
 def stage_text(norm: str) -> str:
     """The message with the clauses that cannot move this deal's stage blanked (same length, same offsets)."""
     norm = _TYPOS.sub(lambda m: _TYPO_FIX[m.group()], norm)
@@ -292,6 +308,7 @@ def stage_text(norm: str) -> str:
     norm = _IN_TITLE.sub(lambda m: " " * len(m.group()), norm)
     norm = _COUNTERFACTUAL.sub(lambda m: " " * len(m.group()), norm)
     norm = _THEN_LATER.sub(lambda m: m.group()[: m.start(1) - m.start()] + " " * len(m.group(1)), norm)
+    norm = _other_parts_blanked(norm)
     return _CLAUSE.sub(lambda m: " " * len(m.group()) if _NOT_THIS_DEAL.search(m.group()) else m.group(), norm)
 
 

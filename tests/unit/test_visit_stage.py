@@ -120,6 +120,11 @@ def test_the_later_outcome_wins(text: str, expected: Stage) -> None:
         ("宁德时代陈工 客户问能不能试用一个月", Stage.EVALUATION),  # an A-not-A question denies nothing
         ("汇川郑总 竞争对手已经在他们那里测了一个月", None),  # the competitor's clause
         ("比亚迪王经理说，竞品上周已经签了他们另一个事业部，我们还在做技术交流", Stage.EVALUATION),
+        ("华为张总 一期已经交付 二期在谈价格", Stage.NEGOTIATION),  # another phase, set against this one
+        ("精工李工 老项目的尾款结清了 新项目刚开始接触", Stage.LEAD),
+        ("宁德时代陈工 别的部门都签了 他们部门还在测试", Stage.EVALUATION),
+        ("华为张总 一期已经交付", Stage.WON),  # no other part named: the phase is the deal
+        ("华为张总 他们选了我们的方案 接下来谈价格", Stage.NEGOTIATION),  # chosen: us, not another
         ("华为张总 万一丢了就麻烦了 价格还得再让一点", Stage.NEGOTIATION),  # a worry, then a concession
         ("比亚迪王经理 要是能再便宜点就定我们", Stage.NEGOTIATION),  # a wish that names the price
     ],
