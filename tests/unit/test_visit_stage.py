@@ -89,6 +89,7 @@ def test_a_high_requirement_is_no_price_objection() -> None:
         ("华为张总 后天去送合同", Stage.NEGOTIATION),
         ("精工王总 合同已经发过去了 等回签", Stage.NEGOTIATION),
         ("汇川郑总 改了两版合同", Stage.NEGOTIATION),
+        ("精工李工 问我们能不能签三年的长约", Stage.NEGOTIATION),
         ("精工王总 合同额150万", None),  # a figure, no contract being handled
         ("比亚迪王经理 签了保密协议", None),  # not the deal
     ],
@@ -142,6 +143,7 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("宁德时代陈工 想把付款周期拉到120天", Stage.NEGOTIATION),
         ("比亚迪王经理 价格差不多了 在等老板拍板", Stage.NEGOTIATION),
         ("精工王总 这单飞了", Stage.LOST),
+        ("比亚迪王经理 客户公司倒闭了", Stage.LOST),
         ("精工王总 预算被砍了一部分", None),  # a cut in part is no loss
         ("汇川郑总 初步聊了聊 先摸个底", Stage.LEAD),
         ("精工王总 试装了两台 效果还行", Stage.EVALUATION),  # trying out in any form
