@@ -200,3 +200,17 @@ def test_english_messages(text: str, expected: Stage) -> None:
 )
 def test_slips_of_the_pinyin_input_method(text: str, expected: Stage | None) -> None:
     assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("嗯今天那个华为张总那边就是说合同那个事情基本上定了下周过去签", Stage.NEGOTIATION),
+        ("就是精工李工那边样品他们已经测完了说没什么问题那个价格他们还想再谈谈", Stage.NEGOTIATION),
+        ("那个汇川郑总今天跟我说他们那个项目最后给了别人了挺可惜的", Stage.LOST),
+        ("比亚迪王经理那边那个单子呢已经签了钱也到了", Stage.WON),
+        ("宁德时代陈工这边呢还是老样子没什么进展", None),
+    ],
+)
+def test_dictated_run_on_messages(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
