@@ -236,8 +236,8 @@ _NOT_THIS_DEAL = re.compile(
 _CLAUSE = re.compile(r"[^,，。;；!！?？\s]+")
 
 
-# A stage word that is part of a job title (测试工程师, 评估主管) says nothing about the deal.
-_IN_TITLE = re.compile(r"(?:测试|试验|评估|验证)(?=工程师|主管|经理|专员|部|中心|组)")
+# A stage word that is part of a job title or a unit (测试工程师, 评估主管, 检测中心) says nothing about the deal.
+_IN_TITLE = re.compile(r"(?:测试|试验|评估|验证|检测|计量)(?=工程师|主管|经理|专员|部|中心|组|室|站)")
 
 
 # What would have happened (「要是当初早点介入 这单就拿下了」): the whole if-then, across its blank.

@@ -145,6 +145,8 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("精工王总 这单飞了", Stage.LOST),
         ("比亚迪王经理 客户公司倒闭了", Stage.LOST),
         ("精工王总 预算被砍了一部分", None),  # a cut in part is no loss
+        ("精工李工 他们的检测中心新建好了 去参观了一下", None),  # a unit's name, not a test
+        ("宁德时代陈工 比较忙 只聊了十分钟", None),  # 比较 as "rather"
         ("汇川郑总 初步聊了聊 先摸个底", Stage.LEAD),
         ("精工王总 试装了两台 效果还行", Stage.EVALUATION),  # trying out in any form
         ("华为张总 参加了他们的技术评标", Stage.EVALUATION),
