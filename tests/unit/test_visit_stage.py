@@ -162,6 +162,9 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("比亚迪王经理 原本以为能签 结果还要再比一轮价", Stage.NEGOTIATION),
         ("精工王总 价格已经报了 等老板回来再定", Stage.NEGOTIATION),  # the decision awaited on a price
         ("汇川郑总 卡在价格上", Stage.NEGOTIATION),
+        ("汇川郑总 问能不能分三期付款", Stage.NEGOTIATION),
+        ("精工李工 要求交货期缩短到两周", Stage.NEGOTIATION),
+        ("宁德时代陈工 让我们提供几个成功案例", Stage.EVALUATION),
         ("宁德时代陈工 只是例行拜访 维护一下关系", Stage.LEAD),
     ],
 )
