@@ -203,7 +203,7 @@ _EVALUATION_PHRASES = re.compile(
     # trying it out in any form (试装, 试跑, 试生产), the bid evaluated (评标)
     r"试(?:用|产|装|机|跑|运行|做|制|生产|料|销)|评标|"
     # the customer's feedback on what was shown or sent (反馈还行, 等反馈)
-    r"(?<![预推猜监观])测(?!算)|供应商导入|导入流程|反馈|(?:成功|客户|应用|同行)案例",
+    r"(?<![预推猜监观])测(?!算)|供应商导入|导入流程|反馈(?![^,，。;；!！?？\s]{0,8}(?:故障|售后|维修|投诉|坏了))|(?:成功|客户|应用|同行)案例",
     re.I,
 )
 # First contact in other words: 第一次去 / 头一回见面 / 初次沟通 / 陌生拜访 / 刚建立联系 / 混个脸熟 / 重新接触 /
@@ -383,7 +383,7 @@ def pending(text: str, start: int, end: int) -> bool:
 # A price objection is a negotiation wherever the price is named in the message (「报了85万 他说偏高」,
 # 「价格发过去了 客户嫌高」): the objection and the figure are seldom in one phrase.
 _OBJECTION = re.compile(
-    r"偏高|太高|高了|有点高|(?<![宝])贵(?![公司方单])|超预算|超出预算|接受不了|下不来|压一压|砍一砍|不(?:太|大|是很)?满意"
+    r"偏高|太高|高了|有点高|(?<![宝])贵(?![公司方单州阳])|超预算|超出预算|接受不了|下不来|压一压|砍一砍|不(?:太|大|是很)?满意"
 )
 _PRICE_MENTION = re.compile(
     r"报价|价|报了|[\d.]+\s*(?:万|w|k|元|块)|[一二两三四五六七八九十百千]万|\bprice|\bquot", re.I

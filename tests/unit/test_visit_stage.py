@@ -146,6 +146,8 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("比亚迪王经理 客户公司倒闭了", Stage.LOST),
         ("精工王总 预算被砍了一部分", None),  # a cut in part is no loss
         ("精工李工 他们的检测中心新建好了 去参观了一下", None),  # a unit's name, not a test
+        ("汇川郑总 反馈设备有个故障 明天派人去修", None),  # after-sales feedback
+        ("精工王总 去贵州的工厂看了看 报价明天发", Stage.EVALUATION),  # 贵州 is no objection
         ("宁德时代陈工 比较忙 只聊了十分钟", None),  # 比较 as "rather"
         ("汇川郑总 初步聊了聊 先摸个底", Stage.LEAD),
         ("精工王总 试装了两台 效果还行", Stage.EVALUATION),  # trying out in any form
