@@ -388,9 +388,9 @@ _OBJECTION = re.compile(
 _PRICE_MENTION = re.compile(
     r"报价|价|报了|[\d.]+\s*(?:万|w|k|元|块)|[一二两三四五六七八九十百千]万|\bprice|\bquot", re.I
 )
-# A contract (or agreement) named without being signed is being drafted or sent (「后天去送合同」, 「合同发过去了」,
-# 「还没签合同」): a negotiation. An NDA or a technical agreement is not the deal.
-# Only the contract as a thing handled (sent, changed, reviewed, waited for): 「合同额 120万」 alone is a figure.
+# A contract (or agreement) handled without being signed — sent, changed, reviewed, waited for (「后天去送合同」,
+# 「合同发过去了」, 「还没签合同」) — is a negotiation. 「合同额 120万」 alone is a figure, and an NDA or a
+# technical agreement is not the deal.
 _CONTRACT = re.compile(
     r"(?:送|寄|发|拿|带|改|审|准备|起草|拟|出|签|盖|递|传|走)[了过好完]?[^,，。;；!！?？\s]{0,3}?(?:合同|协议|长约|长协)|"
     r"(?<!保密)(?<!技术)(?<!意向)(?:合同|协议)[^,，。;；!！?？\s]{0,3}(?:发|寄|送|给|改|审|还没|没|在走|过去|过来|回来)|"

@@ -28,7 +28,12 @@ message), deterministic, and explainable to a rep who asks "why did it pick
   negotiation, 签约/下单/中标 → won, 丢单/黄了/没戏 → lost). A negated won word
   ("还没签") or one said as an intention ("准备下周签约") is negotiation,
   never won; "没中标" is lost. With several families the later stage of the
-  funnel wins (lost/won > negotiation > evaluation > lead).
+  funnel wins (lost/won > negotiation > evaluation > lead); between won and
+  lost, the later one in the message (it tells events in order). The words are
+  read with their sentence (``visit_fields.stage_text`` / ``pending``): a deal
+  word is won only when done (签了, 已经下单), not when set in the future or
+  under someone's will (下周五签合同, 催了下盖章); clauses about someone else,
+  another phase, a worry or a past deal are blanked first.
 """
 
 from __future__ import annotations
@@ -388,7 +393,7 @@ def _denied(stage: Stage, before: str) -> bool:
     """
     if stage is Stage.LOST:
         return bool(_NOT_LOST_BEFORE.search(before) or _CONDITIONAL.search(before))
-    # An A-not-A question (「问能不能先试用」, 「要不要报价」) asks; it denies nothing.
+    # An A-not-A question (「问能不能先试用」) asks; it denies nothing.
     return bool(_NEGATION.search(_A_NOT_A.sub("", before)[-3:]))
 
 
