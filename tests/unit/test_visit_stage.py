@@ -157,6 +157,8 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("精工李工 报价他们不太满意", Stage.NEGOTIATION),
         ("比亚迪王经理 我们被选为供应商了", Stage.WON),
         ("比亚迪王经理 首批货已经发过去了", Stage.WON),
+        ("精工李工 收到了30%的预付款", Stage.WON),  # the money named after the verb
+        ("比亚迪王经理 初访 互留了电话", Stage.LEAD),
         ("华为张总 他们最后决定用进口的了", Stage.LOST),
         ("比亚迪王经理今天说他们已经定了用竞品了我们这次没机会", Stage.LOST),  # dictated, no punctuation
         ("华为张总说这个项目今年没预算了明年再看", Stage.LOST),
