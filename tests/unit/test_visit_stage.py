@@ -158,6 +158,11 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("比亚迪王经理 我们被选为供应商了", Stage.WON),
         ("比亚迪王经理 首批货已经发过去了", Stage.WON),
         ("精工李工 收到了30%的预付款", Stage.WON),  # the money named after the verb
+        ("宁德时代陈工 项目已经验收 尾款下个月付", Stage.WON),
+        ("汇川郑总 PO今天发过来了", Stage.WON),
+        ("比亚迪王经理 这单丢给了一家小厂", Stage.LOST),
+        ("汇川郑总 样机已经拉回来了 他们不打算用", Stage.LOST),  # the loss after the trial
+        ("宁德时代陈工 技术上没问题 价格还要谈", Stage.NEGOTIATION),
         ("比亚迪王经理 初访 互留了电话", Stage.LEAD),
         ("华为张总 他们最后决定用进口的了", Stage.LOST),
         ("比亚迪王经理今天说他们已经定了用竞品了我们这次没机会", Stage.LOST),  # dictated, no punctuation
