@@ -61,6 +61,7 @@ def test_a_deal_word_is_won_only_when_done(text: str, expected: Stage) -> None:
         ("宁德时代陈工 报了38万", Stage.EVALUATION),
         ("比亚迪王经理 下了两台的单", Stage.WON),
         ("华为张总 谈了一上午价", Stage.NEGOTIATION),
+        ("华为张总 要求我们报一个含安装的总价", Stage.EVALUATION),  # the measure word splits 报价 too
     ],
 )
 def test_separable_words_with_the_particle_inside(text: str, expected: Stage) -> None:
@@ -164,6 +165,9 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("汇川郑总 样机已经拉回来了 他们不打算用", Stage.LOST),  # the loss after the trial
         ("宁德时代陈工 技术上没问题 价格还要谈", Stage.NEGOTIATION),
         ("比亚迪王经理 初访 互留了电话", Stage.LEAD),
+        ("比亚迪王经理 项目被总部否了", Stage.LOST),  # the passive with its agent inside
+        ("汇川郑总 约了下周三去做现场勘查", Stage.EVALUATION),
+        ("比亚迪王经理 刚开始跟 还没什么具体的", Stage.LEAD),
         ("华为张总 他们最后决定用进口的了", Stage.LOST),
         ("比亚迪王经理今天说他们已经定了用竞品了我们这次没机会", Stage.LOST),  # dictated, no punctuation
         ("华为张总说这个项目今年没预算了明年再看", Stage.LOST),
