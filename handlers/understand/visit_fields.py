@@ -131,7 +131,7 @@ _LOST_PHRASES = re.compile(
     # 给了一家本地公司, 采购了别的品牌
     r"给了(?!我们|我司)[^,，。;；!！?？\s]{0,6}(?:公司|厂家|厂商|供应商)|(?:采购|买)了(?:别的|别家|其他)|"
     # 落选, 项目被取消, 选了价格更低的那家, 还是用老牌子, 输在了交期上
-    r"落选|项目[^,，。;；!！?？\s]{0,2}取消|选了[^,，。;；!！?？\s]{0,8}那家|还是用(?:老|原)|输在|"
+    r"落选|项目[^,，。;；!！?？\s]{0,2}取消|选了[^,，。;；!！?？\s]{0,8}那家|还是用(?:老|原)|(?:选|用|定)了?(?:老|原来的?|原有的?)供应商|输在|"
     # 没被选上, 机会错过了, 用了他们自己研发的, 不搞了, 没通过我们的资质审核
     r"没被?选上|错过了|自己研发|不搞了|没通过[^,，。;；!！?？\s]{0,6}资质|"
     # 这单飞了, 单子跑了, 决定用国产的了, 定了用竞品 (a decision for another supplier, words between)
@@ -184,7 +184,7 @@ _NEGOTIATION_PHRASES = re.compile(
     # 讨论了总价和分期付款, 商务这块, 报价没竞争力 / 重新核算
     r"讨论了?总价|分期付款|分[两三四五六\d]期(?:付|支付|结)|商务(?:这块|上|方面)|没竞争力|重新核算|"
     # the payment terms in other words (付款周期延长到90天), the buyer's decision awaited (在等老板拍板)
-    r"(?:付款|回款|结算|账)[^,，。;；!！?？\s]{0,1}(?:周期|期限)|拉扯|卡在[^,，。;；!！?？\s]{0,3}价|(?:让|降|便宜)(?:一点|点儿?|些|一些)|等[^,，。;；!！?？\s]{0,4}(?:拍板|定夺|决策)",
+    r"(?:付款|回款|结算|账)[^,，。;；!！?？\s]{0,1}(?:周期|期限|安排|计划)|拉扯|卡在[^,，。;；!！?？\s]{0,3}价|(?:让|降|便宜)(?:一点|点儿?|些|一些)|等[^,，。;；!！?？\s]{0,4}(?:拍板|定夺|决策)",
     re.I,
 )
 # Evaluation work the families miss: tenders (标书, 开标, 述标, 入围, 流标), trial production, asking a price,
@@ -200,7 +200,7 @@ _EVALUATION_PHRASES = re.compile(
     r"送[了完]样|测[完过]了?|技术协议|技术问题|roi|测算|短名单|比选|下一轮|报了个?价|"
     # 技术对接, 内部评估, 踏勘, 内部汇报, 产品宣讲, 验证板, 规格要求, 示范线, 看样
     r"初步认可|认可了?我们的(?:方案|技术|产品)|技术[^,，。;；!！?？\s]{0,3}认可|技术对接|对接了?[^,，。;；!！?？\s]{0,3}(?:需求|技术|参数|方案|研发)|评估|踏勘|内部汇报|回去汇报|宣讲|验证|规格|示范线|看样|试点|问了?[^,，。;；!！?？\s]{0,3}价格|续标|报个[^,，。;；!！?？\s]{0,3}价|答疑|资质证明|资质文件|工况|技术要求|逐条|客户现场|验厂|审厂|"
-    r"在比较|比较[^,，。;；!！?？\s]{0,2}我们|对比|比较(?=$|\s|一下|下|了)|"
+    r"在比较|比较[^,，。;；!！?？\s]{0,2}我们|对比|比较(?=$|\s|一下|下|了)|没定[^,，。;；!！?？\s]{0,2}(?:用|选)谁|"
     # trying it out in any form (试装, 试跑, 试生产), the bid evaluated (评标)
     r"试(?:用|产|装|机|跑|运行|做|制|生产|料|销)|评标|"
     # the customer's feedback on what was shown or sent (反馈还行, 等反馈)
@@ -286,16 +286,19 @@ def _sound_slips(norm: str) -> str:
     return "".join(out)
 
 
-# 「一期已经交付 二期在谈价格」, 「别的部门都签了 他们部门还在测试」: a clause about another phase, project or
-# department, set against this one later in the message, says nothing about this deal.
+# 「一期已经交付 二期在谈价格」, 「别的部门都签了 他们部门还在测试」, 「中了一个标段 另外两个没中」: a clause about
+# another phase, project or department says nothing about this deal. A clause about someone else's part
+# (别的 / 其他 / 另外…) never does; an earlier phase (一期, 老项目) only when a later clause names this one.
+_ELSEWHERE = re.compile(r"(?:^|(?<=[,，。;；!！?？\s]))(?:别的|其他|其它|另一个|另外|集团其他)[^,，。;；!！?？\s]*")
 _OTHER_PART = re.compile(
-    r"(?:^|(?<=[,，。;；!！?？\s]))(?:[一1]期|上一?期|老项目|之前的项目|别的|其他|其它|另一个|集团其他|他们集团)[^,，。;；!！?？\s]*"
+    r"(?:^|(?<=[,，。;；!！?？\s]))(?:[一1]期|上一?期|老项目|之前的项目|他们集团)[^,，。;；!！?？\s]*"
 )
 _THIS_PART = re.compile(r"(?:^|(?<=[,，。;；!！?？\s]))(?:[二三2-3]期|这一?期|新项目|这次|这个|这边|他们部门|本部门|今年|这个厂)")
 
 
 def _other_parts_blanked(norm: str) -> str:
-    """``norm`` with the clauses about another part blanked when a later clause names this one."""
+    """``norm`` with the clauses about another part blanked (see above)."""
+    norm = _ELSEWHERE.sub(lambda m: " " * len(m.group()), norm)
     for m in reversed(list(_OTHER_PART.finditer(norm))):
         if _THIS_PART.search(norm, m.end()):
             norm = norm[: m.start()] + " " * (m.end() - m.start()) + norm[m.end() :]

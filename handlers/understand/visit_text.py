@@ -319,7 +319,8 @@ def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | N
 _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
     (
         Stage.LOST,
-        r"丢了|丢单|黄了|没戏|凉了|选了别家|选别家|用了别家|找了别家|定了别家|选了竞品|用了竞品|被抢了|被截胡|"
+        # not 寄丢了 / 弄丢了 (something mislaid)
+        r"(?<![寄弄搞])丢了|丢单|黄了|没戏|凉了|选了别家|选别家|用了别家|找了别家|定了别家|选了竞品|用了竞品|被抢了|被截胡|"
         r"落标|没中标|未中标|输了|放弃了|不做了|不考虑了|不合作了|项目取消|取消了项目|砍掉了|"
         r"(?:和|跟|与)(?:别家|别人|竞品|竞争对手)签|签了(?:别家|别人|竞品)|"
         r"\blost\b(?:\s+\S+){0,3}?\s+(?:deal|bid|tender|order|project|opportunity)|\bwe lost\b|"
@@ -356,8 +357,8 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"\btest(?:s|ing|ed)?\b|\bpoc\b|\brf[qip]\b|\btender\b|\bevaluat|\bspecs?\b|\btechnical\b|"
         # 送了三个样, 打过一次样, 报了个价; a figure quoted (报了85万, 报了一百零五万) is a quote
         r"(?:送|打)[了过完][^,，。;；!！?？\s]{0,4}?样|报[了过][^,，。;；!！?？\s]{0,3}?价|"
-        # 报一个含安装的总价: the measure word splits it too
-        r"报(?:了|过)?(?:一|两|几)?个[^,，。;；!！?？\s]{0,6}?价|"
+        # 报一个含安装的总价: the measure word splits it too; 投了标
+        r"报(?:了|过)?(?:一|两|几)?个[^,，。;；!！?？\s]{0,6}?价|投[了过][^,，。;；!！?？\s]{0,3}?标|"
         r"报(?:了|过|的)?(?:个|一个)?\s*(?:[\d.,]+|[零一二两三四五六七八九十百千]+)\s*(?:万|w|k|元|块)",
     ),
     (

@@ -126,6 +126,8 @@ def test_the_later_outcome_wins(text: str, expected: Stage) -> None:
         ("精工李工 老项目的尾款结清了 新项目刚开始接触", Stage.LEAD),
         ("宁德时代陈工 别的部门都签了 他们部门还在测试", Stage.EVALUATION),
         ("华为张总 一期已经交付", Stage.WON),  # no other part named: the phase is the deal
+        ("精工李工 中了一个标段 另外两个没中", Stage.WON),  # someone else's part, after this one
+        ("宁德时代陈工 别的部门都签了", None),
         ("华为张总 他们选了我们的方案 接下来谈价格", Stage.NEGOTIATION),  # chosen: us, not another
         ("华为张总 万一丢了就麻烦了 价格还得再让一点", Stage.NEGOTIATION),  # a worry, then a concession
         ("比亚迪王经理 要是能再便宜点就定我们", Stage.NEGOTIATION),  # a wish that names the price
@@ -168,6 +170,11 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("比亚迪王经理 项目被总部否了", Stage.LOST),  # the passive with its agent inside
         ("汇川郑总 约了下周三去做现场勘查", Stage.EVALUATION),
         ("比亚迪王经理 刚开始跟 还没什么具体的", Stage.LEAD),
+        ("宁德时代陈工 样品寄丢了 要重新寄", Stage.EVALUATION),  # mislaid, not a lost deal
+        ("宁德时代陈工 最后还是选了老供应商", Stage.LOST),
+        ("华为张总 投了标 等结果", Stage.EVALUATION),
+        ("华为张总 跟他们财务对了对付款安排", Stage.NEGOTIATION),
+        ("汇川郑总 他们还在观望 没定用谁", Stage.EVALUATION),
         ("华为张总 他们最后决定用进口的了", Stage.LOST),
         ("比亚迪王经理今天说他们已经定了用竞品了我们这次没机会", Stage.LOST),  # dictated, no punctuation
         ("华为张总说这个项目今年没预算了明年再看", Stage.LOST),
