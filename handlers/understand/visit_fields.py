@@ -105,7 +105,7 @@ _WON_PHRASES = re.compile(
 _LOST_PHRASES = re.compile(
     r"丢标|丢单|没戏|黄了|选了(?:别家|别人|(?!我们|我司|咱)[\u4e00-\u9fff]{1,6}的方案)|这单没了|落标|没中|lost the deal|"
     # the passive with its agent inside (被总部否了, 被领导毙了, 被集团叫停)
-    r"被[^,，。;；!！?？\s]{0,6}?(?:抢|截胡|撬|拿走|翻盘|否|毙|拒|叫停)|输(?:单|标|给|掉)|"
+    r"被[^,，。;；!！?？\s]{0,6}?(?:抢|截|撬|拿走|翻盘|否|毙|拒|叫停)|输(?:单|标|给|掉)|"
     r"(?:不|没)(?:再)?(?:考虑|选|用|要)(?:我们|我司|咱们)|自己(?:做|干|生产|开发)(?=$|[,，。;；!！\s了])|"
     r"没(?:啥|什么)?(?:希望|机会)(?!接触|见|认识)|没(?:有)?预算了|不了了之|换了供应商|被否了|(?:选|定|用)了别的|淘汰|项目(?:终止|取消)|终止了|"
     # Another supplier chosen in other words (选了日本的品牌, 定了另一家, 订单给了竞争对手, 继续用原来的供应商),
@@ -184,7 +184,7 @@ _NEGOTIATION_PHRASES = re.compile(
     # 讨论了总价和分期付款, 商务这块, 报价没竞争力 / 重新核算
     r"讨论了?总价|分期付款|分[两三四五六\d]期(?:付|支付|结)|商务(?:这块|上|方面)|没竞争力|重新核算|"
     # the payment terms in other words (付款周期延长到90天), the buyer's decision awaited (在等老板拍板)
-    r"(?:付款|回款|结算|账)[^,，。;；!！?？\s]{0,1}(?:周期|期限|安排|计划)|拉扯|卡在[^,，。;；!！?？\s]{0,3}价|(?:让|降|便宜)(?:一点|点儿?|些|一些)|等[^,，。;；!！?？\s]{0,4}(?:拍板|定夺|决策)",
+    r"(?:付款|回款|结算|账)[^,，。;；!！?？\s]{0,1}(?:周期|期限|安排|计划)|价格[^,，。;；!！?？\s]{0,3}竞争力|拉扯|卡在[^,，。;；!！?？\s]{0,3}价|(?:让|降|便宜)(?:一点|点儿?|些|一些)|等[^,，。;；!！?？\s]{0,4}(?:拍板|定夺|决策)",
     re.I,
 )
 # Evaluation work the families miss: tenders (标书, 开标, 述标, 入围, 流标), trial production, asking a price,
@@ -200,7 +200,7 @@ _EVALUATION_PHRASES = re.compile(
     r"送[了完]样|测[完过]了?|技术协议|技术问题|roi|测算|短名单|比选|下一轮|报了个?价|"
     # 技术对接, 内部评估, 踏勘, 内部汇报, 产品宣讲, 验证板, 规格要求, 示范线, 看样
     r"初步认可|认可了?我们的(?:方案|技术|产品)|技术[^,，。;；!！?？\s]{0,3}认可|技术对接|对接了?[^,，。;；!！?？\s]{0,3}(?:需求|技术|参数|方案|研发)|评估|踏勘|内部汇报|回去汇报|宣讲|验证|规格|示范线|看样|试点|问了?[^,，。;；!！?？\s]{0,3}价格|续标|报个[^,，。;；!！?？\s]{0,3}价|答疑|资质证明|资质文件|工况|技术要求|逐条|客户现场|验厂|审厂|"
-    r"在比较|比较[^,，。;；!！?？\s]{0,2}我们|对比|比较(?=$|\s|一下|下|了)|没定[^,，。;；!！?？\s]{0,2}(?:用|选)谁|"
+    r"在比较|比较[^,，。;；!！?？\s]{0,2}我们|对比|比较(?=$|\s|一下|下|了)|没定[^,，。;；!！?？\s]{0,2}(?:用|选)谁|(?:聊|谈|沟通|交流)了?(?:下|一下)?技术|"
     # trying it out in any form (试装, 试跑, 试生产), the bid evaluated (评标)
     r"试(?:用|产|装|机|跑|运行|做|制|生产|料|销)|评标|"
     # the customer's feedback on what was shown or sent (反馈还行, 等反馈)
@@ -313,7 +313,16 @@ def stage_text(norm: str) -> str:
     norm = _COUNTERFACTUAL.sub(lambda m: " " * len(m.group()), norm)
     norm = _THEN_LATER.sub(lambda m: m.group()[: m.start(1) - m.start()] + " " * len(m.group(1)), norm)
     norm = _other_parts_blanked(norm)
-    return _CLAUSE.sub(lambda m: " " * len(m.group()) if _NOT_THIS_DEAL.search(m.group()) else m.group(), norm)
+    return _CLAUSE.sub(lambda m: " " * len(m.group()) if _not_this_deal(m.group()) else m.group(), norm)
+
+
+def _not_this_deal(clause: str) -> bool:
+    """Whether ``clause`` says nothing about this deal (``_NOT_THIS_DEAL``); a competitor named after 我们 in one
+    clause is a comparison with us (「我们的方案和竞品的方案都在评估」), not the competitor's own business."""
+    m = _NOT_THIS_DEAL.search(clause)
+    if m is None:
+        return False
+    return not (re.match(r"竞品|友商|竞争对手", m.group()) and re.search(r"我们|我司", clause[: m.start()]))
 
 
 def detect_channel(text: str) -> str:
@@ -445,7 +454,7 @@ def stage_from_phrases(text: str, first_pass: Stage | None) -> Stage | None:
     for won in _WON_PHRASES.finditer(text):
         # not 「还没签」, 「等签字」, 「再签」, 「就差最后一个签字了」
         before_won = text[max(0, won.start() - 8) : won.start()]
-        if re.search(r"[没不未]$", before_won):
+        if re.search(r"(?:[没不未]|没有|尚未)$", before_won):
             continue
         if re.search(r"[等要再]$|[就只还]差[^,，。;；!！?？\s]{0,5}$", before_won) or pending(text, won.start(), won.end()):
             # 「催了下合同盖章」, 「下周五签」: a signature or an order being arranged is a negotiation

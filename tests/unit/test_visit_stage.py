@@ -121,6 +121,7 @@ def test_the_later_outcome_wins(text: str, expected: Stage) -> None:
         ("精工李工 先送样 测完再谈价格", Stage.EVALUATION),
         ("宁德时代陈工 客户问能不能试用一个月", Stage.EVALUATION),  # an A-not-A question denies nothing
         ("汇川郑总 竞争对手已经在他们那里测了一个月", None),  # the competitor's clause
+        ("比亚迪王经理 我们的方案和竞品的方案都在评估", Stage.EVALUATION),  # compared with us: ours too
         ("比亚迪王经理说，竞品上周已经签了他们另一个事业部，我们还在做技术交流", Stage.EVALUATION),
         ("华为张总 一期已经交付 二期在谈价格", Stage.NEGOTIATION),  # another phase, set against this one
         ("精工李工 老项目的尾款结清了 新项目刚开始接触", Stage.LEAD),
@@ -175,6 +176,9 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("华为张总 投了标 等结果", Stage.EVALUATION),
         ("华为张总 跟他们财务对了对付款安排", Stage.NEGOTIATION),
         ("汇川郑总 他们还在观望 没定用谁", Stage.EVALUATION),
+        ("宁德时代陈工 没有拿到订单 被别人截了", Stage.LOST),  # a negated deal, then the loss
+        ("宁德时代陈工 说我们的价格有竞争力 下周出结果", Stage.NEGOTIATION),
+        ("精工李工 价格没谈 光聊技术了", Stage.EVALUATION),
         ("华为张总 他们最后决定用进口的了", Stage.LOST),
         ("比亚迪王经理今天说他们已经定了用竞品了我们这次没机会", Stage.LOST),  # dictated, no punctuation
         ("华为张总说这个项目今年没预算了明年再看", Stage.LOST),
