@@ -320,7 +320,7 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
     (
         Stage.LOST,
         # not 寄丢了 / 弄丢了 (something mislaid)
-        r"(?<![寄弄搞])丢了|丢单|黄了|没戏|凉了|选了别家|选别家|用了别家|找了别家|定了别家|选了竞品|用了竞品|被抢了|被截胡|"
+        r"(?<![寄弄搞])丢了|丢单|黄了|没戏|凉了|凉凉|谈崩|选了别家|选别家|用了别家|找了别家|定了别家|选了竞品|用了竞品|被抢了|被截胡|"
         r"落标|没中标|未中标|输了|放弃了|不做了|不考虑了|不合作了|项目取消|取消了项目|砍掉了|"
         r"(?:和|跟|与)(?:别家|别人|竞品|竞争对手)签|签了(?:别家|别人|竞品)|"
         r"\blost\b(?:\s+\S+){0,3}?\s+(?:deal|bid|tender|order|project|opportunity)|\bwe lost\b|"
@@ -385,6 +385,11 @@ _WON_FOLLOWERS = re.compile(r"^(?:前|之前|的事|流程|时间|事宜|仪式)
 # "签了保密协议/NDA/意向书", "签到": signing something that is not the deal.
 _NOT_DEAL = re.compile(r"^了?(?:个|份)?(?:保密|nda|意向|到|字确认|收)", re.IGNORECASE)
 _CONDITIONAL = re.compile(r"如果|要是|假如|否则|不然|万一|的话")
+_SIDE_PAPER = re.compile(r"技术协议|保密协议|意向书|nda", re.I)
+# The passive with another supplier as the agent (被竞品拿下, 被一家本地公司签走), not 「被客户催着签」.
+_BY_ANOTHER = re.compile(
+    r"被(?:竞品|竞争对手|对手|友商|别家|别人|人家|同行|其他家|另一家|[\u4e00-\u9fff]{0,4}(?:公司|厂家|厂商|品牌))$"
+)
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 _NOT_LOST_BEFORE = re.compile(r"(?:不会|没有|不是|差点|险些|怕|担心|以免|避免)$")
 
@@ -412,6 +417,13 @@ def _stage_hint(text: str) -> Stage | None:
             if stage is Stage.WON:
                 after = text[m.end() : m.end() + 4]
                 if m.group().startswith("签") and _NOT_DEAL.match(text[m.start() + 1 : m.start() + 6]):
+                    continue
+                if _SIDE_PAPER.search(before):
+                    continue  # 「技术协议签了」: an agreement that is not the deal, named first
+                if _BY_ANOTHER.search(before):
+                    found = Stage.LOST  # 「被竞品拿下」, 「被别人签走了」: someone else's deal
+                    if best is None or _STAGE_ORDER[found] >= _STAGE_ORDER[best]:
+                        best, best_at = found, m.start()
                     continue
                 if _NEGATION.search(before) or english_denied:
                     found = Stage.LOST if m.group() == "中标" else Stage.NEGOTIATION

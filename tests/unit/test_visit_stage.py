@@ -178,6 +178,13 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("汇川郑总 他们还在观望 没定用谁", Stage.EVALUATION),
         ("宁德时代陈工 没有拿到订单 被别人截了", Stage.LOST),  # a negated deal, then the loss
         ("宁德时代陈工 说我们的价格有竞争力 下周出结果", Stage.NEGOTIATION),
+        ("精工李工 凉凉 被竞品拿下", Stage.LOST),  # a deal word under 被: someone else's deal
+        ("精工李工 被客户催着签合同", Stage.NEGOTIATION),  # the customer as the agent: still ours
+        ("汇川郑总 技术协议签了 商务还在谈", Stage.NEGOTIATION),  # the technical agreement is not the deal
+        ("比亚迪王经理 单子到手了", Stage.WON),
+        ("精工王总 年度合同续上了", Stage.WON),
+        ("精工王总 报价ok 等采购走流程", Stage.NEGOTIATION),
+        ("比亚迪王经理 价格谈崩了", Stage.LOST),
         ("精工李工 价格没谈 光聊技术了", Stage.EVALUATION),
         ("华为张总 他们最后决定用进口的了", Stage.LOST),
         ("比亚迪王经理今天说他们已经定了用竞品了我们这次没机会", Stage.LOST),  # dictated, no punctuation
