@@ -356,7 +356,7 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"需求调研|调研|技术澄清|澄清会|样板|勘[测察查]|评审|\bquot(?:e|ation)|\bsample|\btrial\b|\bproposal|"
         r"\btest(?:s|ing|ed)?\b|\bpoc\b|\brf[qip]\b|\btender\b|\bevaluat|\bspecs?\b|\btechnical\b|"
         # 送了三个样, 打过一次样, 报了个价; a figure quoted (报了85万, 报了一百零五万) is a quote
-        r"(?:送|打)[了过完][^,，。;；!！?？\s]{0,4}?样|报[了过][^,，。;；!！?？\s]{0,3}?价|"
+        r"(?:送|打)[了过完][^,，。;；!！?？\s]{0,4}?样|[报询][了过][^,，。;；!！?？\s]{0,3}?价|"
         # 报一个含安装的总价: the measure word splits it too; 投了标
         r"报(?:了|过)?(?:一|两|几)?个[^,，。;；!！?？\s]{0,6}?价|投[了过][^,，。;；!！?？\s]{0,3}?标|"
         r"报(?:了|过|的)?(?:个|一个)?\s*(?:[\d.,]+|[零一二两三四五六七八九十百千]+)\s*(?:万|w|k|元|块)",

@@ -62,6 +62,7 @@ def test_a_deal_word_is_won_only_when_done(text: str, expected: Stage) -> None:
         ("比亚迪王经理 下了两台的单", Stage.WON),
         ("华为张总 谈了一上午价", Stage.NEGOTIATION),
         ("华为张总 要求我们报一个含安装的总价", Stage.EVALUATION),  # the measure word splits 报价 too
+        ("精工李工 这次只是询了个价", Stage.EVALUATION),
     ],
 )
 def test_separable_words_with_the_particle_inside(text: str, expected: Stage) -> None:
@@ -185,6 +186,13 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("精工王总 年度合同续上了", Stage.WON),
         ("精工王总 报价ok 等采购走流程", Stage.NEGOTIATION),
         ("比亚迪王经理 价格谈崩了", Stage.LOST),
+        ("华为张总 他们在犹豫 在我们和另一家之间选", Stage.EVALUATION),
+        ("精工李工 试用期满了 准备转正式订单", Stage.NEGOTIATION),  # an order still to come
+        ("汇川郑总 新项目立项了 让我们先报个概算", Stage.EVALUATION),
+        ("比亚迪王经理 商务标和技术标都交了", Stage.EVALUATION),
+        ("宁德时代陈工 货到了 在做验收", Stage.WON),
+        ("华为张总 预算批了 可以进入采购流程了", Stage.NEGOTIATION),
+        ("汇川郑总 客户把我们从供应商名单里剔除了", Stage.LOST),
         ("精工李工 价格没谈 光聊技术了", Stage.EVALUATION),
         ("华为张总 他们最后决定用进口的了", Stage.LOST),
         ("比亚迪王经理今天说他们已经定了用竞品了我们这次没机会", Stage.LOST),  # dictated, no punctuation
