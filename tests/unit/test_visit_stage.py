@@ -123,6 +123,7 @@ def test_the_later_outcome_wins(text: str, expected: Stage) -> None:
         ("宁德时代陈工 客户问能不能试用一个月", Stage.EVALUATION),  # an A-not-A question denies nothing
         ("汇川郑总 竞争对手已经在他们那里测了一个月", None),  # the competitor's clause
         ("比亚迪王经理 我们的方案和竞品的方案都在评估", Stage.EVALUATION),  # compared with us: ours too
+        ("汇川郑总 聊了聊行业里谁家签了大单", None),  # an indefinite subject: not this deal
         ("比亚迪王经理说，竞品上周已经签了他们另一个事业部，我们还在做技术交流", Stage.EVALUATION),
         ("华为张总 一期已经交付 二期在谈价格", Stage.NEGOTIATION),  # another phase, set against this one
         ("精工李工 老项目的尾款结清了 新项目刚开始接触", Stage.LEAD),
