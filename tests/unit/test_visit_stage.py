@@ -194,6 +194,8 @@ def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -
         ("宁德时代陈工 货到了 在做验收", Stage.WON),
         ("华为张总 预算批了 可以进入采购流程了", Stage.NEGOTIATION),
         ("汇川郑总 客户把我们从供应商名单里剔除了", Stage.LOST),
+        ("汇川郑总 客户要的资质我们没有 只能放弃", Stage.LOST),
+        ("比亚迪王经理 客户说价格没问题 就看交期", Stage.NEGOTIATION),
         ("精工李工 价格没谈 光聊技术了", Stage.EVALUATION),
         ("华为张总 他们最后决定用进口的了", Stage.LOST),
         ("比亚迪王经理今天说他们已经定了用竞品了我们这次没机会", Stage.LOST),  # dictated, no punctuation
