@@ -229,7 +229,7 @@ _NOT_THIS_DEAL = re.compile(
     # not 「1.05万一台」
     # a belief that turned out wrong; an indefinite subject (行业里谁家签了大单)
     r"(?:本|还)?以为|谁家|哪家|"
-    r"担心|(?<![\d.零一二两三四五六七八九十百千])万一|要是能(?![^,，。;；!！?？\s]{0,4}(?:便宜|降|优惠|让|少))|当初|早知道|(?:竞品|友商|竞争对手)[^,，。;；!！?？\s]{0,3}?(?:最近|也|在|都|已经|正在|刚)|有没有可能(?!降|便宜|优惠|让)|不好说|不确定|说不准|兄弟单位|兄弟公司|(?:争取|想|希望|力争)拿下|"
+    r"担心|上[次回](?:那个|那|的)|(?<![\d.零一二两三四五六七八九十百千])万一|要是能(?![^,，。;；!！?？\s]{0,4}(?:便宜|降|优惠|让|少))|当初|早知道|(?:竞品|友商|竞争对手)[^,，。;；!！?？\s]{0,3}?(?:最近|也|在|都|已经|正在|刚)|有没有可能(?!降|便宜|优惠|让)|不好说|不确定|说不准|兄弟单位|兄弟公司|(?:争取|想|希望|力争)拿下|"
     # A-not-A questions (签没签过, 认不认识, 要不要立项), the customer's far-off plans (明年才会启动招标)
     # (not 能不能 / 有没有: 「问能不能再便宜点」, 「有没有可能降价」 are requests)
     r"(?![能可行有])([\u4e00-\u9fff])[没不]\1|才会|明年才|"
@@ -374,8 +374,18 @@ _PENDING_BEFORE = re.compile(
 )
 _PENDING_AFTER = re.compile(r"[^,，。;；!！?？]{0,10}?(?:周[一二三四五六日天末]前|号前|底前|之前)")
 _SENTENCE_END = ",，。;；!！?？\n"
-_IMMINENT = re.compile(r"(?:准备|打算|计划|将要?|即将|马上|(?<!很)快|就要|要)(?:要|能)?$")
+_IMMINENT = re.compile(
+    r"(?:准备|打算|计划|将要?|即将|马上|(?<!很)快|就要|要|肯定|一定|(?<![开])会|年前|节前|月前)(?:要|能|会|就)?$"
+)
 _FUTURE_IN_WORD = re.compile(r"下周|明天|后天|下个?月|月底|年底")
+
+
+def conditional(text: str, start: int) -> bool:
+    """Whether the word at ``start`` is the consequence of a condition earlier in its sentence, across the
+    blanks of dictated text (「要是下周还不签 这单估计就黄了」, 「如果价格降不下来 就没戏了」)."""
+    sentence_start = max(text.rfind(c, 0, start) for c in _SENTENCE_END) + 1
+    before = text[sentence_start:start]
+    return bool(re.search(r"如果|要是|假如|万一|只要|若是", before) and re.search(r"就[^,，。;；!！?？\s]{0,3}$|的话", before))
 
 
 def pending(text: str, start: int, end: int) -> bool:
@@ -442,7 +452,7 @@ def stage_from_phrases(text: str, first_pass: Stage | None) -> Stage | None:
     conditional_loss = False
     for m in _LOST_PHRASES.finditer(text):
         clause = text[max(text.rfind(c, 0, m.start()) for c in ",，。;；!！ ") + 1 : m.start()]
-        if re.search(r"如果|要是|万一|否则|不然|的话", clause):
+        if re.search(r"如果|要是|万一|否则|不然|的话", clause) or conditional(text, m.start()):
             conditional_loss = True  # 「如果价格降不下来就没戏了」: the price is still being talked about
         elif not re.search(r"差点|险些|不是|没有|[没不未](?:会|能|要|再|想|打算|准备|考虑)?被?$", clause):
             # not 「差点丢单」, 「不是丢单」; the later of a loss and a deal is the outcome (「本来黄了 后来又签了」)

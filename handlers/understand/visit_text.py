@@ -54,7 +54,7 @@ from domain.models import Stage
 from domain.money import TYPED_UNITS, find_amount, parse_amount
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
-from handlers.understand.visit_fields import pending, refine, stage_text
+from handlers.understand.visit_fields import conditional, pending, refine, stage_text
 
 __all__ = [
     "CustomerIndex",
@@ -434,7 +434,7 @@ def _stage_hint(text: str) -> Stage | None:
                     or _INTENT_EN.search(text[max(0, m.start() - 30) : m.start()])
                 ):
                     found = Stage.NEGOTIATION
-            elif _denied(stage, before) or english_denied:
+            elif _denied(stage, before) or english_denied or (stage is Stage.LOST and conditional(text, m.start())):
                 continue
             if best is None or _STAGE_ORDER[found] > _STAGE_ORDER[best]:
                 best, best_at = found, m.start()

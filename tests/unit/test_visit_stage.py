@@ -41,6 +41,7 @@ def stage(text: str) -> Stage | None:
         ("比亚迪王经理 订单应该月底能下", Stage.NEGOTIATION),  # a modal and a date inside the phrase
         ("比亚迪王经理 PO还没下", Stage.NEGOTIATION),
         ("华为张总 准备签约了 就等法务审完", Stage.NEGOTIATION),  # 要…了 / 准备…了: about to, not done
+        ("宁德时代陈工 说年前肯定签", Stage.NEGOTIATION),  # a modal of certainty is still the future
         ("精工王总 马上要下单了", Stage.NEGOTIATION),
         ("比亚迪王经理 合同今天签完了", Stage.WON),  # perfective: done
         ("精工李工 上午签了合同 下午去办手续", Stage.WON),
@@ -134,6 +135,8 @@ def test_the_later_outcome_wins(text: str, expected: Stage) -> None:
         ("华为张总 他们选了我们的方案 接下来谈价格", Stage.NEGOTIATION),  # chosen: us, not another
         ("华为张总 万一丢了就麻烦了 价格还得再让一点", Stage.NEGOTIATION),  # a worry, then a concession
         ("比亚迪王经理 要是能再便宜点就定我们", Stage.NEGOTIATION),  # a wish that names the price
+        ("比亚迪王经理 要是下周还不签 这单估计就黄了", Stage.NEGOTIATION),  # the condition across the blank
+        ("华为张总 他问我们上次那个项目为什么丢了", None),  # a past project
     ],
 )
 def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -> None:
