@@ -39,6 +39,8 @@ def stage(text: str) -> Stage | None:
         ("汇川郑总 打电话催了下合同盖章 说周四前盖完寄回", Stage.NEGOTIATION),  # urged, a deadline after it
         ("汇川郑总 订单下周下来", Stage.NEGOTIATION),
         ("比亚迪王经理 订单应该月底能下", Stage.NEGOTIATION),  # a modal and a date inside the phrase
+        ("宁德时代陈工说，采购那边已经在走流程，估计下周能下订单", Stage.NEGOTIATION),
+        ("宁德时代陈工 今天下了正式订单", Stage.WON),
         ("比亚迪王经理 PO还没下", Stage.NEGOTIATION),
         ("华为张总 准备签约了 就等法务审完", Stage.NEGOTIATION),  # 要…了 / 准备…了: about to, not done
         ("宁德时代陈工 说年前肯定签", Stage.NEGOTIATION),  # a modal of certainty is still the future
