@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from domain.customer_mentions import common_reading, readings
 from domain.models import Stage
 from handlers.understand.titles import TITLE, TITLE_TEXT, fix_typos, title_after, title_before, title_later
 
@@ -42,13 +44,18 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _WON_PHRASES = re.compile(
     r"我们中了|中标了|我们中标|拿下了|签下来了|合同签了|签约了|赢单|成交了|we won|"
     r"(?:订单|(?<![a-z])po(?![a-z])|合同)(?:已经?|都)?(?:下来|下达|确认|盖章|盖好|回传|下了)|(?:盖好|盖完)章|"
+    # 「首批试用订单3.6万已经下了」, 「PO 已下」, 「订单总额 RMB 1.08M」: the order with words between it and its verb
+    r"(?:订单|(?<![a-z])po(?![a-z]))[^,，。;；!！?？]{0,10}?(?:已经?|都)(?:下了|下来了|下达|确认)|"
+    r"(?:订单|(?<![a-z])po(?![a-z]))\s*已下(?![周月午])|订单(?:总额|金额|总价)|"
+    r"(?:订单|(?<![a-z])po(?![a-z]))[^,，。;；!！?？\s]{1,4}?(?:下来|下达)|"
+    r"(?:订单|(?<![a-z])po(?![a-z]))[^,，。;；!！?？\s没不未]{1,6}?下(?![周月午个面])|"
     r"下了[^,，。;；!！?？\s]{0,8}?单|下了?(?<![a-z])po(?![a-z])|(?:首付|预付|定金|订金|货款|尾款|[万千元])[^,，。;；!！?？\s]{0,3}到账|"
     r"付了[^,，。;；!！?？\s]{0,5}(?:预付款|首付|定金|订金|货款)|"
     # Money in (预付款…打过来了, 第一笔款到了, 尾款也结了, 定金5万已付), the paperwork done (签完了, 签署完毕,
     # 签字盖章, 双章), an order placed in any wording (下到系统, 采购订单发过来了, 追加订单, 首批订单, 今天下的订单).
     r"(?:预付款|首付款?|定金|订金|货款|尾款|笔款|进度款|付款|首期款?|第一期)[^,，。;；!！?？\s]{0,8}?(?:打过来|到了|到账|结了|已付|已到|收到|付了)|"
     r"签完了|签好了|签署完毕|签署完成|签字盖章|盖了章|盖章了|双章|"
-    r"订单[^,，。;；!！?？\s]{0,4}?(?:下到|发过来|发来了)|下的订单|追加了?[^,，。;；!！?？\s]{0,4}订单|"
+    r"(?:订单|(?<![a-z])po(?![a-z]))[^,，。;；!！?？\s]{0,4}?(?:下到|发过来|发来了)|下的订单|追加了?[^,，。;；!！?？\s]{0,4}订单|"
     r"(?:首批|首单|采购)订单|搞定了|(?:单子|项目|订单)落地|"
     # 合同已归档, 中了！, 货款已结清, 对方已经付款, 开票了, 拿到订单了, 正式合作了, 开始供货, 单子成了, 到账12.6万
     r"合同[^,，。;；!！?？\s]{0,2}归档|中了(?=[!！])|结清|(?:已经?|已)付款|付款了|开票了|开了票|"
@@ -56,15 +63,17 @@ _WON_PHRASES = re.compile(
     # 签字了, 订单已下, 续了三年的合同, PO今天发出
     r"签字了|已签字|(?:订)?单已下|续了[^,，。;；!！?？\s]{0,4}合同|(?:po|订单)[^,，。;；!！?？\s]{0,3}发出|"
     # 合同正式生效, 履约保证金, 打了30%预付, 设备验收通过
-    r"生效|履约保证金|打了[^,，。;；!！?？\s]{0,5}(?:预付|首付|定金|订金|货款)|验收(?:通过|完|了)|(?:po|订单)\s*收到|"
+    r"生效|履约保证金|打了[^,，。;；!！?？\s]{0,5}(?:预付|首付|定金|订金|货款)|验收(?:通过|完|了)|已经?验收|(?:po|订单)\s*收到|"
     # 首单已经交付, 又追加了两台
-    r"已经?交付|(?:首单|首批|货|设备)[^,，。;；!！?？\s]{0,3}交付了?|追加了?[^,，。;；!！?？\s]{0,3}(?:台|套|批|件)|"
+    r"已经?交付|(?:首单|首批|货|设备)[^,，。;；!！?？\s]{0,3}交付了?|"
+    # the goods shipped (首批货已经发过去了), chosen as the supplier (被选为供应商, 选定我们)
+    r"货[^,，。;；!！?？\s]{0,3}发(?:了|过去|出去|走)|(?:单子?|订单|合同)[^,，。;；!！?？\s]{0,2}到手|续(?:上|签|约)了|收到了?[^,，。;；!！?？\s]{0,6}(?:预付款|首付款?|定金|订金|货款|尾款|进度款)|被(?:选|定|确定)为|(?:选定|确定)(?:了)?(?:我们|我司)|追加了?[^,，。;；!！?？\s]{0,3}(?:台|套|批|件)|"
     # 货已经发了, 发票也开了
     r"货已经?发了|已发货|发货了|发票[^,，。;；!！?？\s]{0,2}开了|开了发票|"
     # 中了一个标段, 项目正式开始实施
     r"中了[^,，。;；!！?？\s]{0,4}标|开始实施|正式实施|"
     # 合同走完了, 设备到货 安装调试中
-    r"合同(?:都|已经?)?走完了|(?<!样品)(?<!样机)到货|安装调试中|开始安装|"
+    r"合同(?:都|已经?)?走完了|(?<!样品)(?<!样机)到货|(?<![样品机])货(?:已经?|都)?到了|转(?:成|为)?正式(?:订单|合同)|安装调试中|开始安装|"
     # 盖章的合同扫描件, 拿到了正式订单, 回款了, 第一期三十万到了, 由我们供货
     r"盖(?:好|完)?章的合同|合同扫描件|拿到了?[^,，。;；!！?？\s]{0,3}订单|回款|由我们供货|验收入库|已入库|"
     r"(?:第一|首)单下来|上线运行|投入使用|(?:正式)?定了我们(?:做|当|为)",
@@ -73,16 +82,17 @@ _WON_PHRASES = re.compile(
 # Lost: beaten by someone (被…抢了 / 截胡 / 输给…), not chosen (不考虑我们, 没选我们), the customer does it
 # itself (他们自己做), the project is off.
 _LOST_PHRASES = re.compile(
-    r"丢标|丢单|没戏|黄了|选了(?:别家|别人|[\u4e00-\u9fff]{1,6}的方案)|这单没了|落标|没中|lost the deal|"
-    r"被[^,，。;；!！?？\s]{0,6}?(?:抢|截胡|撬|拿走|翻盘)|输(?:单|标|给|掉)|"
+    r"丢标|丢单|没戏|黄了|选了(?:别家|别人|(?!我们|我司|咱)[\u4e00-\u9fff]{1,6}的方案)|这单没了|落标|没中|lost the deal|"
+    # the passive with its agent inside (被总部否了, 被领导毙了, 被集团叫停)
+    r"被[^,，。;；!！?？\s]{0,6}?(?:抢|截|撬|拿走|翻盘|否|毙|拒|叫停)|输(?:单|标|给|掉)|"
     r"(?:不|没)(?:再)?(?:考虑|选|用|要)(?:我们|我司|咱们)|自己(?:做|干|生产|开发)(?=$|[,，。;；!！\s了])|"
-    r"没(?:希望|机会)了|不了了之|换了供应商|被否了|(?:选|定|用)了别的|淘汰|项目(?:终止|取消)|终止了|"
+    r"没(?:啥|什么)?(?:希望|机会)(?!接触|见|认识)|没(?:有)?预算了|不了了之|换了供应商|被否了|(?:选|定|用)了别的|淘汰|项目(?:终止|取消)|终止了|"
     # Another supplier chosen in other words (选了日本的品牌, 定了另一家, 订单给了竞争对手, 继续用原来的供应商),
     # out of the running (没入围, 被刷下来), the need gone (需求没了, 不用这个设备, 搁置, 预算被砍), 流失.
-    r"选了[\u4e00-\u9fff]{1,6}的(?:品牌|产品|设备)|(?:选|定|用|给)了(?:另一家|另外一家|其他家|竞争对手|竞品|友商)|"
-    r"(?:继续|还是)用原来的|[没未]入围|被刷|刷下来|出局|需求没了|不用这个|搁置|预算被砍|预算[^,，。;；!！?？\s]{0,4}冻结|流失|"
+    r"选了(?!我们|我司|咱)[\u4e00-\u9fff]{1,6}的(?:品牌|产品|设备)|(?:选|定|用|给)了(?:另一家|另外一家|其他家|竞争对手|竞品|友商)|"
+    r"(?:继续|还是)用原来的|[没未]入围|被刷|刷下来|出局|需求没了|不用这个|搁置|预算被砍(?!了?(?:一半|一部分|部分|一些|些|[\d一二两三四五六七八九十]))|预算[^,，。;；!！?？\s]{0,4}冻结|流失|"
     # 黄掉了, 用了进口的, 不打算采购了, 订单转给别人了, 评标没过, 项目砍了, 不用再跟了
-    r"黄掉|(?:用|选)了(?:进口|国外|别人|人家)的?|不打算(?:采购|买|做|上)|(?:转|给)给?了?别人|评标没(?:通)?过|"
+    r"黄掉|(?:用|选)了(?:进口|国外|别人|人家)的?|不打算(?:采购|买|做|上|用)|丢给|(?:转|给)给?了?别人|评标没(?:通)?过|"
     r"项目[^,，。;；!！?？\s]{0,2}砍|不用再?跟了?|"
     # 整个项目停了, 不需要我们的产品了, 没进供应商名录, 不外采了, (结果公示了) 不是我们
     r"(?:整个)?项目(?:都|全)?停了|不需要(?:我们|了)|没进[^,，。;；!！?？\s]{0,4}(?:名录|名单|短名单)|不外采|"
@@ -100,9 +110,12 @@ _LOST_PHRASES = re.compile(
     # 给了一家本地公司, 采购了别的品牌
     r"给了(?!我们|我司)[^,，。;；!！?？\s]{0,6}(?:公司|厂家|厂商|供应商)|(?:采购|买)了(?:别的|别家|其他)|"
     # 落选, 项目被取消, 选了价格更低的那家, 还是用老牌子, 输在了交期上
-    r"落选|项目[^,，。;；!！?？\s]{0,2}取消|选了[^,，。;；!！?？\s]{0,8}那家|还是用(?:老|原)|输在|"
+    r"落选|项目[^,，。;；!！?？\s]{0,2}取消|选了[^,，。;；!！?？\s]{0,8}那家|还是用(?:老|原)|(?:选|用|定)了?(?:老|原来的?|原有的?)供应商|输在|"
     # 没被选上, 机会错过了, 用了他们自己研发的, 不搞了, 没通过我们的资质审核
-    r"没被?选上|错过了|自己研发|不搞了|没通过[^,，。;；!！?？\s]{0,6}资质"
+    r"没被?选上|错过了|自己研发|不搞了|没通过[^,，。;；!！?？\s]{0,6}资质|"
+    # 这单飞了, 单子跑了, 决定用国产的了, 定了用竞品 (a decision for another supplier, words between)
+    r"(?:定|选|决定|换|给)了?[^,，。;；!！?？\s]{0,3}?(?:竞品|别家|友商|竞争对手|其他家|另一家|另外一家)|"
+    r"(?:单子?|项目|订单|生意)[^,，。;；!！?？\s]{0,2}(?:飞了|跑了)|剔除|踢出|除名|(?:只能|只好|决定)放弃|被[^,，。;；!！?？\s]{1,6}?(?:拿下|签走|中标)|倒闭|破产|(?:决定|最后|最终)(?:还是)?(?:用|选)(?:了)?(?:国产|进口|国外|本地)"
 )
 _CONDITIONAL_SIGN = re.compile(
     r"(?:再|如果|要是|只要|若).{0,10}(?:就|马上|立刻|立马)(?:能|可以)?(?:签|下单|定|成交|合作|用我们)|"
@@ -130,7 +143,7 @@ _NEGOTIATION_PHRASES = re.compile(
     r"谈到了?[\d一二两三四五六七八九十]|价格[^,，。;；!！?？\s]{0,3}重新报|"
     r"(?:po|订单|合同)还没(?:下|签|回)|卡在[^,，。;；!！?？\s]{0,4}审批|"
     # 在可接受范围内 / 不能接受, 交货期太长 / 要求压缩, 合同模板, 最后一轮, 质保, 每年要降5%
-    r"可接受|能接受|接受不了|交(?:货)?期[^,，。;；!！?？\s]{0,3}(?:压缩|提前)|要求压缩|压缩到|合同模板|最后一轮|质保|"
+    r"可接受|能接受|接受不了|交(?:货)?期[^,，。;；!！?？\s]{0,3}(?:压缩|提前|缩短)|要求压缩|压缩到|合同模板|最后一轮|质保|"
     r"降[^,，。;；!！?？\s]{0,3}%|"
     # 价格比去年涨了, 嫌…价格, 口头答应 / 书面合同, 比竞品贵30%
     r"价格[^,，。;；!！?？\s]{0,6}涨|嫌|口头答应|书面合同|贵[\d一二两三四五六七八九十]|意向书|意向协议|"
@@ -148,14 +161,16 @@ _NEGOTIATION_PHRASES = re.compile(
     r"运输费|(?:报价|价格)里的?[^,，。;；!！?？\s]{0,6}(?:去掉|扣掉|减掉)|(?<!要是)(?<!如果)价格[^,，。;；!！?？\s]{0,8}(?:还可以|合适)|"
     r"采购申请|价格和别家|就看服务|垫资|(?:基本|可以)定了|要含|阶梯价|价格锁定|锁定价格|锁价|保价|"
     # 讨论了总价和分期付款, 商务这块, 报价没竞争力 / 重新核算
-    r"讨论了?总价|分期付款|商务(?:这块|上|方面)|没竞争力|重新核算",
+    r"讨论了?总价|分期付款|分[两三四五六\d]期(?:付|支付|结)|商务(?:这块|上|方面)|没竞争力|重新核算|"
+    # the payment terms in other words (付款周期延长到90天), the buyer's decision awaited (在等老板拍板)
+    r"(?:付款|回款|结算|账)[^,，。;；!！?？\s]{0,1}(?:周期|期限|安排|计划)|采购[^,，。;；!！?？\s]{0,6}走流程|(?:进入|启动|开始)[^,，。;；!！?？\s]{0,2}采购流程|价格[^,，。;；!！?？\s]{0,2}没问题|价格[^,，。;；!！?？\s]{0,3}竞争力|拉扯|卡在[^,，。;；!！?？\s]{0,3}价|(?:让|降|便宜)(?:一点|点儿?|些|一些)|等[^,，。;；!！?？\s]{0,4}(?:拍板|定夺|决策)",
     re.I,
 )
 # Evaluation work the families miss: tenders (标书, 开标, 述标, 入围, 流标), trial production, asking a price,
 # choosing among suppliers.
 _EVALUATION_PHRASES = re.compile(
     r"标书|开标|述标|入围|流标|废标|竞标|重新招|候选|试产|小试|中试|小批量|试单|问(?:问|了)?(?:一下|下)?价|"
-    r"在[^,，。;；!！?？\s]{0,4}(?:里面|中间|之间|当中)?选|选供应商|需求[^,，。;；!！?？\s]{0,3}确认|确认了?需求|"
+    r"在[^,，。;；!！?？\s]{0,4}(?:里面|中间|之间|当中)?选|在[^,，。;；!！?？\s]{0,10}?(?:之间|中间|当中)选|(?:商务|技术)标|报(?:个|一个|了个)?(?:概算|估算|预估)|选供应商|需求[^,，。;；!！?？\s]{0,3}确认|确认了?需求|"
     # The need pinned down (需求摸清楚了, 过了需求), survey and drawings (量了尺寸, 出图), a presentation (PPT,
     # 讲解), samples and trial runs in other words (样件, 小样, 装机, 试机, 送完样, 测完), technical terms
     # (技术协议, 技术问题), the business case (ROI, 测算), being shortlisted (短名单, 比选, 进了下一轮), a quote
@@ -164,7 +179,11 @@ _EVALUATION_PHRASES = re.compile(
     r"送[了完]样|测[完过]了?|技术协议|技术问题|roi|测算|短名单|比选|下一轮|报了个?价|"
     # 技术对接, 内部评估, 踏勘, 内部汇报, 产品宣讲, 验证板, 规格要求, 示范线, 看样
     r"初步认可|认可了?我们的(?:方案|技术|产品)|技术[^,，。;；!！?？\s]{0,3}认可|技术对接|对接了?[^,，。;；!！?？\s]{0,3}(?:需求|技术|参数|方案|研发)|评估|踏勘|内部汇报|回去汇报|宣讲|验证|规格|示范线|看样|试点|问了?[^,，。;；!！?？\s]{0,3}价格|续标|报个[^,，。;；!！?？\s]{0,3}价|答疑|资质证明|资质文件|工况|技术要求|逐条|客户现场|验厂|审厂|"
-    r"在比较|比较[^,，。;；!！?？\s]{0,2}我们|对比",
+    r"在比较|比较[^,，。;；!！?？\s]{0,2}我们|对比|比较(?=$|\s|一下|下|了)|没定[^,，。;；!！?？\s]{0,2}(?:用|选)谁|(?:聊|谈|沟通|交流)了?(?:下|一下)?技术|"
+    # trying it out in any form (试装, 试跑, 试生产), the bid evaluated (评标)
+    r"试(?:用|产|装|机|跑|运行|做|制|生产|料|销)|评标|"
+    # the customer's feedback on what was shown or sent (反馈还行, 等反馈)
+    r"(?<![预推猜监观])测(?!算)|供应商导入|导入流程|反馈(?![^,，。;；!！?？\s]{0,8}(?:故障|售后|维修|投诉|坏了))|(?:成功|客户|应用|同行)案例",
     re.I,
 )
 # First contact in other words: 第一次去 / 头一回见面 / 初次沟通 / 陌生拜访 / 刚建立联系 / 混个脸熟 / 重新接触 /
@@ -175,7 +194,7 @@ _LEAD_PHRASES = re.compile(
     # 朋友牵的线, 正式认识了, 结识, 第一回打交道, 扫楼, 官网留言进来的线索, 刚搭上线, 没机会接触
     r"牵的?线|认识|结识|第一回|打交道|扫楼|线索|搭上线|接触|"
     # 新开发的客户, 资质递过去, 加上微信, 自我介绍, 样本册
-    r"新开发|资质递|引荐|产品手册|只是意向|初步会面|初次会面|先跟着|前期|维护(?:好)?关系|关系维护|加(?:上|了)[^,，。;；!！?？\s]{0,6}微信|自我介绍|样本册|宣传册|公司介绍",
+    r"初步|[初首]访|摸[个一下了]?底|刚开始(?:跟|接触|联系|聊|对接)|需求刚|新开发|资质递|引荐|产品手册|只是意向|初步会面|初次会面|先跟着|前期|维护[^,，。;；!！?？\s]{0,2}关系|关系维护|加(?:上|了)[^,，。;；!！?？\s]{0,6}微信|自我介绍|样本册|宣传册|公司介绍",
     re.I,
 )
 
@@ -187,7 +206,9 @@ _LEAD_PHRASES = re.compile(
 _NOT_THIS_DEAL = re.compile(
     r"听说|据说|他们的?竞争对手|(?<!被)同行|隔壁|那边也|上个项目|上个月|(?<!比)去年(?!的)|下次(?=[^,，。;；!！?？\s]{0,4}(?:招标|采购|项目))|上半年(?!的)|以前|上次的|早就|曾经(?!理)|"
     # not 「1.05万一台」
-    r"担心|(?<![\d.零一二两三四五六七八九十百千])万一|要是能|当初|早知道|(?:竞品|友商|竞争对手)(?:最近|也|在|都)|有没有可能(?!降|便宜|优惠|让)|不好说|不确定|说不准|兄弟单位|兄弟公司|(?:争取|想|希望|力争)拿下|"
+    # a belief that turned out wrong; an indefinite subject (行业里谁家签了大单)
+    r"(?:本|还)?以为|谁家|哪家|"
+    r"担心|上[次回](?:那个|那|的)|(?<![\d.零一二两三四五六七八九十百千])万一|要是能(?![^,，。;；!！?？\s]{0,4}(?:便宜|降|优惠|让|少))|当初|早知道|(?:竞品|友商|竞争对手)[^,，。;；!！?？\s]{0,3}?(?:最近|也|在|都|已经|正在|刚)|有没有可能(?!降|便宜|优惠|让)|不好说|不确定|说不准|兄弟单位|兄弟公司|(?:争取|想|希望|力争)拿下|"
     # A-not-A questions (签没签过, 认不认识, 要不要立项), the customer's far-off plans (明年才会启动招标)
     # (not 能不能 / 有没有: 「问能不能再便宜点」, 「有没有可能降价」 are requests)
     r"(?![能可行有])([\u4e00-\u9fff])[没不]\1|才会|明年才|"
@@ -196,8 +217,8 @@ _NOT_THIS_DEAL = re.compile(
 _CLAUSE = re.compile(r"[^,，。;；!！?？\s]+")
 
 
-# A stage word that is part of a job title (测试工程师, 评估主管) says nothing about the deal.
-_IN_TITLE = re.compile(r"(?:测试|试验|评估|验证)(?=工程师|主管|经理|专员|部|中心|组)")
+# A stage word that is part of a job title or a unit (测试工程师, 评估主管, 检测中心) says nothing about the deal.
+_IN_TITLE = re.compile(r"(?:测试|试验|评估|验证|检测|计量)(?=工程师|主管|经理|专员|部|中心|组|室|站)")
 
 
 # What would have happened (「要是当初早点介入 这单就拿下了」): the whole if-then, across its blank.
@@ -207,12 +228,81 @@ _TYPOS = re.compile(r"和同|合痛|报介|报加|定单")
 _TYPO_FIX = {"和同": "合同", "合痛": "合同", "报介": "报价", "报加": "报价", "定单": "订单"}
 
 
+# 「先试用再签合同」, 「先送样 测完再谈价格」: what comes after 再 in a 先…再 is the step after the current one.
+_THEN_LATER = re.compile(r"先[^,，。;；!！?？]{1,10}?(再[^,，。;；!！?？\s]*)")
+
+
+# Pinyin-input slips of the core stage words in general (签越, 合痛, 羊品, 谈盘, 侧试): two characters typed for the
+# sound of a stage word. Left out are the words whose homophones are everyday words or names (试用/使用,
+# 中标/钟表, 成交/城郊, 议价/一家, 打样/大洋, 下单/夏丹, 送样/宋阳, 订单/敲定单价) and the real words listed below.
+_SOUND_WORDS = ("合同", "报价", "签约", "谈判", "样品", "丢单", "方案", "测试", "询价", "比价")
+_REAL_HOMOPHONES = frozenset(("保价", "包价"))
+
+
+@lru_cache(maxsize=1)
+def _sound_table() -> dict[tuple[str, str], str]:
+    """Toneless readings of each sound word → the word (built on first use: pypinyin loads lazily)."""
+    return {(common_reading(w[0]), common_reading(w[1])): w for w in _SOUND_WORDS}
+
+
+def _sound_slips(norm: str) -> str:
+    """``norm`` with every slip of a sound word replaced by the word (same length): a slip keeps one
+    of the two characters and puts a homophone for the other, as a pinyin input method offers it.
+
+    Hand-written: pypinyin gives the readings; matching them against a few stage words is ours."""
+    table, out, i = _sound_table(), list(norm), 0
+    while i < len(norm) - 1:
+        pair = norm[i : i + 2]
+        word = None
+        if pair not in _REAL_HOMOPHONES and pair not in _SOUND_WORDS:
+            word = next((table[(a, b)] for a in readings(pair[0]) for b in readings(pair[1]) if (a, b) in table), None)
+            if word and (word[0] == pair[0]) == (word[1] == pair[1]):
+                word = None  # one character typed right, one slipped (「审核通过」 holds no 合同)
+        if word:
+            out[i : i + 2] = word
+            i += 2
+        else:
+            i += 1
+    return "".join(out)
+
+
+# 「一期已经交付 二期在谈价格」, 「别的部门都签了 他们部门还在测试」, 「中了一个标段 另外两个没中」: a clause about
+# another phase, project or department says nothing about this deal. A clause about someone else's part
+# (别的 / 其他 / 另外…) never does; an earlier phase (一期, 老项目) only when a later clause names this one.
+_ELSEWHERE = re.compile(r"(?:^|(?<=[,，。;；!！?？\s]))(?:别的|其他|其它|另一个|另外|集团其他)[^,，。;；!！?？\s]*")
+_OTHER_PART = re.compile(
+    r"(?:^|(?<=[,，。;；!！?？\s]))(?:[一1]期|上一?期|老项目|之前的项目|他们集团)[^,，。;；!！?？\s]*"
+)
+_THIS_PART = re.compile(r"(?:^|(?<=[,，。;；!！?？\s]))(?:[二三2-3]期|这一?期|新项目|这次|这个|这边|他们部门|本部门|今年|这个厂)")
+
+
+def _other_parts_blanked(norm: str) -> str:
+    """``norm`` with the clauses about another part blanked (see above)."""
+    norm = _ELSEWHERE.sub(lambda m: " " * len(m.group()), norm)
+    for m in reversed(list(_OTHER_PART.finditer(norm))):
+        if _THIS_PART.search(norm, m.end()):
+            norm = norm[: m.start()] + " " * (m.end() - m.start()) + norm[m.end() :]
+    return norm
+
+
 def stage_text(norm: str) -> str:
     """The message with the clauses that cannot move this deal's stage blanked (same length, same offsets)."""
     norm = _TYPOS.sub(lambda m: _TYPO_FIX[m.group()], norm)
+    norm = _sound_slips(norm)
     norm = _IN_TITLE.sub(lambda m: " " * len(m.group()), norm)
     norm = _COUNTERFACTUAL.sub(lambda m: " " * len(m.group()), norm)
-    return _CLAUSE.sub(lambda m: " " * len(m.group()) if _NOT_THIS_DEAL.search(m.group()) else m.group(), norm)
+    norm = _THEN_LATER.sub(lambda m: m.group()[: m.start(1) - m.start()] + " " * len(m.group(1)), norm)
+    norm = _other_parts_blanked(norm)
+    return _CLAUSE.sub(lambda m: " " * len(m.group()) if _not_this_deal(m.group()) else m.group(), norm)
+
+
+def _not_this_deal(clause: str) -> bool:
+    """Whether ``clause`` says nothing about this deal (``_NOT_THIS_DEAL``); a competitor named after 我们 in one
+    clause is a comparison with us (「我们的方案和竞品的方案都在评估」), not the competitor's own business."""
+    m = _NOT_THIS_DEAL.search(clause)
+    if m is None:
+        return False
+    return not (re.match(r"竞品|友商|竞争对手", m.group()) and re.search(r"我们|我司", clause[: m.start()]))
 
 
 def detect_channel(text: str) -> str:
@@ -259,28 +349,119 @@ def _honorific_only(name: str, title: str) -> bool:
     return title in name or (name.endswith("工") and title in ("工程师", "总工程师"))
 
 
+# Aspect and modality of a deal word (签合同, 盖章, 下单, 到账): done when it carries a perfective marker
+# (签了, 盖完章, 已经下单, 刚签约); still to come when its sentence sets it in the future or under someone's
+# will (下周五签合同, 催了下合同盖章, 等老板签字, 去签合同, 这周五前盖完回传). The sentence runs to the last
+# comma or full stop, across the blanks of dictated text (「海尔 周总 下周周五 签合同」).
+_PERFECTIVE_AFTER = re.compile(r"(?:了|完|好了|过|下来|成功)")
+_DONE_BEFORE = re.compile(r"(?:已经?|刚刚?|终于|都)[^,，。;；!！?？\s]{0,2}$")
+_PENDING_BEFORE = re.compile(
+    r"下周|下个?月|明天|后天|明年|月底|年底|这周|本周|周[一二三四五六日天末]前|号前|过两天|改天|回头|尽快|近期|"
+    r"催|等|准备|打算|计划|争取|希望|安排|约好?|[去来]$|[去来](?:把|跟|和)|应该|预计|估计|有望|可能"
+)
+_PENDING_AFTER = re.compile(r"[^,，。;；!！?？]{0,10}?(?:周[一二三四五六日天末]前|号前|底前|之前)")
+_SENTENCE_END = ",，。;；!！?？\n"
+_IMMINENT = re.compile(
+    r"(?:准备|打算|计划|将要?|即将|马上|(?<!很)快|就要|要|肯定|一定|(?<![开])会|年前|节前|月前)(?:要|能|会|就)?$"
+)
+_FUTURE_IN_WORD = re.compile(r"下周|明天|后天|下个?月|月底|年底")
+
+
+def conditional(text: str, start: int) -> bool:
+    """Whether the word at ``start`` is the consequence of a condition earlier in its sentence, across the
+    blanks of dictated text (「要是下周还不签 这单估计就黄了」, 「如果价格降不下来 就没戏了」)."""
+    sentence_start = max(text.rfind(c, 0, start) for c in _SENTENCE_END) + 1
+    before = text[sentence_start:start]
+    return bool(re.search(r"如果|要是|假如|万一|只要|若是", before) and re.search(r"就[^,，。;；!！?？\s]{0,3}$|的话", before))
+
+
+def pending(text: str, start: int, end: int) -> bool:
+    """Whether the deal word at ``text[start:end]`` is still to come rather than done (see above).
+
+    Hand-written: tense in Chinese is carried by particles and time words, not by the verb, and no
+    maintained library tags aspect on short chat text; these markers are the ones the header's convention
+    (「准备下周签约」 is negotiation) turns on."""
+    word = text[start:end]
+    sentence_start = max(text.rfind(c, 0, start) for c in _SENTENCE_END) + 1
+    before = text[max(sentence_start, start - 16) : start]
+    if _IMMINENT.search(before) or _FUTURE_IN_WORD.search(word):
+        return True  # 「准备签约了」, 「马上要下单了」 (要…了 is about to happen); 「预付款下周到账」
+    if any(c in word for c in "了完") or _PERFECTIVE_AFTER.match(text, end) or _DONE_BEFORE.search(before):
+        return False
+    return bool(_PENDING_BEFORE.search(before) or _PENDING_AFTER.match(text, end))
+
+
+# A price objection is a negotiation wherever the price is named in the message (「报了85万 他说偏高」,
+# 「价格发过去了 客户嫌高」): the objection and the figure are seldom in one phrase.
+_OBJECTION = re.compile(
+    r"偏高|太高|高了|有点高|(?<![宝])贵(?![公司方单州阳])|超预算|超出预算|接受不了|下不来|压一压|砍一砍|不(?:太|大|是很)?满意"
+)
+_PRICE_MENTION = re.compile(
+    r"报价|价|报了|[\d.]+\s*(?:万|w|k|元|块)|[一二两三四五六七八九十百千]万|\bprice|\bquot", re.I
+)
+# A contract (or agreement) handled without being signed — sent, changed, reviewed, waited for (「后天去送合同」,
+# 「合同发过去了」, 「还没签合同」) — is a negotiation. 「合同额 120万」 alone is a figure, and an NDA or a
+# technical agreement is not the deal.
+_CONTRACT = re.compile(
+    r"(?:送|寄|发|拿|带|改|审|准备|起草|拟|出|签|盖|递|传|走)[了过好完]?[^,，。;；!！?？\s]{0,3}?(?:合同|协议|长约|长协)|"
+    r"(?<!保密)(?<!技术)(?<!意向)(?:合同|协议)[^,，。;；!！?？\s]{0,3}(?:发|寄|送|给|改|审|还没|没|在走|过去|过来|回来)|"
+    r"\bcontract",
+    re.I,
+)
+
+
+# The buyer's decision awaited once a price is out (「价格已经报了 等老板回来再定」).
+_AWAIT_DECISION = re.compile(r"等[^,，。;；!！?？\s]{0,5}(?:拍板|定夺|决策|再定|定下来|决定)")
+
+
+def _price_objection(text: str) -> bool:
+    return bool((_OBJECTION.search(text) or _AWAIT_DECISION.search(text)) and _PRICE_MENTION.search(text))
+
+
+def _open_contract(text: str) -> bool:
+    return any(not re.search(r"保密|技术|意向", m.group()) for m in _CONTRACT.finditer(text))
+
+
+_SIGNED = re.compile(r"签[了下]|签约了|中标了|下单了|成交了|拿下了?")
+
+
+def _won_after(text: str, at: int) -> bool:
+    """A deal done after position ``at`` (the message tells events in the order they happened)."""
+    for m in (*_WON_PHRASES.finditer(text, at), *_SIGNED.finditer(text, at)):
+        if not re.search(r"[没不未等要再]$", text[max(0, m.start() - 3) : m.start()]) and not pending(text, m.start(), m.end()):
+            return True
+    return False
+
+
 def stage_from_phrases(text: str, first_pass: Stage | None) -> Stage | None:
     """Stage phrases the first pass misses (我们中了, 丢标, 没谈拢); a conditional 「再让3个点就签」 is
     still a negotiation, not a deal."""
     conditional_loss = False
     for m in _LOST_PHRASES.finditer(text):
         clause = text[max(text.rfind(c, 0, m.start()) for c in ",，。;；!！ ") + 1 : m.start()]
-        if re.search(r"如果|要是|万一|否则|不然|的话", clause):
+        if re.search(r"如果|要是|万一|否则|不然|的话", clause) or conditional(text, m.start()):
             conditional_loss = True  # 「如果价格降不下来就没戏了」: the price is still being talked about
-        elif not re.search(r"差点|险些|不是|没有|[没不未]被?$", clause):
-            return Stage.LOST  # not 「差点丢单」, 「不是丢单」
+        elif not re.search(r"差点|险些|不是|没有|[没不未](?:会|能|要|再|想|打算|准备|考虑)?被?$", clause):
+            # not 「差点丢单」, 「不是丢单」; the later of a loss and a deal is the outcome (「本来黄了 后来又签了」)
+            return Stage.WON if _won_after(text, m.end()) else Stage.LOST
     if re.search(r"没谈拢|谈不拢", text) or conditional_loss:
         return Stage.NEGOTIATION  # still talking: not lost yet
     if _CONDITIONAL_SIGN.search(text):
         return Stage.NEGOTIATION
-    won = _WON_PHRASES.search(text)
-    # not 「还没签」, 「等签字」, 「再签」, 「就差最后一个签字了」
-    before_won = text[max(0, won.start() - 8) : won.start()] if won else ""
-    if won and not re.search(r"[没不未等要再]$|[就只还]差[^,，。;；!！?？\s]{0,5}$", before_won):
+    pending_deal = False
+    for won in _WON_PHRASES.finditer(text):
+        # not 「还没签」, 「等签字」, 「再签」, 「就差最后一个签字了」
+        before_won = text[max(0, won.start() - 8) : won.start()]
+        if re.search(r"(?:[没不未]|没有|尚未)$", before_won):
+            continue
+        if re.search(r"[等要再]$|[就只还]差[^,，。;；!！?？\s]{0,5}$", before_won) or pending(text, won.start(), won.end()):
+            # 「催了下合同盖章」, 「下周五签」: a signature or an order being arranged is a negotiation
+            pending_deal = pending_deal or bool(re.search(r"签|章|合同|单|po", won.group(), re.I))
+            continue
         return Stage.WON
     if first_pass in (Stage.WON, Stage.LOST):
         return first_pass
-    if _NEGOTIATION_PHRASES.search(text):
+    if _NEGOTIATION_PHRASES.search(text) or pending_deal or _price_objection(text) or _open_contract(text):
         return Stage.NEGOTIATION
     if first_pass is None or first_pass is Stage.LEAD:
         if _EVALUATION_PHRASES.search(text):

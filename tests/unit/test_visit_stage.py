@@ -1,0 +1,268 @@
+"""The stage a rep's visit message suggests, read from how the sentence is built, not from listed phrases.
+
+Every message here was written for these tests (none is in tests/data/visit_messages.yaml): each test
+names the structure it checks — whose clause a stage word is in, negation and modality, tense and aspect,
+which of several stage words wins, and what counts as evidence of each stage.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from domain.clock import BUSINESS_TZ
+from domain.models import Stage
+from handlers.understand.visit_text import CustomerRef, parse_visit
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=BUSINESS_TZ)  # Wednesday
+CUSTOMERS = [
+    CustomerRef(1, "华为技术有限公司", ("华为",)),
+    CustomerRef(3, "苏州精工机械有限公司", ("精工",)),
+    CustomerRef(7, "深圳市汇川技术股份有限公司", ("汇川",)),
+    CustomerRef(10, "宁德时代新能源科技股份有限公司", ("宁德时代",)),
+    CustomerRef(11, "比亚迪股份有限公司", ("比亚迪",)),
+]
+
+
+def stage(text: str) -> Stage | None:
+    return parse_visit(text, NOW, CUSTOMERS).stage_hint
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("海尔周总 下周周五 签合同", Stage.NEGOTIATION),  # the future time before it, across the blanks
+        ("宁德时代陈工 明天去签合同", Stage.NEGOTIATION),
+        ("华为张总 下周三签约", Stage.NEGOTIATION),
+        ("比亚迪王经理 等他们下单", Stage.NEGOTIATION),
+        ("汇川郑总 打电话催了下合同盖章 说周四前盖完寄回", Stage.NEGOTIATION),  # urged, a deadline after it
+        ("汇川郑总 订单下周下来", Stage.NEGOTIATION),
+        ("比亚迪王经理 订单应该月底能下", Stage.NEGOTIATION),  # a modal and a date inside the phrase
+        ("宁德时代陈工说，采购那边已经在走流程，估计下周能下订单", Stage.NEGOTIATION),
+        ("宁德时代陈工 今天下了正式订单", Stage.WON),
+        ("比亚迪王经理 PO还没下", Stage.NEGOTIATION),
+        ("华为张总 准备签约了 就等法务审完", Stage.NEGOTIATION),  # 要…了 / 准备…了: about to, not done
+        ("宁德时代陈工 说年前肯定签", Stage.NEGOTIATION),  # a modal of certainty is still the future
+        ("精工王总 马上要下单了", Stage.NEGOTIATION),
+        ("比亚迪王经理 合同今天签完了", Stage.WON),  # perfective: done
+        ("精工李工 上午签了合同 下午去办手续", Stage.WON),
+        ("宁德时代陈工 订单已经下来了", Stage.WON),
+        ("精工李工 首批订单两台已经下了", Stage.WON),  # the order and its verb apart
+    ],
+)
+def test_a_deal_word_is_won_only_when_done(text: str, expected: Stage) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("华为张总 送了两个样过去", Stage.EVALUATION),  # 送样 split by 了 and a count
+        ("精工李工 打过三次样 都不太行", Stage.EVALUATION),
+        ("汇川郑总 报了个一百二十万", Stage.EVALUATION),  # a figure quoted is a quote
+        ("宁德时代陈工 报了38万", Stage.EVALUATION),
+        ("比亚迪王经理 下了两台的单", Stage.WON),
+        ("华为张总 谈了一上午价", Stage.NEGOTIATION),
+        ("华为张总 要求我们报一个含安装的总价", Stage.EVALUATION),  # the measure word splits 报价 too
+        ("精工李工 这次只是询了个价", Stage.EVALUATION),
+    ],
+)
+def test_separable_words_with_the_particle_inside(text: str, expected: Stage) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "宁德时代陈工 报了120万 他们觉得高了",  # the figure and the objection in different clauses
+        "汇川郑总 价格发过去了 客户嫌贵",
+        "精工王总 报价38万 老板说有点高",
+    ],
+)
+def test_a_price_objection_is_a_negotiation(text: str) -> None:
+    assert stage(text) is Stage.NEGOTIATION
+
+
+def test_a_high_requirement_is_no_price_objection() -> None:
+    assert stage("华为张总 他们对精度要求太高") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("华为张总 后天去送合同", Stage.NEGOTIATION),
+        ("精工王总 合同已经发过去了 等回签", Stage.NEGOTIATION),
+        ("汇川郑总 改了两版合同", Stage.NEGOTIATION),
+        ("精工李工 问我们能不能签三年的长约", Stage.NEGOTIATION),
+        ("精工王总 合同额150万", None),  # a figure, no contract being handled
+        ("比亚迪王经理 签了保密协议", None),  # not the deal
+    ],
+)
+def test_a_contract_being_handled_is_a_negotiation(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("以为要黄了 结果今天华为张总签了", Stage.WON),  # a belief that turned out wrong
+        ("华为张总 差点丢单 最后还是签下来了", Stage.WON),
+        ("比亚迪王经理 本来都要签了 结果被竞品截胡了", Stage.LOST),  # a loss after the near-deal
+        ("汇川郑总 签了之后又反悔了 单子黄了", Stage.LOST),
+        ("精工李工 单子先是黄了 后来又签下来了", Stage.WON),
+        ("汇川郑总 样品测试通过了 开始谈价格", Stage.NEGOTIATION),  # the later stage in the funnel
+    ],
+)
+def test_the_later_outcome_wins(text: str, expected: Stage) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("华为张总 问能不能先试用再签合同", Stage.EVALUATION),  # 先…再: the step after is not reached
+        ("精工李工 先送样 测完再谈价格", Stage.EVALUATION),
+        ("宁德时代陈工 客户问能不能试用一个月", Stage.EVALUATION),  # an A-not-A question denies nothing
+        ("汇川郑总 竞争对手已经在他们那里测了一个月", None),  # the competitor's clause
+        ("比亚迪王经理 我们的方案和竞品的方案都在评估", Stage.EVALUATION),  # compared with us: ours too
+        ("汇川郑总 聊了聊行业里谁家签了大单", None),  # an indefinite subject: not this deal
+        ("比亚迪王经理说，竞品上周已经签了他们另一个事业部，我们还在做技术交流", Stage.EVALUATION),
+        ("华为张总 一期已经交付 二期在谈价格", Stage.NEGOTIATION),  # another phase, set against this one
+        ("精工李工 老项目的尾款结清了 新项目刚开始接触", Stage.LEAD),
+        ("宁德时代陈工 别的部门都签了 他们部门还在测试", Stage.EVALUATION),
+        ("华为张总 一期已经交付", Stage.WON),  # no other part named: the phase is the deal
+        ("精工李工 中了一个标段 另外两个没中", Stage.WON),  # someone else's part, after this one
+        ("宁德时代陈工 别的部门都签了", None),
+        ("华为张总 他们选了我们的方案 接下来谈价格", Stage.NEGOTIATION),  # chosen: us, not another
+        ("华为张总 万一丢了就麻烦了 价格还得再让一点", Stage.NEGOTIATION),  # a worry, then a concession
+        ("比亚迪王经理 要是能再便宜点就定我们", Stage.NEGOTIATION),  # a wish that names the price
+        ("比亚迪王经理 要是下周还不签 这单估计就黄了", Stage.NEGOTIATION),  # the condition across the blank
+        ("华为张总 他问我们上次那个项目为什么丢了", None),  # a past project
+    ],
+)
+def test_clauses_that_do_not_move_this_deal(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("华为张总 复测了一轮", Stage.EVALUATION),  # testing as a morpheme
+        ("汇川郑总 演示完了 反馈还可以", Stage.EVALUATION),  # the customer's feedback on what was shown
+        ("精工李工 聊了下供应商导入流程", Stage.EVALUATION),
+        ("宁德时代陈工 想把付款周期拉到120天", Stage.NEGOTIATION),
+        ("比亚迪王经理 价格差不多了 在等老板拍板", Stage.NEGOTIATION),
+        ("精工王总 这单飞了", Stage.LOST),
+        ("比亚迪王经理 客户公司倒闭了", Stage.LOST),
+        ("精工王总 预算被砍了一部分", None),  # a cut in part is no loss
+        ("精工李工 他们的检测中心新建好了 去参观了一下", None),  # a unit's name, not a test
+        ("汇川郑总 反馈设备有个故障 明天派人去修", None),  # after-sales feedback
+        ("精工王总 去贵州的工厂看了看 报价明天发", Stage.EVALUATION),  # 贵州 is no objection
+        ("宁德时代陈工 比较忙 只聊了十分钟", None),  # 比较 as "rather"
+        ("汇川郑总 初步聊了聊 先摸个底", Stage.LEAD),
+        ("精工王总 试装了两台 效果还行", Stage.EVALUATION),  # trying out in any form
+        ("华为张总 参加了他们的技术评标", Stage.EVALUATION),
+        ("比亚迪王经理 拿了我们的资料回去比较", Stage.EVALUATION),
+        ("宁德时代陈工 商务这边还在拉扯", Stage.NEGOTIATION),
+        ("精工李工 报价他们不太满意", Stage.NEGOTIATION),
+        ("比亚迪王经理 我们被选为供应商了", Stage.WON),
+        ("比亚迪王经理 首批货已经发过去了", Stage.WON),
+        ("精工李工 收到了30%的预付款", Stage.WON),  # the money named after the verb
+        ("宁德时代陈工 项目已经验收 尾款下个月付", Stage.WON),
+        ("汇川郑总 PO今天发过来了", Stage.WON),
+        ("比亚迪王经理 这单丢给了一家小厂", Stage.LOST),
+        ("汇川郑总 样机已经拉回来了 他们不打算用", Stage.LOST),  # the loss after the trial
+        ("宁德时代陈工 技术上没问题 价格还要谈", Stage.NEGOTIATION),
+        ("比亚迪王经理 初访 互留了电话", Stage.LEAD),
+        ("比亚迪王经理 项目被总部否了", Stage.LOST),  # the passive with its agent inside
+        ("汇川郑总 约了下周三去做现场勘查", Stage.EVALUATION),
+        ("比亚迪王经理 刚开始跟 还没什么具体的", Stage.LEAD),
+        ("宁德时代陈工 样品寄丢了 要重新寄", Stage.EVALUATION),  # mislaid, not a lost deal
+        ("宁德时代陈工 最后还是选了老供应商", Stage.LOST),
+        ("华为张总 投了标 等结果", Stage.EVALUATION),
+        ("华为张总 跟他们财务对了对付款安排", Stage.NEGOTIATION),
+        ("汇川郑总 他们还在观望 没定用谁", Stage.EVALUATION),
+        ("宁德时代陈工 没有拿到订单 被别人截了", Stage.LOST),  # a negated deal, then the loss
+        ("宁德时代陈工 说我们的价格有竞争力 下周出结果", Stage.NEGOTIATION),
+        ("精工李工 凉凉 被竞品拿下", Stage.LOST),  # a deal word under 被: someone else's deal
+        ("精工李工 被客户催着签合同", Stage.NEGOTIATION),  # the customer as the agent: still ours
+        ("汇川郑总 技术协议签了 商务还在谈", Stage.NEGOTIATION),  # the technical agreement is not the deal
+        ("比亚迪王经理 单子到手了", Stage.WON),
+        ("精工王总 年度合同续上了", Stage.WON),
+        ("精工王总 报价ok 等采购走流程", Stage.NEGOTIATION),
+        ("比亚迪王经理 价格谈崩了", Stage.LOST),
+        ("华为张总 他们在犹豫 在我们和另一家之间选", Stage.EVALUATION),
+        ("精工李工 试用期满了 准备转正式订单", Stage.NEGOTIATION),  # an order still to come
+        ("汇川郑总 新项目立项了 让我们先报个概算", Stage.EVALUATION),
+        ("比亚迪王经理 商务标和技术标都交了", Stage.EVALUATION),
+        ("宁德时代陈工 货到了 在做验收", Stage.WON),
+        ("华为张总 预算批了 可以进入采购流程了", Stage.NEGOTIATION),
+        ("汇川郑总 客户把我们从供应商名单里剔除了", Stage.LOST),
+        ("汇川郑总 客户要的资质我们没有 只能放弃", Stage.LOST),
+        ("比亚迪王经理 客户说价格没问题 就看交期", Stage.NEGOTIATION),
+        ("精工李工 价格没谈 光聊技术了", Stage.EVALUATION),
+        ("华为张总 他们最后决定用进口的了", Stage.LOST),
+        ("比亚迪王经理今天说他们已经定了用竞品了我们这次没机会", Stage.LOST),  # dictated, no punctuation
+        ("华为张总说这个项目今年没预算了明年再看", Stage.LOST),
+        ("精工王总 说不会选别家 让我们放心", None),  # a negated modal before the loss
+        ("比亚迪王经理 原本以为能签 结果还要再比一轮价", Stage.NEGOTIATION),
+        ("精工王总 价格已经报了 等老板回来再定", Stage.NEGOTIATION),  # the decision awaited on a price
+        ("汇川郑总 卡在价格上", Stage.NEGOTIATION),
+        ("汇川郑总 问能不能分三期付款", Stage.NEGOTIATION),
+        ("精工李工 要求交货期缩短到两周", Stage.NEGOTIATION),
+        ("宁德时代陈工 让我们提供几个成功案例", Stage.EVALUATION),
+        ("宁德时代陈工 只是例行拜访 维护一下关系", Stage.LEAD),
+    ],
+)
+def test_evidence_of_each_stage(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Huawei Mr. Zhang, contract not signed yet, still negotiating price", Stage.NEGOTIATION),
+        ("Met Mr. Chen at CATL, sent the quotation", Stage.EVALUATION),
+        ("BYD Mr. Wang said they went with another supplier", Stage.LOST),
+        ("Huawei PO received today", Stage.WON),
+        ("Visited Jinggong, first meeting with Mr. Li, just an intro", Stage.LEAD),
+        ("Lost the Huawei deal to a cheaper vendor", Stage.LOST),
+        ("BYD deal is dead, budget cancelled", Stage.LOST),
+        ("Huawei contract will be signed next Monday", Stage.NEGOTIATION),  # still to come
+        ("Huawei Mr. Zhang said the PO has been issued", Stage.WON),
+        ("Called Mr. Li at Jinggong, they want a 10% discount", Stage.NEGOTIATION),
+    ],
+)
+def test_english_messages(text: str, expected: Stage) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("比亚迪王经理 签越了", Stage.WON),  # pinyin-input slips of stage words
+        ("精工李工 合痛已经寄过去了", Stage.NEGOTIATION),
+        ("汇川郑总 羊品寄过去了", Stage.EVALUATION),
+        ("宁德时代陈工 谈盘了一上午", Stage.NEGOTIATION),
+        ("华为张总 侧试通过了", Stage.EVALUATION),
+        ("华为张总 来公司参观 说审核通过就能进名录", None),  # 核通 sounds like 合同 but keeps neither character
+        ("精工王总 保价三个月", Stage.NEGOTIATION),  # a real word, not a slip of 报价
+    ],
+)
+def test_slips_of_the_pinyin_input_method(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("嗯今天那个华为张总那边就是说合同那个事情基本上定了下周过去签", Stage.NEGOTIATION),
+        ("就是精工李工那边样品他们已经测完了说没什么问题那个价格他们还想再谈谈", Stage.NEGOTIATION),
+        ("那个汇川郑总今天跟我说他们那个项目最后给了别人了挺可惜的", Stage.LOST),
+        ("比亚迪王经理那边那个单子呢已经签了钱也到了", Stage.WON),
+        ("宁德时代陈工这边呢还是老样子没什么进展", None),
+    ],
+)
+def test_dictated_run_on_messages(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
