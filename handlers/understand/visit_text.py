@@ -481,7 +481,7 @@ _FOLLOW_AFTER = re.compile(
 # 「计划」 as a verb (「计划下周去」), not the end of a noun (交付计划, 生产计划, 采购计划, 明年计划).
 _PLAN = r"(?<![付产购试目年度作排期训销营务货修施业])计划"
 _FOLLOW_BEFORE = re.compile(
-    rf"(?:约了|约好|约在|约|定了|定在|安排|{_PLAN}|准备|预计|打算|等|争取|需要|要求|让|请(?![假客吃])|说|答应|承诺|下次|下一步|跟进时间|"
+    rf"(?:约了|约好|约在|约|定了|定在|安排|{_PLAN}|准备|预计|打算|等|争取|需要|要求|让|(?<!申)请(?![假客吃])|说|答应|承诺|下次|下一步|跟进时间|"
     # 会 as "will", not the end of an event noun (「展会上加的微信 今天第一次登门」: 今天 is the visit)
     r"回访时间|后续|然后|再|待|需|要|(?<![展大年例晨周晚聚宴茶酒峰览流讨证布谈机协社])会|希望|最晚|最迟|截止|之后)"
     r"[^,，。;；!！?？]{0,6}$"
@@ -502,12 +502,59 @@ def _clause_before(text: str, start: int) -> str:
     return text[begin:start]
 
 
-def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeMatch | None, TimeMatch | None]:
-    """(visit time, follow-up time) among the message's time expressions."""
+# What a date is NOT the rep's plan for: the end of a term (「价格锁定到明年底」, 「有效期到年底」), or the
+# condition of giving up (「要是下个月还没结果 就算了」).
+_TERM_END_BEFORE = re.compile(r"(?:锁定|锁|有效期?|延长|延期|保持|维持|执行|持续|保价|报价有效)(?:期)?(?:到|至)$")
+_GIVE_UP_IF = re.compile(r"(?:如果|要是|假如|万一|若)$")
+_GIVE_UP_THEN = re.compile(r"就?(?:算了|放弃|不做了|不跟了|不考虑了|拉倒)")
+# A plan word between the date and the visit verb: 「下周要去拜访他们老板」 is the next step, not a visit to ask about.
+_MODAL_AFTER = re.compile(r"^\s*(?:还|也)?(?:要|准备|打算|计划|得|需要|会|争取|想)")
+# 「后天下午去送合同」: going somewhere to do an errand is the next step (the visit is to see the customer).
+_ERRAND_AFTER = re.compile(r"^[^,，。;；!！?？]{0,6}?(?:去|到|过去)(?:他们那边?|现场|厂里|公司)?(?:送|交|签|拿|取|装|调试|培训|测|收|催|结|对账|盖章)")
+# Something that may come by then (「年底前会有个小项目」, 「过年前可能会有一批订单」): news, no one's plan.
+# (not news the rep waits for: 「12月10号左右会有结果」, 「下周会有消息」 are follow-ups)
+_MAY_COME_AFTER = re.compile(
+    r"^[^,，。;；!！?？]{0,2}?(?:(?:可能|也许|或许|估计|说不定)会?|会)有(?:个|一个|一批|一些|新的?|[两三几](?:个|批))"
+)
+# A bare weekday (「周一精工」), whose reading this week is the default.
+_BARE_WEEKDAY = re.compile(r"(?:周|星期|礼拜)[一二三四五六日天1-7]")
+
+
+def _term_or_condition(text: str, tm: TimeMatch) -> bool:
+    """Whether the date is the end of a term, a give-up condition or when something may come (no one's plan)."""
+    before = text[: tm.start].rstrip()
+    if _TERM_END_BEFORE.search(before) or _MAY_COME_AFTER.match(text[tm.end :]):
+        return True
+    return bool(_GIVE_UP_IF.search(before[-3:]) and _GIVE_UP_THEN.search(text[tm.end :]))
+
+
+def _customer_visit_after(text: str, tm: TimeMatch, named_at: Sequence[int]) -> bool:
+    """「明天去拜访长安汽车的董工」: the date introduces a visit to the customer (or person) named right after it."""
+    after = text[tm.end :]
+    if not _VISIT_AFTER_PLAN.match(after) or _MODAL_AFTER.match(after) or _ERRAND_AFTER.match(after):
+        return False
+    return any(tm.end < at <= tm.end + 8 for at in named_at)
+
+
+def _rep_subject(text: str, tm: TimeMatch) -> bool:
+    """「我们周一前把货备好」: the rep (or the rep's side) is the subject right before the date."""
+    return re.search(r"(?:我们|我司|咱们|我)(?:这边)?$", text[: tm.start].rstrip()) is not None
+
+
+def _assign_roles(
+    text: str, times: list[TimeMatch], today: date, named_at: Sequence[int] = ()
+) -> tuple[TimeMatch | None, TimeMatch | None]:
+    """(visit time, follow-up time) among the message's time expressions.
+
+    ``named_at``: where the customer and the contact are named; a future date is the visit itself only when it
+    introduces one of them (「明天去拜访华为张总」), otherwise it is the next step (「大华林总 大后天 见面」).
+    """
     visit: TimeMatch | None = None
     follow: TimeMatch | None = None
     theirs: list[TimeMatch] = []
     for tm in times:
+        if _term_or_condition(text, tm):
+            continue
         if _customers_date(text, tm):
             # "他们下周三要开会", "下个月招标": the customer's calendar. It becomes the follow-up only
             # when the rep names no date of their own (then it is the natural moment to ask).
@@ -527,6 +574,13 @@ def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeM
         plan_cue = bool(_FOLLOW_BEFORE.search(before)) or bool(
             re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|回复|答复)(?!了)", after)
         )
+        bare = tm.current is not None and _BARE_WEEKDAY.fullmatch(tm.text) is not None
+        if tense == "either" and bare and not plan_cue and not re.match(r"^\s*(?:之|以)?前", after) and not _VISIT_AFTER.match(after):
+            # 「周一精工 周二苏州精密」: a bare weekday with nothing saying past or plan is this week's
+            # (周一 on a Wednesday was two days ago; 周五 is still ahead).
+            tense = "past" if _to_date(tm.current) < today else "future"
+        elif tense == "either" and re.match(r"^\s*在(?![^,，。;；!！?？]{0,6}(?:之前|以前|前))", after) and not plan_cue:
+            tense = "past"  # 「周一在徐工」: where the rep was
         if tense == "past":
             role = "visit"
         elif tense == "today":
@@ -543,7 +597,7 @@ def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeM
             if (
                 visit is None
                 and not plan_cue
-                and _VISIT_AFTER_PLAN.match(after)
+                and _customer_visit_after(text, tm, named_at)
                 and not _has_past_visit(text, tm)
             ):
                 role = "visit"  # "明天去拜访华为": a planned visit; the caller asks about it
@@ -551,19 +605,36 @@ def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeM
             continue  # 「上周送的样品有异响」: when the samples were sent, not when the rep met anyone
         if role == "visit" and (visit is None or _EARLIER_CONTACT.match(text[visit.end :])):
             visit = tm  # 「上个月15号见过冯总，今天电话回访了一下」: 见过 is background, today's call is the visit
-        elif role == "follow" and follow is None:
-            follow = tm
+        elif role == "follow" and (follow is None or (_rep_subject(text, tm) and not _rep_subject(text, follow))):
+            follow = tm  # 「先导曹工下周三来厂验货 我们周一前把货备好」: the rep's own deadline is the next step
     if follow is None:
-        # (a later day: 「今天收到了他们的采购订单」 is what happened today, nothing to follow up on)
-        follow = next((tm for tm in theirs if _to_date(tm.value("future")) > today), None)
+        # (a later day: 「今天收到了他们的采购订单」 is what happened today, nothing to follow up on; the
+        # customer's deferral 「他说年后再说」 gives no day to ask on)
+        follow = next(
+            (
+                tm
+                for tm in theirs
+                if _to_date(tm.value("future")) > today
+                and not _DEFERRAL_AFTER.match(text[tm.end :])
+            ),
+            None,
+        )
     return visit, follow
 
 
 _THEIR_SUBJECT = re.compile(r"他们|她们|对方|客户|甲方|业主|院方|厂方|领导|老板|they", re.I)
 _MY_SUBJECT = re.compile(r"我们|我|咱们|咱|we\b|I\b")
 _THEIR_EVENT = re.compile(
-    r"^[^,，。;；!！?？]{0,6}?(?:招标|开标|投标|挂网|开会|上会|定供应商|评标|评审|决策|审批|采购|放假|出差|验收|立项|内部讨论|走流程|年会)"
+    r"^[^,，。;；!！?？]{0,6}?(?:招标|开标|投标|挂网|开会|上会|定供应商|评标|评审|决策|审批|采购|放假|出差|验收|立项|内部讨论|走流程|年会|"
+    # away (「这周五要去外地」), or something that may come (「年底前会有个小项目」, 「过年前可能会有一批订单」)
+    r"去外地|外出|不在)"
 )
+
+
+# 「他说年后再说」: 再说 / 再看 put the matter off; whose deferral it is depends on who said it.
+_DEFERRAL_AFTER = re.compile(r"^[^,，。;；!！?？]{0,2}?再(?:说|看|议|讲|定|考虑|研究)")
+# The contact (or the customer) as the speaker: 「他说」, 「王总说」, 「对方表示」, 「客户回复」.
+_THEY_SAID = re.compile(r"(?:他|她|对方|客户|[总工理长监任师]|老板|领导)(?:也|还|就)?(?:说|讲|表示|回复|答复|回)(?:了|的是)?")
 
 
 def _customers_date(text: str, tm: TimeMatch) -> bool:
@@ -574,6 +645,11 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
     A rep's plan word ("再", "跟进") after the date always makes it the rep's.
     """
     after = text[tm.end :]
+    if _DEFERRAL_AFTER.match(after):
+        # 「他说年后再说」 is the customer putting it off; 「年后再说」 in the rep's own words is the rep's plan.
+        said = [m.end() for m in _THEY_SAID.finditer(_clause_before(text, tm.start) or text[: tm.start])]
+        mine = [m.end() for m in _MY_SUBJECT.finditer(_clause_before(text, tm.start))]
+        return bool(said) and max(said) > max(mine, default=-1)
     if re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|联系|打电话|发|给他|给他们|提交|送)", after):
         return False
     if re.match(r"^\s*(?:的|下午|上午|中午|晚上|早上)?\s*(?:拜访|见|去|到|在|跟|和|与|约|电话|走访|又|刚|我)", after):
@@ -622,7 +698,7 @@ def _visited_at(tm: TimeMatch | None, local_now: datetime) -> tuple[datetime, bo
 
 # ---------------------------------------------------------- summary/next step
 _SPLIT_BEFORE = re.compile(
-    r"(?=聊了|聊的|谈了|谈到|沟通了|讨论了|介绍了|演示了|汇报了|交流了|确认了|了解了|反馈|提出|表示|说|他们|对方|客户说|"
+    r"(?=聊了|聊的|谈了|谈到|沟通了|讨论了|介绍了|演示了|汇报了|交流了|确认了|了解了|反馈|提出|表示|(?<![再里上中])说|他们|对方|客户说|"
     rf"主要|重点|下一步|下次|后续|约了|准备|需要|{_PLAN})"
 )
 _FRAME_WORDS = re.compile(
@@ -784,7 +860,8 @@ def parse_visit(
     else:
         mention = _unknown_mention(norm, contact, blocked)
 
-    visit_tm, follow_tm = _assign_roles(norm, times, today)
+    named_at = [at for at in (mention_span[0] if mention_span else None, contact.start if contact else None) if at is not None]
+    visit_tm, follow_tm = _assign_roles(norm, times, today, named_at)
     visited_at, explicit = _visited_at(visit_tm, local_now)
     follow_up = None if follow_tm is None else _to_date(follow_tm.value("future"))
     if follow_up is not None and follow_up < today:
