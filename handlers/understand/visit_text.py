@@ -578,7 +578,7 @@ def _assign_roles(
         if tense == "either" and bare and not plan_cue and not re.match(r"^\s*(?:之|以)?前", after) and not _VISIT_AFTER.match(after):
             # 「周一精工 周二苏州精密」: a bare weekday with nothing saying past or plan is this week's
             # (周一 on a Wednesday was two days ago; 周五 is still ahead).
-            tense = "past" if _to_date(tm.current) < today else "future"
+            tense = "past" if tm.current is not None and _to_date(tm.current) < today else "future"
         elif tense == "either" and re.match(r"^\s*在(?![^,，。;；!！?？]{0,6}(?:之前|以前|前))", after) and not plan_cue:
             tense = "past"  # 「周一在徐工」: where the rep was
         if tense == "past":
