@@ -1,0 +1,71 @@
+"""The deal's amount in a visit message, by structure (issue #15; messages written for these tests).
+
+A money figure counts with a unit (万, k, M, million) or a currency (元, RMB, ¥); the talk's last figure beats the
+first, the total beats its parts; unit prices with a count, discounts, the company's size, ranges and other
+currencies are not the deal's amount.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from domain.clock import BUSINESS_TZ
+from domain.money import parse_amount
+from handlers.understand.visit_text import CustomerRef, parse_visit
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=BUSINESS_TZ)
+CUSTOMERS = [CustomerRef(1, "苏州精工机械有限公司", ("精工", "苏州精工")), CustomerRef(2, "比亚迪股份有限公司", ("比亚迪", "BYD"))]
+
+
+def amount(text: str) -> Decimal | None:
+    return parse_visit(text, NOW, CUSTOMERS).amount
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # English units: k, M and million (never a date: 「2.5m」 is not February 5th)
+        ("精工王总 合同总额 RMB 2.35M", 2_350_000),
+        ("精工王总 合同 2.5m", 2_500_000),
+        ("精工王总 预算 60k 左右", 60_000),
+        ("比亚迪刘工 budget 大概 1.5 million", 1_500_000),
+        ("精工王总 报价 CNY 86,000", 86_000),
+        # the lower section spelled out after 万
+        ("精工王总 合同额十二万八千", 128_000),
+        ("精工王总 报价一百零八万五千", 1_085_000),
+        # the figure the talk ended on
+        ("精工王总 报价从60万让到55万", 550_000),
+        ("精工王总 降了5万 现在是45万", 450_000),
+        # the total over its parts
+        ("精工王总 追加5台 每台6万 总共30万", 300_000),
+        ("精工王总 首付20万 尾款等验收 合计八十万", 800_000),
+        # the company's size is not the deal
+        ("精工王总 年产值5个亿 这次采购大概200万", 2_000_000),
+        ("精工王总 注册资本1000万 预算80万", 800_000),
+    ],
+)
+def test_the_deal_amount(text: str, value: int) -> None:
+    assert amount(text) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "精工王总 2台 每台45万",  # a unit price where the machines are counted
+        "精工王总 预算在80到100万之间",  # a range
+        "精工王总 报价50万-60万",
+        "精工王总 报价 USD 20k",  # not in yuan
+        "精工王总 报价 $15,000",
+        "精工王总 几十万的单子",  # no figure
+    ],
+)
+def test_no_deal_amount(text: str) -> None:
+    assert amount(text) is None
+
+
+def test_the_shared_reader_knows_million_and_not_millimetres() -> None:
+    assert parse_amount("1.08M") == Decimal("1080000.00")
+    assert parse_amount("5mm") is None
