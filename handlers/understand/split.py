@@ -49,11 +49,13 @@ _BOUNDARY = re.compile(
 # A stretch that is only 「然后」 or 「下午：」 opens the next one.
 _SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
 _SEQUENCE_START = re.compile(r"^(?:然后|接着|后来|随后|之后|完又|又|再)+")
-_GOES_TO = re.compile(r"去了?|直奔|赶往|赶到|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|电话|打给|约了|吃饭|visited|met", re.I)
+_GOES_TO = re.compile(
+    r"去了?|直奔|赶往|赶到|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|电话|打给|约了|吃饭|碰到|遇到|碰见|遇见|visited|met", re.I
+)
 # 「下午：…」, 「然后…」, 「2. …」 (a numbered line) open a new visit.
 _OPENS_NEW = re.compile(
     rf"^(?:(?:今天|昨天|今儿|先|又)?(?:{_DAY_PART}|{_SEQUENCE}|接下来|最后)|(?<![\d.])\d{{1,2}}[.、)）](?!\d)|[①②③④⑤⑥]|"
-    r"(?:上|这|本)?(?:周|星期|礼拜)[一二三四五六日天])"
+    r"(?:上|这|本|下个?)?(?:周|星期|礼拜)[一二三四五六日天])"
 )
 # 「天合；舜宇；长安 三家都…」, 「比亚迪→宁德时代→三一」, 「ABB袁经理，还有西门子潘总，都…」: a list only when
 # something sums it up (_LIST_INTRO / _LIST_SUM), so punctuation may join it too.
@@ -64,10 +66,17 @@ _LIST_INTRO = re.compile(
 )
 _LIST_SUM = re.compile(
     rf"^[\s,，]*(?:(?:今天|昨天|{_DAY_PART})?\s*(?:(?:都|均|分别|各|一起)\s*"
-    r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了)|"
-    # 「…三家都送了样」, 「…两边都在推测试」, 「…都在比价」, 「…一天跑了三家」, 「博世、先导：样品测试通过」
-    r"[^,，。;；!！?？]{0,4}?(?:[两三四五六几\d]家|两边|都|均|分别|各自|一起)|[:：])"
+    r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了|"
+    # 「跟长安董工、上汽宋经理吃了个饭」: one meal or meeting with all of them
+    r"吃了|吃饭|喝了?茶|开了[^,，。;；!！?？\s]{0,6}会)|"
+    # 「…三家都送了样」, 「…两边都在推测试」, 「…都在比价」, 「…一天跑了三家」, 「博世、先导：样品测试通过」,
+    # 「…我们三个一起吃了饭」
+    r"[^,，。;；!！?？]{0,6}?(?:[两三四五六几\d]家|两边|都|均|分别|各自|一起)|[:：])"
 )
+# 「三一的赵总约了中联的孙部长」, 「比亚迪刘工带着宁德时代陈工」: one customer's person brings another's along.
+_WITH_PERSON = re.compile(r"\s*(?:约了|带了|带着|叫上了?|拉上了?|陪着?|和|跟|与|还有)\s*")
+_TOGETHER = re.compile(r"约了|带了|带着|叫上|拉上|陪")  # these joins alone say the people met together
+_BRINGS_ALONG = re.compile(r"(?:带了|带着|叫上了?|拉上了?|约上了?)\s*$")
 _ALL_OF_THEM = re.compile(r"都|两家|三家|几家|两边|各自|分别|均")
 _DAY = re.compile(
     r"今天|今儿|昨天|昨儿|前天|大前天|(?:上|这|本)?(?:周|星期|礼拜)[一二三四五六日天1-7]|\d{1,2}月\d{1,2}[日号]?|\d{1,2}[日号]"
@@ -142,15 +151,19 @@ def _groups(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
     groups: list[list[_Mention]] = []
     for m in mentions:
         gap = text[groups[-1][-1].end : m.start] if groups else ""
-        if gap and _JOIN.fullmatch(gap):
+        people = bool(groups) and groups[-1][-1].with_contact and m.with_contact
+        if gap and (_JOIN.fullmatch(gap) or (people and _WITH_PERSON.fullmatch(gap))):
             groups[-1].append(m)
         else:
             groups.append([m])
     result: list[list[_Mention]] = []
     for g in groups:
         distinct = {m.customer for m in g}
+        together = any(_TOGETHER.search(text[a.end : b.start]) for a, b in zip(g, g[1:], strict=False))
         listed = len(distinct) > 1 and (
-            _LIST_INTRO.search(text[max(0, g[0].start - 14) : g[0].start]) or _LIST_SUM.match(text[g[-1].end :])
+            together
+            or _LIST_INTRO.search(text[max(0, g[0].start - 14) : g[0].start])
+            or _LIST_SUM.match(text[g[-1].end :])
         )
         result.extend([g] if listed else [[m] for m in g])
     return result
@@ -205,6 +218,8 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
             or _OPENS_NEW.match(before) is not None
             # 「精工王总 周五给报价 苏州精密蒋总 下周一送样」: a stretch that opens with another customer's person
             or (first.start == a and first.with_contact)
+            # 「中车谢工今天过来 带了上汽的宋总一起」: another customer's person brought along
+            or (first.with_contact and _BRINGS_ALONG.search(before) is not None)
             # 「隆基签了！天合还在谈」, 「徐工这边合同签了 潍柴那边还要再等等」: a stretch that opens with another customer
             # (not 「海康也在跟」: 也 says it is someone else in this customer's story)
             or (first.start == a and not re.match(r"(?:那边|这边)?也", norm[first.end : b]))

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -571,6 +571,8 @@ def _term_or_condition(text: str, tm: TimeMatch) -> bool:
 def _customer_visit_after(text: str, tm: TimeMatch, named_at: Sequence[int]) -> bool:
     """「明天去拜访长安汽车的董工」: the date introduces a visit to the customer (or person) named right after it."""
     after = text[tm.end :]
+    if any(at >= tm.end and not text[tm.end : at].strip() for at in named_at):
+        return True  # 「周五精工 下周一苏州精密」: the day, then whom (a plan of visits)
     if not _VISIT_AFTER_PLAN.match(after) or _MODAL_AFTER.match(after) or _ERRAND_AFTER.match(after):
         return False
     return any(tm.end < at <= tm.end + 8 for at in named_at)
@@ -618,7 +620,9 @@ def _assign_roles(
         if tense == "either" and bare and not plan_cue and not re.match(r"^\s*(?:之|以)?前", after) and not _VISIT_AFTER.match(after):
             # 「周一精工 周二苏州精密」: a bare weekday with nothing saying past or plan is this week's
             # (周一 on a Wednesday was two days ago; 周五 is still ahead).
-            tense = "past" if tm.current is not None and _to_date(tm.current) < today else "future"
+            reading = tm.value("current")
+            tm = replace(tm, past=reading, future=reading)  # one reading from here on
+            tense = "past" if _to_date(reading) < today else "future"
         elif tense == "either" and re.match(r"^\s*在(?![^,，。;；!！?？]{0,6}(?:之前|以前|前))", after) and not plan_cue:
             tense = "past"  # 「周一在徐工」: where the rep was
         if tense == "past":
@@ -672,7 +676,8 @@ _THEIR_EVENT = re.compile(
 
 
 # 「他说年后再说」: 再说 / 再看 put the matter off; whose deferral it is depends on who said it.
-_DEFERRAL_AFTER = re.compile(r"^[^,，。;；!！?？]{0,2}?再(?:说|看|议|讲|定|考虑|研究)")
+# (「再看样机」 is a plan: the deferral ends its clause)
+_DEFERRAL_AFTER = re.compile(r"^[^,，。;；!！?？]{0,2}?再(?:说|看看?|议|讲|定|考虑|研究)(?:吧|了)?(?=$|[\s,，。;；!！?？])")
 # The contact (or the customer) as the speaker: 「他说」, 「王总说」, 「对方表示」, 「客户回复」.
 _THEY_SAID = re.compile(r"(?:他|她|对方|客户|[总工理长监任师]|老板|领导)(?:也|还|就)?(?:说|讲|表示|回复|答复|回)(?:了|的是)?")
 

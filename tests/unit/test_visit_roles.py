@@ -85,3 +85,8 @@ def test_follow_up_by_roles(text: str, follow: date | None) -> None:
 def test_visit_or_next_step(text: str, visited: date, follow: date | None) -> None:
     draft = parse_visit(text, NOW, CUSTOMERS)
     assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
+
+
+def test_a_thing_to_look_at_again_is_a_plan_not_a_deferral() -> None:
+    draft = parse_visit("比亚迪刘工说下周三再看样机", NOW, CUSTOMERS)
+    assert draft.next_follow_up == date(2026, 12, 2)

@@ -1,0 +1,70 @@
+"""Several customers in one message (issue #15; messages written for these tests)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from domain.clock import BUSINESS_TZ
+from handlers.understand.split import split_visits
+from handlers.understand.visit_text import CustomerRef, parse_visit
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=BUSINESS_TZ)  # Wednesday
+CUSTOMERS = [
+    CustomerRef(1, "徐工集团工程机械股份有限公司", ("徐工",)),
+    CustomerRef(2, "潍柴动力股份有限公司", ("潍柴",)),
+    CustomerRef(3, "比亚迪股份有限公司", ("比亚迪",)),
+    CustomerRef(4, "宁德时代新能源科技股份有限公司", ("宁德时代",)),
+]
+
+
+def customers(text: str) -> list[int | None]:
+    return [p.draft.customer_id for p in split_visits(text, NOW, CUSTOMERS)]
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("徐工罗总约了潍柴梁总 晚上一起吃了个饭", [1, 2]),  # one person brings another along
+        ("比亚迪刘工带着宁德时代陈工来我们公司参观", [3, 4]),
+        ("徐工罗总今天来了 叫上了潍柴的梁总一起", [1, 2]),
+        ("跟徐工罗总、潍柴梁总吃了个饭 聊了行业形势", [1, 2]),  # one meal with both, named as a list
+        ("徐工罗总和潍柴梁总 我们四个一起开了个会", [1, 2]),
+    ],
+)
+def test_people_of_two_customers_met_together(text: str, ids: list[int]) -> None:
+    assert customers(text) == ids
+
+
+@pytest.mark.parametrize("text", ["比亚迪刘工说宁德时代那边也在用我们的电池箱", "徐工罗总和潍柴梁总在比价"])
+def test_a_customer_named_in_passing_starts_no_visit(text: str) -> None:
+    assert customers(text) == []
+
+
+def test_bare_weekdays_each_start_a_visit_on_their_day() -> None:
+    parts = split_visits("周一徐工 周二潍柴", NOW, CUSTOMERS)
+    assert [(p.draft.customer_id, p.draft.visited_at.date(), p.draft.future_visit) for p in parts] == [
+        (1, date(2026, 11, 23), False),
+        (2, date(2026, 11, 24), False),
+    ]
+
+
+def test_weekdays_still_ahead_are_planned_visits() -> None:
+    parts = split_visits("周五徐工 下周一潍柴", NOW, CUSTOMERS)
+    assert [(p.draft.customer_id, p.draft.visited_at.date(), p.draft.future_visit) for p in parts] == [
+        (1, date(2026, 11, 27), True),
+        (2, date(2026, 11, 30), True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ("去了徐工 见了罗总 电话里说预算批了", "电话里说预算批了"),  # not 「电话里，说…」
+        ("去了徐工 罗总在微信上说图纸改好了", "罗总在微信上说图纸改好了"),
+    ],
+)
+def test_where_something_was_said_stays_with_it_in_the_note(text: str, note: str) -> None:
+    summary = parse_visit(text, NOW, CUSTOMERS).summary or ""
+    assert note in summary.replace("，", "") and "，说" not in summary
