@@ -190,6 +190,8 @@ _DATE_RX = re.compile(
         |(?P<lun3_y>{_YEAR_ANY})?大年(?P<lun3_d>初[一二三四五六七八九十]|三十))
   | (?P<hol>(?P<hol_y>{_YEAR_REL}|(?:\d{{4}}|\d{{2}}|[二〇零一两三四五六七八九]{{2,4}})\s*年)?(?<![\d零一二两三四五六七八九十])(?P<hol_n>{_HOLIDAY_ALT})(?![点号日月时个万千百亿元块分期楼层人天周倍次%\d零一二两三四五六七八九十])(?:节|假期|长假|假)?(?P<hol_w>后|之后|以后|过后|前(?!后)|之前|以前)?)
   | (?P<jie>(?<![春过中元端国])节(?P<jie_w>后|前))
+  | (?P<ym>(?P<ym_y>{_YEAR_ANY})\s*(?P<ym_m>{_N})\s*月份?(?![\d零一二两三四五六七八九十日号底末初中上下旬]))
+  | (?P<gnian>过完年|年过完|开年(?:以?后|之后))
   | (?P<nian>(?<![\d零一二两三四五六七八九十百几多半今明去前后每新当同该跨整全上下本这那过往近])年(?P<nian_w>后|前)(?![\d年天后夕]))
   | (?P<term>立春|雨水|惊蛰|春分|谷雨|立夏|小满|芒种|夏至|小暑|大暑|立秋|处暑|白露|秋分|寒露|霜降|立冬|小雪|大雪|冬至|小寒|大寒)
   | (?P<nth>(?P<nth_m>{_N})\s*月份?的?第(?P<nth_n>[一二三四五1-5])个?{_WEEK}(?P<nth_d>[一二三四五六日天1-7]))
@@ -649,6 +651,14 @@ def _resolve_date(
         return None if out is None else (out[0], out[1], None, out[2])
     if kind == "nian":
         return _resolve_spring_festival(g("nian_w"), today)
+    if kind == "gnian":  # 「过完年再联系」: the same as 年后
+        return _resolve_spring_festival("后", today)
+    if kind == "ym":  # 「明年3月招标」: a month of a named year, from its 1st (as 「下个月」 alone is)
+        year, month = _year_of(g("ym_y"), today), to_int(g("ym_m"))
+        if year is None or month is None or not 1 <= month <= 12:
+            return None
+        d = date(year, month, 1)
+        return d, d, None
     if kind == "jie":
         start = _nearest_holiday_block(today)
         if start is None:

@@ -682,6 +682,12 @@ _DEFERRAL_AFTER = re.compile(r"^[^,，。;；!！?？]{0,2}?再(?:说|看看?|�
 _THEY_SAID = re.compile(r"(?:他|她|对方|客户|[总工理长监任师]|老板|领导)(?:也|还|就)?(?:说|讲|表示|回复|答复|回)(?:了|的是)?")
 
 
+# Their event moved or set, written before the date: 「招标推迟到明年三月」, 「验收改在下周」, 「开标定在12号」.
+_THEIR_EVENT_MOVED = re.compile(
+    r"(?:招标|开标|投标|评标|评审|验收|立项|上会|开会|审批|决策|项目|采购)[^,，。;；!！?？]{0,4}?(?:推迟|延期|延后|推|改|定|提前)(?:到|至|在)了?$"
+)
+
+
 def _customers_date(text: str, tm: TimeMatch) -> bool:
     """Whether the date belongs to the customer's calendar ("他们下周三要开会定供应商", "下个月招标").
 
@@ -700,6 +706,8 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
     if re.match(r"^\s*(?:的|下午|上午|中午|晚上|早上)?\s*(?:拜访|见|去|到|在|跟|和|与|约|电话|走访|又|刚|我)", after):
         return False  # "昨天拜访美的集团采购中心": the rep's own visit
     before = _clause_before(text, tm.start)
+    if _THEIR_EVENT_MOVED.search(before):
+        return True  # 「二期招标推迟到明年三月」: their event's new date
     theirs = [m.end() for m in _THEIR_SUBJECT.finditer(before)]
     mine = [m.end() for m in _MY_SUBJECT.finditer(before)]
     if theirs or mine:

@@ -33,6 +33,8 @@ def dates(text: str) -> list[date | datetime]:
         ("下周 周四 复测", date(2026, 12, 3)),
         ("1月第二周去培训", date(2027, 1, 4)),
         ("12月第一周出方案", date(2026, 12, 1)),
+        ("过完年再联系", date(2027, 2, 9)),
+        ("预计明年3月招标", date(2027, 3, 1)),  # a month of a named year: its 1st, as 下个月 alone
     ],
 )
 def test_spring_festival_year_end_and_weeks_are_dates(text: str, day: date) -> None:
@@ -90,3 +92,8 @@ def test_visit_or_next_step(text: str, visited: date, follow: date | None) -> No
 def test_a_thing_to_look_at_again_is_a_plan_not_a_deferral() -> None:
     draft = parse_visit("比亚迪刘工说下周三再看样机", NOW, CUSTOMERS)
     assert draft.next_follow_up == date(2026, 12, 2)
+
+
+def test_their_event_moved_is_theirs_and_the_rep_plan_wins() -> None:
+    draft = parse_visit("华为张总说验收推迟到明年一月 下周二再去一趟", NOW, CUSTOMERS)
+    assert draft.next_follow_up == date(2026, 12, 1)
