@@ -643,7 +643,7 @@ def _resolve_date(
         if month is None or n is None or not 1 <= month <= 12:
             return None
 
-        def make_week(y: int) -> date | None:
+        def make_week(y: int, month: int = month, n: int = n) -> date | None:
             first = _first_workday(y, month)
             return first if n == 1 else first - timedelta(days=first.weekday()) + timedelta(weeks=n - 1)
 
