@@ -39,7 +39,8 @@ from handlers.understand.visit_text import (
 )
 
 _DAY_PART = r"上午|下午|中午|晚上|早上|傍晚|晚间|早晨"
-_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完又|又|再|后(?=去|到|跑)"
+# (「精工完事去了趟苏州精密」, 「聊完了去的美的」: one errand done, then the next)
+_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完事|完了|完又|又|再|后(?=去|到|跑)"
 _MOVE = r"去|跑|到|拜访|见|转|走访|给|找|约|联系"
 # Where one stretch of the message ends and the next begins: punctuation, blanks, a part of the day (not
 # right after its own day: 「昨天上午」 stays whole), a sequence word before a move (「聊完又去了美的」).
@@ -48,9 +49,10 @@ _BOUNDARY = re.compile(
 )
 # A stretch that is only 「然后」 or 「下午：」 opens the next one.
 _SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
-_SEQUENCE_START = re.compile(r"^(?:然后|接着|后来|随后|之后|完又|又|再)+")
+_SEQUENCE_START = re.compile(r"^(?:然后|接着|后来|随后|之后|完事|完了|完又|又|再)+")
 _GOES_TO = re.compile(
-    r"去了?|直奔|赶往|赶到|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|电话|打给|约了|吃饭|碰到|遇到|碰见|遇见|visited|met", re.I
+    r"去了?|直奔|赶往|赶到|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|转场|电话|打给|约了|吃饭|碰到|遇到|碰见|遇见|visited|met",
+    re.I,
 )
 # 「下午：…」, 「然后…」, 「2. …」 (a numbered line) open a new visit.
 _OPENS_NEW = re.compile(

@@ -68,3 +68,11 @@ def test_weekdays_still_ahead_are_planned_visits() -> None:
 def test_where_something_was_said_stays_with_it_in_the_note(text: str, note: str) -> None:
     summary = parse_visit(text, NOW, CUSTOMERS).summary or ""
     assert note in summary.replace("，", "") and "，说" not in summary
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["徐工罗总那边谈完 转场到潍柴", "徐工完事去了趟潍柴", "徐工罗总聊完了去的潍柴"],
+)
+def test_one_errand_done_then_the_next(text: str) -> None:
+    assert customers(text) == [1, 2]
