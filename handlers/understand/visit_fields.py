@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # A video call or a remote session is a meeting even when it looks at the site (「钉钉视频 远程看了现场的问题」,
     # 「打视频电话看了下样机」).
-    ("meeting", re.compile(r"视频电话|视频通话|微信视频|视频连线|语音会议|电话会议?(?![^,，。;；\s]?[说打])|远程|线上")),
+    ("meeting", re.compile(r"视频电话|视频通话|微信视频|视频连线|语音会议|电话会议?(?![^,，。;；\s]?[说打])|远程|线上|在线")),
     # A visit word wins: 「去了海康，电话里约了下次」 was a visit.
     # 「到了」 as arrived, not 收到了 / 拿到了 / 看到了 (the thing reached someone).
     ("visit", re.compile(
@@ -44,7 +44,7 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.I,
     )),
     # Written messages in other apps: 短信, QQ, 钉钉上 / 飞书群里 (after their meetings: 「在钉钉上开了个会」).
-    ("wechat", re.compile(r"短信|qq|(?:钉钉|飞书)(?=上|里|群|消息|留言)|群里", re.I)),
+    ("wechat", re.compile(r"短信|qq|(?:钉钉|飞书)(?=上|里|群|消息|留言|发)|(?:通过|用)(?:钉钉|飞书)|群里", re.I)),
 )
 
 # Titles written next to the name: 「设备科科长刘工」, 「刘工（设备科科长）」, 「他助理小杨」.
@@ -247,13 +247,14 @@ def stage_text(norm: str) -> str:
     return _CLAUSE.sub(lambda m: " " * len(m.group()) if _NOT_THIS_DEAL.search(m.group()) else m.group(), norm)
 
 
-# Something sent over (「先发了公司介绍过去」, 「邮件把方案发过去了」): 过去 there is the thing's way, not the rep's.
-_SENT_OVER = re.compile(r"(?:发|寄|传|转|邮)了?[^,，。;；!！?？\s]{0,8}?过去")
+# Something sent over (「先发了公司介绍过去」, 「邮件把方案发过去了」) or a call placed (「打了个电话过去」,
+# 「电话打过去」): 过去 there is the thing's way, not the rep's.
+_SENT_OVER = re.compile(r"(?:发|寄|传|转|邮)了?[^,，。;；!！?？\s]{0,8}?过去|(?:打了?个?)?电话打?过去")
 
 
 def detect_channel(text: str) -> str:
     """拜访 / 电话 / 微信 / 会议: the first kind whose words the message uses (visit words first)."""
-    text = _SENT_OVER.sub(lambda m: " " * len(m.group()), text)
+    text = _SENT_OVER.sub(lambda m: m.group()[:-2] + "  ", text)  # only its 过去: 「发了条微信过去」 is WeChat
     for channel, rx in _CHANNELS:
         if rx.search(text):
             return channel

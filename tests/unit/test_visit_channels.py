@@ -19,6 +19,8 @@ CUSTOMERS = [CustomerRef(1, "苏州精工机械有限公司", ("精工",)), Cust
         # something sent over is not the rep going there
         ("比亚迪刘工加了微信 把产品手册发过去了", "wechat"),
         ("精工王总 微信上把报价寄过去的快递单号给他了", "wechat"),
+        ("精工王总 打了个电话过去 说在开会", "phone"),
+        ("精工王总 发了条微信过去", "wechat"),
         # a call the rep placed (去了个电话), by mobile, or as a voice call
         ("给精工王总去了个电话 问了下进度", "phone"),
         ("精工王总 手机上聊了半小时", "phone"),
@@ -27,6 +29,8 @@ CUSTOMERS = [CustomerRef(1, "苏州精工机械有限公司", ("精工",)), Cust
         # written messages in other apps, unless they held a meeting there
         ("精工王总 短信确认了交期", "wechat"),
         ("精工王总 钉钉上说下周给答复", "wechat"),
+        ("精工王总 通过钉钉发了方案", "wechat"),
+        ("精工王总 在线沟通了方案", "meeting"),
         ("精工王总 在钉钉上开了个会 过了下图纸", "meeting"),
         # a meeting of any name, unless the rep went there for it
         ("比亚迪刘工 一起开了个项目启动会", "meeting"),
