@@ -396,7 +396,11 @@ _AMOUNT_RX = re.compile(
 )
 _UNIT = TYPED_UNITS  # one table of money units (domain/money.py)
 _UNIT_WORDS = {"million": "m", "mn": "m"}  # 「budget 1.5 million」: the English word for the table's m
-_MONEY_WORDS = re.compile(r"(?:预算|报价|金额|合同|价格|总价|单子|订单|标的|项目|货款|采购额|额度|报了|价|费用|费|投资)[^,，。;；]{0,6}$")
+_MONEY_WORDS = re.compile(
+    r"(?:预算|报价|金额|合同|价格|总价|单子|订单|标的|项目|货款|采购额|额度|报了|价|费用|费|投资|"
+    r"(?<![a-z])(?:amount|budget|price|quot\w*|total|value|po|order|contract|deal)(?![a-z]))[^,，。;；]{0,6}$",
+    re.I,
+)
 
 
 # What a figure is, from the words around it (hand-written: these are how reps phrase a price talk):
@@ -412,7 +416,10 @@ _FINAL_BEFORE = re.compile(
     r"(?:(?:降|压|砍|谈|让|调|改|减|落|定|给)(?:到|至|在)|最终|最后|成交价|现在是?)了?[^,，。;；\s]{0,2}$"
 )
 # the total, which wins over the parts and unit prices it sums (「每台6万 总共30万」, 「首付20万 总价八十万」);
-_TOTAL_BEFORE = re.compile(r"(?:总共|共计|合计|总计|一共|总价|总额|总金额|总包价?|总投资|总预算|总盘子)[^,，。;；\s]{0,3}$")
+# (with tax over without: 「不含税45万 含税50.85万」)
+_TOTAL_BEFORE = re.compile(
+    r"(?:总共|共计|合计|总计|一共|总价|总额|总金额|总包价?|总投资|总预算|总盘子|(?<![不未])含税)[^,，。;；\s]{0,3}$"
+)
 # the size of the company, not of the deal (「年产值5个亿」, 「注册资本1000万」);
 _COMPANY_SIZE_BEFORE = re.compile(r"(?:产值|营收|营业额|注册资本|市值|年收入|销售额|流水|身家)[^,，。;；\s]{0,4}$")
 # a range gives no one figure (「预算在80到100万之间」); another currency is no yuan amount (「USD 20k」).
@@ -486,6 +493,9 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
             and (_MONEY_WORDS.search(text[: found[0]]) or "元" in text[found[0] : found[1]])
             and (text[found[1] : found[1] + 1] or " ") not in _COUNT_AFTER  # 「首批200台」 counts machines
             and not _NOT_DEAL_BEFORE.search(text[: found[0]])  # 「单价1200」
+            # 「订单号 4500012345」, 「PO# 88001」: a number that names a document
+            and not re.search(r"(?:号|编号|单号|no\.?|#)\s*[:：]?\s*$", text[: found[0]], re.I)
+            and not re.fullmatch(r"\d{8,}", text[found[0] : found[1]].strip())
         ):
             value = found[2]
             return value.quantize(Decimal(1)) if value == value.to_integral_value() else value

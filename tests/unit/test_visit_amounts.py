@@ -69,3 +69,16 @@ def test_no_deal_amount(text: str) -> None:
 def test_the_shared_reader_knows_million_and_not_millimetres() -> None:
     assert parse_amount("1.08M") == Decimal("1080000.00")
     assert parse_amount("5mm") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("精工王总 PO amount: 1,200,000", 1_200_000),  # an English money word before a bare figure
+        ("精工王总 不含税45万 含税50.85万", 508_500),  # the deal's amount is with tax
+        ("精工王总 订单号 4500012345", None),  # a number naming a document
+        ("精工王总 PO# 88001", None),
+    ],
+)
+def test_money_words_tax_and_document_numbers(text: str, value: int | None) -> None:
+    assert amount(text) == value
