@@ -573,7 +573,8 @@ _BARE_WEEKDAY = re.compile(r"(?:周|星期|礼拜)[一二三四五六日天1-7]"
 def _term_or_condition(text: str, tm: TimeMatch) -> bool:
     """Whether the date is the end of a term, a give-up condition or when something may come (no one's plan)."""
     before = text[: tm.start].rstrip()
-    if _TERM_END_BEFORE.search(before) or _MAY_COME_AFTER.match(text[tm.end :]):
+    after = text[tm.end :]
+    if _TERM_END_BEFORE.search(before) or _MAY_COME_AFTER.match(after) or _NEGATED_AFTER.match(after):
         return True
     return bool(_GIVE_UP_IF.search(before[-3:]) and _GIVE_UP_THEN.search(text[tm.end :]))
 
@@ -663,13 +664,14 @@ def _assign_roles(
             follow = tm  # 「先导曹工下周三来厂验货 我们周一前把货备好」: the rep's own deadline is the next step
     if follow is None:
         # (a later day: 「今天收到了他们的采购订单」 is what happened today, nothing to follow up on; the
-        # customer's deferral 「他说年后再说」 gives no day to ask on)
+        # customer putting it off to a period 「他说年后再说」 or being away then gives no day to ask on)
         follow = next(
             (
                 tm
                 for tm in theirs
                 if _to_date(tm.value("future")) > today
-                and not _DEFERRAL_AFTER.match(text[tm.end :])
+                and not _VAGUE.search(tm.text)
+                and not _AWAY_AFTER.match(text[tm.end :])
             ),
             None,
         )
@@ -689,7 +691,14 @@ _THEIR_EVENT = re.compile(
 # (「再看样机」 is a plan: the deferral ends its clause)
 _DEFERRAL_AFTER = re.compile(r"^[^,，。;；!！?？]{0,2}?再(?:说|看看?|议|讲|定|考虑|研究)(?:吧|了)?(?=$|[\s,，。;；!！?？])")
 # The contact (or the customer) as the speaker: 「他说」, 「王总说」, 「对方表示」, 「客户回复」.
-_THEY_SAID = re.compile(r"(?:他|她|对方|客户|[总工理长监任师]|老板|领导)(?:也|还|就)?(?:说|讲|表示|回复|答复|回)(?:了|的是)?")
+_THEY_SAID = re.compile(r"(?:他|她|对方|客户|[总工理长监任师]|老板|领导)\s?(?:也|还|就)?(?:说|讲|表示|回复|答复|回)(?:了|的是)?")
+# A vague period around the new year rather than a day: the customer's plans for it (「年后招标」) or putting
+# things off to it (「他说年后再说」) give no day to ask on; 「下周再说」, 「年底前定供应商」 do.
+_VAGUE = re.compile(r"年[前后]|过完年|开年|春节|过年|明年(?![\d一二三四五六七八九十])")
+# They are away then (「下周出差 回来再约」): no day to ask on either.
+_AWAY_AFTER = re.compile(r"^[^,，。;；!！?？]{0,4}?(?:出差|外出|不在|放假|休假|去外地|请假)")
+# Nothing will happen by then (「他说年前不考虑了」, 「明天不去了」).
+_NEGATED_AFTER = re.compile(r"^\s*(?:都|也|还|就|肯定|应该)?(?:不|没|不会|没有)(?!问题|错)")
 
 
 # Their event moved or set, written before the date: 「招标推迟到明年三月」, 「验收改在下周」, 「开标定在12号」.
@@ -727,7 +736,8 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
     return bool(_THEIR_EVENT.match(after))
 
 
-_ATTRIBUTIVE = re.compile(r"^[^,，。;；!！?？\s]{0,2}?(?:送|发|寄|买|签|交|报|装|提)的")
+# (「上周说的这周给答复」: what was said then, not when the rep met anyone)
+_ATTRIBUTIVE = re.compile(r"^[^,，。;；!！?？\s]{0,2}?(?:送|发|寄|买|签|交|报|装|提|说|讲|答应|定|约)的")
 # (「昨天把报价发过去了 今天打电话确认」: something sent the day before is background too, the call is the contact)
 _EARLIER_CONTACT = re.compile(r"^[^,，。;；!！?？]{0,10}?(?:(?:见|去|拜访|来|聊|谈|到)过|(?:发|寄|送|传)过去|寄出|寄了)")
 # 「李总说预算批下来了，下周一去签合同」: what the contact said was heard already, so the date is a plan.

@@ -54,6 +54,13 @@ def test_years_counted_and_the_present_are_no_dates(text: str) -> None:
         ("比亚迪刘经理 聊了改造 她说年后再说", None),
         ("比亚迪刘经理 对方表示年后再看", None),
         ("比亚迪刘经理说年后再联系", date(2027, 2, 9)),  # a promise to get in touch: a date to follow up on
+        ("比亚迪刘经理 她说下周再说吧", date(2026, 11, 30)),  # put off to a day: that day is the one to ask on
+        ("比亚迪刘经理 说等过完年再说", None),
+        ("比亚迪刘经理 他们年后才招标", None),  # their plans for a vague period give no day to ask on
+        ("比亚迪刘经理 他们年底前定方案", date(2026, 12, 31)),  # a deadline does
+        ("比亚迪刘经理下周出差 回来再约", None),  # away then
+        ("比亚迪刘经理 他说年前不考虑了", None),  # nothing by then
+        ("比亚迪刘经理 明天不去了", None),
         # the end of a term, a give-up condition, something that may come: nobody's plan
         ("华为张总 报价有效期到月底", None),
         ("华为张总 要是下个月还没消息就放弃", None),
@@ -97,3 +104,8 @@ def test_a_thing_to_look_at_again_is_a_plan_not_a_deferral() -> None:
 def test_their_event_moved_is_theirs_and_the_rep_plan_wins() -> None:
     draft = parse_visit("华为张总说验收推迟到明年一月 下周二再去一趟", NOW, CUSTOMERS)
     assert draft.next_follow_up == date(2026, 12, 1)
+
+
+def test_what_was_said_earlier_is_not_the_visit() -> None:
+    draft = parse_visit("比亚迪刘经理 上周说的这周给答复 到现在还没动静", NOW, CUSTOMERS)
+    assert draft.visited_at.date() == TODAY
