@@ -22,7 +22,7 @@ from the same index the parser uses.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -129,8 +129,21 @@ def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
     return found
 
 
-def _stretches(text: str, lists: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    cuts = {0, len(text)}
+# 「在三一碰到了中联的孙部长」: meeting another customer's person starts that customer's visit, even mid-clause.
+_MEETS = re.compile(r"(?:碰到|遇到|碰见|遇见|见到|还见了|又见了)了?\s*(?:[\u4e00-\u9fff]{0,2}的)?$")
+
+
+def _meeting_cuts(text: str, mentions: Sequence[_Mention]) -> set[int]:
+    """Where a verb of meeting someone introduces another customer's named person."""
+    cuts: set[int] = set()
+    for m in mentions[1:]:
+        if m.with_contact and (verb := _MEETS.search(text, max(0, m.start - 8), m.start)) is not None:
+            cuts.add(verb.start())
+    return cuts
+
+
+def _stretches(text: str, lists: Sequence[tuple[int, int]], extra: Iterable[int] = ()) -> list[tuple[int, int]]:
+    cuts = {0, len(text), *(c for c in extra if not any(a < c < b for a, b in lists))}
     for m in _BOUNDARY.finditer(text):
         cuts.update(c for c in (m.start(), m.end()) if not any(a < c < b for a, b in lists))
     ordered = sorted(cuts)
@@ -183,7 +196,7 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
     visits: list[_Visit] = []
     current: list[_Visit] = []  # the visit(s) the stretches being read belong to
     leading: list[str] = []  # stretches before the first customer
-    for a, b in _stretches(norm, lists):
+    for a, b in _stretches(norm, lists, _meeting_cuts(norm, mentions)):
         piece = norm[a:b].strip()
         inside = [g for g in groups if a <= g[0].start < b]
         listed = next((g for g in inside if len({m.customer for m in g}) > 1), None)

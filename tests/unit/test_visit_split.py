@@ -76,3 +76,11 @@ def test_where_something_was_said_stays_with_it_in_the_note(text: str, note: str
 )
 def test_one_errand_done_then_the_next(text: str) -> None:
     assert customers(text) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [("在徐工碰到了潍柴的梁总", [1, 2]), ("在比亚迪开会的时候遇到了宁德时代陈工", [3, 4]), ("徐工罗总说见到了潍柴的人", [])],
+)
+def test_meeting_another_customers_person_there_is_a_visit_too(text: str, ids: list[int]) -> None:
+    assert customers(text) == ids
