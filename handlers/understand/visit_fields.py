@@ -252,9 +252,18 @@ def stage_text(norm: str) -> str:
 _SENT_OVER = re.compile(r"(?:发|寄|传|转|邮)了?[^,，。;；!！?？\s]{0,8}?过去|(?:打了?个?)?电话打?过去")
 
 
+# A visit that is background (「之前拜访过」) or did not happen (「原定拜访取消」, 「本来要上门」): not how the rep was
+# in touch this time.
+_NO_VISIT_NOW = re.compile(
+    r"(?:拜访|走访|上门|参观|考察|见)过(?!程)|"
+    r"(?:原定|原计划|本来要?|本打算|原本要?)的?(?:去|拜访|上门|过去|见)|(?:拜访|上门|见面)(?:取消|改期|泡汤|没去成)"
+)
+
+
 def detect_channel(text: str) -> str:
     """拜访 / 电话 / 微信 / 会议: the first kind whose words the message uses (visit words first)."""
-    text = _SENT_OVER.sub(lambda m: m.group()[:-2] + "  ", text)  # only its 过去: 「发了条微信过去」 is WeChat
+    text = _SENT_OVER.sub(lambda m: m.group()[:-2] + "  ", text)
+    text = _NO_VISIT_NOW.sub(lambda m: " " * len(m.group()), text)  # only its 过去: 「发了条微信过去」 is WeChat
     for channel, rx in _CHANNELS:
         if rx.search(text):
             return channel

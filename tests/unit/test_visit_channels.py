@@ -32,6 +32,10 @@ CUSTOMERS = [CustomerRef(1, "苏州精工机械有限公司", ("精工",)), Cust
         ("精工王总 通过钉钉发了方案", "wechat"),
         ("精工王总 在线沟通了方案", "meeting"),
         ("精工王总 在钉钉上开了个会 过了下图纸", "meeting"),
+        # a visit in the background or one that did not happen is not how the rep was in touch this time
+        ("之前拜访过精工王总 今天微信问了下进度", "wechat"),
+        ("精工王总 原定拜访取消 电话简单沟通", "phone"),
+        ("精工王总 拜访过程中聊了报价", "visit"),
         # a meeting of any name, unless the rep went there for it
         ("比亚迪刘工 一起开了个项目启动会", "meeting"),
         ("精工王总 电话会 对了下排产", "meeting"),
