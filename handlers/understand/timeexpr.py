@@ -191,6 +191,7 @@ _DATE_RX = re.compile(
   | (?P<hol>(?P<hol_y>{_YEAR_REL}|(?:\d{{4}}|\d{{2}}|[二〇零一两三四五六七八九]{{2,4}})\s*年)?(?<![\d零一二两三四五六七八九十])(?P<hol_n>{_HOLIDAY_ALT})(?![点号日月时个万千百亿元块分期楼层人天周倍次%\d零一二两三四五六七八九十])(?:节|假期|长假|假)?(?P<hol_w>后|之后|以后|过后|前(?!后)|之前|以前)?)
   | (?P<jie>(?<![春过中元端国])节(?P<jie_w>后|前))
   | (?P<ym>(?P<ym_y>{_YEAR_ANY})\s*(?P<ym_m>{_N})\s*月份?(?![\d零一二两三四五六七八九十日号底末初中上下旬]))
+  | (?P<yst>(?P<yst_y>明年|后年|次年)年?初)
   | (?P<gnian>过完年|年过完|开年(?:以?后|之后))
   | (?P<nian>(?<![\d零一二两三四五六七八九十百几多半今明去前后每新当同该跨整全上下本这那过往近])年(?P<nian_w>后|前)(?![\d年天后夕]))
   | (?P<term>立春|雨水|惊蛰|春分|谷雨|立夏|小满|芒种|夏至|小暑|大暑|立秋|处暑|白露|秋分|寒露|霜降|立冬|小雪|大雪|冬至|小寒|大寒)
@@ -209,7 +210,7 @@ _DATE_RX = re.compile(
   | (?P<wk>(?P<wk_p>{_PRE}){_WEEK}(?:(?P<wk_e>末)|(?P<wk_in>内|之内))?)
   | (?P<wke>周末)
   | (?P<off>(?P<off_n>{_N}|半|几)\s*(?P<off_u>个?工作日|天|日|周|个?星期|个?礼拜|个?月)\s*(?P<off_d>以?后|之后|过后|以?内|之内|内|以?前|之前))
-  | (?P<guo>过(?P<guo_n>{_N}|几)?(?P<guo_u>天|周|个?星期))
+  | (?P<guo>[过隔](?P<guo_n>{_N}|几)?(?P<guo_u>天|周|个?星期))
   | (?P<day>(?<![\d月.\-/])(?P<day_d>{_N})\s*[号日](?![楼线门厅机库室栋车期]))
     """,
     re.VERBOSE,
@@ -528,7 +529,12 @@ def _count(token: str) -> float | None:
         return 0.5
     if token == "几":
         return 3
+    if len(token) == 2 and all(c in _ROUGH_DIGITS for c in token) and _ROUGH_DIGITS.index(token[0]) + 1 == _ROUGH_DIGITS.index(token[1]):
+        return _ROUGH_DIGITS.index(token[1]) + 1  # 「两三天后」: a rough count, its larger end (not 23)
     return to_int(token)
+
+
+_ROUGH_DIGITS = "一两三四五六七八九"
 
 
 def _resolve_date(
@@ -651,6 +657,13 @@ def _resolve_date(
         return None if out is None else (out[0], out[1], None, out[2])
     if kind == "nian":
         return _resolve_spring_festival(g("nian_w"), today)
+    if kind == "yst":  # 「明年初」: the year's first workday
+        year = _year_of(g("yst_y"), today)
+        if year is None:
+            return None
+        d = date(year, 1, 1)
+        d = d if _workday(d) else _workday_after(d)
+        return d, d, None
     if kind == "gnian":  # 「过完年再联系」: the same as 年后
         return _resolve_spring_festival("后", today)
     if kind == "ym":  # 「明年3月招标」: a month of a named year, from its 1st (as 「下个月」 alone is)

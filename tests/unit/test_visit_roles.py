@@ -35,6 +35,9 @@ def dates(text: str) -> list[date | datetime]:
         ("12月第一周出方案", date(2026, 12, 1)),
         ("过完年再联系", date(2027, 2, 9)),
         ("预计明年3月招标", date(2027, 3, 1)),  # a month of a named year: its 1st, as 下个月 alone
+        ("两三天后再联系", date(2026, 11, 28)),  # a rough count: its larger end (not 23 days)
+        ("隔两天再去", date(2026, 11, 27)),
+        ("明年初启动", date(2027, 1, 4)),  # the year's first workday (元旦 is a holiday by law)
     ],
 )
 def test_spring_festival_year_end_and_weeks_are_dates(text: str, day: date) -> None:
