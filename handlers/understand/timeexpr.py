@@ -529,8 +529,8 @@ def _count(token: str) -> float | None:
         return 0.5
     if token == "几":
         return 3
-    if len(token) == 2 and all(c in _ROUGH_DIGITS for c in token) and _ROUGH_DIGITS.index(token[0]) + 1 == _ROUGH_DIGITS.index(token[1]):
-        return _ROUGH_DIGITS.index(token[1]) + 1  # 「两三天后」: a rough count, its larger end (not 23)
+    if len(token) == 2 and all(c in _ROUGH_DIGITS for c in token) and _ROUGH_DIGITS.index(token[0]) < _ROUGH_DIGITS.index(token[1]):
+        return _ROUGH_DIGITS.index(token[1]) + 1  # 「两三天后」, 「三五天后」: a rough count, its larger end (not 23)
     return to_int(token)
 
 

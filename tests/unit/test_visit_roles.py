@@ -36,6 +36,7 @@ def dates(text: str) -> list[date | datetime]:
         ("过完年再联系", date(2027, 2, 9)),
         ("预计明年3月招标", date(2027, 3, 1)),  # a month of a named year: its 1st, as 下个月 alone
         ("两三天后再联系", date(2026, 11, 28)),  # a rough count: its larger end (not 23 days)
+        ("三五天后出结果", date(2026, 11, 30)),
         ("隔两天再去", date(2026, 11, 27)),
         ("明年初启动", date(2027, 1, 4)),  # the year's first workday (元旦 is a holiday by law)
     ],
