@@ -405,7 +405,13 @@ _MONEY_WORDS = re.compile(
 
 # What a figure is, from the words around it (hand-written: these are how reps phrase a price talk):
 # a discount or a gap, not the deal (「让利两万」, 「比预算高了二十万」);
-_NOT_DEAL_BEFORE = re.compile(r"(?:让利|优惠|便宜|降了|少了|差了?|高了|低了|单价)[^,，。;；\s]{0,2}$")
+# (「比竞品贵2万」, 「能帮他们省30万」, 「返点3万」, 「再降1万就签」: a difference, a saving, money back)
+_NOT_DEAL_BEFORE = re.compile(
+    r"(?:让利|优惠|便宜|降了|少了|差了?|高了|低了|单价|贵了?|省了?|节省|节约|返点|返利|折让|罚款|赔偿|违约金|(?:降|让)价?)"
+    r"[^,，。;；\s]{0,2}$"
+)
+# 「给了5万的优惠」: the figure named before what it is
+_DISCOUNT_AFTER = re.compile(r"^\s*的?(?:优惠|折扣|让利|返点|返利|差价|差距|补贴|罚款|违约金)")
 # a unit price (「1.05万一台」, 「800/套」, and 「每台45万」 when the message counts the machines: 「2台 每台45万」);
 _PER_UNIT_AFTER = re.compile(r"^\s*(?:/|每|一)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)")
 _PER_UNIT_BEFORE = re.compile(r"(?:每|单)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)[^,，。;；\s]{0,3}$")
@@ -424,7 +430,7 @@ _TOTAL_BEFORE = re.compile(
 _COMPANY_SIZE_BEFORE = re.compile(r"(?:产值|营收|营业额|注册资本|市值|年收入|销售额|流水|身家)[^,，。;；\s]{0,4}$")
 # a range gives no one figure (「预算在80到100万之间」); another currency is no yuan amount (「USD 20k」).
 _RANGE_AFTER = re.compile(r"^\s*(?:到|至|~|～|-|—)\s*[\d零一二两三四五六七八九十]")
-_RANGE_BEFORE = re.compile(r"[\d零一二两三四五六七八九十][万千wWkK]?\s*(?:到|至|~|～|-|—)\s*$")
+_RANGE_BEFORE = re.compile(r"[\d零一二两三四五六七八九十][万千wWkK]?(?:到|至|~|～|-|—)\s*$")
 _FOREIGN_BEFORE = re.compile(r"(?:usd|us\$|\$|eur|€|jpy|美元|美金|欧元|日元)\s*$", re.I)
 _FOREIGN_AFTER = re.compile(r"^\s*(?:usd|dollars?|eur|euros?|美元|美金|欧元|日元)", re.I)
 _COUNT_AFTER = "台套件个只吨米片颗箱批人天周月年号点%"
@@ -453,7 +459,8 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
             continue
         head, tail = text[: m.start()], text[m.end() :]
         if (
-            _NOT_DEAL_BEFORE.search(head)
+            (_NOT_DEAL_BEFORE.search(head) and not _FINAL_BEFORE.search(head))  # not 「降到46万」
+            or _DISCOUNT_AFTER.match(tail)
             or _PER_UNIT_AFTER.match(tail)
             or _COMPANY_SIZE_BEFORE.search(head)
             or _RANGE_AFTER.match(tail)

@@ -82,3 +82,19 @@ def test_the_shared_reader_knows_million_and_not_millimetres() -> None:
 )
 def test_money_words_tax_and_document_numbers(text: str, value: int | None) -> None:
     assert amount(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("精工王总 给了5万的优惠", None),  # a discount, named before what it is
+        ("精工王总 比竞品贵2万", None),  # a difference
+        ("精工王总 能帮他们省30万", None),  # a saving
+        ("精工王总 返点3万", None),  # money back
+        ("精工王总 再降1万就签", None),
+        ("精工王总 价格降了2万 到48万", 480_000),  # the price after the cut
+        ("精工王总 降到46万", 460_000),
+    ],
+)
+def test_differences_savings_and_money_back_are_not_the_deal(text: str, value: int | None) -> None:
+    assert amount(text) == value
