@@ -596,6 +596,19 @@ def _customer_visit_after(text: str, tm: TimeMatch, named_at: Sequence[int]) -> 
     return any(tm.end < at <= tm.end + 8 for at in named_at)
 
 
+# Reported before the date (「王总说上周…」, 「反馈上周的货…」) or done by them (「他们上个月换了供应商」), unless it
+# is them coming to the rep (「他们昨天来我们公司」: that was the visit).
+_REPORTED_BEFORE = re.compile(
+    r"(?:说|讲|反馈|表示|告诉我|提到|透露|听说|他们|她们|对方|甲方)(?:了|的是)?\s*(?:已经|都)?\s*$"
+)
+_THEY_CAME_AFTER = re.compile(r"^[^,，。;；!！?？]{0,3}?(?:来|过来|到访|来访|上门)")
+
+
+def _reported_past(text: str, tm: TimeMatch) -> bool:
+    """Whether a past date is something the customer reported or did, not the rep's visit."""
+    return bool(_REPORTED_BEFORE.search(_clause_before(text, tm.start))) and not _THEY_CAME_AFTER.match(text[tm.end :])
+
+
 def _rep_subject(text: str, tm: TimeMatch) -> bool:
     """「我们周一前把货备好」: the rep (or the rep's side) is the subject right before the date."""
     return re.search(r"(?:我们|我司|咱们|我)(?:这边)?$", text[: tm.start].rstrip()) is not None
@@ -664,7 +677,9 @@ def _assign_roles(
             ):
                 role = "visit"  # "明天去拜访华为": a planned visit; the caller asks about it
         if role == "visit" and _ATTRIBUTIVE.match(after):
-            continue  # 「上周送的样品有异响」: when the samples were sent, not when the rep met anyone
+            continue
+        if role == "visit" and tense == "past" and _reported_past(text, tm):
+            continue  # 「王总说上周已经把合同寄出了」: what they reported, not when the rep was in touch  # 「上周送的样品有异响」: when the samples were sent, not when the rep met anyone
         if role == "visit" and (visit is None or _EARLIER_CONTACT.match(text[visit.end :])):
             visit = tm  # 「上个月15号见过冯总，今天电话回访了一下」: 见过 is background, today's call is the visit
         elif role == "follow" and (follow is None or (_rep_subject(text, tm) and not _rep_subject(text, follow))):
@@ -738,7 +753,11 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
     mine = [m.end() for m in _MY_SUBJECT.finditer(before)]
     if theirs or mine:
         if max(theirs, default=-1) > max(mine, default=-1):
-            return bool(_THEIR_EVENT.match(after) or re.match(r"^[^,，。;；]{0,2}?(?:要|会|来|定|选)", after))
+            # (not 「他们昨天来我们公司」: them coming to the rep is the visit itself)
+            return bool(
+                _THEIR_EVENT.match(after)
+                or re.match(r"^[^,，。;；]{0,2}?(?:要|会|来(?!我们|我司|公司|这边|参观|拜访|考察)|定|选)", after)
+            )
         return False
     return bool(_THEIR_EVENT.match(after))
 

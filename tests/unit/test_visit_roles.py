@@ -113,3 +113,17 @@ def test_their_event_moved_is_theirs_and_the_rep_plan_wins() -> None:
 def test_what_was_said_earlier_is_not_the_visit() -> None:
     draft = parse_visit("比亚迪刘经理 上周说的这周给答复 到现在还没动静", NOW, CUSTOMERS)
     assert draft.visited_at.date() == TODAY
+
+
+@pytest.mark.parametrize(
+    ("text", "visited"),
+    [
+        ("比亚迪刘经理说上周已经把合同寄出了", TODAY),  # what they reported
+        ("比亚迪刘经理 电话里说前天已经付款了", TODAY),
+        ("比亚迪刘经理 他们上个月换了供应商", TODAY),  # what they did
+        ("昨天比亚迪刘经理说样品收到了", date(2026, 11, 24)),  # when it was said
+        ("比亚迪刘经理 他们昨天来我们公司看了样机", date(2026, 11, 24)),  # them coming to the rep is the visit
+    ],
+)
+def test_a_past_date_they_reported_is_not_the_visit(text: str, visited: date) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).visited_at.date() == visited
