@@ -44,8 +44,10 @@ _SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完事|完了|完
 _MOVE = r"去|跑|到|拜访|见|转|走访|给|找|约|联系"
 # Where one stretch of the message ends and the next begins: punctuation, blanks, a part of the day (not
 # right after its own day: 「昨天上午」 stays whole), a sequence word before a move (「聊完又去了美的」).
+# (the sequence word not right after its own day either: 「周五再去精工」 stays whole)
+_NOT_AFTER_A_DAY = r"(?<!周[一二三四五六日天])(?<!期[一二三四五六日天])(?<!拜[一二三四五六日天])(?<![今明后]天)(?<!\d[号日])"
 _BOUNDARY = re.compile(
-    rf"[，,。;；!！?？\n：:]|\s+|(?<![今昨前明后当天日号])(?=(?:{_DAY_PART}))|(?=(?:{_SEQUENCE})+(?:{_MOVE}))"
+    rf"[，,。;；!！?？\n：:]|\s+|(?<![今昨前明后当天日号])(?=(?:{_DAY_PART}))|{_NOT_AFTER_A_DAY}(?=(?:{_SEQUENCE})+(?:{_MOVE}))"
 )
 # A stretch that is only 「然后」 or 「下午：」 opens the next one.
 _SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
@@ -57,7 +59,8 @@ _GOES_TO = re.compile(
 # 「下午：…」, 「然后…」, 「2. …」 (a numbered line) open a new visit.
 _OPENS_NEW = re.compile(
     rf"^(?:(?:今天|昨天|今儿|先|又)?(?:{_DAY_PART}|{_SEQUENCE}|接下来|最后)|(?<![\d.])\d{{1,2}}[.、)）](?!\d)|[①②③④⑤⑥]|"
-    r"(?:上|这|本|下个?)?(?:周|星期|礼拜)[一二三四五六日天])"
+    # a day of its own: 「昨天精工 今天苏州精密」, 「11月23日精工 11月24日苏州精密」
+    r"(?:上|这|本|下个?)?(?:周|星期|礼拜)[一二三四五六日天]|今天|今儿|昨天|昨儿|前天|大前天|明天|后天|\d{1,2}月\d{1,2}[日号]?)"
 )
 # 「天合；舜宇；长安 三家都…」, 「比亚迪→宁德时代→三一」, 「ABB袁经理，还有西门子潘总，都…」: a list only when
 # something sums it up (_LIST_INTRO / _LIST_SUM), so punctuation may join it too.

@@ -544,7 +544,8 @@ _FOLLOW_BEFORE = re.compile(
     r"[^,，。;；!！?？]{0,6}$"
 )
 _VISIT_AFTER = re.compile(r"^[^,，。;；!！?？]{0,4}?(?:拜访了|去了|见了|到了|跑了|走访了|上门了|过去了|在|拜访|走访|上门|去|见|到|跟|和|与|约见|面谈)")
-_PAST_MARK = re.compile(r"^[^,，。;；!！?？]{0,12}了")
+# (「星期一去的精工」: 去的 tells of the past as 了 does)
+_PAST_MARK = re.compile(r"^[^,，。;；!！?？]{0,12}了|^[^,，。;；!！?？\s]{0,3}?(?:去|来|见|拜访|跑|到)的")
 _VISIT_AFTER_PLAN = re.compile(r"^[^,，。;；!！?？]{0,2}?(?:去|拜访|走访|上门|见|到|约见)")
 _CLAUSE_END = ",，。;；!！?？\n"
 

@@ -84,3 +84,21 @@ def test_one_errand_done_then_the_next(text: str) -> None:
 )
 def test_meeting_another_customers_person_there_is_a_visit_too(text: str, ids: list[int]) -> None:
     assert customers(text) == ids
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("昨天徐工 今天潍柴", [date(2026, 11, 24), date(2026, 11, 25)]),  # a day of its own opens a visit
+        ("11月23日徐工 11月24日潍柴", [date(2026, 11, 23), date(2026, 11, 24)]),
+        ("星期一去的徐工 星期二去的潍柴", [date(2026, 11, 23), date(2026, 11, 24)]),  # 去的 tells of the past
+    ],
+)
+def test_each_visit_on_its_own_day(text: str, days: list[date]) -> None:
+    parts = split_visits(text, NOW, CUSTOMERS)
+    assert [(p.draft.customer_id, p.draft.visited_at.date()) for p in parts] == list(zip([1, 2], days, strict=True))
+
+
+def test_a_plan_stays_with_its_customer_and_its_day() -> None:
+    parts = split_visits("周一徐工罗总报价 周二潍柴梁工送样 周五再去徐工", NOW, CUSTOMERS)
+    assert [(p.draft.customer_id, p.draft.next_follow_up) for p in parts] == [(1, date(2026, 11, 27)), (2, None)]
