@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # A video call or a remote session is a meeting even when it looks at the site (「钉钉视频 远程看了现场的问题」,
     # 「打视频电话看了下样机」).
-    ("meeting", re.compile(r"视频电话|视频通话|微信视频|视频连线|语音会议|电话会议?(?![^,，。;；\s]?[说打])|远程|线上|在线")),
+    ("meeting", re.compile(r"视频电话|视频通话|微信视频|视频连线|语音会议|电话会议?(?![^,，。;；\s]?[说打])|远程|线上|在线|video\s*(?:call|chat|meeting|conference)", re.I)),
     # A visit word wins: 「去了海康，电话里约了下次」 was a visit.
     # 「到了」 as arrived, not 收到了 / 拿到了 / 看到了 (the thing reached someone).
     ("visit", re.compile(
@@ -33,7 +33,7 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("phone", re.compile(
         # (「微信电话」 is WeChat, 「发个语音」 a voice message, 「打了个语音」 a call)
         r"(?<!微信)(?<!企微)电话(?![^,，。;；!！?？]{0,3}没(?:接|打通|人接))|通话|致电|来电|回电|去电|电联|手机上?聊|拨了|"
-        r"(?<!微信)(?<!发)(?<!发个)(?<!发了个)语音(?!消息|留言)|call(?:ed)?\b|phone",
+        r"(?<!微信)(?<!发)(?<!发个)(?<!发了个)语音(?!消息|留言)|(?<!wechat )(?<!wechat)call(?:ed)?\b|phone",
         re.I,
     )),
     ("wechat", re.compile(r"微信|企微|发了?个?语音|语音消息|语音留言|wechat", re.I)),
@@ -44,7 +44,7 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.I,
     )),
     # Written messages in other apps: 短信, QQ, 钉钉上 / 飞书群里 (after their meetings: 「在钉钉上开了个会」).
-    ("wechat", re.compile(r"短信|qq|(?:钉钉|飞书)(?=上|里|群|消息|留言|发)|(?:通过|用)(?:钉钉|飞书)|群里", re.I)),
+    ("wechat", re.compile(r"短信|qq|(?:钉钉|飞书)(?=上|里|群|消息|留言|发)|(?:通过|用)(?:钉钉|飞书)|群里|texted|messaged|\bsms\b", re.I)),
 )
 
 # Titles written next to the name: 「设备科科长刘工」, 「刘工（设备科科长）」, 「他助理小杨」.

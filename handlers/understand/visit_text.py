@@ -390,7 +390,7 @@ def _stage_hint(text: str) -> Stage | None:
 _AMOUNT_RX = re.compile(
     # (not 「几十万」 / 「数百万」: no figure)
     r"(?P<num>\d[\d,]*(?:\.\d+)?|(?<![几数])[零一二两三四五六七八九十百千]+(?:点[零一二三四五六七八九]+)?)\s*"
-    r"(?P<unit>亿|千万|百万|万|w|W|千|k|K|M|m(?!m)|(?<=\d)\s?(?:million|mn)\b)?(?![a-zA-Z])\s*(?P<cur>元|块钱|块|rmb|RMB|人民币)?"
+    r"(?P<unit>亿|千万|百万|万|w|W|千|k|K|M|m(?!m)|(?<=\d)\s?(?:million|mn)\b)?(?![a-zA-Z])\s*(?P<cur>元|块钱|块|rmb|RMB|人民币|yuan\b|cny\b)?"
     r"(?![台套件个只吨米片颗箱批人天周月年号点%])",
     re.I,
 )
@@ -413,7 +413,9 @@ _NOT_DEAL_BEFORE = re.compile(
 # 「给了5万的优惠」: the figure named before what it is
 _DISCOUNT_AFTER = re.compile(r"^\s*的?(?:优惠|折扣|让利|返点|返利|差价|差距|补贴|罚款|违约金)")
 # a unit price (「1.05万一台」, 「800/套」, and 「每台45万」 when the message counts the machines: 「2台 每台45万」);
-_PER_UNIT_AFTER = re.compile(r"^\s*(?:/|每|一)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)")
+_PER_UNIT_AFTER = re.compile(
+    r"^\s*(?:(?:/|每|一)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)|/?\s*(?:per|a|each)\s+(?:unit|set|piece|pc|machine)|each\b)", re.I
+)
 _PER_UNIT_BEFORE = re.compile(r"(?:每|单)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)[^,，。;；\s]{0,3}$")
 _COUNTED = re.compile(r"[\d两二三四五六七八九十]\s*(?:台|套|件|只|吨|片|颗|箱|支)")
 # the figure the talk ended on, which wins over the opening one (「报价从50万降到了46万」, 「最终二十八万成交」,

@@ -98,3 +98,11 @@ def test_money_words_tax_and_document_numbers(text: str, value: int | None) -> N
 )
 def test_differences_savings_and_money_back_are_not_the_deal(text: str, value: int | None) -> None:
     assert amount(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("BYD PO received, 350,000 yuan", 350_000), ("Called BYD, price 12k per unit, 50 units", None)],
+)
+def test_english_amounts(text: str, value: int | None) -> None:
+    assert amount(text) == value

@@ -45,3 +45,16 @@ CUSTOMERS = [CustomerRef(1, "苏州精工机械有限公司", ("精工",)), Cust
 )
 def test_channel_by_what_the_rep_did(text: str, channel: str) -> None:
     assert parse_visit(text, NOW, CUSTOMERS).channel == channel
+
+
+@pytest.mark.parametrize(
+    ("text", "channel"),
+    [
+        ("Had a video call with BYD Mr. Liu", "meeting"),
+        ("WeChat call with Mr. Liu from BYD", "wechat"),
+        ("Texted Mr. Liu of BYD about the delivery", "wechat"),
+        ("Called BYD, Mr. Liu wants a demo next Tuesday", "phone"),
+    ],
+)
+def test_english_channels(text: str, channel: str) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).channel == channel
