@@ -656,7 +656,7 @@ def _assign_roles(
             # (周一 on a Wednesday was two days ago; 周五 is still ahead).
             reading = tm.value("current")
             tm = replace(tm, past=reading, future=reading)  # one reading from here on
-            tense = "past" if _to_date(reading) < today else "future"
+            tense = tm.tense(today)  # 周三 on a Wednesday is today
         elif tense == "either" and re.match(r"^\s*在(?![^,，。;；!！?？]{0,6}(?:之前|以前|前))", after) and not plan_cue:
             tense = "past"  # 「周一在徐工」: where the rep was
         if tense == "past":

@@ -127,3 +127,8 @@ def test_what_was_said_earlier_is_not_the_visit() -> None:
 )
 def test_a_past_date_they_reported_is_not_the_visit(text: str, visited: date) -> None:
     assert parse_visit(text, NOW, CUSTOMERS).visited_at.date() == visited
+
+
+def test_a_bare_weekday_that_is_today_is_today() -> None:
+    draft = parse_visit("周三华为张总 聊了报价", NOW, CUSTOMERS)
+    assert (draft.visited_at.date(), draft.next_follow_up, draft.future_visit) == (TODAY, None, False)
