@@ -168,9 +168,10 @@ def _groups(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
     """Mentions joined into lists (「宝钢和中联都跑了」); a mention on its own is a group of one."""
     groups: list[list[_Mention]] = []
     for m in mentions:
-        gap = text[groups[-1][-1].end : m.start] if groups else ""
+        gap = text[groups[-1][-1].end : m.start] if groups else None
         people = bool(groups) and groups[-1][-1].with_contact and m.with_contact
-        if gap and (_JOIN.fullmatch(gap) or (people and _WITH_PERSON.fullmatch(gap))):
+        # (an empty gap too: 「今天精工苏州精密两家跑了一下」 writes the names back to back)
+        if gap is not None and (_JOIN.fullmatch(gap) or (people and _WITH_PERSON.fullmatch(gap))):
             groups[-1].append(m)
         else:
             groups.append([m])

@@ -102,3 +102,7 @@ def test_each_visit_on_its_own_day(text: str, days: list[date]) -> None:
 def test_a_plan_stays_with_its_customer_and_its_day() -> None:
     parts = split_visits("周一徐工罗总报价 周二潍柴梁工送样 周五再去徐工", NOW, CUSTOMERS)
     assert [(p.draft.customer_id, p.draft.next_follow_up) for p in parts] == [(1, date(2026, 11, 27)), (2, None)]
+
+
+def test_names_written_back_to_back_form_a_list() -> None:
+    assert customers("今天徐工潍柴两家跑了一下") == [1, 2]
