@@ -433,6 +433,8 @@ _COMPANY_SIZE_BEFORE = re.compile(r"(?:产值|营收|营业额|注册资本|市�
 # a range gives no one figure (「预算在80到100万之间」); another currency is no yuan amount (「USD 20k」).
 _RANGE_AFTER = re.compile(r"^\s*(?:到|至|~|～|-|—)\s*[\d零一二两三四五六七八九十]")
 _RANGE_BEFORE = re.compile(r"[\d零一二两三四五六七八九十][万千wWkK]?(?:到|至|~|～|-|—)\s*$")
+# a figure of another deal or a competitor's, in its own clause (「去年的合同金额是200万」, 「竞品报价80万」).
+_OTHER_DEAL_CLAUSE = re.compile(r"去年|前年|上个项目|上一个项目|竞品|竞争对手|友商|别家|同行|听说|据说")
 _FOREIGN_BEFORE = re.compile(r"(?:usd|us\$|\$|eur|€|jpy|美元|美金|欧元|日元)\s*$", re.I)
 _FOREIGN_AFTER = re.compile(r"^\s*(?:usd|dollars?|eur|euros?|美元|美金|欧元|日元)", re.I)
 _COUNT_AFTER = "台套件个只吨米片颗箱批人天周月年号点%"
@@ -460,8 +462,10 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
         if any(s < m.end() and m.start() < e for s, e in blocked):
             continue
         head, tail = text[: m.start()], text[m.end() :]
+        clause = re.split(r"[\s,，。;；!！?？]", head)[-1]
         if (
-            (_NOT_DEAL_BEFORE.search(head) and not _FINAL_BEFORE.search(head))  # not 「降到46万」
+            _OTHER_DEAL_CLAUSE.search(clause)
+            or (_NOT_DEAL_BEFORE.search(head) and not _FINAL_BEFORE.search(head))  # not 「降到46万」
             or _DISCOUNT_AFTER.match(tail)
             or _PER_UNIT_AFTER.match(tail)
             or _COMPANY_SIZE_BEFORE.search(head)

@@ -106,3 +106,16 @@ def test_differences_savings_and_money_back_are_not_the_deal(text: str, value: i
 )
 def test_english_amounts(text: str, value: int | None) -> None:
     assert amount(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("精工王总 去年的合同金额是200万 今年报价250万", 2_500_000),
+        ("精工王总 竞品报价80万 我们报了85万", 850_000),
+        ("精工王总 上个项目做了300万 这次预算150万", 1_500_000),
+        ("精工王总 听说友商报了80万", None),
+    ],
+)
+def test_figures_of_another_deal_or_a_competitor_are_not_this_one(text: str, value: int | None) -> None:
+    assert amount(text) == value
