@@ -434,7 +434,7 @@ _COMPANY_SIZE_BEFORE = re.compile(r"(?:产值|营收|营业额|注册资本|市�
 _RANGE_AFTER = re.compile(r"^\s*(?:到|至|~|～|-|—)\s*[\d零一二两三四五六七八九十]")
 _RANGE_BEFORE = re.compile(r"[\d零一二两三四五六七八九十][万千wWkK]?(?:到|至|~|～|-|—)\s*$")
 # a figure of another deal or a competitor's, in its own clause (「去年的合同金额是200万」, 「竞品报价80万」).
-_OTHER_DEAL_CLAUSE = re.compile(r"去年|前年|上个项目|上一个项目|竞品|竞争对手|友商|别家|同行|听说|据说")
+_OTHER_DEAL_CLAUSE = re.compile(r"去年|前年|上个项目|上一个项目|竞品|竞争对手|友商|别家|同行")
 _FOREIGN_BEFORE = re.compile(r"(?:usd|us\$|\$|eur|€|jpy|美元|美金|欧元|日元)\s*$", re.I)
 _FOREIGN_AFTER = re.compile(r"^\s*(?:usd|dollars?|eur|euros?|美元|美金|欧元|日元)", re.I)
 _COUNT_AFTER = "台套件个只吨米片颗箱批人天周月年号点%"
