@@ -441,8 +441,13 @@ _COUNT_AFTER = "台套件个只吨米片颗箱批人天周月年号点%"
 
 
 def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
-    """The deal amount: the figure the talk ended on, else the first money figure after a money word, else
-    the first money figure; discounts, gaps and unit prices are not the deal's amount."""
+    """The deal amount: the figure the talk ended on, else the total, else the first money figure after a money
+    word, else the first money figure. Discounts, gaps, savings, unit prices, ranges, the company's size, other
+    currencies and figures of another deal or a competitor are not the deal's amount.
+
+    Written by hand because it is about how reps phrase a price talk; reading each figure (units, 大写, 万八)
+    is ``domain.money.parse_amount``'s, the one reader everywhere.
+    """
     first: Decimal | None = None
     after_word: Decimal | None = None
     total: Decimal | None = None
