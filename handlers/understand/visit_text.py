@@ -19,8 +19,13 @@ message), deterministic, and explainable to a rep who asks "why did it pick
   time; one that lies in the future, or is followed by "再/跟进/回访/约…", is
   the follow-up date. Ambiguous weekdays take their past reading for the
   visit ("周一拜访了") and the future reading for the follow-up ("周五再约").
-  A future date that is plainly the visit ("明天去拜访华为") becomes the visit
-  time with ``future_visit`` set, so the caller can ask.
+  A future date that is plainly the visit ("明天去拜访华为": it introduces the
+  customer) becomes the visit time with ``future_visit`` set, so the caller can
+  ask. A bare weekday with no cue either way is this week's ("周一精工 周二苏州精密"
+  on a Wednesday: Monday and Tuesday). Whose date it is decides the rest: the
+  customer's deferral to a vague period ("他说年后再说"), their being away, a
+  term's end ("锁定到明年底"), a give-up condition and what they reported about
+  the past ("王总说上周已经寄出") are nobody's plan and not the visit.
 * Visit time: an explicit clock time wins; a part of day alone uses
   10:00 (上午), 15:00 (下午), 12:00 (中午), 19:00 (晚上), 09:00 (早上); "今天"
   alone keeps the message time; another day without a time is 12:00 that day.
