@@ -513,7 +513,12 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
         if (
             found is not None
             and not any(s < found[1] and found[0] < e for s, e in blocked)
-            and (_MONEY_WORDS.search(text[: found[0]]) or "元" in text[found[0] : found[1]])
+            # (or the thousands separator of 「签了 1,080,000」: counts and dates are not written so)
+            and (
+                _MONEY_WORDS.search(text[: found[0]])
+                or "元" in text[found[0] : found[1]]
+                or re.search(r"\d,\d{3}(?!\d)", text[found[0] : found[1]]) is not None
+            )
             and (text[found[1] : found[1] + 1] or " ") not in _COUNT_AFTER  # 「首批200台」 counts machines
             and not _NOT_DEAL_BEFORE.search(text[: found[0]])  # 「单价1200」
             # 「订单号 4500012345」, 「PO# 88001」: a number that names a document

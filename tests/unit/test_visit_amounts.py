@@ -119,3 +119,8 @@ def test_english_amounts(text: str, value: int | None) -> None:
 )
 def test_figures_of_another_deal_or_a_competitor_are_not_this_one(text: str, value: int | None) -> None:
     assert amount(text) == value
+
+
+@pytest.mark.parametrize(("text", "value"), [("精工王总 签了 1,080,000", 1_080_000), ("精工王总 数量1,200件", None)])
+def test_a_thousands_separator_marks_money_unless_things_are_counted(text: str, value: int | None) -> None:
+    assert amount(text) == value
