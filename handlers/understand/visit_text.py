@@ -631,6 +631,9 @@ def _reported_past(text: str, tm: TimeMatch) -> bool:
     return bool(_REPORTED_BEFORE.search(_clause_before(text, tm.start))) and not _THEY_CAME_AFTER.match(text[tm.end :])
 
 
+_RESCHEDULED_BEFORE = re.compile(r"(?:改到|改成|改为|改在|推迟到|推到|延到|延期到|挪到|换到|顺延到)了?\s*$")
+
+
 def _rep_subject(text: str, tm: TimeMatch) -> bool:
     """「我们周一前把货备好」: the rep (or the rep's side) is the subject right before the date."""
     return re.search(r"(?:我们|我司|咱们|我)(?:这边)?$", text[: tm.start].rstrip()) is not None
@@ -704,8 +707,14 @@ def _assign_roles(
             continue  # 「王总说上周已经把合同寄出了」: what they reported, not when the rep was in touch  # 「上周送的样品有异响」: when the samples were sent, not when the rep met anyone
         if role == "visit" and (visit is None or _EARLIER_CONTACT.match(text[visit.end :])):
             visit = tm  # 「上个月15号见过冯总，今天电话回访了一下」: 见过 is background, today's call is the visit
-        elif role == "follow" and (follow is None or (_rep_subject(text, tm) and not _rep_subject(text, follow))):
-            follow = tm  # 「先导曹工下周三来厂验货 我们周一前把货备好」: the rep's own deadline is the next step
+        elif role == "follow" and (
+            follow is None
+            or (_rep_subject(text, tm) and not _rep_subject(text, follow))
+            or _RESCHEDULED_BEFORE.search(text[: tm.start])
+        ):
+            # 「先导曹工下周三来厂验货 我们周一前把货备好」: the rep's own deadline is the next step;
+            # 「本来约的今天 改到明天了」: the new day replaces the old one
+            follow = tm
     if follow is None:
         # (a later day: 「今天收到了他们的采购订单」 is what happened today, nothing to follow up on; the
         # customer putting it off to a period 「他说年后再说」 or being away then gives no day to ask on)

@@ -65,6 +65,7 @@ def test_years_counted_and_the_present_are_no_dates(text: str) -> None:
         ("比亚迪刘经理下周出差 回来再约", None),  # away then
         ("比亚迪刘经理 他说年前不考虑了", None),  # nothing by then
         ("比亚迪刘经理 明天不去了", None),
+        ("比亚迪刘经理 约的周五 推迟到下周一", date(2026, 11, 30)),  # the new day replaces the old one
         # the end of a term, a give-up condition, something that may come: nobody's plan
         ("华为张总 报价有效期到月底", None),
         ("华为张总 要是下个月还没消息就放弃", None),
