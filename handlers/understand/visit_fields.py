@@ -44,7 +44,12 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.I,
     )),
     # Written messages in other apps: 短信, QQ, 钉钉上 / 飞书群里 (after their meetings: 「在钉钉上开了个会」).
-    ("wechat", re.compile(r"短信|qq|(?:钉钉|飞书)(?=上|里|群|消息|留言|发)|(?:通过|用)(?:钉钉|飞书)|群里|texted|messaged|\bsms\b", re.I)),
+    # 「发消息说…」, 「给他留了言」: a written message, whatever the app.
+    ("wechat", re.compile(
+        r"短信|qq|(?:钉钉|飞书)(?=上|里|群|消息|留言|发)|(?:通过|用)(?:钉钉|飞书)|群里|texted|messaged|\bsms\b|"
+        r"发了?[条个]?(?:消息|信息)|回了?[条个]?(?:消息|信息)|留了?言",
+        re.I,
+    )),
 )
 
 # Titles written next to the name: 「设备科科长刘工」, 「刘工（设备科科长）」, 「他助理小杨」.

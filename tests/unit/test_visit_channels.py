@@ -30,6 +30,8 @@ CUSTOMERS = [CustomerRef(1, "苏州精工机械有限公司", ("精工",)), Cust
         ("精工王总 短信确认了交期", "wechat"),
         ("精工王总 钉钉上说下周给答复", "wechat"),
         ("精工王总 通过钉钉发了方案", "wechat"),
+        ("精工王总发消息说样品测试通过了", "wechat"),
+        ("精工王总 电话没接 给他留了言", "wechat"),
         ("精工王总 在线沟通了方案", "meeting"),
         ("精工王总 在钉钉上开了个会 过了下图纸", "meeting"),
         # a visit in the background or one that did not happen is not how the rep was in touch this time
