@@ -47,13 +47,13 @@ _MOVE = r"去|跑|到|拜访|见|转|走访|给|找|约|联系"
 # (the sequence word not right after its own day either: 「周五再去精工」 stays whole)
 _NOT_AFTER_A_DAY = r"(?<!周[一二三四五六日天])(?<!期[一二三四五六日天])(?<!拜[一二三四五六日天])(?<![今明后]天)(?<!\d[号日])"
 _BOUNDARY = re.compile(
-    rf"[，,。;；!！?？\n：:]|\s+|(?<![今昨前明后当天日号])(?=(?:{_DAY_PART}))|{_NOT_AFTER_A_DAY}(?=(?:{_SEQUENCE})+(?:{_MOVE}))"
+    rf"[，,。;；!！?？\n：:]|\s+|(?<![今昨前明当天日号])(?<![^然]后)(?=(?:{_DAY_PART}))|{_NOT_AFTER_A_DAY}(?=(?:{_SEQUENCE})+(?:{_MOVE}))"
 )
 # A stretch that is only 「然后」 or 「下午：」 opens the next one.
 _SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
 _SEQUENCE_START = re.compile(r"^(?:然后|接着|后来|随后|之后|完事|完了|完又|又|再)+")
 _GOES_TO = re.compile(
-    r"去了?|直奔|赶往|赶到|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|转场|电话|打给|约了|吃饭|碰到|遇到|碰见|遇见|visited|met",
+    r"去了?|直奔|赶往|赶到|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|转场|电话|打给|约了|吃饭|碰到|遇到|碰见|遇见|认识了|结识了|visited|met",
     re.I,
 )
 # 「下午：…」, 「然后…」, 「2. …」 (a numbered line) open a new visit.
@@ -64,7 +64,8 @@ _OPENS_NEW = re.compile(
 )
 # 「天合；舜宇；长安 三家都…」, 「比亚迪→宁德时代→三一」, 「ABB袁经理，还有西门子潘总，都…」: a list only when
 # something sums it up (_LIST_INTRO / _LIST_SUM), so punctuation may join it too.
-_JOIN = re.compile(r"\s*[,，;；]?\s*(?:和|与|及|跟|还有|以及|、|/|→|->)?\s*")
+# (a note in brackets may come first: 「精工王总（报价）、苏州精密蒋工（送样）」)
+_JOIN = re.compile(r"\s*(?:[（(][^（()）]{1,12}[）)])?\s*[,，;；]?\s*(?:和|与|及|跟|还有|以及|、|/|→|->)?\s*")
 _LIST_INTRO = re.compile(
     r"(?:跑了?|拜访了?|走访了?|去了|见了|联系了|打了电话给)[^,，。;；]{0,6}?[:：]?\s*$|"
     r"[两三四五六几\d]家[^,，。;；]{0,4}[:：,，]\s*$|客户[:：]\s*$"
@@ -133,7 +134,7 @@ def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
 
 
 # 「在三一碰到了中联的孙部长」: meeting another customer's person starts that customer's visit, even mid-clause.
-_MEETS = re.compile(r"(?:碰到|遇到|碰见|遇见|见到|还见了|又见了)了?\s*(?:[\u4e00-\u9fff]{0,2}的)?$")
+_MEETS = re.compile(r"(?:碰到|遇到|碰见|遇见|见到|还见了|又见了|认识了|结识了)了?\s*(?:[\u4e00-\u9fff]{0,2}的)?$")
 
 
 def _meeting_cuts(text: str, mentions: Sequence[_Mention]) -> set[int]:
@@ -178,7 +179,11 @@ def _groups(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
     result: list[list[_Mention]] = []
     for g in groups:
         distinct = {m.customer for m in g}
-        together = any(_TOGETHER.search(text[a.end : b.start]) for a, b in zip(g, g[1:], strict=False))
+        gaps = [text[a.end : b.start] for a, b in zip(g, g[1:], strict=False)]
+        # people named one after another with the enumeration comma (「精工王总、苏州精密蒋工」), or brought together
+        together = any(_TOGETHER.search(gap) for gap in gaps) or (
+            bool(gaps) and all(m.with_contact for m in g) and all("、" in gap for gap in gaps)
+        )
         listed = len(distinct) > 1 and (
             together
             or _LIST_INTRO.search(text[max(0, g[0].start - 14) : g[0].start])

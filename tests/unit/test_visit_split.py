@@ -106,3 +106,16 @@ def test_a_plan_stays_with_its_customer_and_its_day() -> None:
 
 def test_names_written_back_to_back_form_a_list() -> None:
     assert customers("今天徐工潍柴两家跑了一下") == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天先去了徐工见罗总聊了报价然后下午去潍柴找梁工送了样品",  # dictated: no punctuation at all
+        "徐工罗总（报价）、潍柴梁工（送样）",  # people listed with the enumeration comma, notes in brackets
+        "徐工罗总、潍柴梁工",
+        "徐工罗总介绍我认识了潍柴的梁工",  # someone met through the first customer
+    ],
+)
+def test_more_shapes_of_two_visits(text: str) -> None:
+    assert customers(text) == [1, 2]
