@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from cards.keys import VisitEdit, VisitNewCustomer, VisitPick, VisitStage, VisitsUndo, VisitUndo
 from cards.model import Button, Card, Field
@@ -23,8 +24,12 @@ def visit_card(
     stage_suggestion: tuple[int, Stage] | None = None,
     note: str | None = None,
     status: str | None = None,
+    amount: Decimal | None = None,
 ) -> Card:
-    """The confirmation card: saved already, with 修改 / 撤销 and an optional stage button."""
+    """The confirmation card: saved already, with 修改 / 撤销 and an optional stage button.
+
+    ``amount`` is the money the message named (「预算大概三十五万」): shown so the rep sees it was understood.
+    """
     when = to_local(visit.visited_at)
     contact = visit.contact
     fields = [
@@ -40,6 +45,8 @@ def visit_card(
     ]
     if visit.channel != "visit":
         fields.append(Field("方式", VISIT_CHANNEL_LABELS.get(visit.channel, visit.channel)))
+    if amount is not None:
+        fields.append(Field("金额", f"¥{amount:,.0f}" if amount == amount.to_integral_value() else f"¥{amount:,.2f}"))
     customer = visit.customer
     if customer is not None and customer.owner is not None and customer.owner_id != visit.rep_id:
         # A colleague's customer: say so, so nobody is surprised whose deal it is.

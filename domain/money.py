@@ -321,11 +321,12 @@ def format_yuan(amount: Decimal | int | str) -> str:
 
 # ------------------------------------------------------------ typed amounts
 # What people type for money, read one way everywhere (quotes, contracts, visits):
-# "10万", "1.2万", "12,000", "¥12,000.50", "38w", "3千", "壹拾万元整", "十万".
+# "10万", "1.2万", "12,000", "¥12,000.50", "38w", "3千", "80k", "1.08M", "壹拾万元整", "十万".
 TYPED_UNITS: dict[str, Decimal] = {
     "亿": Decimal(100_000_000),
     "千万": Decimal(10_000_000),
     "百万": Decimal(1_000_000),
+    "m": Decimal(1_000_000),  # the English million of 「RMB 1.08M」 (never 5mm: a letter may not follow)
     "万": Decimal(10_000),
     "w": Decimal(10_000),
     "千": Decimal(1_000),
@@ -333,7 +334,7 @@ TYPED_UNITS: dict[str, Decimal] = {
 }
 _ARABIC_RX = re.compile(
     r"(?P<cur>[¥￥]\s*)?(?P<num>\d(?:[\d,，]*\d)?(?:\.\d+)?)\s*"
-    r"(?P<unit>亿|千万|百万|万|[wWkK](?![a-zA-Z])|千)?\s*(?P<yuan>元整|元|块钱|块)?"
+    r"(?P<unit>亿|千万|百万|万|[wWkKmM](?![a-zA-Z])|千)?\s*(?P<yuan>元整|元|块钱|块)?"
 )
 _SPOKEN_RX = re.compile(r"(?P<head>[\d.]+|[一二两三四五六七八九十]+)(?P<unit>[万萬千])(?P<tail>[1-9一二两三四五六七八九])")
 _CHINESE_CHARS = "零〇壹贰叁肆伍陆柒捌玖一二两三四五六七八九拾十佰百仟千万萬亿億元圆整正角分"

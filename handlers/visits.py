@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
 from cards.keys import VisitEdit, VisitNewCustomer, VisitPick, VisitStage, VisitsUndo, VisitUndo
 from cards.serialize import card_from_dict
-from cards.visits import pick_customer_card, several_visits_card, visit_card
+from cards.visits import day_label, pick_customer_card, several_visits_card, visit_card
 from domain.clock import to_local
 from domain.models import STAGE_LABELS, Customer, Stage, Visit
 from domain.rules import can_transition, is_advance
@@ -127,6 +128,9 @@ def _save(
         elif opp.amount is None:
             update_opportunity(ctx.uow, opp, amount=parsed.amount)
             notes.append(f"商机金额已填为 ¥{parsed.amount:,.0f}")
+        elif opp.amount != parsed.amount:
+            # Never overwritten silently, never dropped silently either: the rep sees both and one reply fixes it.
+            notes.append(f"商机金额仍为 ¥{opp.amount:,.0f}，要更新请回复「金额改为{_spoken_amount(parsed.amount)}」")
     suggestion: tuple[int, Stage] | None = None
     if parsed is not None and parsed.stage_hint is not None and opp is not None:
         current = Stage(opp.stage)
@@ -136,7 +140,13 @@ def _save(
     if not send_card:
         return visit
     note = "已自动保存，无需再点确认" + ("；" + "；".join(notes) if notes else "")
-    card = visit_card(card_id_for(ctx, "visit"), visit, stage_suggestion=suggestion, note=note)
+    card = visit_card(
+        card_id_for(ctx, "visit"),
+        visit,
+        stage_suggestion=suggestion,
+        note=note,
+        amount=parsed.amount if parsed is not None else None,
+    )
     ctx.replies.card(ctx.me, card, purpose="visit", entity=("visit", str(visit.id)))
     ctx.set_state(new_state(VisitStates.recorded, visit_id=visit.id, mention=mention))
     return visit
@@ -180,8 +190,28 @@ def _ask_customer(
         ctx.set_state(new_state(VisitStates.ask_customer, draft=draft))
 
 
+def _spoken_amount(amount: Decimal) -> str:
+    """¥350,000 as a rep would type it back: 35万 (or the digits when it is no round number of 万)."""
+    wan = amount / 10_000
+    return f"{wan.normalize():f}万" if amount >= 10_000 and wan == round(wan, 2) else f"{amount.normalize():f}"
+
+
+def _said_amount(ctx: HandlerContext, visit: Visit) -> Decimal | None:
+    """The amount the visit's own message named, for its card (the message is kept as the visit's source)."""
+    if not visit.source_text or visit.customer is None:
+        return None
+    refs = [CustomerRef(visit.customer.id, visit.customer.name)]
+    return parse_visit(visit.source_text, ctx.uow.clock.now(), refs).amount
+
+
 def _refresh_visit_card(
-    ctx: HandlerContext, visit: Visit, note: str, status: str | None = None, *, resend: bool = False
+    ctx: HandlerContext,
+    visit: Visit,
+    note: str,
+    status: str | None = None,
+    *,
+    resend: bool = False,
+    amount: Decimal | None = None,
 ) -> None:
     """Show the visit's current state on its card.
 
@@ -196,13 +226,14 @@ def _refresh_visit_card(
     )
     if record is None:
         return
+    amount = amount if amount is not None else _said_amount(ctx, visit)
     if resend and ctx.event.platform == "wecom" and not cardstate.has_code(
         ctx.uow.session, record.card_id, ctx.uow.clock.now()
     ):
         # No code yet may mean the card itself has not gone out (a correction typed right after the
         # visit): then the rep gets one card, already corrected -- changed before it leaves, or
         # updated right after it with the code its send brings.
-        card = visit_card(record.card_id, visit, note=note)
+        card = visit_card(record.card_id, visit, note=note, amount=amount)
         if ctx.replies.revise_unsent_card(card):
             return
         # A sender may have finished the send since the look for a code above: its code and its
@@ -213,10 +244,10 @@ def _refresh_visit_card(
         ):
             ctx.replies.update_card(card, status="open")
             return
-        card = visit_card(card_id_for(ctx, "visit"), visit, note=note)
+        card = visit_card(card_id_for(ctx, "visit"), visit, note=note, amount=amount)
         ctx.replies.card(ctx.me, card, purpose="visit", entity=("visit", str(visit.id)))
         return
-    card = visit_card(record.card_id, visit, note=note, status=status)
+    card = visit_card(record.card_id, visit, note=note, status=status, amount=amount)
     ctx.replies.update_card(card, status="decided" if status else "open")
 
 
@@ -345,7 +376,7 @@ def _apply_edit(ctx: HandlerContext, visit: Visit, edit: EditRequest) -> None:
         visited_at=edit.visited_at,
         next_follow_up=edit.next_follow_up,
     )
-    _refresh_visit_card(ctx, visit, "已修改：" + "，".join(changes), resend=True)
+    _refresh_visit_card(ctx, visit, "已修改：" + "，".join(changes), resend=True, amount=edit.amount)
     ctx.say("已修改：" + "，".join(changes))
 
 
@@ -460,6 +491,14 @@ def _save_several(ctx: HandlerContext, parts: list[Part], now: datetime) -> None
             select(Customer).where(Customer.id.in_([p.draft.customer_id for p in parts if p.draft.customer_id]))
         )
     }
+    if all(p.draft.future_visit for p in parts) and all(p.draft.customer_id in customers for p in parts):
+        # 「周四精工 周五苏州精密」 sent on Wednesday: visits planned, not made; say which days were understood.
+        planned = "、".join(
+            f"{day_label(to_local(p.draft.visited_at).date())} {customers[p.draft.customer_id].name}"  # type: ignore[index]
+            for p in parts
+        )
+        ctx.say(f"识别到的是计划中的拜访：{planned}，时间还没到。拜访后再分别记录，例如：今天上午拜访{parts[0].draft.customer_mention}…")
+        return
     if any(p.draft.customer_id not in customers or p.draft.future_visit for p in parts):
         names = "、".join(p.draft.customer_mention or "?" for p in parts)
         ctx.say(f"这条消息里提到了几家客户（{names}），请每家客户分开发一条，我好分别记录。")
@@ -590,6 +629,6 @@ def on_stage(ctx: HandlerContext, key: VisitStage) -> None:
     if record is not None and record.entity_id is not None:
         visit = get_visit(ctx.uow, int(record.entity_id))
         if visit is not None:
-            ctx.replies.update_card(
-                visit_card(record.card_id, visit, note=f"商机已改为「{STAGE_LABELS[target]}」"), status="open"
-            )
+            note = f"商机已改为「{STAGE_LABELS[target]}」"
+            card = visit_card(record.card_id, visit, note=note, amount=_said_amount(ctx, visit))
+            ctx.replies.update_card(card, status="open")

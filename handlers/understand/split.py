@@ -22,7 +22,7 @@ from the same index the parser uses.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -39,35 +39,50 @@ from handlers.understand.visit_text import (
 )
 
 _DAY_PART = r"上午|下午|中午|晚上|早上|傍晚|晚间|早晨"
-_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完又|又|再|后(?=去|到|跑)"
+# (「精工完事去了趟苏州精密」, 「聊完了去的美的」: one errand done, then the next)
+_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完事|完了|完又|又|再|后(?=去|到|跑)"
 _MOVE = r"去|跑|到|拜访|见|转|走访|给|找|约|联系"
 # Where one stretch of the message ends and the next begins: punctuation, blanks, a part of the day (not
 # right after its own day: 「昨天上午」 stays whole), a sequence word before a move (「聊完又去了美的」).
+# (the sequence word not right after its own day either: 「周五再去精工」 stays whole)
+_NOT_AFTER_A_DAY = r"(?<!周[一二三四五六日天])(?<!期[一二三四五六日天])(?<!拜[一二三四五六日天])(?<![今明后]天)(?<!\d[号日])"
 _BOUNDARY = re.compile(
-    rf"[，,。;；!！?？\n：:]|\s+|(?<![今昨前明后当天日号])(?=(?:{_DAY_PART}))|(?=(?:{_SEQUENCE})+(?:{_MOVE}))"
+    rf"[，,。;；!！?？\n：:]|\s+|(?<![今昨前明当天日号])(?<![^然]后)(?=(?:{_DAY_PART}))|{_NOT_AFTER_A_DAY}(?=(?:{_SEQUENCE})+(?:{_MOVE}))"
 )
 # A stretch that is only 「然后」 or 「下午：」 opens the next one.
 _SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
-_SEQUENCE_START = re.compile(r"^(?:然后|接着|后来|随后|之后|完又|又|再)+")
-_GOES_TO = re.compile(r"去了?|直奔|赶往|赶到|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|电话|打给|约了|吃饭|visited|met", re.I)
+_SEQUENCE_START = re.compile(r"^(?:然后|接着|后来|随后|之后|完事|完了|完又|又|再)+")
+_GOES_TO = re.compile(
+    r"去了?|直奔|赶往|赶到|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|转场|电话|打给|约了|吃饭|碰到|遇到|碰见|遇见|认识了|结识了|visited|met",
+    re.I,
+)
 # 「下午：…」, 「然后…」, 「2. …」 (a numbered line) open a new visit.
 _OPENS_NEW = re.compile(
     rf"^(?:(?:今天|昨天|今儿|先|又)?(?:{_DAY_PART}|{_SEQUENCE}|接下来|最后)|(?<![\d.])\d{{1,2}}[.、)）](?!\d)|[①②③④⑤⑥]|"
-    r"(?:上|这|本)?(?:周|星期|礼拜)[一二三四五六日天])"
+    # a day of its own: 「昨天精工 今天苏州精密」, 「11月23日精工 11月24日苏州精密」
+    r"(?:上|这|本|下个?)?(?:周|星期|礼拜)[一二三四五六日天]|今天|今儿|昨天|昨儿|前天|大前天|明天|后天|\d{1,2}月\d{1,2}[日号]?)"
 )
 # 「天合；舜宇；长安 三家都…」, 「比亚迪→宁德时代→三一」, 「ABB袁经理，还有西门子潘总，都…」: a list only when
 # something sums it up (_LIST_INTRO / _LIST_SUM), so punctuation may join it too.
-_JOIN = re.compile(r"\s*[,，;；]?\s*(?:和|与|及|跟|还有|以及|、|/|→|->)?\s*")
+# (a note in brackets may come first: 「精工王总（报价）、苏州精密蒋工（送样）」)
+_JOIN = re.compile(r"\s*(?:[（(][^（()）]{1,12}[）)])?\s*[,，;；]?\s*(?:和|与|及|跟|还有|以及|、|/|→|->)?\s*")
 _LIST_INTRO = re.compile(
     r"(?:跑了?|拜访了?|走访了?|去了|见了|联系了|打了电话给)[^,，。;；]{0,6}?[:：]?\s*$|"
     r"[两三四五六几\d]家[^,，。;；]{0,4}[:：,，]\s*$|客户[:：]\s*$"
 )
 _LIST_SUM = re.compile(
     rf"^[\s,，]*(?:(?:今天|昨天|{_DAY_PART})?\s*(?:(?:都|均|分别|各|一起)\s*"
-    r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了)|"
-    # 「…三家都送了样」, 「…两边都在推测试」, 「…都在比价」, 「…一天跑了三家」, 「博世、先导：样品测试通过」
-    r"[^,，。;；!！?？]{0,4}?(?:[两三四五六几\d]家|两边|都|均|分别|各自|一起)|[:：])"
+    r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了|"
+    # 「跟长安董工、上汽宋经理吃了个饭」: one meal or meeting with all of them
+    r"吃了|吃饭|喝了?茶|开了[^,，。;；!！?？\s]{0,6}会)|"
+    # 「…三家都送了样」, 「…两边都在推测试」, 「…都在比价」, 「…一天跑了三家」, 「博世、先导：样品测试通过」,
+    # 「…我们三个一起吃了饭」
+    r"[^,，。;；!！?？]{0,6}?(?:[两三四五六几\d]家|两边|都|均|分别|各自|一起)|[:：])"
 )
+# 「三一的赵总约了中联的孙部长」, 「比亚迪刘工带着宁德时代陈工」: one customer's person brings another's along.
+_WITH_PERSON = re.compile(r"\s*(?:约了|带了|带着|叫上了?|拉上了?|陪着?|和|跟|与|还有)\s*")
+_TOGETHER = re.compile(r"约了|带了|带着|叫上|拉上|陪")  # these joins alone say the people met together
+_BRINGS_ALONG = re.compile(r"(?:带了|带着|叫上了?|拉上了?|约上了?)\s*$")
 _ALL_OF_THEM = re.compile(r"都|两家|三家|几家|两边|各自|分别|均")
 _DAY = re.compile(
     r"今天|今儿|昨天|昨儿|前天|大前天|(?:上|这|本)?(?:周|星期|礼拜)[一二三四五六日天1-7]|\d{1,2}月\d{1,2}[日号]?|\d{1,2}[日号]"
@@ -118,8 +133,21 @@ def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
     return found
 
 
-def _stretches(text: str, lists: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    cuts = {0, len(text)}
+# 「在三一碰到了中联的孙部长」: meeting another customer's person starts that customer's visit, even mid-clause.
+_MEETS = re.compile(r"(?:碰到|遇到|碰见|遇见|见到|还见了|又见了|认识了|结识了)了?\s*(?:[\u4e00-\u9fff]{0,2}的)?$")
+
+
+def _meeting_cuts(text: str, mentions: Sequence[_Mention]) -> set[int]:
+    """Where a verb of meeting someone introduces another customer's named person."""
+    cuts: set[int] = set()
+    for m in mentions[1:]:
+        if m.with_contact and (verb := _MEETS.search(text, max(0, m.start - 8), m.start)) is not None:
+            cuts.add(verb.start())
+    return cuts
+
+
+def _stretches(text: str, lists: Sequence[tuple[int, int]], extra: Iterable[int] = ()) -> list[tuple[int, int]]:
+    cuts = {0, len(text), *(c for c in extra if not any(a < c < b for a, b in lists))}
     for m in _BOUNDARY.finditer(text):
         cuts.update(c for c in (m.start(), m.end()) if not any(a < c < b for a, b in lists))
     ordered = sorted(cuts)
@@ -141,16 +169,25 @@ def _groups(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
     """Mentions joined into lists (「宝钢和中联都跑了」); a mention on its own is a group of one."""
     groups: list[list[_Mention]] = []
     for m in mentions:
-        gap = text[groups[-1][-1].end : m.start] if groups else ""
-        if gap and _JOIN.fullmatch(gap):
+        gap = text[groups[-1][-1].end : m.start] if groups else None
+        people = bool(groups) and groups[-1][-1].with_contact and m.with_contact
+        # (an empty gap too: 「今天精工苏州精密两家跑了一下」 writes the names back to back)
+        if gap is not None and (_JOIN.fullmatch(gap) or (people and _WITH_PERSON.fullmatch(gap))):
             groups[-1].append(m)
         else:
             groups.append([m])
     result: list[list[_Mention]] = []
     for g in groups:
         distinct = {m.customer for m in g}
+        gaps = [text[a.end : b.start] for a, b in zip(g, g[1:], strict=False)]
+        # people named one after another with the enumeration comma (「精工王总、苏州精密蒋工」), or brought together
+        together = any(_TOGETHER.search(gap) for gap in gaps) or (
+            bool(gaps) and all(m.with_contact for m in g) and all("、" in gap for gap in gaps)
+        )
         listed = len(distinct) > 1 and (
-            _LIST_INTRO.search(text[max(0, g[0].start - 14) : g[0].start]) or _LIST_SUM.match(text[g[-1].end :])
+            together
+            or _LIST_INTRO.search(text[max(0, g[0].start - 14) : g[0].start])
+            or _LIST_SUM.match(text[g[-1].end :])
         )
         result.extend([g] if listed else [[m] for m in g])
     return result
@@ -168,7 +205,7 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
     visits: list[_Visit] = []
     current: list[_Visit] = []  # the visit(s) the stretches being read belong to
     leading: list[str] = []  # stretches before the first customer
-    for a, b in _stretches(norm, lists):
+    for a, b in _stretches(norm, lists, _meeting_cuts(norm, mentions)):
         piece = norm[a:b].strip()
         inside = [g for g in groups if a <= g[0].start < b]
         listed = next((g for g in inside if len({m.customer for m in g}) > 1), None)
@@ -205,6 +242,8 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
             or _OPENS_NEW.match(before) is not None
             # 「精工王总 周五给报价 苏州精密蒋总 下周一送样」: a stretch that opens with another customer's person
             or (first.start == a and first.with_contact)
+            # 「中车谢工今天过来 带了上汽的宋总一起」: another customer's person brought along
+            or (first.with_contact and _BRINGS_ALONG.search(before) is not None)
             # 「隆基签了！天合还在谈」, 「徐工这边合同签了 潍柴那边还要再等等」: a stretch that opens with another customer
             # (not 「海康也在跟」: 也 says it is someone else in this customer's story)
             or (first.start == a and not re.match(r"(?:那边|这边)?也", norm[first.end : b]))

@@ -20,6 +20,8 @@ Rules worth knowing (each was a decision, not an accident):
   known here (Dec 1st and Jan 1st–3rd can differ from the official calendar).
   "月底" is the last calendar day of the month, "月中" the 15th, "下个月" alone
   the 1st of next month; "年底" is Dec 31st, "年底前" / "月底前" (deadlines) the last workday.
+* "年后" / "年前" alone mean the Spring Festival break (not a year): the first workday after 正月初三,
+  the last workday before 除夕 (``_resolve_spring_festival``).
 * "过两天" is +2 days, "过几天"/"几天后" +3 days, "一周后" +7, "半个月后" +15,
   "N个月后" the same day N months later (clamped to the month's end).
 * A clock time without a part of day uses business hours: 1–6 o'clock means
@@ -188,22 +190,27 @@ _DATE_RX = re.compile(
         |(?P<lun3_y>{_YEAR_ANY})?大年(?P<lun3_d>初[一二三四五六七八九十]|三十))
   | (?P<hol>(?P<hol_y>{_YEAR_REL}|(?:\d{{4}}|\d{{2}}|[二〇零一两三四五六七八九]{{2,4}})\s*年)?(?<![\d零一二两三四五六七八九十])(?P<hol_n>{_HOLIDAY_ALT})(?![点号日月时个万千百亿元块分期楼层人天周倍次%\d零一二两三四五六七八九十])(?:节|假期|长假|假)?(?P<hol_w>后|之后|以后|过后|前(?!后)|之前|以前)?)
   | (?P<jie>(?<![春过中元端国])节(?P<jie_w>后|前))
+  | (?P<ym>(?P<ym_y>{_YEAR_ANY})\s*(?P<ym_m>{_N})\s*月份?(?![\d零一二两三四五六七八九十日号底末初中上下旬]))
+  | (?P<yst>(?P<yst_y>明年|后年|次年)年?初)
+  | (?P<gnian>过完年|年过完|开年(?:以?后|之后))
+  | (?P<nian>(?<![\d零一二两三四五六七八九十百几多半今明去前后每新当同该跨整全上下本这那过往近])年(?P<nian_w>后|前)(?![\d年天后夕]))
   | (?P<term>立春|雨水|惊蛰|春分|谷雨|立夏|小满|芒种|夏至|小暑|大暑|立秋|处暑|白露|秋分|寒露|霜降|立冬|小雪|大雪|冬至|小寒|大寒)
   | (?P<nth>(?P<nth_m>{_N})\s*月份?的?第(?P<nth_n>[一二三四五1-5])个?{_WEEK}(?P<nth_d>[一二三四五六日天1-7]))
   | (?P<dth>(?P<dth_y>{_YEAR_ANY})?的?第(?P<dth_n>{_N})天)
   | (?P<cmd>(?:(?P<cmd_y>(?:(?<!\d)20\d\d|(?<!\d)\d\d|[二〇零一两三四五六七八九]{{4}}|[二〇零一两三四五六七八九]{{2}})\s*年|{_YEAR_REL})\s*)?(?P<cmd_m>{_N})\s*月份?\s*(?P<cmd_d>{_N})\s*[日号]?)
-  | (?P<yend>(?P<yend_y>{_YEAR_REL}|(?:(?<!\d)20\d\d|(?<!\d)\d\d)\s*年)?(?:年底|年末)(?P<yend_b>前|之前)?)
+  | (?P<yend>(?:(?P<yend_y>{_YEAR_REL}|(?:(?<!\d)20\d\d|(?<!\d)\d\d)\s*年)?(?:年底|年末)|(?P<yend_s>大前|前|去|今|明|后|次)年[底末])(?P<yend_b>前|之前)?)
+  | (?P<mwk>(?P<mwk_m>{_N})\s*月份?的?第(?P<mwk_n>[一二三四1-4])个?(?:周|星期|礼拜))
   | (?P<mpart>(?P<mpart_m>{_N})\s*月份?(?P<mpart_w>上旬|中旬|下旬|初|中|底|末)(?!心|央))
   | (?P<nxm>(?P<nxm_p>上上个?|上个?|下下个?|下个?|本|这个?|当|同)月(?:份)?(?P<nxm_w>初|底|末|中旬|中|(?P<nxm_d>{_N})\s*(?:[号日]|(?=[\s,，。;；!！?？]|$)))?(?P<nxm_b>前|之前)?)
   | (?P<thm>(?<![个上下本这当同])月(?P<thm_w>初|底|末|中旬|中)(?!心|央)(?P<thm_b>前|之前)?)
   | (?P<nmd>(?<![\d.\-/:：])(?P<nmd_m>\d{{1,2}})\s?(?P<nmd_s>[-/.·])\s?(?P<nmd_d>\d{{1,2}})
-        (?![\d.\-/:：%]|\s*(?:万|w|W|k|K|M(?![a-zA-Z])|千|百|亿|元|块|折|倍|个|吨|米|%|版|寸|kg|台|套|级|mm|cm|号[楼线门厅机库室栋车期])))
-  | (?P<rel>现在|此刻|大大前天|大大后天|大前天|大后天|当天|当日|当晚|本日|前天|昨天|昨日|昨儿|今天|今日|今儿|明天|明日|明儿|后天|今早|今晨|今晚|明早|明晨|明晚|昨晚|隔天|次日)
-  | (?P<wd>(?P<wd_p>{_PRE})?(?:{_WEEK}的?)?{_WEEK}(?P<wd_d>[一二三四五六日天1-7])(?![\d十]))
+        (?![\d.\-/:：%]|\s*(?:万|w|W|k|K|[mM](?![a-zA-Z])|million|千|百|亿|元|块|折|倍|个|吨|米|%|版|寸|kg|台|套|级|mm|cm|号[楼线门厅机库室栋车期])))
+  | (?P<rel>现在(?!的)|此刻|大大前天|大大后天|大前天|大后天|当天|当日|当晚|本日|前天|昨天|昨日|昨儿|今天|今日|今儿|明天|明日|明儿|后天|今早|今晨|今晚|明早|明晨|明晚|昨晚|隔天|次日)
+  | (?P<wd>(?P<wd_p>{_PRE})?(?:{_WEEK}的?\s?)?{_WEEK}(?P<wd_d>[一二三四五六日天1-7])(?![\d十]))
   | (?P<wk>(?P<wk_p>{_PRE}){_WEEK}(?:(?P<wk_e>末)|(?P<wk_in>内|之内))?)
   | (?P<wke>周末)
   | (?P<off>(?P<off_n>{_N}|半|几)\s*(?P<off_u>个?工作日|天|日|周|个?星期|个?礼拜|个?月)\s*(?P<off_d>以?后|之后|过后|以?内|之内|内|以?前|之前))
-  | (?P<guo>过(?P<guo_n>{_N}|几)?(?P<guo_u>天|周|个?星期))
+  | (?P<guo>[过隔](?P<guo_n>{_N}|几)?(?P<guo_u>天|周|个?星期))
   | (?P<day>(?<![\d月.\-/])(?P<day_d>{_N})\s*[号日](?![楼线门厅机库室栋车期]))
     """,
     re.VERBOSE,
@@ -522,7 +529,12 @@ def _count(token: str) -> float | None:
         return 0.5
     if token == "几":
         return 3
+    if len(token) == 2 and all(c in _ROUGH_DIGITS for c in token) and _ROUGH_DIGITS.index(token[0]) < _ROUGH_DIGITS.index(token[1]):
+        return _ROUGH_DIGITS.index(token[1]) + 1  # 「两三天后」, 「三五天后」: a rough count, its larger end (not 23)
     return to_int(token)
+
+
+_ROUGH_DIGITS = "一两三四五六七八九"
 
 
 def _resolve_date(
@@ -597,7 +609,8 @@ def _resolve_date(
     if kind == "lun":
         return _resolve_lunar(m, today)
     if kind == "yend":
-        year = _year_of(g("yend_y"), today) if g("yend_y") else today.year
+        token = g("yend_y") or (g("yend_s") + "年" if g("yend_s") else None)  # 「明年底」 is 明年 + 底
+        year = _year_of(token, today) if token else today.year
         if year is None:
             return None
         # "年底前" is a deadline: the year's last workday, as "月底前" is the month's.
@@ -630,6 +643,35 @@ def _resolve_date(
         else:  # "第三天": today is the first day
             d = today + timedelta(days=n - 1)
         return None if d is None else (d, d, None)
+    if kind == "mwk":
+        # 「12月第一周」: the week holding the month's first workday, from that workday; later weeks from Monday.
+        month, n = to_int(g("mwk_m")), to_int(g("mwk_n"))
+        if month is None or n is None or not 1 <= month <= 12:
+            return None
+
+        def make_week(y: int, month: int = month, n: int = n) -> date | None:
+            first = _first_workday(y, month)
+            return first if n == 1 else first - timedelta(days=first.weekday()) + timedelta(weeks=n - 1)
+
+        out = _readings(make_week, today.year, today, False)
+        return None if out is None else (out[0], out[1], None, out[2])
+    if kind == "nian":
+        return _resolve_spring_festival(g("nian_w"), today)
+    if kind == "yst":  # 「明年初」: the year's first workday
+        year = _year_of(g("yst_y"), today)
+        if year is None:
+            return None
+        d = date(year, 1, 1)
+        d = d if _workday(d) else _workday_after(d)
+        return d, d, None
+    if kind == "gnian":  # 「过完年再联系」: the same as 年后
+        return _resolve_spring_festival("后", today)
+    if kind == "ym":  # 「明年3月招标」: a month of a named year, from its 1st (as 「下个月」 alone is)
+        year, month = _year_of(g("ym_y"), today), to_int(g("ym_m"))
+        if year is None or month is None or not 1 <= month <= 12:
+            return None
+        d = date(year, month, 1)
+        return d, d, None
     if kind == "jie":
         start = _nearest_holiday_block(today)
         if start is None:
@@ -734,6 +776,24 @@ def _resolve_holiday(m: re.Match[str], today: date) -> tuple[date, date, None, d
         return _workday_before(day) if "前" in when else _workday_after(day)
 
     out = _readings(make, base_year, today, year is not None)
+    return None if out is None else (out[0], out[1], None, out[2])
+
+
+def _resolve_spring_festival(when: str, today: date) -> tuple[date, date, None, date] | None:
+    """「年后」 / 「年前」 said alone: after / before the Spring Festival break, as everyone in China reads them.
+
+    The law fixes the break's core (《全国年节及纪念日放假办法》 as amended 2024: 除夕 and 正月初一–初三), so
+    「年后」 is the first workday after 正月初三 and 「年前」 the last workday before 除夕; where the year's official
+    schedule is known, the workday check also skips its 调休 extension.
+    """
+
+    def make(y: int) -> date | None:
+        new_year = holiday_day("春节", y)
+        if new_year is None:
+            return None
+        return _workday_after(new_year + timedelta(days=2)) if when == "后" else _workday_before(new_year - timedelta(days=1))
+
+    out = _readings(make, today.year, today, False)
     return None if out is None else (out[0], out[1], None, out[2])
 
 

@@ -22,21 +22,37 @@ if TYPE_CHECKING:
 _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # A video call or a remote session is a meeting even when it looks at the site (「钉钉视频 远程看了现场的问题」,
     # 「打视频电话看了下样机」).
-    ("meeting", re.compile(r"视频电话|视频通话|微信视频|视频连线|语音会议|电话会议|远程|线上")),
+    ("meeting", re.compile(r"视频电话|视频通话|微信视频|视频连线|语音会议|电话会议?(?![^,，。;；\s]?[说打])|远程|线上|在线|video\s*(?:call|chat|meeting|conference)", re.I)),
     # A visit word wins: 「去了海康，电话里约了下次」 was a visit.
     # 「到了」 as arrived, not 收到了 / 拿到了 / 看到了 (the thing reached someone).
     ("visit", re.compile(
-        r"拜访|走访|上门|(?<!发过)(?<!寄过)(?<!送过)(?<!传过)去了|跑了趟|(?<![收拿看听想得找办做遇碰接等感受达])到了|见了|面谈|当面|现场|(?<![发寄送传递带拿给])过去|来访|参观|考察|"
+        # (「去了个电话」 is a call; 「在他们会议室开了个会」 was there)
+        r"拜访|走访|上门|(?<!发过)(?<!寄过)(?<!送过)(?<!传过)去了(?!个?电话|通电话)|跑了趟|"
+        r"在(?:他们|客户|对方)[^,，。;；!！?？\s]{0,4}(?:会议室|办公室|厂里|车间|工厂|那边|那里)|(?<![收拿看听想得找办做遇碰接等感受达])到了|见了|面谈|当面|现场|(?<![发寄送传递带拿给])过去|来访|参观|考察|"
         r"展会|展位|吃饭|吃了个?饭|饭局|茶叙|喝茶|visited|visit\b|\bmet\b",
         re.I,
     )),
     # 「打了两个电话都没接」 is no call; 「微信语音」 is WeChat.
     ("phone", re.compile(
-        r"电话(?![^,，。;；!！?？]{0,3}没(?:接|打通|人接))|通话|致电|来电|回电|去电|电联|(?<!微信)(?<![发个])语音(?!消息|留言)|call(?:ed)?\b|phone",
+        # (「微信电话」 is WeChat, 「发个语音」 a voice message, 「打了个语音」 a call)
+        r"(?<!微信)(?<!企微)电话(?![^,，。;；!！?？]{0,3}没(?:接|打通|人接))|通话|致电|来电|回电|去电|电联|手机上?聊|拨了|"
+        r"(?<!微信)(?<!发)(?<!发个)(?<!发了个)语音(?!消息|留言)|(?<!wechat )(?<!wechat)call(?:ed)?\b|phone",
         re.I,
     )),
     ("wechat", re.compile(r"微信|企微|发了?个?语音|语音消息|语音留言|wechat", re.I)),
-    ("meeting", re.compile(r"视频|腾讯会议|钉钉会|飞书会|线上会|开了个?会|会议|meeting|zoom|teams", re.I)),
+    # 「开了个项目启动会」: a meeting of any name (not 「去精工开了个会」: there in person)
+    ("meeting", re.compile(
+        r"视频|腾讯会议|钉钉会|飞书会|线上会|(?:^|[\s,，。;；!！?？])[^去,，。;；!！?？\s]{0,10}?开了[^,，。;；!！?？\s]{0,8}?会(?!议室)|"
+        r"会议(?!室)|meeting|zoom|teams",
+        re.I,
+    )),
+    # Written messages in other apps: 短信, QQ, 钉钉上 / 飞书群里 (after their meetings: 「在钉钉上开了个会」).
+    # 「发消息说…」, 「给他留了言」: a written message, whatever the app.
+    ("wechat", re.compile(
+        r"短信|qq|(?:钉钉|飞书)(?=上|里|群|消息|留言|发)|(?:通过|用)(?:钉钉|飞书)|群里|texted|messaged|\bsms\b|"
+        r"发了?[条个]?(?:消息|信息)|回了?[条个]?(?:消息|信息)|留了?言",
+        re.I,
+    )),
 )
 
 # Word families, not exact sentences: an order or a contract that has come through (PO下来了, 订单确认了,
@@ -305,8 +321,23 @@ def _not_this_deal(clause: str) -> bool:
     return not (re.match(r"竞品|友商|竞争对手", m.group()) and re.search(r"我们|我司", clause[: m.start()]))
 
 
+# Something sent over (「先发了公司介绍过去」, 「邮件把方案发过去了」) or a call placed (「打了个电话过去」,
+# 「电话打过去」): 过去 there is the thing's way, not the rep's.
+_SENT_OVER = re.compile(r"(?:发|寄|传|转|邮)了?[^,，。;；!！?？\s]{0,8}?过去|(?:打了?个?)?电话打?过去")
+
+
+# A visit that is background (「之前拜访过」) or did not happen (「原定拜访取消」, 「本来要上门」): not how the rep was
+# in touch this time.
+_NO_VISIT_NOW = re.compile(
+    r"(?:拜访|走访|上门|参观|考察|见)过(?!程)|"
+    r"(?:原定|原计划|本来要?|本打算|原本要?)的?(?:去|拜访|上门|过去|见)|(?:拜访|上门|见面)(?:取消|改期|泡汤|没去成)"
+)
+
+
 def detect_channel(text: str) -> str:
     """拜访 / 电话 / 微信 / 会议: the first kind whose words the message uses (visit words first)."""
+    text = _SENT_OVER.sub(lambda m: m.group()[:-2] + "  ", text)
+    text = _NO_VISIT_NOW.sub(lambda m: " " * len(m.group()), text)  # only its 过去: 「发了条微信过去」 is WeChat
     for channel, rx in _CHANNELS:
         if rx.search(text):
             return channel

@@ -19,8 +19,13 @@ message), deterministic, and explainable to a rep who asks "why did it pick
   time; one that lies in the future, or is followed by "再/跟进/回访/约…", is
   the follow-up date. Ambiguous weekdays take their past reading for the
   visit ("周一拜访了") and the future reading for the follow-up ("周五再约").
-  A future date that is plainly the visit ("明天去拜访华为") becomes the visit
-  time with ``future_visit`` set, so the caller can ask.
+  A future date that is plainly the visit ("明天去拜访华为": it introduces the
+  customer) becomes the visit time with ``future_visit`` set, so the caller can
+  ask. A bare weekday with no cue either way is this week's ("周一精工 周二苏州精密"
+  on a Wednesday: Monday and Tuesday). Whose date it is decides the rest: the
+  customer's deferral to a vague period ("他说年后再说"), their being away, a
+  term's end ("锁定到明年底"), a give-up condition and what they reported about
+  the past ("王总说上周已经寄出") are nobody's plan and not the visit.
 * Visit time: an explicit clock time wins; a part of day alone uses
   10:00 (上午), 15:00 (下午), 12:00 (中午), 19:00 (晚上), 09:00 (早上); "今天"
   alone keeps the message time; another day without a time is 12:00 that day.
@@ -41,7 +46,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -518,29 +523,69 @@ def _stage_hint(text: str) -> Stage | None:
 
 # ------------------------------------------------------------------- amounts
 _AMOUNT_RX = re.compile(
-    r"(?P<num>\d[\d,]*(?:\.\d+)?|[零一二两三四五六七八九十百千]+(?:点[零一二三四五六七八九]+)?)\s*"
-    r"(?P<unit>亿|千万|百万|万|w|W|千|k|K)?(?![a-zA-Z])\s*(?P<cur>元|块钱|块|rmb|RMB|人民币)?"
-    r"(?![台套件个只吨米片颗箱批人天周月年号点%])"
+    # (not 「几十万」 / 「数百万」: no figure)
+    r"(?P<num>\d[\d,]*(?:\.\d+)?|(?<![几数])[零一二两三四五六七八九十百千]+(?:点[零一二三四五六七八九]+)?)\s*"
+    r"(?P<unit>亿|千万|百万|万|w|W|千|k|K|M|m(?!m)|(?<=\d)\s?(?:million|mn)\b)?(?![a-zA-Z])\s*(?P<cur>元|块钱|块|rmb|RMB|人民币|yuan\b|cny\b)?"
+    r"(?![台套件个只吨米片颗箱批人天周月年号点%])",
+    re.I,
 )
 _UNIT = TYPED_UNITS  # one table of money units (domain/money.py)
-_MONEY_WORDS = re.compile(r"(?:预算|报价|金额|合同|价格|总价|单子|订单|标的|项目|货款|采购额|额度|报了|价|费用|费|投资)[^,，。;；]{0,6}$")
+_UNIT_WORDS = {"million": "m", "mn": "m"}  # 「budget 1.5 million」: the English word for the table's m
+_MONEY_WORDS = re.compile(
+    r"(?:预算|报价|金额|合同|价格|总价|单子|订单|标的|项目|货款|采购额|额度|报了|价|费用|费|投资|"
+    r"(?<![a-z])(?:amount|budget|price|quot\w*|total|value|po|order|contract|deal)(?![a-z]))[^,，。;；]{0,6}$",
+    re.I,
+)
 
 
 # What a figure is, from the words around it (hand-written: these are how reps phrase a price talk):
 # a discount or a gap, not the deal (「让利两万」, 「比预算高了二十万」);
-_NOT_DEAL_BEFORE = re.compile(r"(?:让利|优惠|便宜|降了|少了|差了?|高了|低了|单价)[^,，。;；\s]{0,2}$")
-# a unit price (「1.05万一台」, 「800/套」);
-_PER_UNIT_AFTER = re.compile(r"^\s*(?:/|每|一)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)")
-# the figure the talk ended on, which wins over the opening one (「报价从50万降到了46万」, 「最终二十八万成交」).
-_FINAL_BEFORE = re.compile(r"(?:降到|压到|砍到|谈到|定在|最终|最后|成交价)了?[^,，。;；\s]{0,2}$")
+# (「比竞品贵2万」, 「能帮他们省30万」, 「返点3万」, 「再降1万就签」: a difference, a saving, money back)
+_NOT_DEAL_BEFORE = re.compile(
+    r"(?:让利|优惠|便宜|降了|少了|差了?|高了|低了|单价|贵了?|省了?|节省|节约|返点|返利|折让|罚款|赔偿|违约金|(?:降|让)价?)"
+    r"[^,，。;；\s]{0,2}$"
+)
+# 「给了5万的优惠」: the figure named before what it is
+_DISCOUNT_AFTER = re.compile(r"^\s*的?(?:优惠|折扣|让利|返点|返利|差价|差距|补贴|罚款|违约金)")
+# a unit price (「1.05万一台」, 「800/套」, and 「每台45万」 when the message counts the machines: 「2台 每台45万」);
+_PER_UNIT_AFTER = re.compile(
+    r"^\s*(?:(?:/|每|一)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)|/?\s*(?:per|a|each)\s+(?:unit|set|piece|pc|machine)|each\b)", re.I
+)
+_PER_UNIT_BEFORE = re.compile(r"(?:每|单)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)[^,，。;；\s]{0,3}$")
+_COUNTED = re.compile(r"[\d两二三四五六七八九十]\s*(?:台|套|件|只|吨|片|颗|箱|支)")
+# the figure the talk ended on, which wins over the opening one (「报价从50万降到了46万」, 「最终二十八万成交」,
+# 「从60万让到55万」, 「现在是45万」);
+_FINAL_BEFORE = re.compile(
+    r"(?:(?:降|压|砍|谈|让|调|改|减|落|定|给)(?:到|至|在)|最终|最后|成交价|现在是?)了?[^,，。;；\s]{0,2}$"
+)
+# the total, which wins over the parts and unit prices it sums (「每台6万 总共30万」, 「首付20万 总价八十万」);
+# (with tax over without: 「不含税45万 含税50.85万」)
+_TOTAL_BEFORE = re.compile(
+    r"(?:总共|共计|合计|总计|一共|总价|总额|总金额|总包价?|总投资|总预算|总盘子|(?<![不未])含税)[^,，。;；\s]{0,3}$"
+)
+# the size of the company, not of the deal (「年产值5个亿」, 「注册资本1000万」);
+_COMPANY_SIZE_BEFORE = re.compile(r"(?:产值|营收|营业额|注册资本|市值|年收入|销售额|流水|身家)[^,，。;；\s]{0,4}$")
+# a range gives no one figure (「预算在80到100万之间」); another currency is no yuan amount (「USD 20k」).
+_RANGE_AFTER = re.compile(r"^\s*(?:到|至|~|～|-|—)\s*[\d零一二两三四五六七八九十]")
+_RANGE_BEFORE = re.compile(r"[\d零一二两三四五六七八九十][万千wWkK]?(?:到|至|~|～|-|—)\s*$")
+# a figure of another deal or a competitor's, in its own clause (「去年的合同金额是200万」, 「竞品报价80万」).
+_OTHER_DEAL_CLAUSE = re.compile(r"去年|前年|上个项目|上一个项目|竞品|竞争对手|友商|别家|同行")
+_FOREIGN_BEFORE = re.compile(r"(?:usd|us\$|\$|eur|€|jpy|美元|美金|欧元|日元)\s*$", re.I)
+_FOREIGN_AFTER = re.compile(r"^\s*(?:usd|dollars?|eur|euros?|美元|美金|欧元|日元)", re.I)
 _COUNT_AFTER = "台套件个只吨米片颗箱批人天周月年号点%"
 
 
 def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
-    """The deal amount: the figure the talk ended on, else the first money figure after a money word, else
-    the first money figure; discounts, gaps and unit prices are not the deal's amount."""
+    """The deal amount: the figure the talk ended on, else the total, else the first money figure after a money
+    word, else the first money figure. Discounts, gaps, savings, unit prices, ranges, the company's size, other
+    currencies and figures of another deal or a competitor are not the deal's amount.
+
+    Written by hand because it is about how reps phrase a price talk; reading each figure (units, 大写, 万八)
+    is ``domain.money.parse_amount``'s, the one reader everywhere.
+    """
     first: Decimal | None = None
     after_word: Decimal | None = None
+    total: Decimal | None = None
     skipped = False
     # 「1.5个亿」, 「五十多万」, 「二十来万」: the round figure (same length, so spans stay)
     text = re.sub(r"(?<=[\d一二两三四五六七八九十])个(?=亿|万)|(?<=[0十百千])[多来几](?=[万亿wW])", " ", text)
@@ -548,12 +593,26 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
         # 「样板费三千五」: a spoken figure with 千/百 in it counts after a money word, without a unit.
         spoken = re.search(r"[千百]", m.group("num")) and _MONEY_WORDS.search(text[: m.start()])
         # 「RMB680,000」, 「¥ 73,500」: the currency written before the figure
-        cur_before = re.search(r"(?:rmb|¥|￥|人民币)\s*$", text[: m.start()], re.I)
+        cur_before = re.search(r"(?:rmb|cny|¥|￥|人民币)\s*$", text[: m.start()], re.I)
+        if _FOREIGN_BEFORE.search(text[: m.start()]) or _FOREIGN_AFTER.match(text[m.end() :]):
+            skipped = True  # 「$15,000」: not in yuan, and not for the shared reader below either
+            continue
         if not (m.group("unit") or m.group("cur") or spoken or cur_before):
             continue
         if any(s < m.end() and m.start() < e for s, e in blocked):
             continue
-        if _NOT_DEAL_BEFORE.search(text[: m.start()]) or _PER_UNIT_AFTER.match(text[m.end() :]):
+        head, tail = text[: m.start()], text[m.end() :]
+        clause = re.split(r"[\s,，。;；!！?？]", head)[-1]
+        if (
+            _OTHER_DEAL_CLAUSE.search(clause)
+            or (_NOT_DEAL_BEFORE.search(head) and not _FINAL_BEFORE.search(head))  # not 「降到46万」
+            or _DISCOUNT_AFTER.match(tail)
+            or _PER_UNIT_AFTER.match(tail)
+            or _COMPANY_SIZE_BEFORE.search(head)
+            or _RANGE_AFTER.match(tail)
+            or _RANGE_BEFORE.search(head)
+            or (_PER_UNIT_BEFORE.search(head) and _COUNTED.search(text))
+        ):
             skipped = True
             continue
         value = _typed_value(text, m)
@@ -563,15 +622,20 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
                 number = to_decimal(m.group("num"))
             if number is None:
                 continue
-            value = number * _UNIT.get((m.group("unit") or "").lower(), Decimal(1))
+            unit = (m.group("unit") or "").strip().lower()
+            value = number * _UNIT.get(_UNIT_WORDS.get(unit, unit), Decimal(1))
         if value == value.to_integral_value():
             value = value.quantize(Decimal(1))
         if _FINAL_BEFORE.search(text[: m.start()]):
             return value
+        if total is None and _TOTAL_BEFORE.search(text[: m.start()]):
+            total = value
         if after_word is None and _MONEY_WORDS.search(text[: m.start()]):
             after_word = value
         if first is None:
             first = value
+    if total is not None:
+        return total
     if after_word is not None:
         return after_word
     if first is None and not skipped:  # 大写 ("壹拾万元整") and "12,000" with a money word: the shared reader
@@ -579,9 +643,17 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
         if (
             found is not None
             and not any(s < found[1] and found[0] < e for s, e in blocked)
-            and (_MONEY_WORDS.search(text[: found[0]]) or "元" in text[found[0] : found[1]])
+            # (or the thousands separator of 「签了 1,080,000」: counts and dates are not written so)
+            and (
+                _MONEY_WORDS.search(text[: found[0]])
+                or "元" in text[found[0] : found[1]]
+                or re.search(r"\d,\d{3}(?!\d)", text[found[0] : found[1]]) is not None
+            )
             and (text[found[1] : found[1] + 1] or " ") not in _COUNT_AFTER  # 「首批200台」 counts machines
             and not _NOT_DEAL_BEFORE.search(text[: found[0]])  # 「单价1200」
+            # 「订单号 4500012345」, 「PO# 88001」: a number that names a document
+            and not re.search(r"(?:号|编号|单号|no\.?|#)\s*[:：]?\s*$", text[: found[0]], re.I)
+            and not re.fullmatch(r"\d{8,}", text[found[0] : found[1]].strip())
         ):
             value = found[2]
             return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
@@ -591,6 +663,12 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
 def _typed_value(text: str, m: re.Match[str]) -> Decimal | None:
     """The figure as ``domain.money.parse_amount`` reads it (the same everywhere), incl. "三万八"."""
     typed = m.group("num") + (m.group("unit") or "")
+    # 「十二万八千」, 「一百零八万五千」: the lower section spelled out after 万 belongs to the figure
+    lower = re.match(r"[零一二两三四五六七八九]?[一二两三四五六七八九][千百](?:[零一二两三四五六七八九]十?)?", text[m.end() :])
+    if m.group("unit") == "万" and not m.group("cur") and lower and re.fullmatch(r"[零一二两三四五六七八九十百千]+", m.group("num")):
+        whole = parse_amount(typed + lower.group(0))
+        if whole is not None:
+            return whole
     nxt = text[m.end(): m.end() + 1]
     if m.group("unit") in ("万", "千") and not m.group("cur") and nxt and nxt in "123456789一二两三四五六七八九":
         after = text[m.end() + 1: m.end() + 2]
@@ -611,13 +689,14 @@ _FOLLOW_AFTER = re.compile(
 # 「计划」 as a verb (「计划下周去」), not the end of a noun (交付计划, 生产计划, 采购计划, 明年计划).
 _PLAN = r"(?<![付产购试目年度作排期训销营务货修施业])计划"
 _FOLLOW_BEFORE = re.compile(
-    rf"(?:约了|约好|约在|约|定了|定在|安排|{_PLAN}|准备|预计|打算|等|争取|需要|要求|让|请(?![假客吃])|说|答应|承诺|下次|下一步|跟进时间|"
+    rf"(?:约了|约好|约在|约|定了|定在|安排|{_PLAN}|准备|预计|打算|等|争取|需要|要求|让|(?<!申)请(?![假客吃])|说|答应|承诺|下次|下一步|跟进时间|"
     # 会 as "will", not the end of an event noun (「展会上加的微信 今天第一次登门」: 今天 is the visit)
     r"回访时间|后续|然后|再|待|需|要|(?<![展大年例晨周晚聚宴茶酒峰览流讨证布谈机协社])会|希望|最晚|最迟|截止|之后)"
     r"[^,，。;；!！?？]{0,6}$"
 )
 _VISIT_AFTER = re.compile(r"^[^,，。;；!！?？]{0,4}?(?:拜访了|去了|见了|到了|跑了|走访了|上门了|过去了|在|拜访|走访|上门|去|见|到|跟|和|与|约见|面谈)")
-_PAST_MARK = re.compile(r"^[^,，。;；!！?？]{0,12}了")
+# (「星期一去的精工」: 去的 tells of the past as 了 does)
+_PAST_MARK = re.compile(r"^[^,，。;；!！?？]{0,12}了|^[^,，。;；!！?？\s]{0,3}?(?:去|来|见|拜访|跑|到)的")
 _VISIT_AFTER_PLAN = re.compile(r"^[^,，。;；!！?？]{0,2}?(?:去|拜访|走访|上门|见|到|约见)")
 _CLAUSE_END = ",，。;；!！?？\n"
 
@@ -632,12 +711,78 @@ def _clause_before(text: str, start: int) -> str:
     return text[begin:start]
 
 
-def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeMatch | None, TimeMatch | None]:
-    """(visit time, follow-up time) among the message's time expressions."""
+# What a date is NOT the rep's plan for: the end of a term (「价格锁定到明年底」, 「有效期到年底」), or the
+# condition of giving up (「要是下个月还没结果 就算了」).
+_TERM_END_BEFORE = re.compile(r"(?:锁定|锁|有效期?|延长|延期|保持|维持|执行|持续|保价|报价有效)(?:期)?(?:到|至)$")
+_GIVE_UP_IF = re.compile(r"(?:如果|要是|假如|万一|若)$")
+_GIVE_UP_THEN = re.compile(r"就?(?:算了|放弃|不做了|不跟了|不考虑了|拉倒)")
+# A plan word between the date and the visit verb: 「下周要去拜访他们老板」 is the next step, not a visit to ask about.
+_MODAL_AFTER = re.compile(r"^\s*(?:还|也)?(?:要|准备|打算|计划|得|需要|会|争取|想)")
+# 「后天下午去送合同」: going somewhere to do an errand is the next step (the visit is to see the customer).
+_ERRAND_AFTER = re.compile(r"^[^,，。;；!！?？]{0,6}?(?:去|到|过去)(?:他们那边?|现场|厂里|公司)?(?:送|交|签|拿|取|装|调试|培训|测|收|催|结|对账|盖章)")
+# Something that may come by then (「年底前会有个小项目」, 「过年前可能会有一批订单」): news, no one's plan.
+# (not news the rep waits for: 「12月10号左右会有结果」, 「下周会有消息」 are follow-ups)
+_MAY_COME_AFTER = re.compile(
+    r"^[^,，。;；!！?？]{0,2}?(?:(?:可能|也许|或许|估计|说不定)会?|会)有(?:个|一个|一批|一些|新的?|[两三几](?:个|批))"
+)
+# A bare weekday (「周一精工」), whose reading this week is the default.
+_BARE_WEEKDAY = re.compile(r"(?:周|星期|礼拜)[一二三四五六日天1-7]")
+
+
+def _term_or_condition(text: str, tm: TimeMatch) -> bool:
+    """Whether the date is the end of a term, a give-up condition or when something may come (no one's plan)."""
+    before = text[: tm.start].rstrip()
+    after = text[tm.end :]
+    if _TERM_END_BEFORE.search(before) or _MAY_COME_AFTER.match(after) or _NEGATED_AFTER.match(after):
+        return True
+    return bool(_GIVE_UP_IF.search(before[-3:]) and _GIVE_UP_THEN.search(text[tm.end :]))
+
+
+def _customer_visit_after(text: str, tm: TimeMatch, named_at: Sequence[int]) -> bool:
+    """「明天去拜访长安汽车的董工」: the date introduces a visit to the customer (or person) named right after it."""
+    after = text[tm.end :]
+    if any(at >= tm.end and not text[tm.end : at].strip() for at in named_at):
+        return True  # 「周五精工 下周一苏州精密」: the day, then whom (a plan of visits)
+    if not _VISIT_AFTER_PLAN.match(after) or _MODAL_AFTER.match(after) or _ERRAND_AFTER.match(after):
+        return False
+    return any(tm.end < at <= tm.end + 8 for at in named_at)
+
+
+# Reported before the date (「王总说上周…」, 「反馈上周的货…」) or done by them (「他们上个月换了供应商」), unless it
+# is them coming to the rep (「他们昨天来我们公司」: that was the visit).
+_REPORTED_BEFORE = re.compile(
+    r"(?:说|讲|反馈|表示|告诉我|提到|透露|听说|他们|她们|对方|甲方)(?:了|的是)?\s*(?:已经|都)?\s*$"
+)
+_THEY_CAME_AFTER = re.compile(r"^[^,，。;；!！?？]{0,3}?(?:来|过来|到访|来访|上门)")
+
+
+def _reported_past(text: str, tm: TimeMatch) -> bool:
+    """Whether a past date is something the customer reported or did, not the rep's visit."""
+    return bool(_REPORTED_BEFORE.search(_clause_before(text, tm.start))) and not _THEY_CAME_AFTER.match(text[tm.end :])
+
+
+_RESCHEDULED_BEFORE = re.compile(r"(?:改到|改成|改为|改在|推迟到|推到|延到|延期到|挪到|换到|顺延到)了?\s*$")
+
+
+def _rep_subject(text: str, tm: TimeMatch) -> bool:
+    """「我们周一前把货备好」: the rep (or the rep's side) is the subject right before the date."""
+    return re.search(r"(?:我们|我司|咱们|我)(?:这边)?$", text[: tm.start].rstrip()) is not None
+
+
+def _assign_roles(
+    text: str, times: list[TimeMatch], today: date, named_at: Sequence[int] = ()
+) -> tuple[TimeMatch | None, TimeMatch | None]:
+    """(visit time, follow-up time) among the message's time expressions.
+
+    ``named_at``: where the customer and the contact are named; a future date is the visit itself only when it
+    introduces one of them (「明天去拜访华为张总」), otherwise it is the next step (「大华林总 大后天 见面」).
+    """
     visit: TimeMatch | None = None
     follow: TimeMatch | None = None
     theirs: list[TimeMatch] = []
     for tm in times:
+        if _term_or_condition(text, tm):
+            continue
         if _customers_date(text, tm):
             # "他们下周三要开会", "下个月招标": the customer's calendar. It becomes the follow-up only
             # when the rep names no date of their own (then it is the natural moment to ask).
@@ -657,6 +802,15 @@ def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeM
         plan_cue = bool(_FOLLOW_BEFORE.search(before)) or bool(
             re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|回复|答复)(?!了)", after)
         )
+        bare = tm.current is not None and _BARE_WEEKDAY.fullmatch(tm.text) is not None
+        if tense == "either" and bare and not plan_cue and not re.match(r"^\s*(?:之|以)?前", after) and not _VISIT_AFTER.match(after):
+            # 「周一精工 周二苏州精密」: a bare weekday with nothing saying past or plan is this week's
+            # (周一 on a Wednesday was two days ago; 周五 is still ahead).
+            reading = tm.value("current")
+            tm = replace(tm, past=reading, future=reading)  # one reading from here on
+            tense = tm.tense(today)  # 周三 on a Wednesday is today
+        elif tense == "either" and re.match(r"^\s*在(?![^,，。;；!！?？]{0,6}(?:之前|以前|前))", after) and not plan_cue:
+            tense = "past"  # 「周一在徐工」: where the rep was
         if tense == "past":
             role = "visit"
         elif tense == "today":
@@ -673,26 +827,66 @@ def _assign_roles(text: str, times: list[TimeMatch], today: date) -> tuple[TimeM
             if (
                 visit is None
                 and not plan_cue
-                and _VISIT_AFTER_PLAN.match(after)
+                and _customer_visit_after(text, tm, named_at)
                 and not _has_past_visit(text, tm)
             ):
                 role = "visit"  # "明天去拜访华为": a planned visit; the caller asks about it
         if role == "visit" and _ATTRIBUTIVE.match(after):
-            continue  # 「上周送的样品有异响」: when the samples were sent, not when the rep met anyone
+            continue
+        if role == "visit" and tense == "past" and _reported_past(text, tm):
+            continue  # 「王总说上周已经把合同寄出了」: what they reported, not when the rep was in touch  # 「上周送的样品有异响」: when the samples were sent, not when the rep met anyone
         if role == "visit" and (visit is None or _EARLIER_CONTACT.match(text[visit.end :])):
             visit = tm  # 「上个月15号见过冯总，今天电话回访了一下」: 见过 is background, today's call is the visit
-        elif role == "follow" and follow is None:
+        elif role == "follow" and (
+            follow is None
+            or (_rep_subject(text, tm) and not _rep_subject(text, follow))
+            or _RESCHEDULED_BEFORE.search(text[: tm.start])
+        ):
+            # 「先导曹工下周三来厂验货 我们周一前把货备好」: the rep's own deadline is the next step;
+            # 「本来约的今天 改到明天了」: the new day replaces the old one
             follow = tm
     if follow is None:
-        # (a later day: 「今天收到了他们的采购订单」 is what happened today, nothing to follow up on)
-        follow = next((tm for tm in theirs if _to_date(tm.value("future")) > today), None)
+        # (a later day: 「今天收到了他们的采购订单」 is what happened today, nothing to follow up on; the
+        # customer putting it off to a period 「他说年后再说」 or being away then gives no day to ask on)
+        follow = next(
+            (
+                tm
+                for tm in theirs
+                if _to_date(tm.value("future")) > today
+                and not _VAGUE.search(tm.text)
+                and not _AWAY_AFTER.match(text[tm.end :])
+            ),
+            None,
+        )
     return visit, follow
 
 
 _THEIR_SUBJECT = re.compile(r"他们|她们|对方|客户|甲方|业主|院方|厂方|领导|老板|they", re.I)
 _MY_SUBJECT = re.compile(r"我们|我|咱们|咱|we\b|I\b")
 _THEIR_EVENT = re.compile(
-    r"^[^,，。;；!！?？]{0,6}?(?:招标|开标|投标|挂网|开会|上会|定供应商|评标|评审|决策|审批|采购|放假|出差|验收|立项|内部讨论|走流程|年会)"
+    r"^[^,，。;；!！?？]{0,6}?(?:招标|开标|投标|挂网|开会|上会|定供应商|评标|评审|决策|审批|采购|放假|出差|验收|立项|内部讨论|走流程|年会|"
+    # away (「这周五要去外地」), or something that may come (「年底前会有个小项目」, 「过年前可能会有一批订单」)
+    r"去外地|外出|不在)"
+)
+
+
+# 「他说年后再说」: 再说 / 再看 put the matter off; whose deferral it is depends on who said it.
+# (「再看样机」 is a plan: the deferral ends its clause)
+_DEFERRAL_AFTER = re.compile(r"^[^,，。;；!！?？]{0,2}?再(?:说|看看?|议|讲|定|考虑|研究)(?:吧|了)?(?=$|[\s,，。;；!！?？])")
+# The contact (or the customer) as the speaker: 「他说」, 「王总说」, 「对方表示」, 「客户回复」.
+_THEY_SAID = re.compile(r"(?:他|她|对方|客户|[总工理长监任师]|老板|领导)\s?(?:也|还|就)?(?:说|讲|表示|回复|答复|回)(?:了|的是)?")
+# A vague period around the new year rather than a day: the customer's plans for it (「年后招标」) or putting
+# things off to it (「他说年后再说」) give no day to ask on; 「下周再说」, 「年底前定供应商」 do.
+_VAGUE = re.compile(r"年[前后]|过完年|开年|春节|过年|明年(?![\d一二三四五六七八九十])")
+# They are away then (「下周出差 回来再约」): no day to ask on either.
+_AWAY_AFTER = re.compile(r"^[^,，。;；!！?？]{0,4}?(?:出差|外出|不在|放假|休假|去外地|请假)")
+# Nothing will happen by then (「他说年前不考虑了」, 「明天不去了」).
+_NEGATED_AFTER = re.compile(r"^\s*(?:都|也|还|就|肯定|应该)?(?:不|没|不会|没有)(?!问题|错)")
+
+
+# Their event moved or set, written before the date: 「招标推迟到明年三月」, 「验收改在下周」, 「开标定在12号」.
+_THEIR_EVENT_MOVED = re.compile(
+    r"(?:招标|开标|投标|评标|评审|验收|立项|上会|开会|审批|决策|项目|采购)[^,，。;；!！?？]{0,4}?(?:推迟|延期|延后|推|改|定|提前)(?:到|至|在)了?$"
 )
 
 
@@ -704,21 +898,33 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
     A rep's plan word ("再", "跟进") after the date always makes it the rep's.
     """
     after = text[tm.end :]
+    if _DEFERRAL_AFTER.match(after):
+        # 「他说年后再说」 is the customer putting it off; 「年后再说」 in the rep's own words is the rep's plan.
+        said = [m.end() for m in _THEY_SAID.finditer(_clause_before(text, tm.start) or text[: tm.start])]
+        mine = [m.end() for m in _MY_SUBJECT.finditer(_clause_before(text, tm.start))]
+        return bool(said) and max(said) > max(mine, default=-1)
     if re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|联系|打电话|发|给他|给他们|提交|送)", after):
         return False
     if re.match(r"^\s*(?:的|下午|上午|中午|晚上|早上)?\s*(?:拜访|见|去|到|在|跟|和|与|约|电话|走访|又|刚|我)", after):
         return False  # "昨天拜访美的集团采购中心": the rep's own visit
     before = _clause_before(text, tm.start)
+    if _THEIR_EVENT_MOVED.search(before):
+        return True  # 「二期招标推迟到明年三月」: their event's new date
     theirs = [m.end() for m in _THEIR_SUBJECT.finditer(before)]
     mine = [m.end() for m in _MY_SUBJECT.finditer(before)]
     if theirs or mine:
         if max(theirs, default=-1) > max(mine, default=-1):
-            return bool(_THEIR_EVENT.match(after) or re.match(r"^[^,，。;；]{0,2}?(?:要|会|来|定|选)", after))
+            # (not 「他们昨天来我们公司」: them coming to the rep is the visit itself)
+            return bool(
+                _THEIR_EVENT.match(after)
+                or re.match(r"^[^,，。;；]{0,2}?(?:要|会|来(?!我们|我司|公司|这边|参观|拜访|考察)|定|选)", after)
+            )
         return False
     return bool(_THEIR_EVENT.match(after))
 
 
-_ATTRIBUTIVE = re.compile(r"^[^,，。;；!！?？\s]{0,2}?(?:送|发|寄|买|签|交|报|装|提)的")
+# (「上周说的这周给答复」: what was said then, not when the rep met anyone)
+_ATTRIBUTIVE = re.compile(r"^[^,，。;；!！?？\s]{0,2}?(?:送|发|寄|买|签|交|报|装|提|说|讲|答应|定|约)的")
 # (「昨天把报价发过去了 今天打电话确认」: something sent the day before is background too, the call is the contact)
 _EARLIER_CONTACT = re.compile(r"^[^,，。;；!！?？]{0,10}?(?:(?:见|去|拜访|来|聊|谈|到)过|(?:发|寄|送|传)过去|寄出|寄了)")
 # 「李总说预算批下来了，下周一去签合同」: what the contact said was heard already, so the date is a plan.
@@ -752,7 +958,7 @@ def _visited_at(tm: TimeMatch | None, local_now: datetime) -> tuple[datetime, bo
 
 # ---------------------------------------------------------- summary/next step
 _SPLIT_BEFORE = re.compile(
-    r"(?=聊了|聊的|谈了|谈到|沟通了|讨论了|介绍了|演示了|汇报了|交流了|确认了|了解了|反馈|提出|表示|说|他们|对方|客户说|"
+    r"(?=聊了|聊的|谈了|谈到|沟通了|讨论了|介绍了|演示了|汇报了|交流了|确认了|了解了|反馈|提出|表示|(?<![再里上中])说|他们|对方|客户说|"
     rf"主要|重点|下一步|下次|后续|约了|准备|需要|{_PLAN})"
 )
 _FRAME_WORDS = re.compile(
@@ -919,7 +1125,8 @@ def parse_visit(
     else:
         mention = _unknown_mention(norm, contact, blocked)
 
-    visit_tm, follow_tm = _assign_roles(norm, times, today)
+    named_at = [at for at in (mention_span[0] if mention_span else None, contact.start if contact else None) if at is not None]
+    visit_tm, follow_tm = _assign_roles(norm, times, today, named_at)
     visited_at, explicit = _visited_at(visit_tm, local_now)
     follow_up = None if follow_tm is None else _to_date(follow_tm.value("future"))
     if follow_up is not None and follow_up < today:

@@ -1,0 +1,62 @@
+"""How the rep was in touch, from what the rep did (issue #15; messages written for these tests)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from domain.clock import BUSINESS_TZ
+from handlers.understand.visit_text import CustomerRef, parse_visit
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=BUSINESS_TZ)
+CUSTOMERS = [CustomerRef(1, "苏州精工机械有限公司", ("精工",)), CustomerRef(2, "比亚迪股份有限公司", ("比亚迪",))]
+
+
+@pytest.mark.parametrize(
+    ("text", "channel"),
+    [
+        # something sent over is not the rep going there
+        ("比亚迪刘工加了微信 把产品手册发过去了", "wechat"),
+        ("精工王总 微信上把报价寄过去的快递单号给他了", "wechat"),
+        ("精工王总 打了个电话过去 说在开会", "phone"),
+        ("精工王总 发了条微信过去", "wechat"),
+        # a call the rep placed (去了个电话), by mobile, or as a voice call
+        ("给精工王总去了个电话 问了下进度", "phone"),
+        ("精工王总 手机上聊了半小时", "phone"),
+        ("精工王总 打了个语音 说图纸收到了", "phone"),
+        ("精工王总 微信电话聊了下交期", "wechat"),  # a WeChat call is WeChat, as 微信语音 is
+        # written messages in other apps, unless they held a meeting there
+        ("精工王总 短信确认了交期", "wechat"),
+        ("精工王总 钉钉上说下周给答复", "wechat"),
+        ("精工王总 通过钉钉发了方案", "wechat"),
+        ("精工王总发消息说样品测试通过了", "wechat"),
+        ("精工王总 电话没接 给他留了言", "wechat"),
+        ("精工王总 在线沟通了方案", "meeting"),
+        ("精工王总 在钉钉上开了个会 过了下图纸", "meeting"),
+        # a visit in the background or one that did not happen is not how the rep was in touch this time
+        ("之前拜访过精工王总 今天微信问了下进度", "wechat"),
+        ("精工王总 原定拜访取消 电话简单沟通", "phone"),
+        ("精工王总 拜访过程中聊了报价", "visit"),
+        # a meeting of any name, unless the rep went there for it
+        ("比亚迪刘工 一起开了个项目启动会", "meeting"),
+        ("精工王总 电话会 对了下排产", "meeting"),
+        ("去精工开了个会 王总也在", "visit"),
+        ("精工王总 在他们会议室开了个会", "visit"),
+    ],
+)
+def test_channel_by_what_the_rep_did(text: str, channel: str) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).channel == channel
+
+
+@pytest.mark.parametrize(
+    ("text", "channel"),
+    [
+        ("Had a video call with BYD Mr. Liu", "meeting"),
+        ("WeChat call with Mr. Liu from BYD", "wechat"),
+        ("Texted Mr. Liu of BYD about the delivery", "wechat"),
+        ("Called BYD, Mr. Liu wants a demo next Tuesday", "phone"),
+    ],
+)
+def test_english_channels(text: str, channel: str) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).channel == channel

@@ -1,0 +1,135 @@
+"""Whose date is it: the visit, the rep's next step, or nobody's plan (issue #15; messages written for these tests)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from domain.clock import BUSINESS_TZ
+from handlers.understand.timeexpr import find_times
+from handlers.understand.visit_text import CustomerRef, parse_visit
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=BUSINESS_TZ)  # Wednesday; the Spring Festival of 2027 is 02-06 (Sat)
+TODAY = NOW.date()
+CUSTOMERS = [
+    CustomerRef(1, "华为技术有限公司", ("华为",)),
+    CustomerRef(2, "比亚迪股份有限公司", ("比亚迪",)),
+    CustomerRef(3, "苏州精工机械有限公司", ("精工", "苏州精工")),
+    CustomerRef(4, "苏州精密机械有限公司", ("苏州精密",)),
+]
+
+
+def dates(text: str) -> list[date | datetime]:
+    return [m.value("future") for m in find_times(text, NOW)]
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("年后再约", date(2027, 2, 9)),  # the first workday after 正月初三 (the law's part of the break)
+        ("年前把样机送过去", date(2027, 2, 4)),  # the last workday before 除夕
+        ("价格保到明年底", date(2027, 12, 31)),
+        ("下周 周四 复测", date(2026, 12, 3)),
+        ("1月第二周去培训", date(2027, 1, 4)),
+        ("12月第一周出方案", date(2026, 12, 1)),
+        ("过完年再联系", date(2027, 2, 9)),
+        ("预计明年3月招标", date(2027, 3, 1)),  # a month of a named year: its 1st, as 下个月 alone
+        ("两三天后再联系", date(2026, 11, 28)),  # a rough count: its larger end (not 23 days)
+        ("三五天后出结果", date(2026, 11, 30)),
+        ("隔两天再去", date(2026, 11, 27)),
+        ("明年初启动", date(2027, 1, 4)),  # the year's first workday (元旦 is a holiday by law)
+    ],
+)
+def test_spring_festival_year_end_and_weeks_are_dates(text: str, day: date) -> None:
+    assert dates(text) == [day]
+
+
+@pytest.mark.parametrize("text", ["三年前合作过", "两年后再换线", "现在的供应商不稳定"])
+def test_years_counted_and_the_present_are_no_dates(text: str) -> None:
+    assert dates(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "follow"),
+    [
+        # the rep's own deferral is the rep's plan; the customer's is not
+        ("比亚迪刘经理 年后再说", date(2027, 2, 9)),
+        ("比亚迪刘经理 聊了改造 她说年后再说", None),
+        ("比亚迪刘经理 对方表示年后再看", None),
+        ("比亚迪刘经理说年后再联系", date(2027, 2, 9)),  # a promise to get in touch: a date to follow up on
+        ("比亚迪刘经理 她说下周再说吧", date(2026, 11, 30)),  # put off to a day: that day is the one to ask on
+        ("比亚迪刘经理 说等过完年再说", None),
+        ("比亚迪刘经理 他们年后才招标", None),  # their plans for a vague period give no day to ask on
+        ("比亚迪刘经理 他们年底前定方案", date(2026, 12, 31)),  # a deadline does
+        ("比亚迪刘经理下周出差 回来再约", None),  # away then
+        ("比亚迪刘经理 他说年前不考虑了", None),  # nothing by then
+        ("比亚迪刘经理 明天不去了", None),
+        ("比亚迪刘经理 约的周五 推迟到下周一", date(2026, 11, 30)),  # the new day replaces the old one
+        # the end of a term, a give-up condition, something that may come: nobody's plan
+        ("华为张总 报价有效期到月底", None),
+        ("华为张总 要是下个月还没消息就放弃", None),
+        ("华为张总 明年初可能会有个改造项目", None),
+        ("华为张总 说下周会有结果", date(2026, 11, 30)),  # news the rep waits for
+        # 申请 holds 请, but it is not a request to the rep
+        ("华为张总 付款申请今天走完了", None),
+        # the rep's own deadline is the next step, before the customer's visit to us
+        ("比亚迪刘工下周四来我们厂 我们周一前把样品做好", date(2026, 11, 30)),
+    ],
+)
+def test_follow_up_by_roles(text: str, follow: date | None) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).next_follow_up == follow
+
+
+@pytest.mark.parametrize(
+    ("text", "visited", "follow"),
+    [
+        # a future date is the visit only when it introduces the customer or person visited
+        ("明天去拜访比亚迪刘工", date(2026, 11, 26), None),
+        ("比亚迪刘工 后天 见面", TODAY, date(2026, 11, 27)),
+        ("华为张总 下周要去拜访他们总经理", TODAY, date(2026, 11, 30)),
+        ("华为张总 明天上午去送样", TODAY, date(2026, 11, 26)),
+        # a bare weekday is this week's: Monday and Tuesday were, Friday is still ahead
+        ("周一华为 周二比亚迪", date(2026, 11, 23), None),
+        ("周二在比亚迪 刘工说下周给答复", date(2026, 11, 24), date(2026, 11, 30)),
+        ("华为张总 周五", TODAY, date(2026, 11, 27)),
+        ("周一前给华为张总回个电话", TODAY, date(2026, 11, 30)),
+    ],
+)
+def test_visit_or_next_step(text: str, visited: date, follow: date | None) -> None:
+    draft = parse_visit(text, NOW, CUSTOMERS)
+    assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
+
+
+def test_a_thing_to_look_at_again_is_a_plan_not_a_deferral() -> None:
+    draft = parse_visit("比亚迪刘工说下周三再看样机", NOW, CUSTOMERS)
+    assert draft.next_follow_up == date(2026, 12, 2)
+
+
+def test_their_event_moved_is_theirs_and_the_rep_plan_wins() -> None:
+    draft = parse_visit("华为张总说验收推迟到明年一月 下周二再去一趟", NOW, CUSTOMERS)
+    assert draft.next_follow_up == date(2026, 12, 1)
+
+
+def test_what_was_said_earlier_is_not_the_visit() -> None:
+    draft = parse_visit("比亚迪刘经理 上周说的这周给答复 到现在还没动静", NOW, CUSTOMERS)
+    assert draft.visited_at.date() == TODAY
+
+
+@pytest.mark.parametrize(
+    ("text", "visited"),
+    [
+        ("比亚迪刘经理说上周已经把合同寄出了", TODAY),  # what they reported
+        ("比亚迪刘经理 电话里说前天已经付款了", TODAY),
+        ("比亚迪刘经理 他们上个月换了供应商", TODAY),  # what they did
+        ("昨天比亚迪刘经理说样品收到了", date(2026, 11, 24)),  # when it was said
+        ("比亚迪刘经理 他们昨天来我们公司看了样机", date(2026, 11, 24)),  # them coming to the rep is the visit
+    ],
+)
+def test_a_past_date_they_reported_is_not_the_visit(text: str, visited: date) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).visited_at.date() == visited
+
+
+def test_a_bare_weekday_that_is_today_is_today() -> None:
+    draft = parse_visit("周三华为张总 聊了报价", NOW, CUSTOMERS)
+    assert (draft.visited_at.date(), draft.next_follow_up, draft.future_visit) == (TODAY, None, False)
