@@ -133,3 +133,51 @@ def test_a_past_date_they_reported_is_not_the_visit(text: str, visited: date) ->
 def test_a_bare_weekday_that_is_today_is_today() -> None:
     draft = parse_visit("周三华为张总 聊了报价", NOW, CUSTOMERS)
     assert (draft.visited_at.date(), draft.next_follow_up, draft.future_visit) == (TODAY, None, False)
+
+
+# Fresh messages written 2026-12-07 (helper split2, round 1) before the parser was run on them: dates in every
+# role (the rep's next step, the customer's own event, what the customer said, deadlines, vague periods, ranges).
+@pytest.mark.parametrize(
+    ("text", "visited", "follow"),
+    [
+        ("华为张总 他们下周三开评审会", TODAY, date(2026, 12, 2)),
+        ("比亚迪刘工 说下个月中旬定供应商", TODAY, date(2026, 12, 15)),
+        ("华为张总 下周一到周三在外地 周四再约", TODAY, date(2026, 12, 3)),
+        ("华为张总 12月10号前要把方案给他", TODAY, date(2026, 12, 10)),
+        ("比亚迪刘经理说月底前给我们答复", TODAY, date(2026, 11, 30)),
+        ("苏州精密蒋工 他们明年3月底投产", TODAY, date(2027, 3, 31)),
+        ("华为张总 上个月我们丢了一个单子 这次要重视", TODAY, None),
+        ("比亚迪刘工说上周五已经把样品寄回来了", TODAY, None),
+        ("华为张总 下周二或者周三过去演示", TODAY, date(2026, 12, 1)),
+        ("苏州精密蒋总 下下周一去签合同", TODAY, date(2026, 12, 7)),
+        ("华为张总 后天他们来我们公司看样机", TODAY, date(2026, 11, 27)),
+        ("比亚迪刘工 周五前把图纸发过来", TODAY, date(2026, 11, 27)),
+        ("精工李工 说他们下周要停产检修 等检修完再说", TODAY, None),
+        ("华为张总 3号之前把合同寄过去", TODAY, date(2026, 12, 3)),
+        ("苏州精密蒋工 昨天电话说下周来验货", date(2026, 11, 24), date(2026, 11, 30)),
+        ("比亚迪刘工 明天上午十点开视频会", TODAY, date(2026, 11, 26)),
+        ("精工李工说年底之前不会有动作了", TODAY, None),
+        ("比亚迪刘经理 下周三之前回复他价格", TODAY, date(2026, 12, 2)),
+        ("苏州精密蒋总说这个月底前付首款", TODAY, date(2026, 11, 30)),
+        ("华为张总 两周后再跟进", TODAY, date(2026, 12, 9)),
+        ("比亚迪刘工 他们上周已经开过评审会了 我们入围了", TODAY, None),
+        ("精工李工 下周四他们领导来苏州 到时候一起吃个饭", TODAY, date(2026, 12, 3)),
+        ("比亚迪刘经理 付款推迟到下个月10号", TODAY, date(2026, 12, 10)),
+        ("苏州精密蒋工 11月30号到12月2号他们盘点 3号以后再联系", TODAY, date(2026, 12, 3)),
+        ("华为张总上周三来过我们公司", date(2026, 11, 18), None),
+        ("比亚迪刘工 下周找时间再聊", TODAY, date(2026, 11, 30)),
+        ("苏州精密蒋工 明年3月底之前要完成验收", TODAY, date(2027, 3, 31)),
+        ("精工李工说2026年底前必须上线", TODAY, date(2026, 12, 31)),
+        ("华为张总 等他们下周开完会再约", TODAY, date(2026, 11, 30)),
+        ("比亚迪刘工 周末加班调试 周一我们去现场", TODAY, date(2026, 11, 30)),
+        ("比亚迪刘经理说他们下个月要搬厂 搬完再说", TODAY, None),
+        ("华为张总 下周一到周三都在开会 周四下午过去", TODAY, date(2026, 12, 3)),
+        ("精工李工 十二月初来我们公司考察", TODAY, date(2026, 12, 1)),
+        ("苏州精密蒋总 他们上个月刚换的供应商 明年再看机会", TODAY, None),
+        ("华为张总 说下礼拜给消息", TODAY, date(2026, 11, 30)),
+        ("比亚迪刘工 今天没见到 明天上午再去", TODAY, date(2026, 11, 26)),
+    ],
+)
+def test_fresh_dates_in_every_role(text: str, visited: date, follow: date | None) -> None:
+    draft = parse_visit(text, NOW, CUSTOMERS)
+    assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)

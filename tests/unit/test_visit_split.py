@@ -119,3 +119,72 @@ def test_names_written_back_to_back_form_a_list() -> None:
 )
 def test_more_shapes_of_two_visits(text: str) -> None:
     assert customers(text) == [1, 2]
+
+
+# Fresh messages written 2026-12-07 (helper split2, round 1) before the parser was run on them: two or three
+# customers named in every way reps chain them, and customers only named in passing (a rival, a reference).
+FRESH = [
+    *CUSTOMERS,
+    CustomerRef(5, "杭州海康威视数字技术股份有限公司", ("海康", "海康威视")),
+    CustomerRef(6, "浙江大华技术股份有限公司", ("大华",)),
+    CustomerRef(7, "三一重工股份有限公司", ("三一", "三一重工")),
+    CustomerRef(8, "中联重科股份有限公司", ("中联重科", "中联")),
+    CustomerRef(9, "珠海格力电器股份有限公司", ("格力",)),
+    CustomerRef(10, "美的集团股份有限公司", ("美的",)),
+    CustomerRef(11, "苏州精工机械有限公司", ("精工", "苏州精工")),
+    CustomerRef(12, "苏州精密机械有限公司", ("苏州精密",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("上午徐工罗总那聊了下报价 完了又去潍柴找梁工", [1, 2]),
+        ("今天去了三一 顺路去中联坐了坐", [7, 8]),
+        ("今天和格力黄工美的吴总一起吃了个饭", [9, 10]),
+        ("三一赵总和中联孙部长分别见了 都要报价", [7, 8]),
+        ("今天拜访了三家 徐工 潍柴 比亚迪", [1, 2, 3]),
+        ("先去徐工送了样品然后去潍柴梁总那谈了价格", [1, 2]),
+        ("上午在三一开会下午到中联找孙部长", [7, 8]),
+        ("徐工罗总 报价 潍柴梁工 送样", [1, 2]),
+        ("今天跑了海康大华两家 都在比价", [5, 6]),
+        ("三一和中联今天都去了一趟", [7, 8]),
+        ("昨天去了格力 今天又去了美的", [9, 10]),
+        ("比亚迪刘工那边谈完了又去宁德时代陈工那坐了会", [3, 4]),
+        ("在三一碰到了中联孙部长 聊了几句", [7, 8]),
+        ("海康何工 同时也见了大华林工", [5, 6]),
+        ("上午海康 中午大华 下午比亚迪", [5, 6, 3]),
+        ("徐工 潍柴 比亚迪 三家都送了样", [1, 2, 3]),
+        ("格力黄工和美的吴总监都打电话说下周定", [9, 10]),
+        ("精工王总 苏州精密蒋工 分别报了价", [11, 12]),
+        ("今天苏州精工李工来厂里 下午去苏州精密见蒋总", [11, 12]),
+        ("比亚迪刘工聊完直接去了宁德时代", [3, 4]),
+        ("上午电话跟徐工罗总沟通了交期 下午潍柴梁工来我们公司", [1, 2]),
+        ("去三一送完合同又跑了趟中联", [7, 8]),
+        ("早上先到的比亚迪 见了刘经理 后面去的宁德时代", [3, 4]),
+        ("晚上跟徐工罗总潍柴梁总喝酒", [1, 2]),
+        ("格力 美的 海康 这周都拜访了一遍", [9, 10, 5]),
+        ("给徐工罗总报了价 潍柴也报了", [1, 2]),  # the rep quoted both
+        ("今天徐工和潍柴两家开了个联合评审会", [1, 2]),
+    ],
+)
+def test_fresh_messages_naming_several_visited_customers(text: str, ids: list[int]) -> None:
+    assert [p.draft.customer_id for p in split_visits(text, NOW, FRESH)] == ids
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "比亚迪刘工 听说宁德时代那边也在找供应商",
+        "海康何经理说我们价格比大华贵",
+        "格力黄工说美的那边报价比我们低",
+        "今天见了格力黄工 他们在跟美的竞争同一个项目",
+        "三一赵总 说中联也在上这个项目",
+        "中联孙部长说三一赵总那边已经定了我们",
+        "上午去了格力 黄工说美的也报了价",
+        "三一赵总 竞争对手中联已经用上了我们的产品",
+        "海康何工 和大华比我们的优势在售后",
+    ],
+)
+def test_fresh_messages_naming_a_customer_in_passing(text: str) -> None:
+    assert split_visits(text, NOW, FRESH) == []
