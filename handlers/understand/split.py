@@ -40,7 +40,8 @@ from handlers.understand.visit_text import (
 
 _DAY_PART = r"上午|下午|中午|晚上|早上|傍晚|晚间|早晨"
 # (「精工完事去了趟苏州精密」, 「聊完了去的美的」: one errand done, then the next)
-_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完事|完了|完又|又|再|后(?=去|到|跑)"
+# (「聊完直接去了宁德时代」, 「送完样马上去了中联」: straight on to the next)
+_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完事|完了|完又|直接|马上|立马|又|再|后(?=去|到|跑)"
 _MOVE = r"去|跑|到|拜访|见|转|走访|给|找|约|联系"
 # Where one stretch of the message ends and the next begins: punctuation, blanks, a part of the day (not
 # right after its own day: 「昨天上午」 stays whole), a sequence word before a move (「聊完又去了美的」).
@@ -74,7 +75,9 @@ _LIST_SUM = re.compile(
     rf"^[\s,，]*(?:(?:今天|昨天|{_DAY_PART})?\s*(?:(?:都|均|分别|各|一起)\s*"
     r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了|"
     # 「跟长安董工、上汽宋经理吃了个饭」: one meal or meeting with all of them
-    r"吃了|吃饭|喝了?茶|开了[^,，。;；!！?？\s]{0,6}会)|"
+    r"吃了|吃饭|喝了?茶|开了[^,，。;；!！?？\s]{0,6}会|"
+    # 「跟徐工罗总潍柴梁总喝酒」: a drink, a dinner, a game together
+    r"喝(?:了[个点]?)?酒|聚(?:了)?餐|聚了?一?聚|打(?:了)?(?:球|牌)|钓(?:了)?鱼|唱(?:了)?歌)|"
     # 「…三家都送了样」, 「…两边都在推测试」, 「…都在比价」, 「…一天跑了三家」, 「博世、先导：样品测试通过」,
     # 「…我们三个一起吃了饭」
     r"[^,，。;；!！?？]{0,6}?(?:[两三四五六几\d]家|两边|都|均|分别|各自|一起)|[:：])"
@@ -193,6 +196,20 @@ def _groups(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
     return result
 
 
+_ECHO = re.compile(r"(?:那边|这边)?也(?:都|一起|顺便)?(?P<verb>报|送|发|寄|签|拜访|见|去|跑|约|聊|谈|交|装|调试|演示)了?")
+_HEARD = re.compile(r"说|讲|听|反馈|表示|提到|告诉")
+
+
+def _echoes_the_rep(after_name: str, current: Sequence[_Visit]) -> bool:
+    """Whether 「X也…了」 repeats the rep's own action of the visit before (not what its contact said of X)."""
+    m = _ECHO.match(after_name)
+    if m is None or not current:
+        return False
+    last = current[-1].pieces[-1] if current[-1].pieces else ""
+    at = last.find(m.group("verb"))
+    return at >= 0 and _HEARD.search(last[:at]) is None
+
+
 def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | CustomerIndex) -> list[Part]:
     """The message's visits when it reports two or more customers, else an empty list."""
     norm = _normalize(text)
@@ -247,6 +264,8 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
             # 「隆基签了！天合还在谈」, 「徐工这边合同签了 潍柴那边还要再等等」: a stretch that opens with another customer
             # (not 「海康也在跟」: 也 says it is someone else in this customer's story)
             or (first.start == a and not re.match(r"(?:那边|这边)?也", norm[first.end : b]))
+            # 「给徐工罗总报了价 潍柴也报了」: 也 repeating what the rep just did names the rep's next customer
+            or (first.start == a and _echoes_the_rep(norm[first.end : b], current))
         )
         if known is not None:
             known.pieces.append(piece)

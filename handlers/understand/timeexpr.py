@@ -37,7 +37,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -931,7 +931,40 @@ def find_times(text: str, now: datetime) -> list[TimeMatch]:
         if i not in used_dates:
             results.append(TimeMatch(ds, de, text[ds:de], past, future, implied, current))
     results.sort(key=lambda r: r.start)
-    return results
+    return _in_the_week_named(text, results)
+
+
+# A weekday of a named week (「下周一」, 「上周三」), and a bare weekday (「周四」) with nothing before it but a clock.
+_SHIFTED_WEEKDAY = re.compile(rf"(?:上上|下下|上|下)个?{_WEEK}的?\s?(?:{_WEEK})?(?P<d>[一二三四五六日天1-7])")
+_BARE_WEEKDAY = re.compile(rf"{_WEEK}(?P<d>[一二三四五六日天1-7])(?![\d十])")
+_SPAN_JOIN = re.compile(r"\s*(?:到|至|~|～|-|—|一直到)\s*")
+
+
+def _in_the_week_named(text: str, results: list[TimeMatch]) -> list[TimeMatch]:
+    """A span from a weekday of a named week (「下周一到周三在外地 周四再约」) keeps its days in that week.
+
+    周三 (its end) and 周四 (a day after the span) are next week's: this week's would come before the Monday
+    they follow. Only a span moves the days after it: 「他们下周三开会 我周四跟进」 keeps this week's Thursday.
+    """
+    week_of: tuple[date, int] | None = None  # (Monday, weekday) of the span's first day
+    out: list[TimeMatch] = []
+    for i, r in enumerate(results):
+        day = _day_of(r.future)
+        nxt = results[i + 1] if i + 1 < len(results) else None
+        if (named := _SHIFTED_WEEKDAY.match(r.text)) is not None:
+            spans = nxt is not None and _SPAN_JOIN.fullmatch(text, r.end, nxt.start) is not None
+            week_of = (day - timedelta(days=day.weekday()), _weekday_index(named.group("d"))) if spans else None
+        elif week_of is not None and (bare := _BARE_WEEKDAY.match(r.text)) is not None:
+            wd = _weekday_index(bare.group("d"))
+            if wd > week_of[1]:
+                d = week_of[0] + timedelta(days=wd)
+
+                def moved(v: date | datetime, d: date = d) -> date | datetime:
+                    return datetime.combine(d, v.timetz()) if isinstance(v, datetime) else d
+
+                r = replace(r, past=moved(r.past), future=moved(r.future), current=moved(r.current or r.future))
+        out.append(r)
+    return out
 
 
 def resolve(text: str, now: datetime, prefer: Prefer = "future") -> date | datetime | None:

@@ -769,6 +769,23 @@ def _rep_subject(text: str, tm: TimeMatch) -> bool:
     return re.search(r"(?:我们|我司|咱们|我)(?:这边)?$", text[: tm.start].rstrip()) is not None
 
 
+_WHOLE_MONTH = re.compile(r"(?:上上|上)个?月份?")
+_RANGE_JOIN = re.compile(r"\s*(?:到|至|~|～|-|—|一直到)\s*")
+
+
+def _ranges_as_one(text: str, times: list[TimeMatch]) -> list[TimeMatch]:
+    """「下周一到周三在外地」, 「11月30号到12月2号他们盘点」: a span is one time, from its first day, whose role is
+    told by what follows its last day (not by the 到 inside it, which is no going anywhere)."""
+    out: list[TimeMatch] = []
+    for tm in times:
+        if out and _RANGE_JOIN.fullmatch(text, out[-1].end, tm.start) and tm.start > out[-1].end:
+            first = out[-1]
+            out[-1] = replace(first, end=tm.end, text=text[first.start : tm.end])
+        else:
+            out.append(tm)
+    return out
+
+
 def _assign_roles(
     text: str, times: list[TimeMatch], today: date, named_at: Sequence[int] = ()
 ) -> tuple[TimeMatch | None, TimeMatch | None]:
@@ -780,7 +797,7 @@ def _assign_roles(
     visit: TimeMatch | None = None
     follow: TimeMatch | None = None
     theirs: list[TimeMatch] = []
-    for tm in times:
+    for tm in _ranges_as_one(text, times):
         if _term_or_condition(text, tm):
             continue
         if _customers_date(text, tm):
@@ -833,6 +850,8 @@ def _assign_roles(
                 role = "visit"  # "明天去拜访华为": a planned visit; the caller asks about it
         if role == "visit" and _ATTRIBUTIVE.match(after):
             continue
+        if role == "visit" and tense == "past" and _WHOLE_MONTH.fullmatch(tm.text) and not _VISIT_AFTER.match(after):
+            continue  # 「上个月我们丢了一个单子」: a month is the background of a story, not the day of a visit
         if role == "visit" and tense == "past" and _reported_past(text, tm):
             continue  # 「王总说上周已经把合同寄出了」: what they reported, not when the rep was in touch  # 「上周送的样品有异响」: when the samples were sent, not when the rep met anyone
         if role == "visit" and (visit is None or _EARLIER_CONTACT.match(text[visit.end :])):
@@ -866,7 +885,9 @@ _MY_SUBJECT = re.compile(r"我们|我|咱们|咱|we\b|I\b")
 _THEIR_EVENT = re.compile(
     r"^[^,，。;；!！?？]{0,6}?(?:招标|开标|投标|挂网|开会|上会|定供应商|评标|评审|决策|审批|采购|放假|出差|验收|立项|内部讨论|走流程|年会|"
     # away (「这周五要去外地」), or something that may come (「年底前会有个小项目」, 「过年前可能会有一批订单」)
-    r"去外地|外出|不在)"
+    r"去外地|在外地|外出|不在|"
+    # their plant's own calendar: stocktaking, maintenance, a move, overtime (「周末加班调试」)
+    r"盘点|检修|停产|停线|停机|搬厂|搬迁|搬家|加班|年检|审计|封账|休息)"
 )
 
 
@@ -879,7 +900,11 @@ _THEY_SAID = re.compile(r"(?:他|她|对方|客户|[总工理长监任师]|老�
 # things off to it (「他说年后再说」) give no day to ask on; 「下周再说」, 「年底前定供应商」 do.
 _VAGUE = re.compile(r"年[前后]|过完年|开年|春节|过年|明年(?![\d一二三四五六七八九十])")
 # They are away then (「下周出差 回来再约」): no day to ask on either.
-_AWAY_AFTER = re.compile(r"^[^,，。;；!！?？]{0,4}?(?:出差|外出|不在|放假|休假|去外地|请假)")
+_AWAY_AFTER = re.compile(
+    r"^[^,，。;；!！?？]{0,4}?(?:出差|外出|不在|放假|休假|去外地|在外地|请假)|"
+    # 「下周要停产检修 等检修完再说」, 「下个月要搬厂 搬完再说」: put off until their event is over
+    r"^[^。;；!！?？]{0,14}?(?:完|结束|回来)了?(?:之后|以后)?再(?:说|看看?|议|定|考虑)"
+)
 # Nothing will happen by then (「他说年前不考虑了」, 「明天不去了」).
 _NEGATED_AFTER = re.compile(r"^\s*(?:都|也|还|就|肯定|应该)?(?:不|没|不会|没有)(?!问题|错)")
 
@@ -905,7 +930,7 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
         return bool(said) and max(said) > max(mine, default=-1)
     if re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|联系|打电话|发|给他|给他们|提交|送)", after):
         return False
-    if re.match(r"^\s*(?:的|下午|上午|中午|晚上|早上)?\s*(?:拜访|见|去|到|在|跟|和|与|约|电话|走访|又|刚|我)", after):
+    if re.match(r"^\s*(?:的|下午|上午|中午|晚上|早上)?\s*(?:拜访|见|去|到|在(?!外地|外面|国外|外边)|跟|和|与|约|电话|走访|又|刚|我)", after):
         return False  # "昨天拜访美的集团采购中心": the rep's own visit
     before = _clause_before(text, tm.start)
     if _THEIR_EVENT_MOVED.search(before):

@@ -204,3 +204,11 @@ def test_year_end(text: str, expected: date) -> None:
 )
 def test_within_a_week_is_its_last_workday(text: str, expected: date) -> None:
     assert resolve(text, datetime(2026, 12, 7, 10, 0, tzinfo=BUSINESS_TZ)) == expected
+
+
+def test_a_span_of_next_week_keeps_the_days_after_it_in_that_week() -> None:
+    # 「下周一到周三在外地 周四再约」: 周三 ends the span, 周四 comes after it, both next week
+    matches = find_times("下周一到周三在外地 周四再约", NOW)
+    assert [m.value("future") for m in matches] == [date(2026, 11, 30), date(2026, 12, 2), date(2026, 12, 3)]
+    # no span: a bare weekday after 下周三 is still this week's (「他们下周三开会 我周四跟进」)
+    assert find_times("他们下周三开会 我周四跟进", NOW)[1].value("future") == date(2026, 11, 26)
