@@ -181,3 +181,43 @@ def test_a_bare_weekday_that_is_today_is_today() -> None:
 def test_fresh_dates_in_every_role(text: str, visited: date, follow: date | None) -> None:
     draft = parse_visit(text, NOW, CUSTOMERS)
     assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
+
+
+# Round 2, written after the first round of rules and before the parser was run on them.
+@pytest.mark.parametrize(
+    ("text", "visited", "follow"),
+    [
+        ("华为张总 他们下周五前定供应商 我周四再打个电话", TODAY, date(2026, 11, 26)),
+        ("比亚迪刘经理 说月底之前把订单下了", TODAY, date(2026, 11, 30)),
+        ("精工李工 他们下下周开标", TODAY, date(2026, 12, 7)),
+        ("苏州精密蒋总 说12月中旬左右给消息", TODAY, date(2026, 12, 15)),
+        ("华为张总 前天在展会上碰到的 今天来电话问价格", TODAY, None),
+        ("精工李工说下个月初开始试产 到时候过去看看", TODAY, date(2026, 12, 1)),
+        ("比亚迪刘经理 周五下午三点视频会", TODAY, date(2026, 11, 27)),
+        ("苏州精密蒋工 样品下周二到 到了以后安排测试", TODAY, date(2026, 12, 1)),
+        ("华为张总说他们这周五放假 下周一再去", TODAY, date(2026, 11, 30)),
+        ("精工李工 三天之内给我们答复", TODAY, date(2026, 11, 28)),
+        ("比亚迪刘工 合同下个月底到期 续签的事下周谈", TODAY, date(2026, 11, 30)),
+        ("苏州精密蒋总 上周五说的这周给答复 今天还没消息", TODAY, None),
+        ("华为张总 昨天下午见的 他说下周三前出结果", date(2026, 11, 24), date(2026, 12, 2)),
+        ("比亚迪刘经理 他们领导下个月15号来考察", TODAY, date(2026, 12, 15)),
+        ("精工李工 这周六加班 我们过去配合调试", TODAY, date(2026, 11, 28)),
+        ("苏州精密蒋工 11号之前要把图纸确认掉", TODAY, date(2026, 12, 11)),
+        ("华为张总 他们上周已经招完标了 我们没中", TODAY, None),
+        ("比亚迪刘工 上个月我们送的样品测试通过了", TODAY, None),
+        ("精工李工 明年一季度有扩产计划", TODAY, None),
+        ("华为张总 下周一到下周三都可以 约了周二上午", TODAY, date(2026, 12, 1)),
+        ("比亚迪刘经理 两周内出方案", TODAY, date(2026, 12, 9)),
+        ("华为张总 元旦前要把合同签掉", TODAY, date(2026, 12, 31)),
+        ("精工李工 他们春节前后要换线", TODAY, None),
+        ("比亚迪刘工 之前约的明天 改成下周四了", TODAY, date(2026, 12, 3)),
+        ("苏州精密蒋工说他们周一到周三盘点 周四可以去", TODAY, date(2026, 11, 26)),
+        ("比亚迪刘经理 上周说好的本周五签约 今天又说要推到下周", TODAY, date(2026, 11, 30)),
+        ("精工李工说下周可能会有个询价过来", TODAY, None),
+        ("华为张总 这个月底之前把报价发过去 他们下个月初上会", TODAY, date(2026, 11, 30)),
+        ("比亚迪刘工 今天电话说样品上周就寄出了", TODAY, None),
+    ],
+)
+def test_fresh_dates_in_every_role_round_2(text: str, visited: date, follow: date | None) -> None:
+    draft = parse_visit(text, NOW, CUSTOMERS)
+    assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)

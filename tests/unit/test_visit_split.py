@@ -188,3 +188,53 @@ def test_fresh_messages_naming_several_visited_customers(text: str, ids: list[in
 )
 def test_fresh_messages_naming_a_customer_in_passing(text: str) -> None:
     assert split_visits(text, NOW, FRESH) == []
+
+
+# Round 2, written after the first round of rules and before the parser was run on them.
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("今天上午三一下午中联晚上回公司写方案", [7, 8]),
+        ("跑了趟徐工又去了潍柴 两边都说预算紧", [1, 2]),
+        ("比亚迪 宁德时代 今天分别送了样品", [3, 4]),
+        ("海康何工来我司交流 大华林工一起来的", [5, 6]),
+        ("中午在三一食堂吃饭碰见中联的孙部长了", [7, 8]),
+        ("陪领导去了徐工和潍柴", [1, 2]),
+        ("徐工 罗总 下周二送样\n潍柴 梁工 周五报价", [1, 2]),
+        ("1.徐工罗总 报价 2.潍柴梁工 送样 3.比亚迪刘工 测试", [1, 2, 3]),
+        ("今天见了格力的黄工还有美的的吴总", [9, 10]),
+        ("先去了苏州精工找李工 回来路上顺道去了苏州精密", [11, 12]),
+        ("海康大华今天都去了 海康要报价 大华要样品", [5, 6]),
+        ("徐工罗总电话 潍柴梁工微信 都在催交期", [1, 2]),
+        ("今天一共见了三个客户 三一赵总 中联孙部长 徐工罗总", [7, 8, 1]),
+        ("在格力开完会顺便去美的拜访了吴总监", [9, 10]),
+        ("下午跟比亚迪刘工开视频会 完了又给宁德时代陈工打了个电话", [3, 4]),
+        ("昨天三一 今天中联 明天徐工", [7, 8, 1]),
+        ("大华林总 海康何工 两个人一起来的我们公司", [6, 5]),
+        ("宁德时代陈工 比亚迪刘工 今天都没谈出结果", [4, 3]),
+        ("精工王总那边签了 苏州精密蒋工还在比价", [11, 12]),
+        ("今天去格力 路上接到美的吴总电话 聊了十分钟", [9, 10]),
+        ("比亚迪刘工把我介绍给了宁德时代的陈工", [3, 4]),
+        ("跟徐工罗总一起去潍柴见了梁总", [1, 2]),
+    ],
+)
+def test_fresh_messages_naming_several_visited_customers_round_2(text: str, ids: list[int]) -> None:
+    assert [p.draft.customer_id for p in split_visits(text, NOW, FRESH)] == ids
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "宁德时代陈工 他们在和比亚迪抢同一个供应商",
+        "三一赵总说 去年中联的项目也是我们做的",
+        "格力黄工 问美的用的是哪个型号",
+        "比亚迪刘工说宁德时代陈工下周也要来看样机",
+        "海康何经理 对标的是大华的方案",
+        "徐工罗总 给潍柴做的那套设备他也想要",
+        "上午在徐工 罗总说潍柴那边也在考虑我们",
+        "三一赵总 听说中联在招标 下周去问问",
+        "海康何经理说大华出了个低价 我们要跟吗",
+    ],
+)
+def test_fresh_messages_naming_a_customer_in_passing_round_2(text: str) -> None:
+    assert split_visits(text, NOW, FRESH) == []
