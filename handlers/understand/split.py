@@ -41,7 +41,8 @@ from handlers.understand.visit_text import (
 _DAY_PART = r"上午|下午|中午|晚上|早上|傍晚|晚间|早晨"
 # (「精工完事去了趟苏州精密」, 「聊完了去的美的」: one errand done, then the next)
 # (「聊完直接去了宁德时代」, 「送完样马上去了中联」: straight on to the next)
-_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完事|完了|完又|直接|马上|立马|又|再|后(?=去|到|跑)"
+# (「跟徐工罗总一起去潍柴见了梁总」: going along with one customer's person to the next customer)
+_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完事|完了|完又|直接|马上|立马|一起|一道|又|再|后(?=去|到|跑)"
 _MOVE = r"去|跑|到|拜访|见|转|走访|给|找|约|联系"
 # Where one stretch of the message ends and the next begins: punctuation, blanks, a part of the day (not
 # right after its own day: 「昨天上午」 stays whole), a sequence word before a move (「聊完又去了美的」).
@@ -54,7 +55,7 @@ _BOUNDARY = re.compile(
 _SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
 _SEQUENCE_START = re.compile(r"^(?:然后|接着|后来|随后|之后|完事|完了|完又|又|再)+")
 _GOES_TO = re.compile(
-    r"去了?|直奔|赶往|赶到|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|转场|电话|打给|约了|吃饭|碰到|遇到|碰见|遇见|认识了|结识了|visited|met",
+    r"去(?!年)了?|直奔|赶往|赶到|跑了?一?趟|拜访了?|走访了?|见了|到了|转到|转场|电话|打给|约了|吃饭|碰到|遇到|碰见|遇见|认识了|结识了|介绍给|引荐给|visited|met",
     re.I,
 )
 # 「下午：…」, 「然后…」, 「2. …」 (a numbered line) open a new visit.
@@ -137,7 +138,7 @@ def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
 
 
 # 「在三一碰到了中联的孙部长」: meeting another customer's person starts that customer's visit, even mid-clause.
-_MEETS = re.compile(r"(?:碰到|遇到|碰见|遇见|见到|还见了|又见了|认识了|结识了)了?\s*(?:[\u4e00-\u9fff]{0,2}的)?$")
+_MEETS = re.compile(r"(?:碰到|遇到|碰见|遇见|见到|还见了|又见了|认识了|结识了|介绍给|引荐给)了?\s*(?:[\u4e00-\u9fff]{0,2}的)?$")
 
 
 def _meeting_cuts(text: str, mentions: Sequence[_Mention]) -> set[int]:

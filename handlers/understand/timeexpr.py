@@ -198,9 +198,9 @@ _DATE_RX = re.compile(
   | (?P<nth>(?P<nth_m>{_N})\s*月份?的?第(?P<nth_n>[一二三四五1-5])个?{_WEEK}(?P<nth_d>[一二三四五六日天1-7]))
   | (?P<dth>(?P<dth_y>{_YEAR_ANY})?的?第(?P<dth_n>{_N})天)
   | (?P<cmd>(?:(?P<cmd_y>(?:(?<!\d)20\d\d|(?<!\d)\d\d|[二〇零一两三四五六七八九]{{4}}|[二〇零一两三四五六七八九]{{2}})\s*年|{_YEAR_REL})\s*)?(?P<cmd_m>{_N})\s*月份?\s*(?P<cmd_d>{_N})\s*[日号]?)
-  | (?P<yend>(?:(?P<yend_y>{_YEAR_REL}|(?:(?<!\d)20\d\d|(?<!\d)\d\d)\s*年)?(?:年底|年末)|(?P<yend_s>大前|前|去|今|明|后|次)年[底末])(?P<yend_b>前|之前)?)
+  | (?P<yend>(?:(?P<yend_y>{_YEAR_REL}|(?:(?<!\d)20\d\d|(?<!\d)\d\d)\s*年)?(?:年底|年末)|(?P<yend_s>大前|前|去|今|明|后|次)年[底末]|(?P<yend_n>(?<!\d)20\d\d|(?<!\d)\d\d)\s*年[底末])(?P<yend_b>前|之前)?)
   | (?P<mwk>(?P<mwk_m>{_N})\s*月份?的?第(?P<mwk_n>[一二三四1-4])个?(?:周|星期|礼拜))
-  | (?P<mpart>(?P<mpart_m>{_N})\s*月份?(?P<mpart_w>上旬|中旬|下旬|初|中|底|末)(?!心|央))
+  | (?P<mpart>(?:(?P<mpart_y>{_YEAR_ANY})\s*的?)?(?P<mpart_m>{_N})\s*月份?(?P<mpart_w>上旬|中旬|下旬|初|中|底|末)(?!心|央))
   | (?P<nxm>(?P<nxm_p>上上个?|上个?|下下个?|下个?|本|这个?|当|同)月(?:份)?(?P<nxm_w>初|底|末|中旬|中|(?P<nxm_d>{_N})\s*(?:[号日]|(?=[\s,，。;；!！?？]|$)))?(?P<nxm_b>前|之前)?)
   | (?P<thm>(?<![个上下本这当同])月(?P<thm_w>初|底|末|中旬|中)(?!心|央)(?P<thm_b>前|之前)?)
   | (?P<nmd>(?<![\d.\-/:：])(?P<nmd_m>\d{{1,2}})\s?(?P<nmd_s>[-/.·])\s?(?P<nmd_d>\d{{1,2}})
@@ -570,7 +570,10 @@ def _resolve_date(
             return None
         what = g("mpart_w")
         day = {"上旬": 5, "中旬": 15, "中": 15, "下旬": 25}.get(what, 1)
-        pair = _year_ambiguous(today, month, day)
+        # 「明年3月底」, 「2027年6月初」: the year named, not the nearest such month
+        year = _year_of(g("mpart_y"), today) if g("mpart_y") else None
+        named = None if year is None else _safe_date(year, month, day)
+        pair = _year_ambiguous(today, month, day) if named is None else (named, named)
         if pair is None:
             return None
         past, future = pair
@@ -609,7 +612,8 @@ def _resolve_date(
     if kind == "lun":
         return _resolve_lunar(m, today)
     if kind == "yend":
-        token = g("yend_y") or (g("yend_s") + "年" if g("yend_s") else None)  # 「明年底」 is 明年 + 底
+        # 「明年底」 is 明年 + 底, 「2027年底」 is 2027年 + 底
+        token = g("yend_y") or (g("yend_s") + "年" if g("yend_s") else None) or (g("yend_n") + "年" if g("yend_n") else None)
         year = _year_of(token, today) if token else today.year
         if year is None:
             return None
@@ -951,9 +955,14 @@ def _in_the_week_named(text: str, results: list[TimeMatch]) -> list[TimeMatch]:
     for i, r in enumerate(results):
         day = _day_of(r.future)
         nxt = results[i + 1] if i + 1 < len(results) else None
+        prev = results[i - 1] if i else None
         if (named := _SHIFTED_WEEKDAY.match(r.text)) is not None:
-            spans = nxt is not None and _SPAN_JOIN.fullmatch(text, r.end, nxt.start) is not None
-            week_of = (day - timedelta(days=day.weekday()), _weekday_index(named.group("d"))) if spans else None
+            if prev is not None and week_of is not None and _SPAN_JOIN.fullmatch(text, prev.end, r.start):
+                pass  # 「下周一到下周三都可以 约了周二上午」: the span's end, the span still counts from its first day
+            elif nxt is not None and _SPAN_JOIN.fullmatch(text, r.end, nxt.start):
+                week_of = (day - timedelta(days=day.weekday()), _weekday_index(named.group("d")))
+            else:
+                week_of = None
         elif week_of is not None and (bare := _BARE_WEEKDAY.match(r.text)) is not None:
             wd = _weekday_index(bare.group("d"))
             if wd > week_of[1]:

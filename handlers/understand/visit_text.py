@@ -714,6 +714,8 @@ def _clause_before(text: str, start: int) -> str:
 # What a date is NOT the rep's plan for: the end of a term (「价格锁定到明年底」, 「有效期到年底」), or the
 # condition of giving up (「要是下个月还没结果 就算了」).
 _TERM_END_BEFORE = re.compile(r"(?:锁定|锁|有效期?|延长|延期|保持|维持|执行|持续|保价|报价有效)(?:期)?(?:到|至)$")
+# 「合同下个月底到期」: the end of a term written after its day; 「下周一到下周三都可以」: days offered, no plan yet.
+_TERM_END_AFTER = re.compile(r"^\s*(?:就|才)?(?:到期|过期|失效)|^\s*(?:都|均)(?:可以|行|方便|有空|有时间)")
 _GIVE_UP_IF = re.compile(r"(?:如果|要是|假如|万一|若)$")
 _GIVE_UP_THEN = re.compile(r"就?(?:算了|放弃|不做了|不跟了|不考虑了|拉倒)")
 # A plan word between the date and the visit verb: 「下周要去拜访他们老板」 is the next step, not a visit to ask about.
@@ -735,6 +737,8 @@ def _term_or_condition(text: str, tm: TimeMatch) -> bool:
     after = text[tm.end :]
     if _TERM_END_BEFORE.search(before) or _MAY_COME_AFTER.match(after) or _NEGATED_AFTER.match(after):
         return True
+    if _TERM_END_AFTER.match(after):
+        return True
     return bool(_GIVE_UP_IF.search(before[-3:]) and _GIVE_UP_THEN.search(text[tm.end :]))
 
 
@@ -751,7 +755,9 @@ def _customer_visit_after(text: str, tm: TimeMatch, named_at: Sequence[int]) -> 
 # Reported before the date (「王总说上周…」, 「反馈上周的货…」) or done by them (「他们上个月换了供应商」), unless it
 # is them coming to the rep (「他们昨天来我们公司」: that was the visit).
 _REPORTED_BEFORE = re.compile(
-    r"(?:说|讲|反馈|表示|告诉我|提到|透露|听说|他们|她们|对方|甲方)(?:了|的是)?\s*(?:已经|都)?\s*$"
+    r"(?:说|讲|反馈|表示|告诉我|提到|透露|听说|他们|她们|对方|甲方)(?:了|的是)?\s*(?:已经|都)?\s*$|"
+    # what they said of a thing, named between 说 and the date (「电话说样品上周就寄出了」)
+    r"(?:说|讲|反馈|表示|告诉我|提到|透露|听说)(?:货|样品|样机|合同|款|钱|发票|订单|图纸|方案|报价|设备)\s*$"
 )
 _THEY_CAME_AFTER = re.compile(r"^[^,，。;；!！?？]{0,3}?(?:来|过来|到访|来访|上门)")
 
@@ -949,9 +955,13 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
 
 
 # (「上周说的这周给答复」: what was said then, not when the rep met anyone)
-_ATTRIBUTIVE = re.compile(r"^[^,，。;；!！?？\s]{0,2}?(?:送|发|寄|买|签|交|报|装|提|说|讲|答应|定|约)的")
+# (「上周说好的本周五签约」: 说好的 as 说的)
+_ATTRIBUTIVE = re.compile(r"^[^,，。;；!！?？\s]{0,2}?(?:送|发|寄|买|签|交|报|装|提|说|讲|答应|定|约)(?:好|过)?的")
 # (「昨天把报价发过去了 今天打电话确认」: something sent the day before is background too, the call is the contact)
-_EARLIER_CONTACT = re.compile(r"^[^,，。;；!！?？]{0,10}?(?:(?:见|去|拜访|来|聊|谈|到)过|(?:发|寄|送|传)过去|寄出|寄了)")
+# (「前天在展会上碰到的 今天来电话问价格」: where they first met is background too)
+_EARLIER_CONTACT = re.compile(
+    r"^[^,，。;；!！?？]{0,10}?(?:(?:见|去|拜访|来|聊|谈|到)过|(?:发|寄|送|传)过去|寄出|寄了|(?:碰|遇|认识|结识|加)(?:到|见|上)?的)"
+)
 # 「李总说预算批下来了，下周一去签合同」: what the contact said was heard already, so the date is a plan.
 _PAST_VISIT_WORDS = re.compile(
     r"拜访了|去了|见了|聊了|谈了|沟通了|走访了|过去了|刚|今天|上午|下午|昨天|前天|[总工理长监]说|告诉我|反馈|来电|回电|"

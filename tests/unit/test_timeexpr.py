@@ -212,3 +212,18 @@ def test_a_span_of_next_week_keeps_the_days_after_it_in_that_week() -> None:
     assert [m.value("future") for m in matches] == [date(2026, 11, 30), date(2026, 12, 2), date(2026, 12, 3)]
     # no span: a bare weekday after 下周三 is still this week's (「他们下周三开会 我周四跟进」)
     assert find_times("他们下周三开会 我周四跟进", NOW)[1].value("future") == date(2026, 11, 26)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("明年3月底投产", date(2027, 3, 31)),
+        ("2028年3月底验收", date(2028, 3, 31)),  # not the nearest March
+        ("今年3月底上的线", date(2026, 3, 31)),
+        ("2027年底", date(2027, 12, 31)),  # 「2027年底」 keeps its year (not this year's end)
+        ("26年底", date(2026, 12, 31)),
+        ("明年6月初", date(2027, 6, 1)),
+    ],
+)
+def test_a_part_of_a_month_or_year_keeps_the_year_named(text: str, day: date) -> None:
+    assert [m.value("future") for m in find_times(text, NOW)] == [day]
