@@ -221,3 +221,38 @@ def test_fresh_dates_in_every_role(text: str, visited: date, follow: date | None
 def test_fresh_dates_in_every_role_round_2(text: str, visited: date, follow: date | None) -> None:
     draft = parse_visit(text, NOW, CUSTOMERS)
     assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
+
+
+# Round 3, written after the second round of rules and before the parser was run on them.
+@pytest.mark.parametrize(
+    ("text", "visited", "follow"),
+    [
+        ("华为张总 他们12月5号到8号在深圳开展会 回来后再约", TODAY, None),
+        ("比亚迪刘工 下周二到周四来我们公司培训", TODAY, date(2026, 12, 1)),
+        ("精工李工 这周五之前他们内部开会定 下周一我们再跟", TODAY, date(2026, 11, 30)),
+        ("苏州精密蒋总 周日晚上的飞机回来 周一上午去他办公室", TODAY, date(2026, 11, 30)),
+        ("华为张总说过两天再说", TODAY, date(2026, 11, 27)),
+        ("比亚迪刘经理 12月底以前要完成安装调试", TODAY, date(2026, 12, 31)),
+        ("精工李工 上周三开的评审会 结果这周出", TODAY, None),
+        ("苏州精密蒋工 说下个月6号到10号之间来厂里验收", TODAY, date(2026, 12, 6)),
+        ("华为张总 答应下周之内给回复", TODAY, date(2026, 12, 4)),
+        ("比亚迪刘工 后天或者大后天去现场", TODAY, date(2026, 11, 27)),
+        ("精工李工 说他们明年初才有预算 到时候再看", TODAY, None),
+        ("苏州精密蒋总 月底那周他们在盘点 12月第一周再去", TODAY, date(2026, 12, 1)),
+        ("华为张总 约好下周三下午两点 视频会", TODAY, date(2026, 12, 2)),
+        ("比亚迪刘经理 昨天晚上微信说 周五前把合同盖章寄回", date(2026, 11, 24), date(2026, 11, 27)),
+        ("精工李工 9号10号两天在外面培训 11号以后都行", TODAY, date(2026, 12, 11)),
+        ("苏州精密蒋工 上个月底已经验收完了 尾款这个月底前付", TODAY, date(2026, 11, 30)),
+        ("华为张总 这周都在开会 下周再说", TODAY, date(2026, 11, 30)),
+        ("比亚迪刘工说今年的预算已经用完了 明年再说", TODAY, None),
+        ("精工李工 明天上午他们来取样品", TODAY, date(2026, 11, 26)),
+        ("苏州精密蒋总 下周三前后出结果", TODAY, date(2026, 12, 2)),
+        ("华为张总 他们上周五开标 我们排第二", TODAY, None),
+        ("比亚迪刘经理 周四周五都不在 下周一再约", TODAY, date(2026, 11, 30)),
+        ("精工李工 下个月中下旬会有一个批量订单", TODAY, None),
+        ("华为张总 初步定在下周四签约", TODAY, date(2026, 12, 3)),
+    ],
+)
+def test_fresh_dates_in_every_role_round_3(text: str, visited: date, follow: date | None) -> None:
+    draft = parse_visit(text, NOW, CUSTOMERS)
+    assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)

@@ -238,3 +238,44 @@ def test_fresh_messages_naming_several_visited_customers_round_2(text: str, ids:
 )
 def test_fresh_messages_naming_a_customer_in_passing_round_2(text: str) -> None:
     assert split_visits(text, NOW, FRESH) == []
+
+
+# Round 3, written after the second round of rules and before the parser was run on them.
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("三一赵总 中联孙部长 徐工罗总 三个人今天都见了", [7, 8, 1]),
+        ("上午先跑的格力 下午美的那边也去了一下", [9, 10]),
+        ("比亚迪刘工送完样 顺带去宁德时代拜访了陈工", [3, 4]),
+        ("今天海康何工跟大华林工都约了 分别聊了方案", [5, 6]),
+        ("徐工签了合同 潍柴还在等审批 比亚迪今天去送了样", [1, 2, 3]),
+        ("在徐工见罗总的时候 潍柴梁总正好也在", [1, 2]),
+        ("上午三一赵总来厂里看样机 下午我去了中联", [7, 8]),
+        ("中午约了海康何工吃饭 下午又跑去大华", [5, 6]),
+        ("苏州精工跟苏州精密今天都跑了一趟 都要报价", [11, 12]),
+        ("今天拜访的客户有格力和美的", [9, 10]),
+        ("精工王总电话沟通 苏州精密蒋工当面聊的", [11, 12]),
+        ("比亚迪 刘工 测试通过\n宁德时代 陈工 还在测", [3, 4]),
+        ("格力黄工拉了美的吴总进群 三个人视频开了个会", [9, 10]),
+        ("去宁德时代的路上给比亚迪刘工回了个电话", [4, 3]),
+        ("大华林总 海康何工 今天都说下周给结果", [6, 5]),
+        ("昨天下午去了三一 今天上午去了中联 下午去了徐工", [7, 8, 1]),
+    ],
+)
+def test_fresh_messages_naming_several_visited_customers_round_3(text: str, ids: list[int]) -> None:
+    assert [p.draft.customer_id for p in split_visits(text, NOW, FRESH)] == ids
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "美的吴总监说格力那边的项目已经黄了",
+        "格力黄工 说他们老板跟美的老板是同学",
+        "宁德时代陈工 问比亚迪那边用的什么方案",
+        "徐工罗总 潍柴那个单子他也听说了",
+        "三一赵总 他们打算明年跟中联合作做泵车",
+        "徐工罗总 这个项目潍柴也在投 我们的价格比他们低",
+    ],
+)
+def test_fresh_messages_naming_a_customer_in_passing_round_3(text: str) -> None:
+    assert split_visits(text, NOW, FRESH) == []
