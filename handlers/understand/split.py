@@ -49,7 +49,8 @@ _MOVE = r"去|跑|到|拜访|见|转|走访|给|找|约|联系"
 # (the sequence word not right after its own day either: 「周五再去精工」 stays whole)
 _NOT_AFTER_A_DAY = r"(?<!周[一二三四五六日天])(?<!期[一二三四五六日天])(?<!拜[一二三四五六日天])(?<![今明后]天)(?<!\d[号日])"
 _BOUNDARY = re.compile(
-    rf"[，,。;；!！?？\n：:]|\s+|(?<![今昨前明当天日号])(?<![^然]后)(?=(?:{_DAY_PART}))|{_NOT_AFTER_A_DAY}(?=(?:{_SEQUENCE})+(?:{_MOVE}))"
+    # (「去宁德时代的路上给比亚迪刘工回了个电话」: on the way there, another call)
+    rf"[，,。;；!！?？\n：:]|\s+|(?<=路上)|(?<![今昨前明当天日号])(?<![^然]后)(?=(?:{_DAY_PART}))|{_NOT_AFTER_A_DAY}(?=(?:{_SEQUENCE})+(?:{_MOVE}))"
 )
 # A stretch that is only 「然后」 or 「下午：」 opens the next one.
 _SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
@@ -84,8 +85,9 @@ _LIST_SUM = re.compile(
     r"[^,，。;；!！?？]{0,6}?(?:[两三四五六几\d]家|两边|都|均|分别|各自|一起)|[:：])"
 )
 # 「三一的赵总约了中联的孙部长」, 「比亚迪刘工带着宁德时代陈工」: one customer's person brings another's along.
-_WITH_PERSON = re.compile(r"\s*(?:约了|带了|带着|叫上了?|拉上了?|陪着?|和|跟|与|还有)\s*")
-_TOGETHER = re.compile(r"约了|带了|带着|叫上|拉上|陪")  # these joins alone say the people met together
+# (「格力黄工拉了美的吴总进群」: pulled into one group call)
+_WITH_PERSON = re.compile(r"\s*(?:约了|带了|带着|叫上了?|拉上了?|拉了|喊了|喊上了?|陪着?|和|跟|与|还有)\s*")
+_TOGETHER = re.compile(r"约了|带了|带着|叫上|拉上|拉了|喊了|喊上|陪")  # these joins alone say the people met together
 _BRINGS_ALONG = re.compile(r"(?:带了|带着|叫上了?|拉上了?|约上了?)\s*$")
 _ALL_OF_THEM = re.compile(r"都|两家|三家|几家|两边|各自|分别|均")
 _DAY = re.compile(
@@ -197,6 +199,7 @@ def _groups(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
     return result
 
 
+_HEARSAY = re.compile(r"[他她](?:们)?(?:也|还|都)?(?:听说|听到|知道|说|讲|提到)")
 _ECHO = re.compile(r"(?:那边|这边)?也(?:都|一起|顺便)?(?P<verb>报|送|发|寄|签|拜访|见|去|跑|约|聊|谈|交|装|调试|演示)了?")
 _HEARD = re.compile(r"说|讲|听|反馈|表示|提到|告诉")
 
@@ -264,7 +267,12 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
             or (first.with_contact and _BRINGS_ALONG.search(before) is not None)
             # 「隆基签了！天合还在谈」, 「徐工这边合同签了 潍柴那边还要再等等」: a stretch that opens with another customer
             # (not 「海康也在跟」: 也 says it is someone else in this customer's story)
-            or (first.start == a and not re.match(r"(?:那边|这边)?也", norm[first.end : b]))
+            # (nor 「潍柴那个单子他也听说了」: the name is the topic of what someone else heard or said)
+            or (
+                first.start == a
+                and not re.match(r"(?:那边|这边)?也", norm[first.end : b])
+                and not _HEARSAY.search(norm, first.end, b)
+            )
             # 「给徐工罗总报了价 潍柴也报了」: 也 repeating what the rep just did names the rep's next customer
             or (first.start == a and _echoes_the_rep(norm[first.end : b], current))
         )

@@ -776,7 +776,8 @@ def _rep_subject(text: str, tm: TimeMatch) -> bool:
 
 
 _WHOLE_MONTH = re.compile(r"(?:上上|上)个?月份?")
-_RANGE_JOIN = re.compile(r"\s*(?:到|至|~|～|-|—|一直到)\s*")
+# (「9号10号两天在外面培训」, 「周四周五都不在」: days written side by side are a span too)
+_RANGE_JOIN = re.compile(r"\s*(?:到|至|~|～|-|—|一直到|、|和)\s*|")
 
 
 def _ranges_as_one(text: str, times: list[TimeMatch]) -> list[TimeMatch]:
@@ -784,7 +785,7 @@ def _ranges_as_one(text: str, times: list[TimeMatch]) -> list[TimeMatch]:
     told by what follows its last day (not by the 到 inside it, which is no going anywhere)."""
     out: list[TimeMatch] = []
     for tm in times:
-        if out and _RANGE_JOIN.fullmatch(text, out[-1].end, tm.start) and tm.start > out[-1].end:
+        if out and tm.start >= out[-1].end and _RANGE_JOIN.fullmatch(text, out[-1].end, tm.start):
             first = out[-1]
             out[-1] = replace(first, end=tm.end, text=text[first.start : tm.end])
         else:
@@ -893,7 +894,9 @@ _THEIR_EVENT = re.compile(
     # away (「这周五要去外地」), or something that may come (「年底前会有个小项目」, 「过年前可能会有一批订单」)
     r"去外地|在外地|外出|不在|"
     # their plant's own calendar: stocktaking, maintenance, a move, overtime (「周末加班调试」)
-    r"盘点|检修|停产|停线|停机|搬厂|搬迁|搬家|加班|年检|审计|封账|休息)"
+    r"盘点|检修|停产|停线|停机|搬厂|搬迁|搬家|加班|年检|审计|封账|休息|"
+    # away at a fair, a training, on the way back (「周日晚上的飞机回来」, 「在深圳开展会」)
+    r"展会|参展|培训|飞机|航班|高铁|回来|回国)"
 )
 
 
@@ -909,7 +912,7 @@ _VAGUE = re.compile(r"年[前后]|过完年|开年|春节|过年|明年(?![\d一
 _AWAY_AFTER = re.compile(
     r"^[^,，。;；!！?？]{0,4}?(?:出差|外出|不在|放假|休假|去外地|在外地|请假)|"
     # 「下周要停产检修 等检修完再说」, 「下个月要搬厂 搬完再说」: put off until their event is over
-    r"^[^。;；!！?？]{0,14}?(?:完|结束|回来)了?(?:之后|以后)?再(?:说|看看?|议|定|考虑)"
+    r"^[^。;；!！?？]{0,14}?(?:完|结束|回来)了?(?:之后|以后|后)?再(?:说|看看?|议|定|考虑|约|联系)"
 )
 # Nothing will happen by then (「他说年前不考虑了」, 「明天不去了」).
 _NEGATED_AFTER = re.compile(r"^\s*(?:都|也|还|就|肯定|应该)?(?:不|没|不会|没有)(?!问题|错)")
@@ -936,9 +939,11 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
         return bool(said) and max(said) > max(mine, default=-1)
     if re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|联系|打电话|发|给他|给他们|提交|送)", after):
         return False
-    if re.match(r"^\s*(?:的|下午|上午|中午|晚上|早上)?\s*(?:拜访|见|去|到|在(?!外地|外面|国外|外边)|跟|和|与|约|电话|走访|又|刚|我)", after):
-        return False  # "昨天拜访美的集团采购中心": the rep's own visit
     before = _clause_before(text, tm.start)
+    # (「他们12月5号到8号在深圳开展会」: where they will be, not where the rep was)
+    where = r"在(?!外地|外面|国外|外边)" if not re.search(r"(?:他们|她们|对方)\s*$", before) else r"(?!)"
+    if re.match(rf"^\s*(?:的|下午|上午|中午|晚上|早上)?\s*(?:拜访|见|去|到|{where}|跟|和|与|约|电话|走访|又|刚|我)", after):
+        return False  # "昨天拜访美的集团采购中心": the rep's own visit
     if _THEIR_EVENT_MOVED.search(before):
         return True  # 「二期招标推迟到明年三月」: their event's new date
     theirs = [m.end() for m in _THEIR_SUBJECT.finditer(before)]
@@ -948,7 +953,8 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
             # (not 「他们昨天来我们公司」: them coming to the rep is the visit itself)
             return bool(
                 _THEIR_EVENT.match(after)
-                or re.match(r"^[^,，。;；]{0,2}?(?:要|会|来(?!我们|我司|公司|这边|参观|拜访|考察)|定|选)", after)
+                # (「他们明年初才有预算」: 才, not before then)
+                or re.match(r"^[^,，。;；]{0,2}?(?:要|会|来(?!我们|我司|公司|这边|参观|拜访|考察)|定|选|才)", after)
             )
         return False
     return bool(_THEIR_EVENT.match(after))
