@@ -454,6 +454,7 @@ _INTENT = re.compile(
     r"(?:准备|计划|预计|争取|等|待|要|希望|有望|打算|可能|应该|尽快|如果|能否|是否|约|安排|推进|催|走|年底|月底|下周|"
     r"明天|后天|下个?月|周[一二三四五六日天]|号|再)[^,，。;；!！?？\s]{0,6}$"
 )
+_CANDIDATE = re.compile(r"^(?:候选|预中标|排名)")
 _WON_FOLLOWERS = re.compile(r"^(?:前|之前|的事|流程|时间|事宜|仪式)")
 # "签了保密协议/NDA/意向书", "签到": signing something that is not the deal.
 _NOT_DEAL = re.compile(r"^了?(?:个|份)?(?:保密|nda|意向|到|字确认|收)", re.IGNORECASE)
@@ -493,12 +494,14 @@ def _stage_hint(text: str) -> Stage | None:
                     continue
                 if _SIDE_PAPER.search(before):
                     continue  # 「技术协议签了」: an agreement that is not the deal, named first
-                if _BY_ANOTHER.search(before):
+                if _CANDIDATE.match(after):
+                    found = Stage.EVALUATION  # 「中标候选人公示了」: ranked, not awarded
+                elif _BY_ANOTHER.search(before):
                     found = Stage.LOST  # 「被竞品拿下」, 「被别人签走了」: someone else's deal
                     if best is None or _STAGE_ORDER[found] >= _STAGE_ORDER[best]:
                         best, best_at = found, m.start()
                     continue
-                if _NEGATION.search(before) or english_denied:
+                elif _NEGATION.search(before) or english_denied:
                     found = Stage.LOST if m.group() == "中标" else Stage.NEGOTIATION
                 elif (
                     _INTENT.search(before)
