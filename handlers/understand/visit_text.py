@@ -440,7 +440,8 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"\bfirst\s+(?:meeting|visit|contact|call|time)\b|\bintro(?:duction|duced|ductory)?\b|\binitial\s+(?:meeting|contact|call)|\bcold\s+call",
     ),
 )
-_STAGE_RX = [(stage, re.compile(words, re.IGNORECASE)) for stage, words in _STAGE_WORDS]
+# ASCII word boundaries: 「price还要再negotiate」 has English words against Chinese characters with no blank.
+_STAGE_RX = [(stage, re.compile(words, re.IGNORECASE | re.ASCII)) for stage, words in _STAGE_WORDS]
 _STAGE_ORDER = {Stage.LOST: 5, Stage.WON: 5, Stage.NEGOTIATION: 3, Stage.EVALUATION: 2, Stage.LEAD: 1}
 _NEGATION = re.compile(r"(?:没|未|不|别|无|非|尚未|还没|没有|不能|不会|不一定|难以)[^,，。;；!！?？\s]{0,2}$")
 # English: 「not signed yet」, 「haven't received the PO」 (the word before, across its blank); 「will be signed」,
@@ -454,6 +455,8 @@ _INTENT = re.compile(
     r"(?:准备|计划|预计|争取|等|待|要|希望|有望|打算|可能|应该|尽快|如果|能否|是否|约|安排|推进|催|走|年底|月底|下周|"
     r"明天|后天|下个?月|周[一二三四五六日天]|号|再)[^,，。;；!！?？\s]{0,6}$"
 )
+# 「签约仪式搞完了」: the ceremony or process of the deal word, finished.
+_FOLLOWER_DONE = re.compile(r"(?:仪式|流程|手续|事宜)[^,，。;；!！?？\s]{0,2}?(?:搞完|办完|走完|结束|完成|完毕|弄完|做完)")
 _CANDIDATE = re.compile(r"^(?:候选|预中标|排名)")
 _WON_FOLLOWERS = re.compile(r"^(?:前|之前|的事|流程|时间|事宜|仪式)")
 # "签了保密协议/NDA/意向书", "签到": signing something that is not the deal.
@@ -505,7 +508,7 @@ def _stage_hint(text: str) -> Stage | None:
                     found = Stage.LOST if m.group() == "中标" else Stage.NEGOTIATION
                 elif (
                     _INTENT.search(before)
-                    or _WON_FOLLOWERS.search(after)
+                    or (_WON_FOLLOWERS.search(after) and not _FOLLOWER_DONE.match(text, m.end()))
                     or pending(text, m.start(), m.end())
                     or _INTENT_EN.search(text[max(0, m.start() - 30) : m.start()])
                 ):
