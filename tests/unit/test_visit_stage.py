@@ -652,3 +652,60 @@ def test_the_new_families_stay_quiet_elsewhere(text: str, expected: Stage | None
 )
 def test_everyday_messages_batch_five(text: str, expected: Stage | None) -> None:
     assert stage(text) is expected
+
+
+# The sixth batch, longer messages with punctuation as most reps type them, written after the fifth round of rules
+# and committed before the parser was run on it.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("今天上午去华为拜访了张总，他们新工厂明年开建，目前还在规划阶段，先跟着。", Stage.LEAD),
+        ("下午和精工李工喝茶，聊了聊他们的自动化改造想法，还没有具体预算。", Stage.LEAD),
+        ("汇川郑总介绍了他们采购部的刘经理给我认识，下周约了见面。", Stage.LEAD),
+        ("宁德时代陈工今天来电，说有个新项目想听听我们的方案，周五过去讲。", Stage.EVALUATION),
+        ("比亚迪王经理带着两个工程师来我们这边做了一天的产品验证，基本满意。", Stage.EVALUATION),
+        ("精工王总这边方案改了第三版，终于通过了他们技术部的评审。", Stage.EVALUATION),
+        ("华为张总说样件装车测试一个月，没问题就量产。", Stage.EVALUATION),
+        ("汇川郑总，对接了他们研发，要我们配合做一版定制的驱动器。", Stage.EVALUATION),
+        ("宁德时代陈工，今天开了技术澄清会，下周提交最终技术方案。", Stage.EVALUATION),
+        ("比亚迪王经理，正在做供应商评估，我们需要补交财务报表和资质。", Stage.EVALUATION),
+        ("精工李工反馈，我们的样品比现用的寿命长了一倍，他们很感兴趣。", Stage.EVALUATION),
+        ("华为张总，在谈商务，对方希望一次性买断软件授权。", Stage.NEGOTIATION),
+        ("汇川郑总这边，价格已经让到底了，他还想要再送一年维保。", Stage.NEGOTIATION),
+        ("比亚迪王经理，合同条款基本谈完，就剩付款方式没定。", Stage.NEGOTIATION),
+        ("精工王总，要求我们开13%的专票，含运费送到现场。", Stage.NEGOTIATION),
+        ("华为张总，今天敲定了价格，下周走签批。", Stage.NEGOTIATION),
+        ("汇川郑总，他们内部已经同意了，合同在走OA。", Stage.NEGOTIATION),
+        ("宁德时代陈工，签了一年的框架，先供200套。", Stage.WON),
+        ("比亚迪王经理，第一批货验收合格，开票请款。", Stage.WON),
+        ("精工李工，客户把订单给我们了，总共三百多万。", Stage.WON),
+        ("华为张总，中标结果出来了，我们第一，已经收到通知书。", Stage.WON),
+        ("汇川郑总，合同原件今天寄回来了，双方都盖了章。", Stage.WON),
+        ("宁德时代陈工，款到了，安排发货。", Stage.WON),
+        ("比亚迪王经理，最终还是选了我们，下周签合同。", Stage.NEGOTIATION),
+        ("精工王总说，他们集团决定统一用一个品牌，不是我们。", Stage.LOST),
+        ("华为张总，这次招标我们技术分不够，没进入商务环节。", Stage.LOST),
+        ("汇川郑总，由于价格原因，他们选择了另一家供应商。", Stage.LOST),
+        ("宁德时代陈工，客户项目砍了，之前的报价作废。", Stage.LOST),
+        ("精工李工，明确说了不会用我们的产品，技术路线不同。", Stage.LOST),
+        ("华为张总，项目流产了，老板不批。", Stage.LOST),
+        ("汇川郑总今天就是日常拜访，送了些资料，没谈具体的。", None),
+        ("宁德时代陈工，帮他们联系了一下我们的售后，处理设备报警。", None),
+        ("比亚迪王经理，说他们同行某某公司也在找我们这种设备。", None),
+        ("华为张总，闲聊，说他们之前跟一家德国公司签过类似的合同。", None),
+        ("汇川郑总，说如果我们能在苏州建仓库，以后合作会更方便。", None),
+        ("宁德时代陈工，他们年度评审，我们被评为优秀供应商。", None),
+        ("精工李工，讲了两个小时，他们对我们的视觉检测很感兴趣，让我们下周带样机演示。", Stage.EVALUATION),
+        ("华为张总说，他们在做可行性研究，年后才立项。", Stage.LEAD),
+        ("汇川郑总，今天谈下来了，单价降了3%，下周下单。", Stage.NEGOTIATION),
+        ("宁德时代陈工，丢了，被压到成本价以下我们做不了。", Stage.LOST),
+        ("比亚迪王经理，订单已经确认，交期四周。", Stage.WON),
+        ("精工王总，合同金额确认了，等他们盖章。", Stage.NEGOTIATION),
+        ("华为张总，我们进了第二轮，和另外两家竞争。", Stage.EVALUATION),
+        ("汇川郑总说，领导很满意，让我们尽快出合同。", Stage.NEGOTIATION),
+        ("宁德时代陈工，第一次合作，先下了个小单试试。", Stage.WON),
+        ("比亚迪王经理说，项目还在，只是推迟到明年二季度。", None),
+    ],
+)
+def test_punctuated_messages_batch_six(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
