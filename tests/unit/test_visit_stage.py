@@ -590,6 +590,10 @@ def test_rep_jargon_batch_four(text: str, expected: Stage | None) -> None:
         ("华为张总 中标候选人里有我们", Stage.EVALUATION),  # a candidate, not the award
         ("比亚迪王经理 他们以前用我们的 后来换了供应商", None),  # 后来 goes on with the past
         ("汇川郑总 他们没有意向", None),
+        ("华为张总 周五之前签合同", Stage.NEGOTIATION),  # 之前 after a date is a deadline, not the past
+        ("比亚迪王经理 如果价格合适就把单子给我们", Stage.NEGOTIATION),  # the order handed over on a condition
+        ("精工王总 贷款到了", None),  # a loan, not a payment
+        ("汇川郑总 他们跟一家德国公司签过类似的合同", None),  # an experience (签过 类似的), not this deal
     ],
 )
 def test_the_new_families_stay_quiet_elsewhere(text: str, expected: Stage | None) -> None:
