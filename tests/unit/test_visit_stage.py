@@ -713,3 +713,57 @@ def test_everyday_messages_batch_five(text: str, expected: Stage | None) -> None
 )
 def test_punctuated_messages_batch_six(text: str, expected: Stage | None) -> None:
     assert stage(text) is expected
+
+
+# The seventh batch, a mix of the kinds above, written after the sixth round of rules and committed before the parser
+# was run on it.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("华为张总 聊了下明年的备件需求 让我们先报个年度价", Stage.EVALUATION),
+        ("汇川郑总 刚上任 第一次见 互相认识了一下", Stage.LEAD),
+        ("宁德时代陈工 样品做了三个月的老化 没有衰减", Stage.EVALUATION),
+        ("比亚迪王经理 让我们参加下个月的招标 已经报名了", Stage.EVALUATION),
+        ("精工王总 这次只是送了个产品目录", Stage.LEAD),
+        ("华为张总 对我们价格有点意见 说比预期高了20%", Stage.NEGOTIATION),
+        ("汇川郑总 跟采购经理过了一遍合同 还有三处要改", Stage.NEGOTIATION),
+        ("宁德时代陈工 要求预付款降到10% 其余货到付款", Stage.NEGOTIATION),
+        ("比亚迪王经理 答应给我们一半的份额 价格还要再磋商", Stage.NEGOTIATION),
+        ("精工李工 合同签完了 首批货月底交", Stage.WON),
+        ("华为张总 投标结果出来了 我们中了其中两个包", Stage.WON),
+        ("汇川郑总 今天收到第一笔进度款", Stage.WON),
+        ("宁德时代陈工 订单今天下到我们系统里了", Stage.WON),
+        ("比亚迪王经理 这单没拿到 客户选了价格更低的", Stage.LOST),
+        ("精工王总 项目取消了 他们资金链出了问题", Stage.LOST),
+        ("华为张总 我们的方案被他们技术部否掉了", Stage.LOST),
+        ("汇川郑总 说这个项目已经内定了别家 我们陪跑", Stage.LOST),
+        ("宁德时代陈工 去吃了个饭 他们说年底前不会有新项目", None),
+        ("比亚迪王经理 帮他们修了一台老设备 挺感谢我们的", None),
+        ("精工李工 他们隔壁车间上个月刚上了我们的设备", None),
+        ("华为张总 说我们要是能提前半个月交货 就考虑我们", Stage.NEGOTIATION),
+        ("宁德时代陈工说他们老板出差了合同要等他回来才能签估计下周", Stage.NEGOTIATION),
+        ("比亚迪王经理那边技术都确认完了现在主要是在谈价格和交期", Stage.NEGOTIATION),
+        ("精工王总说我们上次报的价太高了这次他们找了三家在比", Stage.NEGOTIATION),
+        ("华为张总说他们这个项目基本定了给我们就差走个流程", Stage.NEGOTIATION),
+        ("汇川郑总那边今天说不用我们了他们自己的子公司能做", Stage.LOST),
+        ("宁德时代陈工 给他们做了个小样 效果不错 准备打大样", Stage.EVALUATION),
+        ("比亚迪王经理 价格谈到每台3.2万 比上次少了两千", Stage.NEGOTIATION),
+        ("华为张总 试用结束了 反馈还不错 在走采购审批", Stage.NEGOTIATION),
+        ("汇川郑总 今天把合同正本送过去了 对方说这两天盖章", Stage.NEGOTIATION),
+        ("宁德时代陈工 说可以先下一个试用订单", Stage.NEGOTIATION),
+        ("比亚迪王经理 新项目 需求还不明确 先跟着", Stage.LEAD),
+        ("精工王总 问了下我们的交期和最小起订量", Stage.EVALUATION),
+        ("华为张总 说下周组织专家评审我们的方案", Stage.EVALUATION),
+        ("汇川郑总 谈成了 下午签的字", Stage.WON),
+        ("宁德时代陈工 开标了 我们报价最低 但还没定", Stage.NEGOTIATION),
+        ("比亚迪王经理 这个单子我们主动放弃了 利润太低", Stage.LOST),
+        ("华为张总 今天主要是陪我们老板去拜访 聊了战略合作", None),
+        ("汇川郑总 上周的报价他们没回 今天去问了问", Stage.EVALUATION),
+        ("宁德时代陈工 他们需要ISO26262认证 我们正在办", Stage.EVALUATION),
+        ("比亚迪王经理 合同是签了 但他们说先不付款 等验收", Stage.WON),
+        ("华为张总 寄了合同过去 快递显示已签收", Stage.NEGOTIATION),
+        ("汇川郑总 说我们的报价已经报上去了 等领导批", Stage.NEGOTIATION),
+    ],
+)
+def test_mixed_messages_batch_seven(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
