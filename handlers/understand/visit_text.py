@@ -406,7 +406,7 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"签(?=$|[,，。;；!！\s]|成)|签[^,，。;；!！?？\s]{1,4}?(?:合同|协议)|"
         # Separable verb-object words with the aspect particle inside (签了约, 下了三台的单): the particle is
         # what makes the split form, so it is required and the words between are free.
-        r"签[了过][^,，。;；!！?？\s]{0,3}?约|下[了过][^,，。;；!！?？\s]{0,6}?单|下(?:个|了)?(?:正式|采购)?订单|"
+        r"签[了过][^,，。;；!！?？\s]{0,3}?约|下[了过][^,，。;；!！?？\s]{0,6}?单|下了?(?:正式|采购)?订单|(?<=[先再要能会备算就])下个(?:正式|采购)?订单|"
         r"\bsigned\b|\bwon\s+(?:the\s+)?(?:deal|bid|tender|order|project|contract)|\bclosed\s+(?:the\s+)?deal|"
         r"\bdeal\s+closed|\b(?:po|purchase order|order)\s+(?:(?:is|was|has been|had been|got|been)\s+)?(?:received|issued|placed|confirmed|signed)",
     ),

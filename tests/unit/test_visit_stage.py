@@ -594,6 +594,9 @@ def test_rep_jargon_batch_four(text: str, expected: Stage | None) -> None:
         ("比亚迪王经理 如果价格合适就把单子给我们", Stage.NEGOTIATION),  # the order handed over on a condition
         ("精工王总 贷款到了", None),  # a loan, not a payment
         ("汇川郑总 他们跟一家德国公司签过类似的合同", None),  # an experience (签过 类似的), not this deal
+        ("精工王总 下个订单估计下个月", None),  # 下个 is "next", no order placed
+        ("汇川郑总 这次没谈成 下周再谈", Stage.NEGOTIATION),  # not agreed yet, still talking
+        ("精工李工 问了下交期", None),  # the file reads a question about delivery time as none
     ],
 )
 def test_the_new_families_stay_quiet_elsewhere(text: str, expected: Stage | None) -> None:
