@@ -411,7 +411,7 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"签(?=$|[,，。;；!！\s]|成)|签[^,，。;；!！?？\s]{1,4}?(?:合同|协议)|"
         # Separable verb-object words with the aspect particle inside (签了约, 下了三台的单): the particle is
         # what makes the split form, so it is required and the words between are free.
-        r"签[了过][^,，。;；!！?？\s]{0,3}?约|下[了过][^,，。;；!！?？\s]{0,6}?单|下(?:个|了)?(?:正式|采购)?订单|"
+        r"签[了过][^,，。;；!！?？\s]{0,3}?约|下[了过][^,，。;；!！?？\s]{0,6}?单|下了?(?:正式|采购)?订单|(?<=[先再要能会备算就])下个(?:正式|采购)?订单|"
         r"\bsigned\b|\bwon\s+(?:the\s+)?(?:deal|bid|tender|order|project|contract)|\bclosed\s+(?:the\s+)?deal|"
         r"\bdeal\s+closed|\b(?:po|purchase order|order)\s+(?:(?:is|was|has been|had been|got|been)\s+)?(?:received|issued|placed|confirmed|signed)",
     ),
@@ -434,7 +434,7 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"需求调研|调研|技术澄清|澄清会|样板|勘[测察查]|评审|\bquot(?:e|ation)|\bsample|\btrial\b|\bproposal|"
         r"\btest(?:s|ing|ed)?\b|\bpoc\b|\brf[qip]\b|\btender\b|\bevaluat|\bspecs?\b|\btechnical\b|"
         # 送了三个样, 打过一次样, 报了个价; a figure quoted (报了85万, 报了一百零五万) is a quote
-        r"(?:送|打)[了过完][^,，。;；!！?？\s]{0,4}?样|[报询][了过][^,，。;；!！?？\s]{0,3}?价|"
+        r"(?:送|打|寄)[了过完][^,，。;；!！?？\s]{0,4}?样(?!本)|[报询][了过][^,，。;；!！?？\s]{0,3}?价|"
         # 报一个含安装的总价: the measure word splits it too; 投了标
         r"报(?:了|过)?(?:一|两|几)?个[^,，。;；!！?？\s]{0,6}?价|投[了过][^,，。;；!！?？\s]{0,3}?标|"
         r"报(?:了|过|的)?(?:个|一个)?\s*(?:[\d.,]+|[零一二两三四五六七八九十百千]+)\s*(?:万|w|k|元|块)",
@@ -445,7 +445,8 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"\bfirst\s+(?:meeting|visit|contact|call|time)\b|\bintro(?:duction|duced|ductory)?\b|\binitial\s+(?:meeting|contact|call)|\bcold\s+call",
     ),
 )
-_STAGE_RX = [(stage, re.compile(words, re.IGNORECASE)) for stage, words in _STAGE_WORDS]
+# ASCII word boundaries: 「price还要再negotiate」 has English words against Chinese characters with no blank.
+_STAGE_RX = [(stage, re.compile(words, re.IGNORECASE | re.ASCII)) for stage, words in _STAGE_WORDS]
 _STAGE_ORDER = {Stage.LOST: 5, Stage.WON: 5, Stage.NEGOTIATION: 3, Stage.EVALUATION: 2, Stage.LEAD: 1}
 _NEGATION = re.compile(r"(?:没|未|不|别|无|非|尚未|还没|没有|不能|不会|不一定|难以)[^,，。;；!！?？\s]{0,2}$")
 # English: 「not signed yet」, 「haven't received the PO」 (the word before, across its blank); 「will be signed」,
@@ -457,11 +458,14 @@ _INTENT_EN = re.compile(
 _NEGATION_EN = re.compile(r"\b(?:not|no|never|haven't|hasn't|didn't|don't|won't|yet to)\s+(?:\w+\s+)?$", re.I)
 _INTENT = re.compile(
     r"(?:准备|计划|预计|争取|等|待|要|希望|有望|打算|可能|应该|尽快|如果|能否|是否|约|安排|推进|催|走|年底|月底|下周|"
-    r"明天|后天|下个?月|周[一二三四五六日天]|号|再)[^,，。;；!！?？\s]{0,6}$"
+    r"明天|后天|下个?月|周[一二三四五六日天]|号|再|然后|之后)[^,，。;；!！?？\s]{0,6}$"
 )
+# 「签约仪式搞完了」: the ceremony or process of the deal word, finished.
+_FOLLOWER_DONE = re.compile(r"(?:仪式|流程|手续|事宜)[^,，。;；!！?？\s]{0,2}?(?:搞完|办完|走完|结束|完成|完毕|弄完|做完)")
+_CANDIDATE = re.compile(r"^(?:候选|预中标|排名)")
 _WON_FOLLOWERS = re.compile(r"^(?:前|之前|的事|流程|时间|事宜|仪式)")
 # "签了保密协议/NDA/意向书", "签到": signing something that is not the deal.
-_NOT_DEAL = re.compile(r"^了?(?:个|份)?(?:保密|nda|意向|到|字确认|收)", re.IGNORECASE)
+_NOT_DEAL = re.compile(r"^了?(?:个|份)?(?:保密|nda|意向|到|字确认|收|廉洁|阳光|质量|安全|环保|供应商协议|准入)", re.IGNORECASE)
 _CONDITIONAL = re.compile(r"如果|要是|假如|否则|不然|万一|的话")
 _SIDE_PAPER = re.compile(r"技术协议|保密协议|意向书|nda", re.I)
 # The passive with another supplier as the agent (被竞品拿下, 被一家本地公司签走), not 「被客户催着签」.
@@ -498,16 +502,18 @@ def _stage_hint(text: str) -> Stage | None:
                     continue
                 if _SIDE_PAPER.search(before):
                     continue  # 「技术协议签了」: an agreement that is not the deal, named first
-                if _BY_ANOTHER.search(before):
+                if _CANDIDATE.match(after):
+                    found = Stage.EVALUATION  # 「中标候选人公示了」: ranked, not awarded
+                elif _BY_ANOTHER.search(before):
                     found = Stage.LOST  # 「被竞品拿下」, 「被别人签走了」: someone else's deal
                     if best is None or _STAGE_ORDER[found] >= _STAGE_ORDER[best]:
                         best, best_at = found, m.start()
                     continue
-                if _NEGATION.search(before) or english_denied:
+                elif _NEGATION.search(before) or english_denied:
                     found = Stage.LOST if m.group() == "中标" else Stage.NEGOTIATION
                 elif (
                     _INTENT.search(before)
-                    or _WON_FOLLOWERS.search(after)
+                    or (_WON_FOLLOWERS.search(after) and not _FOLLOWER_DONE.match(text, m.end()))
                     or pending(text, m.start(), m.end())
                     or _INTENT_EN.search(text[max(0, m.start() - 30) : m.start()])
                 ):
