@@ -107,7 +107,9 @@ def test_a_frame_whose_ack_was_lost_is_redelivered_and_processed_once(stack: Din
     message_id = stack.fake.stream.push_robot_message(message, redeliver=True, drop_after_send=True)
     stack.fake.stream.wait_connections(2)
     stack.wait_until(lambda: _acked(stack, message_id), what="ack of the redelivered frame")
-    assert stack.fake.stream.deliveries(message_id) == 2
+    # Pushed again at least once (more when a loaded machine acks after the next re-push is due):
+    # what matters is below, one inbox row and one reply whatever the number of pushes.
+    assert stack.fake.stream.deliveries(message_id) >= 2
     stack.wait_until(lambda: _help_cards(stack), what="help card")
     assert _inbox_rows(stack) == 1 and len(_help_cards(stack)) == 1
 
