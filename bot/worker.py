@@ -19,6 +19,7 @@ import logging
 import threading
 from collections.abc import Collection
 
+from bot.chatfirst import ChatFirst
 from bot.delivery import Deliverer
 from bot.jobs_runner import JobRunner
 from bot.processing import InboxProcessor
@@ -50,6 +51,7 @@ class BackgroundWorker:
         poll_s: float = 0.5,
         slow_deliverer: Deliverer | None = None,
         wakeups: RedisWakeups | None = None,
+        chat_first: ChatFirst | None = None,
     ) -> None:
         self.processor = processor
         self.deliverer = deliverer
@@ -59,6 +61,9 @@ class BackgroundWorker:
         self.slow_deliverer = slow_deliverer
         self.poll_s = poll_s
         self.wakeups = wakeups
+        # Told when chat work starts here (an event stored by this process, or a chat wake-up in a
+        # process that handles chat), so OCR engines on this machine leave a core to it (bot/chatfirst.py).
+        self.chat_first = chat_first
         self._wake = threading.Event()
         self._wake_delivery = threading.Event()
         self._wake_jobs = threading.Event()
@@ -90,7 +95,7 @@ class BackgroundWorker:
         for thread in self._threads:
             thread.start()
         if self.wakeups is not None:
-            self.wakeups.listen(self._wake_here, self._stop)
+            self.wakeups.listen(self._woken, self._stop)
 
     def stop(self, timeout: float = 10) -> bool:
         """Finish what is in hand, take nothing new; True when every loop ended in time."""
@@ -106,10 +111,18 @@ class BackgroundWorker:
         self._wake_here(queues)
         if self.wakeups is not None:
             self.wakeups.publish(queues)
+        if "chat" in queues and self.chat_first is not None:
+            self.chat_first.mark()  # after the wake-ups: they are what the reply waits for
 
     def wake_chat(self) -> None:
         """An inbound event was stored (the callbacks): only inbox loops need to look."""
         self.wake(("chat",))
+
+    def _woken(self, queues: Collection[str]) -> None:
+        """A wake-up from another process (Redis)."""
+        self._wake_here(queues)
+        if "chat" in queues and self.processor is not None and self.chat_first is not None:
+            self.chat_first.mark()  # this process is about to handle a chat event
 
     def _wake_here(self, queues: Collection[str] = QUEUES) -> None:
         if "chat" in queues:
@@ -171,6 +184,8 @@ class BackgroundWorker:
                 log.exception("worker pass failed")
                 busy = 0
             if busy:
+                if self.chat_first is not None:
+                    self.chat_first.mark()  # a burst of events (or ones found by polling) keeps the signal on
                 self._wake_delivery.set()  # replies were written: send them now
                 self._wake_jobs.set()  # the event may have queued a photo
                 # ... or let the workers serving those queues know (the event may have queued a photo)

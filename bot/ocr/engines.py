@@ -159,8 +159,11 @@ class OcrEngine(Protocol):
 
     name: str
 
-    def recognize(self, image: bytes) -> list[OcrBox]:
-        """Return text lines in reading order; raise ``UnreadableImage`` for bad input."""
+    def recognize(self, image: bytes, between_steps: Callable[[], object] | None = None) -> list[OcrBox]:
+        """Return text lines in reading order; raise ``UnreadableImage`` for bad input.
+
+        ``between_steps`` is called before each model run (detection, the direction probe, each
+        recognition batch): the OCR job waits there while chat needs the CPU (bot/chatfirst.py)."""
         ...
 
 
@@ -321,13 +324,20 @@ class _Pipeline:
         # one photo at a time per engine (on 2 cores parallel photos gain nothing).
         self._lock = threading.Lock()
         self.last_timings: dict[str, float] = {}
+        self._between_steps: Callable[[], object] = _no_wait
 
     # -- public -------------------------------------------------------------
-    def recognize(self, image: bytes) -> list[OcrBox]:
-        """OCR one photo. Thread-safe; raises ``UnreadableImage`` for bad input."""
+    def recognize(self, image: bytes, between_steps: Callable[[], object] | None = None) -> list[OcrBox]:
+        """OCR one photo. Thread-safe; raises ``UnreadableImage`` for bad input.
+
+        ``between_steps`` runs before each model run (see ``OcrEngine.recognize``)."""
         img = load_image(image)
         with self._lock:
-            return self.recognize_array(img)
+            self._between_steps = between_steps or _no_wait
+            try:
+                return self.recognize_array(img)
+            finally:
+                self._between_steps = _no_wait
 
     def recognize_array(self, img: Image) -> list[OcrBox]:
         """OCR an already decoded, upright-or-not BGR array (used by tests and bench)."""
@@ -373,6 +383,7 @@ class _Pipeline:
         batch = self._det_pre(img)
         if batch is None:
             return np.zeros((0, 4, 2), dtype=np.float32)
+        self._between_steps()
         pred = self._det(batch)
         boxes, _scores = self._det_post(pred, (height, width))
         kept = []
@@ -412,6 +423,7 @@ class _Pipeline:
         if len(crops) < 2:
             return False
         batch = np.stack([_cls_norm(c) for c in crops])
+        self._between_steps()
         probs = self._cls(batch)
         up = float(np.sum(probs[:, 0]))
         down = float(np.sum(probs[:, 1]))
@@ -441,6 +453,7 @@ class _Pipeline:
             idx = order[start : start + REC_BATCH]
             max_ratio = max(320 / 48, *(ratios[i] for i in idx))
             batch = np.stack([_rec_norm(crops[i], max_ratio) for i in idx])
+            self._between_steps()
             preds = self._rec(batch)
             for i, (text, score) in zip(idx, self._ctc(preds), strict=True):
                 texts[i] = (str(text), float(score))
@@ -451,6 +464,10 @@ class _Pipeline:
                 points: Quad = (p[0], p[1], p[2], p[3])
                 out.append(OcrBox(text=text.strip(), box=points, score=score))
         return out
+
+
+def _no_wait() -> None:
+    """``between_steps`` of a photo read without a chat-first gate (CLI, tests, bench)."""
 
 
 def _mean_score(boxes: Sequence[OcrBox]) -> float:
