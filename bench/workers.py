@@ -508,7 +508,11 @@ def main() -> int:
                 results["wall_2"] = time.perf_counter() - t0
                 results["cpu_2"] = meter.stop()
                 results["jobs_2"] = job_timings(stack, ["ocr1", "ocr2"], first)
+                # Idle samples right before and after the busy one as well: on a machine shared with other
+                # work, its load drifts over the minutes between the first idle sample and the busy one.
+                results["chat_idle_near"] = chat_latency(stack, (args.chat + 1) // 2)
                 results["chat_busy"], results["busy_throughout"] = chat_under_load(stack, db, busy, args.chat)
+                results["chat_idle_near"] += chat_latency(stack, (args.chat + 1) // 2)
                 results["priority"] = [
                     line for line in stack.log_text("ocr1").splitlines() if "worker running" in line
                 ]
@@ -556,6 +560,11 @@ def main() -> int:
     print(f"chat reply CPU ms per 「帮助」 (idle): {chat_cpu}")
     print(f"chat reply median, idle        : {idle * 1000:.0f} ms  (n={len(results['chat_idle'])})")
     print(f"chat reply median, 2 OCR busy  : {busy_median * 1000:.0f} ms  (n={len(results['chat_busy'])})")
+    near = statistics.median(results["chat_idle_near"])
+    print(
+        f"chat reply median, idle just before and after the busy sample: {near * 1000:.0f} ms"
+        f" (n={len(results['chat_idle_near'])}); ratio busy/idle = {busy_median / near:.2f}"
+    )
     if not results["busy_throughout"]:
         print("  (the engines ran out of photos before the chat sample ended: raise --photos)")
     print(

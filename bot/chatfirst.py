@@ -11,8 +11,10 @@ waits, so the photos-per-minute of several workers is what it was.
 
 The signal costs next to nothing on the chat side and loads nothing there:
 
-* a process that stores or handles an inbound event calls ``mark()``: one Redis ``SET … PX``
-  (the key lives ``hold_s`` after the last event), at most one per ``MARK_EVERY_S`` per process;
+* a chat worker that takes an inbound event calls ``mark()`` (bot/worker.py, not for photos:
+  their reply is an acknowledgement and their sender waits for the OCR): one Redis ``SET … PX``
+  (the key lives ``hold_s`` after the last event), at most one per ``MARK_EVERY_S`` per process.
+  Web processes do nothing;
 * an OCR worker calls ``checkpoint()`` before each engine step: one script call that answers
   "run" when no chat is marked, or when this engine holds (or now gets) one of the machine's
   ``slots`` run permits. Otherwise it waits ``poll_s`` and asks again, for at most
@@ -37,11 +39,12 @@ from typing import Any, Literal
 
 log = logging.getLogger("salesbot.chatfirst")
 
-#: How long after the last chat event the OCR engines keep a core free (replies are out in ~20-50 ms;
-#: a rep's next message in a conversation usually comes within a second or two of the reply).
-CHAT_HOLD_S = 1.5
+#: How long after a chat event was taken the OCR engines keep a core free: its reply is out in
+#: ~20-50 ms on a quiet machine, more under load; a conversation's next message that comes sooner
+#: finds the core already free.
+CHAT_HOLD_S = 1.0
 #: Rate limit of ``mark()`` in one process: the key then lives at least hold − this after any event.
-MARK_EVERY_S = 0.25
+MARK_EVERY_S = 0.2
 #: The longest one pause between two engine steps; after it the step runs anyway.
 MAX_PAUSE_S = 2.0
 #: How often a paused engine asks again whether it may run.

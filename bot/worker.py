@@ -24,11 +24,16 @@ from bot.delivery import Deliverer
 from bot.jobs_runner import JobRunner
 from bot.processing import InboxProcessor
 from bot.wakeups import RedisWakeups
+from handlers.events import EventKind, InboundEvent
 
 log = logging.getLogger("salesbot.worker")
 
 #: The queues a worker can serve: inbox events, OCR jobs, outbox deliveries (chat and ERP).
 QUEUES = ("chat", "ocr", "delivery")
+
+#: Events whose handling makes the OCR engines on this machine leave a core to chat (bot/chatfirst.py).
+#: Not photos: their reply is the 「收到」 acknowledgement, and the rep who sent one waits for the OCR.
+CHAT_FIRST_KINDS = frozenset({EventKind.TEXT, EventKind.LOCATION, EventKind.CARD_ACTION, EventKind.ENTER_AGENT})
 
 
 def parse_queues(text: str) -> tuple[str, ...]:
@@ -61,9 +66,11 @@ class BackgroundWorker:
         self.slow_deliverer = slow_deliverer
         self.poll_s = poll_s
         self.wakeups = wakeups
-        # Told when chat work starts here (an event stored by this process, or a chat wake-up in a
-        # process that handles chat), so OCR engines on this machine leave a core to it (bot/chatfirst.py).
+        # Told when this process starts handling a chat event, so the OCR engines on this machine leave
+        # a core to it and its reply (bot/chatfirst.py).
         self.chat_first = chat_first
+        if processor is not None and chat_first is not None:
+            processor.on_event = self._chat_event
         self._wake = threading.Event()
         self._wake_delivery = threading.Event()
         self._wake_jobs = threading.Event()
@@ -95,7 +102,7 @@ class BackgroundWorker:
         for thread in self._threads:
             thread.start()
         if self.wakeups is not None:
-            self.wakeups.listen(self._woken, self._stop)
+            self.wakeups.listen(self._wake_here, self._stop)
 
     def stop(self, timeout: float = 10) -> bool:
         """Finish what is in hand, take nothing new; True when every loop ended in time."""
@@ -111,18 +118,14 @@ class BackgroundWorker:
         self._wake_here(queues)
         if self.wakeups is not None:
             self.wakeups.publish(queues)
-        if "chat" in queues and self.chat_first is not None:
-            self.chat_first.mark()  # after the wake-ups: they are what the reply waits for
 
     def wake_chat(self) -> None:
         """An inbound event was stored (the callbacks): only inbox loops need to look."""
         self.wake(("chat",))
 
-    def _woken(self, queues: Collection[str]) -> None:
-        """A wake-up from another process (Redis)."""
-        self._wake_here(queues)
-        if "chat" in queues and self.processor is not None and self.chat_first is not None:
-            self.chat_first.mark()  # this process is about to handle a chat event
+    def _chat_event(self, event: InboundEvent) -> None:
+        if event.kind in CHAT_FIRST_KINDS and self.chat_first is not None:
+            self.chat_first.mark()
 
     def _wake_here(self, queues: Collection[str] = QUEUES) -> None:
         if "chat" in queues:
@@ -184,8 +187,6 @@ class BackgroundWorker:
                 log.exception("worker pass failed")
                 busy = 0
             if busy:
-                if self.chat_first is not None:
-                    self.chat_first.mark()  # a burst of events (or ones found by polling) keeps the signal on
                 self._wake_delivery.set()  # replies were written: send them now
                 self._wake_jobs.set()  # the event may have queued a photo
                 # ... or let the workers serving those queues know (the event may have queued a photo)

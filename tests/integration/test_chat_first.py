@@ -23,7 +23,8 @@ from redis.retry import Retry
 from bot.chatfirst import ChatFirst, LocalChatFirst, Outcome, RedisChatFirst
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.wakeups import RedisWakeups
+from domain.services import inbox
+from handlers.events import EventKind, InboundEvent
 
 #: Long enough that no test ends a wait by reaching it unless it means to.
 LONG = 60.0
@@ -127,7 +128,7 @@ def test_without_redis_ocr_runs_and_chat_is_not_disturbed() -> None:
     gate.release()
 
 
-# ------------------------------------------------------------------ through the worker wake-ups
+# ------------------------------------------------------------------ through the chat worker
 @pytest.fixture
 def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     path = tmp_path / "salesbot.db"
@@ -143,57 +144,58 @@ def _ocr_side(rt: Runtime) -> ChatFirst:
     return gate
 
 
-def test_a_chat_event_stored_here_pauses_ocr_and_a_photo_result_does_not(
-    sqlite_url: str, redis_url: str
+def _message(rt: Runtime, n: int, kind: EventKind) -> None:
+    """A rep's message as a web process stores it (text or photo)."""
+    event = InboundEvent(
+        "wecom", f"msg-{n}", kind, "ZhangWei", 1764036000 + n, text="帮助" if kind == EventKind.TEXT else None
+    )
+    with rt.db.sessions() as session:
+        inbox.store(
+            session,
+            platform=event.platform,
+            dedupe_key=event.dedupe_key,
+            kind=event.kind.value,
+            sender_id=event.sender_id,
+            payload=event.to_dict(),
+            now=rt.clock.now(),
+        )
+
+
+@pytest.mark.parametrize("with_redis", [True, False], ids=["processes-over-redis", "embedded"])
+def test_a_chat_worker_handling_a_message_pauses_ocr_and_a_photo_does_not(
+    sqlite_url: str, request: pytest.FixtureRequest, with_redis: bool
 ) -> None:
+    redis_url = request.getfixturevalue("redis_url") if with_redis else None
     settings = Settings(database_url=sqlite_url, redis_url=redis_url, machine_id="machine-a")
-    web, ocr = Runtime.build(settings), Runtime.build(settings)  # two processes of one machine
-    try:
-        gate = _ocr_side(ocr)
-        web_worker = web.make_worker(queues=())  # `salesbot serve --no-worker`
-        web_worker.wake(("delivery",))  # an OCR job's result card being sent
-        web_worker.wake(("ocr",))  # a photo queued
-        assert gate.checkpoint() == "run"
-        web_worker.wake_chat()  # a callback stored a rep's message
-        assert gate.checkpoint() == "capped"
-    finally:
-        web.close()
-        ocr.close()
-
-
-def test_a_chat_worker_woken_from_another_process_pauses_ocr_on_its_machine(
-    sqlite_url: str, redis_url: str
-) -> None:
-    chat_rt = Runtime.build(Settings(database_url=sqlite_url, redis_url=redis_url, machine_id="machine-a"))
-    ocr_rt = Runtime.build(Settings(database_url=sqlite_url, redis_url=redis_url, machine_id="machine-a"))
-    web = redis.Redis.from_url(redis_url)
-    worker = chat_rt.make_worker(("chat",))
+    chat_rt = Runtime.build(settings)
+    ocr_rt = Runtime.build(settings) if with_redis else chat_rt  # another process of the machine, or the same one
     try:
         gate = _ocr_side(ocr_rt)
-        worker.start()
-        assert worker.ready.wait(LONG)
-        paused = False
-        for _ in range(100):  # the subscription starts in the background: publish until it is heard
-            RedisWakeups(web).publish(("chat",))  # a web process on another machine stored an event
-            if gate.checkpoint() == "capped":
-                paused = True
-                break
-        assert paused
+        worker = chat_rt.make_worker(("chat",))
+        assert worker.processor is not None
+        _message(chat_rt, 1, EventKind.IMAGE)
+        assert worker.processor.run_once() == 1  # a quote photo: 「收到」, and its sender waits for the OCR
+        assert gate.checkpoint() == "run"
+        _message(chat_rt, 2, EventKind.TEXT)
+        assert worker.processor.run_once() == 1  # a question: its reply goes first
+        assert gate.checkpoint() == "capped"
     finally:
-        worker.stop()
-        web.close()
         chat_rt.close()
-        ocr_rt.close()
+        if ocr_rt is not chat_rt:
+            ocr_rt.close()
 
 
-def test_switched_off_nothing_is_marked_and_no_engine_waits(sqlite_url: str, redis_url: str) -> None:
+def test_switched_off_no_engine_waits_for_chat(sqlite_url: str, redis_url: str) -> None:
     settings = Settings(database_url=sqlite_url, redis_url=redis_url, ocr_chat_first=False)
     rt = Runtime.build(settings)
     try:
         assert rt.chat_first is None
-        rt.make_worker(queues=()).wake_chat()
+        worker = rt.make_worker(("chat",))
+        assert worker.processor is not None
+        _message(rt, 1, EventKind.TEXT)
+        assert worker.processor.run_once() == 1
         on = RedisChatFirst(rt.redis, settings.machine_id, slots=0, max_pause_s=LONG)
-        assert on.checkpoint() == "run"
+        assert on.checkpoint() == "run"  # nothing was marked
     finally:
         rt.close()
 
