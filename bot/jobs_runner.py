@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from bot.channels import Channel
-from bot.chatfirst import ChatFirst
+from bot.chatfirst import ChatFirst, Preemption
 from bot.photos import PhotoStore
 from domain.clock import Clock
 from domain.db import Database
@@ -100,10 +100,15 @@ class JobRunner:
             try:
                 engine = get_engine(self.engine, self.threads)
                 t0, c0 = time.perf_counter(), time.thread_time()
-                try:  # decodes the photo once, at the working size
-                    boxes = engine.recognize(data, between_steps=self._gate(timings))
-                finally:
-                    if self.chat_first is not None:
+                if self.chat_first is None:
+                    boxes = engine.recognize(data)  # decodes the photo once, at the working size
+                else:
+                    watcher = Preemption(self.chat_first, engine.abort_step)
+                    try:
+                        with watcher:
+                            boxes = engine.recognize(data, between_steps=self._gate(timings, watcher))
+                    finally:
+                        timings["aborted_steps"] = float(watcher.aborted)
                         self.chat_first.release()
                 timings["engine_s"] = time.perf_counter() - t0
                 timings["engine_cpu_s"] = time.thread_time() - c0
@@ -136,19 +141,16 @@ class JobRunner:
         # One line per photo: where its time went (bench/workers.py sums these).
         log.info("quote photo job", extra={"job_id": job.id, **{k: round(v, 4) for k, v in timings.items()}})
 
-    def _gate(self, timings: dict[str, float]) -> Callable[[], object] | None:
+    def _gate(self, timings: dict[str, float], watcher: Preemption) -> Callable[[], object]:
         """The engine's ``between_steps``: wait while chat needs the core; the time waited (and how
         many steps waited, and how many waits hit the cap) goes into the photo's timing line."""
-        chat_first = self.chat_first
-        if chat_first is None:
-            return None
         timings.update(paused_s=0.0, paused_steps=0.0, capped_steps=0.0)
 
         def between_steps() -> None:
             if self.should_stop():  # a stopping worker finishes its photo without waiting
                 return
             t0 = time.perf_counter()
-            outcome = chat_first.checkpoint()
+            outcome = watcher.between_steps()
             if outcome != "run":
                 timings["paused_s"] += time.perf_counter() - t0
                 timings["paused_steps"] += 1

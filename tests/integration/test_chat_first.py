@@ -20,7 +20,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from bot.chatfirst import ChatFirst, LocalChatFirst, Outcome, RedisChatFirst
+from bot.chatfirst import ChatFirst, LocalChatFirst, Outcome, Preemption, RedisChatFirst
 from bot.runtime import Runtime
 from bot.settings import Settings
 from domain.services import inbox
@@ -216,4 +216,35 @@ def test_a_photo_read_while_chat_goes_on_is_read_the_same_and_every_wait_is_capp
     gate.mark()  # a chat that never ends: each step waits the longest allowed, then runs
     during_chat = engine.recognize(photo, between_steps=lambda: busy.append(gate.checkpoint()))
     assert len(busy) == len(quiet) and set(busy) == {"capped"}
+    assert [(b.text, b.box) for b in during_chat] == [(b.text, b.box) for b in alone]
+
+
+def test_chat_starting_mid_step_stops_the_engine_run_and_the_photo_is_still_read_right(
+    client: redis.Redis,
+) -> None:
+    from bot.ocr.engines import DEFAULT_ENGINE, get_engine
+    from tests.ocr import make_quotes
+
+    engine = get_engine(DEFAULT_ENGINE)
+    photo = make_quotes.make_quote(1002, template="classic").image
+    alone = engine.recognize(photo)
+
+    gate = RedisChatFirst(client, "machine-a", slots=1, max_pause_s=0.2, lease_s=LONG)
+    RedisChatFirst(client, "machine-a", hold_s=LONG).mark()  # the chat worker of the machine
+    assert in_thread(gate.checkpoint) == "run"  # the other engine of the machine holds the one permit
+    client.delete(gate.chat_key)  # ... and the chat pauses, so this engine starts its photo at full speed
+    first_step = threading.Event()
+    outcomes: list[Outcome] = []
+
+    def between_steps() -> None:
+        outcomes.append(watcher.between_steps())
+        if not first_step.is_set():
+            first_step.set()
+            RedisChatFirst(client, "machine-a", hold_s=LONG).mark()  # a rep writes as detection starts
+
+    watcher = Preemption(gate, engine.abort_step)
+    with watcher:
+        during_chat = engine.recognize(photo, between_steps=between_steps)
+    assert watcher.aborted >= 1  # detection was stopped, not finished first
+    assert outcomes[0] == "run" and "capped" in outcomes  # ... waited, then ran again
     assert [(b.text, b.box) for b in during_chat] == [(b.text, b.box) for b in alone]
