@@ -389,7 +389,8 @@ def chat_under_load(stack: Stack, db: Database, photos: list[bytes], chat: int) 
         print(
             f"chat first, photos of this round (n={len(rows)}): waited {sum(r.get('paused_s', 0) for r in rows):.1f} s"
             f" in {sum(r.get('paused_steps', 0) for r in rows):.0f} engine steps"
-            f" ({sum(r.get('capped_steps', 0) for r in rows):.0f} waits hit the cap)"
+            f" ({sum(r.get('capped_steps', 0) for r in rows):.0f} waits hit the cap);"
+            f" {sum(r.get('aborted_steps', 0) for r in rows):.0f} model runs stopped when chat started"
         )
     with db.sessions() as s:
         last = s.scalar(select(func.max(Job.finished_at)).where(Job.created_at >= round_start))

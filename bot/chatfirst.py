@@ -20,7 +20,10 @@ The signal costs next to nothing on the chat side and loads nothing there:
   ``slots`` run permits. Otherwise it waits ``poll_s`` and asks again, for at most
   ``max_pause_s``, then runs the step anyway: OCR is never stalled for long, and it resumes by
   itself when the chat key expires. Redis trouble means "run" (this is only an optimisation), and
-  neither side asks Redis again for ``RETRY_AFTER_S``.
+  neither side asks Redis again for ``RETRY_AFTER_S``;
+* steps are coarse (detection is one model run of 0.3-0.6 s), so while a photo is read a watcher
+  thread asks the same question every ``WATCH_S`` and stops the model run in progress when the
+  answer turns to "wait" (``Preemption``); the step runs again after the wait.
 
 The keys are per machine (``SALESBOT_MACHINE_ID``, by default the host name), so chat handled
 on one machine never pauses OCR on another. Without Redis (the embedded single process) the
