@@ -392,6 +392,9 @@ def chat_under_load(stack: Stack, db: Database, photos: list[bytes], chat: int) 
             f" ({sum(r.get('capped_steps', 0) for r in rows):.0f} waits hit the cap);"
             f" {sum(r.get('aborted_steps', 0) for r in rows):.0f} model runs stopped when chat started"
         )
+        if os.environ.get("BENCH_VERBOSE"):
+            for r in rows:
+                print("   ", {k: round(v, 2) for k, v in r.items()})
     with db.sessions() as s:
         last = s.scalar(select(func.max(Job.finished_at)).where(Job.created_at >= round_start))
     return latencies, last is not None and last >= chat_end
