@@ -126,7 +126,7 @@ class ChatFirst:
     def checkpoint(self) -> Outcome:
         """Before an engine step: return when this engine may run (at most ``max_pause_s`` later)."""
         me = _engine_id()
-        if self._asks(me):
+        if self.allows(me):
             return "run"
         deadline = time.monotonic() + self.max_pause_s
         while True:
@@ -134,7 +134,7 @@ class ChatFirst:
             if left <= 0:
                 return "capped"
             time.sleep(min(self.poll_s, left))
-            if self._asks(me):
+            if self.allows(me):
                 return "resumed"
 
     def release(self) -> None:
@@ -146,7 +146,8 @@ class ChatFirst:
         except Exception:  # noqa: BLE001 - the permit's lease runs out instead
             self._failed("run permit not released")
 
-    def _asks(self, me: str) -> bool:
+    def allows(self, me: str) -> bool:
+        """May engine ``me`` run now (no chat, or it holds or gets a run permit)? Never waits."""
         if time.monotonic() < self._down_until:
             return True
         try:
@@ -265,7 +266,7 @@ class Preemption:
 
     def _watch(self) -> None:
         while not self._done.wait(self.every_s):
-            if self._armed and not self.gate._asks(self.me) and self.abort():
+            if self._armed and not self.gate.allows(self.me) and self.abort():
                 self._armed = False
                 self.aborted += 1
 
