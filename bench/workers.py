@@ -95,7 +95,7 @@ def _photos(count: int, max_side: int, first_seed: int) -> list[bytes]:
 
 
 class Stack:
-    def __init__(self, db_url: str, tmp: Path, priority: str) -> None:
+    def __init__(self, db_url: str, tmp: Path, priority: str, chat_first: bool = True) -> None:
         self.fake = FakeWeCom(
             [AppConfig(corp_id=CORP_ID, corpsecret=SECRET, agent_id=AGENT_ID)],
             users=[FakeUser(u, u) for u in MEMBERS],
@@ -108,6 +108,7 @@ class Stack:
             SALESBOT_LOG_LEVEL="WARNING",
             SALESBOT_OCR_THREADS="1",
             SALESBOT_OCR_PRIORITY=priority,
+            SALESBOT_OCR_CHAT_FIRST="true" if chat_first else "false",
             OMP_NUM_THREADS="1",
         )
         self.env["SALESBOT_REDIS_URL"] = REDIS_URL
@@ -256,7 +257,7 @@ def job_timings(stack: Stack, names: list[str], first_job: int) -> list[dict[str
             except ValueError:
                 continue
             if int(row.get("job_id", 0)) >= first_job:
-                out.append({k: float(v) for k, v in row.items() if k.endswith("_s")})
+                out.append({k: float(v) for k, v in row.items() if k.endswith(("_s", "_steps"))})
     return out
 
 
@@ -371,6 +372,7 @@ def chat_under_load(stack: Stack, db: Database, photos: list[bytes], chat: int) 
     from domain.models import Job
 
     _, done_before = stack.counts()
+    first_job = _latest_job(db) + 1
     round_start, acks_before = send_photos(stack, photos)
     deadline = time.monotonic() + 60
     while stack.counts()[0] < acks_before + len(photos):  # the photo messages themselves are handled
@@ -382,6 +384,17 @@ def chat_under_load(stack: Stack, db: Database, photos: list[bytes], chat: int) 
     chat_end = datetime.now(UTC)
     print(f"chat stages, 2 OCR busy (median ms): {chat_stages(db, chat_start)}")
     wait_results(stack, done_before + len(photos))
+    rows = job_timings(stack, ["ocr1", "ocr2"], first_job)
+    if rows:
+        print(
+            f"chat first, photos of this round (n={len(rows)}): waited {sum(r.get('paused_s', 0) for r in rows):.1f} s"
+            f" in {sum(r.get('paused_steps', 0) for r in rows):.0f} engine steps"
+            f" ({sum(r.get('capped_steps', 0) for r in rows):.0f} waits hit the cap);"
+            f" {sum(r.get('aborted_steps', 0) for r in rows):.0f} model runs stopped when chat started"
+        )
+        if os.environ.get("BENCH_VERBOSE"):
+            for r in rows:
+                print("   ", {k: round(v, 2) for k, v in r.items()})
     with db.sessions() as s:
         last = s.scalar(select(func.max(Job.finished_at)).where(Job.created_at >= round_start))
     return latencies, last is not None and last >= chat_end
@@ -398,7 +411,7 @@ def _cpu_report(label: str, cpu: dict[str, float], photos: int, wall: float) -> 
 def _timing_report(label: str, rows: list[dict[str, float]]) -> None:
     if not rows:
         return
-    keys = ["download_s", "engine_s", "engine_cpu_s", "finish_s", "total_s", "total_cpu_s"]
+    keys = ["download_s", "engine_s", "engine_cpu_s", "paused_s", "finish_s", "total_s", "total_cpu_s"]
     means = {k: statistics.mean(r.get(k, 0.0) for r in rows) for k in keys}
     outside = means["total_cpu_s"] - means["engine_cpu_s"]
     print(
@@ -424,6 +437,11 @@ def main() -> int:
         help="SALESBOT_OCR_PRIORITY of the OCR workers (default idle = SCHED_IDLE; low = nice 10)",
     )
     parser.add_argument("--pin", action="store_true", help="pin OCR worker i to core i")
+    parser.add_argument(
+        "--no-chat-first",
+        action="store_true",
+        help="SALESBOT_OCR_CHAT_FIRST=false: OCR engines never wait for chat (bot/chatfirst.py)",
+    )
     parser.add_argument(
         "--delivery-apart",
         action="store_true",
@@ -455,7 +473,7 @@ def main() -> int:
             )
         )
         with tempfile.TemporaryDirectory() as tmp:
-            stack = Stack(db_url, Path(tmp), args.priority)
+            stack = Stack(db_url, Path(tmp), args.priority, chat_first=not args.no_chat_first)
             meter = CpuMeter(stack, name)
             try:
                 stack.start("web", "serve", "--port", str(stack.port), "--no-worker")
@@ -494,7 +512,11 @@ def main() -> int:
                 results["wall_2"] = time.perf_counter() - t0
                 results["cpu_2"] = meter.stop()
                 results["jobs_2"] = job_timings(stack, ["ocr1", "ocr2"], first)
+                # Idle samples right before and after the busy one as well: on a machine shared with other
+                # work, its load drifts over the minutes between the first idle sample and the busy one.
+                results["chat_idle_near"] = chat_latency(stack, (args.chat + 1) // 2)
                 results["chat_busy"], results["busy_throughout"] = chat_under_load(stack, db, busy, args.chat)
+                results["chat_idle_near"] += chat_latency(stack, (args.chat + 1) // 2)
                 results["priority"] = [
                     line for line in stack.log_text("ocr1").splitlines() if "worker running" in line
                 ]
@@ -515,7 +537,10 @@ def main() -> int:
     print(
         f"machine: {os.cpu_count()} cores, load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
     )
-    print(f"OCR workers: {results['priority'][0] if results['priority'] else '?'}; pinned: {args.pin}")
+    print(
+        f"OCR workers: {results['priority'][0] if results['priority'] else '?'}; pinned: {args.pin};"
+        f" chat first: {'off' if args.no_chat_first else 'on'}"
+    )
     print(f"OCR photos/min, 1 worker : {results['ppm_1']:.1f}  ({args.photos} photos, {args.max_side} px)")
     _timing_report("1 worker ", results["jobs_1"])
     _cpu_report("1 worker ", results["cpu_1"], args.photos, results["wall_1"])
@@ -539,6 +564,11 @@ def main() -> int:
     print(f"chat reply CPU ms per 「帮助」 (idle): {chat_cpu}")
     print(f"chat reply median, idle        : {idle * 1000:.0f} ms  (n={len(results['chat_idle'])})")
     print(f"chat reply median, 2 OCR busy  : {busy_median * 1000:.0f} ms  (n={len(results['chat_busy'])})")
+    near = statistics.median(results["chat_idle_near"])
+    print(
+        f"chat reply median, idle just before and after the busy sample: {near * 1000:.0f} ms"
+        f" (n={len(results['chat_idle_near'])}); ratio busy/idle = {busy_median / near:.2f}"
+    )
     if not results["busy_throughout"]:
         print("  (the engines ran out of photos before the chat sample ended: raise --photos)")
     print(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from bot.channels import Channel
+from bot.chatfirst import ChatFirst, Preemption
 from bot.photos import PhotoStore
 from domain.clock import Clock
 from domain.db import Database
@@ -39,7 +40,11 @@ class JobRunner:
         threads: int | None = None,
         lease: timedelta = jobqueue.LEASE,
         photos: PhotoStore | None = None,
+        chat_first: ChatFirst | None = None,
     ) -> None:
+        # While chat work happens on this machine, the engine may wait between its steps
+        # (bot/chatfirst.py); None: it never waits.
+        self.chat_first = chat_first
         self.lease = lease
         self.photos = photos  # where read quote photos are kept (bot/photos.py)
         self.db = db
@@ -95,7 +100,16 @@ class JobRunner:
             try:
                 engine = get_engine(self.engine, self.threads)
                 t0, c0 = time.perf_counter(), time.thread_time()
-                boxes = engine.recognize(data)  # decodes the photo once, at the working size
+                if self.chat_first is None:
+                    boxes = engine.recognize(data)  # decodes the photo once, at the working size
+                else:
+                    watcher = Preemption(self.chat_first, engine.abort_step)
+                    try:
+                        with watcher:
+                            boxes = engine.recognize(data, between_steps=self._gate(timings, watcher))
+                    finally:
+                        timings["aborted_steps"] = float(watcher.aborted)
+                        self.chat_first.release()
                 timings["engine_s"] = time.perf_counter() - t0
                 timings["engine_cpu_s"] = time.thread_time() - c0
                 extracted = extract_quote(boxes).to_dict()
@@ -126,6 +140,24 @@ class JobRunner:
         timings["total_cpu_s"] = time.thread_time() - started_cpu
         # One line per photo: where its time went (bench/workers.py sums these).
         log.info("quote photo job", extra={"job_id": job.id, **{k: round(v, 4) for k, v in timings.items()}})
+
+    def _gate(self, timings: dict[str, float], watcher: Preemption) -> Callable[[], object]:
+        """The engine's ``between_steps``: wait while chat needs the core; the time waited (and how
+        many steps waited, and how many waits hit the cap) goes into the photo's timing line."""
+        timings.update(paused_s=0.0, paused_steps=0.0, capped_steps=0.0)
+
+        def between_steps() -> None:
+            if self.should_stop():  # a stopping worker finishes its photo without waiting
+                return
+            t0 = time.perf_counter()
+            outcome = watcher.between_steps()
+            if outcome != "run":
+                timings["paused_s"] += time.perf_counter() - t0
+                timings["paused_steps"] += 1
+                if outcome == "capped":
+                    timings["capped_steps"] += 1
+
+        return between_steps
 
     def _finish(self, job: Job, work: object, status: str = "done", error: str | None = None) -> None:
         with UnitOfWork(self.db, self.clock, actor_label="ocr", cause=job.cause_event) as uow:

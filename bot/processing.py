@@ -73,6 +73,8 @@ class InboxProcessor:
         self.lease = lease
         self.conversations: ConversationStore = conversations or DatabaseConversations()
         self.links = links
+        # Told of each event just before its handler runs (the worker's chat-first signal, bot/chatfirst.py).
+        self.on_event: Callable[[InboundEvent], None] | None = None
 
     def warm_up(self) -> None:
         """Build this process's customer index (and its pinyin and abbreviation tables) now,
@@ -109,6 +111,8 @@ class InboxProcessor:
             event = InboundEvent.from_dict(payload)
             attempts, received_at, aside = row.attempts, row.received_at, inbox.is_set_aside(row)
         cause = f"{event.platform}:{event.dedupe_key}"
+        if self.on_event is not None:
+            self.on_event(event)
         try:
             return self._run(event_id, lease_until, event, cause, payload)
         except Exception as exc:  # noqa: BLE001 - any bug must not lose the event

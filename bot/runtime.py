@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.channels import Channel
+from bot.chatfirst import ChatFirst, LocalChatFirst, RedisChatFirst
 from bot.delivery import Deliverer
 from bot.dingtalk.channel import DingTalkChannel, build_dingtalk_client
 from bot.dingtalk.client import DingTalkClient
@@ -54,6 +55,8 @@ class Runtime:
     # message -- handled perhaps a millisecond later by a worker on another machine -- always
     # sees it. (RedisConversations writes after the commit, which that next event can overtake.)
     conversations: ConversationStore = field(default_factory=DatabaseConversations)
+    # Chat first (bot/chatfirst.py): chat loops mark, OCR engines wait; None when SALESBOT_OCR_CHAT_FIRST=false.
+    chat_first: ChatFirst | None = None
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -71,6 +74,10 @@ class Runtime:
             clock=clock or SystemClock(),
             redis=redis_client,
         )
+        if settings.ocr_chat_first:
+            rt.chat_first = (
+                RedisChatFirst(redis_client, settings.machine_id) if redis_client is not None else LocalChatFirst()
+            )
         if settings.wecom_enabled:
             assert settings.wecom_corp_id and settings.wecom_secret
             rt.wecom_client = build_wecom_client(
@@ -173,6 +180,7 @@ class Runtime:
                 threads=s.ocr_threads,
                 lease=timedelta(seconds=s.job_lease_s),
                 photos=store_from_settings(s.photo_dir),
+                chat_first=self.chat_first,
             )
         chat = slow = None
         if "delivery" in queues:
@@ -181,7 +189,15 @@ class Runtime:
             slow = Deliverer(self.db, self.channels, self.clock, only=SLOW_PLATFORMS, lease=lease)
         wakeups = RedisWakeups(self.redis) if self.redis is not None else None
         poll_s = s.worker_poll_s or (2.0 if wakeups is not None else 0.5)
-        return BackgroundWorker(processor, chat, jobs, poll_s=poll_s, slow_deliverer=slow, wakeups=wakeups)
+        return BackgroundWorker(
+            processor,
+            chat,
+            jobs,
+            poll_s=poll_s,
+            slow_deliverer=slow,
+            wakeups=wakeups,
+            chat_first=self.chat_first,
+        )
 
     def close(self) -> None:
         self.db.dispose()

@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     # CPU priority of `salesbot worker --queues ocr` processes (bot/priority.py): idle = Linux SCHED_IDLE
     # (runs only when no chat process wants the CPU; nice 19 where unavailable), low = nice 10, normal.
     ocr_priority: Literal["idle", "low", "normal"] = "idle"
+    # Chat first (bot/chatfirst.py): while chat events are worked on on this machine, its OCR engines run at
+    # most cores - 1 at once, the others wait between engine steps (≤ 2 s a wait). Across processes it needs
+    # Redis; off = OCR never waits.
+    ocr_chat_first: bool = True
+    # Which processes share a machine's CPU for chat first; default the host name. Set one value for
+    # containers on one host (each container has a host name of its own).
+    machine_id: str | None = Field(default=None, min_length=1, max_length=200)
     # Scheduled jobs (bot/scheduler.py). auto: inside serve/demo on SQLite (embedded); with
     # PostgreSQL run `salesbot scheduler` (or set on: every serve process then runs one, safely).
     scheduler: Literal["auto", "on", "off"] = "auto"

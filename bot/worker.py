@@ -19,15 +19,21 @@ import logging
 import threading
 from collections.abc import Collection
 
+from bot.chatfirst import ChatFirst
 from bot.delivery import Deliverer
 from bot.jobs_runner import JobRunner
 from bot.processing import InboxProcessor
 from bot.wakeups import RedisWakeups
+from handlers.events import EventKind, InboundEvent
 
 log = logging.getLogger("salesbot.worker")
 
 #: The queues a worker can serve: inbox events, OCR jobs, outbox deliveries (chat and ERP).
 QUEUES = ("chat", "ocr", "delivery")
+
+#: Events whose handling makes the OCR engines on this machine leave a core to chat (bot/chatfirst.py).
+#: Not photos: their reply is the 「收到」 acknowledgement, and the rep who sent one waits for the OCR.
+CHAT_FIRST_KINDS = frozenset({EventKind.TEXT, EventKind.LOCATION, EventKind.CARD_ACTION, EventKind.ENTER_AGENT})
 
 
 def parse_queues(text: str) -> tuple[str, ...]:
@@ -50,6 +56,7 @@ class BackgroundWorker:
         poll_s: float = 0.5,
         slow_deliverer: Deliverer | None = None,
         wakeups: RedisWakeups | None = None,
+        chat_first: ChatFirst | None = None,
     ) -> None:
         self.processor = processor
         self.deliverer = deliverer
@@ -59,6 +66,11 @@ class BackgroundWorker:
         self.slow_deliverer = slow_deliverer
         self.poll_s = poll_s
         self.wakeups = wakeups
+        # Told when this process starts handling a chat event, so the OCR engines on this machine leave
+        # a core to it and its reply (bot/chatfirst.py).
+        self.chat_first = chat_first
+        if processor is not None and chat_first is not None:
+            processor.on_event = self._chat_event
         self._wake = threading.Event()
         self._wake_delivery = threading.Event()
         self._wake_jobs = threading.Event()
@@ -110,6 +122,10 @@ class BackgroundWorker:
     def wake_chat(self) -> None:
         """An inbound event was stored (the callbacks): only inbox loops need to look."""
         self.wake(("chat",))
+
+    def _chat_event(self, event: InboundEvent) -> None:
+        if event.kind in CHAT_FIRST_KINDS and self.chat_first is not None:
+            self.chat_first.mark()
 
     def _wake_here(self, queues: Collection[str] = QUEUES) -> None:
         if "chat" in queues:

@@ -159,8 +159,17 @@ class OcrEngine(Protocol):
 
     name: str
 
-    def recognize(self, image: bytes) -> list[OcrBox]:
-        """Return text lines in reading order; raise ``UnreadableImage`` for bad input."""
+    def recognize(self, image: bytes, between_steps: Callable[[], object] | None = None) -> list[OcrBox]:
+        """Return text lines in reading order; raise ``UnreadableImage`` for bad input.
+
+        ``between_steps`` is called before each model run (detection, the direction probe, each
+        recognition batch): the OCR job waits there while chat needs the CPU (bot/chatfirst.py)."""
+        ...
+
+    def abort_step(self) -> bool:
+        """Stop the model run in progress (called from another thread); the photo's reading goes on:
+        the step runs again after ``between_steps``. False when no run is in progress or the back end
+        cannot stop one."""
         ...
 
 
@@ -210,7 +219,35 @@ def suppress_red_seal(img: Image) -> Image:
 Runner = Callable[["Array"], "Array"]
 
 
-def _ort_runner(model_path: Path, threads: int) -> Runner:
+class StepAborted(Exception):
+    """A model run was stopped from another thread (``_Pipeline.abort_step``); the step runs again."""
+
+
+class _RunSlot:
+    """The ONNX Runtime run in progress of one engine, so another thread can stop it (``RunOptions.terminate``:
+    the run ends within milliseconds; the session stays usable)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._options: Any = None
+
+    def begin(self, options: Any) -> None:
+        with self._lock:
+            self._options = options
+
+    def end(self) -> None:
+        with self._lock:
+            self._options = None
+
+    def abort(self) -> bool:
+        with self._lock:
+            if self._options is None:
+                return False
+            self._options.terminate = True
+            return True
+
+
+def _ort_runner(model_path: Path, threads: int, slot: _RunSlot | None = None) -> Runner:
     """An ONNX Runtime session tuned for small CPU boxes.
 
     Memory arena ON (RapidOCR turns it off; with variable-width recognition
@@ -231,7 +268,19 @@ def _ort_runner(model_path: Path, threads: int) -> Runner:
     output_name = session.get_outputs()[0].name
 
     def run(batch: Array) -> Array:
-        out: Array = session.run([output_name], {input_name: batch})[0]
+        if slot is None:
+            out: Array = session.run([output_name], {input_name: batch})[0]
+            return out
+        options = ort.RunOptions()
+        slot.begin(options)
+        try:
+            out = session.run([output_name], {input_name: batch}, options)[0]
+        except Exception as exc:
+            if options.terminate:
+                raise StepAborted from exc
+            raise
+        finally:
+            slot.end()
         return out
 
     return run
@@ -310,7 +359,9 @@ class _Pipeline:
         det_pre_cls: Any,
         ctc_cls: Any,
         det_max_side: int = DET_MAX_SIDE,
+        slot: _RunSlot | None = None,
     ) -> None:
+        self._slot = slot  # the ONNX run in progress (None: a back end whose runs cannot be stopped)
         self._det = det
         self._cls = cls
         self._rec = rec
@@ -321,13 +372,24 @@ class _Pipeline:
         # one photo at a time per engine (on 2 cores parallel photos gain nothing).
         self._lock = threading.Lock()
         self.last_timings: dict[str, float] = {}
+        self._between_steps: Callable[[], object] = _no_wait
 
     # -- public -------------------------------------------------------------
-    def recognize(self, image: bytes) -> list[OcrBox]:
-        """OCR one photo. Thread-safe; raises ``UnreadableImage`` for bad input."""
+    def recognize(self, image: bytes, between_steps: Callable[[], object] | None = None) -> list[OcrBox]:
+        """OCR one photo. Thread-safe; raises ``UnreadableImage`` for bad input.
+
+        ``between_steps`` runs before each model run (see ``OcrEngine.recognize``)."""
         img = load_image(image)
         with self._lock:
-            return self.recognize_array(img)
+            self._between_steps = between_steps or _no_wait
+            try:
+                return self.recognize_array(img)
+            finally:
+                self._between_steps = _no_wait
+
+    def abort_step(self) -> bool:
+        """See ``OcrEngine.abort_step``."""
+        return self._slot is not None and self._slot.abort()
 
     def recognize_array(self, img: Image) -> list[OcrBox]:
         """OCR an already decoded, upright-or-not BGR array (used by tests and bench)."""
@@ -373,7 +435,7 @@ class _Pipeline:
         batch = self._det_pre(img)
         if batch is None:
             return np.zeros((0, 4, 2), dtype=np.float32)
-        pred = self._det(batch)
+        pred = self._model(self._det, batch)
         boxes, _scores = self._det_post(pred, (height, width))
         kept = []
         for quad in boxes:
@@ -387,6 +449,15 @@ class _Pipeline:
         if not kept:
             return np.zeros((0, 4, 2), dtype=np.float32)
         return _sort_reading_order(np.stack(kept))
+
+    def _model(self, runner: Runner, batch: Array) -> Array:
+        """One model run, after ``between_steps``; a run stopped by ``abort_step`` starts again."""
+        while True:
+            self._between_steps()
+            try:
+                return runner(batch)
+            except StepAborted:
+                continue
 
     @staticmethod
     def _looks_sideways(boxes: Array) -> bool:
@@ -412,7 +483,7 @@ class _Pipeline:
         if len(crops) < 2:
             return False
         batch = np.stack([_cls_norm(c) for c in crops])
-        probs = self._cls(batch)
+        probs = self._model(self._cls, batch)
         up = float(np.sum(probs[:, 0]))
         down = float(np.sum(probs[:, 1]))
         return down > up * 1.5
@@ -441,7 +512,7 @@ class _Pipeline:
             idx = order[start : start + REC_BATCH]
             max_ratio = max(320 / 48, *(ratios[i] for i in idx))
             batch = np.stack([_rec_norm(crops[i], max_ratio) for i in idx])
-            preds = self._rec(batch)
+            preds = self._model(self._rec, batch)
             for i, (text, score) in zip(idx, self._ctc(preds), strict=True):
                 texts[i] = (str(text), float(score))
         out = []
@@ -451,6 +522,10 @@ class _Pipeline:
                 points: Quad = (p[0], p[1], p[2], p[3])
                 out.append(OcrBox(text=text.strip(), box=points, score=score))
         return out
+
+
+def _no_wait() -> None:
+    """``between_steps`` of a photo read without a chat-first gate (CLI, tests, bench)."""
 
 
 def _mean_score(boxes: Sequence[OcrBox]) -> float:
@@ -545,16 +620,18 @@ class OnnxEngine(_Pipeline):
 
         models = Path(pkg.__file__).resolve().parent / "models"
         rec_path = models / "ch_PP-OCRv4_rec_infer.onnx"
+        slot = _RunSlot()
         super().__init__(
-            det=_ort_runner(models / "ch_PP-OCRv4_det_infer.onnx", threads),
-            cls=_ort_runner(models / "ch_ppocr_mobile_v2.0_cls_infer.onnx", threads),
-            rec=_ort_runner(rec_path, threads),
+            det=_ort_runner(models / "ch_PP-OCRv4_det_infer.onnx", threads, slot),
+            cls=_ort_runner(models / "ch_ppocr_mobile_v2.0_cls_infer.onnx", threads, slot),
+            rec=_ort_runner(rec_path, threads, slot),
             characters=_ort_characters(rec_path),
             characters_path=None,
             det_post=_db_post(DBPostProcess),
             det_pre_cls=DetPreProcess,
             ctc_cls=CTCLabelDecode,
             det_max_side=det_max_side,
+            slot=slot,
         )
 
 
@@ -624,16 +701,18 @@ class RapidEngine(_Pipeline):
         else:
             raise ValueError(f"unknown weight set {weights!r}")
         self.name = f"onnx-{weights}"
+        slot = _RunSlot()
         super().__init__(
-            det=_ort_runner(det_path, threads),
-            cls=_ort_runner(cls_path, threads),
-            rec=_ort_runner(rec_path, threads),
+            det=_ort_runner(det_path, threads, slot),
+            cls=_ort_runner(cls_path, threads, slot),
+            rec=_ort_runner(rec_path, threads, slot),
             characters=characters,
             characters_path=characters_path,
             det_post=_db_post(det_utils.DBPostProcess),
             det_pre_cls=det_utils.DetPreProcess,
             ctc_cls=_lines_only(rec_utils.CTCLabelDecode),
             det_max_side=det_max_side,
+            slot=slot,
         )
 
 
