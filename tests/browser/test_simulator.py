@@ -72,6 +72,21 @@ def test_log_a_visit_and_tap_the_stage_button_on_its_card(sim: Simulator) -> Non
     assert stages["苏州精工机械有限公司"] == Stage.NEGOTIATION
 
 
+def test_a_card_stays_put_while_new_messages_arrive(sim: Simulator) -> None:
+    """A card on screen is the same card after the next messages come in: a choice made on it is kept and a tap or
+    a screenshot never lands on a card that was just thrown away and drawn again."""
+    page = sim.open("ZhangWei")
+    send_text(page, "今天拜访苏州精工的陈总，聊了明年的产能规划")
+    card = last_card(page, "已记录拜访")
+    expect(card).to_contain_text("苏州精工机械有限公司", timeout=20_000)
+    card.evaluate("node => { node.dataset.seen = 'yes'; }")  # a mark only this very node carries
+    before = page.locator("#chat [data-testid=msg-app]").count()
+    send_text(page, "谢谢")
+    expect(page.locator("#chat [data-testid=msg-app]")).to_have_count(before + 1, timeout=20_000)
+    expect(page.locator("#chat [data-testid=card][data-seen=yes]")).to_have_count(1)
+    expect(page.locator("#chat [data-testid=card][data-seen=yes]")).to_contain_text("苏州精工机械有限公司")
+
+
 def test_send_a_quote_photo_and_confirm_it(sim: Simulator) -> None:
     truth = TRUTH["quote-order.jpg"]
     page = sim.open("ZhangWei")

@@ -294,23 +294,52 @@ function renderBody(msg) {
   }
 }
 
+// Rows are kept by message and reused while the message is unchanged: re-rendering the whole list on each poll
+// replaced every card under the reader's finger (a tap, a selection or a screenshot could land on a node that was
+// just thrown away). A row is rebuilt only when its message, delivery state or pending tap changed.
+const rowCache = new WeakMap(); // container -> Map(key -> {sig, node})
 function renderList(container, messages, { mine, botName }) {
   const nearBottom = container.scrollHeight - container.scrollTop - container.clientHeight < 80;
   const grew = messages.length > Number(container.dataset.count || 0);
   const top = container.scrollTop;
-  container.innerHTML = "";
-  if (!messages.length) container.append(el("div", { class: "empty" }, "还没有消息"));
+  const old = rowCache.get(container) || new Map();
+  const rows = new Map();
+  const keep = (key, sig, build) => {
+    const hit = old.get(key);
+    const node = hit && hit.sig === sig ? hit.node : build();
+    rows.set(key, { sig, node });
+    return node;
+  };
+  const wanted = [];
+  if (!messages.length) wanted.push(keep("empty", "", () => el("div", { class: "empty" }, "还没有消息")));
   let last = 0;
-  for (const msg of messages) {
-    if (!last || msg.at - last > 300) container.append(el("div", { class: "divider" }, timeLabel(msg.at)));
+  messages.forEach((msg, index) => {
+    const id = msg.id ?? `#${index}`;
+    if (!last || msg.at - last > 300) {
+      const label = timeLabel(msg.at);
+      wanted.push(keep(`divider:${id}`, label, () => el("div", { class: "divider" }, label)));
+    }
     last = msg.at;
     const fromMe = msg.from === "me";
-    const body = renderBody(msg);
-    if (fromMe && msg.delivered === false) body.classList.add("undelivered");
-    const row = el("div", { class: "msg" + (fromMe ? " me" : ""), "data-testid": fromMe ? "msg-me" : "msg-app", "data-msgtype": msg.msgtype },
-      el("div", { class: "avatar" }, fromMe ? initial(mine) : "销"), body);
-    container.append(row);
+    const card = msg.card || msg.body || {};
+    const pending = state.pending.get(msg.msgtype === "card" ? msg.task_id || msg.id : card.task_id || msg.id);
+    const sig = [JSON.stringify(msg), pending ? pending.key : "", mine, state.platform].join("|");
+    wanted.push(keep(`msg:${id}`, sig, () => {
+      const body = renderBody(msg);
+      if (fromMe && msg.delivered === false) body.classList.add("undelivered");
+      return el("div", { class: "msg" + (fromMe ? " me" : ""), "data-testid": fromMe ? "msg-me" : "msg-app", "data-msgtype": msg.msgtype },
+        el("div", { class: "avatar" }, fromMe ? initial(mine) : "销"), body);
+    }));
+  });
+  // Drop what is gone first, so the rows that stay keep their order and are never moved (moving detaches).
+  const wantedSet = new Set(wanted);
+  for (const child of [...container.children]) if (!wantedSet.has(child)) child.remove();
+  let cursor = container.firstElementChild;
+  for (const node of wanted) {
+    if (node === cursor) { cursor = cursor.nextElementSibling; continue; }
+    container.insertBefore(node, cursor);
   }
+  rowCache.set(container, rows);
   container.dataset.count = String(messages.length);
   container.scrollTop = grew || nearBottom ? container.scrollHeight : top;
 }
