@@ -150,6 +150,11 @@ def on_customer(ctx: HandlerContext, match: re.Match[str]) -> None:
     )
     if customer is None:
         return
+    send_customer_card(ctx, customer)
+
+
+def send_customer_card(ctx: HandlerContext, customer: Customer) -> None:
+    """The customer's card (owner, open deals, latest quote, last visits) with a signed link to its page."""
     view = customer_overview(ctx.uow, customer)
     url = None
     if ctx.links is not None and ctx.sender is not None and can_see_customer(ctx.uow, ctx.sender, view.customer):

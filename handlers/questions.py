@@ -15,9 +15,10 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from domain.clock import BUSINESS_TZ, local_today
-from domain.models import STAGE_LABELS, Opportunity, Stage, Visit
+from domain.models import STAGE_LABELS, Customer, Opportunity, Stage, Visit
 from domain.services.opportunities import open_opportunity_of
-from handlers.commands import command_text, drop_pending_visit, one_customer
+from domain.services.pages import can_see_customer
+from handlers.commands import command_text, drop_pending_visit, one_customer, send_customer_card
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.router import Filter, FilterResult, Router
@@ -25,9 +26,11 @@ from handlers.understand.intent import (
     DEAL_STAGE_RX,
     VISIT_COUNT_RX,
     WON_RX,
+    asks_the_bot,
     is_question,
     period_of,
 )
+from handlers.visits import visit_draft
 
 router = Router("questions")
 
@@ -134,6 +137,35 @@ def on_won(ctx: HandlerContext, text: str) -> None:
     total = sum((amount for _, amount in rows if amount is not None), start=0)
     lines = "\n".join(f"· {name}" + (f" ¥{amount:,.0f}" if amount is not None else "") for name, amount in rows)
     ctx.say(f"{label}成交 {len(rows)} 单，合计 ¥{total:,.0f}：\n{lines}")
+
+
+# Requests to change or create something are not answered with a card (they get the help below).
+_CHANGE_REQUEST = re.compile(r"改成|改为|换成|删|新建|添加|新增|提醒我|导出")
+
+
+def _asks_about_a_customer(ctx: HandlerContext) -> FilterResult:
+    """A question naming one customer the sender may see: 「西门子最近有没有人去过」, 「美的那个项目现在谁在跟」.
+
+    The customer is the one the visit parser found in the text (the same index, no extra query); a customer
+    outside the sender's scope gets the general help, so the question tells nothing about it (issue #19).
+    """
+    text = _text(ctx)
+    if not text or _CHANGE_REQUEST.search(text) or not (asks_the_bot(text) or is_question(text)):
+        return None
+    draft = visit_draft(ctx)
+    if draft is None or draft.is_visit or draft.customer_id is None or ctx.sender is None:
+        return None
+    customer = ctx.uow.session.get(Customer, draft.customer_id)
+    if customer is None or not can_see_customer(ctx.uow, ctx.sender, customer):
+        return None
+    return {"customer": customer}
+
+
+@router.on(_asks_about_a_customer)
+def on_customer_question(ctx: HandlerContext, customer: Customer) -> None:
+    """Who looks after it, its open deals and the last visits (who, when) answer most questions about a customer."""
+    drop_pending_visit(ctx)
+    send_customer_card(ctx, customer)
 
 
 @router.on(lambda ctx: is_question(_text(ctx)))

@@ -78,11 +78,29 @@ def test_a_command_drops_the_pending_question_and_year_end_is_a_follow_up(chat: 
 
 
 @SQLITE
-def test_a_question_naming_a_customer_logs_no_visit(chat: ChatPlatform) -> None:
-    """「苏州精工最近有没有人去过」 asks the bot; it used to be stored as a visit to 苏州精工."""
+def test_a_question_naming_a_customer_is_answered_from_its_records_and_logs_no_visit(chat: ChatPlatform) -> None:
+    """「苏州精工最近有没有人去过」 asks the bot (it used to be stored as a visit, then got the short help): the
+    answer is the customer's card -- who looks after it and who visited it when. A rep who may not see the
+    customer learns nothing about it, and a request to change something is not answered with the card."""
     zhang = chat.person("zhangwei")
     chat.send_text(zhang, "苏州精工最近有没有人去过")
-    said(chat, zhang, "没看懂这条消息。")
-    chat.send_text(zhang, "帮我把苏州精工的负责人改成小刘")
-    chat.wait_until(lambda: sum("没看懂" in t for t in chat.texts(zhang)) == 2, what="the second short help")
+    first = chat.wait_until(lambda: chat.cards(zhang, "苏州精工机械有限公司"), what="the customer's card")[-1]
+    assert first.fields["负责人"] == "张伟"
     assert _visits(chat) == 0 and not chat.cards(zhang, "已记录拜访")
+
+    chat.send_text(zhang, "今天拜访苏州精工王总，沟通了交付计划")
+    chat.wait_until(lambda: chat.cards(zhang, "已记录拜访"), what="visit card")
+    chat.send_text(zhang, "苏州精工上次是谁去的？")
+    chat.wait_until(lambda: len(chat.cards(zhang, "苏州精工机械有限公司")) == 2, what="the second answer")
+    answer = chat.cards(zhang, "苏州精工机械有限公司")[-1]
+    assert "11月25日 张伟" in answer.quote and "交付计划" in answer.quote
+    assert _visits(chat) == 1
+
+    chat.send_text(zhang, "帮我把苏州精工的负责人改成小刘")
+    chat.wait_until(lambda: any("没看懂" in t for t in chat.texts(zhang)), what="the short help")
+    assert len(chat.cards(zhang, "苏州精工机械有限公司")) == 2 and _visits(chat) == 1
+
+    other = chat.person("sunli")  # 法务: may see no customer (domain.services.pages.scope_user_ids)
+    chat.send_text(other, "苏州精工最近有没有人去过")
+    chat.wait_until(lambda: chat.texts(other), what="the other rep's answer")
+    assert chat.cards(other) == [] and not any("张伟" in t or "交付计划" in t for t in chat.texts(other))
