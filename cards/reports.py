@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from cards.model import Card, Field, Link
 from domain.clock import to_local
-from domain.models import CUSTOMER_STATUS_LABELS, STAGE_LABELS, CustomerStatus, Stage
+from domain.models import CUSTOMER_STATUS_LABELS, STAGE_LABELS, Contact, CustomerStatus, Stage
 from domain.services.reports import CustomerOverview, Todo, WeekNumbers
 
 
@@ -35,10 +35,19 @@ def todo_card(card_id: str, todo: Todo, drafts: int) -> Card:
     return Card(title="我的待办", card_id=card_id, subtitle=summary, fields=fields[:6])
 
 
+def _contact_line(contact: Contact) -> str:
+    title = f"（{contact.title}）" if contact.title else ""
+    return f"{contact.name}{title}" + (f" {contact.phone}" if contact.phone else "")
+
+
 def customer_card(card_id: str, view: CustomerOverview, url: str | None = None) -> Card:
     c = view.customer
     fields = [
         Field("负责人", c.owner.name if c.owner else "—"),
+    ]
+    if view.contacts:
+        fields.append(Field("联系人", "、".join(_contact_line(p) for p in view.contacts)))
+    fields += [
         Field("级别 / 状态", f"{c.level or '—'} / {CUSTOMER_STATUS_LABELS[CustomerStatus(c.status)]}"),
     ]
     for o in view.opportunities[:2]:

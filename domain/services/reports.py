@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from domain.clock import BUSINESS_TZ
-from domain.models import ApprovalStep, Customer, Opportunity, Quote, User, Visit
+from domain.models import ApprovalStep, Contact, Customer, Opportunity, Quote, User, Visit
 from domain.rules import OPEN_STAGES
 from domain.services.deals import won_amounts
 from domain.services.reminders import followup_done
@@ -88,6 +88,7 @@ class CustomerOverview:
     visits: list[Visit]
     opportunities: list[Opportunity]
     latest_quote: Quote | None
+    contacts: list[Contact] = field(default_factory=list)  # the newest few: whom to call
 
 
 def customer_overview(uow: UnitOfWork, customer: Customer) -> CustomerOverview:
@@ -113,7 +114,12 @@ def customer_overview(uow: UnitOfWork, customer: Customer) -> CustomerOverview:
         .order_by(Quote.created_at.desc())
         .limit(1)
     )
-    return CustomerOverview(customer, visits, opps, quote)
+    contacts = list(
+        s.scalars(
+            select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.created_at.desc()).limit(2)
+        )
+    )
+    return CustomerOverview(customer, visits, opps, quote, contacts)
 
 
 @dataclass(frozen=True)

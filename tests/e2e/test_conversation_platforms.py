@@ -94,6 +94,7 @@ def test_a_question_naming_a_customer_is_answered_from_its_records_and_logs_no_v
     chat.wait_until(lambda: len(chat.cards(zhang, "苏州精工机械有限公司")) == 2, what="the second answer")
     answer = chat.cards(zhang, "苏州精工机械有限公司")[-1]
     assert "11月25日 张伟" in answer.quote and "交付计划" in answer.quote
+    assert answer.fields["联系人"] == "王总"  # whom to call, met on that visit
     assert _visits(chat) == 1
 
     chat.send_text(zhang, "帮我把苏州精工的负责人改成小刘")
