@@ -348,9 +348,7 @@ def _apply_edit(ctx: HandlerContext, visit: Visit, edit: EditRequest) -> None:
     contact = None
     target_customer = customer or visit.customer
     if edit.contact_name and target_customer is not None:
-        contact = add_contact(ctx.uow, target_customer, edit.contact_name, edit.contact_title)
-        if edit.contact_title and contact.title != edit.contact_title:
-            contact.title = edit.contact_title  # the rep's correction wins over what was stored
+        contact = add_contact(ctx.uow, target_customer, edit.contact_name, edit.contact_title)  # the title wins
         label = contact.name + (f"（{contact.title}）" if contact.title else "")
         changes.append(f"联系人改为{label}")
     if edit.next_follow_up:

@@ -134,10 +134,18 @@ def find_customers(uow: UnitOfWork, text: str, limit: int = 5) -> list[CustomerM
 def add_contact(
     uow: UnitOfWork, customer: Customer, name: str, title: str | None = None, phone: str | None = None
 ) -> Contact:
+    """The customer's contact ``name``, created if new; a title written now replaces the stored one.
+
+    Why the newest title wins: a rep writes the title the person has today (a promotion, or a correction
+    of an earlier guess such as 工程师 → 设备科科长); the old one stays in the audit trail.
+    """
     for existing in customer.contacts:
         if existing.name == name:
-            if title and not existing.title:
+            if title and existing.title != title:
+                before = existing.title
                 existing.title = title
+                if before:
+                    uow.audit("contact.update", "contact", existing.id, {"title": before}, {"title": title})
             return existing
     contact = Contact(name=name, title=title, phone=phone, created_at=uow.clock.now())
     customer.contacts.append(contact)

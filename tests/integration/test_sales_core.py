@@ -77,6 +77,18 @@ def test_contacts_are_not_duplicated(org: Database, clock: FixedClock) -> None:
         assert len(huawei.contacts) == 1
 
 
+def test_a_newer_title_replaces_the_stored_one_and_the_old_one_is_audited(org: Database, clock: FixedClock) -> None:
+    with UnitOfWork(org, clock) as uow:
+        huawei = _customer(uow, "华为技术有限公司")
+        liu = add_contact(uow, huawei, "刘工", title="工程师")
+        again = add_contact(uow, huawei, "刘工", title="设备科科长")
+        kept = add_contact(uow, huawei, "刘工")  # no title written: the stored one stays
+        uow.commit()
+        assert liu.id == again.id == kept.id and kept.title == "设备科科长"
+        entries = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "contact.update")).all()
+        assert [(e.before, e.after) for e in entries] == [({"title": "工程师"}, {"title": "设备科科长"})]
+
+
 def test_stage_history_and_allowed_transitions(org: Database, clock: FixedClock) -> None:
     with UnitOfWork(org, clock) as uow:
         zhang = _user(uow, "zhangwei")
