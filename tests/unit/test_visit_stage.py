@@ -3,6 +3,7 @@
 Every message here was written for these tests (none is in tests/data/visit_messages.yaml): each test
 names the structure it checks — whose clause a stage word is in, negation and modality, tense and aspect,
 which of several stage words wins, and what counts as evidence of each stage.
+The labelling convention is written down in docs/visit-stage-convention.md.
 """
 
 from __future__ import annotations
