@@ -42,7 +42,8 @@ _DAY_PART = r"上午|下午|中午|晚上|早上|傍晚|晚间|早晨"
 # (「精工完事去了趟苏州精密」, 「聊完了去的美的」: one errand done, then the next)
 # (「聊完直接去了宁德时代」, 「送完样马上去了中联」: straight on to the next)
 # (「跟徐工罗总一起去潍柴见了梁总」: going along with one customer's person to the next customer)
-_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完事|完了|完又|直接|马上|立马|一起|一道|又|再|后(?=去|到|跑)"
+# (「三一跑完跑中联」, 「海康拜访完去了大华」: 完 right before the next move)
+_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完事|完了|完又|直接|马上|立马|一起|一道|又|再|[后完](?=去|到|跑|拜访)"
 _MOVE = r"去|跑|到|拜访|见|转|走访|给|找|约|联系"
 # Where one stretch of the message ends and the next begins: punctuation, blanks, a part of the day (not
 # right after its own day: 「昨天上午」 stays whole), a sequence word before a move (「聊完又去了美的」).
@@ -50,7 +51,10 @@ _MOVE = r"去|跑|到|拜访|见|转|走访|给|找|约|联系"
 _NOT_AFTER_A_DAY = r"(?<!周[一二三四五六日天])(?<!期[一二三四五六日天])(?<!拜[一二三四五六日天])(?<![今明后]天)(?<!\d[号日])"
 _BOUNDARY = re.compile(
     # (「去宁德时代的路上给比亚迪刘工回了个电话」: on the way there, another call)
-    rf"[，,。;；!！?？\n：:]|\s+|(?<=路上)|(?<![今昨前明当天日号])(?<![^然]后)(?=(?:{_DAY_PART}))|{_NOT_AFTER_A_DAY}(?=(?:{_SEQUENCE})+(?:{_MOVE}))"
+    rf"[，,。;；!！?？\n：:]|\s+|(?<=路上)|(?<![今昨前明当天日号])(?<![^然]后)(?=(?:{_DAY_PART}))|{_NOT_AFTER_A_DAY}(?=(?:{_SEQUENCE})+(?:{_MOVE}))|"
+    # a day of its own before a move, mid-message: 「昨天在三一今天在中联」, 「…三家明天去宝钢」 (not what was said of a day:
+    # 「王总说明天去…」)
+    rf"(?<=[\u4e00-\u9fff])(?<![说讲问是的])(?=(?:今天|昨天|前天|明天|后天)(?:{_DAY_PART})?(?:又|再|也)?(?:在|{_MOVE}))"
 )
 # A stretch that is only 「然后」 or 「下午：」 opens the next one.
 _SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
@@ -63,7 +67,9 @@ _GOES_TO = re.compile(
 _OPENS_NEW = re.compile(
     rf"^(?:(?:今天|昨天|今儿|先|又)?(?:{_DAY_PART}|{_SEQUENCE}|接下来|最后)|(?<![\d.])\d{{1,2}}[.、)）](?!\d)|[①②③④⑤⑥]|"
     # a day of its own: 「昨天精工 今天苏州精密」, 「11月23日精工 11月24日苏州精密」
-    r"(?:上|这|本|下个?)?(?:周|星期|礼拜)[一二三四五六日天]|今天|今儿|昨天|昨儿|前天|大前天|明天|后天|\d{1,2}月\d{1,2}[日号]?)"
+    r"(?:上|这|本|下个?)?(?:周|星期|礼拜)[一二三四五六日天]|今天|今儿|昨天|昨儿|前天|大前天|明天|后天|\d{1,2}月\d{1,2}[日号]?|"
+    # a clock time of its own: 「9点海康 11点大华」, 「十点半到的大华」
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})点(?:半|\d{1,2}分?)?|\d{1,2}:\d{2})"
 )
 # 「天合；舜宇；长安 三家都…」, 「比亚迪→宁德时代→三一」, 「ABB袁经理，还有西门子潘总，都…」: a list only when
 # something sums it up (_LIST_INTRO / _LIST_SUM), so punctuation may join it too.
@@ -71,18 +77,18 @@ _OPENS_NEW = re.compile(
 _JOIN = re.compile(r"\s*(?:[（(][^（()）]{1,12}[）)])?\s*[,，;；]?\s*(?:和|与|及|跟|还有|以及|、|/|→|->)?\s*")
 _LIST_INTRO = re.compile(
     r"(?:跑了?|拜访了?|走访了?|去了|见了|联系了|打了电话给)[^,，。;；]{0,6}?[:：]?\s*$|"
-    r"[两三四五六几\d]家[^,，。;；]{0,4}[:：,，]\s*$|客户[:：]\s*$"
+    r"[两三四五六几\d]家[^,，。;；]{0,4}?[:：,，\s]\s*$|客户[:：]\s*$"
 )
 _LIST_SUM = re.compile(
     rf"^[\s,，]*(?:(?:今天|昨天|{_DAY_PART})?\s*(?:(?:都|均|分别|各|一起)\s*"
     r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了|"
     # 「跟长安董工、上汽宋经理吃了个饭」: one meal or meeting with all of them
-    r"吃了|吃饭|喝了?茶|开了[^,，。;；!！?？\s]{0,6}会|"
+    r"吃了|吃饭|喝了?[个点]?茶|开了[^,，。;；!！?？\s]{0,6}会|"
     # 「跟徐工罗总潍柴梁总喝酒」: a drink, a dinner, a game together
     r"喝(?:了[个点]?)?酒|聚(?:了)?餐|聚了?一?聚|打(?:了)?(?:球|牌)|钓(?:了)?鱼|唱(?:了)?歌)|"
     # 「…三家都送了样」, 「…两边都在推测试」, 「…都在比价」, 「…一天跑了三家」, 「博世、先导：样品测试通过」,
     # 「…我们三个一起吃了饭」
-    r"[^,，。;；!！?？]{0,6}?(?:[两三四五六几\d]家|两边|都|均|分别|各自|一起)|[:：])"
+    r"[^,，。;；!！?？]{0,6}?(?:[两三四五六几\d]家|[两三四五六几\d]个人|两边|都|均|分别|各自|一起)|[:：])"
 )
 # 「三一的赵总约了中联的孙部长」, 「比亚迪刘工带着宁德时代陈工」: one customer's person brings another's along.
 # (「格力黄工拉了美的吴总进群」: pulled into one group call)
