@@ -71,6 +71,22 @@ _OPENS_NEW = re.compile(
     # a clock time of its own: 「9点海康 11点大华」, 「十点半到的大华」
     r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})点(?:半|\d{1,2}分?)?|\d{1,2}:\d{2})"
 )
+# 「顺便问了下大华的情况」: a sequence word alone opens a visit only when what follows it goes somewhere or meets someone
+_SEQUENCE_OPENER = re.compile(rf"^(?:今天|昨天|今儿|先)?(?:{_SEQUENCE}|接下来|最后)+")
+_GOES_OR_MEETS = re.compile(rf"{_MOVE}|在|跟|和|与|同|陪|请|{_GOES_TO.pattern}", re.I)
+
+
+def _opens_new(before: str) -> bool:
+    """Whether the words before a stretch's customer open a new visit (「下午…」, 「然后去了…」, 「2. …」)."""
+    if _OPENS_NEW.match(before) is None:
+        return False
+    seq = _SEQUENCE_OPENER.match(before)
+    if seq is None:
+        return True
+    rest = before[seq.end() :].strip()
+    return not rest or _GOES_OR_MEETS.search(rest) is not None
+
+
 # 「天合；舜宇；长安 三家都…」, 「比亚迪→宁德时代→三一」, 「ABB袁经理，还有西门子潘总，都…」: a list only when
 # something sums it up (_LIST_INTRO / _LIST_SUM), so punctuation may join it too.
 # (a note in brackets may come first: 「精工王总（报价）、苏州精密蒋工（送样）」)
@@ -99,6 +115,11 @@ _ALL_OF_THEM = re.compile(r"都|两家|三家|几家|两边|各自|分别|均")
 _DAY = re.compile(
     r"今天|今儿|昨天|昨儿|前天|大前天|(?:上|这|本)?(?:周|星期|礼拜)[一二三四五六日天1-7]|\d{1,2}月\d{1,2}[日号]?|\d{1,2}[日号]"
 )
+
+
+# Pinyin-input slips in the verbs that introduce a visit (same length, so offsets stay): 「拜方了海康和大华」.
+_VERB_TYPO = {"拜方": "拜访", "拜仿": "拜访", "摆访": "拜访", "走方": "走访"}
+_VERB_TYPO_RX = re.compile("|".join(_VERB_TYPO))
 
 
 @dataclass(frozen=True)
@@ -222,7 +243,7 @@ def _echoes_the_rep(after_name: str, current: Sequence[_Visit]) -> bool:
 
 def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | CustomerIndex) -> list[Part]:
     """The message's visits when it reports two or more customers, else an empty list."""
-    norm = _normalize(text)
+    norm = _VERB_TYPO_RX.sub(lambda m: _VERB_TYPO[m.group()], _normalize(text))
     index = customers if isinstance(customers, CustomerIndex) else _index_for(tuple(customers))
     mentions = _mentions(norm, index, now)
     if len({m.customer for m in mentions}) < 2:
@@ -266,7 +287,7 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
         starts = (
             not visits
             or _GOES_TO.search(piece) is not None
-            or _OPENS_NEW.match(before) is not None
+            or _opens_new(before)
             # 「精工王总 周五给报价 苏州精密蒋总 下周一送样」: a stretch that opens with another customer's person
             or (first.start == a and first.with_contact)
             # 「中车谢工今天过来 带了上汽的宋总一起」: another customer's person brought along
