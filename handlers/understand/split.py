@@ -42,16 +42,22 @@ _DAY_PART = r"上午|下午|中午|晚上|早上|傍晚|晚间|早晨"
 # (「精工完事去了趟苏州精密」, 「聊完了去的美的」: one errand done, then the next)
 # (「聊完直接去了宁德时代」, 「送完样马上去了中联」: straight on to the next)
 # (「跟徐工罗总一起去潍柴见了梁总」: going along with one customer's person to the next customer)
-# (「三一跑完跑中联」, 「海康拜访完去了大华」: 完 right before the next move)
-_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完事|完了|完又|直接|马上|立马|一起|一道|又|再|[后完](?=去|到|跑|拜访)"
+# (「三一跑完跑中联」, 「海康拜访完去了大华」: 完 right before the next move; 「先后拜访了」 is no sequence)
+_OPENER = r"然后|接着|后来|随后|之后|最后|顺路|顺便|顺道|直接|马上|立马|一起|一道|又|再"
+_CLOSER = r"完事|完了|完又|[完后](?=去|到|跑|拜访)"
+_SEQUENCE = rf"{_OPENER}|{_CLOSER}"
 _MOVE = r"去|跑|到|拜访|见|转|走访|给|找|约|联系"
 # Where one stretch of the message ends and the next begins: punctuation, blanks, a part of the day (not
 # right after its own day: 「昨天上午」 stays whole), a sequence word before a move (「聊完又去了美的」).
 # (the sequence word not right after its own day either: 「周五再去精工」 stays whole)
 _NOT_AFTER_A_DAY = r"(?<!周[一二三四五六日天])(?<!期[一二三四五六日天])(?<!拜[一二三四五六日天])(?<![今明后]天)(?<!\d[号日])"
+_AFTER_CLOSER = rf"(?:(?<=完)(?![了事])|(?<=完了)|(?<=完事)|(?<=[^然之随最先以]后))(?=(?:{_OPENER})*(?:{_MOVE}))"
 _BOUNDARY = re.compile(
     # (「去宁德时代的路上给比亚迪刘工回了个电话」: on the way there, another call)
-    rf"[，,。;；!！?？\n：:]|\s+|(?<=路上)|(?<![今昨前明当天日号])(?<![^然]后)(?=(?:{_DAY_PART}))|{_NOT_AFTER_A_DAY}(?=(?:{_SEQUENCE})+(?:{_MOVE}))|"
+    rf"[，,。;；!！?？\n：:]|\s+|(?<=路上)|(?<![今昨前明当天日号])(?<![^然]后)(?=(?:{_DAY_PART}))|"
+    # the words that close one errand stay with it, those that open the next go with the next (「聊完|又去了美的」):
+    # the run of opening words is a stretch of its own, glued to the one after it
+    rf"{_AFTER_CLOSER}|{_NOT_AFTER_A_DAY}(?:{_OPENER})+(?=(?:{_MOVE}))|"
     # a day of its own before a move, mid-message: 「昨天在三一今天在中联」, 「…三家明天去宝钢」 (not what was said of a day:
     # 「王总说明天去…」)
     rf"(?<=[\u4e00-\u9fff])(?<![说讲问是的])(?=(?:今天|昨天|前天|明天|后天)(?:{_DAY_PART})?(?:又|再|也)?(?:在|{_MOVE}))"
@@ -113,7 +119,7 @@ _TOGETHER = re.compile(r"约了|带了|带着|叫上|拉上|拉了|喊了|喊上
 _BRINGS_ALONG = re.compile(r"(?:带了|带着|叫上了?|拉上了?|约上了?)\s*$")
 _ALL_OF_THEM = re.compile(r"都|两家|三家|几家|两边|各自|分别|均")
 _DAY = re.compile(
-    r"今天|今儿|昨天|昨儿|前天|大前天|(?:上|这|本)?(?:周|星期|礼拜)[一二三四五六日天1-7]|\d{1,2}月\d{1,2}[日号]?|\d{1,2}[日号]"
+    r"今天|今儿|昨天|昨儿|前天|大前天|明天|明儿|后天|大后天|(?:上|这|本|下个?)?(?:周|星期|礼拜)[一二三四五六日天1-7]|\d{1,2}月\d{1,2}[日号]?|\d{1,2}[日号]"
 )
 
 
@@ -179,6 +185,16 @@ def _meeting_cuts(text: str, mentions: Sequence[_Mention]) -> set[int]:
     return cuts
 
 
+def _named_again_cuts(mentions: Sequence[_Mention], groups: Sequence[Sequence[_Mention]]) -> list[int]:
+    """Where a customer of a list is named again after it: 「去了海康和大华 海康要样品大华要报价」 has one remark each."""
+    cuts: list[int] = []
+    for g in groups:
+        listed = {m.customer for m in g}
+        if len(listed) > 1:
+            cuts += [m.start for m in mentions if m.start > g[-1].end and m.customer in listed]
+    return cuts
+
+
 def _stretches(text: str, lists: Sequence[tuple[int, int]], extra: Iterable[int] = ()) -> list[tuple[int, int]]:
     cuts = {0, len(text), *(c for c in extra if not any(a < c < b for a, b in lists))}
     for m in _BOUNDARY.finditer(text):
@@ -205,7 +221,9 @@ def _groups(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
         gap = text[groups[-1][-1].end : m.start] if groups else None
         people = bool(groups) and groups[-1][-1].with_contact and m.with_contact
         # (an empty gap too: 「今天精工苏州精密两家跑了一下」 writes the names back to back)
-        if gap is not None and (_JOIN.fullmatch(gap) or (people and _WITH_PERSON.fullmatch(gap))):
+        # (a customer named again is no longer the list: 「拜访了海尔和美的 海尔要报价」)
+        again = bool(groups) and m.customer in {g.customer for g in groups[-1]}
+        if gap is not None and not again and (_JOIN.fullmatch(gap) or (people and _WITH_PERSON.fullmatch(gap))):
             groups[-1].append(m)
         else:
             groups.append([m])
@@ -249,11 +267,12 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
     if len({m.customer for m in mentions}) < 2:
         return []
     groups = _groups(norm, mentions)
+    after_closer = {m.start() for m in re.finditer(_AFTER_CLOSER, norm)}
     lists = [(g[0].start, g[-1].end) for g in groups if len(g) > 1]
     visits: list[_Visit] = []
     current: list[_Visit] = []  # the visit(s) the stretches being read belong to
     leading: list[str] = []  # stretches before the first customer
-    for a, b in _stretches(norm, lists, _meeting_cuts(norm, mentions)):
+    for a, b in _stretches(norm, lists, [*_meeting_cuts(norm, mentions), *_named_again_cuts(mentions, groups)]):
         piece = norm[a:b].strip()
         inside = [g for g in groups if a <= g[0].start < b]
         listed = next((g for g in inside if len({m.customer for m in g}) > 1), None)
@@ -272,6 +291,11 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
             leading = []
             continue
         first = inside[0][0] if inside else None
+        if first is not None and len(current) > 1 and first.customer in {v.customer for v in current}:
+            # one of the customers just listed, named again: what follows is about it (「海康要报价」)
+            current = [v for v in current if v.customer == first.customer]
+            current[0].pieces.append(piece)
+            continue
         if first is None or (current and first.customer in {v.customer for v in current}):
             if not current:
                 leading.append(piece)
@@ -288,6 +312,8 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
             not visits
             or _GOES_TO.search(piece) is not None
             or _opens_new(before)
+            # 「三一跑完跑中联」: right after one errand was done
+            or a in after_closer
             # 「精工王总 周五给报价 苏州精密蒋总 下周一送样」: a stretch that opens with another customer's person
             or (first.start == a and first.with_contact)
             # 「中车谢工今天过来 带了上汽的宋总一起」: another customer's person brought along

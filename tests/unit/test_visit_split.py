@@ -407,3 +407,39 @@ BATCH4 = [
 @pytest.mark.parametrize(("text", "ids"), BATCH4)
 def test_fresh_batch_round_4(text: str, ids: list[int]) -> None:
     assert [p.draft.customer_id for p in split_visits(text, NOW, FRESH4)] == ids
+
+
+# What each visit of round 4 keeps (written after the rules above, from their output checked by hand).
+@pytest.mark.parametrize(
+    ("text", "texts"),
+    [
+        ("去了华为然后去了比亚迪", ["去了华为", "去了比亚迪"]),  # 然后 goes with the next visit, whole
+        ("先去了上汽找宋总 聊完又去宝钢找周工 最后去了华为", ["先去了上汽找宋总，聊完", "去宝钢找周工", "最后去了华为"]),
+        ("拜访海康后去大华", ["拜访海康后", "去大华"]),  # 完 / 后 close the errand before
+        ("今天先后拜访了海康和大华", ["今天先后拜访了海康", "今天先后拜访了大华"]),
+        ("拜访了海尔和美的 海尔要报价 美的要方案", ["拜访了海尔，海尔要报价", "拜访了美的，美的要方案"]),
+        ("今天去了海康和大华 海康要样品大华要报价", ["今天去了海康，海康要样品", "今天去了大华，大华要报价"]),
+        ("今天拜方了海康和大华", ["今天拜访了海康", "今天拜访了大华"]),
+    ],
+)
+def test_each_visit_keeps_its_own_clauses(text: str, texts: list[str]) -> None:
+    assert [p.text for p in split_visits(text, NOW, FRESH4)] == texts
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("明天先去海康再去大华", [date(2026, 11, 26)] * 2),  # a planned day carries over too
+        ("昨天在三一今天在中联", [date(2026, 11, 24), date(2026, 11, 25)]),
+        ("今天跑了海康大华精工三家明天去宝钢", [date(2026, 11, 25)] * 3 + [date(2026, 11, 26)]),
+    ],
+)
+def test_round_4_visits_on_their_days(text: str, days: list[date]) -> None:
+    assert [p.draft.visited_at.date() for p in split_visits(text, NOW, FRESH4)] == days
+
+
+def test_the_customer_named_again_is_not_part_of_its_contact() -> None:
+    parts = split_visits("今天拜访了海康威视和大华 海康何工要方案 大华林工要报价", NOW, FRESH4)
+    assert [(p.draft.customer_id, p.draft.contact_name) for p in parts] == [(5, "何工"), (6, "林工")]
+    longteng = [CustomerRef(1, "昆山龙腾光电股份有限公司", ("龙腾", "龙腾光电"))]
+    assert parse_visit("去了龙腾光电 龙腾曾工说下周来厂里", NOW, longteng).contact_name == "曾工"  # not 龙腾曾
