@@ -4,7 +4,9 @@ Reps write a day with several customers in a few shapes:
 
 * a sequence — 「上午…下午…」, 「先去了A，然后去了B」, 「A那边聊完又去了B」, separated by commas, spaces or
   nothing at all: a new visit starts at a stretch that *goes to* another customer (去了 / 跑了趟 / 拜访 /
-  见了 / 电话…) or that opens with a part of the day or a sequence word (下午, 然后, 接着, 又去…);
+  见了 / 电话…) or that opens with a part of the day, a day or a clock time of its own (下午, 今天, 11点) or a
+  sequence word before a move (然后去, 接着, 又去…; not 「顺便问了下大华的情况」); the words that close an errand
+  (聊完, 拜访海康后) stay with it;
 * a list — 「宝钢和中联都跑了」, 「海尔、美的、格力今天都拜访了」, 「拜访了海康和大华」, 「见了三个客户：华为张总、
   比亚迪刘经理、格力黄工」: customers joined by 和 / 、 / 与, each with its contact, that a visit verb introduces
   or that 都 / 分别 sums up. What the list's stretch says applies to each of them.
