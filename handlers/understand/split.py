@@ -59,11 +59,20 @@ _BOUNDARY = re.compile(
     rf"[，,。;；!！?？\n：:]|\s+|(?<=路上)|(?<![今昨前明当天日号])(?<![^然]后)(?=(?:{_DAY_PART}))|"
     # the words that close one errand stay with it, those that open the next go with the next (「聊完|又去了美的」):
     # the run of opening words is a stretch of its own, glued to the one after it
-    rf"{_AFTER_CLOSER}|{_NOT_AFTER_A_DAY}(?:{_OPENER})+(?=(?:{_MOVE}))|"
-    # a day of its own before a move, mid-message: 「昨天在三一今天在中联」, 「…三家明天去宝钢」 (not what was said of a day:
-    # 「王总说明天去…」)
+    rf"{_AFTER_CLOSER}|{_NOT_AFTER_A_DAY}(?:{_OPENER})+(?=(?:{_MOVE}))"
+)
+# A second day of its own before a move, mid-message: 「昨天在三一今天在中联」, 「今天跑了…三家明天去宝钢」 (not what was
+# said of a day: 「王总说明天去…」, nor a first day: 「精工王总今天去苏州精密开会了」 is where 王总 went)
+_DAY_CUT = re.compile(
     rf"(?<=[\u4e00-\u9fff])(?<![说讲问是的])(?=(?:今天|昨天|前天|明天|后天)(?:{_DAY_PART})?(?:又|再|也)?(?:在|{_MOVE}))"
 )
+_FIRST_DAY = re.compile(rf"今天|昨天|前天|明天|后天|{_DAY_PART}")
+
+
+def _day_cuts(text: str) -> list[int]:
+    """Where a day follows another day: each starts its own stretch."""
+    return [m.start() for m in _DAY_CUT.finditer(text) if _FIRST_DAY.search(text, 0, m.start())]
+
 # A stretch that is only 「然后」 or 「下午：」 opens the next one.
 _SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
 _SEQUENCE_START = re.compile(r"^(?:然后|接着|后来|随后|之后|完事|完了|完又|又|再)+")
@@ -274,7 +283,7 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
     visits: list[_Visit] = []
     current: list[_Visit] = []  # the visit(s) the stretches being read belong to
     leading: list[str] = []  # stretches before the first customer
-    for a, b in _stretches(norm, lists, [*_meeting_cuts(norm, mentions), *_named_again_cuts(mentions, groups)]):
+    for a, b in _stretches(norm, lists, [*_meeting_cuts(norm, mentions), *_named_again_cuts(mentions, groups), *_day_cuts(norm)]):
         piece = norm[a:b].strip()
         inside = [g for g in groups if a <= g[0].start < b]
         listed = next((g for g in inside if len({m.customer for m in g}) > 1), None)

@@ -438,6 +438,10 @@ def test_round_4_visits_on_their_days(text: str, days: list[date]) -> None:
     assert [p.draft.visited_at.date() for p in split_visits(text, NOW, FRESH4)] == days
 
 
+def test_where_a_contact_went_on_the_day_is_no_visit() -> None:
+    assert split_visits("精工王总今天去苏州精密开会了", NOW, FRESH4) == []  # only a second day opens a visit
+
+
 def test_the_customer_named_again_is_not_part_of_its_contact() -> None:
     parts = split_visits("今天拜访了海康威视和大华 海康何工要方案 大华林工要报价", NOW, FRESH4)
     assert [(p.draft.customer_id, p.draft.contact_name) for p in parts] == [(5, "何工"), (6, "林工")]
