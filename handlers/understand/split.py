@@ -4,7 +4,9 @@ Reps write a day with several customers in a few shapes:
 
 * a sequence — 「上午…下午…」, 「先去了A，然后去了B」, 「A那边聊完又去了B」, separated by commas, spaces or
   nothing at all: a new visit starts at a stretch that *goes to* another customer (去了 / 跑了趟 / 拜访 /
-  见了 / 电话…) or that opens with a part of the day or a sequence word (下午, 然后, 接着, 又去…);
+  见了 / 电话…) or that opens with a part of the day, a day or a clock time of its own (下午, 今天, 11点) or a
+  sequence word before a move (然后去, 接着, 又去…; not 「顺便问了下大华的情况」); the words that close an errand
+  (聊完, 拜访海康后) stay with it;
 * a list — 「宝钢和中联都跑了」, 「海尔、美的、格力今天都拜访了」, 「拜访了海康和大华」, 「见了三个客户：华为张总、
   比亚迪刘经理、格力黄工」: customers joined by 和 / 、 / 与, each with its contact, that a visit verb introduces
   or that 都 / 分别 sums up. What the list's stretch says applies to each of them.
@@ -42,16 +44,35 @@ _DAY_PART = r"上午|下午|中午|晚上|早上|傍晚|晚间|早晨"
 # (「精工完事去了趟苏州精密」, 「聊完了去的美的」: one errand done, then the next)
 # (「聊完直接去了宁德时代」, 「送完样马上去了中联」: straight on to the next)
 # (「跟徐工罗总一起去潍柴见了梁总」: going along with one customer's person to the next customer)
-_SEQUENCE = r"然后|接着|后来|随后|之后|顺路|顺便|完事|完了|完又|直接|马上|立马|一起|一道|又|再|后(?=去|到|跑)"
+# (「三一跑完跑中联」, 「海康拜访完去了大华」: 完 right before the next move; 「先后拜访了」 is no sequence)
+_OPENER = r"然后|接着|后来|随后|之后|最后|顺路|顺便|顺道|直接|马上|立马|一起|一道|又|再"
+_CLOSER = r"完事|完了|完又|[完后](?=去|到|跑|拜访)"
+_SEQUENCE = rf"{_OPENER}|{_CLOSER}"
 _MOVE = r"去|跑|到|拜访|见|转|走访|给|找|约|联系"
 # Where one stretch of the message ends and the next begins: punctuation, blanks, a part of the day (not
 # right after its own day: 「昨天上午」 stays whole), a sequence word before a move (「聊完又去了美的」).
 # (the sequence word not right after its own day either: 「周五再去精工」 stays whole)
 _NOT_AFTER_A_DAY = r"(?<!周[一二三四五六日天])(?<!期[一二三四五六日天])(?<!拜[一二三四五六日天])(?<![今明后]天)(?<!\d[号日])"
+_AFTER_CLOSER = rf"(?:(?<=完)(?![了事])|(?<=完了)|(?<=完事)|(?<=[^然之随最先以]后))(?=(?:{_OPENER})*(?:{_MOVE}))"
 _BOUNDARY = re.compile(
     # (「去宁德时代的路上给比亚迪刘工回了个电话」: on the way there, another call)
-    rf"[，,。;；!！?？\n：:]|\s+|(?<=路上)|(?<![今昨前明当天日号])(?<![^然]后)(?=(?:{_DAY_PART}))|{_NOT_AFTER_A_DAY}(?=(?:{_SEQUENCE})+(?:{_MOVE}))"
+    rf"[，,。;；!！?？\n：:]|\s+|(?<=路上)|(?<![今昨前明当天日号])(?<![^然]后)(?=(?:{_DAY_PART}))|"
+    # the words that close one errand stay with it, those that open the next go with the next (「聊完|又去了美的」):
+    # the run of opening words is a stretch of its own, glued to the one after it
+    rf"{_AFTER_CLOSER}|{_NOT_AFTER_A_DAY}(?:{_OPENER})+(?=(?:{_MOVE}))"
 )
+# A second day of its own before a move, mid-message: 「昨天在三一今天在中联」, 「今天跑了…三家明天去宝钢」 (not what was
+# said of a day: 「王总说明天去…」, nor a first day: 「精工王总今天去苏州精密开会了」 is where 王总 went)
+_DAY_CUT = re.compile(
+    rf"(?<=[\u4e00-\u9fff])(?<![说讲问是的])(?=(?:今天|昨天|前天|明天|后天)(?:{_DAY_PART})?(?:又|再|也)?(?:在|{_MOVE}))"
+)
+_FIRST_DAY = re.compile(rf"今天|昨天|前天|明天|后天|{_DAY_PART}")
+
+
+def _day_cuts(text: str) -> list[int]:
+    """Where a day follows another day: each starts its own stretch."""
+    return [m.start() for m in _DAY_CUT.finditer(text) if _FIRST_DAY.search(text, 0, m.start())]
+
 # A stretch that is only 「然后」 or 「下午：」 opens the next one.
 _SEQUENCE_ONLY = re.compile(rf"(?:今天|昨天|{_DAY_PART}|{_SEQUENCE})+")
 _SEQUENCE_START = re.compile(r"^(?:然后|接着|后来|随后|之后|完事|完了|完又|又|再)+")
@@ -63,26 +84,44 @@ _GOES_TO = re.compile(
 _OPENS_NEW = re.compile(
     rf"^(?:(?:今天|昨天|今儿|先|又)?(?:{_DAY_PART}|{_SEQUENCE}|接下来|最后)|(?<![\d.])\d{{1,2}}[.、)）](?!\d)|[①②③④⑤⑥]|"
     # a day of its own: 「昨天精工 今天苏州精密」, 「11月23日精工 11月24日苏州精密」
-    r"(?:上|这|本|下个?)?(?:周|星期|礼拜)[一二三四五六日天]|今天|今儿|昨天|昨儿|前天|大前天|明天|后天|\d{1,2}月\d{1,2}[日号]?)"
+    r"(?:上|这|本|下个?)?(?:周|星期|礼拜)[一二三四五六日天]|今天|今儿|昨天|昨儿|前天|大前天|明天|后天|\d{1,2}月\d{1,2}[日号]?|"
+    # a clock time of its own: 「9点海康 11点大华」, 「十点半到的大华」
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})点(?:半|\d{1,2}分?)?|\d{1,2}:\d{2})"
 )
+# 「顺便问了下大华的情况」: a sequence word alone opens a visit only when what follows it goes somewhere or meets someone
+_SEQUENCE_OPENER = re.compile(rf"^(?:今天|昨天|今儿|先)?(?:{_SEQUENCE}|接下来|最后)+")
+_GOES_OR_MEETS = re.compile(rf"{_MOVE}|在|跟|和|与|同|陪|请|{_GOES_TO.pattern}", re.I)
+
+
+def _opens_new(before: str) -> bool:
+    """Whether the words before a stretch's customer open a new visit (「下午…」, 「然后去了…」, 「2. …」)."""
+    if _OPENS_NEW.match(before) is None:
+        return False
+    seq = _SEQUENCE_OPENER.match(before)
+    if seq is None:
+        return True
+    rest = before[seq.end() :].strip()
+    return not rest or _GOES_OR_MEETS.search(rest) is not None
+
+
 # 「天合；舜宇；长安 三家都…」, 「比亚迪→宁德时代→三一」, 「ABB袁经理，还有西门子潘总，都…」: a list only when
 # something sums it up (_LIST_INTRO / _LIST_SUM), so punctuation may join it too.
 # (a note in brackets may come first: 「精工王总（报价）、苏州精密蒋工（送样）」)
 _JOIN = re.compile(r"\s*(?:[（(][^（()）]{1,12}[）)])?\s*[,，;；]?\s*(?:和|与|及|跟|还有|以及|、|/|→|->)?\s*")
 _LIST_INTRO = re.compile(
     r"(?:跑了?|拜访了?|走访了?|去了|见了|联系了|打了电话给)[^,，。;；]{0,6}?[:：]?\s*$|"
-    r"[两三四五六几\d]家[^,，。;；]{0,4}[:：,，]\s*$|客户[:：]\s*$"
+    r"[两三四五六几\d]家[^,，。;；]{0,4}?[:：,，\s]\s*$|客户[:：]\s*$"
 )
 _LIST_SUM = re.compile(
     rf"^[\s,，]*(?:(?:今天|昨天|{_DAY_PART})?\s*(?:(?:都|均|分别|各|一起)\s*"
     r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了|"
     # 「跟长安董工、上汽宋经理吃了个饭」: one meal or meeting with all of them
-    r"吃了|吃饭|喝了?茶|开了[^,，。;；!！?？\s]{0,6}会|"
+    r"吃了|吃饭|喝了?[个点]?茶|开了[^,，。;；!！?？\s]{0,6}会|"
     # 「跟徐工罗总潍柴梁总喝酒」: a drink, a dinner, a game together
     r"喝(?:了[个点]?)?酒|聚(?:了)?餐|聚了?一?聚|打(?:了)?(?:球|牌)|钓(?:了)?鱼|唱(?:了)?歌)|"
     # 「…三家都送了样」, 「…两边都在推测试」, 「…都在比价」, 「…一天跑了三家」, 「博世、先导：样品测试通过」,
     # 「…我们三个一起吃了饭」
-    r"[^,，。;；!！?？]{0,6}?(?:[两三四五六几\d]家|两边|都|均|分别|各自|一起)|[:：])"
+    r"[^,，。;；!！?？]{0,6}?(?:[两三四五六几\d]家|[两三四五六几\d]个人|两边|都|均|分别|各自|一起)|[:：])"
 )
 # 「三一的赵总约了中联的孙部长」, 「比亚迪刘工带着宁德时代陈工」: one customer's person brings another's along.
 # (「格力黄工拉了美的吴总进群」: pulled into one group call)
@@ -91,8 +130,13 @@ _TOGETHER = re.compile(r"约了|带了|带着|叫上|拉上|拉了|喊了|喊上
 _BRINGS_ALONG = re.compile(r"(?:带了|带着|叫上了?|拉上了?|约上了?)\s*$")
 _ALL_OF_THEM = re.compile(r"都|两家|三家|几家|两边|各自|分别|均")
 _DAY = re.compile(
-    r"今天|今儿|昨天|昨儿|前天|大前天|(?:上|这|本)?(?:周|星期|礼拜)[一二三四五六日天1-7]|\d{1,2}月\d{1,2}[日号]?|\d{1,2}[日号]"
+    r"今天|今儿|昨天|昨儿|前天|大前天|明天|明儿|后天|大后天|(?:上|这|本|下个?)?(?:周|星期|礼拜)[一二三四五六日天1-7]|\d{1,2}月\d{1,2}[日号]?|\d{1,2}[日号]"
 )
+
+
+# Pinyin-input slips in the verbs that introduce a visit (same length, so offsets stay): 「拜方了海康和大华」.
+_VERB_TYPO = {"拜方": "拜访", "拜仿": "拜访", "摆访": "拜访", "走方": "走访"}
+_VERB_TYPO_RX = re.compile("|".join(_VERB_TYPO))
 
 
 @dataclass(frozen=True)
@@ -152,6 +196,16 @@ def _meeting_cuts(text: str, mentions: Sequence[_Mention]) -> set[int]:
     return cuts
 
 
+def _named_again_cuts(mentions: Sequence[_Mention], groups: Sequence[Sequence[_Mention]]) -> list[int]:
+    """Where a customer of a list is named again after it: 「去了海康和大华 海康要样品大华要报价」 has one remark each."""
+    cuts: list[int] = []
+    for g in groups:
+        listed = {m.customer for m in g}
+        if len(listed) > 1:
+            cuts += [m.start for m in mentions if m.start > g[-1].end and m.customer in listed]
+    return cuts
+
+
 def _stretches(text: str, lists: Sequence[tuple[int, int]], extra: Iterable[int] = ()) -> list[tuple[int, int]]:
     cuts = {0, len(text), *(c for c in extra if not any(a < c < b for a, b in lists))}
     for m in _BOUNDARY.finditer(text):
@@ -178,7 +232,9 @@ def _groups(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
         gap = text[groups[-1][-1].end : m.start] if groups else None
         people = bool(groups) and groups[-1][-1].with_contact and m.with_contact
         # (an empty gap too: 「今天精工苏州精密两家跑了一下」 writes the names back to back)
-        if gap is not None and (_JOIN.fullmatch(gap) or (people and _WITH_PERSON.fullmatch(gap))):
+        # (a customer named again is no longer the list: 「拜访了海尔和美的 海尔要报价」)
+        again = bool(groups) and m.customer in {g.customer for g in groups[-1]}
+        if gap is not None and not again and (_JOIN.fullmatch(gap) or (people and _WITH_PERSON.fullmatch(gap))):
             groups[-1].append(m)
         else:
             groups.append([m])
@@ -216,17 +272,18 @@ def _echoes_the_rep(after_name: str, current: Sequence[_Visit]) -> bool:
 
 def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | CustomerIndex) -> list[Part]:
     """The message's visits when it reports two or more customers, else an empty list."""
-    norm = _normalize(text)
+    norm = _VERB_TYPO_RX.sub(lambda m: _VERB_TYPO[m.group()], _normalize(text))
     index = customers if isinstance(customers, CustomerIndex) else _index_for(tuple(customers))
     mentions = _mentions(norm, index, now)
     if len({m.customer for m in mentions}) < 2:
         return []
     groups = _groups(norm, mentions)
+    after_closer = {m.start() for m in re.finditer(_AFTER_CLOSER, norm)}
     lists = [(g[0].start, g[-1].end) for g in groups if len(g) > 1]
     visits: list[_Visit] = []
     current: list[_Visit] = []  # the visit(s) the stretches being read belong to
     leading: list[str] = []  # stretches before the first customer
-    for a, b in _stretches(norm, lists, _meeting_cuts(norm, mentions)):
+    for a, b in _stretches(norm, lists, [*_meeting_cuts(norm, mentions), *_named_again_cuts(mentions, groups), *_day_cuts(norm)]):
         piece = norm[a:b].strip()
         inside = [g for g in groups if a <= g[0].start < b]
         listed = next((g for g in inside if len({m.customer for m in g}) > 1), None)
@@ -245,6 +302,11 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
             leading = []
             continue
         first = inside[0][0] if inside else None
+        if first is not None and len(current) > 1 and first.customer in {v.customer for v in current}:
+            # one of the customers just listed, named again: what follows is about it (「海康要报价」)
+            current = [v for v in current if v.customer == first.customer]
+            current[0].pieces.append(piece)
+            continue
         if first is None or (current and first.customer in {v.customer for v in current}):
             if not current:
                 leading.append(piece)
@@ -260,7 +322,9 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
         starts = (
             not visits
             or _GOES_TO.search(piece) is not None
-            or _OPENS_NEW.match(before) is not None
+            or _opens_new(before)
+            # 「三一跑完跑中联」: right after one errand was done
+            or a in after_closer
             # 「精工王总 周五给报价 苏州精密蒋总 下周一送样」: a stretch that opens with another customer's person
             or (first.start == a and first.with_contact)
             # 「中车谢工今天过来 带了上汽的宋总一起」: another customer's person brought along

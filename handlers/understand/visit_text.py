@@ -1158,10 +1158,14 @@ def parse_visit(
     time_spans = [(t.start, t.end) for t in times]
     mention_span, candidates = _match_customers(norm, index, time_spans)
     blocked = time_spans + ([mention_span] if mention_span else [])
-    # Every exact customer name is blocked for people too: 「晚上跟徐工罗总吃饭」 names 徐工, not a 徐 工程师.
+    # Every exact customer name is blocked for people too: 「晚上跟徐工罗总吃饭」 names 徐工, not a 徐 工程师;
+    # so is the customer's own name written again (「拜访了龙腾光电 龙腾曾工要方案」: 曾工, not 龙腾曾).
+    own = candidates[0][0] if candidates else -1
     named = [
-        (h.start, h.end) for h in index.hits(norm.lower(), blocked) if max(h.scores.values()) >= 0.95
-    ] if len(candidates) > 1 else []
+        (h.start, h.end)
+        for h in index.hits(norm.lower(), blocked)
+        if max(h.scores.values()) >= 0.95 and (len(candidates) > 1 or h.scores.get(own, 0.0) >= 0.95)
+    ]
     contact = _find_contact(norm, blocked + named)
     if mention_span is not None:
         mention: str | None = norm[mention_span[0] : mention_span[1]]
