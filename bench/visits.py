@@ -34,6 +34,17 @@ FIELDS = ("customer", "contact", "visit_date", "follow_up", "stage_hint")
 # the contact's title as written, the channel, the amount on the deal, phrases the note must keep,
 # and for several customers in one message the customers of the split visits.
 OPTIONAL = ("title", "channel", "amount", "note_kept", "customers")
+# A second, independent stage label of the held-out rows by docs/visit-stage-convention.md (written without
+# running the parser): two labellers agree on the stage only so often, so the stage is also scored on the rows
+# where both agree ("stage_agreed"), next to the agreement itself.
+SECOND_LABELS = ROOT / "tests" / "data" / "visit_stage_second_labels.yaml"
+
+
+def second_stage_labels() -> dict[str, str | None]:
+    if not SECOND_LABELS.exists():
+        return {}
+    rows = yaml.safe_load(SECOND_LABELS.read_text(encoding="utf-8"))["labels"]
+    return {row["text"]: row["stage"] for row in rows}
 
 _IMPORT_PROBE = """
 import sys, time
@@ -114,7 +125,9 @@ def evaluate(show_misses: bool = False, tuning_only: bool = False, by_section: b
     by_id = {c.id: c.name for c in customers}
     parse_visit("预热 warm-up 华为张总", now, customers)  # first call builds the index and loads pinyin
 
-    keys = (*FIELDS, *OPTIONAL, "is_visit")
+    second = second_stage_labels()
+    agreed = [0, 0]  # rows with a second label: [labels agree, all]
+    keys = (*FIELDS, *OPTIONAL, "is_visit", "stage_agreed")
     held_sections = sorted({m["_section"] for m in messages if m.get("holdout")})
     parts = ("dev", "holdout", *(f"holdout {s}" for s in held_sections))
     correct = {part: dict.fromkeys(keys, 0) for part in parts}
@@ -171,6 +184,13 @@ def evaluate(show_misses: bool = False, tuning_only: bool = False, by_section: b
                 correct[p][name] += ok
             if not ok:
                 misses.append(f"{tag}{name:<10} {msg['text']!r}: expected {want}, got {got[name]}")
+        if msg["text"] in second:
+            agreed[1] += 1
+            if second[msg["text"]] == msg.get("stage_hint"):
+                agreed[0] += 1
+                for p in counted:
+                    total[p]["stage_agreed"] += 1
+                    correct[p]["stage_agreed"] += got["stage_hint"] == msg.get("stage_hint")
         for name in FIELDS:
             want = msg.get(name)
             if isinstance(want, datetime):
@@ -204,6 +224,11 @@ def evaluate(show_misses: bool = False, tuning_only: bool = False, by_section: b
         ]
         flag = "" if correct["holdout"][name] >= 0.97 * total["holdout"][name] else "   <-- held-out below 97 %"
         print(f"{name:<12} {acc * 100:5.1f} % ({ok:>3}/{n:>3})  {shares[0]}  {shares[1]}{flag}")
+    if agreed[1]:
+        print(
+            f"stage_agreed = stage_hint on the rows whose two independent stage labels agree "
+            f"(labellers agree on {agreed[0]}/{agreed[1]} = {agreed[0] / agreed[1] * 100:.1f} % of the labelled rows)"
+        )
     if by_section and held_sections:
         print()
         print("held-out part by section (aggregate figures only)")
