@@ -50,7 +50,7 @@ _SCOPE = (
 # A department: a function or any short stem (no particle, pronoun or verb in it) before a unit word.
 _STEM = r"[\u4e00-\u9fff](?<![了的和跟与见是在去到说把被给对向们个这那他她我你也都就还又再很已刚及或着带让请叫找约陪帮])"
 _UNIT = (
-    rf"(?:(?:{FUNCTIONS}){{1,2}}|(?:{_STEM}){{1,4}}?)(?:部门|事业部|部|科|课|处|中心|办公室|室|车间|组|办|工段)"
+    rf"(?:(?:{FUNCTIONS}){{1,2}}(?:{_STEM}){{0,3}}?|(?:{_STEM}){{1,4}}?)(?:部门|事业部|部|科|课|处|中心|办公室|室|车间|组|办|工段)"
     r"|车间|办公室|实验室|中心|部门"  # alone: 「车间主任」, 「办公室主任」, 「部门经理」
 )
 _BASE_RANK = (
@@ -75,9 +75,11 @@ _RANK = (
 )
 # An English job title as written: functions and a rank word (「purchasing manager」, 「IT director」, 「CTO」).
 _EN_FUNCTION = (
-    r"(?:senior|chief|general|deputy|assistant|regional|purchasing|procurement|project|product|sales|IT|technical|"
-    r"engineering|quality|plant|production|R&D|finance|financial|operations|supply chain|HR|marketing|"
-    r"maintenance|equipment|process|test)"
+    r"(?:senior|chief|general|deputy|assistant|regional|purchasing|procurement|sourcing|buying|category|strategic|"
+    r"project|product|sales|IT|technical|engineering|quality|plant|site|factory|facilit(?:y|ies)|production|"
+    r"manufacturing|R&D|research|design|finance|financial|operations|supply chain|supplier|logistics|warehouse|"
+    r"HR|marketing|business development|key account|account|customer service|service|commercial|"
+    r"maintenance|equipment|process|test|EHS|QA|QC|electrical|mechanical|automation|software|hardware)"
 )
 EN_TITLE = (
     rf"(?:{_EN_FUNCTION}\s+){{1,3}}(?:manager|director|engineer|head|buyer|supervisor|lead|president|officer|"
@@ -172,7 +174,7 @@ def _before(before: str, name: str, floor: int) -> tuple[int, str] | None:
     tail = before.rstrip()
     spaced = len(tail) < len(before)
     tail = re.sub(r"(?:\s*(?:那个|这个|嗯+|呃|额|就是))+\s*$", "", tail)  # fillers: 「采购经理 那个 王总」
-    tail = re.sub(r"\s*[:：\-—/]$", "", tail)  # 「技术部：刘工」, 「采购部-王经理」
+    tail = re.sub(r"\s*[:：\-—/、,，]$", "", tail)  # 「技术部：刘工」, 「采购部-王经理」, 「生产经理、张工」
     tail = re.sub(r"(?:这边|那边)?的?$", "", tail).rstrip()  # 「采购这边的王经理」
     if 0 < floor < len(tail) and (f := re.search(rf"(?:{FUNCTIONS})(?<![A-Za-z])$", tail[:floor])):
         floor = f.start()
@@ -208,9 +210,11 @@ _WHOSE = (
     # what the post is about: 「他是这个项目的技术负责人」, 「他是做项目的项目经理」
     r"(?:(?:这个|那个)?项目(?:上)?的|做[\u4e00-\u9fff]{1,3}?的)?"
 )
+# 「是」, 「他现在是」, 「现任」, 「也就是」 (「张总 也就是他们的副总裁」)
+_IS = r"(?:也就是|就是|(?:他|她)?(?:现在|目前|现)?(?:是|任|担任))"
 _AFTER_SEP = re.compile(
-    rf"(?P<mark>\s*[（(【\[,，、:：/|—-]\s*|\s+)(?P<is>(?:他|她)?(?:现在|目前)?(?:是|任|担任))?{_WHOSE}\s*"
-    rf"|(?P<is2>(?:他|她)?(?:现在|目前)?(?:是|任|担任)){_WHOSE}\s*"
+    rf"(?P<mark>\s*[（(【\[,，、:：/|—-]\s*|\s+)(?P<is>{_IS})?{_WHOSE}\s*"
+    rf"|(?P<is2>{_IS}){_WHOSE}\s*"
     # dictated, glued to the name: 「曾总他们的总经理约了下周二吃饭」
     r"|(?P<whose>(?:他们|她们)(?:公司|厂里|这边|那边)?的?)"
 )
@@ -234,6 +238,14 @@ _NEXT_PERSON = re.compile(
 _NOT_A_ROLE_AFTER = re.compile(r"\s*(?:交流|对接|问题|方案|资料|参数|需求|部分|方面|这块|那块|的|流程|计划|合同|价格)")
 
 
+# What the contact does, said after the name as a whole phrase: 「小刘 做采购的 对了价格」 → 采购 (not 「做好的方案」:
+# it starts with a function and its 的 ends the phrase).
+_DOES_AFTER = re.compile(
+    rf"\s*[,，、]?\s*(?:(?:他|她)?是)?(?:做|搞|管|负责)(?P<f>(?:{FUNCTIONS})[\u4e00-\u9fff]{{0,2}}?)的"
+    r"(?=\s|[,，。;；!！?？）)]|$)"
+)
+
+
 def _title_at(after: str, at: int, of_contact: bool = False) -> re.Match[str] | None:
     """A title starting at ``at`` that is not the title of another person named right after it, nor of someone
     doing something else there (unless ``of_contact``: 「他是设备部的主管说…」 says whose title it is)."""
@@ -246,6 +258,8 @@ def _title_at(after: str, at: int, of_contact: bool = False) -> re.Match[str] | 
 def title_after(after: str, name: str) -> str | None:
     """The title written right after the name (``after`` starts where the name ends): 「刘工（设备科科长）」,
     「谢工，质量部负责人」, 「陈工 是研发部经理」, 「赵总 他们的生产总监」, 「刘工，设备科的科长」."""
+    if d := _DOES_AFTER.match(after):
+        return d.group("f")  # 「小刘 做采购的」, 「王工 做设备维护的」
     sep = _AFTER_SEP.match(after)
     if sep is None:
         # Glued to the name (dictated: 「格力黄工设备科科长要报价」): only a title that starts with a known word

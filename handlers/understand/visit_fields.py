@@ -418,6 +418,13 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     before = text[max(clause_start, at - 30) : at]
     floor = before.rindex(customer) + len(customer) if customer and customer in before else 0
     first = title_before(before, name, floor)
+    if first is None and clause_start and text[clause_start - 1] in ",，" and not text[clause_start:at].strip():
+        # 「采购经理，王总，聊了价格」: the clause before is the title alone (a rank in it, so not 「聊了采购，王经理说」)
+        prev_start = max(text.rfind(c, 0, clause_start - 1) for c in ",，。;；!！?？\n") + 1
+        prev = text[max(prev_start, at - 30) : at]
+        floor = prev.rindex(customer) + len(customer) if customer and customer in prev else 0
+        if (found := title_before(prev, name, floor)) and _has_rank(found):
+            first = found
     rest = text[at + len(name) :]
     after = title_after(rest, name) or title_later(rest)
     # A rank written after the name wins over a title whose rank is only the name's honorific before it
