@@ -22,7 +22,10 @@ import re
 
 # Pinyin-input slips inside a title or an honorific (same length, so offsets stay): 采够经理, 周经里, 设被科.
 _TYPO = {"采够": "采购", "彩购": "采购", "经里": "经理", "设被": "设备", "总间": "总监", "科张": "科长", "部张": "部长", "厂张": "厂长"}
-_TYPO_RX = re.compile("|".join(_TYPO))
+# 张 is also a surname: 「采购部张经理」, 「研发部张伟」 are a person in the department; 张 is a slip for 长 only where
+# no name goes on from it (「设备部张 刘工」, 「设备科张王工」, 「厂张老李」, the end of the text).
+_NO_NAME_AFTER = r"(?=$|[^\u4e00-\u9fff]|[老小]|[\u4e00-\u9fff](?:总|工|经理|主任|姐|哥))"
+_TYPO_RX = re.compile("|".join(k if "张" not in k else k + _NO_NAME_AFTER for k in _TYPO))
 
 
 def fix_typos(text: str) -> str:
@@ -106,6 +109,8 @@ _ONE_TITLE_TEXT = re.sub(r"\(\?P<\w+>", "(?:", _ONE_TITLE)
 TITLE = re.compile(rf"(?:{_ONE_TITLE})(?P<also>(?:兼(?:{_ONE_TITLE_TEXT}))*)")
 # The same without its group names, to put inside other patterns (visit_text: a full name beside a title).
 TITLE_TEXT = rf"(?:{_ONE_TITLE_TEXT})(?:兼(?:{_ONE_TITLE_TEXT}))*"
+# A department alone (visit_text: a full name glued after it, 「采购部李娜」).
+UNIT_TEXT = _UNIT
 # A rank alone (visit_text: 「董秘罗总」, 「车间主任董工」 are no 董秘罗, 任董).
 RANK = re.compile(_RANK)
 _UNIT_ONLY = re.compile(rf"(?:(?P<scope>{_SCOPE}))?(?P<unit>{_UNIT})的?")

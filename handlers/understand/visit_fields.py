@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 
 from domain.customer_mentions import common_reading, readings
 from domain.models import Stage
-from handlers.understand.titles import TITLE, TITLE_TEXT, fix_typos, title_after, title_before, title_later
+from handlers.understand.titles import (
+    RANK,
+    TITLE,
+    TITLE_TEXT,
+    fix_typos,
+    title_after,
+    title_before,
+    title_later,
+)
 
 if TYPE_CHECKING:
     from handlers.understand.visit_text import VisitDraft
@@ -427,6 +435,8 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
             first = found
     rest = text[at + len(name) :]
     after = title_after(rest, name) or title_later(rest)
+    if first and after and not _has_rank(first) and rest.startswith(after) and RANK.fullmatch(after):
+        return first + after  # 「技术部王磊工程师」: the department before the full name, the rank glued after it
     # A rank written after the name wins over a title whose rank is only the name's honorific before it
     # (「设备部刘工那边他是设备部的主管」: 设备部主管, not 设备部 + 工 → 设备部工程师).
     if first and after and _has_rank(after) and not _WRITTEN_RANK_AT_END.search(before):

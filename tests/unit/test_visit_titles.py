@@ -443,6 +443,21 @@ def test_a_function_followed_by_what_it_is_about_is_no_title() -> None:
     assert contact("华为 李经理是采购的事情 还没定") == ("李经理", None)
 
 
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # 张 after 部 / 科 / 厂 is the surname when a name goes on from it, a slip for 长 only where none does
+        ("华为 采购部张经理 对了交期", "张经理", "采购部经理"),
+        ("华为 设备科张工 要报价", "张工", "设备科工程师"),
+        ("华为 设备部张王工 要报价", "王工", "设备部长"),
+        # a department before a full name and the rank glued after it make one title
+        ("华为 采购部李娜经理 对了交期", "李娜", "采购部经理"),
+    ],
+)
+def test_a_surname_after_a_department_is_a_person(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
 # fresh batch 3, written before running the parser (issue #15): messages typed the way field reps type them in
 # WeCom (no punctuation, run-on, typos, any order), covering the weak spots noted before: a comma between the title
 # and the name, glued full names, 是/任/做 after the name, departments of any name, more ranks, English titles.
