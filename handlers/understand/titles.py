@@ -301,14 +301,19 @@ def title_after(after: str, name: str) -> str | None:
 
 
 # 「找采购的小唐送资料她是新来的采购专员」: the title said of the contact a few words on, with no one else named between.
-_LATER = re.compile(rf"(?P<gap>[^,，。;；!！?？\n]{{0,12}}?)[他她](?:是|任|担任){_WHOSE}\s*")
+_LATER = re.compile(
+    rf"(?P<gap>[^,，。;；!！?？\n]{{0,12}}?)(?:[他她](?:现在|目前)?|(?P<now>现在|目前|现))(?:是|任|担任){_WHOSE}\s*"
+)
 _SOMEONE = re.compile(r"[老小][\u4e00-\u9fff]|[\u4e00-\u9fff](?:总|工|经理|科长|部长|主任)")
 
 
 def title_later(after: str) -> str | None:
-    """A title with a rank said of the contact later in the sentence (「刘工那边他是设备部的主管」), else None."""
+    """A title with a rank said of the contact later in the sentence (「刘工那边他是设备部的主管」, 「李经理 以前做销售
+    现在是采购经理」), else None."""
     lead = _LATER.match(after)
     if lead is None or "我们" in lead.group() or _SOMEONE.search(lead.group("gap")):
         return None
     m = _title_at(after, lead.end(), of_contact=True)
+    if m and lead.group("now") and not _AFTER_END.match(after, m.end()):
+        return None  # 「以前做销售现在是采购经理」 without 他 only as a whole word (not 「现在是采购经理在管」)
     return _written(m).replace("的", "") if m and m.group("rank") else None

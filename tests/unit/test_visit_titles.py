@@ -576,7 +576,14 @@ def test_a_surname_after_a_department_is_a_person(text: str, name: str, title: s
         ("宁德时代 小张 设备又坏了 让我们去修", "小张", None),
         ("华为 李工 说他们经理不同意", "李工", None),
         ("精工 老周 聊了下明年的计划 预算200万", "老周", None),
-        ("长安汽车 张伟 下周三来我们公司看样", "张伟", None),
+        pytest.param(
+            "长安汽车 张伟 下周三来我们公司看样",
+            "张伟",
+            None,
+            # a full name with no honorific and no title beside it: read as a name it would also make 「包装」,
+            # 「高层」, 「金额」 after a customer into people (no tuning message has one either way)
+            marks=pytest.mark.xfail(strict=True, reason="a bare full name is not read as a contact"),
+        ),
         ("华为 赵总 厂里在搬迁 下个月再说", "赵总", None),
         ("宁德时代 王经理 项目延期了", "王经理", None),
         ("西门子 陈工 工程变更要走流程", "陈工", None),
