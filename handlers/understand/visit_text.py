@@ -266,13 +266,14 @@ _NAME_AND_HONORIFIC = re.compile(
 # Words after a title that start with a surname's character but name no one (「技术总监 周五再约」, 「方案」).
 _NOT_IN_FULL_NAME = set("一二三四五六七日天末案额序务本兴排元点号月年期后前次会议价单款")
 _TITLED_NAME_RX = re.compile(
-    rf"(?:{TITLE_TEXT})\s?(?P<n>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
+    rf"(?:{TITLE_TEXT})\s?[,，、:：]?\s?(?P<n>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
     rf"|(?:^|(?<=[\s,，。;；、的了见是]))(?P<m>{_FULL_NAME})(?=\s*[（(]\s*(?:{TITLE_TEXT})\s*[）)])"
-    # 「杨帆 采购专员」, 「李娜，采购部的，」: a title or a department after a blank or a comma, as a whole word
+    # 「杨帆 采购专员」, 「李娜，采购部的，」, 「王建国 他是采购总监」: a title or a department after a blank or a
+    # comma, as a whole word
     rf"|(?:^|(?<=[\s,，。;；、的了见是和跟与]))(?P<a>{_FULL_NAME})"
-    rf"(?=\s*[,，、]?\s*(?:{TITLE_TEXT}|(?:{UNIT_TEXT})的?)(?:\s|[）),，。;；!！?？]|$))"
-    # 「采购部李娜」, 「研发部的张伟」: a full name glued after a department
-    rf"|(?:{UNIT_TEXT})的?(?P<d>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
+    rf"(?=\s*[,，、]?\s*(?:[他她]?是)?(?:{TITLE_TEXT}|(?:{UNIT_TEXT})的?)(?:\s|[）),，。;；!！?？]|$))"
+    # 「采购部李娜」, 「研发部的张伟」, 「研发部 张伟」: a full name after a department
+    rf"|(?:{UNIT_TEXT})[的\s:：]?(?P<d>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
     # 「对接人：李明，采购经理」, 「联系人 王芳」
     rf"|(?:对接人|联系人|接待人)(?:是|为)?[:：\s]*(?P<k>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
     # 「Tony 采购经理 对了交期」, 「Amy（采购）」: an English name with a title after it (a whole word)

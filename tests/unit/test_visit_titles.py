@@ -458,6 +458,30 @@ def test_a_function_followed_by_what_it_is_about_is_no_title() -> None:
 def test_a_surname_after_a_department_is_a_person(text: str, name: str, title: str) -> None:
     assert contact(text) == (name, title)
 
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # the clause before the comma is the title only when it has a rank (not what was discussed)
+        ("华为，采购主管，小王，对了交期", "小王", "采购主管"),
+        ("华为 聊了采购，王经理说下周定", "王经理", None),
+        ("华为 设备经理不在，李工接待的", "李工", None),
+        # full names beside a department or a title, with a blank, a comma or 他是 between
+        ("华为 研发部 张伟 看了样品", "张伟", "研发部"),
+        ("华为 项目经理，张伟，聊了进度", "张伟", "项目经理"),
+        ("华为 见了王建国 他是采购总监", "王建国", "采购总监"),
+        ("华为 总部高层还没批 李工说的", "李工", None),
+        # 做 / 管 / 负责 X 的 after the name, not something done (做好的方案); 就是 / 现在是 as a whole word
+        ("华为 王工 负责项目的 要方案", "王工", "项目"),
+        ("华为 张总 做好的方案给他看了", "张总", None),
+        ("华为 李总 就是他们的老板", "李总", "老板"),
+        ("华为 李总 就是想要便宜点", "李总", None),
+        ("华为 王工 现在是设备部在管", "王工", None),
+    ],
+)
+def test_full_names_and_clauses_around_a_title(text: str, name: str, title: str | None) -> None:
+    assert contact(text) == (name, title)
+
 # fresh batch 3, written before running the parser (issue #15): messages typed the way field reps type them in
 # WeCom (no punctuation, run-on, typos, any order), covering the weak spots noted before: a comma between the title
 # and the name, glued full names, 是/任/做 after the name, departments of any name, more ranks, English titles.
