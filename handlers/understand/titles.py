@@ -62,7 +62,7 @@ _BASE_RANK = (
     # the head of a section whose name is no function (「品保课长」, 「生技科长」)
     rf"(?:{_STEM}){{1,3}}?(?:科长|课长|处长|组长)|班组长|拉长|"
     "总经理|总裁|董事长|董事|总监|总工程师|高级工程师|工程师|高工|总工(?!程)|经理|主管|主任|科长|课长|处长|部长|厂长|"
-    "院长|所长|局长|站长|组长|班长|队长|主席|书记|负责人|专员|助理|秘书|会计|出纳|专家|顾问|采购员|技术员|质检员|"
+    "院长|所长|局长|站长|组长|班长|队长|主席|书记|总负责人|负责人|专员|助理|秘书|会计|出纳|专家|顾问|采购员|技术员|质检员|"
     r"业务员|文员|(?:管理|计划|调度|统计|检验|操作|安全|点检|巡检|工艺|维修|资料|化验|检测)员|合伙人|老板娘|老板|老总|仓管|库管|跟单|司机|总助|董秘|线长|工段长|首席[\u4e00-\u9fff]{2}官|"
     # owners, the heads of other kinds of organisation, the 总X师 posts, and the posts of Japanese-run firms
     r"联合创始人|创始人|股东|法人代表|法人|实控人|店长|行长|校长|园长|社长|秘书长|理事长|会长|监事长|监事|主编|"
@@ -134,6 +134,9 @@ _PERSON_FUNCTION = re.compile(
     rf"(?:{FUNCTIONS})?(?:采购|财务|人事|行政|法务|商务|销售|会计|出纳|前台|HR|IT|技术|研发|生产|质量|品质|质检|设备|工艺|"
     r"仓库|物流|计划|品管|生管|物控|QA|QC|EHS|PMC|SQE|SQA|[DPC]QE|QE|IQC|OQC|IPQC|PE|ME|TE|FAE|BD|HRBP)"
 )
+
+# The same as text, for a full name beside a job word (visit_text: 「采购 李娜」, 「李娜 采购」).
+PERSON_FUNCTION_TEXT = _PERSON_FUNCTION.pattern
 
 
 def _written(m: re.Match[str]) -> str:

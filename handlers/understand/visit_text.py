@@ -60,7 +60,15 @@ from domain.money import TYPED_UNITS, find_amount, parse_amount
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.intent import asks_the_bot
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
-from handlers.understand.titles import RANK, THIRD_PARTY, TITLE_TEXT, UNIT_TEXT, fix_typos, title_start
+from handlers.understand.titles import (
+    PERSON_FUNCTION_TEXT,
+    RANK,
+    THIRD_PARTY,
+    TITLE_TEXT,
+    UNIT_TEXT,
+    fix_typos,
+    title_start,
+)
 from handlers.understand.visit_fields import conditional, pending, refine, stage_text
 
 __all__ = [
@@ -271,7 +279,10 @@ _TITLED_NAME_RX = re.compile(
     # 「杨帆 采购专员」, 「李娜，采购部的，」, 「王建国 他是采购总监」: a title or a department after a blank or a
     # comma, as a whole word
     rf"|(?:^|(?<=[\s,，。;；、的了见是和跟与]))(?P<a>{_FULL_NAME})"
-    rf"(?=\s*[,，、]?\s*(?:[他她]?是)?(?:{TITLE_TEXT}|(?:{UNIT_TEXT})的?)(?:\s|[）),，。;；!！?？]|$))"
+    rf"(?=\s*[,，、]?\s*(?:[他她]?是)?(?:{TITLE_TEXT}|(?:{UNIT_TEXT})的?)(?:\s|[）),，。;；!！?？]|$)"
+    rf"|\s+(?:{PERSON_FUNCTION_TEXT})(?:\s|[）),，。;；!！?？]|$))"  # 「李娜 采购 谈了价格」: a job as a word
+    # 「华为 采购 李娜」
+    rf"|(?<=\s)(?:{PERSON_FUNCTION_TEXT})\s+(?P<j>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
     # 「采购部李娜」, 「研发部的张伟」, 「研发部 张伟」: a full name after a department
     rf"|(?:{UNIT_TEXT})[的\s:：]?(?P<d>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
     # 「对接人：李明，采购经理」, 「联系人 王芳」
@@ -348,7 +359,7 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
             canon = dept if alone else dept + canon  # 「管采购的王总」: 采购, not 采购总
         found.append(_Contact(dept_start if dept else core_start, end, name, canon))
     for m in _TITLED_NAME_RX.finditer(text):
-        group = next(g for g in ("n", "m", "a", "d", "k", "l", "v") if m.group(g))
+        group = next(g for g in ("n", "m", "a", "j", "d", "k", "l", "v") if m.group(g))
         a, b = m.span(group)
         given = m.group(group)[1:]
         if any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in given):

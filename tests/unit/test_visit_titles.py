@@ -471,6 +471,9 @@ def test_a_surname_after_a_department_is_a_person(text: str, name: str, title: s
         ("华为 项目经理，张伟，聊了进度", "张伟", "项目经理"),
         ("华为 见了王建国 他是采购总监", "王建国", "采购总监"),
         ("华为 总部高层还没批 李工说的", "李工", None),
+        ("华为 采购 李娜 谈了价格", "李娜", "采购"),  # a job standing alone as a word on either side
+        ("华为 李娜 采购 谈了价格", "李娜", "采购"),
+        ("华为 项目总负责人李总", "李总", "项目总负责人"),
         # 做 / 管 / 负责 X 的 after the name, not something done (做好的方案); 就是 / 现在是 as a whole word
         ("华为 王工 负责项目的 要方案", "王工", "项目"),
         ("华为 张总 做好的方案给他看了", "张总", None),
