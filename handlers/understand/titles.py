@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 # Pinyin-input slips inside a title or an honorific (same length, so offsets stay): 采够经理, 周经里, 设被科.
-_TYPO = {"采够": "采购", "彩购": "采购", "经里": "经理", "设被": "设备", "总间": "总监", "科张": "科长", "部张": "部长", "厂张": "厂长"}
+_TYPO = {"采够": "采购", "彩购": "采购", "经里": "经理", "助里": "助理", "设被": "设备", "总间": "总监", "科张": "科长", "部张": "部长", "厂张": "厂长"}
 # 张 is also a surname: 「采购部张经理」, 「研发部张伟」 are a person in the department; 张 is a slip for 长 only where
 # no name goes on from it (「设备部张 刘工」, 「设备科张王工」, 「厂张老李」, the end of the text).
 _NO_NAME_AFTER = r"(?=$|[^\u4e00-\u9fff]|[老小]|[\u4e00-\u9fff](?:总|工|经理|主任|姐|哥))"
@@ -230,7 +230,9 @@ _AFTER_SEP = re.compile(
 # 「韩工 项目经理换人了」, 「肖工 他们质量经理休假了」 — that title is the other person's.
 OTHER_PERSON_DOES = re.compile(
     r"[也都还又]?(?:不同意|同意了|不批|没批|批了|换人|换了|休假|请假|出差|不在|没在|在开会|不满意|很满意|去了|来了|在场|"
-    r"参加|觉得|认为|嫌|要求|离职|辞职|走了|调走|退休|说(?!了算))"
+    r"参加|觉得|认为|嫌|要求|离职|辞职|走了|调走|退休|说(?!了算)|"
+    # glued to a time that starts what they will do: 「张总 项目经理下周来对接」
+    r"(?:下周|下星期|下礼拜|明天|后天|下个?月|改天|回头|过两天|过几天)(?:再|会|要)?(?:来|过来|去|到|对接|联系))"
 )
 # Where the words about someone else start, after a contact (「肖工 他们质量经理休假了」: 休假 is not 肖工's).
 THIRD_PARTY = re.compile(rf"(?:(?:他们|她们|我们)的?)?(?:{TITLE_TEXT})(?={OTHER_PERSON_DOES.pattern})")

@@ -288,7 +288,7 @@ _TITLED_NAME_RX = re.compile(
     # 「对接人：李明，采购经理」, 「联系人 王芳」
     rf"|(?:对接人|联系人|接待人)(?:是|为)?[:：\s]*(?P<k>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
     # 「Tony 采购经理 对了交期」, 「Amy（采购）」: an English name with a title after it (a whole word)
-    rf"|(?<![A-Za-z])(?P<l>[A-Z][a-z]{{2,11}})(?=\s*[（(,，]?\s*(?:{TITLE_TEXT})(?:\s|[）),，。;；!！?？]|$))"
+    rf"|(?<![A-Za-z])(?P<l>[A-Z][a-z]{{2,11}})(?=\s*[（(,，]?\s*(?:{TITLE_TEXT}|(?:{UNIT_TEXT})的?)(?:\s|[）),，。;；!！?？]|$))"
     # 「华为 Kevin 说下周来」: an English name saying or asking something
     r"|(?<![A-Za-z])(?P<v>[A-Z][a-z]{2,11})(?=\s*(?:说|问|表示|反馈|答应|同意|觉得|希望|催|要了))"
 )

@@ -474,6 +474,13 @@ def test_a_surname_after_a_department_is_a_person(text: str, name: str, title: s
         ("华为 采购 李娜 谈了价格", "李娜", "采购"),  # a job standing alone as a word on either side
         ("华为 李娜 采购 谈了价格", "李娜", "采购"),
         ("华为 项目总负责人李总", "李总", "项目总负责人"),
+        ("华为 采购助里小王", "小王", "采购助理"),  # 助里: the pinyin slip of 助理
+        ("华为 Lily 采购部的 对了交期", "Lily", "采购部"),
+        # a title glued to what someone will do is that person's (not 张总's)
+        ("华为 张总 项目经理下周来对接", "张总", None),
+        ("华为张总，采购经理下周来对接", "张总", None),
+        ("华为 研发部，李工，测了样品", "李工", "研发部工程师"),
+        ("华为 设备部要扩产，张工说预算没问题", "张工", None),
         # 做 / 管 / 负责 X 的 after the name, not something done (做好的方案); 就是 / 现在是 as a whole word
         ("华为 王工 负责项目的 要方案", "王工", "项目"),
         ("华为 张总 做好的方案给他看了", "张总", None),
