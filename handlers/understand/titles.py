@@ -21,8 +21,11 @@ from __future__ import annotations
 import re
 
 # Pinyin-input slips inside a title or an honorific (same length, so offsets stay): 采够经理, 周经里, 设被科.
-_TYPO = {"采够": "采购", "彩购": "采购", "经里": "经理", "设被": "设备", "总间": "总监", "科张": "科长", "部张": "部长", "厂张": "厂长"}
-_TYPO_RX = re.compile("|".join(_TYPO))
+_TYPO = {"采够": "采购", "彩购": "采购", "经里": "经理", "助里": "助理", "设被": "设备", "总间": "总监", "科张": "科长", "部张": "部长", "厂张": "厂长"}
+# 张 is also a surname: 「采购部张经理」, 「研发部张伟」 are a person in the department; 张 is a slip for 长 only where
+# no name goes on from it (「设备部张 刘工」, 「设备科张王工」, 「厂张老李」, the end of the text).
+_NO_NAME_AFTER = r"(?=$|[^\u4e00-\u9fff]|[老小]|[\u4e00-\u9fff](?:总|工|经理|主任|姐|哥))"
+_TYPO_RX = re.compile("|".join(k if "张" not in k else k + _NO_NAME_AFTER for k in _TYPO))
 
 
 def fix_typos(text: str) -> str:
@@ -50,7 +53,7 @@ _SCOPE = (
 # A department: a function or any short stem (no particle, pronoun or verb in it) before a unit word.
 _STEM = r"[\u4e00-\u9fff](?<![了的和跟与见是在去到说把被给对向们个这那他她我你也都就还又再很已刚及或着带让请叫找约陪帮])"
 _UNIT = (
-    rf"(?:(?:{FUNCTIONS}){{1,2}}|(?:{_STEM}){{1,4}}?)(?:部门|事业部|部|科|课|处|中心|办公室|室|车间|组|办|工段)"
+    rf"(?:(?:{FUNCTIONS}){{1,2}}(?:{_STEM}){{0,3}}?|(?:{_STEM}){{1,4}}?)(?:部门|事业部|部|科|课|处|中心|办公室|室|车间|组|办|工段)"
     r"|车间|办公室|实验室|中心|部门"  # alone: 「车间主任」, 「办公室主任」, 「部门经理」
 )
 _BASE_RANK = (
@@ -59,7 +62,7 @@ _BASE_RANK = (
     # the head of a section whose name is no function (「品保课长」, 「生技科长」)
     rf"(?:{_STEM}){{1,3}}?(?:科长|课长|处长|组长)|班组长|拉长|"
     "总经理|总裁|董事长|董事|总监|总工程师|高级工程师|工程师|高工|总工(?!程)|经理|主管|主任|科长|课长|处长|部长|厂长|"
-    "院长|所长|局长|站长|组长|班长|队长|主席|书记|负责人|专员|助理|秘书|会计|出纳|专家|顾问|采购员|技术员|质检员|"
+    "院长|所长|局长|站长|组长|班长|队长|主席|书记|总负责人|负责人|专员|助理|秘书|会计|出纳|专家|顾问|采购员|技术员|质检员|"
     r"业务员|文员|(?:管理|计划|调度|统计|检验|操作|安全|点检|巡检|工艺|维修|资料|化验|检测)员|合伙人|老板娘|老板|老总|仓管|库管|跟单|司机|总助|董秘|线长|工段长|首席[\u4e00-\u9fff]{2}官|"
     # owners, the heads of other kinds of organisation, the 总X师 posts, and the posts of Japanese-run firms
     r"联合创始人|创始人|股东|法人代表|法人|实控人|店长|行长|校长|园长|社长|秘书长|理事长|会长|监事长|监事|主编|"
@@ -75,9 +78,11 @@ _RANK = (
 )
 # An English job title as written: functions and a rank word (「purchasing manager」, 「IT director」, 「CTO」).
 _EN_FUNCTION = (
-    r"(?:senior|chief|general|deputy|assistant|regional|purchasing|procurement|project|product|sales|IT|technical|"
-    r"engineering|quality|plant|production|R&D|finance|financial|operations|supply chain|HR|marketing|"
-    r"maintenance|equipment|process|test)"
+    r"(?:senior|chief|general|deputy|assistant|regional|purchasing|procurement|sourcing|buying|category|strategic|"
+    r"project|product|sales|IT|technical|engineering|quality|plant|site|factory|facilit(?:y|ies)|production|"
+    r"manufacturing|R&D|research|design|finance|financial|operations|supply chain|supplier|logistics|warehouse|"
+    r"HR|marketing|business development|key account|account|customer service|service|commercial|"
+    r"maintenance|equipment|process|test|EHS|QA|QC|electrical|mechanical|automation|software|hardware)"
 )
 EN_TITLE = (
     rf"(?:{_EN_FUNCTION}\s+){{1,3}}(?:manager|director|engineer|head|buyer|supervisor|lead|president|officer|"
@@ -104,6 +109,8 @@ _ONE_TITLE_TEXT = re.sub(r"\(\?P<\w+>", "(?:", _ONE_TITLE)
 TITLE = re.compile(rf"(?:{_ONE_TITLE})(?P<also>(?:兼(?:{_ONE_TITLE_TEXT}))*)")
 # The same without its group names, to put inside other patterns (visit_text: a full name beside a title).
 TITLE_TEXT = rf"(?:{_ONE_TITLE_TEXT})(?:兼(?:{_ONE_TITLE_TEXT}))*"
+# A department alone (visit_text: a full name glued after it, 「采购部李娜」).
+UNIT_TEXT = _UNIT
 # A rank alone (visit_text: 「董秘罗总」, 「车间主任董工」 are no 董秘罗, 任董).
 RANK = re.compile(_RANK)
 _UNIT_ONLY = re.compile(rf"(?:(?P<scope>{_SCOPE}))?(?P<unit>{_UNIT})的?")
@@ -127,6 +134,9 @@ _PERSON_FUNCTION = re.compile(
     rf"(?:{FUNCTIONS})?(?:采购|财务|人事|行政|法务|商务|销售|会计|出纳|前台|HR|IT|技术|研发|生产|质量|品质|质检|设备|工艺|"
     r"仓库|物流|计划|品管|生管|物控|QA|QC|EHS|PMC|SQE|SQA|[DPC]QE|QE|IQC|OQC|IPQC|PE|ME|TE|FAE|BD|HRBP)"
 )
+
+# The same as text, for a full name beside a job word (visit_text: 「采购 李娜」, 「李娜 采购」).
+PERSON_FUNCTION_TEXT = _PERSON_FUNCTION.pattern
 
 
 def _written(m: re.Match[str]) -> str:
@@ -172,7 +182,7 @@ def _before(before: str, name: str, floor: int) -> tuple[int, str] | None:
     tail = before.rstrip()
     spaced = len(tail) < len(before)
     tail = re.sub(r"(?:\s*(?:那个|这个|嗯+|呃|额|就是))+\s*$", "", tail)  # fillers: 「采购经理 那个 王总」
-    tail = re.sub(r"\s*[:：\-—/]$", "", tail)  # 「技术部：刘工」, 「采购部-王经理」
+    tail = re.sub(r"\s*[:：\-—/、,，]$", "", tail)  # 「技术部：刘工」, 「采购部-王经理」, 「生产经理、张工」
     tail = re.sub(r"(?:这边|那边)?的?$", "", tail).rstrip()  # 「采购这边的王经理」
     if 0 < floor < len(tail) and (f := re.search(rf"(?:{FUNCTIONS})(?<![A-Za-z])$", tail[:floor])):
         floor = f.start()
@@ -208,9 +218,11 @@ _WHOSE = (
     # what the post is about: 「他是这个项目的技术负责人」, 「他是做项目的项目经理」
     r"(?:(?:这个|那个)?项目(?:上)?的|做[\u4e00-\u9fff]{1,3}?的)?"
 )
+# 「是」, 「他现在是」, 「现任」, 「也就是」 (「张总 也就是他们的副总裁」)
+_IS = r"(?:也就是|就是|(?:他|她)?(?:现在|目前|现)?(?:是|任|担任))"
 _AFTER_SEP = re.compile(
-    rf"(?P<mark>\s*[（(【\[,，、:：/|—-]\s*|\s+)(?P<is>(?:他|她)?(?:现在|目前)?(?:是|任|担任))?{_WHOSE}\s*"
-    rf"|(?P<is2>(?:他|她)?(?:现在|目前)?(?:是|任|担任)){_WHOSE}\s*"
+    rf"(?P<mark>\s*[（(【\[,，、:：/|—-]\s*|\s+)(?P<is>{_IS})?{_WHOSE}\s*"
+    rf"|(?P<is2>{_IS}){_WHOSE}\s*"
     # dictated, glued to the name: 「曾总他们的总经理约了下周二吃饭」
     r"|(?P<whose>(?:他们|她们)(?:公司|厂里|这边|那边)?的?)"
 )
@@ -218,7 +230,9 @@ _AFTER_SEP = re.compile(
 # 「韩工 项目经理换人了」, 「肖工 他们质量经理休假了」 — that title is the other person's.
 OTHER_PERSON_DOES = re.compile(
     r"[也都还又]?(?:不同意|同意了|不批|没批|批了|换人|换了|休假|请假|出差|不在|没在|在开会|不满意|很满意|去了|来了|在场|"
-    r"参加|觉得|认为|嫌|要求|离职|辞职|走了|调走|退休|说(?!了算))"
+    r"参加|觉得|认为|嫌|要求|离职|辞职|走了|调走|退休|说(?!了算)|"
+    # glued to a time that starts what they will do: 「张总 项目经理下周来对接」
+    r"(?:下周|下星期|下礼拜|明天|后天|下个?月|改天|回头|过两天|过几天)(?:再|会|要)?(?:来|过来|去|到|对接|联系))"
 )
 # Where the words about someone else start, after a contact (「肖工 他们质量经理休假了」: 休假 is not 肖工's).
 THIRD_PARTY = re.compile(rf"(?:(?:他们|她们|我们)的?)?(?:{TITLE_TEXT})(?={OTHER_PERSON_DOES.pattern})")
@@ -234,6 +248,14 @@ _NEXT_PERSON = re.compile(
 _NOT_A_ROLE_AFTER = re.compile(r"\s*(?:交流|对接|问题|方案|资料|参数|需求|部分|方面|这块|那块|的|流程|计划|合同|价格)")
 
 
+# What the contact does, said after the name as a whole phrase: 「小刘 做采购的 对了价格」 → 采购 (not 「做好的方案」:
+# it starts with a function and its 的 ends the phrase).
+_DOES_AFTER = re.compile(
+    rf"\s*[,，、]?\s*(?:(?:他|她)?是)?(?:做|搞|管|负责)(?P<f>(?:{FUNCTIONS})[\u4e00-\u9fff]{{0,2}}?)的"
+    r"(?=\s|[,，。;；!！?？）)]|$)"
+)
+
+
 def _title_at(after: str, at: int, of_contact: bool = False) -> re.Match[str] | None:
     """A title starting at ``at`` that is not the title of another person named right after it, nor of someone
     doing something else there (unless ``of_contact``: 「他是设备部的主管说…」 says whose title it is)."""
@@ -246,6 +268,8 @@ def _title_at(after: str, at: int, of_contact: bool = False) -> re.Match[str] | 
 def title_after(after: str, name: str) -> str | None:
     """The title written right after the name (``after`` starts where the name ends): 「刘工（设备科科长）」,
     「谢工，质量部负责人」, 「陈工 是研发部经理」, 「赵总 他们的生产总监」, 「刘工，设备科的科长」."""
+    if d := _DOES_AFTER.match(after):
+        return d.group("f")  # 「小刘 做采购的」, 「王工 做设备维护的」
     sep = _AFTER_SEP.match(after)
     if sep is None:
         # Glued to the name (dictated: 「格力黄工设备科科长要报价」): only a title that starts with a known word
@@ -282,14 +306,19 @@ def title_after(after: str, name: str) -> str | None:
 
 
 # 「找采购的小唐送资料她是新来的采购专员」: the title said of the contact a few words on, with no one else named between.
-_LATER = re.compile(rf"(?P<gap>[^,，。;；!！?？\n]{{0,12}}?)[他她](?:是|任|担任){_WHOSE}\s*")
+_LATER = re.compile(
+    rf"(?P<gap>[^,，。;；!！?？\n]{{0,12}}?)(?:[他她](?:现在|目前)?|(?P<now>现在|目前|现))(?:是|任|担任){_WHOSE}\s*"
+)
 _SOMEONE = re.compile(r"[老小][\u4e00-\u9fff]|[\u4e00-\u9fff](?:总|工|经理|科长|部长|主任)")
 
 
 def title_later(after: str) -> str | None:
-    """A title with a rank said of the contact later in the sentence (「刘工那边他是设备部的主管」), else None."""
+    """A title with a rank said of the contact later in the sentence (「刘工那边他是设备部的主管」, 「李经理 以前做销售
+    现在是采购经理」), else None."""
     lead = _LATER.match(after)
     if lead is None or "我们" in lead.group() or _SOMEONE.search(lead.group("gap")):
         return None
     m = _title_at(after, lead.end(), of_contact=True)
+    if m and lead.group("now") and not _AFTER_END.match(after, m.end()):
+        return None  # 「以前做销售现在是采购经理」 without 他 only as a whole word (not 「现在是采购经理在管」)
     return _written(m).replace("的", "") if m and m.group("rank") else None

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 
 from domain.customer_mentions import common_reading, readings
 from domain.models import Stage
-from handlers.understand.titles import TITLE, TITLE_TEXT, fix_typos, title_after, title_before, title_later
+from handlers.understand.titles import (
+    RANK,
+    TITLE,
+    TITLE_TEXT,
+    fix_typos,
+    title_after,
+    title_before,
+    title_later,
+)
 
 if TYPE_CHECKING:
     from handlers.understand.visit_text import VisitDraft
@@ -420,8 +428,17 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     before = text[max(clause_start, at - 30) : at]
     floor = before.rindex(customer) + len(customer) if customer and customer in before else 0
     first = title_before(before, name, floor)
+    if first is None and clause_start and text[clause_start - 1] in ",，" and not text[clause_start:at].strip():
+        # 「采购经理，王总，聊了价格」: the clause before is the title alone (a rank in it, so not 「聊了采购，王经理说」)
+        prev_start = max(text.rfind(c, 0, clause_start - 1) for c in ",，。;；!！?？\n") + 1
+        prev = text[max(prev_start, at - 30) : at]
+        floor = prev.rindex(customer) + len(customer) if customer and customer in prev else 0
+        if (found := title_before(prev, name, floor)) and _has_rank(found):
+            first = found
     rest = text[at + len(name) :]
     after = title_after(rest, name) or title_later(rest)
+    if first and after and not _has_rank(first) and rest.startswith(after) and RANK.fullmatch(after):
+        return first + after  # 「技术部王磊工程师」: the department before the full name, the rank glued after it
     # A rank written after the name wins over a title whose rank is only the name's honorific before it
     # (「设备部刘工那边他是设备部的主管」: 设备部主管, not 设备部 + 工 → 设备部工程师).
     if first and after and _has_rank(after) and not _WRITTEN_RANK_AT_END.search(before):

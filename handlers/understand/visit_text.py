@@ -61,7 +61,15 @@ from domain.simplified import to_simplified
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.intent import asks_the_bot
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
-from handlers.understand.titles import RANK, THIRD_PARTY, TITLE_TEXT, fix_typos, title_start
+from handlers.understand.titles import (
+    PERSON_FUNCTION_TEXT,
+    RANK,
+    THIRD_PARTY,
+    TITLE_TEXT,
+    UNIT_TEXT,
+    fix_typos,
+    title_start,
+)
 from handlers.understand.visit_fields import conditional, pending, refine, stage_text
 
 __all__ = [
@@ -262,12 +270,21 @@ _NAME_AND_HONORIFIC = re.compile(
 # Words after a title that start with a surname's character but name no one (「技术总监 周五再约」, 「方案」).
 _NOT_IN_FULL_NAME = set("一二三四五六七日天末案额序务本兴排元点号月年期后前次会议价单款")
 _TITLED_NAME_RX = re.compile(
-    rf"(?:{TITLE_TEXT})\s?(?P<n>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
+    rf"(?:{TITLE_TEXT})\s?[,，、:：]?\s?(?P<n>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
     rf"|(?:^|(?<=[\s,，。;；、的了见是]))(?P<m>{_FULL_NAME})(?=\s*[（(]\s*(?:{TITLE_TEXT})\s*[）)])"
+    # 「杨帆 采购专员」, 「李娜，采购部的，」, 「王建国 他是采购总监」: a title or a department after a blank or a
+    # comma, as a whole word
+    rf"|(?:^|(?<=[\s,，。;；、的了见是和跟与]))(?P<a>{_FULL_NAME})"
+    rf"(?=\s*[,，、]?\s*(?:[他她]?是)?(?:{TITLE_TEXT}|(?:{UNIT_TEXT})的?)(?:\s|[）),，。;；!！?？]|$)"
+    rf"|\s+(?:{PERSON_FUNCTION_TEXT})(?:\s|[）),，。;；!！?？]|$))"  # 「李娜 采购 谈了价格」: a job as a word
+    # 「华为 采购 李娜」
+    rf"|(?<=\s)(?:{PERSON_FUNCTION_TEXT})\s+(?P<j>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
+    # 「采购部李娜」, 「研发部的张伟」, 「研发部 张伟」: a full name after a department
+    rf"|(?:{UNIT_TEXT})[的\s:：]?(?P<d>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
     # 「对接人：李明，采购经理」, 「联系人 王芳」
     rf"|(?:对接人|联系人|接待人)(?:是|为)?[:：\s]*(?P<k>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
     # 「Tony 采购经理 对了交期」, 「Amy（采购）」: an English name with a title after it (a whole word)
-    rf"|(?<![A-Za-z])(?P<l>[A-Z][a-z]{{2,11}})(?=\s*[（(,，]?\s*(?:{TITLE_TEXT})(?:\s|[）),，。;；!！?？]|$))"
+    rf"|(?<![A-Za-z])(?P<l>[A-Z][a-z]{{2,11}})(?=\s*[（(,，]?\s*(?:{TITLE_TEXT}|(?:{UNIT_TEXT})的?)(?:\s|[）),，。;；!！?？]|$))"
     # 「华为 Kevin 说下周来」: an English name saying or asking something
     r"|(?<![A-Za-z])(?P<v>[A-Z][a-z]{2,11})(?=\s*(?:说|问|表示|反馈|答应|同意|觉得|希望|催|要了))"
 )
@@ -316,6 +333,8 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
         if given:
             before = text[core_start - 1] if core_start > 0 else " "
             boundary = core_start == 0 or before in _NAME_BOUNDARY or any(e == core_start for _, e in blocked)
+            # 「技术部王磊工程师」: a department's unit word ends where the name starts
+            boundary = boundary or bool(m.group("dept") and m.group("dept")[-1] in "部门心科处")
             if not boundary or any(c in _NOT_GIVEN for c in given):
                 continue
         title_word = m.group("title")
@@ -336,7 +355,7 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
             canon = dept if alone else dept + canon  # 「管采购的王总」: 采购, not 采购总
         found.append(_Contact(dept_start if dept else core_start, end, name, canon))
     for m in _TITLED_NAME_RX.finditer(text):
-        group = next(g for g in ("n", "m", "k", "l", "v") if m.group(g))
+        group = next(g for g in ("n", "m", "a", "j", "d", "k", "l", "v") if m.group(g))
         a, b = m.span(group)
         given = m.group(group)[1:]
         if any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in given):
