@@ -425,3 +425,66 @@ def test_fresh_dates_in_every_role_round_3(text: str, visited: date, follow: dat
 def test_fresh_batch_follow_up_roles(text: str, visited: date, follow: date | None) -> None:
     draft = parse_visit(text, NOW, CUSTOMERS)
     assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
+
+
+# Fresh batch, round 2: written after the first round of rules and before running the parser on it.
+@pytest.mark.parametrize(
+    ("text", "visited", "follow"),
+    [
+        ("比亚迪刘经理 客户那边说下个月再定", TODAY, date(2026, 12, 1)),
+        ("华为张总 说是年后再启动", TODAY, None),
+        ("精工李工 他们老板说明年看情况", TODAY, None),
+        ("苏州精密蒋总 他们这个月底开会定方案", TODAY, date(2026, 11, 30)),
+        ("华为张总 他们下周开会讨论 结果出来通知我们", TODAY, date(2026, 11, 30)),
+        ("比亚迪刘工 他们12月中旬开会定预算", TODAY, date(2026, 12, 15)),
+        ("精工王工 让我们年后再来", TODAY, date(2027, 2, 9)),
+        ("华为张总 月底之前把样品寄过去", TODAY, date(2026, 11, 30)),
+        ("比亚迪刘经理 下个月10号之前把方案定下来", TODAY, date(2026, 12, 10)),
+        ("精工李工 本周之内回个电话", TODAY, date(2026, 11, 27)),
+        ("苏州精密蒋总 最迟下周一给报价", TODAY, date(2026, 11, 30)),
+        ("比亚迪刘工 下周四之前要到货", TODAY, date(2026, 12, 3)),
+        ("精工王工 过两天去拿图纸", TODAY, date(2026, 11, 27)),
+        ("苏州精密蒋工 他们这两天在盘点", TODAY, None),
+        ("华为张总 回头再联系", TODAY, None),
+        ("比亚迪刘经理 改天再约个时间", TODAY, None),
+        ("精工李工 说这两天比较忙 下周再说", TODAY, date(2026, 11, 30)),
+        ("苏州精密蒋总 等他们领导拍板 有消息会通知我", TODAY, None),
+        ("华为张总 等通知吧", TODAY, None),
+        ("比亚迪刘工 等他们通知 估计下周", TODAY, date(2026, 11, 30)),
+        ("精工王工 我明天先把样品寄过去 他们下周测试", TODAY, date(2026, 11, 26)),
+        ("苏州精密蒋工 我们周五之前出图 他们下周一开会审", TODAY, date(2026, 11, 27)),
+        ("华为张总 他们下周五开会定 我下周二先去一趟", TODAY, date(2026, 12, 1)),
+        ("比亚迪刘经理 他们下个月招标 我们月底前把资质报上去", TODAY, date(2026, 11, 30)),
+        ("精工李工 下周三之前", TODAY, date(2026, 12, 2)),
+        ("苏州精密蒋总 方案下周三之前给到", TODAY, date(2026, 12, 2)),
+        ("华为张总 这周内定下来", TODAY, date(2026, 11, 27)),
+        ("比亚迪刘工 说节后再联系", TODAY, date(2027, 1, 4)),
+        ("精工王工 节后第一时间安排测试", TODAY, date(2027, 1, 4)),
+        ("苏州精密蒋工 元旦后再说", TODAY, date(2027, 1, 4)),
+        ("华为张总说元旦后再说", TODAY, date(2027, 1, 4)),
+        ("比亚迪刘经理 这个月底之前回复我们", TODAY, date(2026, 11, 30)),
+        ("精工李工 等他们开完会 下周三再去", TODAY, date(2026, 12, 2)),
+        ("苏州精密蒋总 他们月底放假 下个月初再约", TODAY, date(2026, 12, 1)),
+        ("华为张总 报价单上写的有效期到下个月15号", TODAY, None),
+        ("比亚迪刘工 要是下周还没结果就再催一下", TODAY, date(2026, 11, 30)),
+        ("精工王工 下周可能要出差", TODAY, None),
+        ("苏州精密蒋工 他们说下个月有个新项目", TODAY, None),
+        ("华为张总 下个月的订单已经排好了", TODAY, None),
+        ("比亚迪刘经理 两三天后给结果", TODAY, date(2026, 11, 28)),
+        ("精工李工 一两周内出方案", TODAY, date(2026, 12, 9)),
+        ("苏州精密蒋总 十天后回访", TODAY, date(2026, 12, 5)),
+        ("华为张总 约了下个礼拜二", TODAY, date(2026, 12, 1)),
+        ("比亚迪刘工 昨天晚上电话 说这两天就把合同寄回", date(2026, 11, 24), date(2026, 11, 27)),
+        ("前天去的精工 李工说下周三之前给结论", date(2026, 11, 23), date(2026, 12, 2)),
+        ("精工李工 今天聊完 回去整理下 明天发他", TODAY, date(2026, 11, 26)),
+        ("苏州精密蒋总 他们下周一来我们这边 周五先确认行程", TODAY, date(2026, 11, 27)),
+        ("华为张总 他们下周二到 我们周一把样机准备好", TODAY, date(2026, 11, 30)),
+        ("比亚迪刘经理说等他们年后开完年会再说", TODAY, None),
+        ("精工王工 说下礼拜再碰一下", TODAY, date(2026, 11, 30)),
+        ("苏州精密蒋工 月底忙完再约", TODAY, date(2026, 11, 30)),
+        ("比亚迪刘工 下下周找个时间过去", TODAY, date(2026, 12, 7)),
+    ],
+)
+def test_fresh_batch_follow_up_roles_round_2(text: str, visited: date, follow: date | None) -> None:
+    draft = parse_visit(text, NOW, CUSTOMERS)
+    assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
