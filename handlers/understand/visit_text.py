@@ -731,8 +731,13 @@ _ERRAND_AFTER = re.compile(r"^[^,，。;；!！?？]{0,6}?(?:去|到|过去)(?:�
 # Something that may come by then (「年底前会有个小项目」, 「过年前可能会有一批订单」): news, no one's plan.
 # (not news the rep waits for: 「12月10号左右会有结果」, 「下周会有消息」 are follow-ups)
 _MAY_COME_AFTER = re.compile(
-    r"^[^,，。;；!！?？]{0,2}?(?:(?:可能|也许|或许|估计|说不定)会?|会)有(?:个|一个|一批|一些|新的?|[两三几](?:个|批))"
+    r"^[^,，。;；!！?？]{0,2}?(?:(?:可能|也许|或许|估计|说不定)会?|会)有(?:个|一个|一批|一些|新的?|[两三几](?:个|批))|"
+    # (「下个月有个新项目」, 「下个月有新线要上」: an opportunity that may come, said without 会)
+    r"^\s*(?:还|也|就)?有(?:个|一个|一批|一些|[两三几](?:个|批))?(?:新的?|大)(?!问题)|"
+    r"^\s*(?:还|也|就)?有(?:个|一个|一批|一些|[两三几](?:个|批))?(?:项目|订单|单子|需求|预算|机会)"
 )
+# 「下个月的订单已经排好了」, 「排了下个月的量」: the day names a thing (its orders, volume, budget), no day to ask on.
+_THING_OF_DATE = re.compile(r"^的(?:量|订单|单子|货|产能|产量|计划|预算|排产|任务|需求|指标|账)")
 # 「还没消息就打电话问」: not a condition to give up on but the day the rep checks, then acts.
 _CHECK_THEN = re.compile(r"^[^,，。;；!！?？]{0,10}?就(?:再|去|打|问|催|联系|跟进|发|找|约|过去)")
 # 「这两天」 read as these days: a state (「这两天比较忙」, 「这两天都在外地」), not a day to come.
@@ -751,8 +756,11 @@ def _term_or_condition(text: str, tm: TimeMatch) -> bool:
     after = text[tm.end :]
     if _NEGATED_AFTER.match(after) and _CHECK_THEN.match(after) and not _GIVE_UP_THEN.search(_clause_after(text, tm.end)):
         return False  # 「下周一还没消息就打电话问」: the day the rep checks on them
-    if _TERM_END_BEFORE.search(before) or _MAY_COME_AFTER.match(after) or _NEGATED_AFTER.match(after):
+    if _TERM_END_BEFORE.search(before) or _NEGATED_AFTER.match(after) or _THING_OF_DATE.match(after):
         return True
+    if _MAY_COME_AFTER.match(after):
+        # (「年底有预算 到时候再联系」: the rep means to ask then; 「到时候找我们」: they will)
+        return not re.match(r"^[^。;；!！?？]{0,12}?到时(?:候)?\s*(?:再|我们?再|过去|去|跟进|打)", after)
     if (tm.text in _LATELY and _STATE_AFTER.match(after)) or _BUSY_AFTER.match(after):
         return True  # 「这两天比较忙」, 「年底预算紧」: how things are then, no day to ask on
     if _TERM_END_AFTER.match(after):
@@ -786,6 +794,8 @@ def _reported_past(text: str, tm: TimeMatch) -> bool:
 
 
 # (not 「月底前把合同签了」: 把…了 asks for it done)
+# 「我们周一把样机准备好」: 把 without 了 is a thing to do (「周一把样品寄过去了」 is done).
+_TO_DO_AFTER = re.compile(r"^\s*(?:先|就|再|要|得)?把(?![^,，。;；!！?？\s]*了)")
 _DONE_AFTER = re.compile(r"^(?![之以]?前|把)[^,，。;；!！?？\s把]{1,4}?了(?!以?后|之后|再|就|没|吗|嘛|的话)")
 _PROMISED_BEFORE = re.compile(r"(?:说|说好|答应|讲|承诺)的\s*$")
 _RESCHEDULED_BEFORE = re.compile(r"(?:改到|改成|改为|改在|推迟到|推到|延到|延期到|挪到|换到|顺延到)了?\s*$")
@@ -844,8 +854,10 @@ def _assign_roles(
                 tense = "future"
         after = text[tm.end :]
         before = _clause_before(text, tm.start)
-        plan_cue = bool(_FOLLOW_BEFORE.search(before)) or bool(
-            re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|回复|答复)(?!了)", after)
+        plan_cue = (
+            bool(_FOLLOW_BEFORE.search(before))
+            or bool(re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|回复|答复)(?!了)", after))
+            or bool(_TO_DO_AFTER.match(after))
         )
         bare = tm.current is not None and _BARE_WEEKDAY.fullmatch(tm.text) is not None
         if tense == "either" and bare and not plan_cue and not re.match(r"^\s*(?:之|以)?前", after) and not _VISIT_AFTER.match(after):
@@ -927,7 +939,7 @@ _THEIR_EVENT = re.compile(
 
 # 「他说年后再说」: 再说 / 再看 put the matter off; whose deferral it is depends on who said it.
 # (「再看样机」 is a plan: the deferral ends its clause)
-_DEFERRAL_AFTER = re.compile(r"^[^,，。;；!！?？]{0,2}?再(?:说|看看?|议|讲|定|考虑|研究)(?:吧|了)?(?=$|[\s,，。;；!！?？])")
+_DEFERRAL_AFTER = re.compile(r"^[^,，。;；!！?？]{0,2}?再(?:说|看看?|议|讲|定|考虑|研究|启动|开始|推进)(?:吧|了)?(?=$|[\s,，。;；!！?？])")
 # The contact (or the customer) as the speaker: 「他说」, 「王总说」, 「对方表示」, 「客户回复」.
 _THEY_SAID = re.compile(r"(?:他|她|对方|客户|[总工理长监任师]|老板|领导)\s?(?:也|还|就)?(?:说|讲|表示|回复|答复|回)(?:了|的是)?")
 # A vague period around the new year rather than a day: the customer's plans for it (「年后招标」) or putting
