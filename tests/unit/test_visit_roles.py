@@ -488,3 +488,56 @@ def test_fresh_batch_follow_up_roles(text: str, visited: date, follow: date | No
 def test_fresh_batch_follow_up_roles_round_2(text: str, visited: date, follow: date | None) -> None:
     draft = parse_visit(text, NOW, CUSTOMERS)
     assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
+
+
+# Fresh batch, round 3: written after the second round of rules and before running the parser on it.
+@pytest.mark.parametrize(
+    ("text", "visited", "follow"),
+    [
+        ("华为张总 他说下个月初再看", TODAY, date(2026, 12, 1)),
+        ("比亚迪刘工 客户表示明年再考虑", TODAY, None),
+        ("精工李工 对方说等过了元旦再说", TODAY, date(2027, 1, 4)),
+        ("苏州精密蒋总 他们预计下个月中旬开标", TODAY, date(2026, 12, 15)),
+        ("华为张总 他们下周四开会 会上定", TODAY, date(2026, 12, 3)),
+        ("比亚迪刘经理 让我们下周一前报个价", TODAY, date(2026, 11, 30)),
+        ("精工王工 让我月底之前过去一趟", TODAY, date(2026, 11, 30)),
+        ("苏州精密蒋工 叫我们年前把合同签了", TODAY, date(2027, 2, 4)),
+        ("华为张总 要求本周内提交方案", TODAY, date(2026, 11, 27)),
+        ("比亚迪刘工 下周二以前把测试报告发过去", TODAY, date(2026, 12, 1)),
+        ("精工李工 12月5号之前出结果", TODAY, date(2026, 12, 5)),
+        ("苏州精密蒋总 这两天再去催一下", TODAY, date(2026, 11, 27)),
+        ("华为张总 过几天再约", TODAY, date(2026, 11, 28)),
+        ("比亚迪刘经理 这两天都在外地", TODAY, None),
+        ("精工王工 有空回头聊", TODAY, None),
+        ("苏州精密蒋工 说改天请我们过去看看", TODAY, None),
+        ("华为张总 等他们内部通知", TODAY, None),
+        ("比亚迪刘工 等他们采购通知 一般要一周", TODAY, None),
+        ("精工李工 说有结果了第一时间通知我们", TODAY, None),
+        ("苏州精密蒋总 我周五先把资料发过去 他们下周开会", TODAY, date(2026, 11, 27)),
+        ("华为张总 明天我先打个电话 他们周五开会定", TODAY, date(2026, 11, 26)),
+        ("比亚迪刘经理 他们下周三评审 我们下周一把资料补齐", TODAY, date(2026, 11, 30)),
+        ("精工王工 他们月底前要定 我下周二再去一趟", TODAY, date(2026, 12, 1)),
+        ("苏州精密蒋工 节后再联系", TODAY, date(2027, 1, 4)),
+        ("华为张总 他说节后再看", TODAY, None),
+        ("比亚迪刘工 元旦以后再约", TODAY, date(2027, 1, 4)),
+        ("精工李工 下个月初他们领导来考察", TODAY, date(2026, 12, 1)),
+        ("苏州精密蒋总 下周三他们来验货 我们周二前发货", TODAY, date(2026, 12, 1)),
+        ("华为张总 价格可以保到年底", TODAY, None),
+        ("比亚迪刘经理 合同12月底到期", TODAY, None),
+        ("精工王工 如果下周还没定就不跟了", TODAY, None),
+        ("苏州精密蒋工 下周有个招标", TODAY, date(2026, 11, 30)),
+        ("华为张总 明年可能有扩产", TODAY, None),
+        ("比亚迪刘工 前天电话里说下周来我们厂", date(2026, 11, 23), date(2026, 11, 30)),
+        ("上周五在精工 李工说月底给报价", date(2026, 11, 20), date(2026, 11, 30)),
+        ("昨天下午去的苏州精密 蒋总说过两天给答复", date(2026, 11, 24), date(2026, 11, 27)),
+        ("华为张总 周四周五都在 周四上午过去", TODAY, date(2026, 11, 26)),
+        ("比亚迪刘经理 下周一开始他们休假一周 只能这周五去", TODAY, date(2026, 11, 27)),
+        ("精工李工 下礼拜二或礼拜三去调试", TODAY, date(2026, 12, 1)),
+        ("苏州精密蒋总 两周以后再联系", TODAY, date(2026, 12, 9)),
+        ("华为张总说下周找时间再聊", TODAY, date(2026, 11, 30)),
+        ("比亚迪刘工 最快下周三出货", TODAY, date(2026, 12, 2)),
+    ],
+)
+def test_fresh_batch_follow_up_roles_round_3(text: str, visited: date, follow: date | None) -> None:
+    draft = parse_visit(text, NOW, CUSTOMERS)
+    assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
