@@ -188,7 +188,7 @@ _DATE_RX = re.compile(
         |(?P<lun4_y>{_YEAR_ANY})?(?P<lun4_m>{_N})\s*月\s*(?P<lun4_d>初[一二三四五六七八九十]|廿[一二三四五六七八九]?|十[一二三四五六七八九]|[二三]十|二十[一二三四五六七八九])(?![日号\d零一二两三四五六七八九十点时:：])
         |(?P<lun2_y>{_YEAR_ANY})?(?P<lun2_m>正|腊|冬)月\s*(?P<lun2_d>初[一二三四五六七八九十]|廿[一二三四五六七八九]?|{_N})
         |(?P<lun3_y>{_YEAR_ANY})?大年(?P<lun3_d>初[一二三四五六七八九十]|三十))
-  | (?P<hol>(?P<hol_y>{_YEAR_REL}|(?:\d{{4}}|\d{{2}}|[二〇零一两三四五六七八九]{{2,4}})\s*年)?(?<![\d零一二两三四五六七八九十])(?P<hol_n>{_HOLIDAY_ALT})(?![点号日月时个万千百亿元块分期楼层人天周倍次%\d零一二两三四五六七八九十])(?:节|假期|长假|假)?(?P<hol_w>后|之后|以后|过后|前(?!后)|之前|以前)?)
+  | (?P<hol>(?P<hol_past>过了|过完)?(?P<hol_y>{_YEAR_REL}|(?:\d{{4}}|\d{{2}}|[二〇零一两三四五六七八九]{{2,4}})\s*年)?(?<![\d零一二两三四五六七八九十])(?P<hol_n>{_HOLIDAY_ALT})(?![点号日月时个万千百亿元块分期楼层人天周倍次%\d零一二两三四五六七八九十])(?:节|假期|长假|假)?(?P<hol_w>后|之后|以后|过后|前(?!后)|之前|以前)?)
   | (?P<jie>(?<![春过中元端国])节(?P<jie_w>后|前))
   | (?P<ym>(?P<ym_y>{_YEAR_ANY})\s*(?P<ym_m>{_N})\s*月份?(?![\d零一二两三四五六七八九十日号底末初中上下旬]))
   | (?P<yst>(?P<yst_y>明年|后年|次年)年?初)
@@ -779,6 +779,8 @@ def _resolve_lunar(m: re.Match[str], today: date) -> tuple[date, date, None, dat
 def _resolve_holiday(m: re.Match[str], today: date) -> tuple[date, date, None, date] | None:
     """A festival ("国庆", "去年春节"), or the workday after / before its holiday ("国庆后", "春节前")."""
     name, when, year_token = m.group("hol_n"), m.group("hol_w"), m.group("hol_y")
+    if m.group("hol_past") and not when:
+        when = "后"  # 「过了元旦再说」: once the holiday is over, as 元旦后
     lunar_kind = _HOLIDAYS[name][0] in ("lunar", "eve")
     year = _year_of(year_token, today) if year_token else None
     base_year = year if year is not None else (_lunar_year(today) if lunar_kind else today.year)

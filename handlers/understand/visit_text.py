@@ -929,7 +929,7 @@ _MY_SUBJECT = re.compile(r"我们|我|咱们|咱|we\b|I\b")
 _THEIR_EVENT = re.compile(
     r"^[^,，。;；!！?？]{0,6}?(?:招标|开标|投标|挂网|开会|上会|定供应商|评标|评审|决策|审批|采购|放假|出差|验收|立项|内部讨论|走流程|年会|"
     # away (「这周五要去外地」), or something that may come (「年底前会有个小项目」, 「过年前可能会有一批订单」)
-    r"去外地|在外地|外出|不在|"
+    r"去外地|在外地|外出|不在|休假|请假|"
     # their plant's own calendar: stocktaking, maintenance, a move, overtime (「周末加班调试」)
     r"盘点|检修|停产|停线|停机|搬厂|搬迁|搬家|加班|年检|审计|封账|休息|"
     # away at a fair, a training, on the way back (「周日晚上的飞机回来」, 「在深圳开展会」)
@@ -979,9 +979,12 @@ def _customers_date(text: str, tm: TimeMatch, today: date | None = None) -> bool
         return False
     if _VAGUE.search(tm.text) and _THEIR_EVENT.match(after):
         return True  # 「让我们年后准备投标」: the tender is theirs, in a period with no day (prep has none either)
-    if today is not None and tm.tense(today) != "past" and (subject := _THEIR_SUBJECT.match(after.lstrip())) is not None:
-        # 「下周三他们来我们公司」: their subject right after the day; them coming to the rep later is their plan
-        rest = after.lstrip()[subject.end() :]
+    lead = re.match(r"\s*(?:开始|起)?\s*", after)
+    rest = after[lead.end() if lead else 0 :]
+    if today is not None and tm.tense(today) != "past" and (subject := _THEIR_SUBJECT.match(rest)) is not None:
+        # 「下周三他们来我们公司」, 「下周一开始他们休假」: their subject right after the day; them coming to the
+        # rep later is their plan
+        rest = rest[subject.end() :]
         if _THEIR_EVENT.match(rest) or re.match(r"^[^,，。;；]{0,2}?(?:要|会|来|定|选|才)", rest):
             return True
     before = _clause_before(text, tm.start)

@@ -246,3 +246,7 @@ def test_a_later_day_after_a_day_of_next_week_is_that_weeks_once_this_weeks_has_
 )
 def test_these_days_and_the_coming_festival(text: str, expected: date) -> None:
     assert resolve(text, NOW) == expected
+
+
+def test_once_the_holiday_is_over_is_after_it() -> None:
+    assert resolve("等过了元旦再说", NOW) == date(2027, 1, 4)
