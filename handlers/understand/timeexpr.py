@@ -22,7 +22,7 @@ Rules worth knowing (each was a decision, not an accident):
   the 1st of next month; "年底" is Dec 31st, "年底前" / "月底前" (deadlines) the last workday.
 * "年后" / "年前" alone mean the Spring Festival break (not a year): the first workday after 正月初三,
   the last workday before 除夕 (``_resolve_spring_festival``).
-* "过两天" is +2 days, "过几天"/"几天后" +3 days, "一周后" +7, "半个月后" +15,
+* "过两天" / "这两天" are +2 days, "过几天"/"几天后" +3 days, "一周后" +7, "半个月后" +15,
   "N个月后" the same day N months later (clamped to the month's end).
 * A clock time without a part of day uses business hours: 1–6 o'clock means
   the afternoon (13–18h), 7–12 the morning/noon; "下午/晚上" add 12 hours,
@@ -188,7 +188,7 @@ _DATE_RX = re.compile(
         |(?P<lun4_y>{_YEAR_ANY})?(?P<lun4_m>{_N})\s*月\s*(?P<lun4_d>初[一二三四五六七八九十]|廿[一二三四五六七八九]?|十[一二三四五六七八九]|[二三]十|二十[一二三四五六七八九])(?![日号\d零一二两三四五六七八九十点时:：])
         |(?P<lun2_y>{_YEAR_ANY})?(?P<lun2_m>正|腊|冬)月\s*(?P<lun2_d>初[一二三四五六七八九十]|廿[一二三四五六七八九]?|{_N})
         |(?P<lun3_y>{_YEAR_ANY})?大年(?P<lun3_d>初[一二三四五六七八九十]|三十))
-  | (?P<hol>(?P<hol_y>{_YEAR_REL}|(?:\d{{4}}|\d{{2}}|[二〇零一两三四五六七八九]{{2,4}})\s*年)?(?<![\d零一二两三四五六七八九十])(?P<hol_n>{_HOLIDAY_ALT})(?![点号日月时个万千百亿元块分期楼层人天周倍次%\d零一二两三四五六七八九十])(?:节|假期|长假|假)?(?P<hol_w>后|之后|以后|过后|前(?!后)|之前|以前)?)
+  | (?P<hol>(?P<hol_past>过了|过完)?(?P<hol_y>{_YEAR_REL}|(?:\d{{4}}|\d{{2}}|[二〇零一两三四五六七八九]{{2,4}})\s*年)?(?<![\d零一二两三四五六七八九十])(?P<hol_n>{_HOLIDAY_ALT})(?![点号日月时个万千百亿元块分期楼层人天周倍次%\d零一二两三四五六七八九十])(?:节|假期|长假|假)?(?P<hol_w>后|之后|以后|过后|前(?!后)|之前|以前)?)
   | (?P<jie>(?<![春过中元端国])节(?P<jie_w>后|前))
   | (?P<ym>(?P<ym_y>{_YEAR_ANY})\s*(?P<ym_m>{_N})\s*月份?(?![\d零一二两三四五六七八九十日号底末初中上下旬]))
   | (?P<yst>(?P<yst_y>明年|后年|次年)年?初)
@@ -205,7 +205,7 @@ _DATE_RX = re.compile(
   | (?P<thm>(?<![个上下本这当同])月(?P<thm_w>初|底|末|中旬|中)(?!心|央)(?P<thm_b>前|之前)?)
   | (?P<nmd>(?<![\d.\-/:：])(?P<nmd_m>\d{{1,2}})\s?(?P<nmd_s>[-/.·])\s?(?P<nmd_d>\d{{1,2}})
         (?![\d.\-/:：%]|\s*(?:万|w|W|k|K|[mM](?![a-zA-Z])|million|千|百|亿|元|块|折|倍|个|吨|米|%|版|寸|kg|台|套|级|mm|cm|号[楼线门厅机库室栋车期])))
-  | (?P<rel>现在(?!的)|此刻|大大前天|大大后天|大前天|大后天|当天|当日|当晚|本日|前天|昨天|昨日|昨儿|今天|今日|今儿|明天|明日|明儿|后天|今早|今晨|今晚|明早|明晨|明晚|昨晚|隔天|次日)
+  | (?P<rel>现在(?!的)|此刻|大大前天|大大后天|大前天|大后天|当天|当日|当晚|本日|前天|昨天|昨日|昨儿|今天|今日|今儿|明天|明日|明儿|后天|今早|今晨|今晚|明早|明晨|明晚|昨晚|隔天|次日|这两天)
   | (?P<wd>(?P<wd_p>{_PRE})?(?:{_WEEK}的?\s?)?{_WEEK}(?P<wd_d>[一二三四五六日天1-7])(?![\d十]))
   | (?P<wk>(?P<wk_p>{_PRE}){_WEEK}(?:(?P<wk_e>末)|(?P<wk_in>内|之内))?)
   | (?P<wke>周末)
@@ -269,6 +269,7 @@ _REL_DAYS = {
     "当日": 0,
     "当晚": 0,
     "本日": 0,
+    "这两天": 2,  # 「这两天给答复」: within a couple of days, as 过两天 (the rep asks on its last day)
 }
 _REL_PERIOD = {"当晚": "evening", "今早": "early", "今晨": "early", "明早": "early", "明晨": "early", "今晚": "evening", "明晚": "evening", "昨晚": "evening"}
 
@@ -498,14 +499,23 @@ def _readings(make: object, base_year: int, today: date, explicit: bool) -> tupl
     return past, future, current
 
 
+# The festivals the law gives days off for (《全国年节及纪念日放假办法》); 春节's break starts on 除夕.
+_STATUTORY = ("元旦", "除夕", "清明", "劳动节", "端午", "中秋", "国庆")
+
+
 def _nearest_holiday_block(today: date) -> date | None:
-    """First day of the statutory holiday we are in or that comes next (within 120 days)."""
-    day = today
-    for _ in range(120):
+    """First day of the statutory holiday we are in or that comes next (within 120 days).
+
+    Past the last year chinesecalendar has the official schedule for (「节后」 said in late November, before
+    next year's schedule is published), the next festival the law gives days off for is the holiday's start.
+    """
+    day, limit = today, today + timedelta(days=120)
+    while day < limit:
         try:
             on_holiday, name = chinese_calendar.get_holiday_detail(day)
         except NotImplementedError:
-            return None
+            days = (holiday_day(n, y) for n in _STATUTORY for y in range(day.year - 1, day.year + 2))
+            return min((d for d in days if d is not None and day <= d < limit), default=None)
         if on_holiday and name is not None:
             return day
         day += timedelta(days=1)
@@ -769,6 +779,8 @@ def _resolve_lunar(m: re.Match[str], today: date) -> tuple[date, date, None, dat
 def _resolve_holiday(m: re.Match[str], today: date) -> tuple[date, date, None, date] | None:
     """A festival ("国庆", "去年春节"), or the workday after / before its holiday ("国庆后", "春节前")."""
     name, when, year_token = m.group("hol_n"), m.group("hol_w"), m.group("hol_y")
+    if m.group("hol_past") and not when:
+        when = "后"  # 「过了元旦再说」: once the holiday is over, as 元旦后
     lunar_kind = _HOLIDAYS[name][0] in ("lunar", "eve")
     year = _year_of(year_token, today) if year_token else None
     base_year = year if year is not None else (_lunar_year(today) if lunar_kind else today.year)
@@ -951,21 +963,32 @@ def _in_the_week_named(text: str, results: list[TimeMatch]) -> list[TimeMatch]:
     they follow. Only a span moves the days after it: 「他们下周三开会 我周四跟进」 keeps this week's Thursday.
     """
     week_of: tuple[date, int] | None = None  # (Monday, weekday) of the span's first day
+    later_week: tuple[date, int] | None = None  # (Monday, weekday) of the last weekday named in a week to come
     out: list[TimeMatch] = []
     for i, r in enumerate(results):
         day = _day_of(r.future)
         nxt = results[i + 1] if i + 1 < len(results) else None
         prev = results[i - 1] if i else None
         if (named := _SHIFTED_WEEKDAY.match(r.text)) is not None:
+            monday_of = (day - timedelta(days=day.weekday()), _weekday_index(named.group("d")))
+            later_week = monday_of if named.group(0).startswith("下") else None
             if prev is not None and week_of is not None and _SPAN_JOIN.fullmatch(text, prev.end, r.start):
                 pass  # 「下周一到下周三都可以 约了周二上午」: the span's end, the span still counts from its first day
             elif nxt is not None and _SPAN_JOIN.fullmatch(text, r.end, nxt.start):
-                week_of = (day - timedelta(days=day.weekday()), _weekday_index(named.group("d")))
+                week_of = monday_of
             else:
                 week_of = None
-        elif week_of is not None and (bare := _BARE_WEEKDAY.match(r.text)) is not None:
+        elif (bare := _BARE_WEEKDAY.match(r.text)) is not None and (
+            week_of is not None
+            # 「他们下周一放假 周二上班」: a later day after a day of a week to come is that week's, when this
+            # week's has gone by (「他们下周三开会 我周四跟进」 keeps this week's Thursday, still ahead)
+            or later_week is not None and r.current is not None and _day_of(r.current) < _day_of(r.future)
+        ):
+            week_of_day = week_of if week_of is not None else later_week
+            assert week_of_day is not None
             wd = _weekday_index(bare.group("d"))
-            if wd > week_of[1]:
+            if wd > week_of_day[1]:
+                week_of = week_of_day
                 d = week_of[0] + timedelta(days=wd)
 
                 def moved(v: date | datetime, d: date = d) -> date | datetime:

@@ -734,7 +734,7 @@ def _clause_before(text: str, start: int) -> str:
 
 # What a date is NOT the rep's plan for: the end of a term (「价格锁定到明年底」, 「有效期到年底」), or the
 # condition of giving up (「要是下个月还没结果 就算了」).
-_TERM_END_BEFORE = re.compile(r"(?:锁定|锁|有效期?|延长|延期|保持|维持|执行|持续|保价|报价有效)(?:期)?(?:到|至)$")
+_TERM_END_BEFORE = re.compile(r"(?:锁定|锁|保|有效期?|延长|延期|保持|维持|执行|持续|保价|报价有效)(?:期)?(?:到|至)$")
 # 「合同下个月底到期」: the end of a term written after its day; 「下周一到下周三都可以」: days offered, no plan yet.
 _TERM_END_AFTER = re.compile(r"^\s*(?:就|才)?(?:到期|过期|失效)|^\s*(?:都|均)(?:可以|行|方便|有空|有时间)")
 _GIVE_UP_IF = re.compile(r"(?:如果|要是|假如|万一|若)$")
@@ -746,7 +746,20 @@ _ERRAND_AFTER = re.compile(r"^[^,，。;；!！?？]{0,6}?(?:去|到|过去)(?:�
 # Something that may come by then (「年底前会有个小项目」, 「过年前可能会有一批订单」): news, no one's plan.
 # (not news the rep waits for: 「12月10号左右会有结果」, 「下周会有消息」 are follow-ups)
 _MAY_COME_AFTER = re.compile(
-    r"^[^,，。;；!！?？]{0,2}?(?:(?:可能|也许|或许|估计|说不定)会?|会)有(?:个|一个|一批|一些|新的?|[两三几](?:个|批))"
+    r"^[^,，。;；!！?？]{0,2}?(?:(?:可能|也许|或许|估计|说不定)会?|会)有(?:个|一个|一批|一些|新的?|[两三几](?:个|批))|"
+    # (「下个月有个新项目」, 「下个月有新线要上」: an opportunity that may come, said without 会)
+    r"^\s*(?:还|也|就)?有(?:个|一个|一批|一些|[两三几](?:个|批))?(?:新的?|大)(?!问题)|"
+    r"^\s*(?:还|也|就)?有(?:个|一个|一批|一些|[两三几](?:个|批))?(?:项目|订单|单子|需求|预算|机会)"
+)
+# 「下个月的订单已经排好了」, 「排了下个月的量」: the day names a thing (its orders, volume, budget), no day to ask on.
+_THING_OF_DATE = re.compile(r"^的(?:量|订单|单子|货|产能|产量|计划|预算|排产|任务|需求|指标|账)")
+# 「还没消息就打电话问」: not a condition to give up on but the day the rep checks, then acts.
+_CHECK_THEN = re.compile(r"^[^,，。;；!！?？]{0,10}?就(?:再|去|打|问|催|联系|跟进|发|找|约|过去)")
+# 「这两天」 read as these days: a state (「这两天比较忙」, 「这两天都在外地」), not a day to come.
+_LATELY = ("这两天",)
+_STATE_AFTER = re.compile(r"^\s*(?:比较|很|挺|太|特别|一直|都|正|正在|在|忙)")
+_BUSY_AFTER = re.compile(
+    r"^\s*(?:(?:预算|资金|钱|时间|人手|事情|手头)(?:比较|很|挺|太|特别|都)?|比较|很|挺|太|特别)(?:紧张|紧(?!急)|忙(?!完|好))"
 )
 # A bare weekday (「周一精工」), whose reading this week is the default.
 _BARE_WEEKDAY = re.compile(r"(?:周|星期|礼拜)[一二三四五六日天1-7]")
@@ -756,8 +769,15 @@ def _term_or_condition(text: str, tm: TimeMatch) -> bool:
     """Whether the date is the end of a term, a give-up condition or when something may come (no one's plan)."""
     before = text[: tm.start].rstrip()
     after = text[tm.end :]
-    if _TERM_END_BEFORE.search(before) or _MAY_COME_AFTER.match(after) or _NEGATED_AFTER.match(after):
+    if _NEGATED_AFTER.match(after) and _CHECK_THEN.match(after) and not _GIVE_UP_THEN.search(_clause_after(text, tm.end)):
+        return False  # 「下周一还没消息就打电话问」: the day the rep checks on them
+    if _TERM_END_BEFORE.search(before) or _NEGATED_AFTER.match(after) or _THING_OF_DATE.match(after):
         return True
+    if _MAY_COME_AFTER.match(after):
+        # (「年底有预算 到时候再联系」: the rep means to ask then; 「到时候找我们」: they will)
+        return not re.match(r"^[^。;；!！?？]{0,12}?到时(?:候)?\s*(?:再|我们?再|过去|去|跟进|打)", after)
+    if (tm.text in _LATELY and _STATE_AFTER.match(after)) or _BUSY_AFTER.match(after):
+        return True  # 「这两天比较忙」, 「年底预算紧」: how things are then, no day to ask on
     if _TERM_END_AFTER.match(after):
         return True
     return bool(_GIVE_UP_IF.search(before[-3:]) and _GIVE_UP_THEN.search(text[tm.end :]))
@@ -788,6 +808,11 @@ def _reported_past(text: str, tm: TimeMatch) -> bool:
     return bool(_REPORTED_BEFORE.search(_clause_before(text, tm.start))) and not _THEY_CAME_AFTER.match(text[tm.end :])
 
 
+# (not 「月底前把合同签了」: 把…了 asks for it done)
+# 「我们周一把样机准备好」: 把 without 了 is a thing to do (「周一把样品寄过去了」 is done).
+_TO_DO_AFTER = re.compile(r"^\s*(?:先|就|再|要|得)?把(?![^,，。;；!！?？\s]*了)")
+_DONE_AFTER = re.compile(r"^(?![之以]?前|把)[^,，。;；!！?？\s把]{1,4}?了(?!以?后|之后|再|就|没|吗|嘛|的话)")
+_PROMISED_BEFORE = re.compile(r"(?:说|说好|答应|讲|承诺)的\s*$")
 _RESCHEDULED_BEFORE = re.compile(r"(?:改到|改成|改为|改在|推迟到|推到|延到|延期到|挪到|换到|顺延到)了?\s*$")
 
 
@@ -828,7 +853,7 @@ def _assign_roles(
     for tm in _ranges_as_one(text, times):
         if _term_or_condition(text, tm):
             continue
-        if _customers_date(text, tm):
+        if _customers_date(text, tm, today):
             # "他们下周三要开会", "下个月招标": the customer's calendar. It becomes the follow-up only
             # when the rep names no date of their own (then it is the natural moment to ask).
             theirs.append(tm)
@@ -844,8 +869,10 @@ def _assign_roles(
                 tense = "future"
         after = text[tm.end :]
         before = _clause_before(text, tm.start)
-        plan_cue = bool(_FOLLOW_BEFORE.search(before)) or bool(
-            re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|回复|答复)(?!了)", after)
+        plan_cue = (
+            bool(_FOLLOW_BEFORE.search(before))
+            or bool(re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|回复|答复)(?!了)", after))
+            or bool(_TO_DO_AFTER.match(after))
         )
         bare = tm.current is not None and _BARE_WEEKDAY.fullmatch(tm.text) is not None
         if tense == "either" and bare and not plan_cue and not re.match(r"^\s*(?:之|以)?前", after) and not _VISIT_AFTER.match(after):
@@ -878,6 +905,10 @@ def _assign_roles(
                 role = "visit"  # "明天去拜访华为": a planned visit; the caller asks about it
         if role == "visit" and _ATTRIBUTIVE.match(after):
             continue
+        if role == "follow" and tense == "future" and not plan_cue and _DONE_AFTER.match(after):
+            continue  # 「节前送了点礼品」: done already, so not a day to come (a festival gone by, read as the next)
+        if role == "follow" and tense == "today" and _PROMISED_BEFORE.search(text[: tm.start]):
+            continue  # 「上周三说的今天给图纸 还没给」: a promise falling due today is what the rep checks, not the next step
         if role == "visit" and tense == "past" and _WHOLE_MONTH.fullmatch(tm.text) and not _VISIT_AFTER.match(after):
             continue  # 「上个月我们丢了一个单子」: a month is the background of a story, not the day of a visit
         if role == "visit" and tense == "past" and _reported_past(text, tm):
@@ -913,7 +944,7 @@ _MY_SUBJECT = re.compile(r"我们|我|咱们|咱|we\b|I\b")
 _THEIR_EVENT = re.compile(
     r"^[^,，。;；!！?？]{0,6}?(?:招标|开标|投标|挂网|开会|上会|定供应商|评标|评审|决策|审批|采购|放假|出差|验收|立项|内部讨论|走流程|年会|"
     # away (「这周五要去外地」), or something that may come (「年底前会有个小项目」, 「过年前可能会有一批订单」)
-    r"去外地|在外地|外出|不在|"
+    r"去外地|在外地|外出|不在|休假|请假|"
     # their plant's own calendar: stocktaking, maintenance, a move, overtime (「周末加班调试」)
     r"盘点|检修|停产|停线|停机|搬厂|搬迁|搬家|加班|年检|审计|封账|休息|"
     # away at a fair, a training, on the way back (「周日晚上的飞机回来」, 「在深圳开展会」)
@@ -923,12 +954,12 @@ _THEIR_EVENT = re.compile(
 
 # 「他说年后再说」: 再说 / 再看 put the matter off; whose deferral it is depends on who said it.
 # (「再看样机」 is a plan: the deferral ends its clause)
-_DEFERRAL_AFTER = re.compile(r"^[^,，。;；!！?？]{0,2}?再(?:说|看看?|议|讲|定|考虑|研究)(?:吧|了)?(?=$|[\s,，。;；!！?？])")
+_DEFERRAL_AFTER = re.compile(r"^[^,，。;；!！?？]{0,2}?再(?:说|看看?|议|讲|定|考虑|研究|启动|开始|推进)(?:吧|了)?(?=$|[\s,，。;；!！?？])")
 # The contact (or the customer) as the speaker: 「他说」, 「王总说」, 「对方表示」, 「客户回复」.
 _THEY_SAID = re.compile(r"(?:他|她|对方|客户|[总工理长监任师]|老板|领导)\s?(?:也|还|就)?(?:说|讲|表示|回复|答复|回)(?:了|的是)?")
 # A vague period around the new year rather than a day: the customer's plans for it (「年后招标」) or putting
 # things off to it (「他说年后再说」) give no day to ask on; 「下周再说」, 「年底前定供应商」 do.
-_VAGUE = re.compile(r"年[前后]|过完年|开年|春节|过年|明年(?![\d一二三四五六七八九十])")
+_VAGUE = re.compile(r"年[前后]|过完年|开年|春节|过年|明年(?![\d一二三四五六七八九十])|^节[前后]")
 # They are away then (「下周出差 回来再约」): no day to ask on either.
 _AWAY_AFTER = re.compile(
     r"^[^,，。;；!！?？]{0,4}?(?:出差|外出|不在|放假|休假|去外地|在外地|请假)|"
@@ -945,12 +976,13 @@ _THEIR_EVENT_MOVED = re.compile(
 )
 
 
-def _customers_date(text: str, tm: TimeMatch) -> bool:
+def _customers_date(text: str, tm: TimeMatch, today: date | None = None) -> bool:
     """Whether the date belongs to the customer's calendar ("他们下周三要开会定供应商", "下个月招标").
 
     The nearest subject before the date in its clause decides ("…定供应商我下周四再打电话": 我 is
     nearer, so 下周四 is the rep's); with no subject, a customer event right after the date does.
-    A rep's plan word ("再", "跟进") after the date always makes it the rep's.
+    A rep's plan word ("再", "跟进") after the date always makes it the rep's. With ``today``, a day to come
+    followed by their subject and event (「下周三他们来我们公司」) is theirs too.
     """
     after = text[tm.end :]
     if _DEFERRAL_AFTER.match(after):
@@ -960,6 +992,16 @@ def _customers_date(text: str, tm: TimeMatch) -> bool:
         return bool(said) and max(said) > max(mine, default=-1)
     if re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|联系|打电话|发|给他|给他们|提交|送)", after):
         return False
+    if _VAGUE.search(tm.text) and _THEIR_EVENT.match(after):
+        return True  # 「让我们年后准备投标」: the tender is theirs, in a period with no day (prep has none either)
+    lead = re.match(r"\s*(?:开始|起)?\s*", after)
+    rest = after[lead.end() if lead else 0 :]
+    if today is not None and tm.tense(today) != "past" and (subject := _THEIR_SUBJECT.match(rest)) is not None:
+        # 「下周三他们来我们公司」, 「下周一开始他们休假」: their subject right after the day; them coming to the
+        # rep later is their plan
+        rest = rest[subject.end() :]
+        if _THEIR_EVENT.match(rest) or re.match(r"^[^,，。;；]{0,2}?(?:要|会|来|定|选|才)", rest):
+            return True
     before = _clause_before(text, tm.start)
     # (「他们12月5号到8号在深圳开展会」: where they will be, not where the rep was)
     where = r"在(?!外地|外面|国外|外边)" if not re.search(r"(?:他们|她们|对方)\s*$", before) else r"(?!)"
@@ -1206,7 +1248,7 @@ def parse_visit(
         at = norm.find(mention)
         mention_spans = [(at, at + len(mention))]
     # The customer's own date (「他们下个月招标」) is what happened, not the rep's next step: keep it in the note.
-    theirs = follow_tm is not None and _customers_date(norm, follow_tm)
+    theirs = follow_tm is not None and _customers_date(norm, follow_tm, today)
     summary, next_step = _summary_and_next(norm, None if theirs else follow_tm, visit_tm, frame + mention_spans)
 
     amount_blocked = time_spans

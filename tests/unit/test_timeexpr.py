@@ -227,3 +227,26 @@ def test_a_span_of_next_week_keeps_the_days_after_it_in_that_week() -> None:
 )
 def test_a_part_of_a_month_or_year_keeps_the_year_named(text: str, day: date) -> None:
     assert [m.value("future") for m in find_times(text, NOW)] == [day]
+
+
+def test_a_later_day_after_a_day_of_next_week_is_that_weeks_once_this_weeks_has_gone_by() -> None:
+    # 「他们下周一放假 周二上班」: this week's Tuesday (11-24) is gone, so 周二 follows 下周一 (12-01)
+    matches = find_times("他们下周一放假 周二上班", NOW)
+    assert [m.value("current") for m in matches] == [date(2026, 11, 30), date(2026, 12, 1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("这两天给答复", date(2026, 11, 27)),  # as 过两天
+        # late November, before 2027's official schedule is out: the next statutory festival (元旦, Fri 01-01)
+        ("节后再约", date(2027, 1, 4)),
+        ("节前把货发过去", date(2026, 12, 31)),
+    ],
+)
+def test_these_days_and_the_coming_festival(text: str, expected: date) -> None:
+    assert resolve(text, NOW) == expected
+
+
+def test_once_the_holiday_is_over_is_after_it() -> None:
+    assert resolve("等过了元旦再说", NOW) == date(2027, 1, 4)
