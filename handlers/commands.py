@@ -99,8 +99,13 @@ def on_help(ctx: HandlerContext) -> None:
 
 @router.on(command(*TODO_WORDS))
 def on_todo(ctx: HandlerContext) -> None:
-    assert ctx.sender is not None
     drop_pending_visit(ctx, notice=True)
+    send_todo(ctx)
+
+
+def send_todo(ctx: HandlerContext) -> None:
+    """The sender's to-do card: follow-ups due today and overdue, approvals waiting, visits to complete."""
+    assert ctx.sender is not None
     todo = follow_ups(ctx.uow, ctx.sender, local_today(ctx.uow.clock))
     ctx.replies.card(ctx.me, todo_card(card_id_for(ctx, "todo"), todo, 0), purpose="todo")
 

@@ -18,12 +18,13 @@ from domain.clock import BUSINESS_TZ, local_today
 from domain.models import STAGE_LABELS, Customer, Opportunity, Stage, Visit
 from domain.services.opportunities import open_opportunity_of
 from domain.services.pages import can_see_customer
-from handlers.commands import command_text, drop_pending_visit, one_customer, send_customer_card
+from handlers.commands import command_text, drop_pending_visit, one_customer, send_customer_card, send_todo
 from handlers.context import HandlerContext
 from handlers.events import EventKind
 from handlers.router import Filter, FilterResult, Router
 from handlers.understand.intent import (
     DEAL_STAGE_RX,
+    TODO_QUESTION_RX,
     VISIT_COUNT_RX,
     WON_RX,
     asks_the_bot,
@@ -112,6 +113,13 @@ def on_deal_stage(ctx: HandlerContext, match: re.Match[str]) -> None:
         f"{customer.name}的商机「{opp.name}」：阶段「{STAGE_LABELS[Stage(opp.stage)]}」{amount}，"
         f"最近更新 {touched.month}月{touched.day}日。"
     )
+
+
+@router.on(_asks(TODO_QUESTION_RX))
+def on_todo_question(ctx: HandlerContext) -> None:
+    """「这周有什么要跟进的」 is 我的待办 asked in words."""
+    drop_pending_visit(ctx)
+    send_todo(ctx)
 
 
 @router.on(_asks(WON_RX))

@@ -32,6 +32,11 @@ WON_RX = re.compile(
     r"(?:多少|几单|几个|情况|金额|额|数据|列表)?(?:了吗|了|吗)?[?？]?$"
 )
 
+# 「这周有什么要跟进的」「还有哪些客户该跟进」: asking for one's own to-dos (answered with the 我的待办 card).
+TODO_QUESTION_RX = re.compile(
+    r"(?:有什么|有哪些|哪些|还有啥|有啥|哪几个|哪几家)[^,，。;；]{0,6}?(?:要|需要|该|得|没)?跟进"
+)
+
 _QUESTION_END = re.compile(r"(?:[?？]|吗|呢|么|嘛)[\s!！~～。.]*$")
 _QUESTION_START = re.compile(r"^(?:怎么|怎样|如何|为什么|为啥|能不能|能否|可不可以|可以吗|是不是|有没有|多少|哪|什么|谁|啥)")
 # 「华为张总的电话是多少」: asking for someone's contact detail (电话 here is no call that was made).
@@ -86,12 +91,16 @@ _ASKING = re.compile(
     # 几 + measure word asks only at a clause's end (「拜访了几次」); before a noun it is "several" (几个工程师)
     r"|几(?:次|家|个|单|回|天|位|笔)(?=[?？了呢啊吗,，。;；\s]|$)"
     r"|有没有|是不是|能不能|可不可以|怎么|怎样|如何|为什么|为啥|是什么|是啥"
-    r"|(?:吗|呢|么|嘛)[\s!！~～。.?？]*$|[?？][\s]*$"
+    r"|有什么(?=要|需要|该|得|可以)|还有啥"
+    # a final 么 asks, but not in 什么 (「没谈成什么」 = nothing much)
+    r"|(?:吗|呢|(?<!什)么|嘛)[\s!！~～。.?？]*$|[?？][\s]*$"
 )
 # The question is someone else's, told in a report: 「张总问能不能再便宜点」, 「他们想知道有没有现货」.
+# The reported words may run on for a while in a dictated message (「问了一下我们的数控系统能不能兼容」), but
+# not across a sentence end; the rep's own 「我想问」 is a question to the bot.
 _REPORTED = re.compile(
-    r"(?:(?<!请)问|说|想知道|不知道|不清楚|咨询|打听|确认|关心|担心|考虑|看看|讨论|商量|研究|评估|决定|算|回复|答复)"
-    r"[^,，。;；!！]{0,8}$"
+    r"(?:(?<!请)(?<!我想)(?<!想)问|说|想知道|不知道|不清楚|咨询|打听|确认|关心|担心|考虑|看看|讨论|商量|研究|评估|决定|算|回复|答复)"
+    r"[^,，。;；!！]{0,20}$"
 )
 # The question is left open in a report: 「有没有可能拿下 现在还不好说」, 「是不是要重新招标还不确定」.
 _LEFT_OPEN = re.compile(r"^[^。;；!！?？]{0,12}?(?:还不好说|不好说|不确定|还没定|没定|待定|不清楚|不知道|还在看|看情况)")
@@ -104,6 +113,8 @@ _ASK_TO_DO = re.compile(
     r"^(?:请问|请|麻烦|帮我|帮忙|给我|你帮我)(?:一下)?(?:看|查|找|把|列|导|发|改|删|新建|添加|加|建|统计|汇总|拉|调)"
     r"|^/|^(?:新建|添加|新增|删除|导出|查询|搜索)(?:客户|联系人|商机|拜访|记录|合同)"
     r"|提醒我"
+    r"|^把[^。;；]{1,20}(?:改成|改为|改到|换成|删掉|删除)"  # 「把宝钢的跟进日期改到下周一」
+    r"|帮我(?:一下)?(?:导出|统计|汇总|导一下)|(?:导出|导出来)$"  # 「上周的拜访记录帮我导出来」
 )
 
 

@@ -105,3 +105,12 @@ def test_a_question_naming_a_customer_is_answered_from_its_records_and_logs_no_v
     chat.send_text(other, "苏州精工最近有没有人去过")
     chat.wait_until(lambda: chat.texts(other), what="the other rep's answer")
     assert chat.cards(other) == [] and not any("张伟" in t or "交付计划" in t for t in chat.texts(other))
+
+
+@SQLITE
+def test_asking_what_to_follow_up_gets_the_todo_card(chat: ChatPlatform) -> None:
+    """「这周有什么要跟进的」 is 我的待办 in words: the to-do card, no visit, no 「拜访的是哪家客户？」."""
+    zhang = chat.person("zhangwei")
+    chat.send_text(zhang, "这周有什么要跟进的")
+    chat.wait_until(lambda: chat.cards(zhang, "我的待办"), what="the to-do card")
+    assert _visits(chat) == 0 and not any("哪家客户" in t for t in chat.texts(zhang))

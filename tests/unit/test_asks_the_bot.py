@@ -49,3 +49,30 @@ def test_questions_and_requests_are_not_visits(text: str) -> None:
 def test_reports_that_contain_a_question_stay_visits(text: str) -> None:
     assert not asks_the_bot(text)
     assert parse_visit(text, NOW, CUSTOMERS).is_visit
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "把上周三那条拜访的客户改成宝钢",  # a change to an earlier record
+        "把美的的下次跟进改到周五",
+        "本月拜访明细帮我导出来",  # a request in the middle of the message
+        "这个月有什么需要跟进的",  # asking for one's own to-dos
+        "我想问一下宝钢的合同到哪了",  # the rep's own question, with 问
+    ],
+)
+def test_changes_exports_and_own_questions_are_not_visits(text: str) -> None:
+    assert asks_the_bot(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "宝钢钱科长 电话里问了一下我们的伺服电机能不能用在他们的老线上",  # a long reported question
+        "格力黄工 说这批量大 两千台 单价能不能再降点",  # reported across spaces
+        "今天去了美的 刚好他们在盘点 没聊什么",  # 没…什么 = nothing much
+        "海尔的王经理帮我查了一下库存",  # the customer helped, in the past
+    ],
+)
+def test_reported_questions_and_nothing_much_stay_visits(text: str) -> None:
+    assert not asks_the_bot(text)
