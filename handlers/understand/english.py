@@ -56,6 +56,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bfollow(?:ed)?[ -]up\b", "跟进"),
         # a video or WeChat call is that, not a phone call (visit_fields.detect_channel reads the frame)
         (r"\bvideo[ -]?(?:call|chat)(?:ed)?\b", "视频会议"),
+        (r"\b(?:zoom|teams|webex)[ -]?(?:call|meeting)s?\b", "视频会议"),
         (r"\bwechat(?:ed)?[ -]?call(?:ed)?\b", "微信语音"),
         (r"\bcall(?:ed)?\b", "电话"),
     )

@@ -30,21 +30,32 @@ if TYPE_CHECKING:
 _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # A video call or a remote session is a meeting even when it looks at the site (「钉钉视频 远程看了现场的问题」,
     # 「打视频电话看了下样机」).
-    ("meeting", re.compile(r"视频电话|视频通话|微信视频|视频连线|语音会议|电话会议?(?![^,，。;；\s]?[说打])|远程|线上|在线|video\s*(?:call|chat|meeting|conference)", re.I)),
+    ("meeting", re.compile(r"视频电话|视频通话|微信视频|视频连线|语音会议|电话会议?(?![^,，。;；\s]?[说打])|远程|线上|在线|video\s*(?:call|chat|meeting|conference)|zoom|teams (?:call|meeting)|腾讯会议", re.I)),
     # A visit word wins: 「去了海康，电话里约了下次」 was a visit.
+    ("visit", re.compile(
+        # (「去了个电话」 is a call)
+        r"拜访|走访|上门|(?<!发过)(?<!寄过)(?<!送过)(?<!传过)去了(?!个?电话|通电话)|跑了趟|见了|面谈|当面|来访|参观|考察|"
+        r"展会|展位|(?:大会|论坛|峰会|年会|交流会|研讨会|博览会)上|吃饭|吃了个?饭|饭局|茶叙|喝茶|visited|visit\b|\bmet\b|"
+        r"在(?:他们|客户|对方)[^,，。;；!！?？]{0,6}(?:office|plant|factory)|at (?:their|the customer'?s) (?:office|plant|factory|site)",
+        re.I,
+    )),
+    # Said on a remote channel in so many words (「微信上说」, 「电话里讲」): that beats the weak signs of being there
+    # below (「在他们那边做的评定」 is where the thing happened, 「现场照片」 came by WeChat).
+    ("wechat", re.compile(r"(?:在|用)?微信(?:上|里)(?:说|讲|发|回|问|聊)|wechat(?:ed)? (?:msg|message)", re.I)),
+    ("phone", re.compile(r"电话(?:里|中|上)(?:说|讲|问|聊)", re.I)),
+    # Weaker signs of being there: a place at the customer's, the site, arriving, going over.
     # 「到了」 as arrived, not 收到了 / 拿到了 / 看到了 (the thing reached someone).
     ("visit", re.compile(
-        # (「去了个电话」 is a call; 「在他们会议室开了个会」 was there)
-        r"拜访|走访|上门|(?<!发过)(?<!寄过)(?<!送过)(?<!传过)去了(?!个?电话|通电话)|跑了趟|"
-        r"在(?:他们|客户|对方)[^,，。;；!！?？\s]{0,4}(?:会议室|办公室|厂里|车间|工厂|那边|那里)|(?<![收拿看听想得找办做遇碰接等感受达])到了|见了|面谈|当面|现场|(?<![发寄送传递带拿给])过去|来访|参观|考察|"
-        r"展会|展位|吃饭|吃了个?饭|饭局|茶叙|喝茶|visited|visit\b|\bmet\b",
+        # (「在他们会议室开了个会」 was there)
+        r"在(?:他们|客户|对方)[^,，。;；!！?？\s]{0,4}(?:会议室|办公室|厂里|车间|工厂|那边|那里)|"
+        r"(?<![收拿看听想得找办做遇碰接等感受达])到了|现场(?!的?(?:照片|图片|视频))|(?<![发寄送传递带拿给])过去",
         re.I,
     )),
     # 「打了两个电话都没接」 is no call; 「微信语音」 is WeChat.
     ("phone", re.compile(
         # (「微信电话」 is WeChat, 「发个语音」 a voice message, 「打了个语音」 a call)
         r"(?<!微信)(?<!企微)电话(?![^,，。;；!！?？]{0,3}没(?:接|打通|人接))|通话|致电|来电|回电|去电|电联|手机上?聊|拨了|"
-        r"(?<!微信)(?<!发)(?<!发个)(?<!发了个)语音(?!消息|留言)|(?<!wechat )(?<!wechat)call(?:ed)?\b|phone",
+        r"(?<!微信)(?<!发)(?<!发个)(?<!发了个)语音(?!消息|留言)|(?<!wechat )(?<!wechat)(?<!zoom )(?<!teams )call(?:ed)?(?![a-z])|phone",
         re.I,
     )),
     ("wechat", re.compile(r"微信|企微|发了?个?语音|语音消息|语音留言|wechat", re.I)),

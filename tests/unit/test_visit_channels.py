@@ -60,3 +60,24 @@ def test_channel_by_what_the_rep_did(text: str, channel: str) -> None:
 )
 def test_english_channels(text: str, channel: str) -> None:
     assert parse_visit(text, NOW, CUSTOMERS).channel == channel
+
+
+@pytest.mark.parametrize(
+    ("text", "channel"),
+    [
+        # said on a remote channel in so many words beats a weak sign of being there
+        ("精工王总 微信上说 样件在他们车间试过了 没问题", "wechat"),
+        ("比亚迪刘工在微信上发了两张现场的照片 说有漏油", "wechat"),
+        ("精工王总 电话里说 现场那台已经调好了", "phone"),
+        # met in person at an event
+        ("比亚迪刘工 在行业峰会上聊了十分钟 互相加了微信", "visit"),
+        ("精工王总 年会上碰到 敬了杯酒", "visit"),
+        # a call written in English inside Chinese, and a video platform named
+        ("精工王总 call了一下 确认了交期", "phone"),
+        ("比亚迪刘工 zoom上过了一遍方案", "meeting"),
+        ("Teams call with BYD Liu, went through the test report", "meeting"),
+        ("BYD Liu, met at their plant in 深圳, walked the line", "visit"),
+    ],
+)
+def test_explicit_channels_and_events(text: str, channel: str) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).channel == channel
