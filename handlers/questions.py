@@ -27,6 +27,7 @@ from handlers.understand.intent import (
     TODO_QUESTION_RX,
     VISIT_COUNT_RX,
     WON_RX,
+    asks_a_question,
     asks_the_bot,
     is_question,
     period_of,
@@ -176,8 +177,9 @@ def on_customer_question(ctx: HandlerContext, customer: Customer) -> None:
     send_customer_card(ctx, customer)
 
 
-@router.on(lambda ctx: is_question(_text(ctx)))
+@router.on(lambda ctx: is_question(_text(ctx)) or asks_a_question(_text(ctx)))
 def on_other_question(ctx: HandlerContext) -> None:
-    """A question we cannot answer: say what we can, instead of asking which customer was visited."""
+    """A question we cannot answer (or about a customer the sender may not see): say what we can, instead of
+    asking which customer was visited or answering 「没看懂」."""
     drop_pending_visit(ctx)
     ctx.say(QUESTION_HELP)

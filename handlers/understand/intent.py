@@ -140,3 +140,8 @@ def asks_the_bot(text: str) -> bool:
             continue  # an open question reported, not asked
         return True
     return False
+
+
+def asks_a_question(text: str) -> bool:
+    """A question to the bot (「舜宇上次是谁去的」), not a request to do something (「帮我把…改成…」)."""
+    return asks_the_bot(text) and not _ASK_TO_DO.search(text.strip())
