@@ -600,6 +600,21 @@ def _won_after(text: str, at: int) -> bool:
     return False
 
 
+# A hand-over at a customer we already work with: a newcomer in a role (新来的采购经理, 接替他的小陈, 以前是彭工负责,
+# 引荐了他们的研发总监, our own new colleague introduced). Meeting that person is no first contact with the
+# customer (docs/visit-stage-convention.md: the relationship is not at its start), so it names no lead;
+# 「袁经理 新来的 以前在西门子 今天第一次见」 (the contact himself new to us) stays a first meeting.
+_HANDOVER = re.compile(
+    r"新来的(?![\s,，。;；!！?？]|$)|新上任的|接替|接任|以前是[^,，。;；!！?？\s]{0,6}负责|引荐了?他们的|退休"
+)
+
+
+def no_lead_on_handover(found: Stage | None, norm: str) -> Stage | None:
+    """``found``, except a lead where the whole message (before anything is blanked: 「以前是彭工负责」) tells a
+    hand-over (``_HANDOVER``), which is none."""
+    return None if found is Stage.LEAD and _HANDOVER.search(norm) else found
+
+
 def stage_from_phrases(text: str, first_pass: Stage | None) -> Stage | None:
     """Stage phrases the first pass misses (我们中了, 丢标, 没谈拢); a conditional 「再让3个点就签」 is
     still a negotiation, not a deal."""
@@ -662,7 +677,7 @@ def refine(draft: VisitDraft, norm: str) -> VisitDraft:
     return replace(
         draft,
         contact_title=title,
-        stage_hint=stage_from_phrases(stage_text(norm), draft.stage_hint),
+        stage_hint=no_lead_on_handover(stage_from_phrases(stage_text(norm), draft.stage_hint), norm),
         channel=detect_channel(_without_plan(norm, draft.next_step)),
     )
 

@@ -992,3 +992,20 @@ def test_fresh_batch_by_the_written_convention(text: str, expected: Stage | None
 def test_section_n_rules_on_new_sentences(text: str, expected: Stage | None) -> None:
     """The rules taken from the tuning misses of section N, each on sentences written for this test."""
     assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("华为张总 带他们新来的质量经理跟我们认识了一下", None),
+        ("精工 以前是李工负责 今天第一次见新的对接人", None),
+        ("比亚迪王经理调走了 接替他的是小刘 今天去认识一下", None),
+        ("汇川郑总 给我们引荐了他们的采购总监", None),
+        ("宁德时代陈工 今天带我们新来的销售跟他认识 喝了个茶", None),
+        ("汇川郑总 经朋友引荐 初次见面", Stage.LEAD),  # an introduction to the customer itself
+        ("比亚迪赵经理 新来的 以前在格力 今天第一次见", Stage.LEAD),  # the contact himself new to us
+    ],
+)
+def test_a_hand_over_at_a_known_customer_is_no_lead(text: str, expected: Stage | None) -> None:
+    """Meeting a newcomer where we already have a contact (docs/visit-stage-convention.md, lead) moves nothing."""
+    assert stage(text) is expected
