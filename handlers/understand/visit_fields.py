@@ -615,9 +615,21 @@ def no_lead_on_handover(found: Stage | None, norm: str) -> Stage | None:
     return None if found is Stage.LEAD and _HANDOVER.search(norm) else found
 
 
+# The customer back to us after a loss (「之前丢的那个单子 他们用了别家的 现在问题很多 想再找我们聊聊」): the latest
+# state of the message is a new start (convention rule 4), a lead.
+_REOPENED = re.compile(r"(?:想|又|重新|再)(?:来|回来)?找(?:我们|我司)|(?:重新|又)(?:联系|接触)(?:我们|我司)")
+_LOSS_WORD = re.compile(r"丢|黄了|别家|竞品|友商|没中|落标|落选")
+
+
 def stage_from_phrases(text: str, first_pass: Stage | None) -> Stage | None:
     """Stage phrases the first pass misses (我们中了, 丢标, 没谈拢); a conditional 「再让3个点就签」 is
     still a negotiation, not a deal."""
+    if (back := _REOPENED.search(text)) and (
+        first_pass is Stage.LOST or _LOSS_WORD.search(text, 0, back.start()) or _LOST_PHRASES.search(text, 0, back.start())
+    ):
+        lost_later = _LOST_PHRASES.search(text, back.end()) or _LOSS_WORD.search(text, back.end())
+        if not lost_later and not _WON_PHRASES.search(text, back.end()):
+            return Stage.LEAD
     conditional_loss = False
     for m in _LOST_PHRASES.finditer(text):
         clause = text[max(text.rfind(c, 0, m.start()) for c in ",，。;；!！ ") + 1 : m.start()]

@@ -1009,3 +1009,16 @@ def test_section_n_rules_on_new_sentences(text: str, expected: Stage | None) -> 
 def test_a_hand_over_at_a_known_customer_is_no_lead(text: str, expected: Stage | None) -> None:
     """Meeting a newcomer where we already have a contact (docs/visit-stage-convention.md, lead) moves nothing."""
     assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("比亚迪王经理 上次选了别家 用得不满意 又来找我们了", Stage.LEAD),
+        ("精工王总 那单丢给了友商 现在他们想重新找我们谈谈", Stage.LEAD),
+        ("精工王总 想再找我们聊聊 结果还是选了别家", Stage.LOST),  # the loss is the later state
+        ("汇川郑总 说下个月想再找我们聊聊", None),  # no loss before: nothing to reopen
+    ],
+)
+def test_the_customer_back_after_a_loss_is_a_new_lead(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
