@@ -231,12 +231,12 @@ _NEGOTIATION_PHRASES = re.compile(
     # payment terms and the terms of a framework talked over (谈了付款, 3个月承兑, 月结, 去谈年度框架, 单价还没谈妥)
     r"谈了?[^,，。;；!！?？\s]{0,2}付款|承兑|月结|谈妥|谈下来|"
     # a signing ceremony or a renewal to come (下周签字仪式, 续签的事下个月谈), the price accepted with terms
-    # (报的价可以接受 但要分两次付款), a price to be locked (价格能不能锁), a gap to their budget (差得有点多),
+    # (报的价可以接受 但要分两次付款), a price to be locked (价格能不能锁),
     # the customer leaning to a competitor (他们倾向于竞品, 领导动摇了; a competitor's lower price alone is read as
     # evaluation by the file), our place in a price
     # ranking (我们价格排中间), a price level with another's (价格和另外一家差不多 关键看服务)
     r"签(?:字|约|署)仪式|续签|续约|价[^,，。;；!！?？\s]{0,3}(?:可以|能)接受|分[两三四五六\d]次(?:付|支付|结)|价[^,，。;；!！?？\s]{0,4}锁|"
-    r"差(?:得|的)(?:有点|有些|太|很)?多|倾向于?(?:竞品|友商|竞争对手|对手|别家)|(?:领导|老板)[^,，。;；!！?？\s]{0,2}动摇|"
+    r"倾向于?(?:竞品|友商|竞争对手|对手|别家)|(?:领导|老板)[^,，。;；!！?？\s]{0,2}动摇|"
     r"价格?[^,，。;；!！?？\s]{0,2}排(?:第|中间|在|名|前|后)|(?:价格|报价)[^,，。;；!！?？\s]{0,2}(?:和|跟|与)[^,，。;；!！?？\s]{0,6}(?:差不多|一样|持平|接近)|关键看服务|"
     r"[就只还]差[^,，。;；!！?？\s]{0,3}(?:合同|盖章|po|订单)|"
     # concessions asked (免费提供备件, 包安装), the final price (最终价, 比完价), the price pressed on us (压我们价格,
@@ -270,7 +270,7 @@ _EVALUATION_PHRASES = re.compile(
     # (让我们报一下), references asked (使用证明), an interface protocol (a technical agreement), samples posted
     # (先寄样), what we showed taken to their boss (要跟领导汇报)
     r"(?:图纸|尺寸)[^,，。;；!！?？\s]{0,4}(?:要改|修改)|(?:发|传|给)了?(?:我们)?[^,，。;；!！?？\s]{0,2}图纸|"
-    r"试试|试一试|试一下|先租|租[^,，。;；!！?？\s]{0,2}[一两几\d]?[台套]|定制|联调|评定|让(?:我们|我司)报|报一下|"
+    r"试试|试一试|试一下|先租|租[^,，。;；!！?？\s]{0,2}[一两几\d]?[台套]|定制|联调|评定|让(?:我们|我司)报|(?<!汇)报一下|"
     r"(?:使用|业绩|应用)证明|(?:接口|通讯|通信)协议|寄样|(?:跟|向|给)[^,，。;；!！?？\s]{0,3}领导汇报|"
     # the customer's feedback on what was shown or sent (反馈还行, 等反馈)
     r"(?<![预推猜监观])测(?!算)|供应商导入|"
@@ -299,7 +299,7 @@ _LEAD_PHRASES = re.compile(
     # none), a chance seen (我们有机会, 我们可以做), their budget cycle (今年预算还有), ourselves introduced
     # (主要介绍我们公司 有需要会找我们), a company visited for the first time (拜访了一家做冷链的), a would-be distributor
     r"透露|要把[^,，。;；!！?？]{0,14}?换掉|(?:今年|明年)?预算还有|还有预算|想(?:采购|买|换)一批|"
-    r"(?<![还也再])有机会(?!接触|见|认识)|(?:我们|我司)(?:可以|能)做|"
+    r"(?<![还也再])有机会(?!接触|见|认识|再)|(?:我们|我司)(?:可以|能)做|"
     r"介绍(?:了)?(?:我们|我司)(?:的)?(?:公司|产品)|有需要[^,，。;；!！?？\s]{0,3}找(?:我们|我司)|(?:拜访|去)了?一家|想代理|代理(?:我们|我司)|摸[^,，。;；!！?？\s]{0,2}需求",
     re.I,
 )
@@ -542,9 +542,11 @@ def pending(text: str, start: int, end: int) -> bool:
 
 
 # A price objection is a negotiation wherever the price is named in the message (「报了85万 他说偏高」,
-# 「价格发过去了 客户嫌高」): the objection and the figure are seldom in one phrase.
+# 「价格发过去了 客户嫌高」, 「预算二十八万 我们报的三十六万 差得有点多」): the objection and the figure are seldom in
+# one phrase.
 _OBJECTION = re.compile(
-    r"偏高|太高|高了|有点高|(?<![宝])贵(?![公司方单州阳])|超预算|超出预算|接受不了|下不来|压一压|砍一砍|不(?:太|大|是很)?满意"
+    r"偏高|太高|高了|有点高|(?<![宝])贵(?![公司方单州阳])|超预算|超出预算|接受不了|下不来|压一压|砍一砍|不(?:太|大|是很)?满意|"
+    r"差(?:得|的)(?:有点|有些|太|很)?多"
 )
 _PRICE_MENTION = re.compile(
     r"报价|价|报了|[\d.]+\s*(?:万|w|k|元|块)|[一二两三四五六七八九十百千]万|\bprice|\bquot", re.I

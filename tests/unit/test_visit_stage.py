@@ -1022,3 +1022,15 @@ def test_a_hand_over_at_a_known_customer_is_no_lead(text: str, expected: Stage |
 )
 def test_the_customer_back_after_a_loss_is_a_new_lead(text: str, expected: Stage | None) -> None:
     assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "华为张总 回去跟领导汇报一下工作",  # 汇报一下 is no quote asked
+        "精工王总 聊得不错 下次有机会再聊",  # a courtesy, no chance seen
+        "汇川郑总 他们的老设备比新的性能差得多",  # a gap, but no price named
+    ],
+)
+def test_near_misses_of_the_section_n_rules(text: str) -> None:
+    assert stage(text) is not Stage.NEGOTIATION and stage(text) is not Stage.LEAD
