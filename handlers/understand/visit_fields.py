@@ -108,7 +108,7 @@ _WON_PHRASES = re.compile(
     # 中了一个标段, 项目正式开始实施
     r"中了[^,，。;；!！?？\s]{0,4}标|开始实施|正式实施|"
     # 合同走完了, 设备到货 安装调试中
-    r"合同(?:都|已经?)?走完了|(?<!样品)(?<!样机)到货|(?<![样品机])货(?:已经?|都)?到了|转(?:成|为)?正式(?:订单|合同)|安装调试中|开始安装|"
+    r"合同(?:都|已经?)?走完了|(?<!样品)(?<!样机)到货(?!数量|情况|时间|日期|进度|单)|(?<![样品机])货(?:已经?|都)?到了|转(?:成|为)?正式(?:订单|合同)|安装调试中|开始安装|"
     # 盖章的合同扫描件, 拿到了正式订单, 回款了, 第一期三十万到了, 由我们供货
     r"盖(?:好|完)?章的合同|合同扫描件|拿到了?[^,，。;；!！?？\s]{0,3}订单|回款|由我们供货|验收入库|已入库|"
     r"(?:第一|首)单下来|上线运行|投入使用|(?:正式)?定了我们(?:做|当|为)|"
@@ -117,6 +117,8 @@ _WON_PHRASES = re.compile(
     r"(?:续签|签约|签署|签订|签字|盖章)(?:完成|完毕|成功)|"
     # the seal applied (用印了), the order arrived or released (订单已到, PO已经release), a ceremony held (签约仪式搞完了)
     r"用印了|已经?用印|谈成了|签的(?:字|合同|约)|"
+    # the stamped copy back (合同今天盖章回来了), a comparison round won by us (比价我们赢了, 我司胜出)
+    r"盖(?:好|完)?章[^,，。;；!！?？\s]{0,2}回来了|(?:我们|我司)[^,，。;；!！?？\s]{0,2}(?:赢了|胜出)|"
     # 「可以先下一个试用订单」 (to come: a negotiation), not 「下个订单估计下个月」 (the next order)
     r"(?<=[先再要能会备算])下(?:一|个|一个)[^,，。;；!！?？\s]{0,4}?订单|"
     # the order handed to us (客户把订单给我们了), the money in (款到了, 钱也到账了)
@@ -175,6 +177,10 @@ _LOST_PHRASES = re.compile(
     r"落选|项目[^,，。;；!！?？\s]{0,2}取消|选了[^,，。;；!！?？\s]{0,8}(?:那家|(?:更低|更便宜|最低|最便宜)的)|(?:单子?|订单|项目|这单)[^,，。;；!！?？\s]{0,2}没拿(?:到|下)|没拿(?:到|下)(?:单子|订单|这单|项目)|还是用(?:老|原)|(?:选|用|定)了?(?:老|原来的?|原有的?)供应商|输在|"
     # 没被选上, 机会错过了, 用了他们自己研发的, 不搞了, 没通过我们的资质审核
     r"没被?选上|错过了|自己研发|不搞了|没通过[^,，。;；!！?？\s]{0,6}资质|"
+    # our bid thrown out (投标文件…废标了), the nomination or the project handed to someone else (定点已经给了博世,
+    # 把这个项目给本地的供应商了), no way to work together (这次合作不了)
+    r"(?:投标文件|标书|我们的标)[^。;；!！?？]{0,14}废标|定点[^,，。;；!！?？\s]{0,4}给了?(?!我们|我司|咱)|"
+    r"把[^,，。;；!！?？\s]{0,6}给(?!我们|我司|咱)[^,，。;；!！?？\s]{0,8}(?:公司|厂家|厂商|供应商)|合作不了|没法合作|无法合作|"
     # 这单飞了, 单子跑了, 决定用国产的了, 定了用竞品 (a decision for another supplier, words between)
     r"(?:定|选|决定|换|给)了?[^,，。;；!！?？\s]{0,3}?(?:竞品|别家|友商|竞争对手|对手|其他家|另一家|另外一家)|"
     r"(?:单子?|项目|订单|生意)[^,，。;；!！?？\s]{0,2}(?:飞了|跑了)|剔除|踢出|除名|(?:只能|只好|决定)放弃|被[^,，。;；!！?？\s]{1,6}?(?:拿下|签走|中标)|倒闭|破产|(?:决定|最后|最终)(?:还是)?(?:用|选)(?:了)?(?:国产|进口|国外|本地)"
@@ -234,7 +240,16 @@ _NEGOTIATION_PHRASES = re.compile(
     r"(?:价格|单价|价钱)[^,，。;；!！?？\s]{0,2}再?下来|磋商|(?:报价|价格)[^,，。;；!！?？\s]{0,2}最(?:低|便宜|有竞争力)|(?:敲定|确定|定下)了?[^,，。;；!！?？\s]{0,2}价|签批|价[^,，。;；!！?？\s]{0,4}跟不(?:了|上|起)|"
     r"(?:付款|回款|结算|账)[^,，。;；!！?？\s]{0,1}(?:周期|期限|安排|计划)|采购[^,，。;；!！?？\s]{0,6}走流程|(?:进入|启动|开始)[^,，。;；!！?？\s]{0,2}采购流程|价格[^,，。;；!！?？\s]{0,2}没问题|价格[^,，。;；!！?？\s]{0,3}竞争力|拉扯|卡在?[^,，。;；!！?？\s]{0,3}价(?!值)|"
     # payment terms and the terms of a framework talked over (谈了付款, 3个月承兑, 月结, 去谈年度框架, 单价还没谈妥)
-    r"谈了?[^,，。;；!！?？\s]{0,2}付款|承兑|月结|谈妥|谈下来|[就只还]差[^,，。;；!！?？\s]{0,3}(?:合同|盖章|po|订单)|"
+    r"谈了?[^,，。;；!！?？\s]{0,2}付款|承兑|月结|谈妥|谈下来|"
+    # a signing ceremony or a renewal to come (下周签字仪式, 续签的事下个月谈), the price accepted with terms
+    # (报的价可以接受 但要分两次付款), a price to be locked (价格能不能锁),
+    # the customer leaning to a competitor (他们倾向于竞品, 领导动摇了; a competitor's lower price alone is read as
+    # evaluation by the file), our place in a price
+    # ranking (我们价格排中间), a price level with another's (价格和另外一家差不多 关键看服务)
+    r"签(?:字|约|署)仪式|续签|续约|价[^,，。;；!！?？\s]{0,3}(?:可以|能)接受|分[两三四五六\d]次(?:付|支付|结)|价[^,，。;；!！?？\s]{0,4}锁|"
+    r"倾向于?(?:竞品|友商|竞争对手|对手|别家)|(?:领导|老板)[^,，。;；!！?？\s]{0,2}动摇|"
+    r"价格?[^,，。;；!！?？\s]{0,2}排(?:第|中间|在|名|前|后)|(?:价格|报价)[^,，。;；!！?？\s]{0,2}(?:和|跟|与)[^,，。;；!！?？\s]{0,6}(?:差不多|一样|持平|接近)|关键看服务|"
+    r"[就只还]差[^,，。;；!！?？\s]{0,3}(?:合同|盖章|po|订单)|"
     # concessions asked (免费提供备件, 包安装), the final price (最终价, 比完价), the price pressed on us (压我们价格,
     # 别人家便宜两成)
     r"包(?:安装|运输|运费|调试)|免费(?:提供|送|赠|安装|质保)|赠送[^,，。;；!！?？\s]{0,4}(?:备件|配件|服务|质保)|最终价|最后(?:的)?价|(?:比|谈|砍|压|议)(?:完|好)了?价|"
@@ -261,13 +276,20 @@ _EVALUATION_PHRASES = re.compile(
     r"在比较|比较[^,，。;；!！?？\s]{0,2}我们|对比|比较(?=$|\s|一下|下|了)|没定[^,，。;；!！?？\s]{0,2}(?:用|选)谁|(?:聊|谈|沟通|交流)了?(?:下|一下)?技术|"
     # trying it out in any form (试装, 试跑, 试生产), the bid evaluated (评标)
     r"试(?:用|产|装|机|跑|运行|做|制|生产|料|销)|评标|"
+    # drawings to change or sent (有两处尺寸要改, 他发了图纸; not 对了图纸 alone), trying one first (拿两个型号试试,
+    # 先租一台), a custom build, a joint commissioning, a process qualification (工艺评定), a quote asked of us
+    # (让我们报一下), references asked (使用证明), an interface protocol (a technical agreement), samples posted
+    # (先寄样), what we showed taken to their boss (要跟领导汇报)
+    r"(?:图纸|尺寸)[^,，。;；!！?？\s]{0,4}(?:要改|修改)|(?:发|传|给)了?(?:我们)?[^,，。;；!！?？\s]{0,2}图纸|"
+    r"试试|试一试|试一下|先租|租[^,，。;；!！?？\s]{0,2}[一两几\d]?[台套]|定制|联调|评定|让(?:我们|我司)报|(?<!汇)报一下|"
+    r"(?:使用|业绩|应用)证明|(?:接口|通讯|通信)协议|寄样|(?:跟|向|给)[^,，。;；!！?？\s]{0,3}领导汇报|"
     # the customer's feedback on what was shown or sent (反馈还行, 等反馈)
     r"(?<![预推猜监观])测(?!算)|供应商导入|"
     # trial runs on their line (在线上跑了一周, 上机跑), their data on it (数据还行), first samples and their
     # approval (首样, 首件, 承认书, PPAP, 可靠性), the decision meeting still to come (上会, 等定标), a place on
     # the approved supplier list (进了合格供应商名录)
     r"(?:线|机|机台|设备)上跑|上线跑|跑线|数据[^,，。;；!！?？\s]{0,2}(?:还行|不错|还可以|很好|挺好|正常|没问题|不理想|不太行|一般)|"
-    r"首样|首件|承认书|ppap|可靠性|老化|上会(?:了|讨论|评审|审议|决策|研究|过)|[等要待已将]上会|(?<![线网晚早马])上会(?=$|[\s,，。;；!！])|定标|(?:进|入|进入)了[^,，。;；!！?？\s]{0,8}(?:名录|供应商库)|导入流程|反馈(?![^,，。;；!！?？\s]{0,8}(?:故障|售后|维修|投诉|坏了|不良|不稳定|异常|报警|异响|卡料|寿命短|问题))|(?:成功|客户|应用|同行)案例",
+    r"首样|首件|承认书|ppap|可靠性|老化|上会(?:了|讨论|评审|审议|决策|研究|过)|[等要待已将]上会|(?<![线网晚早马])上会(?=$|[\s,，。;；!！])|定标|(?:进|入|进入)了[^,，。;；!！?？\s]{0,8}(?:名录|供应商库)|导入流程|反馈(?![^,，。;；!！?？\s]{0,12}(?:故障|售后|维修|投诉|坏了|不良|不稳定|异常|报警|异响|卡料|寿命短|问题))|(?:成功|客户|应用|同行)案例",
     re.I,
 )
 # First contact in other words: 第一次去 / 头一回见面 / 初次沟通 / 陌生拜访 / 刚建立联系 / 混个脸熟 / 重新接触 /
@@ -283,7 +305,13 @@ _LEAD_PHRASES = re.compile(
     # 新开发的客户, 资质递过去, 加上微信, 自我介绍, 样本册
     r"初步|[初首]访|摸[个一下了]?底|刚开始(?:跟|接触|联系|聊|对接)|需求刚|新开发|资质递|引荐|产品手册|(?:送|寄|发|给)了?[^,，。;；!！?？\s]{0,3}(?:产品目录|彩页|画册)|只是意向|初步会面|初次会面|先跟着|前期|维护[^,，。;；!！?？\s]{0,2}关系|关系维护|加(?:上|了)[^,，。;；!！?？\s]{0,6}微信|自我介绍|样本册|宣传册|公司介绍|"
     # a customer just opened (新挖的客户, 新开拓), the early phase named (了解阶段)
-    r"新(?:挖|开拓|拓展|拓)的?客户|(?:了解|接触|初期|早期)阶段|潜在(?:客户|需求|项目)",
+    r"新(?:挖|开拓|拓展|拓)的?客户|(?:了解|接触|初期|早期)阶段|潜在(?:客户|需求|项目)|"
+    # their plans learned (透露了个项目, 要把…换掉, 想采购一批; not 扩产 or 有个项目 alone: the file reads them as
+    # none), a chance seen (我们有机会, 我们可以做), their budget cycle (今年预算还有), ourselves introduced
+    # (主要介绍我们公司 有需要会找我们), a company visited for the first time (拜访了一家做冷链的), a would-be distributor
+    r"透露|要把[^,，。;；!！?？]{0,14}?换掉|(?:今年|明年)?预算还有|还有预算|想(?:采购|买|换)一批|"
+    r"(?<![还也再])有机会(?!接触|见|认识|再)|(?:我们|我司)(?:可以|能)做|"
+    r"介绍(?:了)?(?:我们|我司)(?:的)?(?:公司|产品)|有需要[^,，。;；!！?？\s]{0,3}找(?:我们|我司)|(?:拜访|去)了?一家|想代理|代理(?:我们|我司)|摸[^,，。;；!！?？\s]{0,2}需求",
     re.I,
 )
 
@@ -308,7 +336,14 @@ _CLAUSE = re.compile(r"[^,，。;；!！?？\s]+")
 
 # A stage word that is part of a job title, a unit or a website (测试工程师, 评估主管, 检测中心, 招投标网) says nothing
 # about the deal.
-_IN_TITLE = re.compile(r"(?:测试|试验|评估|验证|检测|计量)(?=工程师|主管|经理|专员|部|中心|组|室|站)|(?:招投标|招标|采购)(?=网|平台)")
+# So is one naming what they buy (检测设备, 电机测试台, 老化测试设备; not 我们送的测试仪, a unit on trial),
+# a repair's price (报了个维修价: after-sales) and a commercial phase still ahead (下一步进入商务阶段: a plan,
+# not a fact).
+_IN_TITLE = re.compile(
+    r"(?:测试|试验|评估|验证|检测|计量)(?=工程师|主管|经理|专员|部|中心|组|室|站)|(?:招投标|招标|采购)(?=网|平台)|"
+    r"(?:老化)?(?:测试|试验|检测)(?=设备|台)|老化(?=设备|箱|房)|报了?个?(?:维修|修理|保养)[价费]|(?:维修|修理|保养)(?:价|费|报价)|"
+    r"(?:下一步|接下来|下阶段)(?:就|要|会|准备)?(?:进入|转入|开始|到)(?:商务|谈判)[^,，。;；!！?？\s]*"
+)
 
 
 # What would have happened (「要是当初早点介入 这单就拿下了」): the whole if-then, across its blank.
@@ -487,7 +522,8 @@ _IMMINENT = re.compile(
 )
 # A deadline ahead (「这周内把合同签了」, 「三天之内下单」): 了 there closes the request, the act is still to come.
 _DEADLINE_BEFORE = re.compile(
-    r"(?:这周|本周|这个?月|本月|今年|年底|月底|[\d一二两三四五六七八九十几]+(?:天|周|个月))(?:内|之内|以内)"
+    r"(?:这周|本周|这个?月|本月|今年|年底|月底|[\d一二两三四五六七八九十几]+(?:天|周|个月))(?:内|之内|以内)|"
+    r"(?:年底|月底|年前|节前|周[一二三四五六日天末]|[\d一二三四五六七八九十]+号)(?:之)?前把[^,，。;；!！?？\s]{0,4}$"
 )
 _FUTURE_IN_WORD = re.compile(r"下周|明天|后天|下个?月|月底|年底|这周|本周|一定|肯定|应该|估计|尽快|马上")
 
@@ -517,9 +553,11 @@ def pending(text: str, start: int, end: int) -> bool:
 
 
 # A price objection is a negotiation wherever the price is named in the message (「报了85万 他说偏高」,
-# 「价格发过去了 客户嫌高」): the objection and the figure are seldom in one phrase.
+# 「价格发过去了 客户嫌高」, 「预算二十八万 我们报的三十六万 差得有点多」): the objection and the figure are seldom in
+# one phrase.
 _OBJECTION = re.compile(
-    r"偏高|太高|高了|有点高|(?<![宝])贵(?![公司方单州阳])|超预算|超出预算|接受不了|下不来|压一压|砍一砍|不(?:太|大|是很)?满意"
+    r"偏高|太高|高了|有点高|(?<![宝])贵(?![公司方单州阳])|超预算|超出预算|接受不了|下不来|压一压|砍一砍|不(?:太|大|是很)?满意|"
+    r"差(?:得|的)(?:有点|有些|太|很)?多"
 )
 _PRICE_MENTION = re.compile(
     r"报价|价|报了|[\d.]+\s*(?:万|w|k|元|块)|[一二两三四五六七八九十百千]万|\bprice|\bquot", re.I
@@ -575,9 +613,36 @@ def _won_after(text: str, at: int) -> bool:
     return False
 
 
+# A hand-over at a customer we already work with: a newcomer in a role (新来的采购经理, 接替他的小陈, 以前是彭工负责,
+# 引荐了他们的研发总监, our own new colleague introduced). Meeting that person is no first contact with the
+# customer (docs/visit-stage-convention.md: the relationship is not at its start), so it names no lead;
+# 「袁经理 新来的 以前在西门子 今天第一次见」 (the contact himself new to us) stays a first meeting.
+_HANDOVER = re.compile(
+    r"新来的(?![\s,，。;；!！?？]|$)|新上任的|接替|接任|以前是[^,，。;；!！?？\s]{0,6}负责|引荐了?他们的|退休"
+)
+
+
+def no_lead_on_handover(found: Stage | None, norm: str) -> Stage | None:
+    """``found``, except a lead where the whole message (before anything is blanked: 「以前是彭工负责」) tells a
+    hand-over (``_HANDOVER``), which is none."""
+    return None if found is Stage.LEAD and _HANDOVER.search(norm) else found
+
+
+# The customer back to us after a loss (「之前丢的那个单子 他们用了别家的 现在问题很多 想再找我们聊聊」): the latest
+# state of the message is a new start (convention rule 4), a lead.
+_REOPENED = re.compile(r"(?:想|又|重新|再)(?:来|回来)?找(?:我们|我司)|(?:重新|又)(?:联系|接触)(?:我们|我司)")
+_LOSS_WORD = re.compile(r"丢|黄了|别家|竞品|友商|没中|落标|落选")
+
+
 def stage_from_phrases(text: str, first_pass: Stage | None) -> Stage | None:
     """Stage phrases the first pass misses (我们中了, 丢标, 没谈拢); a conditional 「再让3个点就签」 is
     still a negotiation, not a deal."""
+    if (back := _REOPENED.search(text)) and (
+        first_pass is Stage.LOST or _LOSS_WORD.search(text, 0, back.start()) or _LOST_PHRASES.search(text, 0, back.start())
+    ):
+        lost_later = _LOST_PHRASES.search(text, back.end()) or _LOSS_WORD.search(text, back.end())
+        if not lost_later and not _WON_PHRASES.search(text, back.end()):
+            return Stage.LEAD
     conditional_loss = False
     for m in _LOST_PHRASES.finditer(text):
         clause = text[max(text.rfind(c, 0, m.start()) for c in ",，。;；!！ ") + 1 : m.start()]
@@ -586,7 +651,7 @@ def stage_from_phrases(text: str, first_pass: Stage | None) -> Stage | None:
         elif not re.search(r"差点|险些|不是|没有|[没不未](?:会|能|要|再|想|打算|准备|考虑)?被?$", clause):
             # not 「差点丢单」, 「不是丢单」; the later of a loss and a deal is the outcome (「本来黄了 后来又签了」)
             return Stage.WON if _won_after(text, m.end()) else Stage.LOST
-    if re.search(r"没谈拢|谈不拢|没谈成|谈不成", text) or conditional_loss:
+    if re.search(r"没谈拢|谈不拢|没谈成(?!什么|啥)|谈不成", text) or conditional_loss:
         return Stage.NEGOTIATION  # still talking: not lost yet
     if sign := _CONDITIONAL_SIGN.search(text):
         # 「如果下个月测试通过就下单」: the condition is the test still under way
@@ -598,7 +663,7 @@ def stage_from_phrases(text: str, first_pass: Stage | None) -> Stage | None:
         if re.search(r"(?:[没不未]|没有|尚未)$", before_won):
             continue
         if (
-            re.search(r"[等要再]$|[就只还]差[^,，。;；!！?？\s]{0,5}$", before_won)
+            re.search(r"[等要再催]$|[就只还]差[^,，。;；!！?？\s]{0,5}$", before_won)
             or pending(text, won.start(), won.end())
             or _PROCESS_AFTER.match(text, won.end())
         ):
@@ -637,7 +702,7 @@ def refine(draft: VisitDraft, norm: str) -> VisitDraft:
     return replace(
         draft,
         contact_title=title,
-        stage_hint=stage_from_phrases(stage_text(norm), draft.stage_hint),
+        stage_hint=no_lead_on_handover(stage_from_phrases(stage_text(norm), draft.stage_hint), norm),
         channel=detect_channel(_without_plan(norm, draft.next_step)),
     )
 

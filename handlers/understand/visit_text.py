@@ -418,6 +418,7 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"(?:和|跟|与)(?:别家|别人|竞品|竞争对手)签|签了(?:别家|别人|竞品)|"
         r"\blost\b(?:\s+\S+){0,3}?\s+(?:deal|bid|tender|order|project|opportunity)|\bwe lost\b|"
         r"\b(?:chose|went with|picked|selected)\s+(?:a|an|another|the other|other|their own|a cheaper)\b|\bdropped us\b|"
+        r"\b(?:chose|went with|picked|selected)\s+(?:our\s+|the\s+)?competitors?\b|"
         r"\b(?:project|deal|budget)\s+(?:(?:is|was|got|has been)\s+)?(?:cancel+ed|killed|dead|lost|gone)",
     ),
     (
@@ -428,7 +429,9 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         # what makes the split form, so it is required and the words between are free.
         r"签[了过][^,，。;；!！?？\s]{0,3}?约|下[了过][^,，。;；!！?？\s]{0,6}?单|下了?(?:正式|采购)?订单|(?<=[先再要能会备算就])下个(?:正式|采购)?订单|"
         r"\bsigned\b|\bwon\s+(?:the\s+)?(?:deal|bid|tender|order|project|contract)|\bclosed\s+(?:the\s+)?deal|"
-        r"\bdeal\s+closed|\b(?:po|purchase order|order)\s+(?:(?:is|was|has been|had been|got|been)\s+)?(?:received|issued|placed|confirmed|signed)",
+        r"\bdeal\s+closed|\b(?:po|purchase order|order)\s+(?:(?:is|was|has been|had been|got|been)\s+)?(?:received|issued|placed|confirmed|signed)|"
+        # 「PO for 300 pcs confirmed」, 「confirmed the order」
+        r"\b(?:po|order)\b[^,.;]{1,25}?\bconfirmed\b|\bconfirmed\s+(?:the\s+|our\s+|an?\s+)?(?:po|order)\b",
     ),
     (
         Stage.NEGOTIATION,
@@ -457,7 +460,7 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
     (
         Stage.LEAD,
         r"初次拜访|第一次拜访|首次拜访|第一次见|初次见|初次接触|初步接触|陌拜|新客户|认识一下|破冰|"
-        r"\bfirst\s+(?:meeting|visit|contact|call|time)\b|\bintro(?:duction|duced|ductory)?\b|\binitial\s+(?:meeting|contact|call)|\bcold\s+call",
+        r"\bfirst\s+(?:meeting|visit|contact|call|time)\b|\bnew\s+project\b|\bintro(?:duction|duced|ductory)?\b|\binitial\s+(?:meeting|contact|call)|\bcold\s+call",
     ),
 )
 # ASCII word boundaries: 「price还要再negotiate」 has English words against Chinese characters with no blank.
@@ -470,10 +473,11 @@ _INTENT_EN = re.compile(
     r"\b(?:will|going to|to be|shall|expect(?:s|ed)? to|waiting for|wait for|plan(?:s|ned)? to|about to|ready to)\s+(?:\w+\s+){0,2}$",
     re.I,
 )
+_ASKING_EN = re.compile(r"\bask(?:s|ed|ing)?\s+(?:for\s+)?(?:the\s+|a\s+|our\s+)?$", re.I)
 _NEGATION_EN = re.compile(r"\b(?:not|no|never|haven't|hasn't|didn't|don't|won't|yet to)\s+(?:\w+\s+)?$", re.I)
 _INTENT = re.compile(
     r"(?:准备|计划|预计|争取|等|待|要|希望|有望|打算|可能|应该|尽快|如果|能否|是否|约|安排|推进|催|走|年底|月底|下周|"
-    r"明天|后天|下个?月|周[一二三四五六日天]|号|再|然后|之后)[^,，。;；!！?？\s]{0,6}$"
+    r"明天|后天|下个?月|(?<!上)周[一二三四五六日天]|号|再|然后|之后)[^,，。;；!！?？\s]{0,6}$"
 )
 # 「签约仪式搞完了」: the ceremony or process of the deal word, finished.
 _FOLLOWER_DONE = re.compile(r"(?:仪式|流程|手续|事宜)[^,，。;；!！?？\s]{0,2}?(?:搞完|办完|走完|结束|完成|完毕|弄完|做完)")
@@ -535,6 +539,8 @@ def _stage_hint(text: str) -> Stage | None:
                     found = Stage.NEGOTIATION
             elif _denied(stage, before) or english_denied or (stage is Stage.LOST and conditional(text, m.start())):
                 continue
+            elif stage is Stage.NEGOTIATION and _ASKING_EN.search(text[max(0, m.start() - 20) : m.start()]):
+                found = Stage.EVALUATION  # 「asking for price」: an inquiry, no pushback
             if best is None or _STAGE_ORDER[found] > _STAGE_ORDER[best]:
                 best, best_at = found, m.start()
             elif found is not best and _STAGE_ORDER[found] == _STAGE_ORDER[best] == 5 and m.start() > best_at:

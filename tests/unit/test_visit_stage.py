@@ -922,3 +922,115 @@ def test_mixed_messages_batch_seven(text: str, expected: Stage | None) -> None:
 )
 def test_fresh_batch_by_the_written_convention(text: str, expected: Stage | None) -> None:
     assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # won: the stamped copy back, a comparison round won, a signature of last week, an order confirmed in English
+        ("精工王总 协议上午盖章回来了 六十万", Stage.WON),
+        ("华为张总 三家比价 我们赢了 下周出合同", Stage.WON),
+        ("比亚迪王经理 上周三已经签了合同 今天去取回执", Stage.WON),
+        ("Call with BYD Wang, order for 50 units confirmed", Stage.WON),
+        ("Huawei Zhang confirmed the PO today", Stage.WON),
+        # no deal: money chased on a running order, a delivery counted, a repair priced, a defect reported
+        ("汇川郑总 今天主要是催回款", None),
+        ("宁德时代陈工 跟他们仓库核对了一下到货数量", None),
+        ("比亚迪王经理 电机烧了 过了保 报了个维修费三千", None),
+        ("汇川郑总 他们品质部反馈我们的外壳有批次性划伤问题", None),
+        ("宁德时代陈工 产线停机检修 今天没谈成什么", None),
+        ("华为张总 今天去看了他们的电池检测设备", None),  # what they run, not a test of ours
+        # negotiation: a deadline ahead, a ceremony or a renewal to come, terms on an accepted price, a price lock,
+        # a gap to their budget, our rank on price, a price level with another's, the customer leaning elsewhere
+        ("华为张总 月底前把合同签了 他答应了", Stage.NEGOTIATION),
+        ("精工王总 下个月办签字仪式", Stage.NEGOTIATION),
+        ("汇川郑总 年度协议快到期了 续签的事下周谈", Stage.NEGOTIATION),
+        ("比亚迪王经理 我们的报价他们能接受 要求分三次付", Stage.NEGOTIATION),
+        ("宁德时代陈工 问明年的单价能不能锁住", Stage.NEGOTIATION),
+        ("精工李工 他们预算四十万 我们报了五十二万 差得太多", Stage.NEGOTIATION),
+        ("华为张总 五家里面 我们价格排第三", Stage.NEGOTIATION),
+        ("汇川郑总 我们报价跟另一家基本持平 关键看服务", Stage.NEGOTIATION),
+        ("比亚迪王经理 说老板倾向于竞品", Stage.NEGOTIATION),
+        # lost: our bid thrown out, the nomination or the job given to another, no way to work together
+        ("华为张总 我们的投标文件签字不全 直接废标了", Stage.LOST),
+        ("精工王总 说这个定点给了一家日本公司", Stage.LOST),
+        ("比亚迪王经理 他们把这批订单给江苏一家供应商了", Stage.LOST),
+        ("比亚迪王经理 说我们的涂层耐温不够 合作不了", Stage.LOST),
+        ("Huawei Zhang said they went with the competitor", Stage.LOST),
+        # evaluation: drawings to change or sent, a unit tried first, a custom build, joint commissioning, a process
+        # qualification, a quote asked of us, references, a protocol, samples posted, what we showed taken upstairs,
+        # a price asked for in English, the commercial phase only planned
+        ("精工李工 图纸上有三处尺寸要修改", Stage.EVALUATION),
+        ("宁德时代陈工 传了两张图纸过来", Stage.EVALUATION),
+        ("汇川郑总 想先拿三台试试效果", Stage.EVALUATION),
+        ("比亚迪王经理 想先租两台用一个月", Stage.EVALUATION),
+        ("华为张总 他们要做定制款 标准的不合适", Stage.EVALUATION),
+        ("宁德时代陈工 派人来我们这边做联调", Stage.EVALUATION),
+        ("精工王总 我们的焊接工艺评定做完了", Stage.EVALUATION),
+        ("汇川郑总 让我们报一下明年的备件", Stage.EVALUATION),
+        ("比亚迪王经理 要我们提供两家电厂的业绩证明", Stage.EVALUATION),
+        ("华为张总 跟他们研发对了通讯协议", Stage.EVALUATION),
+        ("汇川郑总 新客户 先寄样看看", Stage.EVALUATION),
+        ("宁德时代陈工 我们讲了整条线的布局 他说要向领导汇报", Stage.EVALUATION),
+        ("Huawei Zhang liked the sample and is asking for the price", Stage.EVALUATION),
+        ("精工王总 技术上认可了 下一步进入商务谈判", Stage.EVALUATION),
+        # lead: their plans learned, a chance seen, their budget cycle, ourselves introduced, a first company, a
+        # would-be distributor, their needs to be sounded out
+        ("精工王总 他透露明年有个厂房改造项目", Stage.LEAD),
+        ("汇川郑总 说明年要把老的贴标机换掉", Stage.LEAD),
+        ("比亚迪王经理 说想采购一批工业相机", Stage.LEAD),
+        ("宁德时代陈工 他们的老供应商出了点状况 我们有机会", Stage.LEAD),
+        ("华为张总 聊了他们的新产线 这块我们可以做", Stage.LEAD),
+        ("精工王总 今年预算还有 让我们多跑跑", Stage.LEAD),
+        ("今天拜访了一家做食品机械的 王总人很好", Stage.LEAD),
+        ("汇川郑总 主要介绍了我们公司 他说有需要会找我们", Stage.LEAD),
+        ("一个做储能的经销商 想代理我们的逆变器", Stage.LEAD),
+        ("比亚迪王经理 让我们先摸摸需求", Stage.LEAD),
+        ("Met Wang from BYD, they have a new project next year", Stage.LEAD),
+    ],
+)
+def test_section_n_rules_on_new_sentences(text: str, expected: Stage | None) -> None:
+    """The rules taken from the tuning misses of section N, each on sentences written for this test."""
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("华为张总 带他们新来的质量经理跟我们认识了一下", None),
+        ("精工 以前是李工负责 今天第一次见新的对接人", None),
+        ("比亚迪王经理调走了 接替他的是小刘 今天去认识一下", None),
+        ("汇川郑总 给我们引荐了他们的采购总监", None),
+        ("宁德时代陈工 今天带我们新来的销售跟他认识 喝了个茶", None),
+        ("汇川郑总 经朋友引荐 初次见面", Stage.LEAD),  # an introduction to the customer itself
+        ("比亚迪赵经理 新来的 以前在格力 今天第一次见", Stage.LEAD),  # the contact himself new to us
+    ],
+)
+def test_a_hand_over_at_a_known_customer_is_no_lead(text: str, expected: Stage | None) -> None:
+    """Meeting a newcomer where we already have a contact (docs/visit-stage-convention.md, lead) moves nothing."""
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("比亚迪王经理 上次选了别家 用得不满意 又来找我们了", Stage.LEAD),
+        ("精工王总 那单丢给了友商 现在他们想重新找我们谈谈", Stage.LEAD),
+        ("精工王总 想再找我们聊聊 结果还是选了别家", Stage.LOST),  # the loss is the later state
+        ("汇川郑总 说下个月想再找我们聊聊", None),  # no loss before: nothing to reopen
+    ],
+)
+def test_the_customer_back_after_a_loss_is_a_new_lead(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "华为张总 回去跟领导汇报一下工作",  # 汇报一下 is no quote asked
+        "精工王总 聊得不错 下次有机会再聊",  # a courtesy, no chance seen
+        "汇川郑总 他们的老设备比新的性能差得多",  # a gap, but no price named
+    ],
+)
+def test_near_misses_of_the_section_n_rules(text: str) -> None:
+    assert stage(text) is not Stage.NEGOTIATION and stage(text) is not Stage.LEAD
