@@ -96,7 +96,10 @@ _HONORIFIC_RX = re.compile(r"\b(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+[A-Z][a-z]+)")
 
 
 # The English title (titles.EN_TITLE) written right after or before the name.
-_EN_TITLE_AFTER = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+)(?:the\s+|our\s+|their\s+)?(?P<t>{_EN_TITLE})", re.I)
+# (in brackets the company may come first: 「Ms. Li (Haier quality manager)」)
+_EN_TITLE_AFTER = re.compile(
+    rf"^\s*(?:,\s*|\(\s*(?:(?-i:[A-Z][\w&]*)(?:'s)?\s+)?|\s+)(?:the\s+|our\s+|their\s+)?(?P<t>{_EN_TITLE})", re.I
+)
 _EN_TITLE_BEFORE = re.compile(rf"(?:^|[\s,(])(?P<t>{_EN_TITLE})\s*[,:]?\s*$", re.I)
 
 

@@ -649,3 +649,39 @@ def test_full_names_and_clauses_around_a_title(text: str, name: str, title: str 
 )
 def test_fresh_batch_3(text: str, name: str | None, title: str | None) -> None:
     assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # once 是 or 他们 says a title follows, any short stem before 的 is the part of the company the post is in
+        ("长安汽车 孙经理 是他们底盘平台的质量经理 谈了来料", "孙经理", "底盘平台质量经理"),
+        ("宁德时代陈工是他们电芯的工艺主管 聊了参数", "陈工", "电芯工艺主管"),
+        ("华为 李工 他是他们总装线的工段长 看了现场", "李工", "总装线工段长"),
+        # the head of any team: 机加班长, 夜班班长
+        ("精工 老郑 他们的机加班长 反馈了刀具问题", "老郑", "机加班长"),
+        # the name written again further on with its title
+        ("精工刘总 今天去他们车间看了 刘总是他们的总经理 说要上新线", "刘总", "总经理"),
+        ("华为李工 送了样品 李工是他们的质量主管", "李工", "质量主管"),
+    ],
+)
+def test_a_title_told_in_an_apposition_or_a_later_sentence(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+def test_a_stem_before_de_is_no_title_without_a_rank_after_it() -> None:
+    # 「他们产线的问题」 is what was discussed, not a post; 「李工说下周回复」 names no title
+    assert contact("华为 李工 是他们产线的问题 下周再看") == ("李工", None)
+    assert contact("华为李工 送了样品 李工说下周回复") == ("李工", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("Visited Huawei, met Ms. Zhao, head of IT, she needs a demo", "Ms. Zhao", "head of IT"),
+        ("Met Mr. Li (Siemens director of engineering), follow up next week", "Mr. Li", "director of engineering"),
+        ("Met Ms. Chen (Huawei quality manager) at the expo", "Ms. Chen", "quality manager"),
+    ],
+)
+def test_english_titles_with_of_or_the_company_in_brackets(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
