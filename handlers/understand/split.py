@@ -184,7 +184,10 @@ def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
 
 
 # 「在三一碰到了中联的孙部长」: meeting another customer's person starts that customer's visit, even mid-clause.
-_MEETS = re.compile(r"(?:碰到|遇到|碰见|遇见|见到|还见了|又见了|认识了|结识了|介绍给|引荐给)了?\s*(?:[\u4e00-\u9fff]{0,2}的)?$")
+# (not a meeting that did not happen: 「何经理在开会没见到 大华林工…」 is no cut inside 没见到)
+_MEETS = re.compile(
+    r"(?<![没未不])(?:碰到|遇到|碰见|遇见|见到|还见了|又见了|认识了|结识了|介绍给|引荐给)了?\s*(?:[\u4e00-\u9fff]{0,2}的)?$"
+)
 
 
 def _meeting_cuts(text: str, mentions: Sequence[_Mention]) -> set[int]:

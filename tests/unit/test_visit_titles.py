@@ -685,3 +685,44 @@ def test_a_stem_before_de_is_no_title_without_a_rank_after_it() -> None:
 )
 def test_english_titles_with_of_or_the_company_in_brackets(text: str, name: str, title: str) -> None:
     assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # someone unnamed stood in for the person named: that person was not met (wherever the name is written again)
+        ("去了宁德时代 王总的秘书接待的 王总在外地", None),
+        ("华为李总的助理打电话说李总下周有空 约了周四", None),
+        ("精工刘总的助理接待的 陈工也在 聊了方案", "陈工"),  # someone else met
+        ("华为张总的秘书小刘接待的", "小刘"),  # the stand-in named is the contact
+        # a call that did not get through, unless it was returned
+        ("长安汽车王经理 电话打了三次都没接 发了短信", None),
+        ("精工李工 电话打不通 明天再打", None),
+        ("华为孙总 电话没接 后来回过来了 聊了交期", "孙总"),
+        ("宁德时代陈工 打了电话没接 晚上微信回的", "陈工"),
+        # someone gone: the successor is the contact
+        ("华为周经理离职了 现在对接的是采购部的小赵 加了微信", "小赵"),
+        ("精工老刘调走了 新来的王工接手 聊了备件", "王工"),
+    ],
+)
+def test_who_was_met_when_someone_else_stood_in(text: str, name: str | None) -> None:
+    assert contact(text)[0] == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # the person written right after the company: a first name, a pinyin surname with its honorific (in pinyin or
+        # in Chinese), never the company itself
+        ("Call with Siemens Kevin, demo confirmed for next week", "Kevin"),
+        ("Siemens Kevin wechat: demo confirmed", "Kevin"),
+        ("meeting with Huawei Li gong, they need the drawings by Friday", "Li gong"),
+        ("Huawei Wang jingli visit, quotation sent", "Wang jingli"),
+        ("Siemens Zhao 总 visit, talked about the retrofit project", "Zhao 总"),
+        # a place of the company is no person; the contact the parser reads in Chinese comes first
+        ("Visited Huawei Shenzhen office today, budget 500k", None),
+        ("visited Huawei Dongguan, met 王工, they want a trial next month", "王工"),
+    ],
+)
+def test_english_contacts_after_the_company(text: str, name: str | None) -> None:
+    assert contact(text)[0] == name
