@@ -66,7 +66,8 @@ _WEEKDAY_RX = re.compile(rf"\b(?P<p>next|this|last|on)?\s*(?:week\s+)?(?P<d>{_WD
 # else a first name and maybe a surname (「Linda」, 「Linda Wang」).
 _PINYIN_HONORIFIC = r"zong|gong|jingli|zongjian|zhuguan|zhuren|kezhang|buzhang|chuzhang|changzhang|laoban|shifu"
 _SURNAME_HONORIFIC = (
-    rf"[A-Z][a-z]+\s(?:{_PINYIN_HONORIFIC})(?![A-Za-z])|[A-Z][a-z]+\s?(?:经理|总监|总工|主任|主管|科长|部长|处长|厂长|总|工)"
+    rf"[A-Z][a-z]+\s(?:{_PINYIN_HONORIFIC})(?![A-Za-z])|[A-Z][a-z]+\s?(?:经理|总监|总工|主任|主管|科长|部长|处长|厂长|"
+    r"[总工](?![\u4e00-\u9fff])|[总工](?=[说的也在和聊讲问]))"  # not the 工 of 「Huawei 工程师」
 )
 _NAME = rf"{_SURNAME_HONORIFIC}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?"
 _CONTACT_RX = re.compile(

@@ -298,7 +298,7 @@ _ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的�
 _NOT_MET = re.compile(
     r"不在|没见到|没见着|没见上|没碰上|没遇到|没在|没空|没时间|"
     # a call that did not get through (「打了两次电话没接」, 「电话打不通」), unless it was returned
-    r"没接(?!受|到|触|待|手|收|洽)|没人接|没接通|未接通|不接电话|没打通|打不通|关机|没回(?:电话|微信|消息|复)"
+    r"没接(?!受|到|触|待|手|收|洽|单|活)|没人接|没接通|未接通|不接电话|没打通|打不通|(?:手机|电话)关机|没回(?:电话|微信|消息)"
 )
 # (「电话没接 最后微信回的」, 「后来回过来了」: reached after all)
 _CALLED_BACK = re.compile(r"(?<![没未不])回(?:了个?电话|电话|过来|的|了|复了|消息)|打回来|回拨|后来(?:聊|通)|又打(?:了|过来)")
@@ -312,8 +312,9 @@ _OWNER_OF = re.compile(r"的?(?:秘书|助理|助手|下属|手下|副手|徒弟
 # 「赵总的秘书接待的」, 「张总的助理打电话说…」: someone unnamed stood in for the person named, who was not met.
 _STOOD_IN = re.compile(
     r"的?(?:秘书|助理|助手|下属|副手|司机)\s*(?:接待|接的|出面|代[为他她]?|打(?:了个?)?电话|打来|来电|回(?:了个?)?电话|"
-    r"回复|转告|通知|带我|陪我|说)"
+    r"转告|通知|带我|陪我)"
 )
+_MET_BEFORE = re.compile(r"(?<![没未])(?:见了|见到了?|面谈了?)\s*(?:[\u4e00-\u9fff]{1,6}?的?)?$")
 # (「跟他同事小钱聊了聊」: the customer's colleague is a contact, only the rep's own is not)
 _COLLEAGUE = re.compile(r"(?:(?<![他她])(?<!他们)(?<!对方)同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
 
@@ -405,7 +406,10 @@ def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | N
     def stood_in(i: int) -> bool:
         """Someone unnamed stood in for person ``i``, wherever the same name is written (「张总的助理打电话说张总
         下周三有空」: one 张总, not met)."""
-        return any(_STOOD_IN.match(text, p.end) is not None for p in people if p.name == people[i].name)
+        same = [p for p in people if p.name == people[i].name]
+        if any(_MET_BEFORE.search(text, 0, p.start) for p in same):
+            return False  # 「见了张总 张总的秘书打电话说…」: met all the same
+        return any(_STOOD_IN.match(text, p.end) is not None for p in same)
 
     def demerit(i: int) -> int:
         c = people[i]

@@ -726,3 +726,16 @@ def test_who_was_met_when_someone_else_stood_in(text: str, name: str | None) -> 
 )
 def test_english_contacts_after_the_company(text: str, name: str | None) -> None:
     assert contact(text)[0] == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("见了华为张总 张总的秘书打电话说下次直接约她", "张总"),  # met all the same
+        ("华为王工说设备关机后报警 要派人看", "王工"),  # a machine switched off is no unanswered call
+        ("精工李工说样品还没接收 下周再看", "李工"),
+        ("Met Huawei 工程师 today, budget 500k", None),  # the 工 of 工程师 is no honorific
+    ],
+)
+def test_words_like_a_missed_call_or_a_stand_in_that_are_not(text: str, name: str | None) -> None:
+    assert contact(text)[0] == name
