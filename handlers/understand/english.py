@@ -62,9 +62,17 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 _WEEKDAY_RX = re.compile(rf"\b(?P<p>next|this|last|on)?\s*(?:week\s+)?(?P<d>{_WD})\b\.?", re.I)
+# A Chinese surname in pinyin with its honorific, in pinyin or in Chinese (「Zhang zong」, 「He jingli」, 「Feng 经理」),
+# else a first name and maybe a surname (「Linda」, 「Linda Wang」).
+_PINYIN_HONORIFIC = r"zong|gong|jingli|zongjian|zhuguan|zhuren|kezhang|buzhang|chuzhang|changzhang|laoban|shifu"
+_SURNAME_HONORIFIC = (
+    rf"[A-Z][a-z]+\s(?:{_PINYIN_HONORIFIC})(?![A-Za-z])|[A-Z][a-z]+\s?(?:经理|总监|总工|主任|主管|科长|部长|处长|厂长|"
+    r"[总工](?![\u4e00-\u9fff])|[总工](?=[说的也在和聊讲问]))"  # not the 工 of 「Huawei 工程师」
+)
+_NAME = rf"{_SURNAME_HONORIFIC}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?"
 _CONTACT_RX = re.compile(
     r"\b(?i:met|with|saw|called|meeting with|talked to|spoke (?:to|with))\s+"
-    r"(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+[A-Z][a-z]+|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"
+    rf"(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+[A-Z][a-z]+|{_NAME})"
 )
 _FRAME_WORDS = frozenset(
     ["visit", "visited", "met", "meet", "saw", "went", "go", "to", "today", "yesterday", "tomorrow", "this", "morning", "afternoon", "with", "at", "the", "a", "an", "and", "mr", "ms", "mrs", "miss", "dr", "on", "in", "follow", "followed", "up", "next", "last", "week", "we", "i"]
@@ -96,7 +104,10 @@ _HONORIFIC_RX = re.compile(r"\b(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+[A-Z][a-z]+)")
 
 
 # The English title (titles.EN_TITLE) written right after or before the name.
-_EN_TITLE_AFTER = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+)(?:the\s+|our\s+|their\s+)?(?P<t>{_EN_TITLE})", re.I)
+# (in brackets the company may come first: 「Ms. Li (Haier quality manager)」)
+_EN_TITLE_AFTER = re.compile(
+    rf"^\s*(?:,\s*|\(\s*(?:(?-i:[A-Z][\w&]*)(?:'s)?\s+)?|\s+)(?:the\s+|our\s+|their\s+)?(?P<t>{_EN_TITLE})", re.I
+)
 _EN_TITLE_BEFORE = re.compile(rf"(?:^|[\s,(])(?P<t>{_EN_TITLE})\s*[,:]?\s*$", re.I)
 
 
@@ -111,16 +122,34 @@ _SUBJECT_RX = re.compile(
 _TITLED_NAME_RX = re.compile(rf"(?i:{_EN_TITLE})\s+(?P<n>[A-Z][a-z]{{2,11}})\b")
 
 
+# 「Huawei Shenzhen office」: a word after the company that names one of its places, not a person.
+_NOT_A_PLACE = r"(?!\s+(?i:office|plant|factory|site|branch|team|campus|headquarters|HQ|base|park|centre|center|lab)\b)"
+
+
+def first_name_after_customer(text: str, customer: str | None) -> str | None:
+    """「Bosch Linda wechat: …」: a first name right after the company, when nothing else names the contact (a
+    city may stand there too: 「CATL Ningde」, so the parser's own contact comes first)."""
+    if not customer:
+        return None
+    m = re.search(rf"(?<![A-Za-z]){re.escape(customer)}\s+(?P<n>[A-Z][a-z]{{2,11}})(?![A-Za-z]){_NOT_A_PLACE}", text)
+    return m.group("n") if m and m.group("n").lower() not in _FRAME_WORDS else None
+
+
 def english_contact(text: str, customer: str | None = None) -> str | None:
     """「Mr. Wang」 wherever it stands (「Called Siemens, Mr. Wang wants…」), else a name right after a title
     (「IT director Tony」), else the name after a verb, else a first name saying or doing something (never
     the customer's name: 「met Huawei …」, 「Siemens wants a demo」)."""
     m = _HONORIFIC_RX.search(text) or _TITLED_NAME_RX.search(text)
+    if m is None and customer:
+        # 「Huawei Zhang zong」, 「Schneider Feng 经理」: a surname with its honorific right after the company
+        m = re.search(rf"(?<![A-Za-z]){re.escape(customer)}\s+(?P<n>{_SURNAME_HONORIFIC})", text)
     if m is None:
         m = next(
             (s for s in _CONTACT_RX.finditer(text) if not customer or s.group("n").lower() not in customer.lower()),
             None,
         )
+        if m and customer and len(words := m.group("n").split()) > 1 and words[0].lower() in customer.lower().split():
+            return " ".join(words[1:])  # 「with Bosch Linda」: the company, then the person
     if m is None:
         m = next(
             (s for s in _SUBJECT_RX.finditer(text) if not customer or s.group("n").lower() not in customer.lower()),
@@ -159,7 +188,11 @@ def english_visit(text: str, now: datetime, customers: Sequence[CustomerRef] | C
     return replace(
         draft,
         text=text,
-        contact_name=(name := english_contact(text, draft.customer_mention) or draft.contact_name),
+        contact_name=(
+            name := english_contact(text, draft.customer_mention)
+            or draft.contact_name
+            or first_name_after_customer(text, draft.customer_mention)
+        ),
         # 「met 刘总 (purchasing director)」; a Chinese title beside a Chinese name was read by the frame's parse
         contact_title=english_title(text, name) or (draft.contact_title if name == draft.contact_name else None),
         summary=english_note(text),

@@ -175,7 +175,15 @@ def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
     for start, end, customer in spans:
         # 「博世邓工」, 「海康 何经理」, 「施耐德的冯经理」: the contact written right behind the name
         m = _CONTACT_RX.match(text, end + (text[end : end + 1] in (" ", "的", "（", "(")))
-        if m is not None and not any(s < m.end() and m.start() < e for s, e, _ in spans):
+        # 「汇川和联合动力 郑总和周总都在」: a list of people after a list of customers is one each, not the last one's
+        listed_people = (
+            m is not None
+            and bool(found)
+            and not found[-1].with_contact
+            and _JOIN.fullmatch(text[found[-1].end : start]) is not None
+            and len(_people_list(text, m.start(), spans)) > 1
+        )
+        if m is not None and not listed_people and not any(s < m.end() and m.start() < e for s, e, _ in spans):
             close = m.end() + (text[end : end + 1] in ("（", "(") and text[m.end() : m.end() + 1] in ("）", ")"))
             found.append(_Mention(start, close, customer, True))  # not 「海康 苏州精工」 read as 苏 州精 工
         else:
@@ -183,8 +191,26 @@ def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
     return found
 
 
+_PEOPLE_JOIN = re.compile(r"\s*(?:和|与|跟|、)\s*")
+
+
+def _people_list(text: str, at: int, spans: Sequence[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """The people named one after another from ``at`` (「郑总和周总」), joined by 和 / 、, none inside a customer's name."""
+    people: list[tuple[int, int]] = []
+    while (m := _CONTACT_RX.match(text, at)) is not None and not any(s < m.end() and m.start() < e for s, e, *_ in spans):
+        people.append(m.span())
+        join = _PEOPLE_JOIN.match(text, m.end())
+        if join is None or join.end() == m.end():
+            break
+        at = join.end()
+    return people
+
+
 # 「在三一碰到了中联的孙部长」: meeting another customer's person starts that customer's visit, even mid-clause.
-_MEETS = re.compile(r"(?:碰到|遇到|碰见|遇见|见到|还见了|又见了|认识了|结识了|介绍给|引荐给)了?\s*(?:[\u4e00-\u9fff]{0,2}的)?$")
+# (not a meeting that did not happen: 「何经理在开会没见到 大华林工…」 is no cut inside 没见到)
+_MEETS = re.compile(
+    r"(?<![没未不])(?:碰到|遇到|碰见|遇见|见到|还见了|又见了|认识了|结识了|介绍给|引荐给)了?\s*(?:[\u4e00-\u9fff]{0,2}的)?$"
+)
 
 
 def _meeting_cuts(text: str, mentions: Sequence[_Mention]) -> set[int]:
@@ -310,6 +336,11 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
         if first is None or (current and first.customer in {v.customer for v in current}):
             if not current:
                 leading.append(piece)
+            elif len(current) > 1 and len(people := _people_list(piece, 0, [])) == len(current):
+                # 「汇川和联合动力 郑总和周总都在」: the people listed after the customers listed, one each in order
+                rest = piece[people[-1][1] :]
+                for v, (ps, pe) in zip(current, people, strict=True):
+                    v.pieces.append(piece[ps:pe] + rest)
             elif _ALL_OF_THEM.search(piece) and len(visits) > 1:
                 for v in visits:
                     v.pieces.append(piece)

@@ -60,7 +60,7 @@ _BASE_RANK = (
     # An engineer of any speciality (应用工程师, 现场工程师, 视觉工程师): the stem before 工程师 is open.
     rf"(?:{_STEM}){{1,3}}?(?:工程师|设计师)|科学家|架构师|设计师|分析师|"
     # the head of a section whose name is no function (「品保课长」, 「生技科长」)
-    rf"(?:{_STEM}){{1,3}}?(?:科长|课长|处长|组长)|班组长|拉长|"
+    rf"(?:{_STEM}){{1,3}}?(?:科长|课长|处长|组长|班长)|班组长|拉长|"
     "总经理|总裁|董事长|董事|总监|总工程师|高级工程师|工程师|高工|总工(?!程)|经理|主管|主任|科长|课长|处长|部长|厂长|"
     "院长|所长|局长|站长|组长|班长|队长|主席|书记|总负责人|负责人|专员|助理|秘书|会计|出纳|专家|顾问|采购员|技术员|质检员|"
     r"业务员|文员|(?:管理|计划|调度|统计|检验|操作|安全|点检|巡检|工艺|维修|资料|化验|检测)员|合伙人|老板娘|老板|老总|仓管|库管|跟单|司机|总助|董秘|线长|工段长|首席[\u4e00-\u9fff]{2}官|"
@@ -85,6 +85,8 @@ _EN_FUNCTION = (
     r"maintenance|equipment|process|test|EHS|QA|QC|electrical|mechanical|automation|software|hardware)"
 )
 EN_TITLE = (
+    # 「head of procurement」, 「director of engineering」: the rank first, the function after 「of」
+    rf"(?:head|director|manager|vice president|VP)\s+of\s+(?:the\s+)?{_EN_FUNCTION}(?:\s+department)?\b|"
     rf"(?:{_EN_FUNCTION}\s+){{1,3}}(?:manager|director|engineer|head|buyer|supervisor|lead|president|officer|"
     r"specialist|assistant|chief)\b|(?:manager|director|engineer|buyer|supervisor|president)\b|"
     # alone only the words no message uses otherwise (not 「lead time」, 「head office」), and the
@@ -265,6 +267,22 @@ def _title_at(after: str, at: int, of_contact: bool = False) -> re.Match[str] | 
     return None if not of_contact and OTHER_PERSON_DOES.match(after, m.end()) else m
 
 
+# 「是他们动力总成的采购经理」, 「他们供应链的部长」: once 是 or 他们 says a title follows, any short stem before 的 is
+# the part of the company the post belongs to (a product line, a function), whatever its word.
+_OWN_UNIT = re.compile(rf"(?P<own>(?:{_STEM}){{2,6}}?)的\s*")
+
+
+def _own_unit_title(after: str, at: int) -> str | None:
+    """A title with a rank after 「stem的」 at ``at``, written whole (as the rep wrote it, without the 的)."""
+    u = _OWN_UNIT.match(after, at)
+    if u is None:
+        return None
+    m = _title_at(after, u.end(), of_contact=True)
+    if m is None or not m.group("rank") or not _AFTER_END.match(after, m.end()):
+        return None
+    return u.group("own") + _written(m).replace("的", "")
+
+
 def title_after(after: str, name: str) -> str | None:
     """The title written right after the name (``after`` starts where the name ends): 「刘工（设备科科长）」,
     「谢工，质量部负责人」, 「陈工 是研发部经理」, 「赵总 他们的生产总监」, 「刘工，设备科的科长」."""
@@ -297,6 +315,9 @@ def title_after(after: str, name: str) -> str | None:
         return _with_name((u.group("scope") or "") + u.group("unit"), name)
     if m:
         return _written(m).replace("的", "")  # 「赵总，生产副总今天见了」
+    said = bool(sep.group("is") or sep.group("is2")) or re.search("[他她]们", sep.group()) is not None
+    if said and (own := _own_unit_title(after, at)):
+        return own  # 「宋经理 是他们动力总成的采购经理」
     f = _FUNC_ONLY.match(after, at)
     if f and (sep.group("is") or sep.group("is2")) and after.startswith("的", f.end()) and _AFTER_END.match(after, f.end() + 1):
         return f.group("func")  # 「李经理是采购的」
@@ -321,4 +342,6 @@ def title_later(after: str) -> str | None:
     m = _title_at(after, lead.end(), of_contact=True)
     if m and lead.group("now") and not _AFTER_END.match(after, m.end()):
         return None  # 「以前做销售现在是采购经理」 without 他 only as a whole word (not 「现在是采购经理在管」)
+    if m is None and (own := _own_unit_title(after, lead.end())):
+        return own  # 「他是他们总装线的班组长」
     return _written(m).replace("的", "") if m and m.group("rank") else None

@@ -489,6 +489,11 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     # (「设备部刘工那边他是设备部的主管」: 设备部主管, not 设备部 + 工 → 设备部工程师).
     if first and after and _has_rank(after) and not _WRITTEN_RANK_AT_END.search(before):
         return after
+    if first is None and after is None:
+        # The name written again further on with its title (「去了他们厂 王总是他们的董事长」): a title with a rank
+        again = text.find(name, at + len(name))
+        if again >= 0 and (later := title_after(text[again + len(name) :], name)) and _has_rank(later):
+            return later
     return first or after
 
 

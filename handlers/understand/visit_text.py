@@ -291,10 +291,17 @@ _TITLED_NAME_RX = re.compile(
 # People the rep did NOT meet: planned but absent, or the rep's own colleagues.
 _ABSENT = re.compile(
     r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是|"
-    r"在开会|临时开会|开会去了|在忙|没时间|没空"  # busy elsewhere (「张总在开会 让李工接待的」), not 「跟张总开会」
+    r"在开会|临时开会|开会去了|在忙|没时间|没空|"  # busy elsewhere (「张总在开会 让李工接待的」), not 「跟张总开会」
+    r"(?<![要会将快想])(?:退休|离职|辞职)|调走"  # gone (「王经理退休了 接替他的是小刘」), not 「快退休了」
 )
 _ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的是")
-_NOT_MET = re.compile(r"不在|没见到|没见着|没见上|没碰上|没遇到|没在|没空|没时间")
+_NOT_MET = re.compile(
+    r"不在|没见到|没见着|没见上|没碰上|没遇到|没在|没空|没时间|"
+    # a call that did not get through (「打了两次电话没接」, 「电话打不通」), unless it was returned
+    r"没接(?!受|到|触|待|手|收|洽|单|活)|没人接|没接通|未接通|不接电话|没打通|打不通|(?:手机|电话)关机|没回(?:电话|微信|消息)"
+)
+# (「电话没接 最后微信回的」, 「后来回过来了」: reached after all)
+_CALLED_BACK = re.compile(r"(?<![没未不])回(?:了个?电话|电话|过来|的|了|复了|消息)|打回来|回拨|后来(?:聊|通)|又打(?:了|过来)")
 # Away (出差, 请假) and nothing said with them either (「长安董工 这周出差 下周回来再约」); a call while away is a
 # contact (「孙部长 这周在外地出差 电话聊了几句」).
 _AWAY = re.compile(r"出差(?!回来)|外出|请假|休假")
@@ -302,6 +309,12 @@ _TALKED = re.compile(r"电话|微信|视频|语音|通话|聊|谈|沟通|说|交
 # 「去了海康 没见到何经理」: the miss written before the name
 _NOT_MET_BEFORE = re.compile(r"(?:没见到|没见着|没见上|没碰上|没碰到|没遇到)$")
 _OWNER_OF = re.compile(r"的?(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)")
+# 「赵总的秘书接待的」, 「张总的助理打电话说…」: someone unnamed stood in for the person named, who was not met.
+_STOOD_IN = re.compile(
+    r"的?(?:秘书|助理|助手|下属|副手|司机)\s*(?:接待|接的|出面|代[为他她]?|打(?:了个?)?电话|打来|来电|回(?:了个?)?电话|"
+    r"转告|通知|带我|陪我)"
+)
+_MET_BEFORE = re.compile(r"(?<![没未])(?:见了|见到了?|面谈了?)\s*(?:[\u4e00-\u9fff]{1,6}?的?)?$")
 # (「跟他同事小钱聊了聊」: the customer's colleague is a contact, only the rep's own is not)
 _COLLEAGUE = re.compile(r"(?:(?<![他她])(?<!他们)(?<!对方)同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
 
@@ -390,20 +403,32 @@ def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | N
             hi = other.start()  # 「肖工 他们质量经理休假了」: the leave is the 质量经理's
         return text[c.start : hi]
 
+    def stood_in(i: int) -> bool:
+        """Someone unnamed stood in for person ``i``, wherever the same name is written (「张总的助理打电话说张总
+        下周三有空」: one 张总, not met)."""
+        same = [p for p in people if p.name == people[i].name]
+        if any(_MET_BEFORE.search(text, 0, p.start) for p in same):
+            return False  # 「见了张总 张总的秘书打电话说…」: met all the same
+        return any(_STOOD_IN.match(text, p.end) is not None for p in same)
+
     def demerit(i: int) -> int:
         c = people[i]
         before = _clause_before(text, c.start)
         if i and people[i - 1].end > c.start - len(before):
             before = text[people[i - 1].end : c.start]
-        absent = _ABSENT.search(segment(i)) or _ABSENT_BEFORE.search(before)
+        absent = _ABSENT.search(segment(i)) or _ABSENT_BEFORE.search(before) or stood_in(i)
         # 「唐总的秘书小刘接待的」: 唐总 only says whose 秘书 小刘 is; 小刘 is the one met.
         owner = i + 1 < len(people) and _OWNER_OF.fullmatch(text[c.end : people[i + 1].start]) is not None
         return int(bool(absent)) + int(bool(_COLLEAGUE.search(_clause_before(text, c.start)))) + int(owner)
 
     best = min(range(len(people)), key=lambda i: (demerit(i), people[i].start))
-    if _NOT_MET.search(segment(best)) or _NOT_MET_BEFORE.search(_clause_before(text, people[best].start)):
-        return None  # 「赵经理 临时开会没见上」: the only person named was not met
-    if _AWAY.search(segment(best)) and not _TALKED.search(text):
+    said = segment(best)
+    not_met = _NOT_MET.search(said)
+    if (not_met and not _CALLED_BACK.search(said, not_met.end())) or stood_in(best):
+        return None  # 「赵经理 临时开会没见上」, 「肖总 电话没接」, 「赵总的秘书接待的」: the person named was not met
+    if _NOT_MET_BEFORE.search(_clause_before(text, people[best].start)):
+        return None
+    if _AWAY.search(said) and not _TALKED.search(text):
         return None
     return people[best]
 

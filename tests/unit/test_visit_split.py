@@ -447,3 +447,24 @@ def test_the_customer_named_again_is_not_part_of_its_contact() -> None:
     assert [(p.draft.customer_id, p.draft.contact_name) for p in parts] == [(5, "何工"), (6, "林工")]
     longteng = [CustomerRef(1, "昆山龙腾光电股份有限公司", ("龙腾", "龙腾光电"))]
     assert parse_visit("去了龙腾光电 龙腾曾工说下周来厂里", NOW, longteng).contact_name == "曾工"  # not 龙腾曾
+
+
+def test_a_meeting_that_did_not_happen_cuts_nothing() -> None:
+    # 「没见到」 is no meeting: the miss stays with its customer, whose contact was not met
+    parts = split_visits("徐工和潍柴都去了 徐工罗总在开会没见到 潍柴梁总聊了一个小时", NOW, CUSTOMERS)
+    assert [(p.draft.customer_id, p.draft.contact_name) for p in parts] == [(1, None), (2, "梁总")]
+
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        # a list of people after a list of customers: one each, in order (not all of them the last customer's)
+        ("今天拜访了徐工和潍柴 罗总和梁总都在 聊了明年的计划", [(1, "罗总"), (2, "梁总")]),
+        ("去了比亚迪、宁德时代 刘工、陈工都见到了 送了样品", [(3, "刘工"), (4, "陈工")]),
+        # one person after the list is no such list
+        ("今天拜访了徐工和潍柴 罗总请吃了饭", [(1, None), (2, "罗总")]),
+    ],
+)
+def test_people_listed_after_customers_listed_go_one_each(text: str, people: list[tuple[int, str | None]]) -> None:
+    parts = split_visits(text, NOW, CUSTOMERS)
+    assert [(p.draft.customer_id, p.draft.contact_name) for p in parts] == people

@@ -649,3 +649,93 @@ def test_full_names_and_clauses_around_a_title(text: str, name: str, title: str 
 )
 def test_fresh_batch_3(text: str, name: str | None, title: str | None) -> None:
     assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # once 是 or 他们 says a title follows, any short stem before 的 is the part of the company the post is in
+        ("长安汽车 孙经理 是他们底盘平台的质量经理 谈了来料", "孙经理", "底盘平台质量经理"),
+        ("宁德时代陈工是他们电芯的工艺主管 聊了参数", "陈工", "电芯工艺主管"),
+        ("华为 李工 他是他们总装线的工段长 看了现场", "李工", "总装线工段长"),
+        # the head of any team: 机加班长, 夜班班长
+        ("精工 老郑 他们的机加班长 反馈了刀具问题", "老郑", "机加班长"),
+        # the name written again further on with its title
+        ("精工刘总 今天去他们车间看了 刘总是他们的总经理 说要上新线", "刘总", "总经理"),
+        ("华为李工 送了样品 李工是他们的质量主管", "李工", "质量主管"),
+    ],
+)
+def test_a_title_told_in_an_apposition_or_a_later_sentence(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+def test_a_stem_before_de_is_no_title_without_a_rank_after_it() -> None:
+    # 「他们产线的问题」 is what was discussed, not a post; 「李工说下周回复」 names no title
+    assert contact("华为 李工 是他们产线的问题 下周再看") == ("李工", None)
+    assert contact("华为李工 送了样品 李工说下周回复") == ("李工", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("Visited Huawei, met Ms. Zhao, head of IT, she needs a demo", "Ms. Zhao", "head of IT"),
+        ("Met Mr. Li (Siemens director of engineering), follow up next week", "Mr. Li", "director of engineering"),
+        ("Met Ms. Chen (Huawei quality manager) at the expo", "Ms. Chen", "quality manager"),
+    ],
+)
+def test_english_titles_with_of_or_the_company_in_brackets(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # someone unnamed stood in for the person named: that person was not met (wherever the name is written again)
+        ("去了宁德时代 王总的秘书接待的 王总在外地", None),
+        ("华为李总的助理打电话说李总下周有空 约了周四", None),
+        ("精工刘总的助理接待的 陈工也在 聊了方案", "陈工"),  # someone else met
+        ("华为张总的秘书小刘接待的", "小刘"),  # the stand-in named is the contact
+        # a call that did not get through, unless it was returned
+        ("长安汽车王经理 电话打了三次都没接 发了短信", None),
+        ("精工李工 电话打不通 明天再打", None),
+        ("华为孙总 电话没接 后来回过来了 聊了交期", "孙总"),
+        ("宁德时代陈工 打了电话没接 晚上微信回的", "陈工"),
+        # someone gone: the successor is the contact
+        ("华为周经理离职了 现在对接的是采购部的小赵 加了微信", "小赵"),
+        ("精工老刘调走了 新来的王工接手 聊了备件", "王工"),
+    ],
+)
+def test_who_was_met_when_someone_else_stood_in(text: str, name: str | None) -> None:
+    assert contact(text)[0] == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # the person written right after the company: a first name, a pinyin surname with its honorific (in pinyin or
+        # in Chinese), never the company itself
+        ("Call with Siemens Kevin, demo confirmed for next week", "Kevin"),
+        ("Siemens Kevin wechat: demo confirmed", "Kevin"),
+        ("meeting with Huawei Li gong, they need the drawings by Friday", "Li gong"),
+        ("Huawei Wang jingli visit, quotation sent", "Wang jingli"),
+        ("Siemens Zhao 总 visit, talked about the retrofit project", "Zhao 总"),
+        # a place of the company is no person; the contact the parser reads in Chinese comes first
+        ("Visited Huawei Shenzhen office today, budget 500k", None),
+        ("visited Huawei Dongguan, met 王工, they want a trial next month", "王工"),
+    ],
+)
+def test_english_contacts_after_the_company(text: str, name: str | None) -> None:
+    assert contact(text)[0] == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("见了华为张总 张总的秘书打电话说下次直接约她", "张总"),  # met all the same
+        ("华为王工说设备关机后报警 要派人看", "王工"),  # a machine switched off is no unanswered call
+        ("精工李工说样品还没接收 下周再看", "李工"),
+        ("Met Huawei 工程师 today, budget 500k", None),  # the 工 of 工程师 is no honorific
+    ],
+)
+def test_words_like_a_missed_call_or_a_stand_in_that_are_not(text: str, name: str | None) -> None:
+    assert contact(text)[0] == name
