@@ -761,14 +761,43 @@ _STATE_AFTER = re.compile(r"^\s*(?:比较|很|挺|太|特别|一直|都|正|正�
 _BUSY_AFTER = re.compile(
     r"^\s*(?:(?:预算|资金|钱|时间|人手|事情|手头)(?:比较|很|挺|太|特别|都)?|比较|很|挺|太|特别)(?:紧张|紧(?!急)|忙(?!完|好))"
 )
+# 「现在」, 「此刻」: the present moment, never a next step.
+_NOW_WORDS = ("现在", "此刻")
 # A bare weekday (「周一精工」), whose reading this week is the default.
 _BARE_WEEKDAY = re.compile(r"(?:周|星期|礼拜)[一二三四五六日天1-7]")
+
+
+# What the customer asks of the rep or makes a condition of the deal: 「问我们能不能月底前交货」, 「如果我们能在
+# 下个月底前交货 就…」, 「问我们元旦放几天假」. The day is inside their question or condition, not a plan of anyone's.
+_CAN_WE = r"(?:能不能|能否|是否|可不可以|可否|来不来得及|有没有可能|会不会)"
+_ASKED_BEFORE = re.compile(
+    rf"问(?:一下|下)?(?:我们|我|咱们|我司)?(?:这边)?{_CAN_WE}在?$|"
+    rf"(?:如果|要是|假如|只要|若是?)(?:我们|我司|咱们)?(?:{_CAN_WE}|能|可以|能够)在?$"
+)
+_ASKED_OF_US_BEFORE = re.compile(r"问(?:一下|下)?(?:我们|我|咱们|我司)(?:这边)?$")
+_QUESTION_WORD = re.compile(r"几|多少|什么|怎么|吗|么|哪")
+# 「要求下个月交货」: the delivery they require is a term of the order, not a day to be in touch.
+_REQUIRED_BEFORE = re.compile(r"(?:要求|希望)(?:我们|我司)?在?$")
+_DELIVERY_AFTER = re.compile(r"^(?:之?前|以前)?(?:交货|交付|供货|到货|发货|完工|交期)")
+
+
+def _asked_or_required(text: str, tm: TimeMatch) -> bool:
+    """Whether the date sits in the customer's question, condition or delivery requirement."""
+    before = text[: tm.start].rstrip()
+    after = text[tm.end :]
+    if _ASKED_BEFORE.search(before):
+        return True
+    if _ASKED_OF_US_BEFORE.search(before) and _QUESTION_WORD.search(_clause_after(text, tm.end).split(" ")[0]):
+        return True
+    return bool(_REQUIRED_BEFORE.search(before) and _DELIVERY_AFTER.match(after))
 
 
 def _term_or_condition(text: str, tm: TimeMatch) -> bool:
     """Whether the date is the end of a term, a give-up condition or when something may come (no one's plan)."""
     before = text[: tm.start].rstrip()
     after = text[tm.end :]
+    if _asked_or_required(text, tm):
+        return True
     if _NEGATED_AFTER.match(after) and _CHECK_THEN.match(after) and not _GIVE_UP_THEN.search(_clause_after(text, tm.end)):
         return False  # 「下周一还没消息就打电话问」: the day the rep checks on them
     if _TERM_END_BEFORE.search(before) or _NEGATED_AFTER.match(after) or _THING_OF_DATE.match(after):
@@ -905,6 +934,8 @@ def _assign_roles(
                 role = "visit"  # "明天去拜访华为": a planned visit; the caller asks about it
         if role == "visit" and _ATTRIBUTIVE.match(after):
             continue
+        if role == "follow" and tm.text in _NOW_WORDS:
+            continue  # 「现在已经定了别家」, 「现在还只是摸底」: how things stand now, no day to come back on
         if role == "follow" and tense == "future" and not plan_cue and _DONE_AFTER.match(after):
             continue  # 「节前送了点礼品」: done already, so not a day to come (a festival gone by, read as the next)
         if role == "follow" and tense == "today" and _PROMISED_BEFORE.search(text[: tm.start]):

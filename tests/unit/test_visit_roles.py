@@ -541,3 +541,25 @@ def test_fresh_batch_follow_up_roles_round_2(text: str, visited: date, follow: d
 def test_fresh_batch_follow_up_roles_round_3(text: str, visited: date, follow: date | None) -> None:
     draft = parse_visit(text, NOW, CUSTOMERS)
     assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
+
+
+# Round 4 (helper followup2): sentences of our own for the rules drawn from the tuning part's follow-up misses.
+@pytest.mark.parametrize(
+    ("text", "follow"),
+    [
+        # the present moment is how things stand, never a next step
+        ("华为张总 现在还在比价", None),
+        ("比亚迪刘工 说下周要开评审会 现在还在整理资料", date(2026, 11, 30)),
+        # a day inside the customer's question or condition, or the delivery they require, is no plan
+        ("比亚迪刘经理 打电话问我们能否下周五前发货", None),
+        ("精工李工 问我能不能月底前把设备装好 我说回去商量", None),
+        ("苏州精密蒋总 问我们春节放几天 他们要排产", None),
+        ("华为张总 只要我们能在元旦前交付 订单就给我们", None),
+        ("比亚迪刘工 要求我们下个月中旬供货", None),
+        # (but the rep's own checking day and a deadline to meet stay next steps)
+        ("华为张总 问了下价格 下周三再去", date(2026, 12, 2)),
+        ("比亚迪刘工 下周四之前要到货", date(2026, 12, 3)),
+    ],
+)
+def test_round_4_questions_conditions_and_now(text: str, follow: date | None) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).next_follow_up == follow
