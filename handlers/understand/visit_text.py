@@ -752,7 +752,10 @@ _MAY_COME_AFTER = re.compile(
     r"^\s*(?:还|也|就)?有(?:个|一个|一批|一些|[两三几](?:个|批))?(?:项目|订单|单子|需求|预算|机会)"
 )
 # 「下个月的订单已经排好了」, 「排了下个月的量」: the day names a thing (its orders, volume, budget), no day to ask on.
-_THING_OF_DATE = re.compile(r"^的(?:量|订单|单子|货|产能|产量|计划|预算|排产|任务|需求|指标|账)")
+# (「下个月的交付计划」, 「年底的礼品」: a noun of two before the thing is still the thing)
+_THING_OF_DATE = re.compile(
+    r"^的[^\s,，。;；!！?？的]{0,2}?(?:量|订单|单子|货|产能|产量|计划|预算|排产|任务|需求|指标|账|礼品|礼物|礼盒|福利|年货)"
+)
 # 「还没消息就打电话问」: not a condition to give up on but the day the rep checks, then acts.
 _CHECK_THEN = re.compile(r"^[^,，。;；!！?？]{0,10}?就(?:再|去|打|问|催|联系|跟进|发|找|约|过去)")
 # 「这两天」 read as these days: a state (「这两天比较忙」, 「这两天都在外地」), not a day to come.
@@ -932,6 +935,8 @@ def _assign_roles(
                 and not _has_past_visit(text, tm)
             ):
                 role = "visit"  # "明天去拜访华为": a planned visit; the caller asks about it
+        if role == "follow" and tense == "today" and plan_cue and _DONE_AFTER.match(after):
+            role = "visit"  # 「…说要我们的报价 今天发过去了」: what was asked for is done today, the day of the contact
         if role == "visit" and _ATTRIBUTIVE.match(after):
             continue
         if role == "follow" and tm.text in _NOW_WORDS:
@@ -944,7 +949,16 @@ def _assign_roles(
             continue  # 「上个月我们丢了一个单子」: a month is the background of a story, not the day of a visit
         if role == "visit" and tense == "past" and _reported_past(text, tm):
             continue  # 「王总说上周已经把合同寄出了」: what they reported, not when the rep was in touch  # 「上周送的样品有异响」: when the samples were sent, not when the rep met anyone
-        if role == "visit" and (visit is None or _EARLIER_CONTACT.match(text[visit.end :])):
+        if role == "visit" and visit is not None and visit.tense(today) == "future" and tense in ("today", "past"):
+            # 「大后天去中联 今天先跟孙部长电话说好了」: the contact made today is the visit, the planned one the next step
+            if follow is None:
+                follow = visit
+            visit = tm
+        elif role == "visit" and (
+            visit is None
+            or _EARLIER_CONTACT.match(text[visit.end :])
+            or (tense == "today" and _BACKGROUND_AFTER.match(text[visit.end :]))
+        ):
             visit = tm  # 「上个月15号见过冯总，今天电话回访了一下」: 见过 is background, today's call is the visit
         elif role == "follow" and (
             follow is None
@@ -1007,6 +1021,10 @@ _THEIR_EVENT_MOVED = re.compile(
 )
 
 
+# An appointment made (「约了下下周一」, 「约好周五」, 「约在12号」) right before the date.
+_APPOINTED_BEFORE = re.compile(r"约(?:了|好了?|在|定)\s*$")
+
+
 def _customers_date(text: str, tm: TimeMatch, today: date | None = None) -> bool:
     """Whether the date belongs to the customer's calendar ("他们下周三要开会定供应商", "下个月招标").
 
@@ -1023,6 +1041,8 @@ def _customers_date(text: str, tm: TimeMatch, today: date | None = None) -> bool
         return bool(said) and max(said) > max(mine, default=-1)
     if re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|联系|打电话|发|给他|给他们|提交|送)", after):
         return False
+    if _APPOINTED_BEFORE.search(text[: tm.start]):
+        return False  # 「约了下下周一 他们工厂搬迁完再说」: the appointment is the rep's, whatever of theirs follows
     if _VAGUE.search(tm.text) and _THEIR_EVENT.match(after):
         return True  # 「让我们年后准备投标」: the tender is theirs, in a period with no day (prep has none either)
     lead = re.match(r"\s*(?:开始|起)?\s*", after)
@@ -1059,6 +1079,9 @@ def _customers_date(text: str, tm: TimeMatch, today: date | None = None) -> bool
 _ATTRIBUTIVE = re.compile(r"^[^,，。;；!！?？\s]{0,2}?(?:送|发|寄|买|签|交|报|装|提|说|讲|答应|定|约)(?:好|过)?的")
 # (「昨天把报价发过去了 今天打电话确认」: something sent the day before is background too, the call is the contact)
 # (「前天在展会上碰到的 今天来电话问价格」: where they first met is background too)
+# 「上周四已经签了合同 今天去拿的合同原件」, 「上周三来电话说要报价 今天发过去了」: what was done already, or their
+# call, on the earlier day is the background of today's contact (not 「昨天去了徐工，今天去了三一」: two visits).
+_BACKGROUND_AFTER = re.compile(r"^[^,，。;；!！?？\s]{0,2}?(?:已经|早就|来电话|来电|打电话过来|打来电话|发来|寄来)")
 _EARLIER_CONTACT = re.compile(
     r"^[^,，。;；!！?？]{0,10}?(?:(?:见|去|拜访|来|聊|谈|到)过|(?:发|寄|送|传)过去|寄出|寄了|(?:碰|遇|认识|结识|加)(?:到|见|上)?的)"
 )

@@ -548,7 +548,8 @@ def test_fresh_batch_follow_up_roles_round_3(text: str, visited: date, follow: d
     ("text", "follow"),
     [
         # the present moment is how things stand, never a next step
-        ("华为张总 现在还在比价", None),
+        ("华为张总说要重新报价 现在还在等领导签字", None),
+        ("比亚迪刘工 让我们改方案 现在已经改好了", None),
         ("比亚迪刘工 说下周要开评审会 现在还在整理资料", date(2026, 11, 30)),
         # a day inside the customer's question or condition, or the delivery they require, is no plan
         ("比亚迪刘经理 打电话问我们能否下周五前发货", None),
@@ -563,3 +564,25 @@ def test_fresh_batch_follow_up_roles_round_3(text: str, visited: date, follow: d
 )
 def test_round_4_questions_conditions_and_now(text: str, follow: date | None) -> None:
     assert parse_visit(text, NOW, CUSTOMERS).next_follow_up == follow
+
+
+@pytest.mark.parametrize(
+    ("text", "visited", "follow"),
+    [
+        # a date naming a thing (its plan, its gifts) is no day to come back on
+        ("精工李工 核对了一下下个月的生产计划", TODAY, None),
+        ("华为张总 送了中秋的礼盒", TODAY, None),
+        # an appointment made is the rep's, whatever of theirs follows it
+        ("比亚迪刘工 约好周五 他们盘点完再说", TODAY, date(2026, 11, 27)),
+        # the contact made today is the visit; a visit still to come is the next step
+        ("后天去比亚迪 今天先跟刘工微信约好了", TODAY, date(2026, 11, 27)),
+        # an earlier day's call or deal is the background of what the rep did today
+        ("精工李工 前天打来电话要样品 今天寄出去了", TODAY, None),
+        ("苏州精密蒋总 上周一已经付了预付款 今天去开的发票", TODAY, None),
+        # (two visits on two days: the first is the visit)
+        ("昨天去了华为 今天去了比亚迪", date(2026, 11, 24), None),
+    ],
+)
+def test_round_4_things_appointments_and_today(text: str, visited: date, follow: date | None) -> None:
+    draft = parse_visit(text, NOW, CUSTOMERS)
+    assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
