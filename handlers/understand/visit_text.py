@@ -60,7 +60,7 @@ from domain.money import TYPED_UNITS, find_amount, parse_amount
 from domain.simplified import to_simplified
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.intent import asks_the_bot
-from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
+from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, resolve, to_decimal
 from handlers.understand.titles import (
     PERSON_FUNCTION_TEXT,
     RANK,
@@ -871,6 +871,13 @@ def _ranges_as_one(text: str, times: list[TimeMatch]) -> list[TimeMatch]:
     return out
 
 
+def _reported_visit(text: str, tm: TimeMatch, today: date) -> bool:
+    """「11号去西门子 潘总说新厂的图纸还没出来」: a day of this month gone by, then what the person met there said,
+    reads as the report of that visit (the same day next month would be no plan with a report after it)."""
+    past = _to_date(tm.past)
+    return (past.year, past.month) == (today.year, today.month) and _THEY_SAID.search(text[tm.end :]) is not None
+
+
 def _assign_roles(
     text: str, times: list[TimeMatch], today: date, named_at: Sequence[int] = ()
 ) -> tuple[TimeMatch | None, TimeMatch | None]:
@@ -923,7 +930,7 @@ def _assign_roles(
             if plan_cue:
                 role = "follow"
             elif _VISIT_AFTER.match(after) and (_PAST_MARK.match(after) or visit is None and follow is None):
-                role = "visit" if _PAST_MARK.match(after) else "follow"
+                role = "visit" if _PAST_MARK.match(after) or _reported_visit(text, tm, today) else "follow"
             else:
                 role = "follow"
         else:  # future
@@ -1250,6 +1257,31 @@ def _unknown_mention(text: str, contact: _Contact | None, blocked: Sequence[tupl
 
 
 # ------------------------------------------------------------------- parse
+# How long their process takes (「他们实验室排期 要两周」, 「审批大概要十天」): its result is due that long from now,
+# the day to ask. Not a habit (「一般要一周」) nor a lead time of ours (「交货期要四周」: no process of theirs named).
+# Days and weeks only: the tuning part reads 「在他们总部测试 要一个月」 as no date (at odds with 「排期 要两周」).
+_PROCESS_DURATION = re.compile(
+    r"(?:排期|排队|测试|检测|试验|实验|验证|评估|审批|审核|报批|走流程|流程|认证|签字|盖章)"
+    r"[^,，。;；!！?？]{0,4}?(?<!一般)(?<!通常)(?<!平时)(?<!往往)(?<!一般都)(?:大概|估计|预计|差不多|至少|起码)?(?:要|需要|得)"
+    r"(?:大概|估计|差不多)?\s*(?P<d>(?:\d{1,3}|[一两二三四五六七八九十半]{1,3})\s*(?:个?工作日|天|周|个?星期|个?礼拜))"
+    r"(?!以?后|之后|以?内|之内|内|以?前|之前)"
+)
+
+
+def _process_durations(text: str, local_now: datetime, times: Sequence[TimeMatch]) -> list[TimeMatch]:
+    """The day their process named with its duration ends, read as timeexpr reads 「N周后」 (no library reads a
+    bare duration as a date)."""
+    out = []
+    for m in _PROCESS_DURATION.finditer(text):
+        start, end = m.span("d")
+        if any(t.start < end and start < t.end for t in times):
+            continue
+        day = resolve(f"{m['d']}后", local_now)
+        if day is not None:
+            out.append(TimeMatch(start, end, m["d"], day, day))
+    return out
+
+
 def _local_now(now: datetime) -> datetime:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -1270,6 +1302,7 @@ def parse_visit(
 
     # A date word inside a known customer's name is the name (「昆明天一」, 「九号公司」)
     times = [t for t in find_times(norm, local_now) if not index.names_over(norm.lower(), t.start, t.end)]
+    times = sorted(times + _process_durations(norm, local_now, times), key=lambda t: t.start)
     time_spans = [(t.start, t.end) for t in times]
     mention_span, candidates = _match_customers(norm, index, time_spans)
     blocked = time_spans + ([mention_span] if mention_span else [])

@@ -586,3 +586,24 @@ def test_round_4_questions_conditions_and_now(text: str, follow: date | None) ->
 def test_round_4_things_appointments_and_today(text: str, visited: date, follow: date | None) -> None:
     draft = parse_visit(text, NOW, CUSTOMERS)
     assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
+
+
+@pytest.mark.parametrize(
+    ("text", "visited", "follow"),
+    [
+        # a day of this month gone by, then what the person said: the report of that visit
+        ("18号去比亚迪 刘工说样机还在测", date(2026, 11, 18), None),
+        # (a day still ahead this month, or no report after it, stays a plan)
+        ("28号去比亚迪 刘工说要看样机", TODAY, date(2026, 11, 28)),
+        ("华为张总 20号去现场", TODAY, date(2026, 12, 20)),
+        # how long their process takes: its result is due that long from now
+        ("精工李工 图纸送审了 他们审批大概要十天", TODAY, date(2026, 12, 5)),
+        ("比亚迪刘工 样机放他们那边验证 得一周", TODAY, date(2026, 12, 2)),
+        # (not a habit, nor a lead time with no process of theirs named)
+        ("华为张总 他们走流程一般要两周", TODAY, None),
+        ("苏州精密蒋总 交货期要三周", TODAY, None),
+    ],
+)
+def test_round_4_reported_days_and_durations(text: str, visited: date, follow: date | None) -> None:
+    draft = parse_visit(text, NOW, CUSTOMERS)
+    assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
