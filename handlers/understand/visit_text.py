@@ -985,6 +985,7 @@ def _assign_roles(
                 if _to_date(tm.value("future")) > today
                 and not _VAGUE.search(tm.text)
                 and not _AWAY_AFTER.match(text[tm.end :])
+                and not _put_off_to_next_year(text, tm, today)
             ),
             None,
         )
@@ -1030,6 +1031,15 @@ _THEIR_EVENT_MOVED = re.compile(
 
 # An appointment made (「约了下下周一」, 「约好周五」, 「约在12号」) right before the date.
 _APPOINTED_BEFORE = re.compile(r"约(?:了|好了?|在|定)\s*$")
+
+
+_POSTPONED_BEFORE = re.compile(r"(?:推迟|延期|延后|推|顺延|往后推|挪)(?:到|至)了?\s*$")
+
+
+def _put_off_to_next_year(text: str, tm: TimeMatch, today: date) -> bool:
+    """「招标推迟到明年三月」: their event put off into next year is put off, as 「项目推迟到明年」 is (no day to ask
+    on); 「招标推迟到下个月」 still gives its day."""
+    return _to_date(tm.value("future")).year > today.year and _POSTPONED_BEFORE.search(text[: tm.start]) is not None
 
 
 def _customers_date(text: str, tm: TimeMatch, today: date | None = None) -> bool:

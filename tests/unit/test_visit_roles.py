@@ -602,6 +602,10 @@ def test_round_4_things_appointments_and_today(text: str, visited: date, follow:
         # (not a habit, nor a lead time with no process of theirs named)
         ("华为张总 他们走流程一般要两周", TODAY, None),
         ("苏州精密蒋总 交货期要三周", TODAY, None),
+        # their event put off into next year is put off (as 推迟到明年); put off to a day this year gives that day
+        ("比亚迪刘工说开标推迟到明年3月", TODAY, None),
+        ("华为张总 微信说 评审延期到明年四月", TODAY, None),
+        ("华为张总 评审推迟到下周四", TODAY, date(2026, 12, 3)),
     ],
 )
 def test_round_4_reported_days_and_durations(text: str, visited: date, follow: date | None) -> None:
