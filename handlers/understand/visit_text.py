@@ -778,6 +778,7 @@ _ASKED_BEFORE = re.compile(
     rf"(?:如果|要是|假如|只要|若是?)(?:我们|我司|咱们)?(?:{_CAN_WE}|能|可以|能够)在?$"
 )
 _ASKED_OF_US_BEFORE = re.compile(r"问(?:一下|下)?(?:我们|我|咱们|我司)(?:这边)?$")
+_MEET_AFTER = re.compile(r"^[^,，。;；!！?？\s]{0,3}?(?:过来|过去|来|去|上门|拜访|见面|碰面|演示|开会)")
 _QUESTION_WORD = re.compile(r"几|多少|什么|怎么|吗|么|哪")
 # 「要求下个月交货」: the delivery they require is a term of the order, not a day to be in touch.
 _REQUIRED_BEFORE = re.compile(r"(?:要求|希望)(?:我们|我司)?在?$")
@@ -788,6 +789,8 @@ def _asked_or_required(text: str, tm: TimeMatch) -> bool:
     """Whether the date sits in the customer's question, condition or delivery requirement."""
     before = text[: tm.start].rstrip()
     after = text[tm.end :]
+    if _MEET_AFTER.match(after):
+        return False  # 「问我们能不能下周过去一趟」: asked to come then, a visit to plan
     if _ASKED_BEFORE.search(before):
         return True
     if _ASKED_OF_US_BEFORE.search(before) and _QUESTION_WORD.search(_clause_after(text, tm.end).split(" ")[0]):
@@ -875,7 +878,14 @@ def _reported_visit(text: str, tm: TimeMatch, today: date) -> bool:
     """「11号去西门子 潘总说新厂的图纸还没出来」: a day of this month gone by, then what the person met there said,
     reads as the report of that visit (the same day next month would be no plan with a report after it)."""
     past = _to_date(tm.past)
-    return (past.year, past.month) == (today.year, today.month) and _THEY_SAID.search(text[tm.end :]) is not None
+    after = text[tm.end :]
+    said = _THEY_SAID.search(after)
+    # (「3号去精工 李工说让带样品」: what they asked for is for the visit to come)
+    return (
+        (past.year, past.month) == (today.year, today.month)
+        and said is not None
+        and not re.match(r"\s*(?:要|让|叫|请|带|把|希望|到时)", after[said.end() :])
+    )
 
 
 def _assign_roles(

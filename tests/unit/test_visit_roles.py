@@ -559,6 +559,7 @@ def test_fresh_batch_follow_up_roles_round_3(text: str, visited: date, follow: d
         ("比亚迪刘工 要求我们下个月中旬供货", None),
         # (but the rep's own checking day and a deadline to meet stay next steps)
         ("华为张总 问了下价格 下周三再去", date(2026, 12, 2)),
+        ("比亚迪刘工 问我们能不能下周过去一趟", date(2026, 11, 30)),
         ("比亚迪刘工 下周四之前要到货", date(2026, 12, 3)),
     ],
 )
@@ -596,6 +597,7 @@ def test_round_4_things_appointments_and_today(text: str, visited: date, follow:
         # (a day still ahead this month, or no report after it, stays a plan)
         ("28号去比亚迪 刘工说要看样机", TODAY, date(2026, 11, 28)),
         ("华为张总 20号去现场", TODAY, date(2026, 12, 20)),
+        ("3号去精工 李工说让带样品", TODAY, date(2026, 12, 3)),
         # how long their process takes: its result is due that long from now
         ("精工李工 图纸送审了 他们审批大概要十天", TODAY, date(2026, 12, 5)),
         ("比亚迪刘工 样机放他们那边验证 得一周", TODAY, date(2026, 12, 2)),
