@@ -782,6 +782,7 @@ _MEET_AFTER = re.compile(r"^[^,，。;；!！?？\s]{0,3}?(?:过来|过去|来|�
 _QUESTION_WORD = re.compile(r"几|多少|什么|怎么|吗|么|哪")
 # 「要求下个月交货」: the delivery they require is a term of the order, not a day to be in touch.
 _REQUIRED_BEFORE = re.compile(r"(?:要求|希望)(?:我们|我司)?在?$")
+_MONTH_ONLY = re.compile(r"月份?(?:初|中|中旬|上旬|下旬)?$")
 _DELIVERY_AFTER = re.compile(r"^(?:之?前|以前)?(?:交货|交付|供货|到货|发货|完工|交期)")
 
 
@@ -795,7 +796,8 @@ def _asked_or_required(text: str, tm: TimeMatch) -> bool:
         return True
     if _ASKED_OF_US_BEFORE.search(before) and _QUESTION_WORD.search(_clause_after(text, tm.end).split(" ")[0]):
         return True
-    return bool(_REQUIRED_BEFORE.search(before) and _DELIVERY_AFTER.match(after))
+    # (a month, not a day: 「要求下周三前到货」 is a deadline to meet)
+    return bool(_REQUIRED_BEFORE.search(before) and _DELIVERY_AFTER.match(after) and _MONTH_ONLY.search(tm.text))
 
 
 def _term_or_condition(text: str, tm: TimeMatch) -> bool:
@@ -966,7 +968,7 @@ def _assign_roles(
             continue  # 「上个月我们丢了一个单子」: a month is the background of a story, not the day of a visit
         if role == "visit" and tense == "past" and _reported_past(text, tm):
             continue  # 「王总说上周已经把合同寄出了」: what they reported, not when the rep was in touch  # 「上周送的样品有异响」: when the samples were sent, not when the rep met anyone
-        if role == "visit" and visit is not None and visit.tense(today) == "future" and tense in ("today", "past"):
+        if role == "visit" and visit is not None and visit.tense(today) == "future" and tense == "today":
             # 「大后天去中联 今天先跟孙部长电话说好了」: the contact made today is the visit, the planned one the next step
             if follow is None:
                 follow = visit
@@ -1061,6 +1063,8 @@ def _customers_date(text: str, tm: TimeMatch, today: date | None = None) -> bool
     followed by their subject and event (「下周三他们来我们公司」) is theirs too.
     """
     after = text[tm.end :]
+    if any(m.span("d") == (tm.start, tm.end) for m in _PROCESS_DURATION.finditer(text)):
+        return True  # 「样品测试要三天」: their process's end, behind any day of the rep's own (「周五再问」)
     if _DEFERRAL_AFTER.match(after):
         # 「他说年后再说」 is the customer putting it off; 「年后再说」 in the rep's own words is the rep's plan.
         said = [m.end() for m in _THEY_SAID.finditer(_clause_before(text, tm.start) or text[: tm.start])]

@@ -557,6 +557,7 @@ def test_fresh_batch_follow_up_roles_round_3(text: str, visited: date, follow: d
         ("苏州精密蒋总 问我们春节放几天 他们要排产", None),
         ("华为张总 只要我们能在元旦前交付 订单就给我们", None),
         ("比亚迪刘工 要求我们下个月中旬供货", None),
+        ("精工李工 要求下周三前交付图纸", date(2026, 12, 2)),  # (a day, not a month: a deadline to meet)
         # (but the rep's own checking day and a deadline to meet stay next steps)
         ("华为张总 问了下价格 下周三再去", date(2026, 12, 2)),
         ("比亚迪刘工 问我们能不能下周过去一趟", date(2026, 11, 30)),
@@ -577,6 +578,7 @@ def test_round_4_questions_conditions_and_now(text: str, follow: date | None) ->
         ("比亚迪刘工 约好周五 他们盘点完再说", TODAY, date(2026, 11, 27)),
         # the contact made today is the visit; a visit still to come is the next step
         ("后天去比亚迪 今天先跟刘工微信约好了", TODAY, date(2026, 11, 27)),
+        ("下周一去比亚迪 上周已经跟刘工电话沟通过", date(2026, 11, 30), None),  # (an earlier call: still the plan)
         # an earlier day's call or deal is the background of what the rep did today
         ("精工李工 前天打来电话要样品 今天寄出去了", TODAY, None),
         ("苏州精密蒋总 上周一已经付了预付款 今天去开的发票", TODAY, None),
@@ -601,7 +603,8 @@ def test_round_4_things_appointments_and_today(text: str, visited: date, follow:
         # how long their process takes: its result is due that long from now
         ("精工李工 图纸送审了 他们审批大概要十天", TODAY, date(2026, 12, 5)),
         ("比亚迪刘工 样机放他们那边验证 得一周", TODAY, date(2026, 12, 2)),
-        # (not a habit, nor a lead time with no process of theirs named)
+        # (behind a day of the rep's own; not a habit, nor a lead time with no process of theirs named)
+        ("比亚迪刘工 样品测试要三天 周五再问", TODAY, date(2026, 11, 27)),
         ("华为张总 他们走流程一般要两周", TODAY, None),
         ("苏州精密蒋总 交货期要三周", TODAY, None),
         # their event put off into next year is put off (as 推迟到明年); put off to a day this year gives that day
