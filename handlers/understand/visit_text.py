@@ -60,7 +60,7 @@ from domain.money import TYPED_UNITS, find_amount, parse_amount
 from domain.simplified import to_simplified
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.intent import asks_the_bot
-from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, to_decimal
+from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, resolve, to_decimal
 from handlers.understand.titles import (
     PERSON_FUNCTION_TEXT,
     RANK,
@@ -783,7 +783,10 @@ _MAY_COME_AFTER = re.compile(
     r"^\s*(?:还|也|就)?有(?:个|一个|一批|一些|[两三几](?:个|批))?(?:项目|订单|单子|需求|预算|机会)"
 )
 # 「下个月的订单已经排好了」, 「排了下个月的量」: the day names a thing (its orders, volume, budget), no day to ask on.
-_THING_OF_DATE = re.compile(r"^的(?:量|订单|单子|货|产能|产量|计划|预算|排产|任务|需求|指标|账)")
+# (「下个月的交付计划」, 「年底的礼品」: a noun of two before the thing is still the thing)
+_THING_OF_DATE = re.compile(
+    r"^的[^\s,，。;；!！?？的]{0,2}?(?:量|订单|单子|货|产能|产量|计划|预算|排产|任务|需求|指标|账|礼品|礼物|礼盒|福利|年货)"
+)
 # 「还没消息就打电话问」: not a condition to give up on but the day the rep checks, then acts.
 _CHECK_THEN = re.compile(r"^[^,，。;；!！?？]{0,10}?就(?:再|去|打|问|催|联系|跟进|发|找|约|过去)")
 # 「这两天」 read as these days: a state (「这两天比较忙」, 「这两天都在外地」), not a day to come.
@@ -792,14 +795,48 @@ _STATE_AFTER = re.compile(r"^\s*(?:比较|很|挺|太|特别|一直|都|正|正�
 _BUSY_AFTER = re.compile(
     r"^\s*(?:(?:预算|资金|钱|时间|人手|事情|手头)(?:比较|很|挺|太|特别|都)?|比较|很|挺|太|特别)(?:紧张|紧(?!急)|忙(?!完|好))"
 )
+# 「现在」, 「此刻」: the present moment, never a next step.
+_NOW_WORDS = ("现在", "此刻")
 # A bare weekday (「周一精工」), whose reading this week is the default.
 _BARE_WEEKDAY = re.compile(r"(?:周|星期|礼拜)[一二三四五六日天1-7]")
+
+
+# What the customer asks of the rep or makes a condition of the deal: 「问我们能不能月底前交货」, 「如果我们能在
+# 下个月底前交货 就…」, 「问我们元旦放几天假」. The day is inside their question or condition, not a plan of anyone's.
+_CAN_WE = r"(?:能不能|能否|是否|可不可以|可否|来不来得及|有没有可能|会不会)"
+_ASKED_BEFORE = re.compile(
+    rf"问(?:一下|下)?(?:我们|我|咱们|我司)?(?:这边)?{_CAN_WE}在?$|"
+    rf"(?:如果|要是|假如|只要|若是?)(?:我们|我司|咱们)?(?:{_CAN_WE}|能|可以|能够)在?$"
+)
+_ASKED_OF_US_BEFORE = re.compile(r"问(?:一下|下)?(?:我们|我|咱们|我司)(?:这边)?$")
+_MEET_AFTER = re.compile(r"^[^,，。;；!！?？\s]{0,3}?(?:过来|过去|来|去|上门|拜访|见面|碰面|演示|开会)")
+_QUESTION_WORD = re.compile(r"几|多少|什么|怎么|吗|么|哪")
+# 「要求下个月交货」: the delivery they require is a term of the order, not a day to be in touch.
+_REQUIRED_BEFORE = re.compile(r"(?:要求|希望)(?:我们|我司)?在?$")
+_MONTH_ONLY = re.compile(r"月份?(?:初|中|中旬|上旬|下旬)?$")
+_DELIVERY_AFTER = re.compile(r"^(?:之?前|以前)?(?:交货|交付|供货|到货|发货|完工|交期)")
+
+
+def _asked_or_required(text: str, tm: TimeMatch) -> bool:
+    """Whether the date sits in the customer's question, condition or delivery requirement."""
+    before = text[: tm.start].rstrip()
+    after = text[tm.end :]
+    if _MEET_AFTER.match(after):
+        return False  # 「问我们能不能下周过去一趟」: asked to come then, a visit to plan
+    if _ASKED_BEFORE.search(before):
+        return True
+    if _ASKED_OF_US_BEFORE.search(before) and _QUESTION_WORD.search(_clause_after(text, tm.end).split(" ")[0]):
+        return True
+    # (a month, not a day: 「要求下周三前到货」 is a deadline to meet)
+    return bool(_REQUIRED_BEFORE.search(before) and _DELIVERY_AFTER.match(after) and _MONTH_ONLY.search(tm.text))
 
 
 def _term_or_condition(text: str, tm: TimeMatch) -> bool:
     """Whether the date is the end of a term, a give-up condition or when something may come (no one's plan)."""
     before = text[: tm.start].rstrip()
     after = text[tm.end :]
+    if _asked_or_required(text, tm):
+        return True
     if _NEGATED_AFTER.match(after) and _CHECK_THEN.match(after) and not _GIVE_UP_THEN.search(_clause_after(text, tm.end)):
         return False  # 「下周一还没消息就打电话问」: the day the rep checks on them
     if _TERM_END_BEFORE.search(before) or _NEGATED_AFTER.match(after) or _THING_OF_DATE.match(after):
@@ -870,6 +907,20 @@ def _ranges_as_one(text: str, times: list[TimeMatch]) -> list[TimeMatch]:
     return out
 
 
+def _reported_visit(text: str, tm: TimeMatch, today: date) -> bool:
+    """「11号去西门子 潘总说新厂的图纸还没出来」: a day of this month gone by, then what the person met there said,
+    reads as the report of that visit (the same day next month would be no plan with a report after it)."""
+    past = _to_date(tm.past)
+    after = text[tm.end :]
+    said = _THEY_SAID.search(after)
+    # (「3号去精工 李工说让带样品」: what they asked for is for the visit to come)
+    return (
+        (past.year, past.month) == (today.year, today.month)
+        and said is not None
+        and not re.match(r"\s*(?:要|让|叫|请|带|把|希望|到时)", after[said.end() :])
+    )
+
+
 def _assign_roles(
     text: str, times: list[TimeMatch], today: date, named_at: Sequence[int] = ()
 ) -> tuple[TimeMatch | None, TimeMatch | None]:
@@ -922,7 +973,7 @@ def _assign_roles(
             if plan_cue:
                 role = "follow"
             elif _VISIT_AFTER.match(after) and (_PAST_MARK.match(after) or visit is None and follow is None):
-                role = "visit" if _PAST_MARK.match(after) else "follow"
+                role = "visit" if _PAST_MARK.match(after) or _reported_visit(text, tm, today) else "follow"
             else:
                 role = "follow"
         else:  # future
@@ -934,8 +985,12 @@ def _assign_roles(
                 and not _has_past_visit(text, tm)
             ):
                 role = "visit"  # "明天去拜访华为": a planned visit; the caller asks about it
+        if role == "follow" and tense == "today" and plan_cue and _DONE_AFTER.match(after):
+            role = "visit"  # 「…说要我们的报价 今天发过去了」: what was asked for is done today, the day of the contact
         if role == "visit" and _ATTRIBUTIVE.match(after):
             continue
+        if role == "follow" and tm.text in _NOW_WORDS:
+            continue  # 「现在已经定了别家」, 「现在还只是摸底」: how things stand now, no day to come back on
         if role == "follow" and tense == "future" and not plan_cue and _DONE_AFTER.match(after):
             continue  # 「节前送了点礼品」: done already, so not a day to come (a festival gone by, read as the next)
         if role == "follow" and tense == "today" and _PROMISED_BEFORE.search(text[: tm.start]):
@@ -944,7 +999,16 @@ def _assign_roles(
             continue  # 「上个月我们丢了一个单子」: a month is the background of a story, not the day of a visit
         if role == "visit" and tense == "past" and _reported_past(text, tm):
             continue  # 「王总说上周已经把合同寄出了」: what they reported, not when the rep was in touch  # 「上周送的样品有异响」: when the samples were sent, not when the rep met anyone
-        if role == "visit" and (visit is None or _EARLIER_CONTACT.match(text[visit.end :])):
+        if role == "visit" and visit is not None and visit.tense(today) == "future" and tense == "today":
+            # 「大后天去中联 今天先跟孙部长电话说好了」: the contact made today is the visit, the planned one the next step
+            if follow is None:
+                follow = visit
+            visit = tm
+        elif role == "visit" and (
+            visit is None
+            or _EARLIER_CONTACT.match(text[visit.end :])
+            or (tense == "today" and _BACKGROUND_AFTER.match(text[visit.end :]))
+        ):
             visit = tm  # 「上个月15号见过冯总，今天电话回访了一下」: 见过 is background, today's call is the visit
         elif role == "follow" and (
             follow is None
@@ -964,6 +1028,7 @@ def _assign_roles(
                 if _to_date(tm.value("future")) > today
                 and not _VAGUE.search(tm.text)
                 and not _AWAY_AFTER.match(text[tm.end :])
+                and not _put_off_to_next_year(text, tm, today)
             ),
             None,
         )
@@ -1007,6 +1072,19 @@ _THEIR_EVENT_MOVED = re.compile(
 )
 
 
+# An appointment made (「约了下下周一」, 「约好周五」, 「约在12号」) right before the date.
+_APPOINTED_BEFORE = re.compile(r"约(?:了|好了?|在|定)\s*$")
+
+
+_POSTPONED_BEFORE = re.compile(r"(?:推迟|延期|延后|推|顺延|往后推|挪)(?:到|至)了?\s*$")
+
+
+def _put_off_to_next_year(text: str, tm: TimeMatch, today: date) -> bool:
+    """「招标推迟到明年三月」: their event put off into next year is put off, as 「项目推迟到明年」 is (no day to ask
+    on); 「招标推迟到下个月」 still gives its day."""
+    return _to_date(tm.value("future")).year > today.year and _POSTPONED_BEFORE.search(text[: tm.start]) is not None
+
+
 def _customers_date(text: str, tm: TimeMatch, today: date | None = None) -> bool:
     """Whether the date belongs to the customer's calendar ("他们下周三要开会定供应商", "下个月招标").
 
@@ -1016,6 +1094,8 @@ def _customers_date(text: str, tm: TimeMatch, today: date | None = None) -> bool
     followed by their subject and event (「下周三他们来我们公司」) is theirs too.
     """
     after = text[tm.end :]
+    if any(m.span("d") == (tm.start, tm.end) for m in _PROCESS_DURATION.finditer(text)):
+        return True  # 「样品测试要三天」: their process's end, behind any day of the rep's own (「周五再问」)
     if _DEFERRAL_AFTER.match(after):
         # 「他说年后再说」 is the customer putting it off; 「年后再说」 in the rep's own words is the rep's plan.
         said = [m.end() for m in _THEY_SAID.finditer(_clause_before(text, tm.start) or text[: tm.start])]
@@ -1023,6 +1103,8 @@ def _customers_date(text: str, tm: TimeMatch, today: date | None = None) -> bool
         return bool(said) and max(said) > max(mine, default=-1)
     if re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|联系|打电话|发|给他|给他们|提交|送)", after):
         return False
+    if _APPOINTED_BEFORE.search(text[: tm.start]):
+        return False  # 「约了下下周一 他们工厂搬迁完再说」: the appointment is the rep's, whatever of theirs follows
     if _VAGUE.search(tm.text) and _THEIR_EVENT.match(after):
         return True  # 「让我们年后准备投标」: the tender is theirs, in a period with no day (prep has none either)
     lead = re.match(r"\s*(?:开始|起)?\s*", after)
@@ -1059,6 +1141,9 @@ def _customers_date(text: str, tm: TimeMatch, today: date | None = None) -> bool
 _ATTRIBUTIVE = re.compile(r"^[^,，。;；!！?？\s]{0,2}?(?:送|发|寄|买|签|交|报|装|提|说|讲|答应|定|约)(?:好|过)?的")
 # (「昨天把报价发过去了 今天打电话确认」: something sent the day before is background too, the call is the contact)
 # (「前天在展会上碰到的 今天来电话问价格」: where they first met is background too)
+# 「上周四已经签了合同 今天去拿的合同原件」, 「上周三来电话说要报价 今天发过去了」: what was done already, or their
+# call, on the earlier day is the background of today's contact (not 「昨天去了徐工，今天去了三一」: two visits).
+_BACKGROUND_AFTER = re.compile(r"^[^,，。;；!！?？\s]{0,2}?(?:已经|早就|来电话|来电|打电话过来|打来电话|发来|寄来)")
 _EARLIER_CONTACT = re.compile(
     r"^[^,，。;；!！?？]{0,10}?(?:(?:见|去|拜访|来|聊|谈|到)过|(?:发|寄|送|传)过去|寄出|寄了|(?:碰|遇|认识|结识|加)(?:到|见|上)?的)"
 )
@@ -1227,6 +1312,31 @@ def _unknown_mention(text: str, contact: _Contact | None, blocked: Sequence[tupl
 
 
 # ------------------------------------------------------------------- parse
+# How long their process takes (「他们实验室排期 要两周」, 「审批大概要十天」): its result is due that long from now,
+# the day to ask. Not a habit (「一般要一周」) nor a lead time of ours (「交货期要四周」: no process of theirs named).
+# Days and weeks only: the tuning part reads 「在他们总部测试 要一个月」 as no date (at odds with 「排期 要两周」).
+_PROCESS_DURATION = re.compile(
+    r"(?:排期|排队|测试|检测|试验|实验|验证|评估|审批|审核|报批|走流程|流程|认证|签字|盖章)"
+    r"[^,，。;；!！?？]{0,4}?(?<!一般)(?<!通常)(?<!平时)(?<!往往)(?<!一般都)(?:大概|估计|预计|差不多|至少|起码)?(?:要|需要|得)"
+    r"(?:大概|估计|差不多)?\s*(?P<d>(?:\d{1,3}|[一两二三四五六七八九十半]{1,3})\s*(?:个?工作日|天|周|个?星期|个?礼拜))"
+    r"(?!以?后|之后|以?内|之内|内|以?前|之前)"
+)
+
+
+def _process_durations(text: str, local_now: datetime, times: Sequence[TimeMatch]) -> list[TimeMatch]:
+    """The day their process named with its duration ends, read as timeexpr reads 「N周后」 (no library reads a
+    bare duration as a date)."""
+    out = []
+    for m in _PROCESS_DURATION.finditer(text):
+        start, end = m.span("d")
+        if any(t.start < end and start < t.end for t in times):
+            continue
+        day = resolve(f"{m['d']}后", local_now)
+        if day is not None:
+            out.append(TimeMatch(start, end, m["d"], day, day))
+    return out
+
+
 def _local_now(now: datetime) -> datetime:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -1247,6 +1357,7 @@ def parse_visit(
 
     # A date word inside a known customer's name is the name (「昆明天一」, 「九号公司」)
     times = [t for t in find_times(norm, local_now) if not index.names_over(norm.lower(), t.start, t.end)]
+    times = sorted(times + _process_durations(norm, local_now, times), key=lambda t: t.start)
     time_spans = [(t.start, t.end) for t in times]
     mention_span, candidates = _match_customers(norm, index, time_spans)
     blocked = time_spans + ([mention_span] if mention_span else [])

@@ -541,3 +541,78 @@ def test_fresh_batch_follow_up_roles_round_2(text: str, visited: date, follow: d
 def test_fresh_batch_follow_up_roles_round_3(text: str, visited: date, follow: date | None) -> None:
     draft = parse_visit(text, NOW, CUSTOMERS)
     assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
+
+
+# Round 4 (helper followup2): sentences of our own for the rules drawn from the tuning part's follow-up misses.
+@pytest.mark.parametrize(
+    ("text", "follow"),
+    [
+        # the present moment is how things stand, never a next step
+        ("华为张总说要重新报价 现在还在等领导签字", None),
+        ("比亚迪刘工 让我们改方案 现在已经改好了", None),
+        ("比亚迪刘工 说下周要开评审会 现在还在整理资料", date(2026, 11, 30)),
+        # a day inside the customer's question or condition, or the delivery they require, is no plan
+        ("比亚迪刘经理 打电话问我们能否下周五前发货", None),
+        ("精工李工 问我能不能月底前把设备装好 我说回去商量", None),
+        ("苏州精密蒋总 问我们春节放几天 他们要排产", None),
+        ("华为张总 只要我们能在元旦前交付 订单就给我们", None),
+        ("比亚迪刘工 要求我们下个月中旬供货", None),
+        ("精工李工 要求下周三前交付图纸", date(2026, 12, 2)),  # (a day, not a month: a deadline to meet)
+        # (but the rep's own checking day and a deadline to meet stay next steps)
+        ("华为张总 问了下价格 下周三再去", date(2026, 12, 2)),
+        ("比亚迪刘工 问我们能不能下周过去一趟", date(2026, 11, 30)),
+        ("比亚迪刘工 下周四之前要到货", date(2026, 12, 3)),
+    ],
+)
+def test_round_4_questions_conditions_and_now(text: str, follow: date | None) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).next_follow_up == follow
+
+
+@pytest.mark.parametrize(
+    ("text", "visited", "follow"),
+    [
+        # a date naming a thing (its plan, its gifts) is no day to come back on
+        ("精工李工 核对了一下下个月的生产计划", TODAY, None),
+        ("华为张总 送了中秋的礼盒", TODAY, None),
+        # an appointment made is the rep's, whatever of theirs follows it
+        ("比亚迪刘工 约好周五 他们盘点完再说", TODAY, date(2026, 11, 27)),
+        # the contact made today is the visit; a visit still to come is the next step
+        ("后天去比亚迪 今天先跟刘工微信约好了", TODAY, date(2026, 11, 27)),
+        ("下周一去比亚迪 上周已经跟刘工电话沟通过", date(2026, 11, 30), None),  # (an earlier call: still the plan)
+        # an earlier day's call or deal is the background of what the rep did today
+        ("精工李工 前天打来电话要样品 今天寄出去了", TODAY, None),
+        ("苏州精密蒋总 上周一已经付了预付款 今天去开的发票", TODAY, None),
+        # (two visits on two days: the first is the visit)
+        ("昨天去了华为 今天去了比亚迪", date(2026, 11, 24), None),
+    ],
+)
+def test_round_4_things_appointments_and_today(text: str, visited: date, follow: date | None) -> None:
+    draft = parse_visit(text, NOW, CUSTOMERS)
+    assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
+
+
+@pytest.mark.parametrize(
+    ("text", "visited", "follow"),
+    [
+        # a day of this month gone by, then what the person said: the report of that visit
+        ("18号去比亚迪 刘工说样机还在测", date(2026, 11, 18), None),
+        # (a day still ahead this month, or no report after it, stays a plan)
+        ("28号去比亚迪 刘工说要看样机", TODAY, date(2026, 11, 28)),
+        ("华为张总 20号去现场", TODAY, date(2026, 12, 20)),
+        ("3号去精工 李工说让带样品", TODAY, date(2026, 12, 3)),
+        # how long their process takes: its result is due that long from now
+        ("精工李工 图纸送审了 他们审批大概要十天", TODAY, date(2026, 12, 5)),
+        ("比亚迪刘工 样机放他们那边验证 得一周", TODAY, date(2026, 12, 2)),
+        # (behind a day of the rep's own; not a habit, nor a lead time with no process of theirs named)
+        ("比亚迪刘工 样品测试要三天 周五再问", TODAY, date(2026, 11, 27)),
+        ("华为张总 他们走流程一般要两周", TODAY, None),
+        ("苏州精密蒋总 交货期要三周", TODAY, None),
+        # their event put off into next year is put off (as 推迟到明年); put off to a day this year gives that day
+        ("比亚迪刘工说开标推迟到明年3月", TODAY, None),
+        ("华为张总 微信说 评审延期到明年四月", TODAY, None),
+        ("华为张总 评审推迟到下周四", TODAY, date(2026, 12, 3)),
+    ],
+)
+def test_round_4_reported_days_and_durations(text: str, visited: date, follow: date | None) -> None:
+    draft = parse_visit(text, NOW, CUSTOMERS)
+    assert (draft.visited_at.date(), draft.next_follow_up) == (visited, follow)
