@@ -219,6 +219,8 @@ def org_sync(platform: str = typer.Argument(..., help="wecom or dingtalk")) -> N
         typer.echo(f"  + 团队 team {name}（设置群聊 / set its chat: salesbot org team-chat {name} CHAT_ID）")
     for old_name, new_name in result.teams_renamed:
         typer.echo(f"  ~ 团队 team {old_name} → {new_name}（部门已改名 / department renamed）")
+    for name in result.teams_revived:
+        typer.echo(f"  + 团队 team {name}（部门已恢复，团队重新启用 / department back, team live again）")
 
 
 @org_app.command("team-chat")

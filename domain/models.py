@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -105,6 +106,10 @@ class Team(Base):
     # The platform department this team follows (org sync): a renamed department renames the team.
     wecom_department_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     dingtalk_department_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    # False once its department was deleted on the platform (``orgsync.retire_department_team``):
+    # no leaderboard, not listed as a team; members and history stay. The department's id
+    # coming back (``orgsync.sync_teams``) makes it live again.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     members: Mapped[list[User]] = relationship(back_populates="team")
 

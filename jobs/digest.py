@@ -248,7 +248,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         target = user_target(manager)
         if target is None:
             continue
-        text = message(manager.name, manager.team.name if manager.team else None, d, stalled_days)
+        text = message(manager.name, manager.team.name if manager.team and manager.team.active else None, d, stalled_days)
         # one digest per business day and manager, however often or late the job runs that day
         ctx.replies.text(target, text, key=report_key("digest", day, "manager", manager_id))
         told += 1

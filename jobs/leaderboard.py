@@ -15,7 +15,9 @@ manager, the target and the kind (``jobs.periods.report_key``), so no run — a 
 catch-up, ``jobs run --at 09:05`` — sends a week twice. A missing CJK font fails the run
 before anything is queued; a rep's name with a character the font lacks (a rare 生僻字)
 costs only that team's picture (the summary says so). A team with reps but no group chat is
-reported to the admins once a week (``salesbot org team-chat`` fixes it).
+reported to the admins once a week (``salesbot org team-chat`` fixes it). A team retired
+because its platform department was deleted (``teams.active`` False) gets no board, and its
+remaining reps count as in no team.
 """
 
 from __future__ import annotations
@@ -26,12 +28,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from cards.charts import render_many
 from cards.leaderboard import leaderboard_markdown
 from domain.clock import FixedClock
-from domain.models import Role, User
+from domain.models import Role, Team, User
 from domain.services.leaderboard import IsoWeek, Leaderboard, all_teams, team_leaderboards
 from domain.uow import UnitOfWork
 from handlers.replies import Target, team_targets, user_target
@@ -106,7 +108,9 @@ def read(uow: UnitOfWork, week: IsoWeek) -> Prepared:
     out.reps_without_team = len(
         list(
             uow.session.scalars(
-                select(User.id).where(User.role == Role.REP, User.active.is_(True), User.team_id.is_(None))
+                select(User.id)
+                .outerjoin(Team, User.team_id == Team.id)
+                .where(User.role == Role.REP, User.active.is_(True), or_(User.team_id.is_(None), Team.active.is_(False)))
             )
         )
     )

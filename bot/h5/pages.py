@@ -202,10 +202,11 @@ def customer_detail(view: PageView, customer_id: int) -> Page:
 # ------------------------------------------------------------------ dashboard
 def _teams_of(view: PageView, scope: set[int] | None) -> list[Team]:
     s = view.uow.session
+    live = Team.active.is_(True)  # a team retired with its deleted department has no board
     if scope is None:
-        return list(s.scalars(select(Team).order_by(Team.id)))
+        return list(s.scalars(select(Team).where(live).order_by(Team.id)))
     team_ids = set(s.scalars(select(User.team_id).where(User.id.in_(scope), User.team_id.is_not(None))))
-    return list(s.scalars(select(Team).where(Team.id.in_(team_ids)).order_by(Team.id))) if team_ids else []
+    return list(s.scalars(select(Team).where(Team.id.in_(team_ids), live).order_by(Team.id))) if team_ids else []
 
 
 def _leaderboards(view: PageView, teams: list[Team]) -> tuple[Any, list[Any]]:

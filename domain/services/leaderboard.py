@@ -400,15 +400,21 @@ def team_leaderboard(uow: UnitOfWork, team: Team, week: IsoWeek) -> Leaderboard:
 
 
 def find_team(uow: UnitOfWork, name: str) -> Team:
+    """A live team by name; a team retired with its deleted department is not one any more."""
     team = uow.session.scalar(select(Team).where(Team.name == name.strip()))
-    if team is None:
-        known = "、".join(uow.session.scalars(select(Team.name).order_by(Team.name))) or "（还没有团队）"
-        raise NotFound(f"找不到团队「{name}」。现有团队：{known}")
+    if team is None or not team.active:
+        known = (
+            "、".join(uow.session.scalars(select(Team.name).where(Team.active.is_(True)).order_by(Team.name)))
+            or "（还没有团队）"
+        )
+        gone = "（它的部门已在平台上删除，团队已停用）" if team is not None else ""
+        raise NotFound(f"找不到团队「{name}」{gone}。现有团队：{known}")
     return team
 
 
 def all_teams(uow: UnitOfWork) -> list[Team]:
-    return list(uow.session.scalars(select(Team).order_by(Team.id)))
+    """The live teams (not those retired with a deleted platform department)."""
+    return list(uow.session.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id)))
 
 
 def team_managers(uow: UnitOfWork, team: Team) -> list[User]:

@@ -13,6 +13,13 @@ the CEO, have none). A team follows its department by id, so renaming the
 department renames the team. The level applies alike to ``salesbot org sync``
 and to address-book events (``bot/dingtalk/orgevents.py``). A team's group chat is set once, by the org file or
 ``salesbot org team-chat 华东销售部 CHAT_ID``; sync never touches it.
+
+A department deleted on the platform (WeCom ``delete_party``, DingTalk ``org_dept_remove``)
+retires its team (:func:`retire_department_team`): ``teams.active`` False, so no leaderboard
+and no listing as a team, but the team row, its bound department id, its members and every
+sales record stay (where its people went comes with their own address-book events or the
+next sync).  The same department id seen again by
+:func:`sync_teams` revives the team.
 """
 
 from __future__ import annotations
@@ -58,6 +65,7 @@ class SyncResult:
     unchanged: int = 0
     teams_created: list[str] = field(default_factory=list)
     teams_renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new): the department was renamed
+    teams_revived: list[str] = field(default_factory=list)  # its deleted department's id came back
 
 
 def _chain(dept_id: int | None, depts: dict[int, PlatformDepartment]) -> list[int]:
@@ -91,11 +99,13 @@ def sync_teams(
     level: int,
     platform: str = "wecom",
     renamed: list[tuple[str, str]] | None = None,
+    revived: list[str] | None = None,
 ) -> tuple[dict[int, Team], list[str]]:
     """A team for every department at ``level``, by department id (audited).
 
     A team follows its department by id (``teams.<platform>_department_id``): a renamed
-    department renames its team in place (members, chats and history stay).  A department
+    department renames its team in place (members, chats and history stay), and a team
+    retired when its department was deleted is live again (``revived``).  A department
     with no team yet takes the unbound team of its name (the org file's, or one synced before
     teams remembered their department), else a new team is created.
     """
@@ -109,6 +119,12 @@ def sync_teams(
     out: dict[int, Team] = {}
     for dept_id, name in sorted(wanted.items()):
         team = bound.get(dept_id)
+        if team is not None and not team.active:
+            team.active = True
+            uow.flush()
+            uow.audit("team.revive", "team", team.id, {"active": False}, {"active": True, "department": dept_id})
+            if revived is not None:
+                revived.append(team.name)
         if team is not None and team.name != name:
             clash = s.scalar(select(Team).where(Team.name == name))
             if clash is None:
@@ -165,11 +181,12 @@ def sync_members(
     s = uow.session
     depts = {d.id: d for d in departments}
     renamed: list[tuple[str, str]] = []
-    teams, teams_created = sync_teams(uow, departments, team_level, platform, renamed)
+    revived: list[str] = []
+    teams, teams_created = sync_teams(uow, departments, team_level, platform, renamed, revived)
     leaders = {u for d in departments for u in d.leaders}
     by_pid: dict[str, User] = {getattr(u, column): u for u in s.scalars(select(User)) if getattr(u, column)}
     keys = set(s.scalars(select(User.key)))
-    result = SyncResult(teams_created=teams_created, teams_renamed=renamed)
+    result = SyncResult(teams_created=teams_created, teams_renamed=renamed, teams_revived=revived)
     before: dict[str, dict[str, object] | None] = {}
 
     for m in members:
@@ -227,6 +244,47 @@ def deactivate_platform_user(uow: UnitOfWork, platform: str, userid: str) -> Use
     uow.flush()
     uow.audit("user.deactivate", "user", user.id, before, snapshot(user, SYNC_FIELDS))
     return user
+
+
+def retire_department_team(uow: UnitOfWork, platform: str, department_id: int) -> Team | None:
+    """The platform deleted department ``department_id``: its team is no longer live (audited).
+
+    Only ``teams.active`` changes: the team keeps its name, chats and department id (so the
+    id coming back revives it), its members keep their team until their own events or the
+    next sync move them, and no user or sales record is touched.  None when no live team
+    follows that department (a sub-department below the team level, one never synced, or a
+    repeated event), so nothing is audited twice.
+    """
+    column = Team.wecom_department_id if platform == "wecom" else Team.dingtalk_department_id
+    team = uow.session.scalar(select(Team).where(column == department_id, Team.active.is_(True)))
+    if team is None:
+        return None
+    team.active = False
+    uow.flush()
+    uow.audit(
+        "team.retire",
+        "team",
+        team.id,
+        {"active": True},
+        {"active": False, "name": team.name, "platform": platform, "department": department_id},
+    )
+    return team
+
+
+def retired_team_notice(platform: str, department_id: int, team_name: str) -> str:
+    """What admins are told when a deleted department retired a team (Simplified Chinese)."""
+    where = "企业微信" if platform == "wecom" else "钉钉"
+    return (
+        f"【管理员提醒】{where}通讯录里的部门（ID {department_id}）已删除，团队「{team_name}」已停用："
+        "不再向它的群聊发送周排行榜，也不再作为团队出现在排行榜和报表里。"
+        "成员和全部销售记录都保留，成员所属团队以平台的调整和下次同步为准。"
+        "若同一 ID 的部门重新出现，团队会自动恢复。"
+    )
+
+
+def revived_team_notice(platform: str, team_name: str) -> str:
+    where = "企业微信" if platform == "wecom" else "钉钉"
+    return f"【管理员提醒】{where}通讯录里团队「{team_name}」的部门又出现了，团队已恢复，周排行榜照常发送。"
 
 
 def bind_team_chat(uow: UnitOfWork, team_name: str, platform: str, chat_id: str) -> Team:
