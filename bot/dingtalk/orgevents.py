@@ -18,7 +18,12 @@ never gets here twice.
   ``SALESBOT_ORG_TEAM_LEVEL`` like the command.  If DingTalk cannot
   be asked now, the event is logged and left: the next ``salesbot org sync dingtalk`` catches up;
 * department created / changed → the teams of ``orgsync.sync_teams`` (a renamed department
-  renames its team, found by department id).
+  renames its team, found by department id; a retired team whose department id is back is
+  revived);
+* department removed (``org_dept_remove``, ``DeptId`` list) → ``orgsync.retire_department_team``
+  for each id (no contacts read: the department is gone): the team gets no leaderboard and is
+  no longer listed as a team; people and records stay.  Admins are told either way
+  (``bot/orgnotices.py``).
 """
 
 from __future__ import annotations
@@ -26,10 +31,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot import orgnotices
 from bot.dingtalk.client import DingTalkClient, DingTalkError
 from bot.dingtalk.contacts import fetch_org
 from bot.dingtalk.parser import ORG_EVENT_TYPES
-from domain.services.orgsync import DEFAULT_TEAM_LEVEL, deactivate_platform_user, sync_members, sync_teams
+from domain.services.orgsync import (
+    DEFAULT_TEAM_LEVEL,
+    deactivate_platform_user,
+    retire_department_team,
+    sync_members,
+    sync_teams,
+)
 from domain.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -41,6 +53,9 @@ LEAVE = "user_leave_org"
 # (docs/platforms/dingtalk.md D1; zhaoyunxing92/dingtalk ``event/org_dept_modify.go`` @ b95c45c).
 # Teams are re-read from contacts, so a renamed department renames its team at once.
 DEPARTMENT_CHANGES = frozenset({"org_dept_create", "org_dept_modify"})
+# A department deleted: ``{"EventType": "org_dept_remove", "DeptId": [581208264], ...}``
+# (zhaoyunxing92/dingtalk ``event/org_dept_remove.go`` @ b95c45c, the shape of org_dept_create).
+DEPARTMENT_REMOVED = "org_dept_remove"
 ACTOR_LABEL = "钉钉通讯录"
 
 
@@ -60,6 +75,10 @@ class DingTalkOrgEvents:
         if event_type in DEPARTMENT_CHANGES:
             uow.act_as(None, ACTOR_LABEL)
             self._sync_teams(uow)
+            return True
+        if event_type == DEPARTMENT_REMOVED:
+            uow.act_as(None, ACTOR_LABEL)
+            self._retire(uow, details.get("dept_ids") or [])
             return True
         if event_type not in ORG_EVENT_TYPES:
             return False
@@ -81,7 +100,19 @@ class DingTalkOrgEvents:
         except DingTalkError:
             log.warning("dingtalk contacts unavailable; run `salesbot org sync dingtalk`", exc_info=True)
             return
-        sync_teams(uow, departments, self.team_level, PLATFORM)
+        revived: list[str] = []
+        sync_teams(uow, departments, self.team_level, PLATFORM, revived=revived)
+        orgnotices.teams_revived(uow, PLATFORM, revived)
+
+    def _retire(self, uow: UnitOfWork, dept_ids: list[Any]) -> None:
+        if not dept_ids:
+            log.warning("dingtalk org_dept_remove without DeptId")
+        for dept_id in dept_ids:
+            team = retire_department_team(uow, PLATFORM, int(dept_id))
+            if team is None:
+                log.info("dingtalk org_dept_remove for a department no live team follows", extra={"dept_id": dept_id})
+            else:
+                orgnotices.team_retired(uow, PLATFORM, int(dept_id), team.name)
 
     def _sync(self, uow: UnitOfWork, user_ids: list[str]) -> None:
         if self.client is None or not user_ids:
@@ -93,4 +124,5 @@ class DingTalkOrgEvents:
             return
         wanted = set(user_ids)
         people = [m for m in members if m.userid in wanted]
-        sync_members(uow, PLATFORM, departments, people, team_level=self.team_level)
+        result = sync_members(uow, PLATFORM, departments, people, team_level=self.team_level)
+        orgnotices.teams_revived(uow, PLATFORM, result.teams_revived)

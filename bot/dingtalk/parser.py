@@ -62,6 +62,7 @@ ROBOT_DELEGATE_TOPIC = "/v1.0/im/bot/messages/delegate"
 CARD_TOPIC = "/v1.0/card/instances/callback"
 
 MAX_DEPTH = 32
+MAX_DEPT_IDS = 1000  # DeptId entries kept from one event push
 MAX_ID_CHARS = 128  # inbox.sender_id, cards.card_id
 MAX_KEY_CHARS = 300  # inbox.dedupe_key
 MAX_PARAMS = 50
@@ -423,6 +424,7 @@ class OrgEvent:
     timestamp: str | None = None
     event_id: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    dept_ids: tuple[int, ...] = ()  # org_dept_* events' ``DeptId`` list
 
     @property
     def is_check_url(self) -> bool:
@@ -450,6 +452,7 @@ class OrgEvent:
             "corp_id": self.corp_id,
             "timestamp": self.timestamp,
             "event_id": self.event_id,
+            "dept_ids": list(self.dept_ids),
         }
 
 
@@ -484,6 +487,15 @@ def parse_event(
         raise MalformedPayloadError("event UserId must be a string or a list of strings")
     if any(len(u) > MAX_ID_CHARS for u in user_ids):
         raise MalformedPayloadError("event UserId too long")
+    depts_raw = _first(data, "DeptId", "deptId")
+    dept_list = depts_raw if isinstance(depts_raw, list) else [depts_raw] if depts_raw is not None else []
+    # Department ids are integers (sent as numbers, sometimes as strings); anything else is dropped.
+    dept_ids = tuple(
+        int(d)
+        for d in dept_list[:MAX_DEPT_IDS]
+        if (isinstance(d, int) and not isinstance(d, bool))
+        or (isinstance(d, str) and d.isascii() and d.isdigit() and len(d) <= 18)
+    )
     timestamp = _first(data, "TimeStamp", "timeStamp", "timestamp")
     ts_text = str(timestamp) if isinstance(timestamp, str | int) and not isinstance(timestamp, bool) else None
     corp = corp_id or _first(data, "CorpId", "corpId")
@@ -500,6 +512,7 @@ def parse_event(
         timestamp=ts_text,
         event_id=event_id,
         data=data,
+        dept_ids=dept_ids,
     )
 
 

@@ -549,6 +549,12 @@ class FakeDingTalk:
             self._departments[dept_id] = (name, parent_id)
         return dept_id
 
+    def remove_department(self, dept_id: int) -> None:
+        """The admin deletes a department (the caller moves its members first, as an admin would);
+        the ``org_dept_remove`` event push is the driver's to send."""
+        with self._lock:
+            self._departments.pop(dept_id, None)
+
     def add_group(self, open_conversation_id: str, members: Sequence[str]) -> str:
         """A group chat the app robot is in (its openConversationId)."""
         with self._lock:

@@ -681,6 +681,12 @@ class FakeWeCom:
             self._departments[department.id] = department
         return department
 
+    def remove_department(self, dept_id: int) -> None:
+        """The admin deletes a department (the caller moves its members first, as an admin would);
+        the callback ``change_contact`` / ``delete_party`` is the driver's to push."""
+        with self._lock:
+            self._departments.pop(dept_id, None)
+
     def add_user(self, user: User | None = None, /, **kwargs: Any) -> User:
         """Register a member: ``add_user(User(...))`` or ``add_user(userid=..., name=..., department=[2])``."""
         member = user if user is not None else User(**kwargs)

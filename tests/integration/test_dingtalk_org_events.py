@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from domain.models import AuditEntry, InboxEvent, Team, User
+from domain.models import AuditEntry, InboxEvent, OutboxMessage, Role, Team, User
 from tests.e2e.dingtalk_stack import ZHANG, DingTalkStack, dingtalk_stack
 
 XU = "0160000001"
@@ -112,3 +112,57 @@ def test_events_put_people_in_teams_at_the_set_level_and_follow_renames(db_url: 
             assert "西北先锋组" in names and "西北一组" not in names and "西北销售部" not in names
             [rename] = s.scalars(select(AuditEntry).where(AuditEntry.action == "team.rename"))
             assert rename.actor_label == "钉钉通讯录"
+
+
+def test_a_removed_department_retires_its_team_and_its_id_back_revives_it(stack: DingTalkStack) -> None:
+    """org_dept_remove (``DeptId`` list, like org_dept_modify): the team is no longer live, its
+    people and records stay, the change is audited and the admins are told; the department id
+    created again revives the same team."""
+    admin = "0100000009"
+    with stack.db.sessions() as s:
+        s.add(User(key="admin", name="管理员", role=Role.ADMIN, dingtalk_userid=admin))
+        s.commit()
+    stack.fake.add_department(40, "西北销售部")
+    stack.fake.add_department(41, "西南销售部")
+    stack.fake.add_user(XU, "徐明", departments=[40])
+    stack.driver.send_event("user_add_org", UserId=[XU])
+    stack.wait_until(lambda: (u := _user(stack, XU)) is not None and u.team_id is not None, what="徐明 in a team")
+
+    def team(dept: int) -> Team | None:
+        with stack.db.sessions() as s:
+            return s.scalar(select(Team).where(Team.dingtalk_department_id == dept))
+
+    northwest = team(40)
+    assert northwest is not None and northwest.active and northwest.name == "西北销售部"
+
+    # The admin deletes 西北销售部 (its people were moved first; that move is not pushed here).
+    stack.fake.add_user(XU, "徐明", departments=[41])
+    stack.fake.remove_department(40)
+    stack.driver.send_event("org_dept_remove", DeptId=[40])
+    stack.wait_until(lambda: (t := team(40)) is not None and not t.active, what="西北销售部 retired")
+
+    xu = _user(stack, XU)
+    assert xu is not None and xu.active and xu.team_id == northwest.id  # kept until their own event / sync
+    [entry] = _audits(stack, "team.retire")
+    assert entry.entity_id == str(northwest.id)
+    assert entry.after == {"active": False, "name": "西北销售部", "platform": "dingtalk", "department": 40}
+    with stack.db.sessions() as s:
+        [notice] = [m.payload["content"] for m in s.scalars(select(OutboxMessage).where(OutboxMessage.target == admin))]
+        assert s.scalar(select(func.count()).select_from(User).where(User.active.is_(False))) == 0
+    assert notice.startswith("【管理员提醒】钉钉通讯录里的部门（ID 40）已删除，团队「西北销售部」已停用")
+
+    # 徐明's own change arrives: he joins 西南销售部; the retired team is not brought back.
+    stack.driver.send_event("user_modify_org", UserId=[XU])
+    stack.wait_until(lambda: (u := _user(stack, XU)) is not None and u.team_id != northwest.id, what="徐明 moved")
+    retired = team(40)
+    assert retired is not None and not retired.active
+
+    # The same id again (rare): the same team is live again, and the admins hear of it.
+    stack.fake.add_department(40, "西北销售部")
+    stack.driver.send_event("org_dept_create", DeptId=[40])
+    stack.wait_until(lambda: (t := team(40)) is not None and t.active, what="西北销售部 revived")
+    assert [e.entity_id for e in _audits(stack, "team.revive")] == [str(northwest.id)]
+    with stack.db.sessions() as s:
+        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.target == admin).order_by(OutboxMessage.id))
+        notices = [m.payload["content"] for m in rows]
+    assert len(notices) == 2 and "「西北销售部」的部门又出现了，团队已恢复" in notices[1]

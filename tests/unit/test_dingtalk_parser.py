@@ -391,6 +391,14 @@ def test_http_org_event() -> None:
     assert org.details()["user_ids"] == ["a", "b"]
 
 
+def test_department_events_keep_their_department_ids() -> None:
+    """org_dept_* pushes carry ``DeptId`` (a list of numbers); the org hook needs them for a removal."""
+    org = parse_event('{"EventType":"org_dept_remove","TimeStamp":"1","DeptId":[40, "41", "x", true, 1.5]}')
+    assert org.dept_ids == (40, 41) and org.details()["dept_ids"] == [40, 41]
+    assert parse_event('{"EventType":"org_dept_remove","DeptId":7}').dept_ids == (7,)
+    assert parse_event('{"EventType":"user_leave_org","UserId":["a"]}').details()["dept_ids"] == []
+
+
 def test_same_push_same_key_different_payload_different_key() -> None:
     a = '{"EventType":"user_leave_org","TimeStamp":"1","UserId":["a"]}'
     b = '{"EventType":"user_leave_org","TimeStamp":"1","UserId":["b"]}'
