@@ -58,6 +58,7 @@ from domain.customer_mentions import Hit as _Hit
 from domain.models import Stage
 from domain.money import TYPED_UNITS, find_amount, parse_amount
 from domain.simplified import to_simplified
+from handlers.understand.clauses import _clause_after, _clause_before
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.intent import asks_the_bot
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, find_times, resolve, to_decimal
@@ -750,17 +751,6 @@ _VISIT_AFTER = re.compile(r"^[^,，。;；!！?？]{0,4}?(?:拜访了|去了|见
 # (「星期一去的精工」: 去的 tells of the past as 了 does)
 _PAST_MARK = re.compile(r"^[^,，。;；!！?？]{0,12}了|^[^,，。;；!！?？\s]{0,3}?(?:去|来|见|拜访|跑|到)的")
 _VISIT_AFTER_PLAN = re.compile(r"^[^,，。;；!！?？]{0,2}?(?:去|拜访|走访|上门|见|到|约见)")
-_CLAUSE_END = ",，。;；!！?？\n"
-
-
-def _clause_after(text: str, end: int) -> str:
-    stop = min((i for c in _CLAUSE_END if (i := text.find(c, end)) != -1), default=len(text))
-    return text[end:stop]
-
-
-def _clause_before(text: str, start: int) -> str:
-    begin = max(text.rfind(c, 0, start) for c in _CLAUSE_END) + 1
-    return text[begin:start]
 
 
 # What a date is NOT the rep's plan for: the end of a term (「价格锁定到明年底」, 「有效期到年底」), or the
