@@ -28,9 +28,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from handlers.understand.contacts import _CONTACT_RX
 from handlers.understand.timeexpr import find_times
 from handlers.understand.visit_text import (
-    _CONTACT_RX,
     CustomerIndex,
     CustomerRef,
     VisitDraft,
