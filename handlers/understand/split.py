@@ -29,13 +29,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.understand.contacts import _CONTACT_RX
+from handlers.understand.mentions import _index_for, _match_customers
 from handlers.understand.timeexpr import find_times
 from handlers.understand.visit_text import (
     CustomerIndex,
     CustomerRef,
     VisitDraft,
-    _index_for,
-    _match_customers,
     _normalize,
     parse_visit,
 )

@@ -7,21 +7,21 @@ nothing reads the clock (``now`` is the message time).
 
 The parser is rule based on purpose: it must be fast (well under 5 ms per
 message), deterministic, and explainable to a rep who asks "why did it pick
-华为终端?". Decisions worth knowing:
+华为终端?". Each field is decided in a module of its own, read in this order by ``parse_visit``:
 
-* Customer matching (``CustomerIndex``, ``domain.customer_mentions``): the
-  spellings of each customer's registered name (字号, city + 字号, short name,
-  aliases, pinyin) are looked up span by span, at a cost independent of the
-  number of customers. When a longer hit contains a shorter one ("华为终端"
-  contains "华为"), the longer one is the mention and the shorter customer is
-  kept as a weaker candidate.
+* Customer (the mention and the candidates; a company the index does not know): ``mentions.py``.
+* Contact (who was met, who was not): ``contacts.py``; the customer names and the dates are blocked
+  for it.
 * Dates (which is the visit, which the rep's follow-up, which the customer's own; the visit's time of
   day): ``date_roles.py``.
-* Contact (who was met, who was not): ``contacts.py``.
 * Note and next step (which words are what was discussed, which the plan): ``notes.py``.
-* Amount (which figure is the deal's): ``amounts.py``.
 * Stage hints: ``stage_words.py`` (keyword families, read with their sentence by
   ``visit_fields.stage_text``).
+* Amount (which figure is the deal's): ``amounts.py``.
+* Channel, the title as written, more stage phrases: ``visit_fields.refine``, last.
+
+This module keeps the ``VisitDraft``, the glue between them (normalising the text, finding the times,
+whether the message is a visit at all) and the typed corrections of a draft (``parse_edit``).
 """
 
 from __future__ import annotations
@@ -32,16 +32,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from domain.clock import BUSINESS_TZ
 from domain.customer_mentions import CustomerIndex, CustomerRef
-from domain.customer_mentions import Hit as _Hit
 from domain.models import Stage
 from domain.simplified import to_simplified
 from handlers.understand.amounts import _amount
-from handlers.understand.contacts import _Contact, _find_contact
+from handlers.understand.contacts import _find_contact
 from handlers.understand.date_roles import (
     _assign_roles,
     _customers_date,
@@ -51,10 +49,10 @@ from handlers.understand.date_roles import (
 )
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.intent import asks_the_bot
+from handlers.understand.mentions import _index_for, _match_customers, _unknown_mention
 from handlers.understand.notes import _summary_and_next
 from handlers.understand.stage_words import _stage_hint
 from handlers.understand.timeexpr import find_times, to_decimal
-from handlers.understand.titles import title_start
 from handlers.understand.visit_fields import refine, stage_text
 
 __all__ = [
@@ -125,66 +123,6 @@ def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
-@lru_cache(maxsize=32)
-def _index_for(customers: tuple[CustomerRef, ...]) -> CustomerIndex:
-    return CustomerIndex(customers)
-
-
-def _match_customers(
-    text: str, index: CustomerIndex, blocked: Sequence[tuple[int, int]]
-) -> tuple[tuple[int, int] | None, tuple[tuple[int, float], ...]]:
-    """(mention span, candidates best first) for a normalised text."""
-    hits = index.hits(text.lower(), blocked)
-    if not hits:
-        return None, ()
-    # Hits that overlap form one cluster ("华为" inside "华为终端"). The mention is
-    # the longest hit of the first confident cluster: reps name the customer
-    # before competitors or a second stop ("先去的精工…然后去了苏州精密").
-    hits.sort(key=lambda h: (h.start, -h.end))
-    clusters: list[list[_Hit]] = []
-    for hit in hits:
-        if clusters and hit.start < max(h.end for h in clusters[-1]):
-            clusters[-1].append(hit)
-        else:
-            clusters.append([hit])
-    confident = [c for c in clusters if max(max(h.scores.values()) for h in c) >= 0.75]
-    chosen = confident[0] if confident else max(clusters, key=lambda c: max(max(h.scores.values()) for h in c))
-    mention = max(chosen, key=lambda h: (h.end - h.start, max(h.scores.values()), -h.start))
-    exact = [h for h in chosen if max(h.scores.values()) >= 0.95]
-    if exact:
-        # An exact name wins over an overlapping partial one ("苏州精工": 精工, not 苏州精密),
-        # unless the partial one contains it and is clearly longer ("汇川联合动力").
-        best_exact = max(exact, key=lambda h: (h.end - h.start, -h.start))
-        wider = [
-            h
-            for h in chosen
-            if h.start <= best_exact.start
-            and best_exact.end <= h.end
-            and (
-                (h.end - h.start) >= (best_exact.end - best_exact.start) + 2
-                or max(h.scores.values()) >= 0.85  # a whole short name around it: 森达熏蒸 holds 达熏蒸
-            )
-        ]
-        mention = max(wider, key=lambda h: (h.end - h.start, max(h.scores.values()))) if wider else best_exact
-    scores: dict[int, float] = {}
-    span_len = mention.end - mention.start
-    for hit in hits:
-        inside = mention.start <= hit.start and hit.end <= mention.end
-        for cid, score in hit.scores.items():
-            if hit is mention:
-                value = score
-            elif inside:
-                value = score * (hit.end - hit.start) / span_len  # "华为" inside "华为终端"
-            else:
-                value = score * 0.5  # named elsewhere in the message
-            scores[cid] = max(value, scores.get(cid, 0.0))
-    said = text[mention.start : mention.end].lower()  # among equals, a 字号 as parsed before a guessed cut
-    ranked = sorted(
-        ((cid, round(s, 3)) for cid, s in scores.items() if s >= 0.3), key=lambda x: (-x[1], index.guessed(x[0], said), x[0])
-    )
-    return (mention.start, mention.end), tuple(ranked[:5])
-
-
 # -------------------------------------------------------------- is it a visit
 _NOT_VISIT = re.compile(
     r"^(?:你好|您好|hi|hello|hey|在吗|在不在|帮助|help|菜单|menu|我的待办|待办|待办事项|我的任务|我的客户|谢谢|多谢|收到|好的|"
@@ -214,29 +152,6 @@ def _looks_like_visit(text: str, has_customer: bool, has_contact: bool) -> bool:
     if asks_the_bot(text):
         return False
     return has_customer or has_contact or bool(_VISIT_WORDS.search(text))
-
-
-# ----------------------------------------------------------- unknown mention
-_UNKNOWN_MENTION = re.compile(
-    r"(?:拜访了?|走访了?|去了?|到|见了?|在)(?:一家|一个|新客户|客户)?[:：]?\s*"
-    r"(?P<c>[\u4e00-\u9fffA-Za-z0-9]{2,14}?)(?:公司|集团|厂)?(?=的|那边|[,，。\s]|$)"
-)
-
-
-def _unknown_mention(text: str, contact: _Contact | None, blocked: Sequence[tuple[int, int]]) -> str | None:
-    """Best guess at a company the index doesn't know, so the caller can offer to create it."""
-    if contact is not None and contact.start > 0:
-        head = text[: contact.start].rstrip("的 ")
-        # The contact's title is no part of the company's name (「海康的IT经理小张」: 海康, not 海康的IT经理).
-        if (cut := title_start(head)) is not None:
-            head = head[:cut].rstrip("的 ")
-        m = re.search(r"(?:拜访了?|走访了?|去了?|见了?|到|和|跟|与|^)(?P<c>[\u4e00-\u9fffA-Za-z0-9]{2,14})$", head)
-        if m and not any(s < m.end("c") and m.start("c") < e for s, e in blocked):
-            return m.group("c")
-    m = _UNKNOWN_MENTION.search(text)
-    if m and not any(s < m.end("c") and m.start("c") < e for s, e in blocked):
-        return m.group("c")
-    return None
 
 
 # ------------------------------------------------------------------- parse
