@@ -28,14 +28,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from handlers.understand.contacts import _CONTACT_RX
+from handlers.understand.mentions import _index_for, _match_customers
 from handlers.understand.timeexpr import find_times
 from handlers.understand.visit_text import (
-    _CONTACT_RX,
     CustomerIndex,
     CustomerRef,
     VisitDraft,
-    _index_for,
-    _match_customers,
     _normalize,
     parse_visit,
 )

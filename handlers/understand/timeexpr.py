@@ -14,7 +14,7 @@ Rules worth knowing (each was a decision, not an accident):
   ``future`` (the next occurrence on or after today — "周五再跟进" on a Wednesday
   is this Friday) and ``past`` (the most recent occurrence on or before today —
   "周一拜访了" is the Monday just gone). The caller picks by context; see
-  ``handlers.understand.visit_text``.
+  ``handlers.understand.date_roles``.
 * "下个月初" / "月初" is the first workday (Mon–Fri) among the 1st..3rd of the
   month: a reminder that fires on a Sunday gets ignored. Public holidays are not
   known here (Dec 1st and Jan 1st–3rd can differ from the official calendar).

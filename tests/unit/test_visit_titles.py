@@ -1,7 +1,7 @@
 """The contact and the contact's title as the rep wrote them (issue #15): titles built from their parts.
 
 Every message here was written for these tests (none comes from the evaluation set); each group is one rule
-of handlers/understand/titles.py or of the contact code in visit_text.py.
+of handlers/understand/titles.py or of the contact code in handlers/understand/contacts.py.
 """
 
 from __future__ import annotations

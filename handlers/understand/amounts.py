@@ -1,0 +1,177 @@
+"""The deal amount a visit message names: which of its figures is the deal's.
+
+A price talk names several figures: the opening quote and the one it ended on (「报价从50万降到了46万」), unit
+prices and the total (「每台6万 总共30万」), a discount or a gap (「让利两万」), the company's size (「年产值5个亿」),
+another deal's or a competitor's (「竞品报价80万」), a range, another currency. The figure the talk ended on
+wins, else the total, else the first money figure after a money word, else the first money figure; the rest are
+not the deal's amount. Also used for an amount typed as a correction (「金额改为35万」).
+
+Written by hand because it is about how reps phrase a price talk; reading each figure (units, 大写, 万八) is
+``domain.money.parse_amount``'s, the one reader everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+from domain.money import TYPED_UNITS, find_amount, parse_amount
+from handlers.understand.timeexpr import to_decimal
+
+_AMOUNT_RX = re.compile(
+    # (not 「几十万」 / 「数百万」: no figure)
+    r"(?P<num>\d[\d,]*(?:\.\d+)?|(?<![几数])[零一二两三四五六七八九十百千]+(?:点[零一二三四五六七八九]+)?)\s*"
+    r"(?P<unit>亿|千万|百万|万|w|W|千|k|K|M|m(?!m)|(?<=\d)\s?(?:million|mn)\b)?(?![a-zA-Z])\s*(?P<cur>元|块钱|块|rmb|RMB|人民币|yuan\b|cny\b)?"
+    r"(?![台套件个只吨米片颗箱批人天周月年号点%])",
+    re.I,
+)
+_UNIT = TYPED_UNITS  # one table of money units (domain/money.py)
+_UNIT_WORDS = {"million": "m", "mn": "m"}  # 「budget 1.5 million」: the English word for the table's m
+_MONEY_WORDS = re.compile(
+    r"(?:预算|报价|金额|合同|价格|总价|单子|订单|标的|项目|货款|采购额|额度|报了|价|费用|费|投资|"
+    r"(?<![a-z])(?:amount|budget|price|quot\w*|total|value|po|order|contract|deal)(?![a-z]))[^,，。;；]{0,6}$",
+    re.I,
+)
+
+
+# What a figure is, from the words around it (hand-written: these are how reps phrase a price talk):
+# a discount or a gap, not the deal (「让利两万」, 「比预算高了二十万」);
+# (「比竞品贵2万」, 「能帮他们省30万」, 「返点3万」, 「再降1万就签」: a difference, a saving, money back)
+_NOT_DEAL_BEFORE = re.compile(
+    r"(?:让利|优惠|便宜|降了|少了|差了?|高了|低了|单价|贵了?|省了?|节省|节约|返点|返利|折让|罚款|赔偿|违约金|(?:降|让)价?)"
+    r"[^,，。;；\s]{0,2}$"
+)
+# 「给了5万的优惠」: the figure named before what it is
+_DISCOUNT_AFTER = re.compile(r"^\s*的?(?:优惠|折扣|让利|返点|返利|差价|差距|补贴|罚款|违约金)")
+# a unit price (「1.05万一台」, 「800/套」, and 「每台45万」 when the message counts the machines: 「2台 每台45万」);
+_PER_UNIT_AFTER = re.compile(
+    r"^\s*(?:(?:/|每|一)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)|/?\s*(?:per|a|each)\s+(?:unit|set|piece|pc|machine)|each\b)", re.I
+)
+_PER_UNIT_BEFORE = re.compile(r"(?:每|单)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)[^,，。;；\s]{0,3}$")
+_COUNTED = re.compile(r"[\d两二三四五六七八九十]\s*(?:台|套|件|只|吨|片|颗|箱|支)")
+# the figure the talk ended on, which wins over the opening one (「报价从50万降到了46万」, 「最终二十八万成交」,
+# 「从60万让到55万」, 「现在是45万」);
+_FINAL_BEFORE = re.compile(
+    r"(?:(?:降|压|砍|谈|让|调|改|减|落|定|给)(?:到|至|在)|最终|最后|成交价|现在是?)了?[^,，。;；\s]{0,2}$"
+)
+# the total, which wins over the parts and unit prices it sums (「每台6万 总共30万」, 「首付20万 总价八十万」);
+# (with tax over without: 「不含税45万 含税50.85万」)
+_TOTAL_BEFORE = re.compile(
+    r"(?:总共|共计|合计|总计|一共|总价|总额|总金额|总包价?|总投资|总预算|总盘子|(?<![不未])含税)[^,，。;；\s]{0,3}$"
+)
+# the size of the company, not of the deal (「年产值5个亿」, 「注册资本1000万」);
+_COMPANY_SIZE_BEFORE = re.compile(r"(?:产值|营收|营业额|注册资本|市值|年收入|销售额|流水|身家)[^,，。;；\s]{0,4}$")
+# a range gives no one figure (「预算在80到100万之间」); another currency is no yuan amount (「USD 20k」).
+_RANGE_AFTER = re.compile(r"^\s*(?:到|至|~|～|-|—)\s*[\d零一二两三四五六七八九十]")
+_RANGE_BEFORE = re.compile(r"[\d零一二两三四五六七八九十][万千wWkK]?(?:到|至|~|～|-|—)\s*$")
+# a figure of another deal or a competitor's, in its own clause (「去年的合同金额是200万」, 「竞品报价80万」).
+_OTHER_DEAL_CLAUSE = re.compile(r"去年|前年|上个项目|上一个项目|竞品|竞争对手|友商|别家|同行")
+_FOREIGN_BEFORE = re.compile(r"(?:usd|us\$|\$|eur|€|jpy|美元|美金|欧元|日元)\s*$", re.I)
+_FOREIGN_AFTER = re.compile(r"^\s*(?:usd|dollars?|eur|euros?|美元|美金|欧元|日元)", re.I)
+_COUNT_AFTER = "台套件个只吨米片颗箱批人天周月年号点%"
+
+
+def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
+    """The deal amount: the figure the talk ended on, else the total, else the first money figure after a money
+    word, else the first money figure. Discounts, gaps, savings, unit prices, ranges, the company's size, other
+    currencies and figures of another deal or a competitor are not the deal's amount.
+
+    Written by hand because it is about how reps phrase a price talk; reading each figure (units, 大写, 万八)
+    is ``domain.money.parse_amount``'s, the one reader everywhere.
+    """
+    first: Decimal | None = None
+    after_word: Decimal | None = None
+    total: Decimal | None = None
+    skipped = False
+    # 「1.5个亿」, 「五十多万」, 「二十来万」: the round figure (same length, so spans stay)
+    text = re.sub(r"(?<=[\d一二两三四五六七八九十])个(?=亿|万)|(?<=[0十百千])[多来几](?=[万亿wW])", " ", text)
+    for m in _AMOUNT_RX.finditer(text):
+        # 「样板费三千五」: a spoken figure with 千/百 in it counts after a money word, without a unit.
+        spoken = re.search(r"[千百]", m.group("num")) and _MONEY_WORDS.search(text[: m.start()])
+        # 「RMB680,000」, 「¥ 73,500」: the currency written before the figure
+        cur_before = re.search(r"(?:rmb|cny|¥|￥|人民币)\s*$", text[: m.start()], re.I)
+        if _FOREIGN_BEFORE.search(text[: m.start()]) or _FOREIGN_AFTER.match(text[m.end() :]):
+            skipped = True  # 「$15,000」: not in yuan, and not for the shared reader below either
+            continue
+        if not (m.group("unit") or m.group("cur") or spoken or cur_before):
+            continue
+        if any(s < m.end() and m.start() < e for s, e in blocked):
+            continue
+        head, tail = text[: m.start()], text[m.end() :]
+        clause = re.split(r"[\s,，。;；!！?？]", head)[-1]
+        if (
+            _OTHER_DEAL_CLAUSE.search(clause)
+            or (_NOT_DEAL_BEFORE.search(head) and not _FINAL_BEFORE.search(head))  # not 「降到46万」
+            or _DISCOUNT_AFTER.match(tail)
+            or _PER_UNIT_AFTER.match(tail)
+            or _COMPANY_SIZE_BEFORE.search(head)
+            or _RANGE_AFTER.match(tail)
+            or _RANGE_BEFORE.search(head)
+            or (_PER_UNIT_BEFORE.search(head) and _COUNTED.search(text))
+        ):
+            skipped = True
+            continue
+        value = _typed_value(text, m)
+        if value is None:
+            number = to_decimal(m.group("num").replace("点", "."))
+            if number is None:
+                number = to_decimal(m.group("num"))
+            if number is None:
+                continue
+            unit = (m.group("unit") or "").strip().lower()
+            value = number * _UNIT.get(_UNIT_WORDS.get(unit, unit), Decimal(1))
+        if value == value.to_integral_value():
+            value = value.quantize(Decimal(1))
+        if _FINAL_BEFORE.search(text[: m.start()]):
+            return value
+        if total is None and _TOTAL_BEFORE.search(text[: m.start()]):
+            total = value
+        if after_word is None and _MONEY_WORDS.search(text[: m.start()]):
+            after_word = value
+        if first is None:
+            first = value
+    if total is not None:
+        return total
+    if after_word is not None:
+        return after_word
+    if first is None and not skipped:  # 大写 ("壹拾万元整") and "12,000" with a money word: the shared reader
+        found = find_amount(text)
+        if (
+            found is not None
+            and not any(s < found[1] and found[0] < e for s, e in blocked)
+            # (or the thousands separator of 「签了 1,080,000」: counts and dates are not written so)
+            and (
+                _MONEY_WORDS.search(text[: found[0]])
+                or "元" in text[found[0] : found[1]]
+                or re.search(r"\d,\d{3}(?!\d)", text[found[0] : found[1]]) is not None
+            )
+            and (text[found[1] : found[1] + 1] or " ") not in _COUNT_AFTER  # 「首批200台」 counts machines
+            and not _NOT_DEAL_BEFORE.search(text[: found[0]])  # 「单价1200」
+            # 「订单号 4500012345」, 「PO# 88001」: a number that names a document
+            and not re.search(r"(?:号|编号|单号|no\.?|#)\s*[:：]?\s*$", text[: found[0]], re.I)
+            and not re.fullmatch(r"\d{8,}", text[found[0] : found[1]].strip())
+        ):
+            value = found[2]
+            return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+    return first
+
+
+def _typed_value(text: str, m: re.Match[str]) -> Decimal | None:
+    """The figure as ``domain.money.parse_amount`` reads it (the same everywhere), incl. "三万八"."""
+    typed = m.group("num") + (m.group("unit") or "")
+    # 「十二万八千」, 「一百零八万五千」: the lower section spelled out after 万 belongs to the figure
+    lower = re.match(r"[零一二两三四五六七八九]?[一二两三四五六七八九][千百](?:[零一二两三四五六七八九]十?)?", text[m.end() :])
+    if m.group("unit") == "万" and not m.group("cur") and lower and re.fullmatch(r"[零一二两三四五六七八九十百千]+", m.group("num")):
+        whole = parse_amount(typed + lower.group(0))
+        if whole is not None:
+            return whole
+    nxt = text[m.end(): m.end() + 1]
+    if m.group("unit") in ("万", "千") and not m.group("cur") and nxt and nxt in "123456789一二两三四五六七八九":
+        after = text[m.end() + 1: m.end() + 2]
+        # 「六十万 二期待定」 is 60万 then 二期, not 六十万二
+        if not after or not (after.isdigit() or after in "十百千万台套件个只吨米片颗箱批人天周月年号点%期级代届次线楼"):
+            spoken = parse_amount(typed + nxt)
+            if spoken is not None:
+                return spoken
+    return parse_amount(typed)

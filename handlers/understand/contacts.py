@@ -1,0 +1,259 @@
+"""Who the rep met: the customer-side person a visit message names.
+
+A person is written as a surname with an honorific or a title (张总, 采购部的刘经理, 张建国总监), a nickname
+(老王, 小李), a full name beside a title or their honorific (采购总监 张建国, 李建国李总) or an English name
+(Tony 采购经理). Of the people named the first one wins, except those the message says were not met: absent or
+busy (张总临时出差了, 在开会), a call that did not get through (电话没接), someone unnamed who stood in for them
+(赵总的秘书接待的), or the rep's own colleagues (跟同事小王一起). The caller passes the customer names and the
+dates as blocked spans, so 「跟徐工罗总吃饭」 names 罗总 at 徐工, not a 徐 engineer.
+
+Written by hand: how reps glue names to titles and company names in chat is ours to know; the title words
+themselves are ``titles.py``'s.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from handlers.understand.clauses import _clause_after, _clause_before
+from handlers.understand.titles import (
+    PERSON_FUNCTION_TEXT,
+    RANK,
+    THIRD_PARTY,
+    TITLE_TEXT,
+    UNIT_TEXT,
+    fix_typos,
+)
+
+# 长孙 right after a title ending in 长 (「研究院院长孙总」) is 院长 + 孙总.
+_SURNAMES_2 = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|令狐|慕容|夏侯|(?<![院厂科部队校行处组班所站局市县])长孙|公孙|端木|宇文|司徒"
+_SURNAMES_1 = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫"
+    "孔汤温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿兰焦俞左柳甘祝包尚符舒阮柯纪梅童凌毕季裴霍"
+    "涂苗谷盛曲翁冉骆蓝辛靳管柴蒙鲍喻祁蒲房滕屈饶牟艾尤穆卓吉缪褚娄窦戚岑党宫费卜冷晏卫柏宗瞿桂佟臧"
+    "闵苟邬边卞姬仇栾隋刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝于"
+)
+# Longest first: "总经理" before "总", "总工" before "总".
+_TITLES = (
+    "副总经理|总经理|副总裁|董事长|工程师|总裁|总监|总工|副总|经理|主任|主管|部长|科长|处长|厂长|院长|所长|局长"
+    "|书记|老板|老师|博士|教授|会计|秘书|助理|专员|组长|班长|课长|站长|女士|先生|小姐|师傅|总|工|姐|哥|董|处|科|部|局|院"
+)
+# The one-character forms of a rank (刘董, 王处, 张科, 李局, 陈院) and 女士 / 先生 say nothing of the title.
+_TITLE_CANON = {"工": "工程师", "总工": "总工程师", "姐": None, "哥": None, "女士": None, "先生": None, "小姐": None}
+_TITLE_CANON |= dict.fromkeys(("师傅", "董", "处", "科", "部", "局", "院"))
+_DEPARTMENTS = (
+    "采购|技术|研发|生产|设备|工程|质量|品质|财务|行政|信息|IT|设计|项目|销售|市场|运营|供应链|物流|仓储|基建"
+    "|动力|安全|总经办|人事|法务|商务|工艺|制造|质检|计划|综合|战略"
+)
+_CONTACT_RX = re.compile(
+    rf"""
+    (?:(?P<dept>(?:{_DEPARTMENTS})(?:部门|部|中心|科|处)?)(?:的)?)?
+    (?:
+        (?P<name>(?:{_SURNAMES_2}|[{_SURNAMES_1}])(?P<given>[\u4e00-\u9fff]{{0,2}}?))
+        (?P<title>{_TITLES})
+        (?!(?<=总)[结部体共额价之算数量计包代裁监经工])
+        (?!(?<=工)[作程期厂艺资具业人地序位件单况装])
+        (?!(?<=[^总]董)事)(?!(?<=[^副]处)[理长])(?!(?<=[^副]科)[技学研室长])(?!(?<=[^副]部)[门长分件位署队委属落经])(?!(?<=[^副]局)[长面势部])(?!(?<=[^副]院)[长士校子])
+      | (?P<nick>[老小](?:{_SURNAMES_2}|[{_SURNAMES_1}]))(?![\u4e00-\u9fff]{{0,1}}(?:{_TITLES}))
+    )
+    """,
+    re.VERBOSE,
+)
+# A given name only follows a clear boundary ("见了张建国总监"), never in mid-word.
+_NAME_BOUNDARY = set(" ,.;:!?，。；：！？、的了和跟与找约见访是位个(（\"'“")
+# A given name does not end in the first character of a word ending in 工 (化工, 重工, 电工, 精工, 员工).
+_WORD_BEFORE_GONG = set("化重电轻精军手木技员职施加民农分美矿石竣开复停完")
+_NOT_GIVEN = set("的了和跟与是在去见到说把被给对向约等和总工经理部长主任老师司厂公们个位都也就还又再")
+
+
+# A surname character that ends a rank word (主任 + 董工).
+_ENDS_IN_RANK = re.compile(rf"(?:{RANK.pattern})$")
+
+
+@dataclass(frozen=True)
+class _Contact:
+    start: int
+    end: int
+    name: str
+    title: str | None
+
+
+_LATIN_NAME_RX = re.compile(
+    r"(?:的|见了?|和|跟|与|找|约了?|联系人是?|对接人是?|经理|总监|主管|专员|助理|工程师)\s?(?P<n>[A-Z][a-z]{2,11})(?![A-Za-z])"
+)
+# A full name with no honorific is a person when a title stands right next to it (「采购总监 张建国」,
+# 「张建国（采购总监）」); the name must end at a blank or a bracket, so its length is not guessed.
+_FULL_NAME = rf"(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}"
+# The full name and what everyone calls them (「李建国李总」, 「王芳（王经理）」): the name is the contact, the
+# honorific as written is the title.
+_NAME_AND_HONORIFIC = re.compile(
+    rf"(?:^|(?<=[\s,，。;；、的了见是和跟与]))(?P<full>(?P<s>{_SURNAMES_2}|[{_SURNAMES_1}])(?P<g>[\u4e00-\u9fff]{{1,2}}))"
+    r"\s?[（(]?(?P=s)(?P<h>总经理|总监|经理|总工|总|工|主任|科长|部长|处长|厂长|主管)[）)]?"
+)
+# Words after a title that start with a surname's character but name no one (「技术总监 周五再约」, 「方案」).
+_NOT_IN_FULL_NAME = set("一二三四五六七日天末案额序务本兴排元点号月年期后前次会议价单款")
+_TITLED_NAME_RX = re.compile(
+    rf"(?:{TITLE_TEXT})\s?[,，、:：]?\s?(?P<n>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
+    rf"|(?:^|(?<=[\s,，。;；、的了见是]))(?P<m>{_FULL_NAME})(?=\s*[（(]\s*(?:{TITLE_TEXT})\s*[）)])"
+    # 「杨帆 采购专员」, 「李娜，采购部的，」, 「王建国 他是采购总监」: a title or a department after a blank or a
+    # comma, as a whole word
+    rf"|(?:^|(?<=[\s,，。;；、的了见是和跟与]))(?P<a>{_FULL_NAME})"
+    rf"(?=\s*[,，、]?\s*(?:[他她]?是)?(?:{TITLE_TEXT}|(?:{UNIT_TEXT})的?)(?:\s|[）),，。;；!！?？]|$)"
+    rf"|\s+(?:{PERSON_FUNCTION_TEXT})(?:\s|[）),，。;；!！?？]|$))"  # 「李娜 采购 谈了价格」: a job as a word
+    # 「华为 采购 李娜」
+    rf"|(?<=\s)(?:{PERSON_FUNCTION_TEXT})\s+(?P<j>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
+    # 「采购部李娜」, 「研发部的张伟」, 「研发部 张伟」: a full name after a department
+    rf"|(?:{UNIT_TEXT})[的\s:：]?(?P<d>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
+    # 「对接人：李明，采购经理」, 「联系人 王芳」
+    rf"|(?:对接人|联系人|接待人)(?:是|为)?[:：\s]*(?P<k>{_FULL_NAME})(?=[\s,，。;；!！?？、（(]|$)"
+    # 「Tony 采购经理 对了交期」, 「Amy（采购）」: an English name with a title after it (a whole word)
+    rf"|(?<![A-Za-z])(?P<l>[A-Z][a-z]{{2,11}})(?=\s*[（(,，]?\s*(?:{TITLE_TEXT}|(?:{UNIT_TEXT})的?)(?:\s|[）),，。;；!！?？]|$))"
+    # 「华为 Kevin 说下周来」: an English name saying or asking something
+    r"|(?<![A-Za-z])(?P<v>[A-Z][a-z]{2,11})(?=\s*(?:说|问|表示|反馈|答应|同意|觉得|希望|催|要了))"
+)
+# People the rep did NOT meet: planned but absent, or the rep's own colleagues.
+_ABSENT = re.compile(
+    r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是|"
+    r"在开会|临时开会|开会去了|在忙|没时间|没空|"  # busy elsewhere (「张总在开会 让李工接待的」), not 「跟张总开会」
+    r"(?<![要会将快想])(?:退休|离职|辞职)|调走"  # gone (「王经理退休了 接替他的是小刘」), not 「快退休了」
+)
+_ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的是")
+_NOT_MET = re.compile(
+    r"不在|没见到|没见着|没见上|没碰上|没遇到|没在|没空|没时间|"
+    # a call that did not get through (「打了两次电话没接」, 「电话打不通」), unless it was returned
+    r"没接(?!受|到|触|待|手|收|洽|单|活)|没人接|没接通|未接通|不接电话|没打通|打不通|(?:手机|电话)关机|没回(?:电话|微信|消息)"
+)
+# (「电话没接 最后微信回的」, 「后来回过来了」: reached after all)
+_CALLED_BACK = re.compile(r"(?<![没未不])回(?:了个?电话|电话|过来|的|了|复了|消息)|打回来|回拨|后来(?:聊|通)|又打(?:了|过来)")
+# Away (出差, 请假) and nothing said with them either (「长安董工 这周出差 下周回来再约」); a call while away is a
+# contact (「孙部长 这周在外地出差 电话聊了几句」).
+_AWAY = re.compile(r"出差(?!回来)|外出|请假|休假")
+_TALKED = re.compile(r"电话|微信|视频|语音|通话|聊|谈|沟通|说|交流|对接")
+# 「去了海康 没见到何经理」: the miss written before the name
+_NOT_MET_BEFORE = re.compile(r"(?:没见到|没见着|没见上|没碰上|没碰到|没遇到)$")
+_OWNER_OF = re.compile(r"的?(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)")
+# 「赵总的秘书接待的」, 「张总的助理打电话说…」: someone unnamed stood in for the person named, who was not met.
+_STOOD_IN = re.compile(
+    r"的?(?:秘书|助理|助手|下属|副手|司机)\s*(?:接待|接的|出面|代[为他她]?|打(?:了个?)?电话|打来|来电|回(?:了个?)?电话|"
+    r"转告|通知|带我|陪我)"
+)
+_MET_BEFORE = re.compile(r"(?<![没未])(?:见了|见到了?|面谈了?)\s*(?:[\u4e00-\u9fff]{1,6}?的?)?$")
+# (「跟他同事小钱聊了聊」: the customer's colleague is a contact, only the rep's own is not)
+_COLLEAGUE = re.compile(r"(?:(?<![他她])(?<!他们)(?<!对方)同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
+
+
+def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
+    """Every person named in the message, left to right."""
+    text = fix_typos(text)  # 「周经里」 is 周经理 (same length: offsets stay)
+    found: list[_Contact] = []
+    for full in _NAME_AND_HONORIFIC.finditer(text):
+        a = full.start("full")
+        if not any(c in _NOT_GIVEN for c in full.group("g")) and not any(s < full.end() and a < e for s, e in blocked):
+            found.append(_Contact(a, full.end(), full.group("full"), full.group("s") + full.group("h")))
+    pos = 0
+    while (m := _CONTACT_RX.search(text, pos)) is not None:
+        pos = m.start() + 1
+        start, end = m.span()
+        core_start = m.start("name") if m.group("name") else m.start("nick")
+        if any(s < end and core_start < e for s, e in blocked) or any(c.start <= core_start < c.end for c in found):
+            continue
+        if m.group("nick"):
+            found.append(_Contact(core_start, end, m.group("nick"), None))
+            continue
+        given = m.group("given") or ""
+        # A rank word is no name: 「董秘罗总」 is 董秘 + 罗总, 「车间主任董工」 主任 + 董工, 「顾问王总」 顾问 + 王总.
+        if (r := RANK.match(text, core_start, m.start("title"))) and r.end() < m.start("title"):
+            continue
+        if core_start and _ENDS_IN_RANK.search(text, max(0, core_start - 4), core_start + 1):
+            continue
+        if given:
+            before = text[core_start - 1] if core_start > 0 else " "
+            boundary = core_start == 0 or before in _NAME_BOUNDARY or any(e == core_start for _, e in blocked)
+            # 「技术部王磊工程师」: a department's unit word ends where the name starts
+            boundary = boundary or bool(m.group("dept") and m.group("dept")[-1] in "部门心科处")
+            if not boundary or any(c in _NOT_GIVEN for c in given):
+                continue
+        title_word = m.group("title")
+        if title_word == "部" and core_start and text[core_start - 1] not in _NAME_BOUNDARY:
+            continue  # 「工程部」 is no 程部: 部 as an honorific only after a boundary (「李部」)
+        if title_word == "工" and given and given[-1] in _WORD_BEFORE_GONG:
+            continue  # 「金禾化工 的刘总」: 化工 is the company's trade, not 金禾化 工程师
+        canon = _TITLE_CANON.get(title_word, title_word)
+        name = m.group("name") if given else m.group("name") + title_word
+        dept = m.group("dept")
+        dept_start = m.start("dept") if dept else core_start
+        if dept and any(s < m.end("dept") and dept_start < e for s, e in blocked):
+            dept = None  # "汇川联合动力李工": the "department" is the customer's name
+        if dept and canon:
+            # 「管采购的王总」: 采购, not 采购总; 「搞技术的王工」: 技术 (a function with 工 is the function, a
+            # department with 工 its engineer: 「研发部 李工」 → 研发部工程师)
+            alone = canon == "总" or (title_word == "工" and dept[-1] not in "部科处心门")
+            canon = dept if alone else dept + canon  # 「管采购的王总」: 采购, not 采购总
+        found.append(_Contact(dept_start if dept else core_start, end, name, canon))
+    for m in _TITLED_NAME_RX.finditer(text):
+        group = next(g for g in ("n", "m", "a", "j", "d", "k", "l", "v") if m.group(g))
+        a, b = m.span(group)
+        given = m.group(group)[1:]
+        if any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in given):
+            continue
+        if any(c.start < b and a < c.end for c in found):
+            continue
+        if not any(s < b and a < e for s, e in blocked):
+            found.append(_Contact(a, b, m.group(group), None))
+    for m in _LATIN_NAME_RX.finditer(text):
+        if not any(s < m.end("n") and m.start("n") < e for s, e in blocked):
+            found.append(_Contact(m.start("n"), m.end("n"), m.group("n"), None))
+    found.sort(key=lambda c: c.start)
+    return found
+
+
+def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | None:
+    """The customer-side person the rep met ("张总", "采购部的刘经理", "张建国总监", "老王").
+
+    The first one named wins, except people the text says were absent
+    ("张总临时出差了") or who are the rep's colleagues ("跟同事小王一起").
+    """
+    people = _contacts(text, blocked)
+    if not people:
+        return None
+
+    def segment(i: int) -> str:
+        """Person ``i`` and what follows, up to the clause's end or the next person named
+        (「唐总不在 跟采购小李聊了会」: 不在 is about 唐总 only)."""
+        c = people[i]
+        hi = min(c.end + len(_clause_after(text, c.end)), people[i + 1].start if i + 1 < len(people) else len(text))
+        if other := THIRD_PARTY.search(text, c.end, hi):
+            hi = other.start()  # 「肖工 他们质量经理休假了」: the leave is the 质量经理's
+        return text[c.start : hi]
+
+    def stood_in(i: int) -> bool:
+        """Someone unnamed stood in for person ``i``, wherever the same name is written (「张总的助理打电话说张总
+        下周三有空」: one 张总, not met)."""
+        same = [p for p in people if p.name == people[i].name]
+        if any(_MET_BEFORE.search(text, 0, p.start) for p in same):
+            return False  # 「见了张总 张总的秘书打电话说…」: met all the same
+        return any(_STOOD_IN.match(text, p.end) is not None for p in same)
+
+    def demerit(i: int) -> int:
+        c = people[i]
+        before = _clause_before(text, c.start)
+        if i and people[i - 1].end > c.start - len(before):
+            before = text[people[i - 1].end : c.start]
+        absent = _ABSENT.search(segment(i)) or _ABSENT_BEFORE.search(before) or stood_in(i)
+        # 「唐总的秘书小刘接待的」: 唐总 only says whose 秘书 小刘 is; 小刘 is the one met.
+        owner = i + 1 < len(people) and _OWNER_OF.fullmatch(text[c.end : people[i + 1].start]) is not None
+        return int(bool(absent)) + int(bool(_COLLEAGUE.search(_clause_before(text, c.start)))) + int(owner)
+
+    best = min(range(len(people)), key=lambda i: (demerit(i), people[i].start))
+    said = segment(best)
+    not_met = _NOT_MET.search(said)
+    if (not_met and not _CALLED_BACK.search(said, not_met.end())) or stood_in(best):
+        return None  # 「赵经理 临时开会没见上」, 「肖总 电话没接」, 「赵总的秘书接待的」: the person named was not met
+    if _NOT_MET_BEFORE.search(_clause_before(text, people[best].start)):
+        return None
+    if _AWAY.search(said) and not _TALKED.search(text):
+        return None
+    return people[best]
