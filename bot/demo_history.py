@@ -4,7 +4,8 @@ Why: a demo with an empty past shows nothing on the Monday leaderboard, the
 dashboard's funnel or the stale-deal reminders. Everything here goes through
 the domain services with a clock set back to when it "happened" (so stage
 history, audit rows and leaderboard numbers are what real use would leave),
-relative to the moment the demo is seeded: last week always has a winner.
+relative to the moment the demo is seeded: last week always has a winner, and so does this week (ranked
+by the board the simulator's jump to next Monday posts).
 
 The three sample quote photos in ``examples/quotes/`` are for customers seeded
 here (owned by 张伟, each with an open opportunity), so sending one in the
@@ -78,6 +79,13 @@ def _stories(today: date, now: datetime) -> list[Story]:
     def days_ago(n: int, hour: int = 10) -> datetime:
         return datetime.combine(today - timedelta(days=n), time(hour, 0), tzinfo=BUSINESS_TZ)
 
+    def this_week(minutes_ago: int) -> datetime:
+        """A moment of this week before now: the coming Monday's board (the simulator's 「下周一 09:00」) ranks
+        this week, so it needs a deal won in it whatever day the demo starts (on a Monday just after midnight,
+        the first minutes of the week)."""
+        start = datetime.combine(monday, time(0, 0), tzinfo=BUSINESS_TZ)
+        return min(max(now - timedelta(minutes=minutes_ago), start), now)
+
     tomorrow = today + timedelta(days=1)
     stories = [
         Story("无锡恒瑞精密机械有限公司", "zhangwei", "A", ("孙建华", "采购经理"), ["无锡恒瑞"])
@@ -97,8 +105,8 @@ def _stories(today: date, now: datetime) -> list[Story]:
         .visit(lw(0, 10), "方案汇报，客户认可", "谈价格")
         .stage(lw(0, 11), Stage.NEGOTIATION)
         .quote(lw(0, 16), "BY-1107", [("PLC模块", "6ES7-214-1AG40-0XB0", 30, "4200.00"), ("工业触摸屏", "TPC7062Ti", 20, "2400.00")])
-        .visit(lw(2, 15), "签约", "跟进首付款")
-        .stage(lw(2, 16), Stage.WON),
+        .visit(this_week(90), "签约", "跟进首付款")  # won this week: the next Monday's board has a winner too
+        .stage(this_week(60), Stage.WON),
         Story("厦门联创电气有限公司", "zhaolei", "B", ("林晓东", "设备科长"), ["厦门联创"])
         .opportunity(pw(2, 9), 98000, Stage.EVALUATION)
         .visit(pw(2, 10), "拜访设备科，样品测试通过")
