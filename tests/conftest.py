@@ -97,6 +97,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated, empty SQLite database, for tests whose outcome is decided before anything is
+    stored (a refused request writes nothing on any backend): on PostgreSQL too they would only
+    prove the same thing again. Tests that store, dedupe or lock take ``db_url`` (both backends)."""
+    path = tmp_path / "salesbot.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
     database = Database(db_url)
     yield database
