@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from bot.worker import QUEUES
+from bot.queues import QUEUES
 
 
 def worker_command(
@@ -28,9 +28,9 @@ def worker_command(
 ) -> None:
     """Work the queues until SIGTERM / Ctrl+C, then finish what is in hand and exit."""
     from bot.logs import setup_logging
+    from bot.queues import parse_queues
     from bot.runtime import Runtime
     from bot.settings import load_settings
-    from bot.worker import parse_queues
 
     try:
         chosen = parse_queues(queues)

@@ -22,13 +22,14 @@ from bot.erp import ErpWebhookChannel
 from bot.jobs_runner import JobRunner
 from bot.photos import store_from_settings
 from bot.processing import InboxProcessor, PlatformEventHook
+from bot.queues import QUEUES
 from bot.settings import Settings
 from bot.wakeups import RedisWakeups
 from bot.wecom.channel import WeComChannel, build_wecom_client
 from bot.wecom.client import WeComClient
 from bot.wecom.crypto import WeComCrypto
 from bot.wecom.orgevents import WeComOrgEvents
-from bot.worker import QUEUES, BackgroundWorker
+from bot.worker import BackgroundWorker
 from domain.clock import Clock, SystemClock, set_business_timezone
 from domain.db import Database
 from domain.links import PageLinks

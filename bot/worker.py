@@ -23,28 +23,15 @@ from bot.chatfirst import ChatFirst
 from bot.delivery import Deliverer
 from bot.jobs_runner import JobRunner
 from bot.processing import InboxProcessor
+from bot.queues import QUEUES
 from bot.wakeups import RedisWakeups
 from handlers.events import EventKind, InboundEvent
 
 log = logging.getLogger("salesbot.worker")
 
-#: The queues a worker can serve: inbox events, OCR jobs, outbox deliveries (chat and ERP).
-QUEUES = ("chat", "ocr", "delivery")
-
 #: Events whose handling makes the OCR engines on this machine leave a core to chat (bot/chatfirst.py).
 #: Not photos: their reply is the 「收到」 acknowledgement, and the rep who sent one waits for the OCR.
 CHAT_FIRST_KINDS = frozenset({EventKind.TEXT, EventKind.LOCATION, EventKind.CARD_ACTION, EventKind.ENTER_AGENT})
-
-
-def parse_queues(text: str) -> tuple[str, ...]:
-    """``"chat,ocr"`` → ("chat", "ocr"); ValueError naming an unknown queue."""
-    names = tuple(dict.fromkeys(q.strip() for q in text.split(",") if q.strip()))
-    unknown = [q for q in names if q not in QUEUES]
-    if unknown or not names:
-        raise ValueError(
-            f"unknown queue(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(QUEUES)}"
-        )
-    return names
 
 
 class BackgroundWorker:

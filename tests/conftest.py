@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from domain.clock import FixedClock
 from domain.db import Database
@@ -62,6 +62,7 @@ def postgres_database() -> Iterator[str]:
         upgrade(url)
         yield url
     finally:
+        _forget_emptier(url)
         with admin.connect() as conn:
             conn.execute(
                 text(
@@ -73,14 +74,42 @@ def postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
+#: One engine per test database for emptying it between tests (a fresh engine is a fresh connection).
+_emptiers: dict[str, Engine] = {}
+
+
 def _truncate_all(url: str) -> None:
+    """Empty every table and restart every id sequence, as ``TRUNCATE <all> RESTART IDENTITY`` would.
+
+    That TRUNCATE cost ~0.2 s before every PostgreSQL test (it rewrites every table's files, empty
+    or not); this takes ~0.01 s: one round trip finds the tables that have rows, a DELETE empties
+    each (the tables hold a test's worth of rows), then every sequence that handed out a value
+    starts again at 1.
+    """
     from domain.models import Base
 
-    engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    engine = _emptiers.get(url)
+    if engine is None:
+        engine = _emptiers[url] = create_engine(url)
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    has_rows = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        dirty = list(conn.execute(text(has_rows)).scalars())
+        for name in reversed(tables):  # referencing tables first
+            if name in dirty:
+                conn.execute(text(f'DELETE FROM "{name}"'))
+        conn.execute(
+            text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false)"
+                " FROM pg_sequences WHERE last_value IS NOT NULL AND schemaname = current_schema()"
+            )
+        )
+
+
+def _forget_emptier(url: str) -> None:
+    engine = _emptiers.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -94,6 +123,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url: str = request.getfixturevalue("postgres_database")
     _truncate_all(url)
     return url
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated, empty SQLite database, for tests whose outcome is decided before anything is
+    stored (a refused request writes nothing on any backend): on PostgreSQL too they would only
+    prove the same thing again. Tests that store, dedupe or lock take ``db_url`` (both backends)."""
+    path = tmp_path / "salesbot.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

@@ -506,6 +506,10 @@ class FakeDingTalk:
     def start(self) -> str:
         return self._server.start()
 
+    def begin_stop(self) -> None:
+        """Start stopping without waiting (``BackgroundServer.begin_stop``); ``stop`` finishes."""
+        self._server.begin_stop()
+
     def stop(self) -> None:
         self._server.stop()
 

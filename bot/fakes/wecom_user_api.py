@@ -69,6 +69,7 @@ class MemberSide:
     _sent: list[SentByMember] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ending: threading.Event = field(default_factory=threading.Event)
 
     def attach(self) -> MemberSide:
         """Add the endpoints to the fake's HTTP server (before or after it started)."""
@@ -198,9 +199,17 @@ class MemberSide:
         deadline = time.monotonic() + min(max(wait_s, 0.0), MAX_WAIT_S)
         while True:
             current = self.conversation(userid)
-            if current["etag"] != etag or time.monotonic() >= deadline:
+            if current["etag"] != etag or time.monotonic() >= deadline or self._ending.is_set():
                 return current
-            time.sleep(POLL_STEP_S)
+            self._ending.wait(POLL_STEP_S)
+
+    def end_waits(self) -> None:
+        """Answer every long poll now, and later ones at once: the server is stopping.
+
+        A page's poll waits up to 20 s, and a stopping server waits for the requests in hand, so
+        without this closing the demo in tests took that long after the browser had gone.
+        """
+        self._ending.set()
 
     # ------------------------------------------------------------------ HTTP
     def router(self) -> APIRouter:

@@ -369,6 +369,8 @@ class BackgroundDemo:
         return self.stack.simulator_url
 
     def stop(self) -> None:
+        self.stack.member.end_waits()  # the pages' long polls answer now, so the server need not wait for them
+        self.stack.dingtalk.member.end_waits()
         self.server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=20)

@@ -186,6 +186,8 @@ def dingtalk_stack(
         if stream is not None:
             stream.stop()
         background.stop()
+        server.begin_stop()  # both servers stop together
+        fake.begin_stop()
         server.stop()
         driver.close()
         fake.stop()

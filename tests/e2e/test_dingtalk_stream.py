@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -25,11 +26,25 @@ ROBOT_TOPIC = "/v1.0/im/bot/messages/get"
 CARD_TOPIC = "/v1.0/card/instances/callback"
 
 
-@pytest.fixture
-def stack(db_url: str) -> Iterator[DingTalkStack]:
+@contextmanager
+def _stream_stack(db_url: str) -> Iterator[DingTalkStack]:
     with dingtalk_stack(db_url, dingtalk_mode="stream") as s:
         s.fake.stream.redeliver_after_s = 0.5
         s.fake.stream.wait_connections(1)
+        yield s
+
+
+@pytest.fixture
+def stack(db_url: str) -> Iterator[DingTalkStack]:
+    """For what is stored (once, or not while the inbox is down): on SQLite and on PostgreSQL."""
+    with _stream_stack(db_url) as s:
+        yield s
+
+
+@pytest.fixture
+def connection_stack(sqlite_url: str) -> Iterator[DingTalkStack]:
+    """For the connection itself (open, reconnect, back off): the database plays no part, one is enough."""
+    with _stream_stack(sqlite_url) as s:
         yield s
 
 
@@ -46,7 +61,8 @@ def _acked(stack: DingTalkStack, message_id: str) -> bool:
     return any(a.code == 200 for a in stack.fake.stream.acks_for(message_id))
 
 
-def test_the_client_opens_a_connection_with_the_app_credentials_and_subscriptions(stack: DingTalkStack) -> None:
+def test_the_client_opens_a_connection_with_the_app_credentials_and_subscriptions(connection_stack: DingTalkStack) -> None:
+    stack = connection_stack
     [opened, *_] = [r for r in stack.fake.requests if r.path == "/v1.0/gateway/connections/open"]
     assert opened.json is not None
     assert opened.json["clientId"] == APP_KEY
@@ -84,7 +100,8 @@ def test_the_same_frame_twice_is_processed_once(stack: DingTalkStack) -> None:
     assert len(_help_cards(stack)) == 1
 
 
-def test_after_a_dropped_connection_the_client_reconnects_and_gets_the_next_message(stack: DingTalkStack) -> None:
+def test_after_a_dropped_connection_the_client_reconnects_and_gets_the_next_message(connection_stack: DingTalkStack) -> None:
+    stack = connection_stack
     assert stack.fake.stream.drop() == 1
     stack.fake.stream.wait_connections(2)
     message_id = stack.fake.stream.push_robot_message(stack.driver.text_message(ZHANG, "帮助"))
@@ -94,7 +111,8 @@ def test_after_a_dropped_connection_the_client_reconnects_and_gets_the_next_mess
     assert len(opens) == 2  # a fresh ticket for the new connection
 
 
-def test_a_disconnect_frame_makes_the_client_reconnect_at_once(stack: DingTalkStack) -> None:
+def test_a_disconnect_frame_makes_the_client_reconnect_at_once(connection_stack: DingTalkStack) -> None:
+    stack = connection_stack
     stack.fake.stream.disconnect(close_after_s=10)
     stack.fake.stream.wait_connections(2, timeout=5)  # before the server's own close
     stack.fake.stream.push_robot_message(stack.driver.text_message(ZHANG, "帮助"))
@@ -173,7 +191,8 @@ def test_hostile_frames_write_nothing_and_the_connection_stays_up(stack: DingTal
     stack.wait_until(lambda: _help_cards(stack), what="help card")
 
 
-def test_a_refused_gateway_is_retried_with_backoff_not_hammered(stack: DingTalkStack) -> None:
+def test_a_refused_gateway_is_retried_with_backoff_not_hammered(connection_stack: DingTalkStack) -> None:
+    stack = connection_stack
     path = "/v1.0/gateway/connections/open"
     stack.fake.fail_next(path, 400, "invalidClientIdOrSecret", times=100)  # e.g. the secret was rotated
     stack.fake.stream.drop()

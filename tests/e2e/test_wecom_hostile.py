@@ -21,7 +21,15 @@ XXE = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">
 
 
 @pytest.fixture
-def stack(db_url: str) -> Iterator[WeComStack]:
+def stack(sqlite_url: str) -> Iterator[WeComStack]:
+    """For refusals: decided before anything is stored, so one database shows it."""
+    with wecom_stack(sqlite_url) as s:
+        yield s
+
+
+@pytest.fixture
+def stored_stack(db_url: str) -> Iterator[WeComStack]:
+    """For callbacks that are stored (or fail to be): on SQLite and on PostgreSQL."""
     with wecom_stack(db_url) as s:
         yield s
 
@@ -86,7 +94,8 @@ def test_hostile_or_malformed_xml_is_400_at_once(stack: WeComStack, hostile: str
     _nothing_written(stack)
 
 
-def test_inbox_unavailable_answers_5xx_so_wecom_retries(stack: WeComStack) -> None:
+def test_inbox_unavailable_answers_5xx_so_wecom_retries(stored_stack: WeComStack) -> None:
+    stack = stored_stack
     with stack.db.engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE inbox RENAME TO inbox_away")
     try:

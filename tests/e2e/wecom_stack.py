@@ -143,6 +143,8 @@ def wecom_stack(
         yield stack
     finally:
         background.stop()
+        server.begin_stop()  # both servers stop together
+        fake.begin_stop()
         server.stop()
         fake.stop()
         runtime.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,10 +21,24 @@ from domain.models import InboxEvent, OutboxMessage
 from tests.e2e.dingtalk_stack import AES_KEY, APP_KEY, APP_SECRET, TOKEN, ZHANG, DingTalkStack, dingtalk_stack
 
 
-@pytest.fixture
-def stack(db_url: str) -> Iterator[DingTalkStack]:
+@contextmanager
+def _quiet_stack(db_url: str) -> Iterator[DingTalkStack]:
     with dingtalk_stack(db_url, worker=False) as s:
         s.driver.max_retries = 0  # see each refusal once
+        yield s
+
+
+@pytest.fixture
+def stack(sqlite_url: str) -> Iterator[DingTalkStack]:
+    """For refusals: decided before anything is stored, so one database shows it."""
+    with _quiet_stack(sqlite_url) as s:
+        yield s
+
+
+@pytest.fixture
+def stored_stack(db_url: str) -> Iterator[DingTalkStack]:
+    """For callbacks that are stored (or fail to be): on SQLite and on PostgreSQL."""
+    with _quiet_stack(db_url) as s:
         yield s
 
 
@@ -53,7 +68,8 @@ def _text_body(stack: DingTalkStack, content: str = "你好") -> bytes:
 
 
 # ----------------------------------------------------------------------------- robot endpoint
-def test_a_genuine_robot_callback_is_stored(stack: DingTalkStack) -> None:
+def test_a_genuine_robot_callback_is_stored(stored_stack: DingTalkStack) -> None:
+    stack = stored_stack
     r = stack.driver.post_robot(_text_body(stack), _signed(stack))
     assert r.status_code == 200 and r.json() == {}
     assert _inbox_count(stack) == 1
@@ -119,7 +135,8 @@ def test_hostile_robot_payloads_are_400_at_once(stack: DingTalkStack, body: byte
     _nothing_written(stack)
 
 
-def test_inbox_unavailable_answers_503_so_dingtalk_retries(stack: DingTalkStack) -> None:
+def test_inbox_unavailable_answers_503_so_dingtalk_retries(stored_stack: DingTalkStack) -> None:
+    stack = stored_stack
     body, headers = _text_body(stack), _signed(stack)
     with stack.db.engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE inbox RENAME TO inbox_away")
@@ -144,10 +161,11 @@ def test_forged_event_signature_is_403(stack: DingTalkStack) -> None:
     _nothing_written(stack)
 
 
-def test_an_event_pushed_again_hours_later_is_accepted_once(stack: DingTalkStack) -> None:
+def test_an_event_pushed_again_hours_later_is_accepted_once(stored_stack: DingTalkStack) -> None:
     """#18 pt 8: DingTalk re-pushes events that failed, on a schedule nobody documents; a push
     signed hours ago is still ours (signature + our AES key), so it is stored, and the same push
     again is one event, not two (docs/platforms/dingtalk.md, "Event subscription")."""
+    stack = stored_stack
     hours_ago = str(stack.driver.now_ms() - 5 * 3_600_000)
     body, params = stack.driver.event_envelope({"EventType": "user_add_org", "UserId": ["x"]}, timestamp=hours_ago)
     for _ in range(2):
@@ -196,7 +214,8 @@ def test_event_bodies_without_encrypt_are_400(stack: DingTalkStack, body: bytes)
     _nothing_written(stack)
 
 
-def test_legacy_query_names_are_accepted(stack: DingTalkStack) -> None:
+def test_legacy_query_names_are_accepted(stored_stack: DingTalkStack) -> None:
+    stack = stored_stack
     body, params = stack.driver.event_envelope({"EventType": "user_add_org", "UserId": ["0155667788"]})
     legacy = {"signature": params["msg_signature"], "timeStamp": params["timestamp"], "nonce": params["nonce"]}
     r = _post_event(stack, body, legacy)

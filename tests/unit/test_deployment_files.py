@@ -8,7 +8,7 @@ import yaml
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.worker import parse_queues
+from bot.queues import parse_queues
 
 ROOT = Path(__file__).resolve().parents[2]
 
