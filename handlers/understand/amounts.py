@@ -60,6 +60,16 @@ _FINAL_BEFORE = re.compile(
 _TOTAL_BEFORE = re.compile(
     r"(?:总共|共计|合计|总计|一共|总价|总额|总金额|总包价?|总投资|总预算|总盘子|(?<![不未])含税)[^,，。;；\s]{0,3}$"
 )
+# money paid or received on the deal is not its value: a deposit, an instalment, a payment in (「定金5万已付」,
+# 「回款20万到了」, 「首付20万 总价八十万」: the total still wins) — the card would otherwise put the deposit on
+# the deal as its amount;
+_PAYMENT_BEFORE = re.compile(
+    r"(?:定金|订金|预付款?|首付款?|首期款?|回款|尾款|进度款|保证金|押金|质保金|到账|收到|收了|付了|打了|打过来)"
+    r"了?[^,，。;；\s]{0,2}$"
+)
+_PAYMENT_AFTER = re.compile(
+    r"^(?:的)?(?:定金|订金|预付|首付|尾款|回款|进度款|保证金|押金|质保金)|^(?:已经?|也|都)?(?:到账|到了|已到|打过来|付了|已付|收到了|回来了)"
+)
 # the size of the company, not of the deal (「年产值5个亿」, 「注册资本1000万」);
 _COMPANY_SIZE_BEFORE = re.compile(r"(?:产值|营收|营业额|注册资本|市值|年收入|销售额|流水|身家)[^,，。;；\s]{0,4}$")
 # a range gives no one figure (「预算在80到100万之间」); another currency is no yuan amount (「USD 20k」).
@@ -75,7 +85,7 @@ _COUNT_AFTER = "台套件个只吨米片颗箱批人天周月年号点%"
 def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
     """The deal amount: the figure the talk ended on, else the total, else the first money figure after a money
     word, else the first money figure. Discounts, gaps, savings, unit prices, ranges, the company's size, other
-    currencies and figures of another deal or a competitor are not the deal's amount.
+    currencies, payments and deposits, and figures of another deal or a competitor are not the deal's amount.
 
     Written by hand because it is about how reps phrase a price talk; reading each figure (units, 大写, 万八)
     is ``domain.money.parse_amount``'s, the one reader everywhere.
@@ -106,6 +116,9 @@ def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
             or _DISCOUNT_AFTER.match(tail)
             or _PER_UNIT_AFTER.match(tail)
             or _COMPANY_SIZE_BEFORE.search(head)
+            or _PAYMENT_BEFORE.search(head)
+            # (only when glued to the figure: 「四十二万 首付三成」 is the contract, then a term)
+            or (_PAYMENT_AFTER.match(tail) and not m.group(0)[-1:].isspace())
             or _RANGE_AFTER.match(tail)
             or _RANGE_BEFORE.search(head)
             or (_PER_UNIT_BEFORE.search(head) and _COUNTED.search(text))

@@ -42,7 +42,8 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Said on a remote channel in so many words (「微信上说」, 「电话里讲」): that beats the weak signs of being there
     # below (「在他们那边做的评定」 is where the thing happened, 「现场照片」 came by WeChat).
     ("wechat", re.compile(r"(?:在|用)?微信(?:上|里)(?:说|讲|发|回|问|聊)|wechat(?:ed)? (?:msg|message)", re.I)),
-    ("phone", re.compile(r"电话(?:里|中|上)(?:说|讲|问|聊)", re.I)),
+    # A call they made to us (「来电话说现场要整改」, 「打电话过来问交期」) is a call whatever the words about the site.
+    ("phone", re.compile(r"电话(?:里|中|上)(?:说|讲|问|聊)|来电话?|打(?:了个?)?电话(?:过来|来)|打来(?:了个?)?电话", re.I)),
     # Weaker signs of being there: a place at the customer's, the site, arriving, going over.
     # 「到了」 as arrived, not 收到了 / 拿到了 / 看到了 (the thing reached someone).
     ("visit", re.compile(

@@ -27,6 +27,9 @@ CUSTOMERS = [
         ("下午和海康开了个视频会，过了一遍方案", "meeting"),
         ("今天拜访苏州精工王总，谈了报价", "visit"),
         ("去了海康，电话里约了下次", "visit"),
+        # a call from them is a call, whatever they say about the site
+        ("海康那边的EHS经理 Linda 来电话 说现场要整改", "phone"),
+        ("华为张总打电话过来 问现场什么时候能装", "phone"),
     ],
 )
 def test_channel(text: str, channel: str) -> None:
@@ -177,6 +180,12 @@ def test_titles_as_written(text: str, name: str, title: str) -> None:
         ("苏州精工 预算三十多万", 300_000),
         ("华为张总 报价一百零五万", 1_050_000),
         ("海康 要3个点的折扣 20台", None),
+        # money paid on the deal is not its value: the card must not put a deposit on the deal
+        ("苏州精工王总 定金5万今天到账了", None),
+        ("海康何经理 回款20万到了", None),
+        ("华为 首付款10万到账", None),
+        ("苏州精工王总 定金5万已到 合同总价50万", 500_000),
+        ("华为张总 合同签了 四十二万 首付三成", 420_000),
     ],
 )
 def test_amounts_as_reps_write_them(text: str, amount: int | None) -> None:
