@@ -82,7 +82,7 @@ _FOREIGN_AFTER = re.compile(r"^\s*(?:usd|dollars?|eur|euros?|美元|美金|欧�
 _COUNT_AFTER = "台套件个只吨米片颗箱批人天周月年号点%"
 
 
-def _amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
+def deal_amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None:
     """The deal amount: the figure the talk ended on, else the total, else the first money figure after a money
     word, else the first money figure. Discounts, gaps, savings, unit prices, ranges, the company's size, other
     currencies, payments and deposits, and figures of another deal or a competitor are not the deal's amount.

@@ -10,13 +10,13 @@ from __future__ import annotations
 _CLAUSE_END = ",，。;；!！?？\n"
 
 
-def _clause_after(text: str, end: int) -> str:
+def clause_after(text: str, end: int) -> str:
     """The rest of the clause from ``end``."""
     stop = min((i for c in _CLAUSE_END if (i := text.find(c, end)) != -1), default=len(text))
     return text[end:stop]
 
 
-def _clause_before(text: str, start: int) -> str:
+def clause_before(text: str, start: int) -> str:
     """The clause up to ``start``."""
     begin = max(text.rfind(c, 0, start) for c in _CLAUSE_END) + 1
     return text[begin:start]

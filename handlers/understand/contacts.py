@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from handlers.understand.clauses import _clause_after, _clause_before
+from handlers.understand.clauses import clause_after, clause_before
 from handlers.understand.titles import (
     PERSON_FUNCTION_TEXT,
     RANK,
@@ -48,7 +48,7 @@ _DEPARTMENTS = (
     "采购|技术|研发|生产|设备|工程|质量|品质|财务|行政|信息|IT|设计|项目|销售|市场|运营|供应链|物流|仓储|基建"
     "|动力|安全|总经办|人事|法务|商务|工艺|制造|质检|计划|综合|战略"
 )
-_CONTACT_RX = re.compile(
+CONTACT_RX = re.compile(
     rf"""
     (?:(?P<dept>(?:{_DEPARTMENTS})(?:部门|部|中心|科|处)?)(?:的)?)?
     (?:
@@ -74,7 +74,7 @@ _ENDS_IN_RANK = re.compile(rf"(?:{RANK.pattern})$")
 
 
 @dataclass(frozen=True)
-class _Contact:
+class ContactMention:
     start: int
     end: int
     name: str
@@ -145,23 +145,23 @@ _MET_BEFORE = re.compile(r"(?<![没未])(?:见了|见到了?|面谈了?)\s*(?:[\
 _COLLEAGUE = re.compile(r"(?:(?<![他她])(?<!他们)(?<!对方)同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
 
 
-def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
+def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMention]:
     """Every person named in the message, left to right."""
     text = fix_typos(text)  # 「周经里」 is 周经理 (same length: offsets stay)
-    found: list[_Contact] = []
+    found: list[ContactMention] = []
     for full in _NAME_AND_HONORIFIC.finditer(text):
         a = full.start("full")
         if not any(c in _NOT_GIVEN for c in full.group("g")) and not any(s < full.end() and a < e for s, e in blocked):
-            found.append(_Contact(a, full.end(), full.group("full"), full.group("s") + full.group("h")))
+            found.append(ContactMention(a, full.end(), full.group("full"), full.group("s") + full.group("h")))
     pos = 0
-    while (m := _CONTACT_RX.search(text, pos)) is not None:
+    while (m := CONTACT_RX.search(text, pos)) is not None:
         pos = m.start() + 1
         start, end = m.span()
         core_start = m.start("name") if m.group("name") else m.start("nick")
         if any(s < end and core_start < e for s, e in blocked) or any(c.start <= core_start < c.end for c in found):
             continue
         if m.group("nick"):
-            found.append(_Contact(core_start, end, m.group("nick"), None))
+            found.append(ContactMention(core_start, end, m.group("nick"), None))
             continue
         given = m.group("given") or ""
         # A rank word is no name: 「董秘罗总」 is 董秘 + 罗总, 「车间主任董工」 主任 + 董工, 「顾问王总」 顾问 + 王总.
@@ -192,7 +192,7 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
             # department with 工 its engineer: 「研发部 李工」 → 研发部工程师)
             alone = canon == "总" or (title_word == "工" and dept[-1] not in "部科处心门")
             canon = dept if alone else dept + canon  # 「管采购的王总」: 采购, not 采购总
-        found.append(_Contact(dept_start if dept else core_start, end, name, canon))
+        found.append(ContactMention(dept_start if dept else core_start, end, name, canon))
     for m in _TITLED_NAME_RX.finditer(text):
         group = next(g for g in ("n", "m", "a", "j", "d", "k", "l", "v") if m.group(g))
         a, b = m.span(group)
@@ -202,15 +202,15 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Contact]:
         if any(c.start < b and a < c.end for c in found):
             continue
         if not any(s < b and a < e for s, e in blocked):
-            found.append(_Contact(a, b, m.group(group), None))
+            found.append(ContactMention(a, b, m.group(group), None))
     for m in _LATIN_NAME_RX.finditer(text):
         if not any(s < m.end("n") and m.start("n") < e for s, e in blocked):
-            found.append(_Contact(m.start("n"), m.end("n"), m.group("n"), None))
+            found.append(ContactMention(m.start("n"), m.end("n"), m.group("n"), None))
     found.sort(key=lambda c: c.start)
     return found
 
 
-def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | None:
+def find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> ContactMention | None:
     """The customer-side person the rep met ("张总", "采购部的刘经理", "张建国总监", "老王").
 
     The first one named wins, except people the text says were absent
@@ -224,7 +224,7 @@ def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | N
         """Person ``i`` and what follows, up to the clause's end or the next person named
         (「唐总不在 跟采购小李聊了会」: 不在 is about 唐总 only)."""
         c = people[i]
-        hi = min(c.end + len(_clause_after(text, c.end)), people[i + 1].start if i + 1 < len(people) else len(text))
+        hi = min(c.end + len(clause_after(text, c.end)), people[i + 1].start if i + 1 < len(people) else len(text))
         if other := THIRD_PARTY.search(text, c.end, hi):
             hi = other.start()  # 「肖工 他们质量经理休假了」: the leave is the 质量经理's
         return text[c.start : hi]
@@ -239,20 +239,20 @@ def _find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> _Contact | N
 
     def demerit(i: int) -> int:
         c = people[i]
-        before = _clause_before(text, c.start)
+        before = clause_before(text, c.start)
         if i and people[i - 1].end > c.start - len(before):
             before = text[people[i - 1].end : c.start]
         absent = _ABSENT.search(segment(i)) or _ABSENT_BEFORE.search(before) or stood_in(i)
         # 「唐总的秘书小刘接待的」: 唐总 only says whose 秘书 小刘 is; 小刘 is the one met.
         owner = i + 1 < len(people) and _OWNER_OF.fullmatch(text[c.end : people[i + 1].start]) is not None
-        return int(bool(absent)) + int(bool(_COLLEAGUE.search(_clause_before(text, c.start)))) + int(owner)
+        return int(bool(absent)) + int(bool(_COLLEAGUE.search(clause_before(text, c.start)))) + int(owner)
 
     best = min(range(len(people)), key=lambda i: (demerit(i), people[i].start))
     said = segment(best)
     not_met = _NOT_MET.search(said)
     if (not_met and not _CALLED_BACK.search(said, not_met.end())) or stood_in(best):
         return None  # 「赵经理 临时开会没见上」, 「肖总 电话没接」, 「赵总的秘书接待的」: the person named was not met
-    if _NOT_MET_BEFORE.search(_clause_before(text, people[best].start)):
+    if _NOT_MET_BEFORE.search(clause_before(text, people[best].start)):
         return None
     if _AWAY.search(said) and not _TALKED.search(text):
         return None

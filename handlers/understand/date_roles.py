@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
 
-from handlers.understand.clauses import _clause_after, _clause_before
+from handlers.understand.clauses import clause_after, clause_before
 from handlers.understand.timeexpr import PERIOD_DEFAULT_TIME, TimeMatch, resolve
 
 _FOLLOW_AFTER = re.compile(
@@ -34,9 +34,9 @@ _FOLLOW_AFTER = re.compile(
     r"审|评审|测试|试用|安装|交付|复盘|汇报|演示|讲|沟通|拜访|去|见|到)"
 )
 # 「计划」 as a verb (「计划下周去」), not the end of a noun (交付计划, 生产计划, 采购计划, 明年计划).
-_PLAN = r"(?<![付产购试目年度作排期训销营务货修施业])计划"
-_FOLLOW_BEFORE = re.compile(
-    rf"(?:约了|约好|约在|约|定了|定在|安排|{_PLAN}|准备|预计|打算|等|争取|需要|要求|让|(?<!申)请(?![假客吃])|说|答应|承诺|下次|下一步|跟进时间|"
+PLAN = r"(?<![付产购试目年度作排期训销营务货修施业])计划"
+FOLLOW_BEFORE = re.compile(
+    rf"(?:约了|约好|约在|约|定了|定在|安排|{PLAN}|准备|预计|打算|等|争取|需要|要求|让|(?<!申)请(?![假客吃])|说|答应|承诺|下次|下一步|跟进时间|"
     # 会 as "will", not the end of an event noun (「展会上加的微信 今天第一次登门」: 今天 is the visit)
     r"回访时间|后续|然后|再|待|需|要|(?<![展大年例晨周晚聚宴茶酒峰览流讨证布谈机协社])会|希望|最晚|最迟|截止|之后)"
     r"[^,，。;；!！?？]{0,6}$"
@@ -109,7 +109,7 @@ def _asked_or_required(text: str, tm: TimeMatch) -> bool:
         return False  # 「问我们能不能下周过去一趟」: asked to come then, a visit to plan
     if _ASKED_BEFORE.search(before):
         return True
-    if _ASKED_OF_US_BEFORE.search(before) and _QUESTION_WORD.search(_clause_after(text, tm.end).split(" ")[0]):
+    if _ASKED_OF_US_BEFORE.search(before) and _QUESTION_WORD.search(clause_after(text, tm.end).split(" ")[0]):
         return True
     # (a month, not a day: 「要求下周三前到货」 is a deadline to meet)
     return bool(_REQUIRED_BEFORE.search(before) and _DELIVERY_AFTER.match(after) and _MONTH_ONLY.search(tm.text))
@@ -121,7 +121,7 @@ def _term_or_condition(text: str, tm: TimeMatch) -> bool:
     after = text[tm.end :]
     if _asked_or_required(text, tm):
         return True
-    if _NEGATED_AFTER.match(after) and _CHECK_THEN.match(after) and not _GIVE_UP_THEN.search(_clause_after(text, tm.end)):
+    if _NEGATED_AFTER.match(after) and _CHECK_THEN.match(after) and not _GIVE_UP_THEN.search(clause_after(text, tm.end)):
         return False  # 「下周一还没消息就打电话问」: the day the rep checks on them
     if _TERM_END_BEFORE.search(before) or _NEGATED_AFTER.match(after) or _THING_OF_DATE.match(after):
         return True
@@ -157,7 +157,7 @@ _THEY_CAME_AFTER = re.compile(r"^[^,，。;；!！?？]{0,3}?(?:来|过来|到�
 
 def _reported_past(text: str, tm: TimeMatch) -> bool:
     """Whether a past date is something the customer reported or did, not the rep's visit."""
-    return bool(_REPORTED_BEFORE.search(_clause_before(text, tm.start))) and not _THEY_CAME_AFTER.match(text[tm.end :])
+    return bool(_REPORTED_BEFORE.search(clause_before(text, tm.start))) and not _THEY_CAME_AFTER.match(text[tm.end :])
 
 
 # (not 「月底前把合同签了」: 把…了 asks for it done)
@@ -234,9 +234,9 @@ def _assign_roles(
             elif past_gap > 62 >= future_gap:
                 tense = "future"
         after = text[tm.end :]
-        before = _clause_before(text, tm.start)
+        before = clause_before(text, tm.start)
         plan_cue = (
-            bool(_FOLLOW_BEFORE.search(before))
+            bool(FOLLOW_BEFORE.search(before))
             or bool(re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|回复|答复)(?!了)", after))
             or bool(_TO_DO_AFTER.match(after))
         )
@@ -382,8 +382,8 @@ def _customers_date(text: str, tm: TimeMatch, today: date | None = None) -> bool
         return True  # 「样品测试要三天」: their process's end, behind any day of the rep's own (「周五再问」)
     if _DEFERRAL_AFTER.match(after):
         # 「他说年后再说」 is the customer putting it off; 「年后再说」 in the rep's own words is the rep's plan.
-        said = [m.end() for m in _THEY_SAID.finditer(_clause_before(text, tm.start) or text[: tm.start])]
-        mine = [m.end() for m in _MY_SUBJECT.finditer(_clause_before(text, tm.start))]
+        said = [m.end() for m in _THEY_SAID.finditer(clause_before(text, tm.start) or text[: tm.start])]
+        mine = [m.end() for m in _MY_SUBJECT.finditer(clause_before(text, tm.start))]
         return bool(said) and max(said) > max(mine, default=-1)
     if re.match(r"^[^,，。;；!！?？]{0,3}?(?:再|跟进|回访|复访|联系|打电话|发|给他|给他们|提交|送)", after):
         return False
@@ -399,7 +399,7 @@ def _customers_date(text: str, tm: TimeMatch, today: date | None = None) -> bool
         rest = rest[subject.end() :]
         if _THEIR_EVENT.match(rest) or re.match(r"^[^,，。;；]{0,2}?(?:要|会|来|定|选|才)", rest):
             return True
-    before = _clause_before(text, tm.start)
+    before = clause_before(text, tm.start)
     # (「他们12月5号到8号在深圳开展会」: where they will be, not where the rep was)
     where = r"在(?!外地|外面|国外|外边)" if not re.search(r"(?:他们|她们|对方)\s*$", before) else r"(?!)"
     if re.match(rf"^\s*(?:的|下午|上午|中午|晚上|早上)?\s*(?:拜访|见|去|到|{where}|跟|和|与|约|电话|走访|又|刚|我)", after):

@@ -70,7 +70,7 @@ _SURNAME_HONORIFIC = (
     r"[总工](?![\u4e00-\u9fff])|[总工](?=[说的也在和聊讲问]))"  # not the 工 of 「Huawei 工程师」
 )
 _NAME = rf"{_SURNAME_HONORIFIC}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?"
-_CONTACT_RX = re.compile(
+CONTACT_RX = re.compile(
     r"\b(?i:met|with|saw|called|meeting with|talked to|spoke (?:to|with))\s+"
     rf"(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+[A-Z][a-z]+|{_NAME})"
 )
@@ -145,7 +145,7 @@ def english_contact(text: str, customer: str | None = None) -> str | None:
         m = re.search(rf"(?<![A-Za-z]){re.escape(customer)}\s+(?P<n>{_SURNAME_HONORIFIC})", text)
     if m is None:
         m = next(
-            (s for s in _CONTACT_RX.finditer(text) if not customer or s.group("n").lower() not in customer.lower()),
+            (s for s in CONTACT_RX.finditer(text) if not customer or s.group("n").lower() not in customer.lower()),
             None,
         )
         if m and customer and len(words := m.group("n").split()) > 1 and words[0].lower() in customer.lower().split():

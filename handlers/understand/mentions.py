@@ -5,7 +5,7 @@ span by span by ``domain.customer_mentions.CustomerIndex``, at a cost independen
 This module chooses among its hits: when a longer hit contains a shorter one ("华为终端" contains "华为"), the
 longer one is the mention and the shorter customer is kept as a weaker candidate; the first confident one wins
 over names said later (competitors, a second stop). A company the index does not know is guessed from the words
-around the contact or after a visit verb (``_unknown_mention``), so the caller can offer to create it.
+around the contact or after a visit verb (``unknown_mention``), so the caller can offer to create it.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from functools import lru_cache
 
 from domain.customer_mentions import CustomerIndex, CustomerRef
 from domain.customer_mentions import Hit as _Hit
-from handlers.understand.contacts import _Contact
+from handlers.understand.contacts import ContactMention
 from handlers.understand.titles import title_start
 
 
 @lru_cache(maxsize=32)
-def _index_for(customers: tuple[CustomerRef, ...]) -> CustomerIndex:
+def index_for(customers: tuple[CustomerRef, ...]) -> CustomerIndex:
     return CustomerIndex(customers)
 
 
-def _match_customers(
+def match_customers(
     text: str, index: CustomerIndex, blocked: Sequence[tuple[int, int]]
 ) -> tuple[tuple[int, int] | None, tuple[tuple[int, float], ...]]:
     """(mention span, candidates best first) for a normalised text."""
@@ -87,7 +87,7 @@ _UNKNOWN_MENTION = re.compile(
 )
 
 
-def _unknown_mention(text: str, contact: _Contact | None, blocked: Sequence[tuple[int, int]]) -> str | None:
+def unknown_mention(text: str, contact: ContactMention | None, blocked: Sequence[tuple[int, int]]) -> str | None:
     """Best guess at a company the index doesn't know, so the caller can offer to create it."""
     if contact is not None and contact.start > 0:
         head = text[: contact.start].rstrip("的 ")

@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from handlers.understand.clauses import _clause_before
-from handlers.understand.date_roles import _FOLLOW_BEFORE, _PLAN
+from handlers.understand.clauses import clause_before
+from handlers.understand.date_roles import FOLLOW_BEFORE, PLAN
 from handlers.understand.timeexpr import TimeMatch
 
 _SPLIT_BEFORE = re.compile(
     r"(?=聊了|聊的|谈了|谈到|沟通了|讨论了|介绍了|演示了|汇报了|交流了|确认了|了解了|反馈|提出|表示|(?<![再里上中])说|他们|对方|客户说|"
-    rf"主要|重点|下一步|下次|后续|约了|准备|需要|{_PLAN})"
+    rf"主要|重点|下一步|下次|后续|约了|准备|需要|{PLAN})"
 )
 _FRAME_WORDS = re.compile(
     r"今天|刚刚|刚才|刚|拜访了|拜访|走访了|走访|去了|去|见了|见|到了|上门|和|跟|与|的|了|在|客户|公司|那边|一下|一趟|"
@@ -49,7 +49,7 @@ def _clauses(text: str, cuts: Iterable[int]) -> list[tuple[int, int]]:
     return spans
 
 
-def _summary_and_next(
+def summary_and_next(
     text: str,
     follow: TimeMatch | None,
     visit: TimeMatch | None,
@@ -57,8 +57,8 @@ def _summary_and_next(
 ) -> tuple[str | None, str | None]:
     cuts = [follow.start] if follow else []
     if follow is not None:
-        before = _clause_before(text, follow.start)
-        cue = _FOLLOW_BEFORE.search(before)
+        before = clause_before(text, follow.start)
+        cue = FOLLOW_BEFORE.search(before)
         if cue is not None:
             cut = cue.start()
             if (me := before.rfind("我")) > cut:

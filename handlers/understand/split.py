@@ -28,14 +28,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from handlers.understand.contacts import _CONTACT_RX
-from handlers.understand.mentions import _index_for, _match_customers
+from handlers.understand.contacts import CONTACT_RX
+from handlers.understand.mentions import index_for, match_customers
 from handlers.understand.timeexpr import find_times
 from handlers.understand.visit_text import (
     CustomerIndex,
     CustomerRef,
     VisitDraft,
-    _normalize,
+    normalize_text,
     parse_visit,
 )
 
@@ -163,7 +163,7 @@ def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
     blocked = [(t.start, t.end) for t in find_times(text, now)]
     spans: list[tuple[int, int, int]] = []
     for _ in range(8):
-        span, candidates = _match_customers(text, index, blocked)
+        span, candidates = match_customers(text, index, blocked)
         if span is None or not candidates:
             break
         blocked.append(span)
@@ -173,7 +173,7 @@ def _mentions(text: str, index: CustomerIndex, now: datetime) -> list[_Mention]:
     found: list[_Mention] = []
     for start, end, customer in spans:
         # 「博世邓工」, 「海康 何经理」, 「施耐德的冯经理」: the contact written right behind the name
-        m = _CONTACT_RX.match(text, end + (text[end : end + 1] in (" ", "的", "（", "(")))
+        m = CONTACT_RX.match(text, end + (text[end : end + 1] in (" ", "的", "（", "(")))
         # 「汇川和联合动力 郑总和周总都在」: a list of people after a list of customers is one each, not the last one's
         listed_people = (
             m is not None
@@ -196,7 +196,7 @@ _PEOPLE_JOIN = re.compile(r"\s*(?:和|与|跟|、)\s*")
 def _people_list(text: str, at: int, spans: Sequence[tuple[int, int, int]]) -> list[tuple[int, int]]:
     """The people named one after another from ``at`` (「郑总和周总」), joined by 和 / 、, none inside a customer's name."""
     people: list[tuple[int, int]] = []
-    while (m := _CONTACT_RX.match(text, at)) is not None and not any(s < m.end() and m.start() < e for s, e, *_ in spans):
+    while (m := CONTACT_RX.match(text, at)) is not None and not any(s < m.end() and m.start() < e for s, e, *_ in spans):
         people.append(m.span())
         join = _PEOPLE_JOIN.match(text, m.end())
         if join is None or join.end() == m.end():
@@ -297,8 +297,8 @@ def _echoes_the_rep(after_name: str, current: Sequence[_Visit]) -> bool:
 
 def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | CustomerIndex) -> list[Part]:
     """The message's visits when it reports two or more customers, else an empty list."""
-    norm = _VERB_TYPO_RX.sub(lambda m: _VERB_TYPO[m.group()], _normalize(text))
-    index = customers if isinstance(customers, CustomerIndex) else _index_for(tuple(customers))
+    norm = _VERB_TYPO_RX.sub(lambda m: _VERB_TYPO[m.group()], normalize_text(text))
+    index = customers if isinstance(customers, CustomerIndex) else index_for(tuple(customers))
     mentions = _mentions(norm, index, now)
     if len({m.customer for m in mentions}) < 2:
         return []

@@ -116,7 +116,7 @@ def _denied(stage: Stage, before: str) -> bool:
     return bool(_NEGATION.search(_A_NOT_A.sub("", before)[-3:]))
 
 
-def _stage_hint(text: str) -> Stage | None:
+def find_stage_hint(text: str) -> Stage | None:
     best: Stage | None = None
     best_at = -1
     for stage, rx in _STAGE_RX:

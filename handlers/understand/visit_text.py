@@ -38,8 +38,8 @@ from domain.clock import BUSINESS_TZ
 from domain.customer_mentions import CustomerIndex, CustomerRef
 from domain.models import Stage
 from domain.simplified import to_simplified
-from handlers.understand.amounts import _amount
-from handlers.understand.contacts import _find_contact
+from handlers.understand.amounts import deal_amount
+from handlers.understand.contacts import find_contact
 from handlers.understand.date_roles import (
     _assign_roles,
     _customers_date,
@@ -49,9 +49,9 @@ from handlers.understand.date_roles import (
 )
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.intent import asks_the_bot
-from handlers.understand.mentions import _index_for, _match_customers, _unknown_mention
-from handlers.understand.notes import _summary_and_next
-from handlers.understand.stage_words import _stage_hint
+from handlers.understand.mentions import index_for, match_customers, unknown_mention
+from handlers.understand.notes import summary_and_next
+from handlers.understand.stage_words import find_stage_hint
 from handlers.understand.timeexpr import find_times, to_decimal
 from handlers.understand.visit_fields import refine, stage_text
 
@@ -112,15 +112,11 @@ class EditRequest:
 _SPACES = re.compile(r"[ \t\u3000]+")
 
 
-def _normalize(text: str) -> str:
+def normalize_text(text: str) -> str:
     """NFKC (full-width letters, digits, commas, colons → half-width), traditional characters →
     simplified (domain/simplified.py), one space for runs of blanks."""
     text = to_simplified(unicodedata.normalize("NFKC", text))
     return _SPACES.sub(" ", text).strip()
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff"
 
 
 # -------------------------------------------------------------- is it a visit
@@ -170,14 +166,14 @@ def parse_visit(
         return english_visit(text, now, customers)  # english.py: frame in Chinese, note as written
     local_now = _local_now(now)
     today = local_now.date()
-    norm = _normalize(text)
-    index = customers if isinstance(customers, CustomerIndex) else _index_for(tuple(customers))
+    norm = normalize_text(text)
+    index = customers if isinstance(customers, CustomerIndex) else index_for(tuple(customers))
 
     # A date word inside a known customer's name is the name (「昆明天一」, 「九号公司」)
     times = [t for t in find_times(norm, local_now) if not index.names_over(norm.lower(), t.start, t.end)]
     times = sorted(times + _process_durations(norm, local_now, times), key=lambda t: t.start)
     time_spans = [(t.start, t.end) for t in times]
-    mention_span, candidates = _match_customers(norm, index, time_spans)
+    mention_span, candidates = match_customers(norm, index, time_spans)
     blocked = time_spans + ([mention_span] if mention_span else [])
     # Every exact customer name is blocked for people too: 「晚上跟徐工罗总吃饭」 names 徐工, not a 徐 工程师;
     # so is the customer's own name written again (「拜访了龙腾光电 龙腾曾工要方案」: 曾工, not 龙腾曾).
@@ -187,11 +183,11 @@ def parse_visit(
         for h in index.hits(norm.lower(), blocked)
         if max(h.scores.values()) >= 0.95 and (len(candidates) > 1 or h.scores.get(own, 0.0) >= 0.95)
     ]
-    contact = _find_contact(norm, blocked + named)
+    contact = find_contact(norm, blocked + named)
     if mention_span is not None:
         mention: str | None = norm[mention_span[0] : mention_span[1]]
     else:
-        mention = _unknown_mention(norm, contact, blocked)
+        mention = unknown_mention(norm, contact, blocked)
 
     named_at = [at for at in (mention_span[0] if mention_span else None, contact.start if contact else None) if at is not None]
     visit_tm, follow_tm = _assign_roles(norm, times, today, named_at)
@@ -209,7 +205,7 @@ def parse_visit(
         mention_spans = [(at, at + len(mention))]
     # The customer's own date (「他们下个月招标」) is what happened, not the rep's next step: keep it in the note.
     theirs = follow_tm is not None and _customers_date(norm, follow_tm, today)
-    summary, next_step = _summary_and_next(norm, None if theirs else follow_tm, visit_tm, frame + mention_spans)
+    summary, next_step = summary_and_next(norm, None if theirs else follow_tm, visit_tm, frame + mention_spans)
 
     amount_blocked = time_spans
     draft = VisitDraft(
@@ -223,8 +219,8 @@ def parse_visit(
         summary=summary,
         next_step=next_step,
         next_follow_up=follow_up,
-        stage_hint=_stage_hint(stage_text(norm)),
-        amount=_amount(norm, amount_blocked),
+        stage_hint=find_stage_hint(stage_text(norm)),
+        amount=deal_amount(norm, amount_blocked),
         is_visit=_looks_like_visit(norm, bool(candidates), contact is not None),
         # 「下午拜访了华为」 sent at 10:00 names a time still ahead: questioned, not stored (an hour's slack).
         future_visit=visited_at.date() > today or (explicit and visited_at > local_now + timedelta(hours=1)),
@@ -251,7 +247,7 @@ def parse_edit(text: str, now: datetime) -> EditRequest | None:
     merely contains a date is a new visit, not an edit.
     """
     local_now = _local_now(now)
-    norm = _normalize(text).rstrip("。.!！~～")
+    norm = normalize_text(text).rstrip("。.!！~～")
     if _CANCEL.match(norm):
         return EditRequest(cancel=True)
     if m := _EDIT_FOLLOW.search(norm):
@@ -271,16 +267,16 @@ def parse_edit(text: str, now: datetime) -> EditRequest | None:
         return EditRequest(customer_mention=value) if value else None
     if m := _EDIT_CONTACT.match(norm):
         value = m.group("v").strip()
-        found = _find_contact(value, [])
+        found = find_contact(value, [])
         if found is not None:
             return EditRequest(contact_name=found.name, contact_title=found.title)
         return EditRequest(contact_name=value) if value else None
     if m := _EDIT_STAGE.match(norm):
         value = m.group("v").strip()
-        stage = _STAGE_BY_LABEL.get(value) or _stage_hint(value)
+        stage = _STAGE_BY_LABEL.get(value) or find_stage_hint(value)
         return EditRequest(stage_hint=stage) if stage else None
     if m := _EDIT_AMOUNT.match(norm):
-        amount = _amount(m.group("v"), [])
+        amount = deal_amount(m.group("v"), [])
         if amount is None:
             number = to_decimal(m.group("v").strip())
             amount = number
