@@ -43,7 +43,8 @@ FOLLOW_BEFORE = re.compile(
 )
 _VISIT_AFTER = re.compile(r"^[^,，。;；!！?？]{0,4}?(?:拜访了|去了|见了|到了|跑了|走访了|上门了|过去了|在|拜访|走访|上门|去|见|到|跟|和|与|约见|面谈)")
 # (「星期一去的精工」: 去的 tells of the past as 了 does)
-_PAST_MARK = re.compile(r"^[^,，。;；!！?？]{0,12}了|^[^,，。;；!！?？\s]{0,3}?(?:去|来|见|拜访|跑|到)的")
+# (「月初去过一次」, 「来过两回」: 过 after the move is experience, the past too)
+_PAST_MARK = re.compile(r"^[^,，。;；!！?？]{0,12}了|^[^,，。;；!！?？\s]{0,3}?(?:去|来|见|拜访|跑|到)[的过]")
 _VISIT_AFTER_PLAN = re.compile(r"^[^,，。;；!！?？]{0,2}?(?:去|拜访|走访|上门|见|到|约见)")
 
 
@@ -256,6 +257,8 @@ def _assign_roles(
         elif tense == "either":
             if plan_cue:
                 role = "follow"
+            elif _BEEN_THERE.match(after):
+                role = "visit"  # 「月初来过一次」: a contact told as done is in the past, never a day to come
             elif _VISIT_AFTER.match(after) and (_PAST_MARK.match(after) or visit is None and follow is None):
                 role = "visit" if _PAST_MARK.match(after) or _reported_visit(text, tm, today) else "follow"
             else:
@@ -431,6 +434,8 @@ _BACKGROUND_AFTER = re.compile(r"^[^,，。;；!！?？\s]{0,2}?(?:已经|早就
 _EARLIER_CONTACT = re.compile(
     r"^[^,，。;；!！?？]{0,10}?(?:(?:见|去|拜访|来|聊|谈|到)过|(?:发|寄|送|传)过去|寄出|寄了|(?:碰|遇|认识|结识|加)(?:到|见|上)?的)"
 )
+# 「月初来过一次」, 「周一去过」: 过 of experience after the move (not 「发过去」, a thing sent).
+_BEEN_THERE = re.compile(r"^[^,，。;；!！?？\s]{0,4}?(?:见|去|拜访|来|聊|谈|到|跑)过(?![去来])")
 # 「李总说预算批下来了，下周一去签合同」: what the contact said was heard already, so the date is a plan.
 _PAST_VISIT_WORDS = re.compile(
     r"拜访了|去了|见了|聊了|谈了|沟通了|走访了|过去了|刚|今天|上午|下午|昨天|前天|[总工理长监]说|告诉我|反馈|来电|回电|"

@@ -611,6 +611,9 @@ def _resolve_date(
             d = _month_end(base.year, base.month)
         elif what.startswith("中"):
             d = base.replace(day=15)
+            if kind == "thm" and d < today:
+                # 「月中再去一次」 on the 25th: the middle of next month for a plan, this month's for a report
+                return d, _add_months(base, 1).replace(day=15), None
         elif what == "初":
             d = _first_workday(base.year, base.month)
             if kind == "thm" and d < today:

@@ -94,6 +94,11 @@ def test_follow_up_by_roles(text: str, follow: date | None) -> None:
         ("周二在比亚迪 刘工说下周给答复", date(2026, 11, 24), date(2026, 11, 30)),
         ("华为张总 周五", TODAY, date(2026, 11, 27)),
         ("周一前给华为张总回个电话", TODAY, date(2026, 11, 30)),
+        # 月中 gone by on the 25th: a plan is next month's middle, never the visit's day
+        ("比亚迪刘工 聊了方案 月中再去一次", TODAY, date(2026, 12, 15)),
+        # 过 after the move tells of a contact done: the past reading, not a day to come
+        ("比亚迪刘工 月初来过一次 今天又来了", TODAY, None),
+        ("比亚迪刘工 月初去过一次", date(2026, 11, 2), None),
     ],
 )
 def test_visit_or_next_step(text: str, visited: date, follow: date | None) -> None:

@@ -98,6 +98,9 @@ def test_a_high_requirement_is_no_price_objection() -> None:
         ("精工李工 问我们能不能签三年的长约", Stage.NEGOTIATION),
         ("精工王总 合同额150万", None),  # a figure, no contract being handled
         ("比亚迪王经理 签了保密协议", None),  # not the deal
+        # a task set with 要把…了 is still to come; 已经把…了 is done
+        ("华为张总 春节前要把合同签了", Stage.NEGOTIATION),
+        ("华为张总 已经把合同签了", Stage.WON),
     ],
 )
 def test_a_contract_being_handled_is_a_negotiation(text: str, expected: Stage | None) -> None:
