@@ -483,6 +483,10 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
         if (found := title_before(prev, name, floor)) and _has_rank(found):
             first = found
     rest = text[at + len(name) :]
+    if customer:
+        # 「张总 三一重工的采购总监」, 「郑总，汇川的副总经理」: the company named again before the title is whose post
+        # it is, as 「他们的」 would say (the title is the post, without the company)
+        rest = re.sub(rf"^(\s*[,，]?\s*(?:是|也就是)?){re.escape(customer)}[\u4e00-\u9fff]{{0,4}}?的", r"\1他们的", rest)
     after = title_after(rest, name) or title_later(rest)
     if first and after and not _has_rank(first) and rest.startswith(after) and RANK.fullmatch(after):
         return first + after  # 「技术部王磊工程师」: the department before the full name, the rank glued after it
