@@ -177,10 +177,19 @@ def org_show() -> None:
 
 @org_app.command("sync")
 def org_sync(platform: str = typer.Argument(..., help="wecom or dingtalk")) -> None:
-    """Pull departments and members from the platform; roles set by the org file are kept."""
+    """Pull departments and members from the platform; roles set by the org file are kept.
+
+    The whole department list is read before anything is written, so a team whose department
+    is gone from it is retired (as a lost delete event would have done) only when every call
+    answered; a read that fails part-way changes nothing."""
+    import uuid
+
+    from bot import orgnotices
     from bot.dingtalk import contacts as dingtalk_contacts
+    from bot.dingtalk.client import DingTalkError
     from bot.runtime import Runtime
     from bot.wecom import contacts as wecom_contacts
+    from bot.wecom.client import WeComError
     from domain.services.orgsync import sync_members
     from domain.uow import UnitOfWork
 
@@ -195,15 +204,26 @@ def org_sync(platform: str = typer.Argument(..., help="wecom or dingtalk")) -> N
     if platform == "dingtalk" and not settings.dingtalk_enabled:
         raise _fail("未配置钉钉 / DingTalk is not configured: set SALESBOT_DINGTALK_APP_KEY, _APP_SECRET", 2)
     rt = Runtime.build(settings)
+    # One cause per run: the admin notices' dedupe keys derive from it, and a team retired,
+    # revived and retired again over three runs must be told about each time.
+    cause = f"org-sync:{platform}:{uuid.uuid4().hex[:12]}"
     try:
-        if platform == "wecom":
-            assert rt.wecom_client is not None
-            departments, members = wecom_contacts.fetch_org(rt.wecom_client)
-        else:
-            assert rt.dingtalk_client is not None
-            departments, members = dingtalk_contacts.fetch_org(rt.dingtalk_client)
-        with UnitOfWork(rt.db, rt.clock, actor_label="org-sync", cause=f"org-sync:{platform}") as uow:
-            result = sync_members(uow, platform, departments, members, team_level=settings.org_team_level)
+        try:
+            if platform == "wecom":
+                assert rt.wecom_client is not None
+                departments, members = wecom_contacts.fetch_org(rt.wecom_client)
+            else:
+                assert rt.dingtalk_client is not None
+                departments, members = dingtalk_contacts.fetch_org(rt.dingtalk_client)
+        except (WeComError, DingTalkError) as exc:
+            raise _fail(f"读取通讯录失败，未做任何更改 / could not read the contacts, nothing changed: {exc}") from exc
+        with UnitOfWork(rt.db, rt.clock, actor_label="org-sync", cause=cause) as uow:
+            result = sync_members(
+                uow, platform, departments, members, team_level=settings.org_team_level, complete=True
+            )
+            for dept_id, name in result.teams_retired:
+                orgnotices.team_retired(uow, platform, dept_id, name)
+            orgnotices.teams_revived(uow, platform, result.teams_revived)
             uow.commit()
     finally:
         rt.close()
@@ -221,6 +241,14 @@ def org_sync(platform: str = typer.Argument(..., help="wecom or dingtalk")) -> N
         typer.echo(f"  ~ 团队 team {old_name} → {new_name}（部门已改名 / department renamed）")
     for name in result.teams_revived:
         typer.echo(f"  + 团队 team {name}（部门已恢复，团队重新启用 / department back, team live again）")
+    for dept_id, name in result.teams_retired:
+        typer.echo(f"  - 团队 team {name}（部门 {dept_id} 已删除，团队停用 / department deleted, team retired）")
+    if result.retire_skipped:
+        typer.echo(
+            f"  ! 部门列表里没有第 {settings.org_team_level} 级部门，疑为平台答复不全，未停用任何团队 / "
+            "no department at the team level in the listing; no team retired",
+            err=True,
+        )
 
 
 @org_app.command("team-chat")

@@ -2,6 +2,7 @@
 
 The org file can set the same (``teams: - name: … wecom_chat_id: …``); this is for
 teams that came from a platform sync (``salesbot org sync``), whose chats no file names.
+A team retired with its deleted department is refused (exit 1): it gets no leaderboard.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import typer
 def bind_chat(settings: Any, team: str, chat_id: str, platform: str | None) -> None:
     from domain.db import Database
     from domain.errors import DomainError
-    from domain.services.orgsync import bind_team_chat
+    from domain.services.orgsync import TeamRetired, bind_team_chat
     from domain.uow import UnitOfWork
 
     chosen = platform or ("dingtalk" if chat_id.startswith("cid") else "wecom")
@@ -23,6 +24,9 @@ def bind_chat(settings: Any, team: str, chat_id: str, platform: str | None) -> N
         with UnitOfWork(db, actor_label="admin", cause="cli:org-team-chat") as uow:
             try:
                 bound = bind_team_chat(uow, team, chosen, chat_id)
+            except TeamRetired as exc:
+                typer.echo(f"{exc.message} / team {exc.team_name} is retired (its department was deleted)", err=True)
+                raise typer.Exit(1) from exc
             except DomainError as exc:
                 typer.echo(exc.message, err=True)
                 raise typer.Exit(1) from exc

@@ -19,7 +19,12 @@ retires its team (:func:`retire_department_team`): ``teams.active`` False, so no
 and no listing as a team, but the team row, its bound department id, its members and every
 sales record stay (where its people went comes with their own address-book events or the
 next sync).  The same department id seen again by
-:func:`sync_teams` revives the team.
+:func:`sync_teams` revives the team.  A full sync (``salesbot org sync``, ``complete=True``)
+repairs a deletion event that never arrived: a live team whose department id is missing from
+the platform's whole department list is retired the same way (:func:`retire_missing_teams`),
+but only from a listing that came back whole; an empty listing, or one with no department at
+the team level, retires nothing.  A retired team keeps its name until a live department needs
+it: then it steps aside as 「名称（已停用）」, so names stay unique and a name means the live team.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from domain.errors import NotFound, ValidationFailed
 from domain.models import Role, Team, User
 from domain.snapshot import snapshot
 from domain.uow import UnitOfWork
@@ -66,6 +72,8 @@ class SyncResult:
     teams_created: list[str] = field(default_factory=list)
     teams_renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new): the department was renamed
     teams_revived: list[str] = field(default_factory=list)  # its deleted department's id came back
+    teams_retired: list[tuple[int, str]] = field(default_factory=list)  # (department id, name): gone from the listing
+    retire_skipped: bool = False  # a complete sync whose listing looked broken: no team retired
 
 
 def _chain(dept_id: int | None, depts: dict[int, PlatformDepartment]) -> list[int]:
@@ -93,6 +101,33 @@ def team_department(member: PlatformMember, depts: dict[int, PlatformDepartment]
     return chain[level - 1] if level >= 1 and len(chain) >= level else None
 
 
+def _team_departments(departments: list[PlatformDepartment], level: int) -> dict[int, str]:
+    """The departments at ``level`` with a usable name: id → the team's name."""
+    depts = {d.id: d for d in departments}
+    return {d.id: d.name.strip()[:100] for d in departments if len(_levels(d.id, depts)) == level and d.name.strip()}
+
+
+RETIRED_MARK = "（已停用）"
+
+
+def _step_aside(uow: UnitOfWork, holder: Team) -> None:
+    """A retired team gives its name up to a live department of the same name (audited).
+
+    Why rename the old one rather than allow two teams one name: every lookup by name (the org
+    file, ``org team-chat``, reports) then means the live team, and the retired team's history
+    stays readable under 「名称（已停用）」 (or with its id when that is taken too).
+    """
+    s = uow.session
+    new = holder.name[: 100 - len(RETIRED_MARK)] + RETIRED_MARK
+    if s.scalar(select(Team.id).where(Team.name == new)) is not None:
+        mark = f"（已停用 {holder.id}）"
+        new = holder.name[: 100 - len(mark)] + mark
+    before = {"name": holder.name}
+    holder.name = new
+    uow.flush()
+    uow.audit("team.rename", "team", holder.id, before, {"name": new, "retired": True})
+
+
 def sync_teams(
     uow: UnitOfWork,
     departments: list[PlatformDepartment],
@@ -111,34 +146,44 @@ def sync_teams(
     """
     column = Team.wecom_department_id if platform == "wecom" else Team.dingtalk_department_id
     attr = column.key
-    depts = {d.id: d for d in departments}
-    wanted = {d.id: d.name.strip()[:100] for d in departments if len(_levels(d.id, depts)) == level and d.name.strip()}
+    wanted = _team_departments(departments, level)
     s = uow.session
     bound = {getattr(t, attr): t for t in s.scalars(select(Team).where(column.in_(set(wanted))))}
     created: list[str] = []
     out: dict[int, Team] = {}
     for dept_id, name in sorted(wanted.items()):
         team = bound.get(dept_id)
+        was_retired = team is not None and not team.active
         if team is not None and not team.active:
             team.active = True
             uow.flush()
             uow.audit("team.revive", "team", team.id, {"active": False}, {"active": True, "department": dept_id})
-            if revived is not None:
-                revived.append(team.name)
         if team is not None and team.name != name:
-            clash = s.scalar(select(Team).where(Team.name == name))
-            if clash is None:
+            target = name
+            clash = s.scalar(select(Team).where(Team.name == name, Team.id != team.id))
+            if clash is not None and not clash.active:
+                _step_aside(uow, clash)
+                clash = None
+            if clash is not None and was_retired:  # back, but a live team took the name meanwhile
+                target = f"{name}（{dept_id}）"[:100]
+                clash = s.scalar(select(Team).where(Team.name == target, Team.id != team.id))
+            if clash is None and team.name != target:
                 before = {"name": team.name}
                 if renamed is not None:
-                    renamed.append((team.name, name))
-                team.name = name
+                    renamed.append((team.name, target))
+                team.name = target
                 uow.flush()
-                uow.audit("team.rename", "team", team.id, before, {"name": name, "department": dept_id})
-            else:  # another team already has the new name: keep ours as it is, say so in the log
+                uow.audit("team.rename", "team", team.id, before, {"name": target, "department": dept_id})
+            elif clash is not None:  # another team already has the new name: keep ours as it is, say so in the log
                 log.warning("department %s renamed to %r, a name another team has; team %r kept", dept_id, name, team.name)
+        if was_retired and revived is not None and team is not None:
+            revived.append(team.name)  # under the name it is live with
         if team is None:
             team = s.scalar(select(Team).where(Team.name == name))
-            if team is not None and getattr(team, attr) is None:
+            if team is not None and not team.active:  # a retired team's name: the live department takes it
+                _step_aside(uow, team)
+                team = None
+            elif team is not None and getattr(team, attr) is None:
                 setattr(team, attr, dept_id)
                 uow.flush()
                 uow.audit("team.bind", "team", team.id, {attr: None}, {attr: dept_id})
@@ -176,17 +221,29 @@ def sync_members(
     departments: list[PlatformDepartment],
     members: list[PlatformMember],
     team_level: int = DEFAULT_TEAM_LEVEL,
+    complete: bool = False,
 ) -> SyncResult:
+    """Sync ``members`` (all of them, or one event's people) and the teams of ``departments``.
+
+    ``complete`` says ``departments`` is the platform's whole list, read without an error
+    (``salesbot org sync``): only then are teams whose department is missing retired, before
+    the teams are synced, so a new department may take a retired team's name in the same run.
+    An event's sync passes False: it never retires anything.
+    """
     column = "wecom_userid" if platform == "wecom" else "dingtalk_userid"
     s = uow.session
     depts = {d.id: d for d in departments}
-    renamed: list[tuple[str, str]] = []
-    revived: list[str] = []
-    teams, teams_created = sync_teams(uow, departments, team_level, platform, renamed, revived)
+    result = SyncResult()
+    if complete:
+        retired = retire_missing_teams(uow, platform, departments, team_level)
+        result.retire_skipped = retired is None
+        result.teams_retired = [(dept_id, team.name) for dept_id, team in retired or []]
+    teams, result.teams_created = sync_teams(
+        uow, departments, team_level, platform, result.teams_renamed, result.teams_revived
+    )
     leaders = {u for d in departments for u in d.leaders}
     by_pid: dict[str, User] = {getattr(u, column): u for u in s.scalars(select(User)) if getattr(u, column)}
     keys = set(s.scalars(select(User.key)))
-    result = SyncResult(teams_created=teams_created, teams_renamed=renamed, teams_revived=revived)
     before: dict[str, dict[str, object] | None] = {}
 
     for m in members:
@@ -271,6 +328,35 @@ def retire_department_team(uow: UnitOfWork, platform: str, department_id: int) -
     return team
 
 
+def retire_missing_teams(
+    uow: UnitOfWork, platform: str, departments: list[PlatformDepartment], level: int
+) -> list[tuple[int, Team]] | None:
+    """Retire every live team whose department id is not in ``departments``, the platform's
+    whole department list (a deletion event that was lost); [(department id, team)].
+
+    The caller vouches that the listing is complete (read to the end without an error).  A
+    listing that is empty or has no department at the team level at all is taken for a broken
+    answer, not for a company that deleted every sales department: None, nothing retired.
+    Teams with no department on this platform (the org file's) are never touched, and a
+    department still listed but moved off the team level keeps its team.
+    """
+    if not _team_departments(departments, level):
+        log.warning("%s department list has no department at level %s; no team retired", platform, level)
+        return None
+    column = Team.wecom_department_id if platform == "wecom" else Team.dingtalk_department_id
+    listed = {d.id for d in departments}
+    gone = uow.session.scalars(
+        select(column).where(column.is_not(None), column.not_in(listed), Team.active.is_(True)).order_by(column)
+    ).all()
+    out: list[tuple[int, Team]] = []
+    for dept_id in gone:
+        assert dept_id is not None  # the query's is_not(None)
+        team = retire_department_team(uow, platform, dept_id)
+        if team is not None:
+            out.append((dept_id, team))
+    return out
+
+
 def retired_team_notice(platform: str, department_id: int, team_name: str) -> str:
     """What admins are told when a deleted department retired a team (Simplified Chinese)."""
     where = "企业微信" if platform == "wecom" else "钉钉"
@@ -287,19 +373,35 @@ def revived_team_notice(platform: str, team_name: str) -> str:
     return f"【管理员提醒】{where}通讯录里团队「{team_name}」的部门又出现了，团队已恢复，周排行榜照常发送。"
 
 
-def bind_team_chat(uow: UnitOfWork, team_name: str, platform: str, chat_id: str) -> Team:
-    """Set the group chat the team's Monday leaderboard goes to (``salesbot org team-chat``), audited."""
-    from domain.errors import NotFound, ValidationFailed
+class TeamRetired(ValidationFailed):
+    """``org team-chat`` named a team retired with its deleted department."""
 
+    code = "team_retired"
+
+    def __init__(self, team_name: str, live_names: str) -> None:
+        super().__init__(
+            f"团队「{team_name}」已停用（它的部门已在平台上删除），不能设置群聊。"
+            f"现有团队：{live_names or '（还没有团队）'}"
+        )
+        self.team_name = team_name
+
+
+def bind_team_chat(uow: UnitOfWork, team_name: str, platform: str, chat_id: str) -> Team:
+    """Set the group chat the team's Monday leaderboard goes to (``salesbot org team-chat``), audited.
+
+    Only a live team: a retired one gets no leaderboard, so binding its chat would look done
+    and do nothing (:class:`TeamRetired`)."""
     if platform not in ("wecom", "dingtalk"):
         raise ValidationFailed(f"平台只能是 wecom 或 dingtalk，不是「{platform}」")
     chat_id = chat_id.strip()
     if not chat_id or len(chat_id) > 128:
         raise ValidationFailed("群聊 ID 不能为空，且不超过 128 个字符")
     team = uow.session.scalar(select(Team).where(Team.name == team_name.strip()))
+    names = "、".join(uow.session.scalars(select(Team.name).where(Team.active.is_(True)).order_by(Team.name)))
     if team is None:
-        names = "、".join(uow.session.scalars(select(Team.name).order_by(Team.name))) or "（还没有团队）"
-        raise NotFound(f"没有名为「{team_name}」的团队。现有团队：{names}")
+        raise NotFound(f"没有名为「{team_name}」的团队。现有团队：{names or '（还没有团队）'}")
+    if not team.active:  # its board is never posted: a chat bound now would silently get nothing
+        raise TeamRetired(team.name, names)
     column = "wecom_chat_id" if platform == "wecom" else "dingtalk_conversation_id"
     before = {column: getattr(team, column)}
     setattr(team, column, chat_id)

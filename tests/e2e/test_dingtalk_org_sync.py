@@ -1,5 +1,6 @@
 """salesbot org sync dingtalk: DingTalk departments and 主管 update the org; org-file roles survive."""
 
+import json
 import subprocess
 import sys
 
@@ -101,5 +102,60 @@ def test_teams_follow_departments_at_the_set_level_and_renames(db_url: str) -> N
             assert ma is not None and ma.team_id is None  # above level 3
             [rename] = s.scalars(select(AuditEntry).where(AuditEntry.action == "team.rename"))
             assert rename.before == {"name": "西北销售二组"} and rename.after is not None and rename.after["name"] == "西北二组"
+    finally:
+        db.dispose()
+
+
+def test_a_full_sync_retires_a_team_whose_remove_event_was_missed_and_revives_it(db_url: str) -> None:
+    """No org_dept_remove reached us: `salesbot org sync dingtalk` retires the team of the
+    department gone from the listing (audited, admins told), but not when the walk fails
+    part-way; the same department id listed again revives it."""
+    from datetime import datetime
+
+    from domain.clock import BUSINESS_TZ, FixedClock
+    from domain.models import OutboxMessage, Role
+    from domain.uow import UnitOfWork
+
+    admin = "0169999999"
+    fake = FakeDingTalk([AppConfig(app_key=APP_KEY, app_secret=APP_SECRET, robot_code=ROBOT_CODE)])
+    fake.add_department(3, "西北销售部")
+    fake.add_department(5, "西南销售部")
+    fake.add_user(MA, "马超", departments=[3], leader_in=[3])
+    fake.add_user(HE, "何静", departments=[5])
+    db = Database(db_url)
+    try:
+        with fake:
+            assert _sync(db_url, fake.base_url).returncode == 0
+            with UnitOfWork(db, FixedClock(datetime(2026, 12, 1, tzinfo=BUSINESS_TZ))) as uow:
+                uow.session.add(User(key="admin", name="管理员", role=Role.ADMIN, dingtalk_userid=admin))
+                uow.commit()
+            fake.add_user(MA, "马超", departments=[5])
+            fake.remove_department(3)
+
+            fake.fail_next("/topapi/v2/user/list", 60011)  # departments read, members not: part-way
+            broken = _sync(db_url, fake.base_url)
+            assert broken.returncode == 1 and "读取通讯录失败，未做任何更改" in broken.stderr
+            with db.sessions() as s:
+                assert all(t.active for t in s.scalars(select(Team)))
+
+            synced = _sync(db_url, fake.base_url)
+            assert synced.returncode == 0, synced.stderr
+            assert "- 团队 team 西北销售部（部门 3 已删除，团队停用" in synced.stdout
+            with db.sessions() as s:
+                active = {t.name: t.active for t in s.scalars(select(Team))}
+                [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "team.retire"))
+            assert active == {"西北销售部": False, "西南销售部": True}
+            assert entry.after == {"active": False, "name": "西北销售部", "platform": "dingtalk", "department": 3}
+
+            fake.add_department(3, "西北销售部")
+            back = _sync(db_url, fake.base_url)
+            assert back.returncode == 0, back.stderr
+            assert "+ 团队 team 西北销售部（部门已恢复" in back.stdout
+        with db.sessions() as s:
+            assert all(t.active for t in s.scalars(select(Team)))
+            notices = [m.payload for m in s.scalars(select(OutboxMessage).where(OutboxMessage.target == admin))]
+        text = json.dumps(notices, ensure_ascii=False)
+        assert "钉钉通讯录里的部门（ID 3）已删除，团队「西北销售部」已停用" in text
+        assert "团队「西北销售部」的部门又出现了，团队已恢复" in text
     finally:
         db.dispose()

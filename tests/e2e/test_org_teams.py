@@ -231,3 +231,61 @@ def test_a_deleted_department_retires_its_team_and_its_id_back_revives_it(db_url
             assert s.scalar(select(func.count()).select_from(Team)) == 2
             notices = [m.payload["content"] for m in s.scalars(select(OutboxMessage).where(OutboxMessage.target == "Admin"))]
         assert any("西北销售部" in n and "已恢复" in n for n in notices)
+
+
+def test_a_full_sync_retires_a_team_whose_delete_event_was_missed(db_url: str) -> None:
+    """No delete_party reached us for 华南销售部: `salesbot org sync wecom` notices the department is
+    gone, retires the team (audited, admins told), refuses `org team-chat` for it, and gives its
+    name to a new 华南销售部; a sync whose contacts read fails changes nothing."""
+    from domain.models import AuditEntry
+
+    db = Database(db_url)
+    try:
+        with fake_company() as fake:
+            assert salesbot(db_url, fake.base_url, "org", "sync", "wecom").returncode == 0
+            with UnitOfWork(db, FixedClock(sh(2026, 12, 1))) as uow:
+                uow.session.add(User(key="admin", name="管理员", role=Role.ADMIN, wecom_userid="Admin"))
+                uow.commit()
+            fake.add_user(FakeUser("MaChao", "马超", department=[2]))
+            fake.add_user(FakeUser("HeJing", "何静", department=[2]))
+            fake.remove_department(3)
+
+            fake.fail_next("/cgi-bin/user/list", 60011)  # the listing breaks part-way
+            broken = salesbot(db_url, fake.base_url, "org", "sync", "wecom")
+            assert broken.returncode == 1 and "读取通讯录失败，未做任何更改" in broken.stderr
+            with db.sessions() as s:
+                assert all(t.active for t in s.scalars(select(Team)))
+
+            synced = salesbot(db_url, fake.base_url, "org", "sync", "wecom")
+            assert synced.returncode == 0, synced.stderr
+            assert "- 团队 team 华南销售部（部门 3 已删除，团队停用" in synced.stdout
+            refused = salesbot(db_url, fake.base_url, "org", "team-chat", "华南销售部", "wrSouth")
+            assert refused.returncode == 1
+            assert "团队「华南销售部」已停用" in refused.stderr and "现有团队：华东销售部" in refused.stderr
+            assert "is retired" in refused.stderr
+            again = salesbot(db_url, fake.base_url, "org", "sync", "wecom")
+            assert "团队 team" not in again.stdout  # retired once, told once
+
+            fake.add_department(Department(5, "华南销售部", parentid=1))  # a new department, the old name
+            fake.add_user(FakeUser("HeJing", "何静", department=[5]))
+            renewed = salesbot(db_url, fake.base_url, "org", "sync", "wecom")
+            assert renewed.returncode == 0, renewed.stderr
+            assert "+ 团队 team 华南销售部（设置群聊" in renewed.stdout
+            bound = salesbot(db_url, fake.base_url, "org", "team-chat", "华南销售部", "wrSouth")
+            assert bound.returncode == 0, bound.stderr
+
+        with db.sessions() as s:
+            teams = {t.name: (t.active, t.wecom_department_id, t.wecom_chat_id) for t in s.scalars(select(Team))}
+            assert teams == {
+                "华东销售部": (True, 2, None),
+                "华南销售部（已停用）": (False, 3, None),
+                "华南销售部": (True, 5, "wrSouth"),
+            }
+            he = s.scalar(select(User).where(User.wecom_userid == "HeJing"))
+            assert he is not None and he.team is not None and he.team.wecom_department_id == 5
+            [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "team.retire"))
+            assert entry.actor_label == "org-sync" and entry.after is not None and entry.after["department"] == 3
+            [notice] = [m.payload["content"] for m in s.scalars(select(OutboxMessage).where(OutboxMessage.target == "Admin"))]
+        assert "华南销售部" in notice and "ID 3" in notice and "已停用" in notice
+    finally:
+        db.dispose()
