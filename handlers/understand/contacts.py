@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from handlers.understand.clauses import clause_after, clause_before
 from handlers.understand.titles import (
+    EN_TITLE,
     PERSON_FUNCTION_TEXT,
     RANK,
     THIRD_PARTY,
@@ -66,7 +67,7 @@ CONTACT_RX = re.compile(
 _NAME_BOUNDARY = set(" ,.;:!?，。；：！？、的了和跟与找约见访是位个(（\"'“")
 # A given name does not end in the first character of a word ending in 工 (化工, 重工, 电工, 精工, 员工).
 _WORD_BEFORE_GONG = set("化重电轻精军手木技员职施加民农分美矿石竣开复停完")
-_NOT_GIVEN = set("的了和跟与是在去见到说把被给对向约等和总工经理部长主任老师司厂公们个位都也就还又再")
+_NOT_GIVEN = set("的了和跟与是在去见到说把被给对向约等和总工经理部长主任老师司厂公们个位都也就还又再级")
 
 
 # A surname character that ends a rank word (主任 + 董工).
@@ -114,6 +115,41 @@ _TITLED_NAME_RX = re.compile(
     # 「华为 Kevin 说下周来」: an English name saying or asking something
     r"|(?<![A-Za-z])(?P<v>[A-Z][a-z]{2,11})(?=\s*(?:说|问|表示|反馈|答应|同意|觉得|希望|催|要了))"
 )
+# A bare full name right after the customer's name or a date (「长安董丽 报价」, 「大华 孙晓东 AGV项目」,
+# 「潍柴梁建军说」), or after a title with a verb glued on (「总工程师吴建平通了电话」): where it ends is read from
+# what follows (a blank, a mark, or a word of speech or contact), so the given name's length is not guessed
+# (the shortest given name that such a word follows wins: 「董丽说」 is 董丽).
+_AFTER_NAME = (
+    r"(?=[\s,，。;；!！?？、（(:：]|$|(?:说|讲|问|通了|通电话|聊|打了|打电话|发了|发来|回了|回复|要了|要的|让我|带我|给了|"
+    r"今天|昨天|上午|下午|晚上|微信|电话|视频|那边|这边|的微信|的电话|反馈|表示|答应|同意|觉得|希望|催|来电|来了|也在|报了|吃了?|"
+    r"喝了?|见了?|对了|过了))"
+)
+_BARE_FULL_NAME = re.compile(
+    rf"(?:的|\s)?\s*(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
+)
+_TITLED_FULL_NAME_GLUED = re.compile(
+    rf"(?:{TITLE_TEXT}|{PERSON_FUNCTION_TEXT})\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
+)
+# An English name right after the customer's name (「先导Kevin 今天说」, 「ABB Linda 发的RFQ」, 「西门子Mr. Li」,
+# 「上汽的采购Tony Wang说」): one or two capitalised words, or Mr./Ms. and a surname.
+_BARE_LATIN_NAME = re.compile(
+    r"(?:的|\s)?\s*(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s?[A-Z][a-z]{1,11}|[A-Z][a-z]{2,11}(?:\s[A-Z][a-z]{1,11})?)(?![A-Za-z])"
+    # among Chinese words only: in an English message a capitalised word after the customer is a place or an app
+    # (「visited CATL Ningde」, 「XCMG Tencent meeting」)
+    r"(?=\s?[\u4e00-\u9fff]|\s*$)"
+)
+_EN_WORDS_NO_NAME = re.compile(
+    rf"{EN_TITLE}|\b(?:Purchasing|Procurement|Sales|Technical|Engineering|Quality|Project|Team|Meeting|Online|Video|"
+    r"Call|Today|Tomorrow|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|China|Shanghai|Beijing|Demo|Sample|"
+    r"Zoom|Teams|Tencent|Wechat|Dingtalk|Feishu|Lark|Email|Mail|Excel|Word|Office|Plant|Factory|Office|Group|Invoice|Order)\b",
+    re.I,
+)
+# Two-character words that start with a surname's character but are no one's name (「高级采购经理」, 「方案」).
+_NOT_A_FULL_NAME = {
+    "高级", "方案", "谢谢", "金额", "石化", "江苏", "江西", "王牌", "万元", "于是", "周五", "周一", "周二", "周三", "周四",
+    "周六", "周日", "周末", "常规", "任务", "申请", "包装", "林业", "黄金", "白班", "夏天", "冬天", "安装", "向上",
+    "关于", "原来", "万一", "程序", "包括", "费用", "成本", "文件", "高层", "高管", "牛逼", "顾问", "龙头", "齐全",
+}
 # People the rep did NOT meet: planned but absent, or the rep's own colleagues.
 _ABSENT = re.compile(
     r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是|"
@@ -142,7 +178,11 @@ _STOOD_IN = re.compile(
 )
 _MET_BEFORE = re.compile(r"(?<![没未])(?:见了|见到了?|面谈了?)\s*(?:[\u4e00-\u9fff]{1,6}?的?)?$")
 # (「跟他同事小钱聊了聊」: the customer's colleague is a contact, only the rep's own is not)
-_COLLEAGUE = re.compile(r"(?:(?<![他她])(?<!他们)(?<!对方)同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$")
+_COLLEAGUE = re.compile(
+    r"(?:(?<![他她])(?<!他们)(?<!对方)同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$|"
+    # 「我们的销售经理老陈带我去了汇川」: our own manager, named by a post of ours
+    r"(?:我们|我司)的?(?:销售|技术|售后|项目|区域|大区|华东|华南|华北)?(?:经理|总监|工程师|主管|老板|总)$"
+)
 
 
 def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMention]:
@@ -197,12 +237,32 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
         group = next(g for g in ("n", "m", "a", "j", "d", "k", "l", "v") if m.group(g))
         a, b = m.span(group)
         given = m.group(group)[1:]
-        if any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in given):
+        if m.group(group) in _NOT_A_FULL_NAME or any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in given):
             continue
         if any(c.start < b and a < c.end for c in found):
             continue
         if not any(s < b and a < e for s, e in blocked):
             found.append(ContactMention(a, b, m.group(group), None))
+    def add_bare(m: re.Match[str] | None) -> None:
+        if m is None:
+            return
+        a, b = m.span("n")
+        name = m.group("n")
+        if name in _NOT_A_FULL_NAME or name[:2] in _NOT_A_FULL_NAME:
+            return
+        if name[0].isascii() and _EN_WORDS_NO_NAME.search(name):
+            return  # 「华为 Purchasing Manager 王总」: a title in English, not a person
+        if not name[0].isascii() and any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in name[1:]):
+            return
+        if any(c.start < b and a < c.end for c in found) or any(s < b and a < e for s, e in blocked):
+            return
+        found.append(ContactMention(a, b, name, None))
+
+    for _, end in blocked:
+        add_bare(_BARE_FULL_NAME.match(text, end))
+        add_bare(_BARE_LATIN_NAME.match(text, end))
+    for m in _TITLED_FULL_NAME_GLUED.finditer(text):
+        add_bare(m)
     for m in _LATIN_NAME_RX.finditer(text):
         if not any(s < m.end("n") and m.start("n") < e for s, e in blocked):
             found.append(ContactMention(m.start("n"), m.end("n"), m.group("n"), None))

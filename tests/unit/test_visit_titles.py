@@ -610,14 +610,8 @@ def test_full_names_and_clauses_around_a_title(text: str, name: str, title: str 
         ("宁德时代 小张 设备又坏了 让我们去修", "小张", None),
         ("华为 李工 说他们经理不同意", "李工", None),
         ("精工 老周 聊了下明年的计划 预算200万", "老周", None),
-        pytest.param(
-            "长安汽车 张伟 下周三来我们公司看样",
-            "张伟",
-            None,
-            # a full name with no honorific and no title beside it: read as a name it would also make 「包装」,
-            # 「高层」, 「金额」 after a customer into people (no tuning message has one either way)
-            marks=pytest.mark.xfail(strict=True, reason="a bare full name is not read as a contact"),
-        ),
+        # a full name with no honorific and no title beside it, right after the customer (section S has many)
+        ("长安汽车 张伟 下周三来我们公司看样", "张伟", None),
         ("华为 赵总 厂里在搬迁 下个月再说", "赵总", None),
         ("宁德时代 王经理 项目延期了", "王经理", None),
         ("西门子 陈工 工程变更要走流程", "陈工", None),
@@ -739,3 +733,26 @@ def test_english_contacts_after_the_company(text: str, name: str | None) -> None
 )
 def test_words_like_a_missed_call_or_a_stand_in_that_are_not(text: str, name: str | None) -> None:
     assert contact(text)[0] == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a bare full name right after the customer, ending where a blank or a word of speech or contact begins
+        ("华为董丽 报价 她说下个月中旬给结果", "董丽"),
+        ("华为 孙晓东 AGV项目 报价230K", "孙晓东"),
+        ("上周四去了华为 梁建军说年降的事要等总部通知", "梁建军"),
+        ("跟华为的总工程师吴建平通了电话", "吴建平"),
+        ("华为Kevin 今天说订单取消了", "Kevin"),
+        ("华为 Mr. Li 说框架价格要重谈", "Mr. Li"),
+        # words that start with a surname's character are no one
+        ("华为 方案改了两版", None),
+        ("华为 高层变动 项目暂停", None),
+        ("华为 Zoom 聊了方案", None),
+        ("华为 Tencent会议 过了报价", None),
+        # our own manager is no contact
+        ("我们的销售经理老陈带我去了华为 见了研发的郑工", "郑工"),
+    ],
+)
+def test_a_bare_full_name_after_the_customer_is_the_contact(text: str, name: str | None) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).contact_name == name
