@@ -189,7 +189,9 @@ def evaluate(show_misses: bool = False, tuning_only: bool = False, by_section: b
             "amount": int(draft.amount) if draft.amount is not None else None,
         }
         note = "|".join(notes) if visits else (draft.summary or "") + "|" + (draft.next_step or "")
-        got["note_kept"] = [p for p in msg.get("note_kept", []) if p in note]
+        # Blanks are no content: dictated text (「样机 测试 下周 开始」) is saved without its blanks between words.
+        bare_note = re.sub(r"\s+", "", note)
+        got["note_kept"] = [p for p in msg.get("note_kept", []) if re.sub(r"\s+", "", p) in bare_note]
         got["customers"] = (
             [by_id[p.draft.customer_id] for p in visits if p.draft.customer_id in by_id]
             if visits

@@ -89,6 +89,17 @@ def test_a_note_keeps_every_clause_that_is_not_a_date() -> None:
     assert d.summary == "他们下个月招标" and d.next_step == "准备资质文件"  # not 「他们，」
     d = parse_visit("今天拜访苏州精工，他们下周三要开会定供应商我下周四再打电话问结果", NOW, CUSTOMERS)
     assert d.summary == "他们下周三要开会定供应商" and d.next_step == "我下周四再打电话问结果"
+    # 需求 is no plan word: the note is not cut inside it
+    d = parse_visit("华为张总 聊了一下新项目的需求 下周三再跟进", NOW, CUSTOMERS)
+    assert d.summary == "聊了一下新项目的需求" and d.next_step == "下周三再跟进"
+
+
+def test_dictated_words_stay_together_in_the_note() -> None:
+    """Voice input puts a blank after every word: the blanks are no clauses, and no word is dropped."""
+    d = parse_visit("海康 这个 单 我们 主动 放弃 了 利润 太 低", NOW, CUSTOMERS)
+    assert d.summary is not None and "利润太低" in d.summary and "主动放弃" in d.summary
+    d = parse_visit("今天 去 了 海康 何经理 说 价格 再 议 我 周五 带 新 报价 过去", NOW, CUSTOMERS)
+    assert d.summary == "说价格再议" and d.next_step == "我周五带新报价过去"
 
 
 def test_year_end_is_the_follow_up_and_stays_in_the_note() -> None:
