@@ -70,7 +70,7 @@ _BASE_RANK = (
 )
 # Longest first: 总经理助理 before 总经理, 副总经理 before 副总.
 _RANK = (
-    r"(?:总经理|董事长|总裁|厂长|总监|经理|部长|副总|老板|主任|主管|总工|院长|所长)(?:助理|秘书|助手|特助)|"
+    r"(?:总经理|董事长|总裁|厂长|总监|经理|部长|副总|老板|主任|主管|总工|院长|所长)(?:特别助理|助理|秘书|助手|特助)|"
     r"(?:常务|执行|资深|高级|首席)?副(?:总经理|总裁|董事长|总监|经理|主任|科长|课长|处长|部长|厂长|院长|所长|局长|"
     r"站长|组长|班长|队长|主席|书记|总工程师|总工|总)|"
     rf"(?:常务|执行|资深|高级|首席)?(?:{_BASE_RANK})|"
@@ -345,3 +345,22 @@ def title_later(after: str) -> str | None:
     if m is None and (own := _own_unit_title(after, lead.end())):
         return own  # 「他是他们总装线的班组长」
     return _written(m).replace("的", "") if m and m.group("rank") else None
+
+
+# Dictated titles come in words with blanks between them (「采购部 经理」, 「设备科 副科长」, 「技术经理 兼 项目负责人」,
+# 「董事长 特别助理」): the blanks inside a title are closed before the title is read. Only a department, a function
+# or a rank followed by a rank, 副/高级 or 兼 is closed, so 「采购 数量」 and 「经理 邓经理」 stay apart.
+_TITLE_GAP = re.compile(
+    rf"(?P<left>(?:{_UNIT})|(?:{FUNCTIONS})|(?:{_RANK})|兼)\s+(?=(?:{_RANK})(?![\u4e00-\u9fff]?(?:总|工)(?![\u4e00-\u9fff]))|兼|(?:{FUNCTIONS})\s?(?:{_RANK}))"
+)
+
+
+def close_title_gaps(text: str) -> str:
+    """The text with the blanks inside a title written in separate words removed (the offsets change)."""
+    for _ in range(3):  # 「泵送事业部 采购 经理」: one gap closes per pass where they chain
+        closed = _TITLE_GAP.sub(lambda m: m.group("left"), text)
+        if closed == text:
+            break
+        text = closed
+    return text
+

@@ -18,6 +18,7 @@ from handlers.understand.titles import (
     RANK,
     TITLE,
     TITLE_TEXT,
+    close_title_gaps,
     fix_typos,
     title_after,
     title_before,
@@ -467,7 +468,7 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
 
     A title with a rank wins over a department or function alone on the other side of the name
     (「采购 李工 采购部经理」)."""
-    text = fix_typos(text)
+    text = close_title_gaps(fix_typos(text))
     at = text.find(name)
     if at < 0:
         return None

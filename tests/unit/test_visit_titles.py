@@ -756,3 +756,18 @@ def test_words_like_a_missed_call_or_a_stand_in_that_are_not(text: str, name: st
 )
 def test_a_bare_full_name_after_the_customer_is_the_contact(text: str, name: str | None) -> None:
     assert parse_visit(text, NOW, CUSTOMERS).contact_name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # dictated titles: the blanks between the words of one title are closed
+        ("华为 采购部 经理 邓经理 说框架协议续签没问题", "采购部经理"),
+        ("华为 泵送事业部 采购 经理 赵永刚 电话问了产能", "泵送事业部采购经理"),
+        ("华为 杨工 设备科 副科长 今天调试点胶机", "设备科副科长"),
+        ("华为的 技术经理 兼 项目负责人 何伟 电话里确认了尺寸", "技术经理兼项目负责人"),
+        ("华为 黄芳(采购部 经理) 微信发来询价单", "采购部经理"),
+    ],
+)
+def test_a_title_dictated_in_words_is_read_whole(text: str, title: str | None) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).contact_title == title
