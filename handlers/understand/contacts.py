@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from domain.customer_names import INDUSTRY_WORDS, places
 from handlers.understand.clauses import clause_after, clause_before
 from handlers.understand.titles import (
     EN_TITLE,
@@ -122,10 +123,16 @@ _TITLED_NAME_RX = re.compile(
 _AFTER_NAME = (
     r"(?=[\s,，。;；!！?？、（(:：]|$|(?:说|讲|问|通了|通电话|聊|打了|打电话|发了|发来|回了|回复|要了|要的|让我|带我|给了|"
     r"今天|昨天|上午|下午|晚上|微信|电话|视频|那边|这边|的微信|的电话|反馈|表示|答应|同意|觉得|希望|催|来电|来了|也在|报了|吃了?|"
-    r"喝了?|见了?|对了|过了))"
+    r"喝了?|见了?|对了|过了|打来|下周|下礼拜|明天|后天|这周|本周|上周|前天|刚才?|周[一二三四五六日天]|也说))"
 )
 _BARE_FULL_NAME = re.compile(
     rf"(?:的|\s)?\s*(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
+)
+# After a word of meeting or contact (「跟王海涛通了电话」, 「约了比亚迪王海涛下周二见面」 is the customer's), after
+# 「那边」 (「比亚迪那边王海涛说」), or first in the message before a blank (「王海涛 比亚迪 采购 要了报价」).
+_CONTACT_VERB_FULL_NAME = re.compile(
+    rf"(?:(?<![跟紧])跟|(?<![暖温])和|与|找|见了|见到了?|约了|联系了|拜访了?|陪|请|那边|这边|^)\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])"
+    rf"[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
 )
 _TITLED_FULL_NAME_GLUED = re.compile(
     rf"(?:{TITLE_TEXT}|{PERSON_FUNCTION_TEXT})\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
@@ -149,7 +156,17 @@ _NOT_A_FULL_NAME = {
     "高级", "方案", "谢谢", "金额", "石化", "江苏", "江西", "王牌", "万元", "于是", "周五", "周一", "周二", "周三", "周四",
     "周六", "周日", "周末", "常规", "任务", "申请", "包装", "林业", "黄金", "白班", "夏天", "冬天", "安装", "向上",
     "关于", "原来", "万一", "程序", "包括", "费用", "成本", "文件", "高层", "高管", "牛逼", "顾问", "龙头", "齐全",
+    "车间", "单子", "单价", "方面", "方便", "管理", "石油", "金属", "成品", "施工", "钱款", "常务", "史上", "毛利",
+    "贾经", "宁愿", "任何", "应该", "严格", "武汉", "苏州", "杭州", "余款", "党委", "安全", "安排", "时间", "邵阳",
 }
+
+
+def _no_one(name: str) -> bool:
+    """A place or an industry word that starts with a surname's character (「常州」, 「金属」, 「温州」) is no one."""
+    big, _ = places()
+    return name in big or name in INDUSTRY_WORDS
+
+
 # People the rep did NOT meet: planned but absent, or the rep's own colleagues.
 _ABSENT = re.compile(
     r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是|"
@@ -248,7 +265,7 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
             return
         a, b = m.span("n")
         name = m.group("n")
-        if name in _NOT_A_FULL_NAME or name[:2] in _NOT_A_FULL_NAME:
+        if name in _NOT_A_FULL_NAME or name[:2] in _NOT_A_FULL_NAME or _no_one(name):
             return
         if name[0].isascii() and _EN_WORDS_NO_NAME.search(name):
             return  # 「华为 Purchasing Manager 王总」: a title in English, not a person
@@ -262,6 +279,8 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
         add_bare(_BARE_FULL_NAME.match(text, end))
         add_bare(_BARE_LATIN_NAME.match(text, end))
     for m in _TITLED_FULL_NAME_GLUED.finditer(text):
+        add_bare(m)
+    for m in _CONTACT_VERB_FULL_NAME.finditer(text):
         add_bare(m)
     for m in _LATIN_NAME_RX.finditer(text):
         if not any(s < m.end("n") and m.start("n") < e for s, e in blocked):

@@ -745,6 +745,14 @@ def test_words_like_a_missed_call_or_a_stand_in_that_are_not(text: str, name: st
         ("跟华为的总工程师吴建平通了电话", "吴建平"),
         ("华为Kevin 今天说订单取消了", "Kevin"),
         ("华为 Mr. Li 说框架价格要重谈", "Mr. Li"),
+        # after a word of meeting or contact, after 那边, or first before a blank
+        ("跟王海涛通了电话 华为那边要报价", "王海涛"),
+        ("王海涛 华为 采购 要了报价", "王海涛"),
+        ("华为那边王海涛说价格还要降", "王海涛"),
+        ("约了华为王海涛下周二见面", "王海涛"),
+        # a place or a workshop is no one
+        ("华为 跟车间 聊了一下排产", None),
+        ("华为 和常州 那边的人聊了", None),
         # words that start with a surname's character are no one
         ("华为 方案改了两版", None),
         ("华为 高层变动 项目暂停", None),
