@@ -172,6 +172,10 @@ _HOLIDAYS: dict[str, tuple[str, int, int]] = {
     "十一": ("solar", 10, 1),
     "重阳": ("lunar", 9, 9),
     "双十一": ("solar", 11, 11),
+    "双11": ("solar", 11, 11),
+    # the year-end shopping day, a deadline in sales chat (「双十二前把报价更新一版」)
+    "双十二": ("solar", 12, 12),
+    "双12": ("solar", 12, 12),
     "感恩节": ("nth_weekday", 11, 4 * 10 + 3),
     "平安夜": ("solar", 12, 24),
     "圣诞": ("solar", 12, 25),
@@ -334,13 +338,19 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
-def _first_workday(year: int, month: int) -> date:
+def _first_weekday(year: int, month: int) -> date:
     """First Monday–Friday among the 1st..3rd (two weekend days can't cover three)."""
-    for d in (1, 2, 3):
+    return next(date(year, month, d) for d in (1, 2, 3) if date(year, month, d).weekday() < 5)
+
+
+def _first_workday(year: int, month: int) -> date:
+    """The month's first workday by China's working calendar (「1月初」 is 1月4日 in 2027: 元旦 is off by law),
+    else its first Monday–Friday among the 1st..3rd (two weekend days can't cover three)."""
+    for d in range(1, 11):
         candidate = date(year, month, d)
-        if candidate.weekday() < 5:
+        if _workday(candidate):
             return candidate
-    return date(year, month, 1)  # pragma: no cover - unreachable
+    return _first_weekday(year, month)  # pragma: no cover - a month whose first ten days are all off
 
 
 def _add_workdays(day: date, n: int) -> date:
@@ -667,7 +677,7 @@ def _resolve_date(
             return None
 
         def make_week(y: int, month: int = month, n: int = n) -> date | None:
-            first = _first_workday(y, month)
+            first = _first_weekday(y, month)  # calendar weeks: 1月1日 on a Friday starts week one
             return first if n == 1 else first - timedelta(days=first.weekday()) + timedelta(weeks=n - 1)
 
         out = _readings(make_week, today.year, today, False)

@@ -116,7 +116,21 @@ def normalize_text(text: str) -> str:
     """NFKC (full-width letters, digits, commas, colons → half-width), traditional characters →
     simplified (domain/simplified.py), one space for runs of blanks."""
     text = to_simplified(unicodedata.normalize("NFKC", text))
-    return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
+    return _TIME_GAP.sub("", text)
+
+
+# Dictated dates come in words with a blank between (「下个星期 三」, 「下个月 中旬」, 「12月 中旬」, 「明年 一月」,
+# 「1月 初」): the blank inside one time expression is removed so it reads as one date, not as 「下个星期」 and a
+# stray 「三」. Not before a count (「下周 三台设备」: three machines) nor a figure's unit.
+_N = r"[\d一二两三四五六七八九十]"
+_TIME_GAP = re.compile(
+    rf"(?<=周|期|拜)\s(?=[一二三四五六日天](?![台套个件只吨米片颗箱批人天点万千百号日次家条位份趟回定直起样些般共下周年月遍]))|"
+    rf"(?<=[月])\s(?=(?:初|中旬|上旬|下旬|底|末|中)(?![\u4e00-\u9fff]{{0,1}}(?:心|央|间|国|层|标))|{_N}{{1,3}}\s?[号日](?!元))|"
+    rf"(?<=明年|今年|去年|后年)\s(?={_N}{{1,3}}月)|"
+    rf"(?<={_N})\s(?=月\s?(?:初|中旬|上旬|下旬|底|末|{_N}))|"
+    rf"(?<=\d月|[一二三四五六七八九十]月)\s(?={_N}{{1,2}}\s?[号日])"
+)
 
 
 # -------------------------------------------------------------- is it a visit

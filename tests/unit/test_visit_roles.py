@@ -99,6 +99,13 @@ def test_follow_up_by_roles(text: str, follow: date | None) -> None:
         # 过 after the move tells of a contact done: the past reading, not a day to come
         ("比亚迪刘工 月初来过一次 今天又来了", TODAY, None),
         ("比亚迪刘工 月初去过一次", date(2026, 11, 2), None),
+        # dictated dates with a blank inside are one date (not 下个星期 and a stray 三)
+        ("比亚迪刘工 资质 下个星期 三 给 他 送 过去", TODAY, date(2026, 12, 2)),
+        ("比亚迪刘工 合同 明年 一月 中旬 再 谈", TODAY, date(2027, 1, 15)),
+        ("比亚迪刘工 我们 1月 初 再 去", TODAY, date(2027, 1, 4)),
+        ("比亚迪刘工 PO 这周 一定 下来", TODAY, None),  # 一定, not Monday
+        ("比亚迪刘工 下周 三台 设备 要报价", TODAY, date(2026, 11, 30)),  # three machines, next week
+        ("比亚迪刘工 双十二 再联系", TODAY, date(2026, 12, 12)),
     ],
 )
 def test_visit_or_next_step(text: str, visited: date, follow: date | None) -> None:
