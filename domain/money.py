@@ -164,6 +164,15 @@ def _parse_integer(text: str) -> int | None:
     pending: int | None = None  # a digit waiting for its unit
     last_small = 10_000  # units within a section must strictly decrease
     seen_wan = False
+    zero = False  # a 零 since the last unit: 「三百零五」 is 305, 「三百五」 (spoken, no 零) is 350
+
+    def tail(digit: int | None) -> int:
+        """The digit left at the end of a section: one place below the last unit when nothing (零) stands
+        between them (「三百五」 350, 「一千二」 1200 — how figures are said), else itself."""
+        if digit is None:
+            return 0
+        return digit * last_small // 10 if last_small in (100, 1000) and not zero else digit
+
     for ch in text:
         if ch in _DIGITS_IN:
             value = _DIGITS_IN[ch]
@@ -171,6 +180,7 @@ def _parse_integer(text: str) -> int | None:
                 if pending:
                     return None  # "伍零" – digit then zero without a unit
                 pending = None
+                zero = True
                 continue
             if pending is not None:
                 return None  # "壹贰": two digits in a row
@@ -187,24 +197,25 @@ def _parse_integer(text: str) -> int | None:
             section += pending * unit
             pending = None
             last_small = unit
+            zero = False
         elif ch in _WAN:
             if seen_wan:
                 return None
-            section += pending or 0
+            section += tail(pending)
             if section == 0:
                 return None
             wan_part = section * 10_000
-            section, pending, last_small, seen_wan = 0, None, 10_000, True
+            section, pending, last_small, seen_wan, zero = 0, None, 10_000, True, False
         elif ch in _YI:
-            section += pending or 0
+            section += tail(pending)
             value = wan_part + section
             if value == 0:
                 return None
             total = (total + value) * 100_000_000
-            wan_part, section, pending, last_small, seen_wan = 0, 0, None, 10_000, False
+            wan_part, section, pending, last_small, seen_wan, zero = 0, 0, None, 10_000, False, False
         else:
             return None
-    section += pending or 0
+    section += tail(pending)
     return total + wan_part + section
 
 

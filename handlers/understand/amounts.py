@@ -17,7 +17,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from domain.money import TYPED_UNITS, find_amount, parse_amount
+from handlers.understand.notes import dictated
 from handlers.understand.timeexpr import to_decimal
+
+_GAP = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff\d])")
 
 _AMOUNT_RX = re.compile(
     # (not 「几十万」 / 「数百万」: no figure)
@@ -40,15 +43,26 @@ _MONEY_WORDS = re.compile(
 # (「比竞品贵2万」, 「能帮他们省30万」, 「返点3万」, 「再降1万就签」: a difference, a saving, money back)
 _NOT_DEAL_BEFORE = re.compile(
     r"(?:让利|优惠|便宜|降了|少了|差了?|高了|低了|单价|贵了?|省了?|节省|节约|返点|返利|折让|罚款|赔偿|违约金|(?:降|让)价?)"
-    r"[^,，。;；\s]{0,2}$"
+    r"[^,，。;；\s]{0,2}$|"
+    # a ceiling on the unit price (「单价不能超过八千」, 「单价别超过十五万」), a unit price in English
+    r"单价[^,，。;；\s]{0,5}$|unit\s*price[^,，。;；]{0,8}$|\bper\s+(?:unit|set|piece|pc)[^,，。;；]{0,6}$",
+    re.I,
 )
 # 「给了5万的优惠」: the figure named before what it is
 _DISCOUNT_AFTER = re.compile(r"^\s*的?(?:优惠|折扣|让利|返点|返利|差价|差距|补贴|罚款|违约金)")
 # a unit price (「1.05万一台」, 「800/套」, and 「每台45万」 when the message counts the machines: 「2台 每台45万」);
 _PER_UNIT_AFTER = re.compile(
-    r"^\s*(?:(?:/|每|一)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)|/?\s*(?:per|a|each)\s+(?:unit|set|piece|pc|machine)|each\b)", re.I
+    r"^\s*(?:(?:/|每|一)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支|桶|瓶|袋|包|卷|盒|张|平方|平米|小时|天|人)|/?\s*(?:per|a|each)\s+(?:unit|set|piece|pc|machine)|each\b)", re.I
 )
-_PER_UNIT_BEFORE = re.compile(r"(?:每|单)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支)[^,，。;；\s]{0,3}$")
+_PER_UNIT_BEFORE = re.compile(
+    r"(?:每|单)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支|桶|瓶|袋|包|卷|盒|张|平方|平米|小时|天|人)[^,，。;；\s]{0,3}$"
+)
+# 「他问一个多少钱 我说一台两万二」, 「一套十万 他们要一百套」: the price of one where the price of one was asked or
+# the message counts more (not 「冲压模具一套 七十五万」: one set is the deal)
+_PRICE_ASKED = re.compile(r"多少钱|什么价|啥价|怎么卖|单价")
+_ONE_UNIT_BEFORE = re.compile(
+    r"(?<![\d零一二两三四五六七八九十百千万])一(?:台|套|个|件|只|吨|片|颗|箱|支|桶|瓶|袋|包|盒|张|平方|平米)(?:是|要|卖|报)?$"
+)
 _COUNTED = re.compile(r"[\d两二三四五六七八九十]\s*(?:台|套|件|只|吨|片|颗|箱|支)")
 # the figure the talk ended on, which wins over the opening one (「报价从50万降到了46万」, 「最终二十八万成交」,
 # 「从60万让到55万」, 「现在是45万」);
@@ -64,7 +78,7 @@ _TOTAL_BEFORE = re.compile(
 # 「回款20万到了」, 「首付20万 总价八十万」: the total still wins) — the card would otherwise put the deposit on
 # the deal as its amount;
 _PAYMENT_BEFORE = re.compile(
-    r"(?:定金|订金|预付款?|首付款?|首期款?|回款|尾款|进度款|保证金|押金|质保金|到账|收到|收了|付了|打了|打过来)"
+    r"(?:定金|订金|预付款?|首付款?|首期款?|回款|尾款|进度款|保证金|押金|质保金|承兑|到账|收到|收了|付了|打了|打过来)"
     r"了?[^,，。;；\s]{0,2}$"
 )
 _PAYMENT_AFTER = re.compile(
@@ -76,7 +90,15 @@ _COMPANY_SIZE_BEFORE = re.compile(r"(?:产值|营收|营业额|注册资本|市�
 _RANGE_AFTER = re.compile(r"^\s*(?:到|至|~|～|-|—)\s*[\d零一二两三四五六七八九十]")
 _RANGE_BEFORE = re.compile(r"[\d零一二两三四五六七八九十][万千wWkK]?(?:到|至|~|～|-|—)\s*$")
 # a figure of another deal or a competitor's, in its own clause (「去年的合同金额是200万」, 「竞品报价80万」).
-_OTHER_DEAL_CLAUSE = re.compile(r"去年|前年|上个项目|上一个项目|竞品|竞争对手|友商|别家|同行")
+_OTHER_DEAL_CLAUSE = re.compile(
+    r"去年|前年|上个项目|上一个项目|竞品|竞争对手|对手|友商|别家|同行|别的供应商|其他供应商|"
+    # a past order (「上次那单三十万」, 「上一台是五十五万买的」, 「以前买过一批…二十万」, 「老项目的回款」)
+    r"上次那[单台批个]|上一[台套单批个次期]|以前|之前买|老项目|那单是"
+)
+# The whole project's figure when the message says we take part of it (「总包1.5个亿 我们报的是整线物流 报价三千二百万」,
+# 「整体投资1.2亿 我们能做的是其中的电控部分」): that figure is the customer's, not our deal's.
+_PROJECT_FIGURE_BEFORE = re.compile(r"(?:总包|整体投资|总投资|投资|总预算|整线|项目总额|体量)[^,，。;；]{0,4}$")
+_OUR_PART = re.compile(r"(?:我们|我司)[^。;；!！?？]{0,10}?(?:其中|一部分|部分|只做|参与|报的是)")
 _FOREIGN_BEFORE = re.compile(r"(?:usd|us\$|\$|eur|€|jpy|美元|美金|欧元|日元)\s*$", re.I)
 _FOREIGN_AFTER = re.compile(r"^\s*(?:usd|dollars?|eur|euros?|美元|美金|欧元|日元)", re.I)
 _COUNT_AFTER = "台套件个只吨米片颗箱批人天周月年号点%"
@@ -110,6 +132,12 @@ def deal_amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None
             continue
         head, tail = text[: m.start()], text[m.end() :]
         clause = re.split(r"[\s,，。;；!！?？]", head)[-1]
+        head = head.rstrip()  # 「定金 50万」, 「单价 三百五」: the word before the figure, a blank between
+        if dictated(text):
+            # 「尾款 八万 今天到了」: in dictated text every word comes with blanks between them
+            head = _GAP.sub("", head)
+            tail = _GAP.sub("", tail)
+            clause = re.split(r"[,，。;；!！?？]", head)[-1]
         if (
             _OTHER_DEAL_CLAUSE.search(clause)
             or (_NOT_DEAL_BEFORE.search(head) and not _FINAL_BEFORE.search(head))  # not 「降到46万」
@@ -117,11 +145,13 @@ def deal_amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None
             or _PER_UNIT_AFTER.match(tail)
             or _COMPANY_SIZE_BEFORE.search(head)
             or _PAYMENT_BEFORE.search(head)
+            or (_PROJECT_FIGURE_BEFORE.search(head) and _OUR_PART.search(text, m.end()))
             # (only when glued to the figure: 「四十二万 首付三成」 is the contract, then a term)
-            or (_PAYMENT_AFTER.match(tail) and not m.group(0)[-1:].isspace())
+            or (_PAYMENT_AFTER.match(text[m.end() :]) and not m.group(0)[-1:].isspace())
             or _RANGE_AFTER.match(tail)
             or _RANGE_BEFORE.search(head)
             or (_PER_UNIT_BEFORE.search(head) and _COUNTED.search(text))
+            or (_ONE_UNIT_BEFORE.search(head) and (_COUNTED.search(text) or _PRICE_ASKED.search(text)))
         ):
             skipped = True
             continue
@@ -136,11 +166,11 @@ def deal_amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None
             value = number * _UNIT.get(_UNIT_WORDS.get(unit, unit), Decimal(1))
         if value == value.to_integral_value():
             value = value.quantize(Decimal(1))
-        if _FINAL_BEFORE.search(text[: m.start()]):
+        if _FINAL_BEFORE.search(head):
             return value
-        if total is None and _TOTAL_BEFORE.search(text[: m.start()]):
+        if total is None and _TOTAL_BEFORE.search(head):
             total = value
-        if after_word is None and _MONEY_WORDS.search(text[: m.start()]):
+        if after_word is None and _MONEY_WORDS.search(head):
             after_word = value
         if first is None:
             first = value

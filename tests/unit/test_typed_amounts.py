@@ -25,6 +25,11 @@ from domain.money import find_amount, parse_amount
         ("三万八", "38000.00"),
         ("1万5", "15000.00"),
         ("123456", "123456.00"),
+        # said, not written: a digit right after 百 / 千 is the next place down; 零 keeps it a unit
+        ("三百五", "350.00"),
+        ("三百零五", "305.00"),
+        ("一千二", "1200.00"),
+        ("三百五万", "3500000.00"),
     ],
 )
 def test_typed_amounts(typed: str, value: str) -> None:

@@ -198,6 +198,16 @@ def test_titles_as_written(text: str, name: str, title: str) -> None:
         ("华为 首付款10万到账", None),
         ("苏州精工王总 定金5万已到 合同总价50万", 500_000),
         ("华为张总 合同签了 四十二万 首付三成", 420_000),
+        # a unit price or a payment with a blank before the figure, a price ceiling, the price of one asked for
+        ("海康 何经理 尾款 八万 今天到了 项目结了", None),
+        ("海康 问我们 货架 一个平方 多少钱 我说 单价 三百五", None),
+        ("华为 减速机 打算采购两百台 单价不能超过八千", None),
+        ("华为 他问一个逆变器多少钱 我说一台两万二", None),
+        ("华为 冲压模具一套 七十五万 月底前给答复", 750_000),  # one set is the deal
+        # the whole project's figure when we take part of it
+        ("华为 这一期产线总包1.5个亿 我们报的是整线物流 报价三千二百万", 32_000_000),
+        ("华为 整体投资1.2亿 我们能做的是其中的电控部分 还没拆出来", None),
+        ("华为 报价已经从 260万 降到 238万 了", 2_380_000),
     ],
 )
 def test_amounts_as_reps_write_them(text: str, amount: int | None) -> None:
