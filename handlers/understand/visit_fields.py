@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from domain.customer_mentions import common_reading, readings
 from domain.models import Stage
+from handlers.understand.notes import closed_words
 from handlers.understand.titles import (
     RANK,
     TITLE,
@@ -715,9 +716,19 @@ def refine(draft: VisitDraft, norm: str) -> VisitDraft:
     return replace(
         draft,
         contact_title=title,
-        stage_hint=no_lead_on_handover(stage_from_phrases(stage_text(norm), draft.stage_hint), norm),
+        stage_hint=_stage_of(norm, draft.stage_hint),
         channel=detect_channel(_without_plan(norm, draft.next_step)),
     )
+
+
+def _stage_of(norm: str, first_pass: Stage | None) -> Stage | None:
+    """The stage phrases over the first pass; dictated text is read with its blanks closed, and as written where
+    that reading finds nothing (as ``visit_text.parse_visit`` does for the first pass)."""
+    closed = closed_words(norm)
+    stage = no_lead_on_handover(stage_from_phrases(stage_text(closed), first_pass), closed)
+    if stage is None and closed != norm:
+        stage = no_lead_on_handover(stage_from_phrases(stage_text(norm), None), norm)
+    return stage
 
 
 def _without_plan(norm: str, next_step: str | None) -> str:

@@ -50,7 +50,7 @@ from handlers.understand.date_roles import (
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.intent import asks_the_bot
 from handlers.understand.mentions import index_for, match_customers, unknown_mention
-from handlers.understand.notes import summary_and_next
+from handlers.understand.notes import closed_words, summary_and_next
 from handlers.understand.stage_words import find_stage_hint
 from handlers.understand.timeexpr import find_times, to_decimal
 from handlers.understand.visit_fields import refine, stage_text
@@ -233,7 +233,9 @@ def parse_visit(
         summary=summary,
         next_step=next_step,
         next_follow_up=follow_up,
-        stage_hint=find_stage_hint(stage_text(norm)),
+        # dictated text: its phrases read whole once the blanks between words are closed (「订单 取消 了」); the
+        # text as written answers where the closed reading finds nothing (its clauses merged)
+        stage_hint=find_stage_hint(stage_text(closed_words(norm))) or find_stage_hint(stage_text(norm)),
         amount=deal_amount(norm, amount_blocked),
         is_visit=_looks_like_visit(norm, bool(candidates), contact is not None),
         # 「下午拜访了华为」 sent at 10:00 names a time still ahead: questioned, not stored (an hour's slack).

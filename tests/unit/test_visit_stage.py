@@ -1037,3 +1037,18 @@ def test_the_customer_back_after_a_loss_is_a_new_lead(text: str, expected: Stage
 )
 def test_near_misses_of_the_section_n_rules(text: str) -> None:
     assert stage(text) is not Stage.NEGOTIATION and stage(text) is not Stage.LEAD
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # dictated, a blank after every word: the stage phrases read whole
+        ("华为张总 今天 说 订单 取消 了 原来 是 七十万 的 单子", Stage.LOST),
+        ("华为张总 他是 采购 也是 项目 对接人 今天 合同 盖章 了", Stage.WON),
+        ("华为张总 今天 确认 了 订单 金额 二十三万四", Stage.WON),
+        # and where the closed reading finds nothing, the text as written still answers
+        ("今天 去 了 华为 张总 说 价格 再 议 我 周五 带 新 报价 过去", Stage.NEGOTIATION),
+    ],
+)
+def test_dictated_stage_phrases(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
