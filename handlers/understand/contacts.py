@@ -40,11 +40,11 @@ _SURNAMES_1 = (
 )
 # Longest first: "总经理" before "总", "总工" before "总".
 _TITLES = (
-    "副总经理|总经理|副总裁|董事长|工程师|总裁|总监|总工|副总|经理|主任|主管|部长|科长|处长|厂长|院长|所长|局长"
+    "副总经理|总经理|副总裁|董事长|工程师|总裁|总监|总工|副总|经理|主任|主管|部长|科长|处长|厂长|院长|所长|局长|高工"
     "|书记|老板|老师|博士|教授|会计|秘书|助理|专员|组长|班长|课长|站长|女士|先生|小姐|师傅|总|工|姐|哥|董|处|科|部|局|院"
 )
 # The one-character forms of a rank (刘董, 王处, 张科, 李局, 陈院) and 女士 / 先生 say nothing of the title.
-_TITLE_CANON = {"工": "工程师", "总工": "总工程师", "姐": None, "哥": None, "女士": None, "先生": None, "小姐": None}
+_TITLE_CANON = {"工": "工程师", "总工": "总工程师", "高工": "高级工程师", "姐": None, "哥": None, "女士": None, "先生": None, "小姐": None}
 _TITLE_CANON |= dict.fromkeys(("师傅", "董", "处", "科", "部", "局", "院"))
 _DEPARTMENTS = (
     "采购|技术|研发|生产|设备|工程|质量|品质|财务|行政|信息|IT|设计|项目|销售|市场|运营|供应链|物流|仓储|基建"
@@ -130,6 +130,11 @@ _BARE_FULL_NAME = re.compile(
 )
 # After a word of meeting or contact (「跟王海涛通了电话」, 「约了比亚迪王海涛下周二见面」 is the customer's), after
 # 「那边」 (「比亚迪那边王海涛说」), or first in the message before a blank (「王海涛 比亚迪 采购 要了报价」).
+# What colleagues call someone by the given name (「强哥」, 「芳姐」, 「阿强」), at a word's start and before a word of
+# speech or contact (not 「大哥」, 「表姐」, 「阿里」).
+_GIVEN_NICKNAME = re.compile(
+    rf"(?:^|(?<=[\s,，。;；、的了和跟与找见约是]))(?P<n>(?![大二三小老表师堂])[\u4e00-\u9fff](?:哥|姐)|阿(?![里姨婆公伯叔])[\u4e00-\u9fff]){_AFTER_NAME}"
+)
 _CONTACT_VERB_FULL_NAME = re.compile(
     rf"(?:(?<![跟紧])跟|(?<![暖温])和|与|找|见了|见到了?|约了|联系了|拜访了?|陪|请|那边|这边|^)\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])"
     rf"[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
@@ -187,7 +192,7 @@ _AWAY = re.compile(r"出差(?!回来)|外出|请假|休假")
 _TALKED = re.compile(r"电话|微信|视频|语音|通话|聊|谈|沟通|说|交流|对接")
 # 「去了海康 没见到何经理」: the miss written before the name
 _NOT_MET_BEFORE = re.compile(r"(?:没见到|没见着|没见上|没碰上|没碰到|没遇到)$")
-_OWNER_OF = re.compile(r"的?(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)")
+_OWNER_OF = re.compile(r"\s*的?(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)\s*")
 # 「赵总的秘书接待的」, 「张总的助理打电话说…」: someone unnamed stood in for the person named, who was not met.
 _STOOD_IN = re.compile(
     r"的?(?:秘书|助理|助手|下属|副手|司机)\s*(?:接待|接的|出面|代[为他她]?|打(?:了个?)?电话|打来|来电|回(?:了个?)?电话|"
@@ -281,6 +286,8 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
     for m in _TITLED_FULL_NAME_GLUED.finditer(text):
         add_bare(m)
     for m in _CONTACT_VERB_FULL_NAME.finditer(text):
+        add_bare(m)
+    for m in _GIVEN_NICKNAME.finditer(text):
         add_bare(m)
     for m in _LATIN_NAME_RX.finditer(text):
         if not any(s < m.end("n") and m.start("n") < e for s, e in blocked):

@@ -750,6 +750,12 @@ def test_words_like_a_missed_call_or_a_stand_in_that_are_not(text: str, name: st
         ("王海涛 华为 采购 要了报价", "王海涛"),
         ("华为那边王海涛说价格还要降", "王海涛"),
         ("约了华为王海涛下周二见面", "王海涛"),
+        # what colleagues call someone, the 高工 rank, an assistant named after their boss
+        ("华为 强哥 说下周来", "强哥"),
+        ("华为 阿强 说下周来", "阿强"),
+        ("华为王高工 聊了新方案", "王高工"),
+        ("华为王总助理 小李 说下周来", "小李"),
+        ("华为 大哥 说下周来", None),
         # a place or a workshop is no one
         ("华为 跟车间 聊了一下排产", None),
         ("华为 和常州 那边的人聊了", None),
