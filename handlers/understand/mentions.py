@@ -73,11 +73,18 @@ def match_customers(
             else:
                 value = score * 0.5  # named elsewhere in the message
             scores[cid] = max(value, scores.get(cid, 0.0))
+    if _NEW_COMPANY.search(text) and mention.end - mention.start < 4:
+        # 「新客户 深圳市科达精密」, 「昆山一家做PCB的」: the rep says the company is new, so a short part of its name
+        # that is also one of ours (精密, 昆山) is offered, never picked
+        scores = {cid: min(score, 0.7) for cid, score in scores.items()}
     said = text[mention.start : mention.end].lower()  # among equals, a 字号 as parsed before a guessed cut
     ranked = sorted(
         ((cid, round(s, 3)) for cid, s in scores.items() if s >= 0.3), key=lambda x: (-x[1], index.guessed(x[0], said), x[0])
     )
     return (mention.start, mention.end), tuple(ranked[:5])
+
+
+_NEW_COMPANY = re.compile(r"新客户|一家|陌拜|新开发的|没合作过|第一次合作")
 
 
 # ----------------------------------------------------------- unknown mention

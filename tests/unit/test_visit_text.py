@@ -373,3 +373,10 @@ def test_fast_enough() -> None:
         parse_visit(msg["text"], now, customers)
         timings.append(time.perf_counter() - t0)
     assert statistics.median(timings) < 0.005
+
+
+def test_a_new_company_is_not_picked_by_a_short_part_of_its_name() -> None:
+    """「新客户 深圳市科达精密」: 精密 is also 苏州精密's 字号, but the rep says the company is new: the bot asks."""
+    draft = parse("新客户 深圳市科达精密 李工 初次拜访")
+    assert draft.customer_id is None
+    assert parse("苏州精密 李工 初次拜访").customer_id == 4
