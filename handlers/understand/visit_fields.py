@@ -449,13 +449,15 @@ _SENT_OVER = re.compile(r"(?:发|寄|传|转|邮)了?[^,，。;；!！?？\s]{0,
 # in touch this time.
 _NO_VISIT_NOW = re.compile(
     r"(?:拜访|走访|上门|参观|考察|见)过(?!程)|"
-    r"(?:原定|原计划|本来要?|本打算|原本要?)的?(?:去|拜访|上门|过去|见)|(?:拜访|上门|见面)(?:取消|改期|泡汤|没去成)"
+    r"(?:原定|原计划|本来要?|本打算|原本要?)的?(?:去|拜访|上门|过去|见)|(?:拜访|上门|见面)(?:取消|改期|泡汤|没去成)|"
+    # money or goods that arrived (「定金五万今天到了」, 「货到了」) say nothing of the rep arriving anywhere
+    r"(?:定金|订金|预付款?|首付款?|货款|尾款|回款|款|钱|货|样品|样机)[^,，。;；!！?？]{0,8}?到了"
 )
 
 
 def detect_channel(text: str) -> str:
     """拜访 / 电话 / 微信 / 会议: the first kind whose words the message uses (visit words first)."""
-    text = _SENT_OVER.sub(lambda m: m.group()[:-2] + "  ", text)
+    text = _SENT_OVER.sub(lambda m: m.group()[:-2] + "  ", closed_words(text))
     text = _NO_VISIT_NOW.sub(lambda m: " " * len(m.group()), text)  # only its 过去: 「发了条微信过去」 is WeChat
     for channel, rx in _CHANNELS:
         if rx.search(text):

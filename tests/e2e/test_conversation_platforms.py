@@ -114,3 +114,18 @@ def test_asking_what_to_follow_up_gets_the_todo_card(chat: ChatPlatform) -> None
     chat.send_text(zhang, "这周有什么要跟进的")
     chat.wait_until(lambda: chat.cards(zhang, "我的待办"), what="the to-do card")
     assert _visits(chat) == 0 and not any("哪家客户" in t for t in chat.texts(zhang))
+
+
+@SQLITE
+def test_a_dictated_message_with_a_bare_name_and_a_deposit(chat: ChatPlatform) -> None:
+    """Voice input (a blank after every word), the contact by full name only, a deposit next to the contract's
+    total: the card shows the person, the total (not the deposit) and every word of the note."""
+    zhang = chat.person("zhangwei")
+    chat.send_text(zhang, "苏州精工 刘建国 电话 说 定金 五万 今天 到了 合同 总价 五十万 利润 不 高")
+    card = chat.wait_until(lambda: chat.cards(zhang, "已记录拜访"), what="visit card")[-1]
+    assert card.fields["联系人"].startswith("刘建国")
+    assert card.fields["金额"] == "¥500,000"
+    assert "利润不高" in card.quote
+    with chat.db.sessions() as s:
+        visit = s.scalars(select(Visit)).one()
+        assert visit.channel == "phone" and "利润不高" in (visit.summary or "")

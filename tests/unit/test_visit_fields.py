@@ -30,6 +30,7 @@ CUSTOMERS = [
         # a call from them is a call, whatever they say about the site
         ("海康那边的EHS经理 Linda 来电话 说现场要整改", "phone"),
         ("华为张总打电话过来 问现场什么时候能装", "phone"),
+        ("海康 何经理 电话 说 定金 五万 今天 到了", "phone"),  # the money arrived, not the rep
     ],
 )
 def test_channel(text: str, channel: str) -> None:
