@@ -139,6 +139,9 @@ _CONTACT_VERB_FULL_NAME = re.compile(
     rf"(?:(?<![跟紧])跟|(?<![暖温])和|与|找|见了|见到了?|约了|联系了|拜访了?|陪|请|那边|这边|^)\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])"
     rf"[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
 )
+_TITLED_LATIN_NAME = re.compile(
+    rf"(?:{TITLE_TEXT}|{PERSON_FUNCTION_TEXT})\s?(?P<n>[A-Z][a-z]{{2,11}}(?:\s[A-Z][a-z]{{1,11}})?)(?![A-Za-z])(?=\s?[\u4e00-\u9fff]|\s*$)"
+)
 _TITLED_FULL_NAME_GLUED = re.compile(
     rf"(?:{TITLE_TEXT}|{PERSON_FUNCTION_TEXT})\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
 )
@@ -276,8 +279,13 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
             return  # 「华为 Purchasing Manager 王总」: a title in English, not a person
         if not name[0].isascii() and any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in name[1:]):
             return
-        if any(c.start < b and a < c.end for c in found) or any(s < b and a < e for s, e in blocked):
+        if any(s < b and a < e for s, e in blocked):
             return
+        inside = [c for c in found if a <= c.start and c.end <= b and (c.start, c.end) != (a, b) and c.title is None]
+        if any(c.start < b and a < c.end for c in found if c not in inside):
+            return
+        for c in inside:
+            found.remove(c)  # 「Tony Wang 说」: the whole name, not 「Wang」 found saying something
         found.append(ContactMention(a, b, name, None))
 
     for _, end in blocked:
@@ -289,6 +297,8 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
         add_bare(m)
     for m in _GIVEN_NICKNAME.finditer(text):
         add_bare(m)
+    for m in _TITLED_LATIN_NAME.finditer(text):
+        add_bare(m)  # 「上汽的采购Tony Wang说」
     for m in _LATIN_NAME_RX.finditer(text):
         if not any(s < m.end("n") and m.start("n") < e for s, e in blocked):
             found.append(ContactMention(m.start("n"), m.end("n"), m.group("n"), None))

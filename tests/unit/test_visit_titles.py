@@ -745,6 +745,8 @@ def test_words_like_a_missed_call_or_a_stand_in_that_are_not(text: str, name: st
         ("跟华为的总工程师吴建平通了电话", "吴建平"),
         ("华为Kevin 今天说订单取消了", "Kevin"),
         ("华为 Mr. Li 说框架价格要重谈", "Mr. Li"),
+        ("华为 Tony Wang 说下周来", "Tony Wang"),  # the whole name, not 「Wang 说」
+        ("华为的采购Tony Wang说RFQ下周五截止", "Tony Wang"),
         # after a word of meeting or contact, after 那边, or first before a blank
         ("跟王海涛通了电话 华为那边要报价", "王海涛"),
         ("王海涛 华为 采购 要了报价", "王海涛"),
