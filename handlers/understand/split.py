@@ -109,18 +109,21 @@ def _opens_new(before: str) -> bool:
 _JOIN = re.compile(r"\s*(?:[（(][^（()）]{1,12}[）)])?\s*[,，;；]?\s*(?:和|与|及|跟|还有|以及|、|/|→|->)?\s*")
 _LIST_INTRO = re.compile(
     r"(?:跑了?|拜访了?|走访了?|去了|见了|联系了|打了电话给)[^,，。;；]{0,6}?[:：]?\s*$|"
-    r"[两三四五六几\d]家[^,，。;；]{0,4}?[:：,，\s]\s*$|客户[:：]\s*$"
+    r"[两三四五六几\d]家[^,，。;；]{0,4}?[:：,，\s]\s*$|客户[:：]\s*$|"
+    # 「今天：ABB（王经理，报价）西门子（唐总，技术交流）…」: a day's list after a colon
+    r"(?:今天|昨天|本周|这周|上周|上午|下午)[:：]\s*$"
 )
 _LIST_SUM = re.compile(
     rf"^[\s,，]*(?:(?:今天|昨天|{_DAY_PART})?\s*(?:(?:都|均|分别|各|一起)\s*"
-    r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了|"
+    r"(?:去|跑|拜访|见|聊|谈|打|联系|走访|约|沟通|发|电话|微信|过去|到|签|吃|碰到|遇到|碰见|遇见|碰上)|电话|微信|拜访|走访|见了|沟通了|聊了|去了|跑了|"
     # 「跟长安董工、上汽宋经理吃了个饭」: one meal or meeting with all of them
     r"吃了|吃饭|喝了?[个点]?茶|开了[^,，。;；!！?？\s]{0,6}会|"
     # 「跟徐工罗总潍柴梁总喝酒」: a drink, a dinner, a game together
     r"喝(?:了[个点]?)?酒|聚(?:了)?餐|聚了?一?聚|打(?:了)?(?:球|牌)|钓(?:了)?鱼|唱(?:了)?歌)|"
     # 「…三家都送了样」, 「…两边都在推测试」, 「…都在比价」, 「…一天跑了三家」, 「博世、先导：样品测试通过」,
     # 「…我们三个一起吃了饭」
-    r"[^,，。;；!！?？]{0,6}?(?:[两三四五六几\d]家|[两三四五六几\d]个人|两边|都|均|分别|各自|一起)|[:：])"
+    # (「…今天在行业论坛上都碰到了」: where they met, then 都)
+    r"[^,，。;；!！?？]{0,10}?(?:[两三四五六几\d]家|[两三四五六几\d]个人|两边|都|均|分别|各自|一起)|[:：])"
 )
 # 「三一的赵总约了中联的孙部长」, 「比亚迪刘工带着宁德时代陈工」: one customer's person brings another's along.
 # (「格力黄工拉了美的吴总进群」: pulled into one group call)
@@ -280,6 +283,7 @@ def _groups(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
     return result
 
 
+_NOT_MET_ONLY = re.compile(r"[^，,。;；]*?(?:没约上|没约到|没见到|没见着|没碰上|没碰到|没遇到)[^，,。;；]{0,4}")
 _HEARSAY = re.compile(r"[他她](?:们)?(?:也|还|都)?(?:听说|听到|知道|说|讲|提到)")
 _ECHO = re.compile(r"(?:那边|这边)?也(?:都|一起|顺便)?(?P<verb>报|送|发|寄|签|拜访|见|去|跑|约|聊|谈|交|装|调试|演示)了?")
 _HEARD = re.compile(r"说|讲|听|反馈|表示|提到|告诉")
@@ -381,6 +385,8 @@ def split_visits(text: str, now: datetime, customers: Sequence[CustomerRef] | Cu
         else:
             for v in current:  # named in passing (「他们和海康在比价」): stays with the visit it is about
                 v.pieces.append(piece)
+    # 「今天见了格力黄工 美的那边吴总监没约上」: a customer whose person was not met, and nothing else said, was no visit
+    visits = [v for v in visits if not _NOT_MET_ONLY.fullmatch("，".join(v.pieces))]
     if len(visits) < 2:
         return []
     day = _DAY.search(" ".join(visits[0].pieces))

@@ -260,6 +260,8 @@ def test_fresh_messages_naming_a_customer_in_passing_round_2(text: str) -> None:
         ("去宁德时代的路上给比亚迪刘工回了个电话", [4, 3]),
         ("大华林总 海康何工 今天都说下周给结果", [6, 5]),
         ("昨天下午去了三一 今天上午去了中联 下午去了徐工", [7, 8, 1]),
+        # met at one place, summed up with 都 a few words on
+        ("格力黄工和美的吴总 今天在行业论坛上都碰到了", [9, 10]),
     ],
 )
 def test_fresh_messages_naming_several_visited_customers_round_3(text: str, ids: list[int]) -> None:
@@ -468,3 +470,8 @@ def test_a_meeting_that_did_not_happen_cuts_nothing() -> None:
 def test_people_listed_after_customers_listed_go_one_each(text: str, people: list[tuple[int, str | None]]) -> None:
     parts = split_visits(text, NOW, CUSTOMERS)
     assert [(p.draft.customer_id, p.draft.contact_name) for p in parts] == people
+
+
+def test_a_customer_whose_person_was_not_met_is_no_visit() -> None:
+    """「美的那边吴总监没约上」 and nothing else: one visit (格力), not two."""
+    assert split_visits("今天见了格力黄工 美的那边吴总监没约上", NOW, FRESH) == []
