@@ -37,6 +37,7 @@ _SURNAMES_1 = (
     "孔汤温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿兰焦俞左柳甘祝包尚符舒阮柯纪梅童凌毕季裴霍"
     "涂苗谷盛曲翁冉骆蓝辛靳管柴蒙鲍喻祁蒲房滕屈饶牟艾尤穆卓吉缪褚娄窦戚岑党宫费卜冷晏卫柏宗瞿桂佟臧"
     "闵苟邬边卞姬仇栾隋刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝于"
+    "杭单阎贝晁麦蔺冀郁芦闻景"
 )
 # Longest first: "总经理" before "总", "总工" before "总".
 _TITLES = (
@@ -123,7 +124,9 @@ _TITLED_NAME_RX = re.compile(
 _AFTER_NAME = (
     r"(?=[\s,，。;；!！?？、（(:：]|$|(?:说|讲|问|通了|通电话|聊|打了|打电话|发了|发来|回了|回复|要了|要的|让我|带我|给了|"
     r"今天|昨天|上午|下午|晚上|微信|电话|视频|那边|这边|的微信|的电话|反馈|表示|答应|同意|觉得|希望|催|来电|来了|也在|报了|吃了?|"
-    r"喝了?|见了?|对了|过了|打来|下周|下礼拜|明天|后天|这周|本周|上周|前天|刚才?|周[一二三四五六日天]|也说))"
+    r"喝了?|见了?|对了|过了|打来|下周|下礼拜|明天|后天|这周|本周|上周|前天|刚才?|周[一二三四五六日天]|也说|"
+    # 「跟周思远在比亚迪碰了一下」, 「找赵立新签了」, 「见了田甜和她领导」, 「苏晴 她调到研发去了」, 「谭静出来接待」
+    r"在|签了?|和她|和他|问了|一起|等我|出来|接待|带我|带着))"
 )
 _BARE_FULL_NAME = re.compile(
     rf"(?:的|\s)?\s*(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
@@ -136,14 +139,21 @@ _GIVEN_NICKNAME = re.compile(
     rf"(?:^|(?<=[\s,，。;；、的了和跟与找见约是]))(?P<n>(?![大二三小老表师堂])[\u4e00-\u9fff](?:哥|姐)|阿(?![里姨婆公伯叔])[\u4e00-\u9fff]){_AFTER_NAME}"
 )
 _CONTACT_VERB_FULL_NAME = re.compile(
-    rf"(?:(?<![跟紧])跟|(?<![暖温])和|与|找|见了|见到了?|约了|联系了|拜访了?|陪|请|那边|这边|^)\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])"
+    rf"(?:(?<![跟紧])跟|(?<![暖温])和|与|找|见了|见到了?|约了|联系了|拜访了?|陪|请|那边|这边|给|碰到了?|遇到了?|电话里|微信上|"
+    rf"接替他的是|接替的是|(?<=[\s,，])是|^)\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])"
     rf"[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
+)
+# 「Tony Wang 今天在博世苏州厂见的」, 「Linda 美的采购总监」, 「Mr. Wang from 隆基 called」, 「微信上 Eric Chen 发了…」:
+# an English name first in the message (or after where it was said) is the person the message is about.
+_LEADING_LATIN_NAME = re.compile(
+    r"^(?:(?:今天|昨天|上午|下午)?\s?(?:微信上|电话里|电话|微信)\s?)?(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s?[A-Z][a-z]{1,11}|"
+    r"[A-Z][a-z]{2,11}(?:\s[A-Z][a-z]{1,11}|[哥姐])?)(?![A-Za-z])(?=\s?[\u4e00-\u9fff]|\s+(?:from|at|of|called|said)\b)"
 )
 _TITLED_LATIN_NAME = re.compile(
     rf"(?:{TITLE_TEXT}|{PERSON_FUNCTION_TEXT})\s?(?P<n>[A-Z][a-z]{{2,11}}(?:\s[A-Z][a-z]{{1,11}})?)(?![A-Za-z])(?=\s?[\u4e00-\u9fff]|\s*$)"
 )
 _TITLED_FULL_NAME_GLUED = re.compile(
-    rf"(?:{TITLE_TEXT}|{PERSON_FUNCTION_TEXT})\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
+    rf"(?:{TITLE_TEXT}|{PERSON_FUNCTION_TEXT})的?\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
 )
 # An English name right after the customer's name (「先导Kevin 今天说」, 「ABB Linda 发的RFQ」, 「西门子Mr. Li」,
 # 「上汽的采购Tony Wang说」): one or two capitalised words, or Mr./Ms. and a surname.
@@ -175,17 +185,21 @@ def _no_one(name: str) -> bool:
     return name in big or name in INDUSTRY_WORDS
 
 
+_GAPS = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+
+
 # People the rep did NOT meet: planned but absent, or the rep's own colleagues.
 _ABSENT = re.compile(
     r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是|"
-    r"在开会|临时开会|开会去了|在忙|没时间|没空|"  # busy elsewhere (「张总在开会 让李工接待的」), not 「跟张总开会」
+    r"在开会|临时开会|开会去了|叫去开会|去开会了|在忙|没时间|没空|"  # busy elsewhere (「张总在开会 让李工接待的」), not 「跟张总开会」
     r"(?<![要会将快想])(?:退休|离职|辞职)|调走"  # gone (「王经理退休了 接替他的是小刘」), not 「快退休了」
 )
 _ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的是")
 _NOT_MET = re.compile(
     r"不在|没见到|没见着|没见上|没碰上|没遇到|没在|没空|没时间|"
     # a call that did not get through (「打了两次电话没接」, 「电话打不通」), unless it was returned
-    r"没接(?!受|到|触|待|手|收|洽|单|活)|没人接|没接通|未接通|不接电话|没打通|打不通|(?:手机|电话)关机|没回(?:电话|微信|消息)"
+    r"没接(?!受|到|触|待|手|收|洽|单|活)|没人接|没接通|未接通|不接电话|没打通|打不通|(?:手机|电话)关机|没回(?:电话|微信|消息)|"
+    r"(?:微信|消息|短信|电话)[^,，。;；!！?？]{0,6}?没回复?(?=$|[\s,，。;；!！?？])"
 )
 # (「电话没接 最后微信回的」, 「后来回过来了」: reached after all)
 _CALLED_BACK = re.compile(r"(?<![没未不])回(?:了个?电话|电话|过来|的|了|复了|消息)|打回来|回拨|后来(?:聊|通)|又打(?:了|过来)")
@@ -204,10 +218,18 @@ _STOOD_IN = re.compile(
 _MET_BEFORE = re.compile(r"(?<![没未])(?:见了|见到了?|面谈了?)\s*(?:[\u4e00-\u9fff]{1,6}?的?)?$")
 # (「跟他同事小钱聊了聊」: the customer's colleague is a contact, only the rep's own is not)
 _COLLEAGUE = re.compile(
-    r"(?:(?<![他她])(?<!他们)(?<!对方)同事|我们的?|我司|领导|陪同)[^,，。;；]{0,2}$|"
+    r"(?:(?<![他她])(?<!他们)(?<!对方)同事|我们的?|我司|领导|陪同|"
+    # 「公司王总带我去的中车」, 「和公司的李工一起」: our company, said first or after 和/跟 (not 「物流公司的刘总」)
+    r"(?:^|(?<=[和跟与同]))公司的?)[^,，。;；]{0,2}$|"
+    # 「陪我们大区的Steven」: a part of our company before 的
+    r"(?:我们|我司)(?:公司)?[\u4e00-\u9fff]{1,4}的$|"
     # 「我们的销售经理老陈带我去了汇川」: our own manager, named by a post of ours
     r"(?:我们|我司)的?(?:销售|技术|售后|项目|区域|大区|华东|华南|华北)?(?:经理|总监|工程师|主管|老板|总)$"
 )
+# Said of the person right after the name: 「王总 是我们公司的」, 「让小王替我去了趟比亚迪」.
+_OURS_AFTER = re.compile(r"^\s?(?:是(?:我们|我司)|替我)")
+# The one the rep did meet among several (「只见到了采购小邓」, 「今天只有丁经理在」, 「只约到易工」).
+_ONLY_MET_BEFORE = re.compile(r"只(?:约到了?|见到了?|见了|有|跟)$")
 
 
 def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMention]:
@@ -299,6 +321,7 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
         add_bare(m)
     for m in _TITLED_LATIN_NAME.finditer(text):
         add_bare(m)  # 「上汽的采购Tony Wang说」
+    add_bare(_LEADING_LATIN_NAME.match(text))
     for m in _LATIN_NAME_RX.finditer(text):
         if not any(s < m.end("n") and m.start("n") < e for s, e in blocked):
             found.append(ContactMention(m.start("n"), m.end("n"), m.group("n"), None))
@@ -333,17 +356,27 @@ def find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> ContactMentio
             return False  # 「见了张总 张总的秘书打电话说…」: met all the same
         return any(_STOOD_IN.match(text, p.end) is not None for p in same)
 
+    def ours(i: int) -> bool:
+        """Our own colleague (「同事小王」, 「我们大区的 Steven」, 「王总 是我们公司的」), read without dictation blanks."""
+        c = people[i]
+        return bool(_COLLEAGUE.search(_GAPS.sub("", clause_before(text, c.start)).rstrip())) or bool(_OURS_AFTER.match(text, c.end))
+
     def demerit(i: int) -> int:
         c = people[i]
         before = clause_before(text, c.start)
         if i and people[i - 1].end > c.start - len(before):
             before = text[people[i - 1].end : c.start]
-        absent = _ABSENT.search(segment(i)) or _ABSENT_BEFORE.search(before) or stood_in(i)
+        said = segment(i)
+        absent = _ABSENT.search(said) or _ABSENT_BEFORE.search(before) or stood_in(i)
+        missed = (m := _NOT_MET.search(said)) is not None and not _CALLED_BACK.search(said, m.end())
         # 「唐总的秘书小刘接待的」: 唐总 only says whose 秘书 小刘 is; 小刘 is the one met.
         owner = i + 1 < len(people) and _OWNER_OF.fullmatch(text[c.end : people[i + 1].start]) is not None
-        return int(bool(absent)) + int(bool(_COLLEAGUE.search(clause_before(text, c.start)))) + int(owner)
+        only = _ONLY_MET_BEFORE.search(_GAPS.sub("", text[max(0, c.start - 12) : c.start]).rstrip().removesuffix("采购"))
+        return int(bool(absent)) + int(ours(i)) + int(owner) + int(missed) - 2 * int(bool(only))
 
     best = min(range(len(people)), key=lambda i: (demerit(i), people[i].start))
+    if ours(best):
+        return None  # only our own people are named (「我们的技术总监刘博士…对方来了七八个人」)
     said = segment(best)
     not_met = _NOT_MET.search(said)
     if (not_met and not _CALLED_BACK.search(said, not_met.end())) or stood_in(best):

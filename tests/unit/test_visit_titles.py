@@ -787,3 +787,28 @@ def test_a_bare_full_name_after_the_customer_is_the_contact(text: str, name: str
 )
 def test_a_title_dictated_in_words_is_read_whole(text: str, title: str | None) -> None:
     assert parse_visit(text, NOW, CUSTOMERS).contact_title == title
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a bare full name before the customer, after 给 / 电话里 / 是, before 在 / 签 / 和她
+        ("上午跟周思远在华为碰了一下 他们想加一条检测线", "周思远"),
+        ("给马骏打了电话 华为那批编码器交期能提前一周", "马骏"),
+        ("华为的报价发了 电话里杜鹏说下周三给结果", "杜鹏"),
+        ("华为的老张退休了 接替他的是刘振宇 今天第一次见", "刘振宇"),
+        # an English name first in the message
+        ("Tony Wang 今天在华为苏州厂见的 聊了检测设备", "Tony Wang"),
+        ("Mr. Wang from 华为 called 说合同已经盖章寄回了", "Mr. Wang"),
+        # the one met among several; our own people are no contact
+        ("华为 王总 李总 都 不在 只 见到 了 采购 小邓 报价 给 她 了", "小邓"),
+        ("华为的侯总电话打不通 后来他同事彭经理回了电话", "彭经理"),
+        ("我们的技术总监刘博士今天给华为做了一场技术交流", None),
+        ("今天和公司的李工一起到华为做了现场勘测 对方负责人没来", None),
+        ("今天 陪 我们 大区 的 Steven 去 了 华为 见 了 采购 Monica", "Monica"),
+        ("杭州 一家 物流 公司 的 刘总 电话 说 项目 年后 再 启动", "刘总"),  # their company, not ours
+        ("华为肖总 报价发过去三天了 还没回 明天打电话问问", "肖总"),  # no reply yet is no missed meeting
+    ],
+)
+def test_who_was_met_when_several_are_named(text: str, name: str | None) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).contact_name == name
