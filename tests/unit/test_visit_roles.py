@@ -106,6 +106,9 @@ def test_follow_up_by_roles(text: str, follow: date | None) -> None:
         ("比亚迪刘工 PO 这周 一定 下来", TODAY, None),  # 一定, not Monday
         ("比亚迪刘工 下周 三台 设备 要报价", TODAY, date(2026, 11, 30)),  # three machines, next week
         ("比亚迪刘工 双十二 再联系", TODAY, date(2026, 12, 12)),
+        ("比亚迪 刘工 聊 了 合作 下个 星期 三 再 去", TODAY, date(2026, 12, 2)),
+        ("比亚迪 刘工 样品 测 完 了 下 周 四 我 去 拿 报告", TODAY, date(2026, 12, 3)),
+        ("比亚迪 刘工 合同 下 周 签 我 明 天 先 把 合同 发 过去", TODAY, date(2026, 11, 26)),
     ],
 )
 def test_visit_or_next_step(text: str, visited: date, follow: date | None) -> None:
