@@ -166,7 +166,8 @@ def _reported_past(text: str, tm: TimeMatch) -> bool:
 _TO_DO_AFTER = re.compile(r"^\s*(?:先|就|再|要|得)?把(?![^,，。;；!！?？\s]*了)")
 _DONE_AFTER = re.compile(r"^(?![之以]?前|把)[^,，。;；!！?？\s把]{1,4}?了(?!以?后|之后|再|就|没|吗|嘛|的话)")
 _PROMISED_BEFORE = re.compile(r"(?:说|说好|答应|讲|承诺)的\s*$")
-_RESCHEDULED_BEFORE = re.compile(r"(?:改到|改成|改为|改在|推迟到|推到|延到|延期到|挪到|换到|顺延到)了?\s*$")
+# (「下周一二都行 我定了下周二过去」: the day chosen among those offered)
+_RESCHEDULED_BEFORE = re.compile(r"(?:改到|改成|改为|改在|推迟到|推到|延到|延期到|挪到|换到|顺延到|定\s?了|定\s?在|选\s?了)了?\s*$")
 
 
 def _rep_subject(text: str, tm: TimeMatch) -> bool:

@@ -109,6 +109,8 @@ def test_follow_up_by_roles(text: str, follow: date | None) -> None:
         ("比亚迪 刘工 聊 了 合作 下个 星期 三 再 去", TODAY, date(2026, 12, 2)),
         ("比亚迪 刘工 样品 测 完 了 下 周 四 我 去 拿 报告", TODAY, date(2026, 12, 3)),
         ("比亚迪 刘工 合同 下 周 签 我 明 天 先 把 合同 发 过去", TODAY, date(2026, 11, 26)),
+        ("比亚迪刘工在二号高炉现场等我 一起看了漏油的问题", TODAY, None),  # a furnace's number, not the 2nd
+        ("比亚迪刘工 下周一二 都 行 我 定 了 下周二 过去", TODAY, date(2026, 12, 1)),  # the day chosen
     ],
 )
 def test_visit_or_next_step(text: str, visited: date, follow: date | None) -> None:
