@@ -490,7 +490,11 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     if customer:
         # 「张总 三一重工的采购总监」, 「郑总，汇川的副总经理」: the company named again before the title is whose post
         # it is, as 「他们的」 would say (the title is the post, without the company)
-        rest = re.sub(rf"^(\s*[,，]?\s*(?:是|也就是)?){re.escape(customer)}[\u4e00-\u9fff]{{0,4}}?的", r"\1他们的", rest)
+        rest = re.sub(
+            rf"^(\s*[,，]?\s*(?:是|也就是)?\s*){re.escape(customer)}(?:[\u4e00-\u9fff]{{0,4}}?的|\s*的?\s*(?=[\u4e00-\u9fffA-Za-z]))",
+            r"\1他们的",
+            rest,
+        )  # (and 「Linda 美的采购总监」, 「阿杰 是 大华 的 采购」: the company right before the title)
     after = title_after(rest, name) or title_later(rest)
     if first and after and not _has_rank(first) and rest.startswith(after) and RANK.fullmatch(after):
         return first + after  # 「技术部王磊工程师」: the department before the full name, the rank glued after it
@@ -516,7 +520,7 @@ def _has_rank(title: str) -> bool:
 
 def _honorific_only(name: str, title: str) -> bool:
     """「李总」 → 「总」, 「王经理」 → 「经理」, 「刘工」 → 「工程师」: the title only restates the honorific."""
-    return title in name or (name.endswith("工") and title in ("工程师", "总工程师"))
+    return title in name or (name.endswith("工") and title in ("工程师", "总工程师", "高级工程师"))
 
 
 # Aspect and modality of a deal word (签合同, 盖章, 下单, 到账): done when it carries a perfective marker

@@ -176,6 +176,8 @@ def test_channel_words_reps_use(text: str, channel: str) -> None:
         ("海康车间主任老何 带我看了产线", "老何", "车间主任"),
         ("华为张总的秘书小李接待的", "小李", "秘书"),
         ("华为张总 华为的副总经理 聊了合作", "张总", "副总经理"),  # the company named again: whose post it is
+        ("Linda 华为采购总监 今天见了 聊了年降", "Linda", "采购总监"),  # the company right before the title
+        ("华为 周高工 今天 给 我们 讲了 测试 规范", "周高工", None),  # the rank the name already says
         ("海康 和何总的助手小王通了电话", "小王", "助手"),
         ("华为 张总监外出 由他们的朱经理接待", "朱经理", None),  # 外出: not met
     ],
