@@ -1052,3 +1052,17 @@ def test_near_misses_of_the_section_n_rules(text: str) -> None:
 )
 def test_dictated_stage_phrases(text: str, expected: Stage | None) -> None:
     assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("华为张总 问了下单价 他说回去算算", Stage.EVALUATION),  # 下 + 单价: an inquiry, no order
+        ("华为张总 要求在原报价基础上降3万 不然没法报上去", Stage.NEGOTIATION),
+        ("华为何经理说他们老板不同意预付30% 只能货到付款", Stage.NEGOTIATION),
+        ("华为胡处长 报价一共160万 他说比预期高", Stage.NEGOTIATION),
+        ("华为周经理 今天确认了订单金额 二十三万四", Stage.WON),
+    ],
+)
+def test_prices_terms_and_orders_said_plainly(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
