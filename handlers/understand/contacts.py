@@ -1,10 +1,14 @@
 """Who the rep met: the customer-side person a visit message names.
 
 A person is written as a surname with an honorific or a title (张总, 采购部的刘经理, 张建国总监), a nickname
-(老王, 小李), a full name beside a title or their honorific (采购总监 张建国, 李建国李总) or an English name
-(Tony 采购经理). Of the people named the first one wins, except those the message says were not met: absent or
+(老王, 小李, 强哥, 阿强), a full name beside a title or their honorific (采购总监 张建国, 李建国李总), a bare full name
+where a name stands (right after the customer or a word of contact: 「长安董丽 报价」, 「跟周思远在比亚迪碰了一下」,
+「接替他的是刘振宇」) or an English name (Tony 采购经理, 「先导Kevin」, 「Tony Wang 今天在博世见的」). A bare full name is
+only read where the words after it end it (a blank, a mark, a word of speech or contact), and places and industry
+words that start with a surname's character are no one. Of the people named the first one wins, except those the message says were not met: absent or
 busy (张总临时出差了, 在开会), a call that did not get through (电话没接), someone unnamed who stood in for them
-(赵总的秘书接待的), or the rep's own colleagues (跟同事小王一起). The caller passes the customer names and the
+(赵总的秘书接待的), or the rep's own colleagues (跟同事小王一起, 公司王总带我去的); the one the message says was met
+among several wins (「只见到了采购小邓」), and a message naming only our own people has no contact. The caller passes the customer names and the
 dates as blocked spans, so 「跟徐工罗总吃饭」 names 罗总 at 徐工, not a 徐 engineer.
 
 Written by hand: how reps glue names to titles and company names in chat is ours to know; the title words
