@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.customer_names import INDUSTRY_WORDS, places
-from handlers.understand.clauses import clause_after, clause_before
+from handlers.understand.clauses import clause_after, clause_before, without_word_gaps
 from handlers.understand.titles import (
     EN_TITLE,
     PERSON_FUNCTION_TEXT,
@@ -187,9 +187,6 @@ def _no_one(name: str) -> bool:
     """A place or an industry word that starts with a surname's character (「常州」, 「金属」, 「温州」) is no one."""
     big, _ = places()
     return name in big or name in INDUSTRY_WORDS
-
-
-_GAPS = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
 # People the rep did NOT meet: planned but absent, or the rep's own colleagues.
@@ -363,7 +360,7 @@ def find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> ContactMentio
     def ours(i: int) -> bool:
         """Our own colleague (「同事小王」, 「我们大区的 Steven」, 「王总 是我们公司的」), read without dictation blanks."""
         c = people[i]
-        return bool(_COLLEAGUE.search(_GAPS.sub("", clause_before(text, c.start)).rstrip())) or bool(_OURS_AFTER.match(text, c.end))
+        return bool(_COLLEAGUE.search(without_word_gaps(clause_before(text, c.start)).rstrip())) or bool(_OURS_AFTER.match(text, c.end))
 
     def demerit(i: int) -> int:
         c = people[i]
@@ -375,7 +372,7 @@ def find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> ContactMentio
         missed = (m := _NOT_MET.search(said)) is not None and not _CALLED_BACK.search(said, m.end())
         # 「唐总的秘书小刘接待的」: 唐总 only says whose 秘书 小刘 is; 小刘 is the one met.
         owner = i + 1 < len(people) and _OWNER_OF.fullmatch(text[c.end : people[i + 1].start]) is not None
-        only = _ONLY_MET_BEFORE.search(_GAPS.sub("", text[max(0, c.start - 12) : c.start]).rstrip().removesuffix("采购"))
+        only = _ONLY_MET_BEFORE.search(without_word_gaps(text[max(0, c.start - 12) : c.start]).rstrip().removesuffix("采购"))
         return int(bool(absent)) + int(ours(i)) + int(owner) + int(missed) - 2 * int(bool(only))
 
     best = min(range(len(people)), key=lambda i: (demerit(i), people[i].start))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from handlers.understand.clauses import clause_before
+from handlers.understand.clauses import clause_before, without_word_gaps
 from handlers.understand.date_roles import FOLLOW_BEFORE, PLAN
 from handlers.understand.timeexpr import TimeMatch
 
@@ -106,14 +106,11 @@ def summary_and_next(
             summary.append(piece)
     if dictated(text):
         # the blanks between the words of dictated text are no content: 「利润 太 低」 is saved as 「利润太低」
-        summary, nexts = ([_WORD_GAP.sub("", p) for p in part] for part in (summary, nexts))
+        summary, nexts = ([without_word_gaps(p) for p in part] for part in (summary, nexts))
     return ("，".join(summary) or None), ("，".join(nexts) or None)
-
-
-_WORD_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
 def closed_words(text: str) -> str:
     """Dictated text with the blanks between its Chinese words removed (「订单 取消 了」 → 「订单取消了」), so that
     phrases of several words read as they do typed; any other text as it is."""
-    return _WORD_GAP.sub("", text) if dictated(text) else text
+    return without_word_gaps(text) if dictated(text) else text
