@@ -291,7 +291,10 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
             continue
         if not any(s < b and a < e for s, e in blocked):
             found.append(ContactMention(a, b, m.group(group), None))
+
     def add_bare(m: re.Match[str] | None) -> None:
+        """Keep a name found without an honorific (group ``n``) unless it is a word, a place, inside a customer's
+        name or a date, or overlaps a person already found; one it contains wholly (「Wang」 of 「Tony Wang」) gives way."""
         if m is None:
             return
         a, b = m.span("n")
