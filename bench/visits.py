@@ -40,11 +40,27 @@ OPTIONAL = ("title", "channel", "amount", "note_kept", "customers")
 SECOND_LABELS = ROOT / "tests" / "data" / "visit_stage_second_labels.yaml"
 
 
-def same_title(got: str | None, want: str | None) -> bool:
-    """Titles compare without the particle 的 and spaces: 「动力总成的采购经理」 is 「动力总成采购经理」 on a card."""
+# The rank an honorific already says (刘经理, 钱科长, 陈工): written beside a department it may be repeated in the
+# title or not, and the card reads the same either way.
+_HONORIFIC_RANK = re.compile(r"(经理|科长|课长|处长|部长|主任|总监|主管|厂长|院长|所长|秘书|助理|工)$")
+
+
+def same_title(got: str | None, want: str | None, contact: str | None = None) -> bool:
+    """Titles compare without the particle 的 and spaces: 「动力总成的采购经理」 is 「动力总成采购经理」 on a card.
+
+    A department beside an honorific (「周经理（品质部）」, 「陈工 设备科的」) is labelled 品质部 by some writers and
+    品质部经理 by others (section S against section Q); the card shows 「周经理 · 品质部」 or 「周经理 · 品质部经理」,
+    the same fact, so the rank the contact's honorific already says may be there or not (工 reads 工程师)."""
     if got is None or want is None:
         return got == want
-    return re.sub(r"[的\s]", "", got) == re.sub(r"[的\s]", "", want)
+    got, want = re.sub(r"[的\s]", "", got), re.sub(r"[的\s]", "", want)
+    if got == want:
+        return True
+    m = _HONORIFIC_RANK.search(contact or "")
+    if m is None:
+        return False
+    ranks = {m.group(1), "工程师"} if m.group(1) == "工" else {m.group(1)}
+    return any(got == want + r or want == got + r for r in ranks)
 
 
 def second_stage_labels() -> dict[str, str | None]:
@@ -201,7 +217,7 @@ def evaluate(show_misses: bool = False, tuning_only: bool = False, by_section: b
             if name not in msg:
                 continue
             want = msg[name]
-            ok = same_title(got[name], want) if name == "title" else got[name] == want
+            ok = same_title(got[name], want, msg.get("contact")) if name == "title" else got[name] == want
             for p in counted:
                 total[p][name] += 1
                 correct[p][name] += ok

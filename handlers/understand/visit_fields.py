@@ -30,13 +30,15 @@ if TYPE_CHECKING:
     from handlers.understand.visit_text import VisitDraft
 
 _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # A WeChat video or voice call is WeChat, the app the rep names (the card's 「微信」), not a meeting.
+    ("wechat", re.compile(r"微信(?:视频|语音通话|语音电话|电话)")),
     # A video call or a remote session is a meeting even when it looks at the site (「钉钉视频 远程看了现场的问题」,
     # 「打视频电话看了下样机」).
-    ("meeting", re.compile(r"视频电话|视频通话|微信视频|视频连线|语音会议|电话会议?(?![^,，。;；\s]?[说打])|远程|线上|在线|video\s*(?:call|chat|meeting|conference)|zoom|teams (?:call|meeting)|腾讯会议", re.I)),
+    ("meeting", re.compile(r"视频电话|视频通话|视频连线|语音会议|电话会议?(?![^,，。;；\s]?[说打])|远程|线上|在线|video\s*(?:call|chat|meeting|conference)|zoom|teams (?:call|meeting)|腾讯会议", re.I)),
     # A visit word wins: 「去了海康，电话里约了下次」 was a visit.
     ("visit", re.compile(
         # (「去了个电话」 is a call)
-        r"拜访|走访|上门|(?<!发过)(?<!寄过)(?<!送过)(?<!传过)去了(?!个?电话|通电话)|跑了趟|见了|面谈|当面|来访|参观|考察|"
+        r"(?:第一次|初次|头一次)见(?![过到])|见了面|见面了|拜访|走访|上门|(?<!发过)(?<!寄过)(?<!送过)(?<!传过)去了(?!个?电话|通电话)|跑了趟|见了|面谈|当面|来访|参观|考察|"
         r"展会|展位|(?:大会|论坛|峰会|年会|交流会|研讨会|博览会)上|吃饭|吃了个?饭|饭局|茶叙|喝茶|visited|visit\b|\bmet\b|"
         r"在(?:他们|客户|对方)[^,，。;；!！?？]{0,6}(?:office|plant|factory)|at (?:their|the customer'?s) (?:office|plant|factory|site)",
         re.I,
@@ -45,7 +47,7 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # below (「在他们那边做的评定」 is where the thing happened, 「现场照片」 came by WeChat).
     ("wechat", re.compile(r"(?:在|用)?微信(?:上|里)(?:说|讲|发|回|问|聊)|wechat(?:ed)? (?:msg|message)", re.I)),
     # A call they made to us (「来电话说现场要整改」, 「打电话过来问交期」) is a call whatever the words about the site.
-    ("phone", re.compile(r"电话(?:里|中|上)(?:说|讲|问|聊)|来电话?|打(?:了个?)?电话(?:过来|来)|打来(?:了个?)?电话", re.I)),
+    ("phone", re.compile(r"电话(?:里|中|上)?(?:说|讲|问|聊)|打来了?(?:说|讲|问|催)|来电话?|打(?:了个?)?电话(?:过来|来)|打来(?:了个?)?电话", re.I)),
     # Weaker signs of being there: a place at the customer's, the site, arriving, going over.
     # 「到了」 as arrived, not 收到了 / 拿到了 / 看到了 (the thing reached someone).
     ("visit", re.compile(
@@ -455,9 +457,18 @@ _NO_VISIT_NOW = re.compile(
 )
 
 
+# A call still to come (「他说过两天给我打电话」, 「我周四先打个电话催一下」, 「下周五给我回电话」) is the next step, not how
+# the rep was in touch this time.
+_CALL_TO_COME = re.compile(
+    r"(?:说|会|再|先|要|明天|后天|过两天|过几天|回头|改天|下周.?|下星期.?|周[一二三四五六日天])"
+    r"[^,，。;；!！?？\s]{0,6}?(?:给(?:我|他|她|你))?(?:回|打)(?:一?个|通)?电话(?![了过])"
+)
+
+
 def detect_channel(text: str) -> str:
     """拜访 / 电话 / 微信 / 会议: the first kind whose words the message uses (visit words first)."""
     text = _SENT_OVER.sub(lambda m: m.group()[:-2] + "  ", closed_words(text))
+    text = _CALL_TO_COME.sub(lambda m: " " * len(m.group()), text)
     text = _NO_VISIT_NOW.sub(lambda m: " " * len(m.group()), text)  # only its 过去: 「发了条微信过去」 is WeChat
     for channel, rx in _CHANNELS:
         if rx.search(text):

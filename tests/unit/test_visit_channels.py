@@ -26,6 +26,15 @@ CUSTOMERS = [CustomerRef(1, "苏州精工机械有限公司", ("精工",)), Cust
         ("精工王总 手机上聊了半小时", "phone"),
         ("精工王总 打了个语音 说图纸收到了", "phone"),
         ("精工王总 微信电话聊了下交期", "wechat"),  # a WeChat call is WeChat, as 微信语音 is
+        ("刚跟比亚迪刘总微信视频了一下 看了现场的问题 明天派人过去", "wechat"),  # and so is a WeChat video call
+        ("精工王总 钉钉视频 远程看了现场", "meeting"),
+        # a call still to come is the next step, not how the rep was in touch
+        ("精工王总说过两天给我打电话", "visit"),
+        ("比亚迪王经理说下周给答复 我周四先打个电话催一下", "visit"),
+        ("今天上午 精工王工 电话 说 现场 尺寸 有 变化", "phone"),  # dictated 「电话 说」 with the site after it
+        ("精工王总刚打来说标书要补一份资质证明", "phone"),
+        # a first meeting where WeChat was added is a visit
+        ("精工王总今天第一次见面 人很爽快 加了微信", "visit"),
         # written messages in other apps, unless they held a meeting there
         ("精工王总 短信确认了交期", "wechat"),
         ("精工王总 钉钉上说下周给答复", "wechat"),
