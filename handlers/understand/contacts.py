@@ -41,7 +41,7 @@ _SURNAMES_1 = (
     "孔汤温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿兰焦俞左柳甘祝包尚符舒阮柯纪梅童凌毕季裴霍"
     "涂苗谷盛曲翁冉骆蓝辛靳管柴蒙鲍喻祁蒲房滕屈饶牟艾尤穆卓吉缪褚娄窦戚岑党宫费卜冷晏卫柏宗瞿桂佟臧"
     "闵苟邬边卞姬仇栾隋刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝于"
-    "杭单阎贝晁麦蔺冀郁芦闻景"
+    "杭单阎贝晁麦蔺冀郁芦闻景宁常"
 )
 # Longest first: "总经理" before "总", "总工" before "总".
 _TITLES = (
@@ -89,7 +89,7 @@ class ContactMention:
 
 
 _LATIN_NAME_RX = re.compile(
-    r"(?:的|见了?|和|跟|与|找|约了?|联系人是?|对接人是?|经理|总监|主管|专员|助理|工程师)\s?(?P<n>[A-Z][a-z]{2,11})(?![A-Za-z])"
+    r"(?:的|见了?|和|跟|与|找|约了?|同事|联系人是?|对接人是?|经理|总监|主管|专员|助理|工程师)\s?(?P<n>[A-Z][a-z]{2,11})(?![A-Za-z])"
 )
 # A full name with no honorific is a person when a title stands right next to it (「采购总监 张建国」,
 # 「张建国（采购总监）」); the name must end at a blank or a bracket, so its length is not guessed.
@@ -140,10 +140,11 @@ _BARE_FULL_NAME = re.compile(
 # What colleagues call someone by the given name (「强哥」, 「芳姐」, 「阿强」), at a word's start and before a word of
 # speech or contact (not 「大哥」, 「表姐」, 「阿里」).
 _GIVEN_NICKNAME = re.compile(
-    rf"(?:^|(?<=[\s,，。;；、的了和跟与找见约是]))(?P<n>(?![大二三小老表师堂])[\u4e00-\u9fff](?:哥|姐)|阿(?![里姨婆公伯叔])[\u4e00-\u9fff]){_AFTER_NAME}"
+    rf"(?:^|(?<=[\s,，。;；、的了和跟与找见约是])|(?<=同事))(?P<n>(?![大二三小老表师堂])[\u4e00-\u9fff](?:哥|姐)|阿(?![里姨婆公伯叔])[\u4e00-\u9fff]){_AFTER_NAME}"
 )
 _CONTACT_VERB_FULL_NAME = re.compile(
-    rf"(?:(?<![跟紧])跟|(?<![暖温])和|与|找|见了|见到了?|约了|联系了|拜访了?|陪|请|那边|这边|给|碰到了?|遇到了?|电话里|微信上|"
+    # (dictated with a blank inside the verb: 「见 了 郭晓峰 聊 了」)
+    rf"(?:(?<![跟紧])跟|(?<![暖温])和|与|找|见\s?了|见\s?到\s?了?|约\s?了|联系\s?了|拜访\s?了?|陪|请|那边|这边|给|碰\s?到\s?了?|遇\s?到\s?了?|电话里|微信上|"
     rf"接替他的是|接替的是|(?<=[\s,，])是|^)\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])"
     rf"[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
 )
@@ -183,6 +184,18 @@ _NOT_A_FULL_NAME = {
 }
 
 
+# 一 in a given name (「朱一鸣」, 「王一」), not a number starting a word (「王一个人」, 「周一下午」).
+_NOT_AFTER_ONE = set("个次下些点半天周年月号起共样直定般切再批台套件份")
+
+
+def _one_in_name(name: str, end: int) -> int:
+    """How many 一 of ``name`` may be read as part of a given name (0 or 1): only its second character, not
+    followed by a measure word or a date word."""
+    if len(name) < 2 or name[1] != "一" or name[:2] in _NOT_A_FULL_NAME:
+        return 0
+    return int(len(name) == 2 or name[2] not in _NOT_AFTER_ONE)
+
+
 def _no_one(name: str) -> bool:
     """A place or an industry word that starts with a surname's character (「常州」, 「金属」, 「温州」) is no one."""
     big, _ = places()
@@ -193,6 +206,9 @@ def _no_one(name: str) -> bool:
 _ABSENT = re.compile(
     r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是|"
     r"在开会|临时开会|开会去了|叫去开会|去开会了|在忙|没时间|没空|"  # busy elsewhere (「张总在开会 让李工接待的」), not 「跟张总开会」
+    # only said hello and left (「程总打了个招呼就走了 具体是跟滕工谈的」), or introduced someone else (「Jason介绍我认识了
+    #他们的采购Helen」): the talk was with the other person
+    r"(?:打了?个?招呼|露了?个?面)就走|介绍(?:我|我们)?认识|"
     r"(?<![要会将快想])(?:退休|离职|辞职)|调走"  # gone (「王经理退休了 接替他的是小刘」), not 「快退休了」
 )
 _ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的是")
@@ -229,6 +245,8 @@ _COLLEAGUE = re.compile(
 )
 # Said of the person right after the name: 「王总 是我们公司的」, 「让小王替我去了趟比亚迪」.
 _OURS_AFTER = re.compile(r"^\s?(?:是(?:我们|我司)|替我)")
+# Not ours and not theirs: the partner who came along (「跟代理商的老李一起去的」).
+_PARTNER_BEFORE = re.compile(r"(?:跟|和|与|同|陪)[^,，。;；\s]{0,3}?(?:代理商|经销商|代理|渠道商|合作伙伴)的?$")
 # The one the rep did meet among several (「只见到了采购小邓」, 「今天只有丁经理在」, 「只约到易工」).
 _ONLY_MET_BEFORE = re.compile(r"只(?:约到了?|见到了?|见了|有|跟)$")
 
@@ -262,8 +280,8 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
             boundary = core_start == 0 or before in _NAME_BOUNDARY or any(e == core_start for _, e in blocked)
             # 「技术部王磊工程师」: a department's unit word ends where the name starts
             boundary = boundary or bool(m.group("dept") and m.group("dept")[-1] in "部门心科处")
-            if not boundary or any(c in _NOT_GIVEN for c in given):
-                continue
+            if not boundary or any(c in _NOT_GIVEN for c in given) or m.group("name") in _NOT_A_FULL_NAME:
+                continue  # (「常务副总黄总」: 常务 is no 常 + 务)
         title_word = m.group("title")
         if title_word == "部" and core_start and text[core_start - 1] not in _NAME_BOUNDARY:
             continue  # 「工程部」 is no 程部: 部 as an honorific only after a boundary (「李部」)
@@ -303,7 +321,7 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
             return
         if name[0].isascii() and _EN_WORDS_NO_NAME.search(name):
             return  # 「华为 Purchasing Manager 王总」: a title in English, not a person
-        if not name[0].isascii() and any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in name[1:]):
+        if not name[0].isascii() and any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in name[1:].replace("一", "", _one_in_name(name, b))):
             return
         if any(s < b and a < e for s, e in blocked):
             return
@@ -360,10 +378,16 @@ def find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> ContactMentio
             return False  # 「见了张总 张总的秘书打电话说…」: met all the same
         return any(_STOOD_IN.match(text, p.end) is not None for p in same)
 
+    def ours_here(c: ContactMention) -> bool:
+        before = without_word_gaps(clause_before(text, c.start)).rstrip()
+        after = without_word_gaps(text[c.end : c.end + 12])
+        return bool(_COLLEAGUE.search(before) or _PARTNER_BEFORE.search(before) or _OURS_AFTER.match(after))
+
     def ours(i: int) -> bool:
-        """Our own colleague (「同事小王」, 「我们大区的 Steven」, 「王总 是我们公司的」), read without dictation blanks."""
-        c = people[i]
-        return bool(_COLLEAGUE.search(without_word_gaps(clause_before(text, c.start)).rstrip())) or bool(_OURS_AFTER.match(text, c.end))
+        """Our own colleague (「同事小王」, 「我们大区的 Steven」, 「王总 是我们公司的」) or a partner who came along
+        (「代理商的老李」), read without dictation blanks, wherever the same name is written (「和同事阿斌一起去的
+        美的 阿斌讲技术」)."""
+        return any(ours_here(p) for p in people if p.name == people[i].name)
 
     def demerit(i: int) -> int:
         c = people[i]
@@ -371,7 +395,9 @@ def find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> ContactMentio
         if i and people[i - 1].end > c.start - len(before):
             before = text[people[i - 1].end : c.start]
         said = segment(i)
-        absent = _ABSENT.search(said) or _ABSENT_BEFORE.search(before) or stood_in(i)
+        # away wherever the same name is written (「约的是曾工 结果曾工请假 是他同事小潘接待的」)
+        away = any(_ABSENT.search(segment(j)) for j, p in enumerate(people) if p.name == c.name)
+        absent = away or _ABSENT_BEFORE.search(before) or stood_in(i)
         missed = (m := _NOT_MET.search(said)) is not None and not _CALLED_BACK.search(said, m.end())
         # 「唐总的秘书小刘接待的」: 唐总 only says whose 秘书 小刘 is; 小刘 is the one met.
         owner = i + 1 < len(people) and _OWNER_OF.fullmatch(text[c.end : people[i + 1].start]) is not None

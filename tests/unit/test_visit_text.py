@@ -132,6 +132,37 @@ def test_absent_people_and_colleagues_are_not_the_contact() -> None:
     assert parse("今天去华为，本来约的是张总，结果张总出差了，跟李经理聊了").contact_name == "李经理"
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # the one planned was away or only said hello: the one who stood in is the contact
+        ("今天 去 精工 约 的 是 曾工 结果 曾工 请假 是 他 同事 小潘 接待 的 样品 交给 小潘 了", "小潘"),
+        ("西门子 的 Amy 今天 休假 是 她 同事 Bella 接 的 电话 确认 PO 已经 发 出来 了", "Bella"),
+        ("精工的程总和滕工都在 程总打了个招呼就走了 具体是跟滕工谈的", "滕工"),
+        ("华为的Jason介绍我认识了他们的采购Helen 今天跟Helen喝了咖啡", "Helen"),
+        # our own colleague or a partner who came along, however often named
+        ("和同事阿斌一起去的华为 阿斌讲技术 我讲商务 对方是采购部的杭经理", "杭经理"),
+        ("今天跟代理商的老李一起去的苏州精密 见了他们的采购员小景", "小景"),
+        ("王总 是 我们 公司 的 今天 他 带队 去 了 华为 见 了 曲总", "曲总"),
+        ("公司王总带我去的华为 见了他们的采购总监宁总", "宁总"),
+        # a partner who is the customer (an agent wanting our products) is the contact
+        ("用友的一个代理商 林总 想代理我们的软件 今天来公司谈的", "林总"),
+        # given names with 一, surnames 常 and 宁, dictated verbs
+        ("精工 朱一鸣 今天签了 首批订单六十万", "朱一鸣"),
+        ("王一 华为终端的 今天加了微信 先认识", "王一"),
+        ("今天 在 精工 见 了 计划处 的 常处长 聊 了 排产", "常处长"),
+        ("今天 去 了 精工 见 了 郭晓峰 聊 了 一下 外壳 的 打样", "郭晓峰"),
+        ("华为 常务副总黄总 见了一面", "黄总"),
+    ],
+)
+def test_who_was_met(text: str, name: str) -> None:
+    assert parse(text).contact_name == name
+
+
+def test_our_colleague_sent_alone_is_no_contact() -> None:
+    assert parse("今天 让 小王 替 我 去 了 趟 精工 送 样品 我 没 去").contact_name is None
+
+
 def test_words_that_look_like_names_are_not() -> None:
     assert parse("华为 聊了工期和项目经理的安排").contact_name is None
     assert parse("公司总经理办公室").contact_name is None
