@@ -24,7 +24,8 @@ _GAP = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff\d])")
 
 _AMOUNT_RX = re.compile(
     # (not 「几十万」 / 「数百万」: no figure)
-    r"(?P<num>\d[\d,]*(?:\.\d+)?|(?<![几数])[零一二两三四五六七八九十百千]+(?:点[零一二三四五六七八九]+)?)\s*"
+    # (大写 too: 「报价 叁拾贰万」)
+    r"(?P<num>\d[\d,]*(?:\.\d+)?|(?<![几数])[零一二两三四五六七八九十百千壹贰叁肆伍陆柒捌玖拾佰仟]+(?:点[零一二三四五六七八九]+)?)\s*"
     r"(?P<unit>亿|千万|百万|万|w|W|千|k|K|M|m(?!m)|(?<=\d)\s?(?:million|mn)\b)?(?![a-zA-Z])\s*(?P<cur>元|块钱|块|rmb|RMB|人民币|yuan\b|cny\b)?"
     r"(?![台套件个只吨米片颗箱批人天周月年号点%])",
     re.I,
@@ -63,7 +64,12 @@ _PRICE_ASKED = re.compile(r"多少钱|什么价|啥价|怎么卖|单价")
 _ONE_UNIT_BEFORE = re.compile(
     r"(?<![\d零一二两三四五六七八九十百千万])一(?:台|套|个|件|只|吨|片|颗|箱|支|桶|瓶|袋|包|盒|张|平方|平米)(?:是|要|卖|报)?$"
 )
-_COUNTED = re.compile(r"[\d两二三四五六七八九十]\s*(?:台|套|件|只|吨|片|颗|箱|支)")
+_COUNTED = re.compile(r"[\d两二三四五六七八九十千百万]\s*(?:台|套|件|只|吨|片|颗|箱|支|桶|瓶|袋|卷|盒)")
+# A rate by the hour, day, person or month (「每小时人工费三百八」, 「一天八百」) is never a deal's value.
+_RATE_BEFORE = re.compile(r"(?:每|一)(?:小时|个?工时|人天|天|人)[^,，。;；\s]{0,5}$")
+# A ceiling (「预算在三百五十万以内」) is the deal's figure only when the message names no other: 「报价叁拾贰万 他嫌贵
+# 希望30万以内」 is the quote.
+_BOUND_AFTER = re.compile(r"^\s*(?:以内|之内|以下|以上|封顶|为限)")
 # the figure the talk ended on, which wins over the opening one (「报价从50万降到了46万」, 「最终二十八万成交」,
 # 「从60万让到55万」, 「现在是45万」);
 _FINAL_BEFORE = re.compile(
@@ -82,7 +88,8 @@ _PAYMENT_BEFORE = re.compile(
     r"了?[^,，。;；\s]{0,2}$"
 )
 _PAYMENT_AFTER = re.compile(
-    r"^(?:的)?(?:定金|订金|预付|首付|尾款|回款|进度款|保证金|押金|质保金)|^(?:已经?|也|都)?(?:到账|到了|已到|打过来|付了|已付|收到了|回来了)"
+    r"^(?:的)?(?:定金|订金|预付|首付|尾款|回款|进度款|保证金|押金|质保金)|"
+    r"^(?:已经?|也|都)?(?:到账|到了|已到|打过来|付了|已付|收到了|回来了)"
 )
 # the size of the company, not of the deal (「年产值5个亿」, 「注册资本1000万」);
 _COMPANY_SIZE_BEFORE = re.compile(r"(?:产值|营收|营业额|注册资本|市值|年收入|销售额|流水|身家)[^,，。;；\s]{0,4}$")
@@ -115,6 +122,7 @@ def deal_amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None
     first: Decimal | None = None
     after_word: Decimal | None = None
     total: Decimal | None = None
+    bound: Decimal | None = None
     skipped = False
     # 「1.5个亿」, 「五十多万」, 「二十来万」: the round figure (same length, so spans stay)
     text = re.sub(r"(?<=[\d一二两三四五六七八九十])个(?=亿|万)|(?<=[0十百千])[多来几](?=[万亿wW])", " ", text)
@@ -149,6 +157,7 @@ def deal_amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None
             # (only when glued to the figure: 「四十二万 首付三成」 is the contract, then a term)
             or (_PAYMENT_AFTER.match(text[m.end() :]) and not m.group(0)[-1:].isspace())
             or _RANGE_AFTER.match(tail)
+            or _RATE_BEFORE.search(head)
             or _RANGE_BEFORE.search(head)
             or (_PER_UNIT_BEFORE.search(head) and _COUNTED.search(text))
             or (_ONE_UNIT_BEFORE.search(head) and (_COUNTED.search(text) or _PRICE_ASKED.search(text)))
@@ -166,6 +175,9 @@ def deal_amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None
             value = number * _UNIT.get(_UNIT_WORDS.get(unit, unit), Decimal(1))
         if value == value.to_integral_value():
             value = value.quantize(Decimal(1))
+        if _BOUND_AFTER.match(tail) and not _FINAL_BEFORE.search(head):
+            bound = value if bound is None else bound
+            continue
         if _FINAL_BEFORE.search(head):
             return value
         if total is None and _TOTAL_BEFORE.search(head):
@@ -197,7 +209,7 @@ def deal_amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None
         ):
             value = found[2]
             return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
-    return first
+    return first if first is not None else bound
 
 
 def _typed_value(text: str, m: re.Match[str]) -> Decimal | None:

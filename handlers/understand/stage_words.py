@@ -34,7 +34,8 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
     (
         Stage.WON,
         # (not 「问了下单价」: 下 + 单价)
-        r"签约|签了|签下|签单|签合同|合同签|成交|下单(?!价)|下了单|中标|拿下|订单下来|打款了|付了预付款|付预付款了|确认了?(?:订单|po)|"
+        # (「下周五给PO」: an order given, to come, reads as negotiation through _INTENT below)
+        r"签约|签了|签下|签单|签合同|合同签|成交|下单(?!价)|给(?:我们)?(?:个)?(?:po|订单)(?![a-z])|下了单|中标|拿下|订单下来|打款了|付了预付款|付预付款了|确认了?(?:订单|po)|"
         r"签(?=$|[,，。;；!！\s]|成)|签[^,，。;；!！?？\s]{1,4}?(?:合同|协议)|"
         # Separable verb-object words with the aspect particle inside (签了约, 下了三台的单): the particle is
         # what makes the split form, so it is required and the words between are free.
@@ -57,11 +58,16 @@ _STAGE_WORDS: tuple[tuple[Stage, str], ...] = (
         r"\bnegotiat|\bdiscount|\bpricing\b|\bprice\b|\bpayment terms|\bcontract terms|\bbargain|"
         r"\btoo expensive|\bcounter-?offer|"
         r"(?:谈|砍|压|还)[了过][^,，。;；!！?？\s]{0,4}?价|让[了过][^,，。;；!！?？\s]{0,3}?利|"
-        r"(?:比|谈|砍|压)(?:了|过)?[一两几]?(?:轮|次|下|回)价",
+        r"(?:比|谈|砍|压)(?:了|过)?[一两几]?(?:轮|次|下|回)价|"
+        # chosen, not yet signed (「定了用我们」, 「李总拍板了用我们」), the price pushed down (「让我们降一降」), the
+        # contract waiting on their approval (「合同他们总监那边还没批」)
+        r"(?:定了?|决定|确定|拍板了?|选了?)用我们|降一降|降降价|合同[^,，。;；!！?？]{0,8}?(?:还没批|没批完|在批|审批中|在审)",
     ),
     (
         Stage.EVALUATION,
         r"报个?价|重新报|方案|询价|问价|问了?(?:一?下)?(?:单价|价格|价钱)|试用|测试|样品|样机|送样|打样|演示|选型|技术交流|技术参数|参数|规格书|demo|poc|招标|投标|"
+        # supplier qualification (「填了供应商调查表」, 「审了我们的资质」), a unit price named (「单价2.8万 要20台」)
+        r"调查表|资质|准入|单价\s*[\d一二两三四五六七八九十]|"
         r"需求调研|调研|技术澄清|澄清会|样板|勘[测察查]|评审|\bquot(?:e|ation)|\bsample|\btrial\b|\bproposal|"
         r"\btest(?:s|ing|ed)?\b|\bpoc\b|\brf[qip]\b|\btender\b|\bevaluat|\bspecs?\b|\btechnical\b|"
         # 送了三个样, 打过一次样, 报了个价; a figure quoted (报了85万, 报了一百零五万) is a quote
@@ -89,7 +95,7 @@ _INTENT_EN = re.compile(
 _ASKING_EN = re.compile(r"\bask(?:s|ed|ing)?\s+(?:for\s+)?(?:the\s+|a\s+|our\s+)?$", re.I)
 _NEGATION_EN = re.compile(r"\b(?:not|no|never|haven't|hasn't|didn't|don't|won't|yet to)\s+(?:\w+\s+)?$", re.I)
 _INTENT = re.compile(
-    r"(?:准备|计划|预计|争取|等|待|要|希望|有望|打算|可能|应该|尽快|如果|能否|是否|约|安排|推进|催|走|年底|月底|下周|"
+    r"(?:准备|计划|预计|争取|等|待|要|希望|有望|打算|可能|应该|尽快|如果|能否|是否|约|安排|推进|催|走|年底|月底|月初|月中|年前|年后|这周|本周|下周|"
     r"明天|后天|下个?月|(?<!上)周[一二三四五六日天]|号|再|然后|之后)[^,，。;；!！?？\s]{0,6}$"
 )
 # 「签约仪式搞完了」: the ceremony or process of the deal word, finished.

@@ -117,7 +117,23 @@ def normalize_text(text: str) -> str:
     simplified (domain/simplified.py), one space for runs of blanks."""
     text = to_simplified(unicodedata.normalize("NFKC", text))
     text = _SPACES.sub(" ", text).strip()
-    return _TIME_GAP.sub("", text)
+    return _TIME_GAP.sub("", letters_joined(text))
+
+
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+
+
+def letters_joined(text: str) -> str:
+    """A message typed with a blank after every character (「美 的 周 经 理 下 周 三 再 约」, how some input methods
+    and voice keyboards space it) with the blanks between its characters removed; any other text as it is.
+
+    Words with blanks between them (dictated text, 「今天 去了 精工」) keep their blanks: only when nearly every
+    Chinese token is a single character is the spacing no word boundary at all."""
+    tokens = [t for t in text.split(" ") if re.search(r"[\u4e00-\u9fff]", t)]
+    singles = sum(1 for t in tokens if len(t) == 1)
+    if len(tokens) < 6 or singles < 0.8 * len(tokens):
+        return text
+    return _CJK_GAP.sub("", text)
 
 
 # Dictated dates come in words with a blank between (「下个星期 三」, 「下个月 中旬」, 「12月 中旬」, 「明年 一月」,

@@ -159,6 +159,13 @@ def test_who_was_met(text: str, name: str) -> None:
     assert parse(text).contact_name == name
 
 
+def test_a_message_typed_with_a_blank_after_every_character() -> None:
+    d = parse("华 为 周 经 理 下 周 三 再 约")
+    assert (d.candidates[0][0], d.contact_name, d.next_follow_up) == (1, "周经理", date(2026, 12, 2))
+    # words with blanks between them stay words (「下周 三台」 is three machines, not Wednesday)
+    assert parse("华为 张总 下周 三台 设备 到货").next_follow_up != date(2026, 12, 2)
+
+
 def test_our_colleague_sent_alone_is_no_contact() -> None:
     assert parse("今天 让 小王 替 我 去 了 趟 精工 送 样品 我 没 去").contact_name is None
 
@@ -250,6 +257,14 @@ def test_dictated_text_without_punctuation() -> None:
         ("华为 他们和别家签了", Stage.LOST),
         ("华为 不是丢单 是延期", None),
         ("华为 聊了聊", None),
+        # chosen but not signed, an order to come, a contract waiting on their approval: negotiation
+        ("华为张总电话 说定了用我们", Stage.NEGOTIATION),
+        ("华为张总 说下周五给PO", Stage.NEGOTIATION),
+        ("华为张总 说月初下单", Stage.NEGOTIATION),
+        ("华为 杨经理说合同他们总监那边还没批 再等等", Stage.NEGOTIATION),
+        # supplier qualification and a unit price named: evaluation
+        ("华为 SQE潘磊 让我们填了供应商调查表", Stage.EVALUATION),
+        ("华为老周 单价2.8万 要20台", Stage.EVALUATION),
     ],
 )
 def test_stage_hints(text: str, stage: Stage | None) -> None:
@@ -279,6 +294,13 @@ def test_not_yet_signed_never_gives_won() -> None:
         ("报价５０万", Decimal(500000)),
         ("1万台设备", None),
         ("3天后", None),
+        # a ceiling is the figure only when no other is named; a rate by the hour is no deal's value
+        ("华为张总说这个项目预算在三百五十万以内", Decimal(3500000)),
+        ("华为张总 报价 叁拾贰万 他嫌贵 希望30万以内", Decimal(320000)),
+        ("华为 Mr. Li 说 框架 价格 每小时 人工 费 三百八", None),
+        ("华为Amy 要了 清洗 药水 的 报价 每桶 一千二 一年 大概 用 两千桶", None),
+        # typed with a blank after every character
+        ("华 为 张 总 三 十 五 万 的 报 价 发 了", Decimal(350000)),
     ],
 )
 def test_amounts(text: str, amount: Decimal | None) -> None:
