@@ -100,6 +100,30 @@ _NAME_AND_HONORIFIC = re.compile(
     rf"(?:^|(?<=[\s,，。;；、的了见是和跟与]))(?P<full>(?P<s>{_SURNAMES_2}|[{_SURNAMES_1}])(?P<g>[\u4e00-\u9fff]{{1,2}}))"
     r"\s?[（(]?(?P=s)(?P<h>总经理|总监|经理|总工|总|工|主任|科长|部长|处长|厂长|主管)[）)]?"
 )
+# The honorific first and the full name after it (「精工李总李建华」): the full name is the contact.
+_HONORIFIC_AND_NAME = re.compile(
+    rf"(?P<s>{_SURNAMES_2}|[{_SURNAMES_1}])(?:总经理|总监|经理|总工|总|工|主任|科长|部长|处长|厂长|主管)\s?"
+    r"(?P<full>(?P=s)[\u4e00-\u9fff]{1,2})(?=[\s,，。;；!！?？、（(]|$)"
+)
+# A name said after the title (「他是研发总监 叫蒋明」, 「她是采购部的 叫刘芳」).
+_CALLED_NAME = re.compile(rf"(?:名字叫|名叫|叫)\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?)(?=[\s,，。;；!！?？、]|$)")
+# Only the surname, after the title (「设备科科长 姓钱」, 「她是总经办主任 姓董」): the contact is filed as the surname
+# and the honorific the title's rank gives (钱科长, 董主任, 方工 for an engineer, 陆总 for a director).
+_SURNAME_SAID = re.compile(
+    rf"(?P<t>{TITLE_TEXT})\s*(?:的)?\s*[,，]?\s*姓\s?(?P<s>{_SURNAMES_2}|[{_SURNAMES_1}])(?=[\s,，。;；!！?？、]|$)"
+)
+_HONORIFIC_OF_RANK = (
+    ("科长", "科长"), ("主任", "主任"), ("经理", "经理"), ("部长", "部长"), ("处长", "处长"), ("厂长", "厂长"),
+    ("院长", "院长"), ("所长", "所长"), ("主管", "主管"), ("工程师", "工"), ("总监", "总"), ("总经理", "总"),
+    ("总裁", "总"), ("董事长", "总"), ("副总", "总"),
+)
+
+
+def _honorific_for(title: str) -> str | None:
+    """The honorific a title's rank gives a surname (设备科科长 → 科长, 主任工程师 → 工), else None."""
+    return next((h for rank, h in _HONORIFIC_OF_RANK if title.endswith(rank)), None)
+
+
 # Words after a title that start with a surname's character but name no one (「技术总监 周五再约」, 「方案」).
 _NOT_IN_FULL_NAME = set("一二三四五六七日天末案额序务本兴排元点号月年期后前次会议价单款")
 _TITLED_NAME_RX = re.compile(
@@ -140,7 +164,10 @@ _BARE_FULL_NAME = re.compile(
 # What colleagues call someone by the given name (「强哥」, 「芳姐」, 「阿强」), at a word's start and before a word of
 # speech or contact (not 「大哥」, 「表姐」, 「阿里」).
 _GIVEN_NICKNAME = re.compile(
-    rf"(?:^|(?<=[\s,，。;；、的了和跟与找见约是])|(?<=同事))(?P<n>(?![大二三小老表师堂])[\u4e00-\u9fff](?:哥|姐)|阿(?![里姨婆公伯叔])[\u4e00-\u9fff]){_AFTER_NAME}"
+    rf"(?:^|(?<=[\s,，。;；、的了和跟与找见约是])|(?<=同事|程师|经理|主管|总监|主任|专员|助理|文员|采购))(?P<n>(?![大二三小老表师堂])[\u4e00-\u9fff](?:哥|姐)|阿(?![里姨婆公伯叔])[\u4e00-\u9fff]){_AFTER_NAME}"
+)
+_NICKNAME_AFTER_CUSTOMER = re.compile(
+    rf"\s?(?P<n>(?![大二三小老表师堂])[\u4e00-\u9fff](?:哥|姐)|阿(?![里姨婆公伯叔])[\u4e00-\u9fff]){_AFTER_NAME}"
 )
 _CONTACT_VERB_FULL_NAME = re.compile(
     # (dictated with a blank inside the verb: 「见 了 郭晓峰 聊 了」)
@@ -166,7 +193,7 @@ _BARE_LATIN_NAME = re.compile(
     r"(?:的|\s)?\s*(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s?[A-Z][a-z]{1,11}|[A-Z][a-z]{2,11}(?:\s[A-Z][a-z]{1,11})?)(?![A-Za-z])"
     # among Chinese words only: in an English message a capitalised word after the customer is a place or an app
     # (「visited CATL Ningde」, 「XCMG Tencent meeting」)
-    r"(?=\s?[\u4e00-\u9fff]|\s*$)"
+    r"(?=\s?[\u4e00-\u9fff]|\s?\d|\s*$)"
 )
 _EN_WORDS_NO_NAME = re.compile(
     rf"{EN_TITLE}|\b(?:Purchasing|Procurement|Sales|Technical|Engineering|Quality|Project|Team|Meeting|Online|Video|"
@@ -259,6 +286,13 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
         a = full.start("full")
         if not any(c in _NOT_GIVEN for c in full.group("g")) and not any(s < full.end() and a < e for s, e in blocked):
             found.append(ContactMention(a, full.end(), full.group("full"), full.group("s") + full.group("h")))
+    for full in _HONORIFIC_AND_NAME.finditer(text):
+        a, b = full.span("full")
+        if not any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in full.group("full")[1:]) and not any(s < b and a < e for s, e in blocked):
+            found.append(ContactMention(full.start(), b, full.group("full"), None))
+    for said in _SURNAME_SAID.finditer(text):
+        if (honorific := _honorific_for(said.group("t").replace(" ", ""))) and not any(s < said.end() and said.start("s") < e for s, e in blocked):
+            found.append(ContactMention(said.start("s") - 1, said.end(), said.group("s") + honorific, None))
     pos = 0
     while (m := CONTACT_RX.search(text, pos)) is not None:
         pos = m.start() + 1
@@ -335,6 +369,9 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
     for _, end in blocked:
         add_bare(_BARE_FULL_NAME.match(text, end))
         add_bare(_BARE_LATIN_NAME.match(text, end))
+        add_bare(_NICKNAME_AFTER_CUSTOMER.match(text, end))  # 「比亚迪阿杰 下周三之前」, 「和宝钢强哥吃饭」
+    for m in _CALLED_NAME.finditer(text):
+        add_bare(m)
     for m in _TITLED_FULL_NAME_GLUED.finditer(text):
         add_bare(m)
     for m in _CONTACT_VERB_FULL_NAME.finditer(text):

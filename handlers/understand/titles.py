@@ -184,6 +184,7 @@ def _before(before: str, name: str, floor: int) -> tuple[int, str] | None:
     tail = before.rstrip()
     spaced = len(tail) < len(before)
     tail = re.sub(r"(?:\s*(?:那个|这个|嗯+|呃|额|就是))+\s*$", "", tail)  # fillers: 「采购经理 那个 王总」
+    tail = re.sub(r"\s*(?:名字叫|名叫|叫|姓)$", "", tail).rstrip()  # 「他是研发总监 叫蒋明」, 「设备科科长 姓钱」
     tail = re.sub(r"\s*[:：\-—/、,，]$", "", tail)  # 「技术部：刘工」, 「采购部-王经理」, 「生产经理、张工」
     tail = re.sub(r"(?:这边|那边)?的?$", "", tail).rstrip()  # 「采购这边的王经理」
     if 0 < floor < len(tail) and (f := re.search(rf"(?:{FUNCTIONS})(?<![A-Za-z])$", tail[:floor])):

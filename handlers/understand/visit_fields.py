@@ -484,6 +484,9 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     (「采购 李工 采购部经理」)."""
     text = close_title_gaps(fix_typos(text))
     at = text.find(name)
+    if at < 0 and (said := re.search(rf"姓\s?{re.escape(name[:1])}(?=[\s,，。;；!！?？、]|$)", text)):
+        # only the surname was said (「设备科科长 姓钱」 filed as 钱科长): the title is the one before 「姓」
+        return title_before(text[: said.start()], name) if said.start() else None
     if at < 0:
         return None
     clause_start = max(text.rfind(c, 0, at) for c in ",，。;；!！?？\n") + 1

@@ -153,10 +153,30 @@ def test_absent_people_and_colleagues_are_not_the_contact() -> None:
         ("今天 在 精工 见 了 计划处 的 常处长 聊 了 排产", "常处长"),
         ("今天 去 了 精工 见 了 郭晓峰 聊 了 一下 外壳 的 打样", "郭晓峰"),
         ("华为 常务副总黄总 见了一面", "黄总"),
+        # the honorific first, then the full name; nicknames right after the customer or a title
+        ("精工李总李建华 今天拜访 谈了付款条件", "李建华"),
+        ("华为 见了他们的采购工程师阿杰 问了MOQ和交期", "阿杰"),
+        ("和精工强哥吃饭 喝多了", "强哥"),
+        ("西门子Amy 1号之前把报价单给她", "Amy"),
     ],
 )
 def test_who_was_met(text: str, name: str) -> None:
     assert parse(text).contact_name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # the name said after the title (叫…), or only the surname (姓…): filed with the rank's honorific
+        ("华为 他是研发总监 叫蒋明 今天第一次见", "蒋明", "研发总监"),
+        ("华为 她是采购部的 叫刘芳 今天拜访 要了报价", "刘芳", "采购部"),
+        ("苏州精密 设备科科长 姓钱 今天拜访", "钱科长", "设备科科长"),
+        ("华为 她是总经办主任 姓董 第一次去 留了资料", "董主任", "总经办主任"),
+    ],
+)
+def test_name_said_after_the_title(text: str, name: str, title: str) -> None:
+    d = parse(text)
+    assert (d.contact_name, d.contact_title) == (name, title)
 
 
 def test_a_message_typed_with_a_blank_after_every_character() -> None:
