@@ -50,7 +50,8 @@ _NOT_DEAL_BEFORE = re.compile(
     re.I,
 )
 # 「给了5万的优惠」: the figure named before what it is
-_DISCOUNT_AFTER = re.compile(r"^\s*的?(?:优惠|折扣|让利|返点|返利|差价|差距|补贴|罚款|违约金)")
+# (glued to it: 「合同800万 返点2%谈下来了」 is the contract, then a term)
+_DISCOUNT_AFTER = re.compile(r"^(?:\s?的\s?)?(?:优惠|折扣|让利|返点|返利|差价|差距|补贴|罚款|违约金)")
 # a unit price (「1.05万一台」, 「800/套」, and 「每台45万」 when the message counts the machines: 「2台 每台45万」);
 _PER_UNIT_AFTER = re.compile(
     r"^\s*(?:(?:/|每|一)(?:台|套|个|件|只|吨|米|片|颗|箱|平|支|桶|瓶|袋|包|卷|盒|张|平方|平米|小时|天|人)|/?\s*(?:per|a|each)\s+(?:unit|set|piece|pc|machine)|each\b)", re.I
@@ -75,6 +76,8 @@ _BOUND_AFTER = re.compile(r"^\s*(?:以内|之内|以下|以上|封顶|为限)")
 _FINAL_BEFORE = re.compile(
     r"(?:(?:降|压|砍|谈|让|调|改|减|落|定|给)(?:到|至|在)|最终|最后|成交价|现在是?)了?[^,，。;；\s]{0,2}$"
 )
+# the price the customer wants to push us to (「他们嫌贵想压到22万」): their counter-offer, not the deal's figure
+_WISHED_BEFORE = re.compile(r"(?:想|要求|希望|打算|想要|让我们|要我们)(?:再)?(?:降|压|砍|让|谈)(?:到|至|在)[^,，。;；\s]{0,2}$")
 # the total, which wins over the parts and unit prices it sums (「每台6万 总共30万」, 「首付20万 总价八十万」);
 # (with tax over without: 「不含税45万 含税50.85万」)
 _TOTAL_BEFORE = re.compile(
@@ -105,7 +108,7 @@ _OTHER_DEAL_CLAUSE = re.compile(
 # The whole project's figure when the message says we take part of it (「总包1.5个亿 我们报的是整线物流 报价三千二百万」,
 # 「整体投资1.2亿 我们能做的是其中的电控部分」): that figure is the customer's, not our deal's.
 _PROJECT_FIGURE_BEFORE = re.compile(r"(?:总包|整体投资|总投资|投资|总预算|整线|项目总额|体量)[^,，。;；]{0,4}$")
-_OUR_PART = re.compile(r"(?:我们|我司)[^。;；!！?？]{0,10}?(?:其中|一部分|部分|只做|参与|报的是)")
+_OUR_PART = re.compile(r"(?:我们|我司)[^。;；!！?？]{0,10}?(?:其中|一部分|部分|只做|参与|报的是|这块|这一块)")
 _FOREIGN_BEFORE = re.compile(r"(?:usd|us\$|\$|eur|€|jpy|美元|美金|欧元|日元)\s*$", re.I)
 _FOREIGN_AFTER = re.compile(r"^\s*(?:usd|dollars?|eur|euros?|美元|美金|欧元|日元)", re.I)
 _COUNT_AFTER = "台套件个只吨米片颗箱批人天周月年号点%"
@@ -149,7 +152,7 @@ def deal_amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None
         if (
             _OTHER_DEAL_CLAUSE.search(clause)
             or (_NOT_DEAL_BEFORE.search(head) and not _FINAL_BEFORE.search(head))  # not 「降到46万」
-            or _DISCOUNT_AFTER.match(tail)
+            or _DISCOUNT_AFTER.match(text[m.start() + len(m.group().rstrip()) :])
             or _PER_UNIT_AFTER.match(tail)
             or _COMPANY_SIZE_BEFORE.search(head)
             or _PAYMENT_BEFORE.search(head)
@@ -158,6 +161,7 @@ def deal_amount(text: str, blocked: Sequence[tuple[int, int]]) -> Decimal | None
             or (_PAYMENT_AFTER.match(text[m.end() :]) and not m.group(0)[-1:].isspace())
             or _RANGE_AFTER.match(tail)
             or _RATE_BEFORE.search(head)
+            or (_WISHED_BEFORE.search(head) and first is not None)
             or _RANGE_BEFORE.search(head)
             or (_PER_UNIT_BEFORE.search(head) and _COUNTED.search(text))
             or (_ONE_UNIT_BEFORE.search(head) and (_COUNTED.search(text) or _PRICE_ASKED.search(text)))

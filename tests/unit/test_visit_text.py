@@ -319,6 +319,12 @@ def test_not_yet_signed_never_gives_won() -> None:
         ("华为张总 报价 叁拾贰万 他嫌贵 希望30万以内", Decimal(320000)),
         ("华为 Mr. Li 说 框架 价格 每小时 人工 费 三百八", None),
         ("华为Amy 要了 清洗 药水 的 报价 每桶 一千二 一年 大概 用 两千桶", None),
+        # the price they want to push us to is their counter-offer; our part of a bigger project is ours; a term
+        # after the contract figure is a term
+        ("华为老孟 报了26万 他们嫌贵想压到22万", Decimal(260000)),
+        ("华为Steven 项目总投资5个亿 我们这块大概600万 让我们报价", Decimal(6000000)),
+        ("华为戴总 年度框架合同800万 返点2%谈下来了 下周签", Decimal(8000000)),
+        ("华为 给了5万的优惠", None),
         # typed with a blank after every character
         ("华 为 张 总 三 十 五 万 的 报 价 发 了", Decimal(350000)),
     ],
