@@ -76,7 +76,10 @@ def test_a_card_stays_put_while_new_messages_arrive(sim: Simulator) -> None:
     """A card on screen is the same card after the next messages come in: a choice made on it is kept and a tap or
     a screenshot never lands on a card that was just thrown away and drawn again."""
     page = sim.open("ZhangWei")
+    replies = page.locator("#chat [data-testid=msg-app]")
+    earlier = replies.count()  # the chat may hold an earlier visit card of the same customer
     send_text(page, "今天拜访苏州精工的陈总，聊了明年的产能规划")
+    expect(replies).to_have_count(earlier + 1, timeout=20_000)  # this visit's card, not the earlier one
     card = last_card(page, "已记录拜访")
     expect(card).to_contain_text("苏州精工机械有限公司", timeout=20_000)
     card.evaluate("node => { node.dataset.seen = 'yes'; }")  # a mark only this very node carries
