@@ -284,7 +284,37 @@ def _own_unit_title(after: str, at: int) -> str | None:
     return u.group("own") + _written(m).replace("的", "")
 
 
+# After 「是」 the words up to the clause's end may be a title written in words with blanks between them
+# (「他是 数字能源 采购总监」, 「是 冷轧厂 设备 主管」, 「现在是 动力总成 采购 科长」).
+_SAID_IS = re.compile(rf"^\s*[,，]?\s*(?:[他她](?:们)?)?\s*{_IS}\s*(?:(?:他们|她们)\s*的?\s*)?")
+_STEM_AND_TITLE = re.compile(rf"(?P<own>(?:{_STEM}|[A-Z\d]){{2,6}}?)的?(?P<t>{TITLE_TEXT})")
+
+
+def _spaced_title_after_is(after: str) -> str | None:
+    """A title said after 「是」 in words with blanks between them, closed up: the longest run of up to five words
+    that reads as a title with a rank, a short stem before it kept (数字能源采购总监)."""
+    said = _SAID_IS.match(after)
+    if said is None:
+        return None
+    rest = re.split(r"[,，。;；!！?？（(]", after[said.end() :], maxsplit=1)[0]
+    words = rest.split()[:5]
+    for k in range(len(words), 0, -1):
+        run = "".join(words[:k])
+        if (m := TITLE.fullmatch(run)) and m.group("rank"):
+            return _written(m).replace("的", "")
+        if (s := _STEM_AND_TITLE.fullmatch(run)) and (m := TITLE.fullmatch(s.group("t"))) and m.group("rank"):
+            return s.group("own") + _written(m).replace("的", "")
+    return None
+
+
 def title_after(after: str, name: str) -> str | None:
+    """The title written right after the name (``after`` starts where the name ends): 「刘工（设备科科长）」,
+    「谢工，质量部负责人」, 「陈工 是研发部经理」, 「赵总 他们的生产总监」, 「刘工，设备科的科长」; said after 是 in
+    words with blanks between them (「张总 他是 数字能源 采购总监」)."""
+    return _title_after(after, name) or _spaced_title_after_is(after)
+
+
+def _title_after(after: str, name: str) -> str | None:
     """The title written right after the name (``after`` starts where the name ends): 「刘工（设备科科长）」,
     「谢工，质量部负责人」, 「陈工 是研发部经理」, 「赵总 他们的生产总监」, 「刘工，设备科的科长」."""
     if d := _DOES_AFTER.match(after):

@@ -120,9 +120,6 @@ def normalize_text(text: str) -> str:
     return _TIME_GAP.sub("", letters_joined(text))
 
 
-_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
-
-
 def letters_joined(text: str) -> str:
     """A message typed with a blank after every character (「美 的 周 经 理 下 周 三 再 约」, how some input methods
     and voice keyboards space it) with the blanks between its characters removed; any other text as it is.
@@ -133,7 +130,14 @@ def letters_joined(text: str) -> str:
     singles = sum(1 for t in tokens if len(t) == 1)
     if len(tokens) < 6 or singles < 0.8 * len(tokens):
         return text
-    return _CJK_GAP.sub("", text)
+    # only the blank between two single characters goes: 「见了杨帆 她 是 新 来 的」 → 「见了杨帆 她是新来的」
+    out = ""
+    prev = ""
+    for word in text.split(" "):
+        single = len(word) == 1 and "\u4e00" <= word <= "\u9fff"
+        out += word if out and single and prev else (" " + word if out else word)
+        prev = word if single else ""
+    return out
 
 
 # Dictated dates come in words with a blank between (「下个星期 三」, 「下个月 中旬」, 「12月 中旬」, 「明年 一月」,

@@ -812,3 +812,18 @@ def test_a_title_dictated_in_words_is_read_whole(text: str, title: str | None) -
 )
 def test_who_was_met_when_several_are_named(text: str, name: str | None) -> None:
     assert parse_visit(text, NOW, CUSTOMERS).contact_name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # said after 是 in words with blanks between them: the words are closed up, a short stem before kept
+        ("华为张总 他是 数字能源 采购总监 今天 第一次 见", "张总", "数字能源采购总监"),
+        ("精工 钱工 是 冷轧厂 设备 主管 今天 去他们 现场", "钱工", "冷轧厂设备主管"),
+        ("西门子韩总 韩总他们是 组件事业部 采购 负责人 说 我们 中标 了", "韩总", "组件事业部采购负责人"),
+        # typed with a blank after every character (the words before stay words)
+        ("精工 见了杨帆 她 是 新 来 的 项 目 经 理", "杨帆", "项目经理"),
+    ],
+)
+def test_a_title_said_after_is_in_separate_words(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
