@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
+from domain.clock import BUSINESS_TZ
 from domain.models import User
 from handlers.replies import Target, user_targets
 from tests.e2e.wecom_stack import WeComStack, wecom_stack
@@ -26,6 +27,10 @@ def _help_cards(stack: WeComStack, user: str) -> list[dict[str, Any]]:
 
 
 def test_the_welcome_card_comes_once_a_day_on_entering_the_chat(stack: WeComStack) -> None:
+    # a morning: the stack's clock starts at the real time, and six openings half an hour apart from 21:00 would
+    # cross midnight (the test failed when run in the evening, Beijing time)
+    tomorrow = (datetime.now(BUSINESS_TZ) + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+    stack.clock.set(tomorrow)
     for _ in range(6):  # the chat opened six times in a morning
         stack.driver.send_enter_agent("ZhangWei")
         stack.clock.advance(timedelta(minutes=30))
