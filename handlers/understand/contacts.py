@@ -151,7 +151,7 @@ _TITLED_NAME_RX = re.compile(
 # (the shortest given name that such a word follows wins: 「董丽说」 is 董丽).
 _AFTER_NAME = (
     r"(?=[\s,，。;；!！?？、（(:：]|$|(?:说|讲|问|通了|通电话|聊|打了|打电话|发了|发来|回了|回复|要了|要的|让我|带我|给了|"
-    r"今天|昨天|上午|下午|晚上|微信|电话|视频|那边|这边|的微信|的电话|反馈|表示|答应|同意|觉得|希望|催|来电|来了|也在|报了|吃了?|"
+    r"今天|昨天|上午|下午|晚上|微信|电话|视频|那边|这边|的微信|的电话|反馈|表示|答应|同意|觉得|希望|催|来电|来了|也在|报了|吃了?|代为|代表|交了|"
     r"喝了?|见了?|对了|过了|打来|下周|下礼拜|明天|后天|这周|本周|上周|前天|刚才?|周[一二三四五六日天]|也说|"
     # 「跟周思远在比亚迪碰了一下」, 「找赵立新签了」, 「见了田甜和她领导」, 「苏晴 她调到研发去了」, 「谭静出来接待」
     r"在|签了?|和她|和他|问了|一起|等我|出来|接待|带我|带着))"
@@ -166,6 +166,8 @@ _BARE_FULL_NAME = re.compile(
 _GIVEN_NICKNAME = re.compile(
     rf"(?:^|(?<=[\s,，。;；、的了和跟与找见约是])|(?<=同事|程师|经理|主管|总监|主任|专员|助理|文员|采购))(?P<n>(?![大二三小老表师堂])[\u4e00-\u9fff](?:哥|姐)|阿(?![里姨婆公伯叔])[\u4e00-\u9fff]){_AFTER_NAME}"
 )
+# 「文员小霞」, 「助理小芳」: 小 and a given name right after a title is a person (elsewhere 小 starts words: 小批量)
+_XIAO_AFTER_TITLE = re.compile(rf"(?<=程师|经理|主管|总监|主任|专员|助理|文员|秘书|购员|跟单|内勤)(?P<n>小[\u4e00-\u9fff]){_AFTER_NAME}")
 _NICKNAME_AFTER_CUSTOMER = re.compile(
     rf"\s?(?P<n>(?![大二三小老表师堂])[\u4e00-\u9fff](?:哥|姐)|阿(?![里姨婆公伯叔])[\u4e00-\u9fff]){_AFTER_NAME}"
 )
@@ -232,7 +234,7 @@ def _no_one(name: str) -> bool:
 # People the rep did NOT meet: planned but absent, or the rep's own colleagues.
 _ABSENT = re.compile(
     r"不在|出差|外出|请假|休假|没见到|没见着|没见上|没碰上|没遇到|没在|换人|本来约|原本约|原来约|本来要见|约的是|"
-    r"在开会|临时开会|开会去了|叫去开会|去开会了|在忙|没时间|没空|"  # busy elsewhere (「张总在开会 让李工接待的」), not 「跟张总开会」
+    r"在开会|临时开会|开会去了|叫去开会|去开会了|在忙|没时间|没空|(?:这次|今天)?没(?:来|过来|出面|露面)(?![^,，。;；!！?？\s]{0,3}(?:得及|电话))|"  # busy elsewhere (「张总在开会 让李工接待的」), not 「跟张总开会」
     # only said hello and left (「程总打了个招呼就走了 具体是跟滕工谈的」), or introduced someone else (「Jason介绍我认识了
     #他们的采购Helen」): the talk was with the other person
     r"(?:打了?个?招呼|露了?个?面)就走|介绍(?:我|我们)?认识|"
@@ -253,7 +255,7 @@ _AWAY = re.compile(r"出差(?!回来)|外出|请假|休假")
 _TALKED = re.compile(r"电话|微信|视频|语音|通话|聊|谈|沟通|说|交流|对接")
 # 「去了海康 没见到何经理」: the miss written before the name
 _NOT_MET_BEFORE = re.compile(r"(?:没见到|没见着|没见上|没碰上|没碰到|没遇到)$")
-_OWNER_OF = re.compile(r"\s*的?(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)\s*")
+_OWNER_OF = re.compile(r"\s*的?(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)的?\s*")
 # 「赵总的秘书接待的」, 「张总的助理打电话说…」: someone unnamed stood in for the person named, who was not met.
 _STOOD_IN = re.compile(
     r"的?(?:秘书|助理|助手|下属|副手|司机)\s*(?:接待|接的|出面|代[为他她]?|打(?:了个?)?电话|打来|来电|回(?:了个?)?电话|"
@@ -371,6 +373,8 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
         add_bare(_BARE_LATIN_NAME.match(text, end))
         add_bare(_NICKNAME_AFTER_CUSTOMER.match(text, end))  # 「比亚迪阿杰 下周三之前」, 「和宝钢强哥吃饭」
     for m in _CALLED_NAME.finditer(text):
+        add_bare(m)
+    for m in _XIAO_AFTER_TITLE.finditer(text):
         add_bare(m)
     for m in _TITLED_FULL_NAME_GLUED.finditer(text):
         add_bare(m)

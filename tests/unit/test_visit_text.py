@@ -158,6 +158,11 @@ def test_absent_people_and_colleagues_are_not_the_contact() -> None:
         ("华为 见了他们的采购工程师阿杰 问了MOQ和交期", "阿杰"),
         ("和精工强哥吃饭 喝多了", "强哥"),
         ("西门子Amy 1号之前把报价单给她", "Amy"),
+        # the one under someone, the one who came instead, the one who stood in
+        ("华为 今天对接的是采购刘经理手下的小陈 要了报价", "小陈"),
+        ("华为 马总（他们老板）这次没来 生产部的小何来我们公司看了产线", "小何"),
+        ("华为 周强不在 跟他们部门的文员小霞交了资质文件", "小霞"),
+        ("华为 本来要见蔡部长 他让副部长孔德明代为接待 谈了质量协议", "孔德明"),
     ],
 )
 def test_who_was_met(text: str, name: str) -> None:
