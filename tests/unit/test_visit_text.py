@@ -229,6 +229,10 @@ def test_visit_time(text: str, visited: datetime, explicit: bool) -> None:
         ("华为张总 3天后回访", date(2026, 11, 28)),
         ("周一拜访了华为张总，周五再约", date(2026, 11, 27)),
         ("华为张总 报价", None),
+        # 一下 before 月底 is no 下月底; dictated 下 个 星期 三; a plant numbered 三号 is no date
+        ("华为吴师傅 今天现场勘查了一下 月底前出方案", date(2026, 11, 30)),
+        ("华为张总 下 个 星期 三 再去", date(2026, 12, 2)),
+        ("华为三号厂区设备主管吴师傅 今天现场勘查了一下 月底前出方案", date(2026, 11, 30)),
     ],
 )
 def test_follow_up(text: str, follow_up: date | None) -> None:
