@@ -105,6 +105,8 @@ _HONORIFIC_AND_NAME = re.compile(
     rf"(?P<s>{_SURNAMES_2}|[{_SURNAMES_1}])(?:总经理|总监|经理|总工|总|工|主任|科长|部长|处长|厂长|主管)\s?"
     r"(?P<full>(?P=s)[\u4e00-\u9fff]{1,2})(?=[\s,，。;；!！?？、（(]|$)"
 )
+# A full name first in the message, then what the person is (「上官婷是宁德时代的采购工程师 今天第一次对接」).
+_LEADING_NAME_IS = re.compile(rf"^(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?)(?=是[^,，。;；!！?？\s]{{0,12}}的)")
 # A name said after the title (「他是研发总监 叫蒋明」, 「她是采购部的 叫刘芳」).
 _CALLED_NAME = re.compile(rf"(?:名字叫|名叫|叫)\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?)(?=[\s,，。;；!！?？、]|$)")
 # Only the surname, after the title (「设备科科长 姓钱」, 「她是总经办主任 姓董」): the contact is filed as the surname
@@ -374,6 +376,7 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
         add_bare(_NICKNAME_AFTER_CUSTOMER.match(text, end))  # 「比亚迪阿杰 下周三之前」, 「和宝钢强哥吃饭」
     for m in _CALLED_NAME.finditer(text):
         add_bare(m)
+    add_bare(_LEADING_NAME_IS.match(text))
     for m in _XIAO_AFTER_TITLE.finditer(text):
         add_bare(m)
     for m in _TITLED_FULL_NAME_GLUED.finditer(text):

@@ -163,6 +163,8 @@ def test_absent_people_and_colleagues_are_not_the_contact() -> None:
         ("华为 马总（他们老板）这次没来 生产部的小何来我们公司看了产线", "小何"),
         ("华为 周强不在 跟他们部门的文员小霞交了资质文件", "小霞"),
         ("华为 本来要见蔡部长 他让副部长孔德明代为接待 谈了质量协议", "孔德明"),
+        # a full name first, then what the person is
+        ("上官婷是华为的采购工程师 今天第一次对接", "上官婷"),
     ],
 )
 def test_who_was_met(text: str, name: str) -> None:
