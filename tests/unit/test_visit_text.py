@@ -85,6 +85,14 @@ def test_english_pinyin_and_homophones(text: str, customer_id: int, low: float, 
     assert low <= score <= high
 
 
+def test_an_everyday_word_inside_a_registered_name_is_no_customer() -> None:
+    # 「数字」 of 杭州海康威视数字技术 is no 海康 in 「他是数字能源采购总监」 (the message named 华为 already)
+    index = [*CUSTOMERS, CustomerRef(20, "杭州海康威视数字技术股份有限公司", ("海康",))]
+    d = parse_visit("华为张总 他是 数字能源 采购总监 今天 第一次 见", NOW, index)
+    assert d.candidates[0][0] == 1 and 20 not in [cid for cid, _ in d.candidates]
+    assert d.contact_title == "数字能源采购总监"
+
+
 def test_a_time_word_never_becomes_a_customer() -> None:
     customers = [CustomerRef(1, "常州天合光能有限公司", ("天合",))]
     assert parse_visit("今天合同谈完了", NOW, customers).candidates == ()
