@@ -43,6 +43,8 @@ _SURNAMES_1 = (
     "闵苟邬边卞姬仇栾隋刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝于"
     "杭单阎贝晁麦蔺冀郁芦闻景宁常"
 )
+# Every one-character surname (visit_text: a dictated surname and its honorific written apart, 「林 经理」).
+SURNAME_CHARS = frozenset(_SURNAMES_1)
 # Longest first: "总经理" before "总", "总工" before "总".
 _TITLES = (
     "副总经理|总经理|副总裁|董事长|工程师|总裁|总监|总工|副总|经理|主任|主管|部长|科长|处长|厂长|院长|所长|局长|高工"
@@ -112,12 +114,12 @@ _CALLED_NAME = re.compile(rf"(?:名字叫|名叫|叫)\s?(?P<n>(?:{_SURNAMES_2}|[
 # Only the surname, after the title (「设备科科长 姓钱」, 「她是总经办主任 姓董」): the contact is filed as the surname
 # and the honorific the title's rank gives (钱科长, 董主任, 方工 for an engineer, 陆总 for a director).
 _SURNAME_SAID = re.compile(
-    rf"(?P<t>{TITLE_TEXT})\s*(?:的)?\s*[,，]?\s*姓\s?(?P<s>{_SURNAMES_2}|[{_SURNAMES_1}])(?=[\s,，。;；!！?？、]|$)"
+    rf"(?P<t>{TITLE_TEXT})(?:\s*(?:的)?\s*[,，]?\s*|[^。;；!！?？]{{0,14}}?(?:对方|他|她))姓\s?(?P<s>{_SURNAMES_2}|[{_SURNAMES_1}])(?=[\s,，。;；!！?？、]|$)"
 )
 _HONORIFIC_OF_RANK = (
     ("科长", "科长"), ("主任", "主任"), ("经理", "经理"), ("部长", "部长"), ("处长", "处长"), ("厂长", "厂长"),
-    ("院长", "院长"), ("所长", "所长"), ("主管", "主管"), ("工程师", "工"), ("总监", "总"), ("总经理", "总"),
-    ("总裁", "总"), ("董事长", "总"), ("副总", "总"),
+    ("院长", "院长"), ("所长", "所长"), ("主管", "主管"), ("工程师", "工"), ("总监", "总监"), ("总经理", "总"),
+    ("总裁", "总"), ("董事长", "总"), ("副总", "总"), ("CTO", "总"), ("CEO", "总"), ("CFO", "总"), ("COO", "总"), ("VP", "总"),
 )
 
 
@@ -276,6 +278,11 @@ _COLLEAGUE = re.compile(
 )
 # Said of the person right after the name: 「王总 是我们公司的」, 「让小王替我去了趟比亚迪」.
 _OURS_AFTER = re.compile(r"^\s?(?:是(?:我们|我司)|替我)")
+# The one the rep went with (「和小王一起去了宁德时代」, 「陪小刘去了三一」, 「带新人小陈去了汇川」): a colleague when named
+# without a customer's honorific (not 「跟张总去了车间」: their 张总 showing the plant).
+_WENT_WITH_BEFORE = re.compile(r"(?:和|跟|陪|陪着|带|带着|同)(?:新人|新同事|徒弟|同事)?$")
+_WENT_AFTER = re.compile(r"^(?:一起|一块儿?)?(?:去|拜访|跑|见|线上|到|过去|上门|visit)", re.I)
+_HONORIFIC_END = re.compile(r"(?:总|工|经理|科长|部长|处长|主任|厂长|总监|主管|老师|师傅|博士|董)$")
 # Not ours and not theirs: the partner who came along (「跟代理商的老李一起去的」).
 _PARTNER_BEFORE = re.compile(r"(?:跟|和|与|同|陪)[^,，。;；\s]{0,3}?(?:代理商|经销商|代理|渠道商|合作伙伴)的?$")
 # The one the rep did meet among several (「只见到了采购小邓」, 「今天只有丁经理在」, 「只约到易工」).
@@ -425,7 +432,8 @@ def find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> ContactMentio
     def ours_here(c: ContactMention) -> bool:
         before = without_word_gaps(clause_before(text, c.start)).rstrip()
         after = without_word_gaps(text[c.end : c.end + 12])
-        return bool(_COLLEAGUE.search(before) or _PARTNER_BEFORE.search(before) or _OURS_AFTER.match(after))
+        went_with = _WENT_WITH_BEFORE.search(before) and _WENT_AFTER.match(after) and not _HONORIFIC_END.search(c.name)
+        return bool(_COLLEAGUE.search(before) or _PARTNER_BEFORE.search(before) or _OURS_AFTER.match(after) or went_with)
 
     def ours(i: int) -> bool:
         """Our own colleague (「同事小王」, 「我们大区的 Steven」, 「王总 是我们公司的」) or a partner who came along

@@ -39,7 +39,7 @@ from domain.customer_mentions import CustomerIndex, CustomerRef
 from domain.models import Stage
 from domain.simplified import to_simplified
 from handlers.understand.amounts import deal_amount
-from handlers.understand.contacts import find_contact
+from handlers.understand.contacts import SURNAME_CHARS, find_contact
 from handlers.understand.date_roles import (
     _assign_roles,
     _customers_date,
@@ -50,7 +50,7 @@ from handlers.understand.date_roles import (
 from handlers.understand.english import english_visit, is_english
 from handlers.understand.intent import asks_the_bot
 from handlers.understand.mentions import index_for, match_customers, unknown_mention
-from handlers.understand.notes import closed_words, summary_and_next
+from handlers.understand.notes import closed_words, dictated, summary_and_next
 from handlers.understand.stage_words import find_stage_hint
 from handlers.understand.timeexpr import find_times, to_decimal
 from handlers.understand.visit_fields import refine, stage_text
@@ -121,23 +121,39 @@ def normalize_text(text: str) -> str:
 
 
 def letters_joined(text: str) -> str:
-    """A message typed with a blank after every character (「美 的 周 经 理 下 周 三 再 约」, how some input methods
-    and voice keyboards space it) with the blanks between its characters removed; any other text as it is.
+    """Dictated text (a blank after every word, ``notes.dictated``) with the blanks inside words removed: between
+    single characters (「美 的 周 经 理」 → 美的周经理, 「下 周 三」 → 下周三), between a surname and its honorific
+    (「林 经理」, 「王 总」, 「老 刘」), and inside a spoken figure (「三百 二十 万」); any other text as it is.
 
-    Words with blanks between them (dictated text, 「今天 去了 精工」) keep their blanks: only when nearly every
-    Chinese token is a single character is the spacing no word boundary at all."""
-    tokens = [t for t in text.split(" ") if re.search(r"[\u4e00-\u9fff]", t)]
-    singles = sum(1 for t in tokens if len(t) == 1)
-    if len(tokens) < 6 or singles < 0.8 * len(tokens):
+    Written by hand: the blanks come from voice input and phone keyboards, and a word segmenter would have to be
+    run on the closed-up text anyway (see titles.py on jieba)."""
+    if not dictated(text):
         return text
-    # only the blank between two single characters goes: 「见了杨帆 她 是 新 来 的」 → 「见了杨帆 她是新来的」
-    out = ""
-    prev = ""
+    out: list[str] = []
+    singles: list[bool] = []  # whether out[i] was built from single characters only
     for word in text.split(" "):
-        single = len(word) == 1 and "\u4e00" <= word <= "\u9fff"
-        out += word if out and single and prev else (" " + word if out else word)
-        prev = word if single else ""
-    return out
+        prev, run = (out[-1], singles[-1]) if out else ("", False)
+        one = len(word) == 1 and _is_han(word)
+        if prev and (
+            (one and run)  # 「下」「周」「三」, not 「下周」 typed as one word and 「三台」
+            or (run and prev[-1] in SURNAME_CHARS and _HONORIFIC_WORD.fullmatch(word))  # 「林」「经理」
+            or (prev in ("老", "小") and word[:1] in SURNAME_CHARS)
+            or (_NUMERAL_WORD.fullmatch(prev) and _NUMERAL_WORD.fullmatch(word))  # 「三百」「二十」「万」
+        ):
+            out[-1] = prev + word
+            singles[-1] = run and one
+        else:
+            out.append(word)
+            singles.append(one)
+    return " ".join(out)
+
+
+_HONORIFIC_WORD = re.compile(r"总|工|经理|科长|部长|主任|姐|哥|总监|处长|厂长|老师|师傅|总工|院长|所长|主管|秘书")
+_NUMERAL_WORD = re.compile(r"[零一二两三四五六七八九十百千万亿]+")
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 # Dictated dates come in words with a blank between (「下个星期 三」, 「下个月 中旬」, 「12月 中旬」, 「明年 一月」,

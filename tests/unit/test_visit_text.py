@@ -171,6 +171,14 @@ def test_absent_people_and_colleagues_are_not_the_contact() -> None:
         ("华为 马总（他们老板）这次没来 生产部的小何来我们公司看了产线", "小何"),
         ("华为 周强不在 跟他们部门的文员小霞交了资质文件", "小霞"),
         ("华为 本来要见蔡部长 他让副部长孔德明代为接待 谈了质量协议", "孔德明"),
+        # the colleague the rep went with is ours (named without a customer's honorific)
+        ("和小王一起拜访了华为的副总裁吴总 高层拜访", "吴总"),
+        ("下午和老张去了华为 对方采购经理Jason咬死要降10%", "Jason"),
+        # dictated, a blank after every word: a surname and its honorific written apart, a full name in letters
+        ("今天 上午 去 了 华为 苏州 工厂 见 了 采购 部 的 林 经理 他 已经 把 询价 单 发 过来 了", "林经理"),
+        ("今天 见 了 华为 的 采购 部长 唐 建 平 聊 了 付款 方式", "唐建平"),
+        # only the surname, said of the person after the title
+        ("微信视频和华为的技术经理聊了下方案 对方姓邵 他提了几个修改点", "邵经理"),
         # a full name first, then what the person is
         ("上官婷是华为的采购工程师 今天第一次对接", "上官婷"),
     ],
@@ -199,6 +207,15 @@ def test_a_message_typed_with_a_blank_after_every_character() -> None:
     assert (d.candidates[0][0], d.contact_name, d.next_follow_up) == (1, "周经理", date(2026, 12, 2))
     # words with blanks between them stay words (「下周 三台」 is three machines, not Wednesday)
     assert parse("华为 张总 下周 三台 设备 到货").next_follow_up != date(2026, 12, 2)
+
+
+def test_the_colleague_the_rep_went_with_is_no_contact() -> None:
+    assert parse("今天跟小孙去了华为 本来是去签合同的 结果他们说项目被集团叫停了").contact_name is None
+    assert parse("跟张总去了华为的车间 看了设备").contact_name == "张总"  # theirs, showing the plant
+
+
+def test_a_dictated_figure_in_words() -> None:
+    assert parse("今天 电话 里 跟 华为 的 采购 黄 姐 确认 了 一下 我们 中标 了 金额 三百 二十 万").amount == Decimal(3200000)
 
 
 def test_our_colleague_sent_alone_is_no_contact() -> None:
