@@ -88,7 +88,7 @@ EN_TITLE = (
     # 「head of procurement」, 「director of engineering」: the rank first, the function after 「of」
     rf"(?:head|director|manager|vice president|VP)\s+of\s+(?:the\s+)?{_EN_FUNCTION}(?:\s+department)?\b|"
     rf"(?:{_EN_FUNCTION}\s+){{1,3}}(?:manager|director|engineer|head|buyer|supervisor|lead|president|officer|"
-    r"specialist|assistant|chief)\b|(?:manager|director|engineer|buyer|supervisor|president)\b|"
+    r"specialist|assistant|chief|leader)\b|(?:manager|director|engineer|buyer|supervisor|president)\b|"
     # alone only the words no message uses otherwise (not 「lead time」, 「head office」), and the
     # abbreviations in capitals (not 「3pm」)
     r"(?-i:(?<![A-Za-z\d])(?:C[A-Z]O|S?VP|GM|PM)(?![A-Za-z]))"

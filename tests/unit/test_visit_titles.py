@@ -827,3 +827,7 @@ def test_who_was_met_when_several_are_named(text: str, name: str | None) -> None
 )
 def test_a_title_said_after_is_in_separate_words(text: str, name: str, title: str) -> None:
     assert contact(text) == (name, title)
+
+
+def test_an_english_leader_is_a_title() -> None:
+    assert contact("Meeting with 华为 on Teams 跟他们的project leader Jack过了一遍technical spec") == ("Jack", "project leader")
