@@ -100,6 +100,30 @@ def to_chinese_frame(text: str) -> str:
     return _WEEKDAY_RX.sub(weekday, out)
 
 
+# The date words of the frame above, for Chinese messages with English words in them (「next Monday再follow up」,
+# 「让我们Friday之前submit报价」, 「合同next week签」): only the days, nothing else of the message is translated.
+# (ASCII word boundaries: 「Monday再」 has no \b between its letters and the Chinese after them otherwise)
+_DATE_RULES = tuple(
+    (re.compile(rx.pattern, re.I | re.ASCII), to) for rx, to in _RULES if re.search(r"[今明昨后周月天]", to)
+)
+_WEEKDAY_ASCII = re.compile(_WEEKDAY_RX.pattern, re.I | re.ASCII)
+
+
+def dates_in_chinese(text: str) -> str:
+    """``text`` with English day words written in Chinese (the rest as written), for the Chinese date parser."""
+    if not re.search(r"[A-Za-z]", text):
+        return text
+    out = text
+    for rx, replacement in _DATE_RULES:
+        out = rx.sub(replacement, out)
+
+    def weekday(m: re.Match[str]) -> str:
+        prefix = {"next": "下", "this": "本", "last": "上"}.get((m.group("p") or "").lower(), "")
+        return f"{prefix}周{_WEEKDAYS[m.group('d').lower()]}"
+
+    return _WEEKDAY_ASCII.sub(weekday, out)
+
+
 _HONORIFIC_RX = re.compile(r"\b(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+[A-Z][a-z]+)")
 
 

@@ -47,7 +47,7 @@ from handlers.understand.date_roles import (
     _to_date,
     _visited_at,
 )
-from handlers.understand.english import english_visit, is_english
+from handlers.understand.english import dates_in_chinese, english_visit, is_english
 from handlers.understand.intent import asks_the_bot
 from handlers.understand.mentions import index_for, match_customers, unknown_mention
 from handlers.understand.notes import closed_words, dictated, summary_and_next
@@ -115,7 +115,7 @@ _SPACES = re.compile(r"[ \t\u3000]+")
 def normalize_text(text: str) -> str:
     """NFKC (full-width letters, digits, commas, colons → half-width), traditional characters →
     simplified (domain/simplified.py), one space for runs of blanks."""
-    text = to_simplified(unicodedata.normalize("NFKC", text))
+    text = dates_in_chinese(to_simplified(unicodedata.normalize("NFKC", text)))
     text = _SPACES.sub(" ", text).strip()
     return _TIME_GAP.sub("", letters_joined(text))
 

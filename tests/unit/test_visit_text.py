@@ -260,6 +260,9 @@ def test_visit_time(text: str, visited: datetime, explicit: bool) -> None:
         ("华为吴师傅 今天现场勘查了一下 月底前出方案", date(2026, 11, 30)),
         ("华为张总 下 个 星期 三 再去", date(2026, 12, 2)),
         ("华为三号厂区设备主管吴师傅 今天现场勘查了一下 月底前出方案", date(2026, 11, 30)),
+        # English day words inside a Chinese message
+        ("今天去华为见了procurement的Lisa 聊了price 我们最多给3% next Monday再follow up", date(2026, 11, 30)),
+        ("华为的Michael今天call我 RFQ发过来了 让我们Friday之前submit报价", date(2026, 11, 27)),
     ],
 )
 def test_follow_up(text: str, follow_up: date | None) -> None:
