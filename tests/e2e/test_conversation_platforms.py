@@ -129,3 +129,16 @@ def test_a_dictated_message_with_a_bare_name_and_a_deposit(chat: ChatPlatform) -
     with chat.db.sessions() as s:
         visit = s.scalars(select(Visit)).one()
         assert visit.channel == "phone" and "利润不高" in (visit.summary or "")
+
+
+@SQLITE
+def test_a_message_typed_a_character_at_a_time_with_our_colleague_along(chat: ChatPlatform) -> None:
+    """A blank after every character (some phone keyboards), a colleague of ours named first: the card shows their
+    contact with the title said after 是, and the follow-up day written in separate characters."""
+    zhang = chat.person("zhangwei")
+    chat.send_text(zhang, "和小王一起去了苏州精工 见了周经理 他 是 设 备 科 的 科 长 下 周 三 再 去")
+    card = chat.wait_until(lambda: chat.cards(zhang, "已记录拜访"), what="visit card")[-1]
+    assert card.fields["联系人"] == "周经理（设备科科长）"
+    with chat.db.sessions() as s:
+        visit = s.scalars(select(Visit)).one()
+        assert visit.next_follow_up == date(2026, 12, 2)
