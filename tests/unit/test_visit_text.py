@@ -324,6 +324,9 @@ def test_dictated_text_without_punctuation() -> None:
         # supplier qualification and a unit price named: evaluation
         ("华为 SQE潘磊 让我们填了供应商调查表", Stage.EVALUATION),
         ("华为老周 单价2.8万 要20台", Stage.EVALUATION),
+        # a test passed is no rejection (「直接pass了」 is)
+        ("华为 Kevin 说我们的sample第二轮测试pass了 下周安排pilot run", Stage.EVALUATION),
+        ("华为张总 我们的方案直接pass了", Stage.LOST),
     ],
 )
 def test_stage_hints(text: str, stage: Stage | None) -> None:
