@@ -87,17 +87,22 @@ def is_english(text: str) -> bool:
     return len(re.findall(r"[A-Za-z]{2,}", text)) >= 3 and letters > 2 * cjk
 
 
-def to_chinese_frame(text: str) -> str:
-    """The message with its dates and visit verbs in Chinese (names and everything else as written)."""
+def _in_chinese(text: str, rules: tuple[tuple[re.Pattern[str], str], ...], weekdays: re.Pattern[str]) -> str:
+    """``text`` with ``rules`` applied in order, then its weekdays (「next Friday」 → 下周五)."""
     out = text
-    for rx, replacement in _RULES:
+    for rx, replacement in rules:
         out = rx.sub(replacement, out)
 
     def weekday(m: re.Match[str]) -> str:
         prefix = {"next": "下", "this": "本", "last": "上"}.get((m.group("p") or "").lower(), "")
         return f"{prefix}周{_WEEKDAYS[m.group('d').lower()]}"
 
-    return _WEEKDAY_RX.sub(weekday, out)
+    return weekdays.sub(weekday, out)
+
+
+def to_chinese_frame(text: str) -> str:
+    """The message with its dates and visit verbs in Chinese (names and everything else as written)."""
+    return _in_chinese(text, _RULES, _WEEKDAY_RX)
 
 
 # The date words of the frame above, for Chinese messages with English words in them (「next Monday再follow up」,
@@ -113,15 +118,7 @@ def dates_in_chinese(text: str) -> str:
     """``text`` with English day words written in Chinese (the rest as written), for the Chinese date parser."""
     if not re.search(r"[A-Za-z]", text):
         return text
-    out = text
-    for rx, replacement in _DATE_RULES:
-        out = rx.sub(replacement, out)
-
-    def weekday(m: re.Match[str]) -> str:
-        prefix = {"next": "下", "this": "本", "last": "上"}.get((m.group("p") or "").lower(), "")
-        return f"{prefix}周{_WEEKDAYS[m.group('d').lower()]}"
-
-    return _WEEKDAY_ASCII.sub(weekday, out)
+    return _in_chinese(text, _DATE_RULES, _WEEKDAY_ASCII)
 
 
 _HONORIFIC_RX = re.compile(r"\b(?P<n>(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+[A-Z][a-z]+)")
