@@ -50,7 +50,7 @@ def visit_card(
     customer = visit.customer
     if customer is not None and customer.owner is not None and customer.owner_id != visit.rep_id:
         # A colleague's customer: say so, so nobody is surprised whose deal it is.
-        fields.insert(1, Field("客户归属", f"{customer.owner.name} 的客户（协作拜访，不改动其商机）"))
+        fields.insert(1, Field("客户归属", f"{customer.owner.name} 的客户（协作拜访）"))
     if visit.location_label or visit.lat is not None:
         fields.append(Field("地点", visit.location_label or f"{visit.lat:.5f}, {visit.lng:.5f}"))
     buttons = [Button("修改", VisitEdit(visit.id).pack()), Button("撤销", VisitUndo(visit.id).pack(), "danger")]

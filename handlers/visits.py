@@ -124,7 +124,12 @@ def _save(
     if parsed is not None and parsed.amount is not None:
         if opp is None:
             opp = create_opportunity(ctx.uow, customer, ctx.sender, amount=parsed.amount)
-            notes.append(f"已新建商机，金额 ¥{parsed.amount:,.0f}")
+            if customer.owner is not None and customer.owner_id != ctx.sender.id:
+                # The card says the customer is a colleague's (协作拜访): say that this new opportunity is the
+                # rep's own and the colleague's is untouched, or 「已新建商机」 reads as changing theirs.
+                notes.append(f"已新建你名下的商机，金额 ¥{parsed.amount:,.0f}（{customer.owner.name} 的商机不变）")
+            else:
+                notes.append(f"已新建商机，金额 ¥{parsed.amount:,.0f}")
         elif opp.amount is None:
             update_opportunity(ctx.uow, opp, amount=parsed.amount)
             notes.append(f"商机金额已填为 ¥{parsed.amount:,.0f}")

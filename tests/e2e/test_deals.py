@@ -237,7 +237,9 @@ def test_a_visit_on_a_colleagues_customer_says_whose_customer_it_is(stack: WeCom
     stack.driver.send_text("ZhangWei", "今天拜访宝钢周涛，谈了设备改造，预算20万，下周三再跟进")
     card = stack.wait_until(lambda: _cards(stack, "ZhangWei", "已记录拜访"), what="visit card")[0]
     fields = {f["keyname"]: f["value"] for f in card["horizontal_content_list"]}
-    assert fields["客户归属"].startswith("刘洋 的客户")
+    assert fields["客户归属"] == "刘洋 的客户（协作拜访）"
+    # the budget starts the rep's own opportunity, and the card says whose it is
+    assert "已新建你名下的商机，金额 ¥200,000（刘洋 的商机不变）" in card["main_title"]["desc"]
     with stack.db.sessions() as s:  # the budget never lands on 刘洋's opportunity
         amounts = {(o.owner.name, o.amount) for o in s.scalars(select(Opportunity).join(Customer).where(Customer.name == "上海宝钢股份有限公司"))}
     assert ("刘洋", Decimal("950000.00")) in amounts
