@@ -113,7 +113,7 @@ _LEADING_NAME_IS = re.compile(rf"^(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00
 _CALLED_NAME = re.compile(rf"(?:名字叫|名叫|叫)\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?)(?=[\s,，。;；!！?？、]|$)")
 # Only the surname, after the title (「设备科科长 姓钱」, 「她是总经办主任 姓董」): the contact is filed as the surname
 # and the honorific the title's rank gives (钱科长, 董主任, 方工 for an engineer, 陆总 for a director).
-_SURNAME_SAID = re.compile(
+SURNAME_SAID = re.compile(
     rf"(?P<t>{TITLE_TEXT})(?:\s*(?:的)?\s*[,，]?\s*|[^。;；!！?？]{{0,14}}?(?:对方|他|她))姓\s?(?P<s>{_SURNAMES_2}|[{_SURNAMES_1}])(?=[\s,，。;；!！?？、]|$)"
 )
 _HONORIFIC_OF_RANK = (
@@ -158,7 +158,9 @@ _AFTER_NAME = (
     r"今天|昨天|上午|下午|晚上|微信|电话|视频|那边|这边|的微信|的电话|反馈|表示|答应|同意|觉得|希望|催|来电|来了|也在|报了|吃了?|代为|代表|交了|"
     r"喝了?|见了?|对了|过了|打来|下周|下礼拜|明天|后天|这周|本周|上周|前天|刚才?|周[一二三四五六日天]|也说|"
     # 「跟周思远在比亚迪碰了一下」, 「找赵立新签了」, 「见了田甜和她领导」, 「苏晴 她调到研发去了」, 「谭静出来接待」
-    r"在|签了?|和她|和他|问了|一起|等我|出来|接待|带我|带着))"
+    r"在|签了?|和她|和他|问了|一起|等我|出来|接待|带我|带着|"
+    # report style: 「与采购经理周涛进行了商务谈判」, 「与技术中心主任工程师马建华讨论了方案」
+    r"进行了?|讨论了?|商谈|洽谈|会谈|面谈|就))"
 )
 _BARE_FULL_NAME = re.compile(
     rf"(?:的|\s)?\s*(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
@@ -301,7 +303,7 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
         a, b = full.span("full")
         if not any(c in _NOT_GIVEN or c in _NOT_IN_FULL_NAME for c in full.group("full")[1:]) and not any(s < b and a < e for s, e in blocked):
             found.append(ContactMention(full.start(), b, full.group("full"), None))
-    for said in _SURNAME_SAID.finditer(text):
+    for said in SURNAME_SAID.finditer(text):
         if (honorific := _honorific_for(said.group("t").replace(" ", ""))) and not any(s < said.end() and said.start("s") < e for s, e in blocked):
             found.append(ContactMention(said.start("s") - 1, said.end(), said.group("s") + honorific, None))
     pos = 0

@@ -369,13 +369,39 @@ def title_later(after: str) -> str | None:
     现在是采购经理」), else None."""
     lead = _LATER.match(after)
     if lead is None or "我们" in lead.group() or _SOMEONE.search(lead.group("gap")):
-        return None
+        return _title_later_does(after)
     m = _title_at(after, lead.end(), of_contact=True)
     if m and lead.group("now") and not _AFTER_END.match(after, m.end()):
         return None  # 「以前做销售现在是采购经理」 without 他 only as a whole word (not 「现在是采购经理在管」)
     if m is None and (own := _own_unit_title(after, lead.end())):
         return own  # 「他是他们总装线的班组长」
+    if m is None and lead.group("now") is None:
+        return _unit_or_job_alone(after, lead.end())  # 「她是采购」, 「他是物流部的」
     return _written(m).replace("的", "") if m and m.group("rank") else None
+
+
+def _unit_or_job_alone(after: str, at: int, in_charge: bool = False) -> str | None:
+    """A department or a job with no rank said of the contact, ending its phrase (「她是采购」, 「他是他们物流部的」,
+    「她负责供应链」: ``in_charge``, any function), else None: without 他/她 是 before it a bare function word is
+    what was discussed."""
+    if (u := _UNIT_ONLY.match(after, at)) and _AFTER_END.match(after, u.end()):
+        return (u.group("scope") or "") + u.group("unit")
+    f = _FUNC_ONLY.match(after, at)
+    if f is None or not (in_charge or _PERSON_FUNCTION.fullmatch(f.group("func"))):
+        return None
+    end = f.end() + 1 if after.startswith("的", f.end()) else f.end()
+    return f.group("func") if _AFTER_END.match(after, end) else None
+
+
+# 「她负责供应链」, 「他管采购的」: what the contact is in charge of, said of them a few words on.
+_LATER_DOES = re.compile(r"(?P<gap>[^,，。;；!！?？\n]{0,12}?)[他她](?:主要)?(?:负责|管|分管)")
+
+
+def _title_later_does(after: str) -> str | None:
+    lead = _LATER_DOES.match(after)
+    if lead is None or "我们" in lead.group() or _SOMEONE.search(lead.group("gap")):
+        return None
+    return _unit_or_job_alone(after, lead.end(), in_charge=True)
 
 
 # Dictated titles come in words with blanks between them (「采购部 经理」, 「设备科 副科长」, 「技术经理 兼 项目负责人」,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from domain.customer_mentions import common_reading, readings
 from domain.models import Stage
+from handlers.understand.contacts import SURNAME_SAID
 from handlers.understand.notes import closed_words
 from handlers.understand.titles import (
     RANK,
@@ -485,7 +486,8 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     (「采购 李工 采购部经理」)."""
     text = close_title_gaps(fix_typos(text))
     at = text.find(name)
-    if at < 0 and (said := re.search(rf"姓\s?{re.escape(name[:1])}(?=[\s,，。;；!！?？、]|$)", text)):
+    said = re.search(rf"姓\s?{re.escape(name[:1])}(?=[\s,，。;；!！?？、]|$)", text)
+    if at < 0 and said:
         # only the surname was said (「设备科科长 姓钱」 filed as 钱科长): the title is the one before 「姓」
         return title_before(text[: said.start()], name) if said.start() else None
     if at < 0:
@@ -520,8 +522,14 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     if first is None and after is None:
         # The name written again further on with its title (「去了他们厂 王总是他们的董事长」): a title with a rank
         again = text.find(name, at + len(name))
-        if again >= 0 and (later := title_after(text[again + len(name) :], name)) and _has_rank(later):
-            return later
+        said_is = again >= 0 and re.match(r"\s?[他她]?是", text[again + len(name) :]) is not None
+        if again >= 0 and (later := title_after(text[again + len(name) :], name)) and (_has_rank(later) or said_is):
+            return later  # (「老周是他们供应链的」: a department said with 是 needs no rank)
+        if said and said.start() < at and (t := SURNAME_SAID.search(text, 0, said.end())) and t.group("s") == name[0]:
+            # 「研发总监进行了会面，对方姓冯。冯总监对我们…」: the surname said after the title, the name used later
+            # (「厂长姓许 许厂长说」: a title that only restates the honorific is none)
+            before_said = title_before(text[: t.end("t")], name)
+            return None if before_said is None or _honorific_only(name, before_said) else before_said
     return first or after
 
 

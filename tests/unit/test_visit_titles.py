@@ -831,3 +831,33 @@ def test_a_title_said_after_is_in_separate_words(text: str, name: str, title: st
 
 def test_an_english_leader_is_a_title() -> None:
     assert contact("Meeting with 华为 on Teams 跟他们的project leader Jack过了一遍technical spec") == ("Jack", "project leader")
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # a report's 「与<title><full name>进行了…」: the full name, and its title
+        ("今天下午拜访了西门子，与设备经理王海涛进行了技术交流，下周三再沟通。", "王海涛", "设备经理"),
+        ("今日与宁德时代的结构工程师蔡明讨论了电池托盘的方案。", "蔡明", "结构工程师"),
+        # the surname said after the title, the honorific used from then on
+        ("与华为的采购总监进行了会面，对方姓卢。卢总监希望我们下周报价。", "卢总监", "采购总监"),
+        ("见了精工的厂长 姓严 严厂长说价格合适就定", "严厂长", None),  # the title only restates the honorific
+    ],
+)
+def test_a_title_before_a_name_or_a_surname_said_in_a_report(text: str, name: str, title: str | None) -> None:
+    assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # a department or a job with no rank, said of the contact with 他/她是 or 负责
+        ("微信给华为马丽丽发了样品照片 她是采购", "马丽丽", "采购"),
+        ("西门子慕容芳 她负责供应链 问了交期", "慕容芳", "供应链"),
+        ("给精工的老何打了个电话 老何是他们仓储部的 问了货架的事", "老何", "仓储部"),
+        # not a job: what was discussed
+        ("见了华为老何 他是技术交流的时候认识的", "老何", None),
+    ],
+)
+def test_a_department_said_of_the_contact_later(text: str, name: str, title: str | None) -> None:
+    assert contact(text) == (name, title)
