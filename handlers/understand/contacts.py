@@ -25,6 +25,7 @@ from domain.customer_names import INDUSTRY_WORDS, places
 from handlers.understand.clauses import clause_after, clause_before, without_word_gaps
 from handlers.understand.titles import (
     EN_TITLE,
+    FUNCTIONS,
     PERSON_FUNCTION_TEXT,
     RANK,
     THIRD_PARTY,
@@ -282,8 +283,11 @@ _COLLEAGUE = re.compile(
 _OURS_AFTER = re.compile(r"^\s?(?:是(?:我们|我司)|替我)")
 # The one the rep went with (「和小王一起去了宁德时代」, 「陪小刘去了三一」, 「带新人小陈去了汇川」): a colleague when named
 # without a customer's honorific (not 「跟张总去了车间」: their 张总 showing the plant).
-_WENT_WITH_BEFORE = re.compile(r"(?:和|跟|陪|陪着|带|带着|同)(?:新人|新同事|徒弟|同事)?$")
-_WENT_AFTER = re.compile(r"^(?:一起|一块儿?)?(?:去|拜访|跑|见|线上|到|过去|上门|visit)", re.I)
+# (also with our post or department between: 「跟销售总监老吕一起去的潍柴」, 「带技术部小吴去了长安」, 「跟技术的小吴」)
+_WENT_WITH_BEFORE = re.compile(
+    rf"(?:和|跟|陪|陪着|带|带着|带了|同)(?:新人|新同事|徒弟|同事|(?:{UNIT_TEXT}|{FUNCTIONS})的?|{TITLE_TEXT})?$"
+)
+_WENT_AFTER = re.compile(r"^(?:一起|一块儿?)?(?:去|拜访|跑|见|线上|到|过去|上门|visit)|^(?:一起|一块儿?)在", re.I)
 _HONORIFIC_END = re.compile(r"(?:总|工|经理|科长|部长|处长|主任|厂长|总监|主管|老师|师傅|博士|董)$")
 # Not ours and not theirs: the partner who came along (「跟代理商的老李一起去的」).
 _PARTNER_BEFORE = re.compile(r"(?:跟|和|与|同|陪)[^,，。;；\s]{0,3}?(?:代理商|经销商|代理|渠道商|合作伙伴)的?$")
@@ -434,7 +438,14 @@ def find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> ContactMentio
     def ours_here(c: ContactMention) -> bool:
         before = without_word_gaps(clause_before(text, c.start)).rstrip()
         after = without_word_gaps(text[c.end : c.end + 12])
-        went_with = _WENT_WITH_BEFORE.search(before) and _WENT_AFTER.match(after) and not _HONORIFIC_END.search(c.name)
+        # With an honorific only when the going leads to the customer (「跟刘总一起去了趟三一」, 「陪王总去博世苏州」),
+        # not about their own site (「跟张总去了车间」: their 张总 showing the plant).
+        to_customer = any(c.end <= s <= c.end + 10 for s, _ in blocked)
+        went_with = (
+            _WENT_WITH_BEFORE.search(before)
+            and _WENT_AFTER.match(after)
+            and (not _HONORIFIC_END.search(c.name) or to_customer)
+        )
         return bool(_COLLEAGUE.search(before) or _PARTNER_BEFORE.search(before) or _OURS_AFTER.match(after) or went_with)
 
     def ours(i: int) -> bool:

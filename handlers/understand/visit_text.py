@@ -53,6 +53,7 @@ from handlers.understand.mentions import index_for, match_customers, unknown_men
 from handlers.understand.notes import closed_words, dictated, summary_and_next
 from handlers.understand.stage_words import find_stage_hint
 from handlers.understand.timeexpr import find_times, to_decimal
+from handlers.understand.titles import FUNCTIONS
 from handlers.understand.visit_fields import refine, stage_text
 
 __all__ = [
@@ -142,6 +143,11 @@ def letters_joined(text: str) -> str:
         ):
             out[-1] = prev + word
             singles[-1] = run and one
+        elif prev and one and _FUNCTION_AND_UNIT.fullmatch(prev[-4:] + word):
+            # 「采购」「部」「的」「林」「经理」, 「供应」「链」: the department closes up and the single characters
+            # after it join it (「采购部的林经理」), as they would after a run of single characters
+            out[-1] = prev + word
+            singles[-1] = True
         else:
             out.append(word)
             singles.append(one)
@@ -149,6 +155,8 @@ def letters_joined(text: str) -> str:
 
 
 _HONORIFIC_WORD = re.compile(r"总|工|经理|科长|部长|主任|姐|哥|总监|处长|厂长|老师|师傅|总工|院长|所长|主管|秘书")
+# A function and the one character that makes it a department (采购 部, 设备 科) or a function word (供应 链).
+_FUNCTION_AND_UNIT = re.compile(rf"(?:[\u4e00-\u9fff]{{0,2}}?)(?:(?:{FUNCTIONS})[部科课处室组]|供应链)")
 _NUMERAL_WORD = re.compile(r"[零一二两三四五六七八九十百千万亿]+")
 
 

@@ -861,3 +861,22 @@ def test_a_title_before_a_name_or_a_surname_said_in_a_report(text: str, name: st
 )
 def test_a_department_said_of_the_contact_later(text: str, name: str, title: str | None) -> None:
     assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # the colleague or boss the rep went with, with an honorific, when the going leads to the customer
+        ("跟刘总一起去了趟精工，见了他们设备科的赵科长", "赵科长"),
+        ("今天陪王总去西门子，采购员小周接待的", "小周"),
+        ("上周三跟王总去了华为，金总说合同法务还在改", "金总"),
+        # with our post or department between
+        ("我跟销售总监老吕一起去的宁德时代，对方是采购副总金总", "金总"),
+        ("带技术部小吴去了长安汽车，给焊装车间的冯工做了演示", "冯工"),
+        ("跟老吕一起在华为谈了一下午，金总说价格太高", "金总"),
+        # their own 张总 showing the plant is still the contact
+        ("跟华为张总去了车间 看了设备", "张总"),
+    ],
+)
+def test_the_colleague_the_rep_went_with_is_not_the_contact(text: str, name: str) -> None:
+    assert contact(text)[0] == name
