@@ -440,7 +440,7 @@ def find_contact(text: str, blocked: Sequence[tuple[int, int]]) -> ContactMentio
         after = without_word_gaps(text[c.end : c.end + 12])
         # With an honorific only when the going leads to the customer (「跟刘总一起去了趟三一」, 「陪王总去博世苏州」),
         # not about their own site (「跟张总去了车间」: their 张总 showing the plant).
-        to_customer = any(c.end <= s <= c.end + 10 for s, _ in blocked)
+        to_customer = any(c.end <= s <= c.end + 10 and not text.startswith("的", e) for s, e in blocked)
         went_with = (
             _WENT_WITH_BEFORE.search(before)
             and _WENT_AFTER.match(after)

@@ -126,7 +126,7 @@ _WON_PHRASES = re.compile(
     # the stamped copy back (合同今天盖章回来了), a comparison round won by us (比价我们赢了, 我司胜出)
     r"盖(?:好|完)?章[^,，。;；!！?？\s]{0,2}回来了|(?:我们|我司)[^,，。;；!！?？\s]{0,2}(?:赢了|胜出)|"
     # 「可以先下一个试用订单」 (to come: a negotiation), not 「下个订单估计下个月」 (the next order)
-    r"(?<=[先再要能会备算])下(?:一|个|一个)[^,，。;；!！?？\s]{0,4}?订单|"
+    r"(?<=[先再要能会备算])下(?:一|个|一个)[^,，。;；!！?？\s]{0,6}?(?:订单|的单)|"
     # the order handed to us (客户把订单给我们了), the money in (款到了, 钱也到账了)
     r"把(?:订单|单子|项目|合同|这单)[^,，。;；!！?？\s]{0,3}给(?:了)?(?:我们|我司)了|(?:订单|单子|这单)给了(?:我们|我司)|"
     r"(?:^|(?<=[\s,，。;；!！?？]))款[^,，。;；!！?？\s]{0,2}到(?:了|账)|钱[^,，。;；!！?？\s]{0,2}到(?:了|账)|(?:订单|(?<![a-z])po(?![a-z]))[^,，。;；!！?？\s]{0,3}收到|"
@@ -135,6 +135,8 @@ _WON_PHRASES = re.compile(
     # money on our account (已打到公司账上), a repeat order (复购了, 又下了100台, 返单), English among Chinese
     r"(?:打到|到了?)[^,，。;；!！?？\s]{0,4}账上|复购|返单|翻单|又下了[^,，。;；!！?？\s]{0,4}(?:台|套|单|批|件|个|万)|用(?:好|完)印|(?:订单|(?<![a-z])po(?![a-z]))\s*(?:已经?到(?!期)|到了|来了)|"
     r"(?:订单|(?<![a-z])po(?![a-z]))[^,，。;；!！?？]{0,6}(?:released?|issued)|"
+    # their seal on it (「他们那边章已经盖好了」, 「章 盖好 了」), the PO in hand (「拿到 PO 了」), released (「已经 release 了」)
+    r"章[^,，。;；!！?？]{0,6}?盖\s?(?:好|完)\s?了|拿到了?\s?po(?![a-z])|已经?\s?released?(?![a-z])|"
     r"(?:签约|签字|签署)(?:仪式|流程|手续)[^,，。;；!！?？\s]{0,2}?(?:搞完|办完|走完|结束|完成|完毕|弄完|做完)|(?:定标|结果|公示|中标(?:人|单位|方))[^。;；!！?？]{0,6}?(?<![不没])是我们",
     re.I,
 )
@@ -235,6 +237,20 @@ _NEGOTIATION_PHRASES = re.compile(
     # 交期和价格再优化, 价格确认了 等走OA审批, 口头offer 等正式PO
     r"价格[^,，。;；!！?？\s]{0,3}优化|交期和价格|价格和交期|价格确认|走[^,，。;；!！?？\s]{0,3}审批|口头|offer|"
     r"等[^,，。;；!！?？\s]{0,3}po|"
+    # the seal or the contract still to come (「合同 周四盖章」, 「领导批了 就等合同」, 「让采购跟我们对合同」), the PO on
+    # its way (「PO 要下个月初才能下」, 「PO 在 approval」), the buying process (「采购流程走完要三周」), delivery
+    # terms argued (「交期能不能从八周缩到六周」)
+    r"(?:周[一二三四五六日天]|明天|后天|下周.?|这周.?|[\d一二三四五六七八九十]+号)\s?(?:再|就|能|会|去)?盖章(?!了)|"
+    r"等\s?(?:签)?合同|对(?:一下|一遍)?合同|(?<![a-z])po\s?(?:要|预计|估计|才|会|在\s?(?:approval|审批|走))|采购\s?流程\s?走|"
+    r"交(?:货)?期[^,，。;；!！?？]{0,8}缩|"
+    # chosen but not signed (基本定我们了, 基本就是我们了), the approval waited for (等走流程, 就等预算批), a framework
+    # agreement's price or renewal (框架价格, 框架还是给我们, 框架协议的红线版), a new delivery time asked (新的交期; 交期太长
+    # alone is labelled both ways),
+    # the price pressed in other words (再压一点, 便宜点 dictated, 单价不能超过八千)
+    r"基本(?:就)?(?:定|是|选)了?我们|等[^,，。;；!！?？\s]{0,2}(?:走流程|预算批)|"
+    r"框架[^,，。;；!！?？]{0,4}(?:价格|续|给我们|红线)|红线版|新的交期|"
+    r"再\s?(?:压|降|砍|让)\s?(?:一点|点|一些|些)|便宜\s(?:点|一点|些)|单价[^,，。;；!！?？\s]{0,4}不(?:能)?超过|"
+    r"(?<![a-z])po\s?(?:这周|下周|本周|月底)?\s?(?:一定|肯定)|合同\s?的\s?事(?!不急)|签\s?不\s?了|"
     # 再便宜点, 预算只够买一半, 价格已经是最低的了, 准备小批量采购, 对比…报价, 价格没谈下来
     r"便宜(?:点|一点|些)|预算(?:只够|不够|有限)|最低的|最低了|准备[^,，。;；!！?？\s]{0,4}(?:采购|下单|订货)|"
     r"对比[^,，。;；!！?？\s]{0,10}报价|没谈下来|谈不下来|"
@@ -263,9 +279,19 @@ _NEGOTIATION_PHRASES = re.compile(
     r"(?:压|砍|杀)(?:我们|我司)的?价|便宜[^,，。;；!！?？\s]{0,2}?[\d一二两三四五六七八九十]+(?:成|个点|%|万|块)|谈[^,，。;；!！?？\s]{0,3}(?:框架|长协|单价|条款)|(?:让|降|便宜)(?:一点|点儿?|些|一些)|等[^,，。;；!！?？\s]{0,4}(?:拍板|定夺|决策)",
     re.I,
 )
+# Their need talked through (聊了一下新项目的需求, 对了一下新基地的需求, 把电芯分选的需求讲了一遍): evaluation, unless
+# the message reads as a first meeting (「经朋友介绍认识的 聊了一下他们的需求」 is a lead).
+_NEED_TALKED = re.compile(
+    r"(?:(?:聊|谈|讲|对|过|沟通|交流|确认|提)(?:了|一下|一遍|下)|梳理|汇总|整理)[^,，。;；!！?？\s没无]{0,10}?需求(?![没不])|"
+    r"需求[^,，。;；!！?？\s]{0,2}(?:讲了|说了|提了)"
+)
 # Evaluation work the families miss: tenders (标书, 开标, 述标, 入围, 流标), trial production, asking a price,
 # choosing among suppliers.
 _EVALUATION_PHRASES = re.compile(
+    # a price asked (一个逆变器多少钱, 一吨什么价, 问了下几个型号的单价, 询了三个型号的单价), a unit lent or sent to
+    # try (先送一台试三个月, 先寄两套传感器过去试)
+    r"多少钱|什么\s?价|问了?[^,，。;；!！?？没不]{0,10}?(?:单价|价格|价钱)|"
+    r"询了?[^,，。;；!！?？\s]{0,10}?(?:单价|价)|(?:送|寄|借)[^,，。;；!！?？]{1,8}?试(?![过了])|"
     # a request for quotation, a test report, trying it out for a while (试了三天), the yield on it
     r"(?:和|跟|与)[^,，。;；!！?？\s]{0,5}家竞争(?!关系)|(?<![a-z])rf[qipx](?![a-z])|(?<![a-z])(?:fai|dfm|dfmea|apqp)(?![a-z])|冷热冲击|盐雾|高低温|起订量|(?<![a-z])moq(?![a-z])|(?:需要|要求)[^,，。;；!！?？\s]{0,10}(?:认证|资质)|送检|准入|(?:要|提供|交|发|递)了?[^,，。;；!！?？\s]{0,8}证书|(?:检测|检验|测试|试验)报告|(?<![调考面笔口])试了[^,，。;；!！?？\s]{0,3}(?:天|周|个月|次|轮|批|台|下)|良率|"
     r"标书|开标|述标|入围|流标|废标|竞标|重新招|候选|试产|小试|中试|小批量|试单|问(?:问|了)?(?:一下|下)?价|"
@@ -356,8 +382,8 @@ _IN_TITLE = re.compile(
 # What would have happened (「要是当初早点介入 这单就拿下了」): the whole if-then, across its blank.
 _COUNTERFACTUAL = re.compile(r"(?:要是当初|如果当初|早知道|(?:要是|如果)[^,，。;；!！?？\s]{0,3}早)[^。;；!！?？]{0,16}?就[^,，。;；!！?？\s]*")
 # Pinyin-input slips reps leave in (same length, so offsets stay): 签和同了, 报介已经发了.
-_TYPOS = re.compile(r"和同|合痛|报介|报加|定单|中表|报家|订丹|偏搞")
-_TYPO_FIX = {"和同": "合同", "合痛": "合同", "报介": "报价", "报加": "报价", "定单": "订单", "中表": "中标", "报家": "报价", "订丹": "订单", "偏搞": "偏高"}
+_TYPOS = re.compile(r"和同|合痛|报介|报加|定单|中表|报家|订丹|偏搞|承对")
+_TYPO_FIX = {"和同": "合同", "合痛": "合同", "报介": "报价", "报加": "报价", "定单": "订单", "中表": "中标", "报家": "报价", "订丹": "订单", "偏搞": "偏高", "承对": "承兑"}
 
 
 # 「先试用再签合同」, 「先送样 测完再谈价格」: what comes after 再 in a 先…再 is the step after the current one.
@@ -568,7 +594,7 @@ _DEADLINE_BEFORE = re.compile(
     # a task set (「春节前要把合同签了」, 「得把订单下了」): 要…把…了 asks for the act, it is not done
     r"(?:要|得|必须|务必|争取|尽量|最好)把[^,，。;；!！?？\s]{0,4}$"
 )
-_FUTURE_IN_WORD = re.compile(r"下周|明天|后天|下个?月|月底|年底|这周|本周|一定|肯定|应该|估计|尽快|马上")
+_FUTURE_IN_WORD = re.compile(r"下周|明天|后天|下个?月|月底|年底|这周|本周|一定|肯定|应该|估计|尽快|马上|预计|过两天|过几天|才能?")
 
 
 def conditional(text: str, start: int) -> bool:
@@ -726,6 +752,8 @@ def stage_from_phrases(text: str, first_pass: Stage | None) -> Stage | None:
         return Stage.NEGOTIATION
     if first_pass is None or first_pass is Stage.LEAD:
         if _EVALUATION_PHRASES.search(text):
+            return Stage.EVALUATION
+        if first_pass is None and _NEED_TALKED.search(text) and not _LEAD_PHRASES.search(text):
             return Stage.EVALUATION
         if first_pass is None and _LEAD_PHRASES.search(text):
             return Stage.LEAD

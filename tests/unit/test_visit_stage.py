@@ -1066,3 +1066,45 @@ def test_dictated_stage_phrases(text: str, expected: Stage | None) -> None:
 )
 def test_prices_terms_and_orders_said_plainly(text: str, expected: Stage | None) -> None:
     assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # their seal or the PO done
+        ("华为 采购 打电话说 合同他们那边章已经盖好了 明天寄过来", Stage.WON),
+        ("今天 去 精工 把 合同 拿 回来 了 他们 章 盖好 了", Stage.WON),
+        ("今天去汇川拿到 PO 了 金额一百万", Stage.WON),
+        ("跟比亚迪确认了PO number 他说已经release了", Stage.WON),
+        # still to come: the seal on a day, the contract waited for, the PO on its way, the process under way
+        ("精工 刘工 合同 周五盖章", Stage.NEGOTIATION),
+        ("华为说领导批了 就等合同了", Stage.NEGOTIATION),
+        ("汇川采购说PO预计过两天下来", Stage.NEGOTIATION),
+        ("比亚迪 PO 要下个月才能下", Stage.NEGOTIATION),
+        ("宁德时代 PO 在 approval 月底前", Stage.NEGOTIATION),
+        ("华为 说 采购 流程 走 完 要 两周", Stage.NEGOTIATION),
+        ("精工问交期能不能从十周缩到八周", Stage.NEGOTIATION),
+        ("汇川说基本定我们了 就等预算批", Stage.NEGOTIATION),
+        # learning how they buy is no negotiation
+        ("华为 王工 聊了他们的采购流程", None),
+    ],
+)
+def test_seals_orders_and_processes_done_or_to_come(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("精工王工 聊了一下新产线的需求 下周再去", Stage.EVALUATION),
+        ("华为李工把测试台的需求讲了一遍", Stage.EVALUATION),
+        ("比亚迪 问 我们 夹具 一套 什么 价", Stage.EVALUATION),
+        ("汇川问了下三个型号的单价", Stage.EVALUATION),
+        ("精工 说 先 送 一台 试 两个月", Stage.EVALUATION),
+        # no need of theirs examined, no price asked
+        ("华为 刚认识 对方目前还没有明确需求", Stage.LEAD),
+        ("汇川 问了问我们的交期 没提价格", None),
+    ],
+)
+def test_a_need_talked_through_or_a_price_asked_is_evaluation(text: str, expected: Stage | None) -> None:
+    assert stage(text) is expected

@@ -479,8 +479,11 @@ def test_evaluation_accuracy_per_field() -> None:
             "stage_hint": d.stage_hint.value if d.stage_hint else None,
         }
         for name, value in got.items():
+            want = msg.get(name)
+            if name == "customer" and "customer" not in msg and msg.get("customers"):
+                want = msg["customers"][0]  # several customers labelled as a list only: the first visit's
             total[name] += 1
-            correct[name] += value == msg.get(name)
+            correct[name] += value == want
     accuracy = {name: correct[name] / total[name] for name in fields}
     assert all(acc >= 0.95 for acc in accuracy.values()), accuracy
 
