@@ -180,7 +180,18 @@ def title_start(before: str) -> int | None:
     return found[0] if found else None
 
 
+# An English function before 的 and the name (「见了procurement的Lisa」, 「跟 purchasing 的 Frank」, 「IE 的 Tony」): the
+# function is the title, as written (the Chinese functions are read by the loop in ``_before``).
+# (capitals only as the job abbreviations: 「ABB的王工」 is a company)
+_EN_FUNCTION_OF = re.compile(
+    rf"(?<![A-Za-z])(?P<f>(?i:{_EN_FUNCTION})|(?:QA|QC|EHS|PMC|SQE|SQA|[DPC]QE|QE|IQC|OQC|IPQC|PE|ME|TE|IE|FAE|BD|HR|IT|PM)"
+    r"|R&D)(?![A-Za-z])\s?的\s?$"
+)
+
+
 def _before(before: str, name: str, floor: int) -> tuple[int, str] | None:
+    if (en := _EN_FUNCTION_OF.search(before)) and en.start() >= floor:
+        return en.start(), en.group("f")
     tail = before.rstrip()
     spaced = len(tail) < len(before)
     tail = re.sub(r"(?:\s*(?:那个|这个|嗯+|呃|额|就是))+\s*$", "", tail)  # fillers: 「采购经理 那个 王总」

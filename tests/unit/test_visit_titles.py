@@ -880,3 +880,16 @@ def test_a_department_said_of_the_contact_later(text: str, name: str, title: str
 )
 def test_the_colleague_the_rep_went_with_is_not_the_contact(text: str, name: str) -> None:
     assert contact(text)[0] == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # an English function before 的 and the name is the title, as written
+        ("今天去西门子见了procurement的Lisa 聊了明年的价格", "Lisa", "procurement"),
+        ("华为 跟 IE 的 Tony 过了一下 line balance", "Tony", "IE"),
+        ("精工 见了 R&D 的 Kevin, 讨论 joint test", "Kevin", "R&D"),
+    ],
+)
+def test_an_english_function_before_the_name(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
