@@ -115,12 +115,14 @@ _CALLED_NAME = re.compile(rf"(?:名字叫|名叫|叫)\s?(?P<n>(?:{_SURNAMES_2}|[
 # Only the surname, after the title (「设备科科长 姓钱」, 「她是总经办主任 姓董」): the contact is filed as the surname
 # and the honorific the title's rank gives (钱科长, 董主任, 方工 for an engineer, 陆总 for a director).
 SURNAME_SAID = re.compile(
-    rf"(?P<t>{TITLE_TEXT})(?:\s*(?:的)?\s*[,，]?\s*|[^。;；!！?？]{{0,14}}?(?:对方|他|她))姓\s?(?P<s>{_SURNAMES_2}|[{_SURNAMES_1}])(?=[\s,，。;；!！?？、]|$)"
+    rf"(?P<t>{TITLE_TEXT})(?:\s*(?:的)?\s*[,，]?\s*|[^。;；!！?？]{{0,14}}?(?:对方|他|她)|"
+    # 「新来的设备经理想认识一下供应商，聊了一个多钟头，人挺年轻的，姓蔡」: 姓X as a clause of its own, further on
+    rf"(?<!我们的)(?<!我们)[^。;；!！?？]{{0,30}}?[,，\s])姓\s?(?P<s>{_SURNAMES_2}|[{_SURNAMES_1}])(?=[\s,，。;；!！?？、]|$)"
 )
 _HONORIFIC_OF_RANK = (
     ("科长", "科长"), ("主任", "主任"), ("经理", "经理"), ("部长", "部长"), ("处长", "处长"), ("厂长", "厂长"),
     ("院长", "院长"), ("所长", "所长"), ("主管", "主管"), ("工程师", "工"), ("总监", "总监"), ("总经理", "总"),
-    ("总裁", "总"), ("董事长", "总"), ("副总", "总"), ("CTO", "总"), ("CEO", "总"), ("CFO", "总"), ("COO", "总"), ("VP", "总"),
+    ("总裁", "总"), ("董事长", "总"), ("副总", "总"), ("秘书", "秘书"), ("助理", "助理"), ("CTO", "总"), ("CEO", "总"), ("CFO", "总"), ("COO", "总"), ("VP", "总"),
 )
 
 
@@ -265,7 +267,8 @@ _NOT_MET_BEFORE = re.compile(r"(?:没见到|没见着|没见上|没碰上|没碰
 _OWNER_OF = re.compile(r"\s*的?(?:秘书|助理|助手|下属|手下|副手|徒弟|技术员|司机)的?\s*")
 # 「赵总的秘书接待的」, 「张总的助理打电话说…」: someone unnamed stood in for the person named, who was not met.
 _STOOD_IN = re.compile(
-    r"的?(?:秘书|助理|助手|下属|副手|司机)\s*(?:接待|接的|出面|代[为他她]?|打(?:了个?)?电话|打来|来电|回(?:了个?)?电话|"
+    # (「葛部长让他秘书给我打电话」: sent by the one named)
+    r"(?:(?:让|叫|派)(?:他|她)?)?的?(?:秘书|助理|助手|下属|副手|司机)\s*(?:给我|跟我)?(?:接待|接的|出面|代[为他她]?|打(?:了个?)?电话|打来|来电|回(?:了个?)?电话|"
     r"转告|通知|带我|陪我)"
 )
 _MET_BEFORE = re.compile(r"(?<![没未])(?:见了|见到了?|面谈了?)\s*(?:[\u4e00-\u9fff]{1,6}?的?)?$")
@@ -290,7 +293,10 @@ _WENT_WITH_BEFORE = re.compile(
 _WENT_AFTER = re.compile(r"^(?:一起|一块儿?)?(?:去|拜访|跑|见|线上|到|过去|上门|visit)|^(?:一起|一块儿?)在", re.I)
 _HONORIFIC_END = re.compile(r"(?:总|工|经理|科长|部长|处长|主任|厂长|总监|主管|老师|师傅|博士|董)$")
 # Not ours and not theirs: the partner who came along (「跟代理商的老李一起去的」).
-_PARTNER_BEFORE = re.compile(r"(?:跟|和|与|同|陪)[^,，。;；\s]{0,3}?(?:代理商|经销商|代理|渠道商|合作伙伴)的?$")
+_PARTNER_BEFORE = re.compile(
+    r"(?:跟|和|与|同|陪)[^,，。;；\s]{0,3}?(?:代理商|经销商|代理|渠道商|合作伙伴)的?$"
+    r"|(?:^|[:：])(?:代理商|经销商|渠道商|合作伙伴)的?$"  # 「隆基：代理商刘总带我见了他们新来的厂长」
+)
 # The one the rep did meet among several (「只见到了采购小邓」, 「今天只有丁经理在」, 「只约到易工」).
 _ONLY_MET_BEFORE = re.compile(r"只(?:约到了?|见到了?|见了|有|跟)$")
 

@@ -515,7 +515,7 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     said = re.search(rf"姓\s?{re.escape(name[:1])}(?=[\s,，。;；!！?？、]|$)", text)
     if at < 0 and said:
         # only the surname was said (「设备科科长 姓钱」 filed as 钱科长): the title is the one before 「姓」
-        return title_before(text[: said.start()], name) if said.start() else None
+        return (title_before(text[: said.start()], name) or _title_before_surname(text, said, name)) if said.start() else None
     if at < 0:
         return None
     clause_start = max(text.rfind(c, 0, at) for c in ",，。;；!！?？\n") + 1
@@ -551,12 +551,22 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
         said_is = again >= 0 and re.match(r"\s?[他她]?是", text[again + len(name) :]) is not None
         if again >= 0 and (later := title_after(text[again + len(name) :], name)) and (_has_rank(later) or said_is):
             return later  # (「老周是他们供应链的」: a department said with 是 needs no rank)
-        if said and said.start() < at and (t := SURNAME_SAID.search(text, 0, said.end())) and t.group("s") == name[0]:
+        if said and said.start() < at:
             # 「研发总监进行了会面，对方姓冯。冯总监对我们…」: the surname said after the title, the name used later
-            # (「厂长姓许 许厂长说」: a title that only restates the honorific is none)
-            before_said = title_before(text[: t.end("t")], name)
-            return None if before_said is None or _honorific_only(name, before_said) else before_said
+            return _title_before_surname(text, said, name)
     return first or after
+
+
+def _title_before_surname(text: str, said: re.Match[str], name: str) -> str | None:
+    """The title a surname said with 姓 belongs to (``said`` is the 姓X), else None: the nearest title before it
+    (「本来找采购部长唐建平 他不在 见了他们的副部长 姓邹」: 副部长), none when it only restates the honorific
+    (「厂长姓许 许厂长说」)."""
+    t = SURNAME_SAID.search(text, 0, said.end())
+    if t is None or t.group("s") != name[0]:
+        return None
+    nearest = [m.end() for m in TITLE.finditer(text, t.start("t"), said.start())]
+    found = title_before(text[: nearest[-1] if nearest else t.end("t")], name)
+    return None if found is None or _honorific_only(name, found) else found
 
 
 # A title with its rank written right before the name (「设备科科长刘工」, 「采购经理 王总」), not 「采购部王经理」.

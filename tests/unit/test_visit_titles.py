@@ -893,3 +893,21 @@ def test_the_colleague_the_rep_went_with_is_not_the_contact(text: str, name: str
 )
 def test_an_english_function_before_the_name(text: str, name: str, title: str) -> None:
     assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # 姓X as a clause of its own, a few words after the title: the nearest title before it
+        ("下午去了华为，他们新来的设备经理想认识一下供应商，聊了半个钟头，姓蔡，说以后设备归他管", "蔡经理", "设备经理"),
+        ("精工 本来找采购部长唐建平 他不在 见了他们的副部长 姓邹 邹部长说价格还要谈", "邹部长", "副部长"),
+        # sent by the one named: the secretary is the one who called
+        ("华为葛部长让他秘书给我打电话，秘书姓唐，说下周二下午有空", "唐秘书", "秘书"),
+        # the partner who brought the rep is not the contact
+        ("精工：代理商刘总带我见了他们新来的生产厂长，姓邵，聊了很多", "邵厂长", "生产厂长"),
+        # a Latin title after 是 with blanks and the company between
+        ("Peter 是 华为 的 project manager 今天 看了现场", "Peter", "project manager"),
+    ],
+)
+def test_a_surname_said_on_its_own_and_who_sent_whom(text: str, name: str, title: str | None) -> None:
+    assert contact(text) == (name, title)
