@@ -111,7 +111,16 @@ _HONORIFIC_AND_NAME = re.compile(
 # A full name first in the message, then what the person is (「上官婷是宁德时代的采购工程师 今天第一次对接」).
 _LEADING_NAME_IS = re.compile(rf"^(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?)(?=是[^,，。;；!！?？\s]{{0,12}}的)")
 # A name said after the title (「他是研发总监 叫蒋明」, 「她是采购部的 叫刘芳」).
-_CALLED_NAME = re.compile(rf"(?:名字叫|名叫|叫)\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?)(?=[\s,，。;；!！?？、]|$)")
+_CALLED_NAME = re.compile(
+    rf"(?:名字叫|名叫|叫)\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?"
+    # 「一个 ME 叫 David」, 「一个刚毕业的小姑娘，叫小米」
+    r"|[A-Z][a-z]{2,11}|小[\u4e00-\u9fff])(?=[\s,，。;；!！?？、]|$)"
+)
+# 「今天见的是汪丽」, 「接待我的是小周」, 「今天见的是Jack和阿May」: the one met, said after 的是
+_SEEN_IS = re.compile(
+    rf"(?:见|接待(?:我|我们)?|对接|谈|聊|找|约)的是\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])[\u4e00-\u9fff]{{1,2}}?"
+    r"|[A-Z][a-z]{2,11})(?=[\s,，。;；!！?？、和跟与]|$)"
+)
 # Only the surname, after the title (「设备科科长 姓钱」, 「她是总经办主任 姓董」): the contact is filed as the surname
 # and the honorific the title's rank gives (钱科长, 董主任, 方工 for an engineer, 陆总 for a director).
 SURNAME_SAID = re.compile(
@@ -150,7 +159,7 @@ _TITLED_NAME_RX = re.compile(
     # 「Tony 采购经理 对了交期」, 「Amy（采购）」: an English name with a title after it (a whole word)
     rf"|(?<![A-Za-z])(?P<l>[A-Z][a-z]{{2,11}})(?=\s*[（(,，]?\s*(?:{TITLE_TEXT}|(?:{UNIT_TEXT})的?)(?:\s|[）),，。;；!！?？]|$))"
     # 「华为 Kevin 说下周来」: an English name saying or asking something
-    r"|(?<![A-Za-z])(?P<v>[A-Z][a-z]{2,11})(?=\s*(?:说|问|表示|反馈|答应|同意|觉得|希望|催|要了))"
+    r"|(?<![A-Za-z])(?P<v>[A-Z][a-z]{2,11})(?=\s*(?:说|问|表示|反馈|答应|同意|觉得|希望|催|要了|要\s?我们|拉了|让\s?我们|发了|约了|提了))"
 )
 # A bare full name right after the customer's name or a date (「长安董丽 报价」, 「大华 孙晓东 AGV项目」,
 # 「潍柴梁建军说」), or after a title with a verb glued on (「总工程师吴建平通了电话」): where it ends is read from
@@ -290,7 +299,8 @@ _OURS_AFTER = re.compile(r"^\s?(?:是(?:我们|我司)|替我)")
 _WENT_WITH_BEFORE = re.compile(
     rf"(?:和|跟|陪|陪着|带|带着|带了|同)(?:新人|新同事|徒弟|同事|(?:{UNIT_TEXT}|{FUNCTIONS})的?|{TITLE_TEXT})?$"
 )
-_WENT_AFTER = re.compile(r"^(?:一起|一块儿?)?(?:去|拜访|跑|见|线上|到|过去|上门|visit)|^(?:一起|一块儿?)在", re.I)
+# (「跟采购Peter见的」 met Peter: 见 says the rep went with someone only after 一起)
+_WENT_AFTER = re.compile(r"^(?:一起|一块儿?)(?:去|拜访|跑|见|线上|到|过去|上门|visit|在)|^(?:去|拜访|跑|到|过去|上门|线上|visit)", re.I)
 _HONORIFIC_END = re.compile(r"(?:总|工|经理|科长|部长|处长|主任|厂长|总监|主管|老师|师傅|博士|董)$")
 # Not ours and not theirs: the partner who came along (「跟代理商的老李一起去的」).
 _PARTNER_BEFORE = re.compile(
@@ -394,6 +404,8 @@ def _contacts(text: str, blocked: Sequence[tuple[int, int]]) -> list[ContactMent
         add_bare(_BARE_LATIN_NAME.match(text, end))
         add_bare(_NICKNAME_AFTER_CUSTOMER.match(text, end))  # 「比亚迪阿杰 下周三之前」, 「和宝钢强哥吃饭」
     for m in _CALLED_NAME.finditer(text):
+        add_bare(m)
+    for m in _SEEN_IS.finditer(text):
         add_bare(m)
     add_bare(_LEADING_NAME_IS.match(text))
     for m in _XIAO_AFTER_TITLE.finditer(text):

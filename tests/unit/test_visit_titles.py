@@ -911,3 +911,18 @@ def test_an_english_function_before_the_name(text: str, name: str, title: str) -
 )
 def test_a_surname_said_on_its_own_and_who_sent_whom(text: str, name: str, title: str | None) -> None:
     assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("华为：今天跟采购Peter见的，PO过两天下来", "Peter"),  # met Peter, did not go with him
+        ("cold call 了 华为, 找到 一个 ME 叫 David, 他 说 有 需求", "David"),
+        ("去了精工，本来约的孙工不在，接待我的是一个刚毕业的小姑娘，叫小米", "小米"),
+        ("精工：今天见的是汪丽，之前一直跟她下面的小孟对接", "汪丽"),
+        ("在 华为, Linda 要 我们 quotation 再降 5%", "Linda"),
+        ("今天和小赵线上跟华为开了个会 华为那边是技术中心的马建华", "马建华"),
+    ],
+)
+def test_the_one_met_said_after_jiao_or_de_shi_or_before_a_request(text: str, name: str) -> None:
+    assert contact(text)[0] == name
