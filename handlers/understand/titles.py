@@ -189,6 +189,9 @@ _EN_FUNCTION_OF = re.compile(
 )
 
 
+_NEW_IN_POST = re.compile(r"(?:新来|刚来|新上任|新任|刚上任|现任)的")
+
+
 def _before(before: str, name: str, floor: int) -> tuple[int, str] | None:
     if (en := _EN_FUNCTION_OF.search(before)) and en.start() >= floor:
         return en.start(), en.group("f")
@@ -205,8 +208,8 @@ def _before(before: str, name: str, floor: int) -> tuple[int, str] | None:
             continue
         if m := TITLE.fullmatch(tail, i):
             return i, _written(m).replace("的", "")
-        # 「总经理的助理小杨」: a 的 inside the title
-        if "的" in tail[i:] and (m := TITLE.fullmatch(tail[i:].replace("的", ""))) and m.group("rank"):
+        # 「总经理的助理小杨」: a 的 inside the title (not 「新来的品质部部长」: 新来 says when, the title starts after it)
+        if "的" in tail[i:] and not _NEW_IN_POST.match(tail, i) and (m := TITLE.fullmatch(tail[i:].replace("的", ""))) and m.group("rank"):
             return i, _written(m)
         if m := _UNIT_ONLY.fullmatch(tail, i):
             return i, _with_name((m.group("scope") or "") + m.group("unit"), name)
@@ -245,6 +248,8 @@ _AFTER_SEP = re.compile(
 OTHER_PERSON_DOES = re.compile(
     r"[也都还又]?(?:不同意|同意了|不批|没批|批了|换人|换了|休假|请假|出差|不在|没在|在开会|不满意|很满意|去了|来了|在场|"
     r"参加|觉得|认为|嫌|要求|离职|辞职|走了|调走|退休|说(?!了算)|"
+    # with someone else named (「葛部长，老板跟葛部长是大学同学」: 老板 is ours)
+    r"(?:跟|和)(?=[\u4e00-\u9fff]{1,2}(?:总|工|经理|部长|科长|处长|主任|厂长))|"
     # glued to a time that starts what they will do: 「张总 项目经理下周来对接」
     r"(?:下周|下星期|下礼拜|明天|后天|下个?月|改天|回头|过两天|过几天)(?:再|会|要)?(?:来|过来|去|到|对接|联系))"
 )

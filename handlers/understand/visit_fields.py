@@ -545,13 +545,16 @@ def written_title(text: str, name: str, customer: str | None = None) -> str | No
     # (「设备部刘工那边他是设备部的主管」: 设备部主管, not 设备部 + 工 → 设备部工程师).
     if first and after and _has_rank(after) and not _WRITTEN_RANK_AT_END.search(before):
         return after
-    if first is None and after is None:
-        # The name written again further on with its title (「去了他们厂 王总是他们的董事长」): a title with a rank
+    if after is None and (first is None or not _has_rank(first)):
+        # The name written again further on with its title (「去了他们厂 王总是他们的董事长」): a title with a rank, or
+        # one said with 是; it wins over a function alone before the name (「供应链的罗总…罗总是他们平台采购部的部长」)
         again = text.find(name, at + len(name))
         said_is = again >= 0 and re.match(r"\s?[他她]?是", text[again + len(name) :]) is not None
-        if again >= 0 and (later := title_after(text[again + len(name) :], name)) and (_has_rank(later) or said_is):
+        if again >= 0 and (later := title_after(text[again + len(name) :], name)) and (
+            _has_rank(later) if first else _has_rank(later) or said_is
+        ):
             return later  # (「老周是他们供应链的」: a department said with 是 needs no rank)
-        if said and said.start() < at:
+        if first is None and said and said.start() < at:
             # 「研发总监进行了会面，对方姓冯。冯总监对我们…」: the surname said after the title, the name used later
             return _title_before_surname(text, said, name)
     return first or after

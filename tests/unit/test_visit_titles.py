@@ -926,3 +926,18 @@ def test_a_surname_said_on_its_own_and_who_sent_whom(text: str, name: str, title
 )
 def test_the_one_met_said_after_jiao_or_de_shi_or_before_a_request(text: str, name: str) -> None:
     assert contact(text)[0] == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # a ranked title said later with 是 wins over a function alone before the name
+        ("请华为终端供应链的罗总吃了个饭，罗总是他们平台采购部的部长，饭桌上聊了明年", "罗总", "平台采购部部长"),
+        # 新来的 says when, not what
+        ("华为：新来的品质部部长叫陶勇，今天去认识了一下", "陶勇", "品质部部长"),
+        # our boss with the contact is not the contact's title
+        ("带老板去了一趟精工，见了他们设备部的葛部长，老板跟葛部长是大学同学", "葛部长", "设备部部长"),
+    ],
+)
+def test_which_title_is_the_contacts(text: str, name: str, title: str) -> None:
+    assert contact(text) == (name, title)
