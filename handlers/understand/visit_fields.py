@@ -498,10 +498,27 @@ def detect_channel(text: str) -> str:
     text = _SENT_OVER.sub(lambda m: m.group()[:-2] + "  ", closed_words(text))
     text = _CALL_TO_COME.sub(lambda m: " " * len(m.group()), text)
     text = _NO_VISIT_NOW.sub(lambda m: " " * len(m.group()), text)  # only its 过去: 「发了条微信过去」 is WeChat
+    # The message opens with the call (「周一给隆基袁经理打电话，想约他下周见个面」, 「电话跟正泰的沈工聊了下 … 寄一份
+    # 目录过去」): the visit words further on are what was arranged or sent, not how they talked.
+    if (
+        (call := _CALL_FIRST.search(text))
+        and not _CHANNELS[2][1].search(text, 0, call.start())
+        and not _CHANNELS[0][1].search(text)
+        and not _VISITED_AFTER_CALL.search(text, call.end())
+    ):
+        return "phone"
     for channel, rx in _CHANNELS:
         if rx.search(text):
             return channel
     return "visit"
+
+
+# A visit done after the call (「打了个电话 下午就去了一趟」, 「…后来又上门拜访了」): the visit is the contact.
+_VISITED_AFTER_CALL = re.compile(r"(?:去了|跑了趟|见了面|见面了|拜访了|上门了|面谈了?|当面|吃了个?饭)(?!个?电话)")
+# A call in the first clause (「给隆基袁经理打电话」, 「电话跟正泰的沈工聊了下」, 「冯工今天电话里说」, 「给…打了个电话」).
+_CALL_FIRST = re.compile(
+    r"^[^,，。;；!！?？]{0,24}?(?:打(?:了个?|了一?通|过)?电话|电话(?:里|中|上)?(?:跟|和|与|联系|沟通|聊|说|讲|问)|通了个?电话)"
+)
 
 
 def written_title(text: str, name: str, customer: str | None = None) -> str | None:

@@ -90,3 +90,19 @@ def test_english_channels(text: str, channel: str) -> None:
 )
 def test_explicit_channels_and_events(text: str, channel: str) -> None:
     assert parse_visit(text, NOW, CUSTOMERS).channel == channel
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the message opens with the call: what it arranged or sent is no visit
+        ("电话跟华为的沈工聊了下，他们装配线要升级，让我们先寄一份产品目录过去。", "phone"),
+        ("华为张总今天电话里说他们下月要来苏州参观我们的工厂，让我们安排接待", "phone"),
+        ("给精工采购打了个电话，是展会上加的微信，他说目前没有需求", "phone"),
+        # a visit after the call is the visit
+        ("华为何经理 早上打了个电话 下午又当面聊了", "visit"),
+        ("给华为张总打了个电话 下午就去了一趟 见了面", "visit"),
+    ],
+)
+def test_a_call_first_and_what_it_arranged(text: str, expected: str) -> None:
+    assert parse_visit(text, NOW, CUSTOMERS).channel == expected
