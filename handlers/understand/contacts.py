@@ -192,7 +192,10 @@ _NICKNAME_AFTER_CUSTOMER = re.compile(
 _CONTACT_VERB_FULL_NAME = re.compile(
     # (dictated with a blank inside the verb: 「见 了 郭晓峰 聊 了」)
     rf"(?:(?<![跟紧])跟|(?<![暖温])和|与|找|见\s?了|见\s?到\s?了?|约\s?了|联系\s?了|拜访\s?了?|陪|请|那边|这边|给|碰\s?到\s?了?|遇\s?到\s?了?|电话里|微信上|"
-    rf"接替他的是|接替的是|(?<=[\s,，])是|^)\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])"
+    rf"接替他的是|接替的是|(?<=[\s,，])是|^|"
+    # a full name opening a later clause and speaking (「…老板最后同意降八万，覃海波说回去请示」)
+    r"(?<=[,，。;；])(?=[\u4e00-\u9fff]{2,3}(?:说|表示|答应|同意|反馈|回复)))"
+    rf"\s?(?P<n>(?:{_SURNAMES_2}|[{_SURNAMES_1}])"
     rf"[\u4e00-\u9fff]{{1,2}}?){_AFTER_NAME}"
 )
 # 「Tony Wang 今天在博世苏州厂见的」, 「Linda 美的采购总监」, 「Mr. Wang from 隆基 called」, 「微信上 Eric Chen 发了…」:
@@ -256,7 +259,9 @@ _ABSENT = re.compile(
     # only said hello and left (「程总打了个招呼就走了 具体是跟滕工谈的」), or introduced someone else (「Jason介绍我认识了
     #他们的采购Helen」): the talk was with the other person
     r"(?:打了?个?招呼|露了?个?面)就走|介绍(?:我|我们)?认识|"
-    r"(?<![要会将快想])(?:退休|离职|辞职)|调走"  # gone (「王经理退休了 接替他的是小刘」), not 「快退休了」
+    r"(?<![要会将快想])(?:退休|离职|辞职)|调走|"  # gone (「王经理退休了 接替他的是小刘」), not 「快退休了」
+    # sent elsewhere (「孙工被派去重庆了」, 「被调去总部了」), on leave (「休陪产假了」, 「休产假」)
+    r"被(?:派|调|叫|借调)(?:去|到)|休[^,，。;；!！?？\s]{0,2}假"
 )
 _ABSENT_BEFORE = re.compile(r"本来约|原本约|原来约|本来要见|约的是")
 _NOT_MET = re.compile(

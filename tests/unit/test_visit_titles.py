@@ -941,3 +941,19 @@ def test_the_one_met_said_after_jiao_or_de_shi_or_before_a_request(text: str, na
 )
 def test_which_title_is_the_contacts(text: str, name: str, title: str) -> None:
     assert contact(text) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a full name opening a later clause and speaking
+        ("跟老板去精工谈最后的价格，老板同意降八万，覃海波说回去请示", "覃海波"),
+        # sent elsewhere or on leave: the one who stood in
+        ("去了华为，本来约的孙工，结果孙工被派去重庆了，接待我的是一个刚毕业的小姑娘，叫小米", "小米"),
+        ("打电话找精工石工，说石工休陪产假了，有事找他们组长老钱，老钱说他先接着", "老钱"),
+        # a clause opening with a word, not a name
+        ("华为张总 聊了价格，高层说可以", "张总"),
+    ],
+)
+def test_a_name_opening_a_clause_and_who_is_away(text: str, name: str) -> None:
+    assert contact(text)[0] == name
